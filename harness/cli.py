@@ -1,0 +1,37 @@
+"""`esse` command line. Each area registers its own sub-commands through `add_cli(subparsers)`.
+
+The invoke tasks in tasks.py call the same functions the sub-commands call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules that contribute sub-commands, each with `add_cli(subparsers) -> None`.
+# A sub-command's handler is stored as `func` on its parser and returns an exit code.
+COMMAND_MODULES = [
+    "harness.demo",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="esse", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+/*
+ * mote.h — the contract between the MSP430 CPU core and everything else in one emulated mote.
+ *
+ * The CPU core (cpu.c) knows only this header: memory, the I/O hook table for the peripheral
+ * address space, the interrupt lines, the cycle-timer event queue and the mode listeners.
+ * Peripherals (periph_*.c) each own an address range and some interrupt lines; the CPU never
+ * names a peripheral. External devices (the CC2420) attach to peripherals, never to the CPU.
+ *
+ * Time: `now` counts MCLK-rate cycles since reset, *including* time spent in low-power modes
+ * (the way MSPSim counts). When the CPU is off, the run loop jumps straight to the next event.
+ * Clock-domain conversions (ACLK ticks -> cycles, cycles -> simulated ns) belong to the Basic
+ * Clock module, which publishes the current DCO frequency here in `mclk_hz`.
+ */
+#ifndef ESSE_MOTE_H
+#define ESSE_MOTE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define MOTE_MEM_SIZE 0x10000u
+#define MOTE_IO_END 0x0200u /* 0x0000..0x01FF: SFRs, 8-bit and 16-bit peripherals */
+#define MOTE_NUM_VECTORS 16 /* TI numbering 1..16 maps to index 0..15; index 15 = reset */
+#define MOTE_VEC_NMI 14     /* 0xFFFC */
+#define MOTE_VEC_RESET 15   /* 0xFFFE */
+
+/* F1611 memory map */
+#define MOTE_RAM_START 0x1100u
+#define MOTE_RAM_END 0x3900u /* exclusive */
+#define MOTE_INFO_START 0x1000u
+#define MOTE_INFO_END 0x1100u /* exclusive */
+#define MOTE_FLASH_START 0x4000u /* main flash incl. vectors up to 0xFFFF */
+
+typedef struct mote mote_t;
+
+/* ---- I/O hooks: one read and one write handler per byte address below MOTE_IO_END ---- */
+typedef uint16_t (*mote_io_read_fn)(mote_t *m, void *ctx, uint16_t addr, int is_byte);
+typedef void (*mote_io_write_fn)(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte);
+
+typedef struct {
+    mote_io_read_fn read;   /* NULL: plain memory byte in m->mem */
+    mote_io_write_fn write; /* NULL: plain memory byte in m->mem */
+    void *ctx;
+} mote_io_hook_t;
+
+/* Map [start, end) to a peripheral. Word accesses are dispatched on the even address. */
+void mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
+                 void *ctx);
+
+/* Writes into flash or info memory from the CPU go through this hook (the flash controller);
+ * with no hook installed, such a write is a fault. */
+typedef void (*mote_flash_write_fn)(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte);
+void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx);
+
+/* ---- cycle-timer event queue (one per mote; drives all time) ---- */
+typedef struct mote_event mote_event_t;
+typedef void (*mote_event_fn)(mote_t *m, mote_event_t *ev);
+struct mote_event {
+    uint64_t when;      /* absolute cycle (m->now domain) */
+    mote_event_fn fire; /* called with m->now == when (or later if the CPU overshot by <1 insn) */
+    void *ctx;
+    int32_t slot;       /* internal: heap index, -1 when not queued */
+    const char *name;   /* for debugging / traces */
+};
+void mote_event_init(mote_event_t *ev, const char *name, mote_event_fn fire, void *ctx);
+void mote_event_schedule(mote_t *m, mote_event_t *ev, uint64_t when); /* reschedules if queued */
+void mote_event_cancel(mote_t *m, mote_event_t *ev);
+static inline int mote_event_queued(const mote_event_t *ev) { return ev->slot >= 0; }
+
+/* ---- interrupt lines ----
+ * A peripheral drives the level of its vector's line (IFG & IE of its sources, OR-ed).
+ * The CPU accepts the highest-priority (highest index) asserted line when GIE is set; NMI
+ * (index 14) regardless of GIE. On acceptance the CPU calls the vector's accept callback so
+ * single-source flags can auto-clear (e.g. TACCR0 CCIFG). */
+void mote_irq_set(mote_t *m, int vec, int level);
+typedef void (*mote_irq_accept_fn)(mote_t *m, void *ctx, int vec);
+void mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx);
+
+/* ---- operating modes and their listeners (the ground-truth power tracker) ----
+ * Every chip (CPU, radio, ...) registers a component and reports mode changes; the tracker
+ * totals cycles per (component, mode). Modes are small integers named by the component. */
+#define MOTE_MAX_COMPONENTS 8
+#define MOTE_MAX_MODES 8
+typedef struct {
+    const char *name;
+    const char *mode_names[MOTE_MAX_MODES];
+    int nmodes;
+    int mode;             /* current */
+    uint64_t since;       /* cycle at which `mode` was entered */
+    uint64_t total[MOTE_MAX_MODES]; /* cycles accumulated in each finished stretch */
+} mote_component_t;
+int mote_component_register(mote_t *m, const char *name, const char *const *mode_names, int nmodes,
+                            int initial_mode);
+void mote_component_set_mode(mote_t *m, int component, int mode);
+/* CPU modes for component 0 (registered by the core) */
+enum { CPU_MODE_ACTIVE = 0, CPU_MODE_LPM0, CPU_MODE_LPM1, CPU_MODE_LPM2, CPU_MODE_LPM3, CPU_MODE_LPM4 };
+
+/* ---- faults ---- */
+enum mote_fault {
+    MOTE_OK = 0,
+    MOTE_FAULT_FETCH,          /* PC outside flash/RAM */
+    MOTE_FAULT_FLASH_WRITE,    /* write to flash without the controller */
+    MOTE_FAULT_STACK,          /* SP below _end */
+    MOTE_FAULT_ILLEGAL,        /* undefined opcode */
+    MOTE_FAULT_HALT,           /* stopped on request (stop address reached) */
+};
+
+/* ---- status register bits ---- */
+#define SR_C 0x0001u
+#define SR_Z 0x0002u
+#define SR_N 0x0004u
+#define SR_GIE 0x0008u
+#define SR_CPUOFF 0x0010u
+#define SR_OSCOFF 0x0020u
+#define SR_SCG0 0x0040u
+#define SR_SCG1 0x0080u
+#define SR_V 0x0100u
+
+struct mote {
+    uint8_t mem[MOTE_MEM_SIZE];          /* RAM, flash, info memory; plain I/O bytes */
+    mote_io_hook_t io[MOTE_IO_END];      /* per-byte-address peripheral hooks */
+    uint16_t r[16];                      /* R0=PC R1=SP R2=SR R3=CG2 */
+    uint64_t now;                        /* MCLK-rate cycles since reset, LPM included */
+    uint64_t active_cycles;              /* cycles with the CPU on */
+    uint32_t mclk_hz;                    /* current MCLK frequency, set by the clock module */
+
+    /* interrupts */
+    uint16_t irq_lines;                  /* bit v = line of vector index v asserted */
+    mote_irq_accept_fn irq_accept[MOTE_NUM_VECTORS];
+    void *irq_accept_ctx[MOTE_NUM_VECTORS];
+
+    /* event queue: binary min-heap on `when` */
+    mote_event_t *heap[256];
+    int nheap;
+
+    /* flash controller hook */
+    mote_flash_write_fn flash_write;
+    void *flash_write_ctx;
+
+    /* modes */
+    mote_component_t comp[MOTE_MAX_COMPONENTS];
+    int ncomp;
+
+    /* faults and stops */
+    int fault;                           /* enum mote_fault */
+    uint16_t fault_pc;
+    uint16_t stack_limit;                /* _end from the ELF; 0 disables the check */
+    int32_t stop_pc;                     /* run until this PC is about to execute; -1: none */
+
+    /* node_id variable (Cooja writes the mote id there, and re-writes it on each store) */
+    int32_t node_id_addr;                /* -1: none */
+    uint16_t node_id;
+
+    /* opaque per-peripheral state, owned by periph code */
+    void *periph[16];
+};
+
+#endif /* ESSE_MOTE_H */

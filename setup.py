@@ -1,0 +1,13 @@
+"""setuptools shim: builds the cffi extensions (API mode) when the package is installed.
+
+Each entry is `path/to/build_script.py:ffibuilder`; the scripts compile C that lives in this
+repository (the emulator core, the DTLS record layer, the patched TinyDTLS tree).
+"""
+
+from setuptools import setup
+
+CFFI_MODULES = [
+    # one line per cffi extension; keep sorted
+]
+
+setup(cffi_modules=CFFI_MODULES)
