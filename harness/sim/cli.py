@@ -1,0 +1,149 @@
+"""`esse sim ...` (our engine) and `esse cooja ...` (the real Cooja) sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness import proc
+from harness.paths import build_dir
+
+
+def _load(target: Path, out_dir: Path):
+    from harness.sim.csc import read_csc, write_csc
+    from harness.sim.scenario import load_scenario, scenario_from_csc
+
+    if target.suffix == ".toml":
+        sc = load_scenario(target, csc_path=out_dir / "sim.csc")
+        write_csc(sc.sim, out_dir / "sim.csc")
+        return sc
+    if target.suffix == ".csc":
+        return scenario_from_csc(read_csc(target))
+    raise ValueError(f"{target}: expected a .toml scenario or a .csc simulation")
+
+
+def _progress_bar(now_us: int, end_us: int) -> None:
+    frac = min(1.0, now_us / end_us) if end_us else 1.0
+    filled = int(frac * 30)
+    sys.stderr.write(
+        f"\r[{'#' * filled}{'.' * (30 - filled)}] {frac * 100:5.1f}% {now_us / 1e6:.2f}/{end_us / 1e6:.2f} s"
+    )
+    sys.stderr.flush()
+
+
+def cmd_sim_run(args: argparse.Namespace) -> int:
+    from harness.sim.csc import CscError
+    from harness.sim.motes import MoteBackendUnavailable
+    from harness.sim.output import summary_text
+    from harness.sim.runner import build_motes, run_scenario
+    from harness.sim.scenario import ScenarioError
+
+    target = Path(args.target)
+    out_dir = Path(args.out) if args.out else build_dir() / "sim" / target.stem
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        sc = _load(target, out_dir)
+        for w in sc.sim.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        motes = build_motes(sc.sim)
+        tty = sys.stderr.isatty()
+        outcome = run_scenario(
+            sc,
+            motes,
+            out_dir,
+            seed=args.seed,
+            duration_s=args.duration,
+            speed=args.realtime,
+            progress=_progress_bar if tty else None,
+        )
+        if tty:
+            sys.stderr.write("\n")
+    except (CscError, ScenarioError, MoteBackendUnavailable, ValueError, OSError) as exc:
+        print(f"esse sim run: {exc}", file=sys.stderr)
+        return 2
+    print(summary_text(outcome.files["summary"]))
+    print(f"outputs in {out_dir}")
+    return 1 if outcome.verdict is False else 0
+
+
+def cmd_sim_render(args: argparse.Namespace) -> int:
+    from harness.sim.scenario import ScenarioError, render_scenario
+
+    try:
+        out = render_scenario(args.scenario, args.output, args.generation)
+    except ScenarioError as exc:
+        print(f"esse sim render: {exc}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
+
+
+def cmd_cooja_run(args: argparse.Namespace) -> int:
+    from harness.sim.cooja_backend import CoojaUnavailable, run_cooja
+
+    csc = Path(args.csc)
+    out_dir = Path(args.out) if args.out else build_dir() / "cooja" / csc.stem
+    try:
+        result, files = run_cooja(
+            csc,
+            Path(args.cooja),
+            Path(args.contiki),
+            out_dir,
+            seed=args.seed,
+            generation=args.generation,
+            dry_run=args.dry_run,
+        )
+    except (CoojaUnavailable, proc.ToolMissing, proc.CommandFailed) as exc:
+        print(f"esse cooja run: {exc}", file=sys.stderr)
+        return 2
+    if result.dry_run:
+        import shlex
+
+        print(shlex.join(result.argv))
+        return 0
+    for name, path in sorted(files.items()):
+        print(f"{name}: {path}")
+    verdict = (out_dir / "COOJA.testlog").read_text().splitlines()[-1:] if files.get("testlog") else []
+    return 0 if verdict == ["TEST OK"] else 1
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sim", help="multi-mote simulation on the emulator (Cooja .csc compatible)")
+    ssub = p.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
+
+    r = ssub.add_parser("run", help="run a TOML scenario or a .csc headless")
+    r.add_argument("target", help="SCENARIO.toml or SIM.csc")
+    r.add_argument("--seed", type=int, help="random seed (default: the file's)")
+    r.add_argument("--duration", type=float, help="simulated seconds (default: the file's)")
+    r.add_argument(
+        "--realtime",
+        type=float,
+        nargs="?",
+        const=1.0,
+        default=None,
+        metavar="SPEED",
+        help="pace against the wall clock (1.0 = real time)",
+    )
+    r.add_argument("--out", help="output directory (default: build/sim/<name>)")
+    r.set_defaults(func=cmd_sim_run)
+
+    d = ssub.add_parser("render", help="render a TOML scenario to a Cooja .csc")
+    d.add_argument("scenario")
+    d.add_argument("-o", "--output", required=True, help="the .csc to write")
+    d.add_argument(
+        "--generation", choices=("3", "4"), default="3", help="target Cooja 3.x or 4.x class names"
+    )
+    d.set_defaults(func=cmd_sim_render)
+
+    c = sub.add_parser("cooja", help="run simulations in the real Cooja (needs Java and a Cooja jar)")
+    csub = c.add_subparsers(dest="cooja_command", metavar="SUBCOMMAND", required=True)
+    cr = csub.add_parser("run", help="run SIM.csc headless in Cooja and gather its outputs")
+    cr.add_argument("csc")
+    cr.add_argument("--cooja", required=True, metavar="JAR", help="cooja.jar")
+    cr.add_argument("--contiki", required=True, metavar="DIR", help="the Contiki source tree")
+    cr.add_argument("--seed", type=int)
+    cr.add_argument("--generation", choices=("3", "4"), default="3", help="Cooja 3.x or 4.x command line")
+    cr.add_argument("--out", help="output directory (default: build/cooja/<name>)")
+    cr.add_argument("--dry-run", action="store_true", help="print the command line only")
+    cr.set_defaults(func=cmd_cooja_run)

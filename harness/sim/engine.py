@@ -1,0 +1,317 @@
+"""The simulation engine: many motes on one microsecond timeline, headless.
+
+Synchronisation (conservative lookahead). All motes advance in lock-step windows
+[now, min(next medium event, next paced UART byte, now + quantum, end)]. Before a window the
+medium handles every event due at `now` (frames ending, then frames starting) while all motes
+stand exactly at `now`, so each radio is asked about its state (channel, listening) at the true
+instant. A mote's own transmission is only known when its CPU decides it (e.g. the CC2420 STXON
+strobe); the first symbol reaches the air `lookahead` later (12 symbols = 192 µs for the CC2420).
+If the decision falls at time d inside a window that began at `now`, the frame starts at
+d + lookahead ≥ now + lookahead ≥ now + quantum ≥ window end, provided quantum ≤ lookahead. So
+every frame starts at or after the point every other mote has reached: no mote's CPU ever runs
+past a radio event it could observe, and no frame is lost or reordered whatever order the motes
+are stepped in. The medium enforces this (CausalityError if a radio breaks its lookahead).
+It follows that the set of frames on air is constant inside a window, so what a radio hears
+(`air_energy`, for CCA/RSSI) is exact at any instant of the window.
+
+Determinism: motes are stepped in ascending id order, medium events are ordered by (time, sender),
+output lines by (time, mote id), and every random draw comes from one `random.Random(seed)`.
+Only bytes arriving from outside (serial sockets) depend on wall-clock time.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from harness.sim.interfaces import SimMote
+from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
+
+DEFAULT_QUANTUM_US = 192
+UART_BYTE_US = 87  # 115200 baud 8N1 (10 bits = 86.8 µs): pacing of bytes queued to a mote's UART RX
+
+
+@dataclass(frozen=True)
+class MoteLine:
+    """One line of a mote's UART1 output, stamped with the time its newline was sent."""
+
+    time_us: int
+    mote_id: int
+    text: str
+
+
+class StopCondition(Protocol):
+    def on_line(self, line: MoteLine) -> None: ...
+
+    def on_radio(self, ev: RadioEvent) -> None: ...
+
+    @property
+    def satisfied(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass
+class OutputMatch:
+    """Satisfied when `regex` matched a line of output of one of `motes` (any mote if None), or, with
+    `require_all`, of every mote in `motes`."""
+
+    regex: str
+    motes: frozenset[int] | None = None
+    require_all: bool = False
+    matched: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        try:
+            self._re = re.compile(self.regex)
+        except re.error as exc:
+            raise ValueError(f"bad success regex {self.regex!r}: {exc}") from exc
+        if self.require_all and not self.motes:
+            raise ValueError("require_all needs the set of motes")
+
+    def on_line(self, line: MoteLine) -> None:
+        if self.motes is not None and line.mote_id not in self.motes:
+            return
+        if self._re.search(line.text):
+            self.matched.add(line.mote_id)
+
+    def on_radio(self, ev: RadioEvent) -> None:
+        pass
+
+    @property
+    def satisfied(self) -> bool:
+        if self.require_all:
+            return self.motes is not None and self.motes <= self.matched
+        return bool(self.matched)
+
+    def describe(self) -> str:
+        who = "all of motes " if self.require_all else "a mote among "
+        scope = "any mote" if self.motes is None else who + ",".join(map(str, sorted(self.motes)))
+        return f"/{self.regex}/ on {scope}"
+
+
+@dataclass
+class EventCount:
+    """Satisfied after `count` events of `kind`: a radio event kind ("tx", "rx", "rx_corrupt", ...) or
+    "line" (output lines, optionally only those matching `regex`)."""
+
+    kind: str
+    count: int
+    regex: str | None = None
+    seen: int = 0
+
+    def on_line(self, line: MoteLine) -> None:
+        if self.kind == "line" and (self.regex is None or re.search(self.regex, line.text)):
+            self.seen += 1
+
+    def on_radio(self, ev: RadioEvent) -> None:
+        if ev.kind == self.kind:
+            self.seen += 1
+
+    @property
+    def satisfied(self) -> bool:
+        return self.seen >= self.count
+
+    def describe(self) -> str:
+        return f"{self.count} × {self.kind}" + (f" /{self.regex}/" if self.regex else "")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    reason: str  # "time" | "condition" | "stopped"
+    end_us: int
+
+
+class _Uart:
+    """Per-mote UART bookkeeping: line assembly for TX, paced queue for RX."""
+
+    def __init__(self) -> None:
+        self.partial = bytearray()
+        self.rx_queue: deque[int] = deque()
+        self.rx_next_us = 0
+
+
+class Engine:
+    def __init__(
+        self,
+        motes: Sequence[SimMote],
+        positions: dict[int, Position] | None = None,
+        params: UDGMParams | None = None,
+        seed: int = 0,
+        quantum_us: int | None = None,
+    ) -> None:
+        if not motes:
+            raise ValueError("a simulation needs at least one mote")
+        ids = [m.mote_id for m in motes]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"duplicate mote ids: {sorted(ids)}")
+        self.motes = sorted(motes, key=lambda m: m.mote_id)
+        self.by_id = {m.mote_id: m for m in self.motes}
+        lookahead = min(m.lookahead_us for m in self.motes)
+        if quantum_us is None:
+            quantum_us = min(DEFAULT_QUANTUM_US, lookahead)
+        if not 1 <= quantum_us <= lookahead:
+            raise ValueError(
+                f"quantum {quantum_us} µs must be within 1..{lookahead} µs (the smallest mote lookahead)"
+            )
+        self.quantum_us = quantum_us
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.medium = UDGMMedium(params or UDGMParams(), self.rng)
+        positions = positions or {}
+        for m in self.motes:
+            if m.radio is not None:
+                self.medium.add_radio(m.mote_id, positions.get(m.mote_id, (0.0, 0.0, 0.0)), m.radio)
+        self.now_us = 0
+        self._uarts = {m.mote_id: _Uart() for m in self.motes}
+        self._uart_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._line_listeners: list[Callable[[MoteLine], None]] = []
+        self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
+        self._conditions: list[StopCondition] = []
+        self.medium.add_listener(self._on_radio)
+
+    # ---- wiring ----
+    def add_line_listener(self, fn: Callable[[MoteLine], None]) -> None:
+        self._line_listeners.append(fn)
+
+    def add_radio_listener(self, fn: Callable[[RadioEvent], None]) -> None:
+        self.medium.add_listener(fn)
+
+    def add_uart_tx_listener(self, mote_id: int, fn: Callable[[bytes], None]) -> None:
+        self._check_id(mote_id)
+        self._uart_tx_listeners.setdefault(mote_id, []).append(fn)
+
+    def queue_uart_rx(self, mote_id: int, data: bytes) -> None:
+        """Queue bytes for a mote's UART RX (thread-safe); delivered one per byte time."""
+        self._check_id(mote_id)
+        with self._uart_lock:
+            u = self._uarts[mote_id]
+            if not u.rx_queue:
+                u.rx_next_us = max(u.rx_next_us, self.now_us)
+            u.rx_queue.extend(data)
+
+    def stop(self) -> None:
+        """Ask a running `run` to return at the next window boundary (thread-safe)."""
+        self._stop.set()
+
+    def power(self) -> dict[int, dict[str, int]]:
+        return {m.mote_id: dict(m.power()) for m in self.motes}
+
+    def _check_id(self, mote_id: int) -> None:
+        if mote_id not in self.by_id:
+            raise KeyError(f"no mote with id {mote_id}")
+
+    # ---- running ----
+    def run(
+        self,
+        until_us: int | None = None,
+        conditions: Iterable[StopCondition] = (),
+        speed: float | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> RunResult:
+        """Run until simulated time `until_us`, until any condition is satisfied, or until `stop()`
+        (with neither an end time nor a condition it runs until stopped, e.g. a serial-socket session).
+        `speed` paces the run against the wall clock (1.0 = real time; None = as fast as possible)."""
+        if speed is not None and speed <= 0:
+            raise ValueError("speed must be positive")
+        self._conditions = list(conditions)
+        self._stop.clear()
+        wall0, sim0 = time.monotonic(), self.now_us
+        last_progress = wall0
+        reason = "stopped"
+        while True:
+            self._handle_due_events()
+            if self._stop.is_set():
+                reason = "stopped"
+                break
+            if self._conditions and any(c.satisfied for c in self._conditions):
+                reason = "condition"
+                break
+            if until_us is not None and self.now_us >= until_us:
+                reason = "time"
+                break
+            target = self._window_end(until_us)
+            self.medium.horizon_us = target
+            for m in self.motes:
+                m.run_until(target)
+            self.now_us = target
+            self._collect_uart_tx()
+            if speed is not None:
+                ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
+                if ahead > 0.002:
+                    time.sleep(ahead)
+            if progress is not None:
+                now = time.monotonic()
+                if now - last_progress >= 0.2:
+                    last_progress = now
+                    progress(self.now_us)
+        self.medium.horizon_us = self.now_us
+        return RunResult(reason, self.now_us)
+
+    def _handle_due_events(self) -> None:
+        now = self.now_us
+        self.medium.horizon_us = now
+        while True:
+            self._deliver_uart_rx(now)
+            nxt = self.medium.next_event_us()
+            if nxt is None or nxt > now:
+                break
+            self.medium.process(now)
+            self._collect_uart_tx()
+
+    def _window_end(self, until_us: int | None) -> int:
+        target = self.now_us + self.quantum_us
+        nxt = self.medium.next_event_us()
+        if nxt is not None:
+            target = min(target, nxt)
+        with self._uart_lock:
+            for u in self._uarts.values():
+                if u.rx_queue:
+                    target = min(target, max(u.rx_next_us, self.now_us + 1))
+        if until_us is not None:
+            target = min(target, until_us)
+        return max(target, self.now_us + 1)
+
+    def _deliver_uart_rx(self, now: int) -> None:
+        for m in self.motes:
+            u = self._uarts[m.mote_id]
+            with self._uart_lock:
+                if not u.rx_queue or u.rx_next_us > now:
+                    continue
+                byte = u.rx_queue.popleft()
+                u.rx_next_us = now + UART_BYTE_US
+            m.uart_rx(bytes([byte]))
+
+    def _collect_uart_tx(self) -> None:
+        lines: list[MoteLine] = []
+        for m in self.motes:
+            sent = m.drain_uart_tx()
+            if not sent:
+                continue
+            for fn in self._uart_tx_listeners.get(m.mote_id, ()):
+                fn(bytes(b for _, b in sent))
+            u = self._uarts[m.mote_id]
+            for t, b in sent:
+                if b == 0x0A:
+                    text = u.partial.decode("utf-8", errors="replace").rstrip("\r")
+                    lines.append(MoteLine(t, m.mote_id, text))
+                    u.partial.clear()
+                else:
+                    u.partial.append(b)
+        lines.sort(key=lambda ln: (ln.time_us, ln.mote_id))
+        for ln in lines:
+            for c in self._conditions:
+                c.on_line(ln)
+            for fn in self._line_listeners:
+                fn(ln)
+
+    def _on_radio(self, ev: RadioEvent) -> None:
+        for c in self._conditions:
+            c.on_radio(ev)

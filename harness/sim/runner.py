@@ -1,0 +1,95 @@
+"""Run a scenario end to end: motes from the factory, engine, serial sockets, outputs."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.sim.csc import CscError, CscSimulation, check_firmware_files
+from harness.sim.engine import Engine, OutputMatch, RunResult
+from harness.sim.interfaces import SimMote
+from harness.sim.medium import UDGMParams
+from harness.sim.motes import MoteRequest, create_mote
+from harness.sim.output import Recorder
+from harness.sim.scenario import Scenario, ScenarioError
+from harness.sim.serial_socket import attach_serial_servers
+
+
+@dataclass
+class SimOutcome:
+    result: RunResult
+    seed: int
+    verdict: bool | None
+    files: dict[str, Path]
+    engine: Engine
+
+
+def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
+    check_firmware_files(sim)
+    motes = []
+    for m in sim.motes:
+        t = sim.mote_type(m.type_identifier)
+        fw = sim.resolve_path(t.firmware)
+        if fw is None:
+            raise CscError(
+                f"{sim.path}:{t.line}: firmware {t.firmware!r} needs a Contiki tree; "
+                "only the real Cooja can run it"
+            )
+        motes.append(factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw)))
+    return motes
+
+
+def run_scenario(
+    sc: Scenario,
+    motes: list[SimMote],
+    out_dir: Path,
+    *,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    speed: float | None = None,
+    serial: bool = True,
+    announce: Callable[[str], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimOutcome:
+    sim = sc.sim
+    if seed is None:
+        seed = sim.random_seed if sim.random_seed is not None else random.SystemRandom().randrange(2**31)
+    duration = duration_s if duration_s is not None else sc.duration_s
+    if duration is None or duration <= 0:
+        raise ScenarioError("no simulation duration: give duration_s in the scenario or --duration")
+    until_us = int(round(duration * 1e6))
+    m = sim.medium
+    params = UDGMParams(m.transmitting_range, m.interference_range, m.success_ratio_tx, m.success_ratio_rx)
+    positions = {s.mote_id: s.position for s in sim.motes}
+    engine = Engine(motes, positions, params, seed=seed)
+    recorder = Recorder()
+    recorder.attach(engine)
+    conditions = []
+    if sc.success is not None:
+        motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
+        conditions.append(OutputMatch(sc.success.regex, motes_set, sc.success.require_all))
+    servers = attach_serial_servers(engine, sim.serial_ports(), announce) if serial else []
+    try:
+        result = engine.run(
+            until_us=until_us,
+            conditions=conditions,
+            speed=speed,
+            progress=(lambda now: progress(now, until_us)) if progress else None,
+        )
+    finally:
+        for s in servers:
+            s.close()
+    verdict = conditions[0].satisfied if conditions else None
+    files = recorder.write(
+        out_dir,
+        seed=seed,
+        power=engine.power(),
+        stats=engine.medium.stats,
+        per_mote=engine.medium.per_mote,
+        end_us=result.end_us,
+        reason=result.reason,
+        verdict=verdict,
+    )
+    return SimOutcome(result, seed, verdict, files, engine)

@@ -1,0 +1,302 @@
+"""TOML scenarios: a small description of a simulation that renders to a Cooja `.csc`.
+
+    title = "Two motes"
+    seed = 123456
+    duration_s = 30.0
+
+    [medium]                      # UDGM; every key optional
+    transmitting_range = 50.0
+    interference_range = 100.0
+    success_ratio_tx = 1.0
+    success_ratio_rx = 1.0
+
+    [topology]                    # kind: manual | line | grid | random
+    kind = "line"
+    spacing = 20.0                # line, grid
+    columns = 3                   # grid
+    width = 100.0                 # random (height too); positions drawn from `seed`
+    seed = 7                      # random; defaults to the simulation seed
+
+    [[motes]]                     # ids are given 1, 2, ... in order
+    app = "radiotest"             # firmware: <build dir>/radiotest/radiotest.sky
+    count = 2                     # several motes of this app (not with `position`)
+    # position = [0.0, 0.0, 0.0]  # manual topology only
+
+    [success]                     # optional: regex on mote output
+    regex = "RADIOTEST OK"
+    motes = "all"                 # "all", "any", a mote id or a list of ids
+
+    [serial]                      # optional: SerialSocketServer per mote
+    motes = [1]                   # or "all"
+    base_port = 60000             # port = base_port + mote id
+
+    [power]
+    tracker = true                # adds Cooja's PowerTracker plugin
+
+The success condition is written into the `.csc` as a ScriptRunner script (Cooja runs it) that
+carries a `// esse-success ...` comment, so our engine can read the same condition back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.paths import build_dir
+from harness.sim.csc import (
+    POWER_TRACKER,
+    SCRIPT_RUNNER,
+    SERIAL_SOCKET_SERVER,
+    CscError,
+    CscSimulation,
+    MoteSpec,
+    MoteTypeSpec,
+    PluginSpec,
+    UDGMConfig,
+)
+
+TOPOLOGIES = ("manual", "line", "grid", "random")
+# Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
+POWER_TRACKER_BY_GENERATION = {"3": POWER_TRACKER, "4": "org.contikios.cooja.plugins.PowerTracker"}
+_TOP_KEYS = {"title", "seed", "duration_s", "medium", "topology", "motes", "success", "serial", "power"}
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and the key."""
+
+
+@dataclass
+class Success:
+    regex: str
+    motes: list[int] | None  # None: any mote
+    require_all: bool
+
+
+@dataclass
+class Scenario:
+    sim: CscSimulation
+    duration_s: float | None
+    success: Success | None
+    source: Path | None = None
+
+
+def firmware_for_app(app: str) -> Path:
+    return build_dir() / app / f"{app}.sky"
+
+
+def _positions(topo: dict, n: int, sim_seed: int, where: str) -> list[tuple[float, float, float]]:
+    kind = topo.get("kind", "line")
+    if kind not in TOPOLOGIES:
+        raise ScenarioError(f"{where}: [topology] kind {kind!r} is not one of {', '.join(TOPOLOGIES)}")
+    spacing = float(topo.get("spacing", 20.0))
+    if kind == "line":
+        return [(i * spacing, 0.0, 0.0) for i in range(n)]
+    if kind == "grid":
+        cols = int(topo.get("columns", max(1, round(n**0.5))))
+        if cols < 1:
+            raise ScenarioError(f"{where}: [topology] columns must be at least 1")
+        return [((i % cols) * spacing, (i // cols) * spacing, 0.0) for i in range(n)]
+    if kind == "random":
+        rng = random.Random(int(topo.get("seed", sim_seed)))
+        w = float(topo.get("width", 100.0))
+        h = float(topo.get("height", w))
+        return [(round(rng.uniform(0, w), 3), round(rng.uniform(0, h), 3), 0.0) for _ in range(n)]
+    return []  # manual: positions come from the motes
+
+
+def _mote_ids_arg(value: object, ids: list[int], key: str, where: str) -> list[int] | None:
+    if value in ("all", "any"):
+        return list(ids) if value == "all" else None
+    vals = [value] if isinstance(value, int) else value
+    if not isinstance(vals, list) or not all(isinstance(v, int) for v in vals):
+        raise ScenarioError(f'{where}: {key} must be "all", "any", a mote id or a list of ids')
+    for v in vals:
+        if v not in ids:
+            raise ScenarioError(f"{where}: {key} names mote {v}, but the motes are {ids}")
+    return list(vals)
+
+
+def success_script(success: Success | None, duration_s: float | None) -> str:
+    """The Cooja ScriptRunner JavaScript for a success condition (run by real Cooja only)."""
+    ms = int(round((duration_s or 3600.0) * 1000))
+    lines = []
+    if success is None:
+        lines += ["// esse-success none", f"TIMEOUT({ms}, log.testOK());"]
+        lines += [
+            "while (true) {",
+            '  if (msg) log.log(time + " " + id + " " + msg + "\\n");',
+            "  YIELD();",
+            "}",
+        ]
+        return "\n".join(lines)
+    who = "any" if success.motes is None else ",".join(map(str, success.motes))
+    lines.append(f"// esse-success motes={who} regex={success.regex}")
+    lines.append(f"TIMEOUT({ms}, log.testFailed());")
+    lines.append(f"var pattern = new RegExp({json.dumps(success.regex)});")
+    if success.motes is None:
+        lines.append("var waiting = null;")
+    else:
+        lines.append("var waiting = {" + ", ".join(f"{i}: true" for i in success.motes) + "};")
+    lines += [
+        "while (true) {",
+        "  if (msg) {",
+        '    log.log(time + " " + id + " " + msg + "\\n");',
+        "    if (pattern.test(msg)) {",
+        "      if (waiting == null) {",
+        "        log.testOK();",
+        "      } else {",
+        "        delete waiting[id];",
+        "        if (Object.keys(waiting).length == 0) log.testOK();",
+        "      }",
+        "    }",
+        "  }",
+        "  YIELD();",
+        "}",
+    ]
+    return "\n".join(lines)
+
+
+def load_scenario(path: str | Path, csc_path: str | Path | None = None, generation: str = "3") -> Scenario:
+    """Read a TOML scenario. `csc_path` (where the `.csc` will be written) makes firmware paths
+    relative to it (`[CONFIG_DIR]/...`); otherwise they are absolute. `generation` ("3" or "4")
+    picks the Cooja plugin class names that differ (PowerTracker)."""
+    path = Path(path)
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}: bad TOML: {exc}") from None
+    sc = scenario_from_dict(data, where, csc_path, generation)
+    sc.source = path
+    if csc_path is not None:
+        sc.sim.path = Path(csc_path).resolve()
+    return sc
+
+
+def scenario_from_dict(
+    data: dict, where: str = "<scenario>", csc_path: str | Path | None = None, generation: str = "3"
+) -> Scenario:
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(_TOP_KEYS)})")
+    seed = data.get("seed", 123456)
+    if not isinstance(seed, int):
+        raise ScenarioError(f"{where}: seed must be an integer")
+    sim = CscSimulation(title=str(data.get("title", "ESSE simulation")), random_seed=seed)
+
+    medium = data.get("medium", {})
+    try:
+        sim.medium = UDGMConfig(**{k: float(v) for k, v in medium.items()})
+    except TypeError as exc:
+        raise ScenarioError(f"{where}: [medium]: {exc}") from None
+
+    motes_in = data.get("motes")
+    if not motes_in:
+        raise ScenarioError(f"{where}: no [[motes]]")
+    topo = data.get("topology", {})
+    kind = topo.get("kind", "line")
+    entries: list[tuple[str, tuple[float, float, float] | None]] = []
+    for i, m in enumerate(motes_in):
+        if "app" not in m:
+            raise ScenarioError(f"{where}: [[motes]] entry {i + 1} has no app")
+        count = int(m.get("count", 1))
+        pos = m.get("position")
+        if pos is not None:
+            if kind != "manual":
+                raise ScenarioError(
+                    f'{where}: [[motes]] entry {i + 1}: position needs [topology] kind = "manual"'
+                )
+            if count != 1 or len(pos) not in (2, 3):
+                raise ScenarioError(f"{where}: [[motes]] entry {i + 1}: position [x, y(, z)] is for one mote")
+            pos = tuple(float(v) for v in pos) + ((0.0,) if len(pos) == 2 else ())
+        elif kind == "manual":
+            raise ScenarioError(f"{where}: [[motes]] entry {i + 1} needs a position (manual topology)")
+        entries += [(m["app"], pos)] * count
+    generated = _positions(topo, len(entries), seed, where)
+
+    out_dir = Path(csc_path).resolve().parent if csc_path else None
+    types: dict[str, MoteTypeSpec] = {}
+    for n, (app, pos) in enumerate(entries, start=1):
+        if app not in types:
+            fw = firmware_for_app(app).resolve()
+            fw_text = f"[CONFIG_DIR]/{os.path.relpath(fw, out_dir)}" if out_dir else str(fw)
+            types[app] = MoteTypeSpec(
+                identifier=f"sky_{app}", description=f"Sky mote: {app}", firmware=fw_text
+            )
+        x, y, z = pos if pos is not None else generated[n - 1]
+        sim.motes.append(MoteSpec(n, types[app].identifier, x, y, z))
+    sim.mote_types = list(types.values())
+    ids = [m.mote_id for m in sim.motes]
+
+    duration = data.get("duration_s")
+    if duration is not None and (not isinstance(duration, int | float) or duration <= 0):
+        raise ScenarioError(f"{where}: duration_s must be a positive number")
+
+    success = None
+    if "success" in data:
+        s = data["success"]
+        if "regex" not in s:
+            raise ScenarioError(f"{where}: [success] needs regex")
+        motes = _mote_ids_arg(s.get("motes", "any"), ids, "[success] motes", where)
+        success = Success(str(s["regex"]), motes, require_all=motes is not None)
+    sim.plugins.append(
+        PluginSpec(SCRIPT_RUNNER, config=[("script", success_script(success, duration)), ("active", "true")])
+    )
+
+    serial = data.get("serial")
+    if serial:
+        base = int(serial.get("base_port", 60000))
+        for mid in _mote_ids_arg(serial.get("motes", "all"), ids, "[serial] motes", where) or ids:
+            port = base + mid
+            if not 1 <= port <= 65535:
+                raise ScenarioError(f"{where}: serial port {port} for mote {mid} outside 1..65535")
+            sim.plugins.append(
+                PluginSpec(
+                    SERIAL_SOCKET_SERVER,
+                    mote_arg=ids.index(mid),
+                    config=[("port", str(port)), ("bound", "true")],
+                )
+            )
+    if generation not in POWER_TRACKER_BY_GENERATION:
+        raise ScenarioError(f"{where}: unknown Cooja generation {generation!r} (3 or 4)")
+    if data.get("power", {}).get("tracker", False):
+        sim.plugins.append(PluginSpec(POWER_TRACKER_BY_GENERATION[generation]))
+    return Scenario(sim, float(duration) if duration is not None else None, success)
+
+
+def scenario_from_csc(sim: CscSimulation) -> Scenario:
+    """Run settings of a `.csc`: duration from the script's TIMEOUT, success from our comment."""
+    timeout = sim.timeout_ms()
+    success = None
+    cond = sim.esse_success()
+    if cond is not None:
+        who, regex = cond
+        ids = [m.mote_id for m in sim.motes]
+        if who == "all":  # hand-written files may say "all"
+            success = Success(regex, ids, True)
+        elif who == "any":
+            success = Success(regex, None, False)
+        else:
+            try:
+                success = Success(regex, [int(v) for v in who.split(",")], True)
+            except ValueError:
+                raise CscError(f"{sim.path}: bad esse-success motes={who!r}") from None
+    elif sim.script() and "esse-success none" not in (sim.script() or ""):
+        sim.warnings.append(
+            f"{sim.path}: the ScriptRunner JavaScript is not run by our engine; "
+            "give the success condition in a TOML scenario"
+        )
+    return Scenario(sim, timeout / 1000 if timeout is not None else None, success, sim.path)
+
+
+def render_scenario(path: str | Path, out: str | Path, generation: str = "3") -> Path:
+    from harness.sim.csc import write_csc
+
+    sc = load_scenario(path, csc_path=out, generation=generation)
+    return write_csc(sc.sim, out)
