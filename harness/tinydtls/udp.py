@@ -1,0 +1,199 @@
+"""DTLS over real UDP sockets with asyncio: one DtlsContext per socket, retransmissions on the loop timer.
+
+    server = await DtlsServer.create(("127.0.0.1", 0), psk=PskStore({b"id": key}))
+    client = await DtlsClient.create(psk=PskStore({b"id": key}, identity=b"id"))
+    await client.connect(server.address)
+    client.send(server.address, b"ping");  addr, data = await server.recv()
+
+Subclass and override `on_data`/`on_event` to react inside the protocol instead of using the queues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from harness.tinydtls.binding import (
+    Address,
+    Alert,
+    AlertLevel,
+    DtlsContext,
+    DtlsError,
+    DtlsEvent,
+    normalize_address,
+)
+
+log = logging.getLogger("harness.tinydtls.udp")
+
+
+class DtlsEndpoint(asyncio.DatagramProtocol):
+    """A UDP socket whose datagrams go through one TinyDTLS context (client and server sessions)."""
+
+    def __init__(self, **context_kwargs: Any) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.context = DtlsContext(self._send_datagram, on_data=self._on_data, on_event=self._on_event,
+                                   **context_kwargs)
+        self.received: asyncio.Queue[tuple[Address, bytes]] = asyncio.Queue()
+        self.events: list[tuple[Address, DtlsEvent | Alert, AlertLevel | None]] = []
+        self._connected: dict[Address, asyncio.Future[None]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
+        self.datagrams_in = 0
+        self.datagrams_out = 0
+
+    @classmethod
+    async def create(cls, local_addr: Address = ("127.0.0.1", 0), **context_kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        _, proto = await loop.create_datagram_endpoint(lambda: cls(**context_kwargs), local_addr=local_addr)
+        return proto
+
+    @property
+    def address(self) -> Address:
+        assert self.transport is not None
+        return normalize_address(self.transport.get_extra_info("sockname"))
+
+    # -- asyncio.DatagramProtocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Address) -> None:
+        if self._closed:
+            return
+        self.datagrams_in += 1
+        try:
+            rc = self.context.handle_message(addr, data)
+        except DtlsError:
+            log.exception("TinyDTLS failed on a datagram from %r", addr)
+            rc = 0
+        if rc < 0:
+            self._handshake_failed(normalize_address(addr), rc)
+        self._reschedule()
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("UDP error: %s", exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_timer()
+
+    # -- hooks (override in subclasses)
+
+    def on_data(self, addr: Address, data: bytes) -> None:
+        """Application data from addr; the default queues it for recv()."""
+        self.received.put_nowait((addr, data))
+
+    def on_event(self, addr: Address, event: DtlsEvent | Alert, level: AlertLevel | None) -> None:
+        """A session event or alert; the default only records it."""
+
+    # -- operations
+
+    async def connect(self, addr: Address, timeout: float = 10.0) -> None:
+        """Handshake as client with addr; returns once TinyDTLS reports the session connected."""
+        key = normalize_address(addr)
+        if self.context.is_connected(key):
+            return
+        fut = self._connected.setdefault(key, asyncio.get_running_loop().create_future())
+        self.context.connect(key)
+        self._reschedule()
+        await asyncio.wait_for(asyncio.shield(fut), timeout)
+
+    async def wait_connected(self, addr: Address, timeout: float = 10.0) -> None:
+        """Wait until a session with addr (either role) is connected."""
+        key = normalize_address(addr)
+        if self.context.is_connected(key):
+            return
+        fut = self._connected.setdefault(key, asyncio.get_running_loop().create_future())
+        await asyncio.wait_for(asyncio.shield(fut), timeout)
+
+    def send(self, addr: Address, data: bytes) -> None:
+        """Send application data on an established session."""
+        n = self.context.write(normalize_address(addr), data)
+        self._reschedule()
+        if n != len(data):
+            raise DtlsError(f"no established DTLS session with {addr!r} (dtls_write accepted {n} bytes)")
+
+    async def recv(self, timeout: float = 10.0) -> tuple[Address, bytes]:
+        return await asyncio.wait_for(self.received.get(), timeout)
+
+    def close_session(self, addr: Address) -> None:
+        self.context.close(normalize_address(addr))
+        self._reschedule()
+
+    def close(self) -> None:
+        """Close the socket and free the context (no close_notify; use close_session first)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._cancel_timer()
+        if self.transport is not None:
+            self.transport.close()
+        self.context.free()
+        for fut in self._connected.values():
+            if not fut.done():
+                fut.cancel()
+
+    # -- internals
+
+    def _send_datagram(self, addr: Address, data: bytes) -> None:
+        if self.transport is None or self._closed:
+            raise DtlsError("socket closed")
+        self.datagrams_out += 1
+        self.transport.sendto(data, addr)
+
+    def _on_data(self, addr: Address, data: bytes) -> None:
+        self.on_data(addr, data)
+
+    def _on_event(self, addr: Address, event: DtlsEvent | Alert, level: AlertLevel | None) -> None:
+        self.events.append((addr, event, level))
+        fut = self._connected.get(addr)
+        if event == DtlsEvent.CONNECTED:
+            if fut is None:
+                fut = self._connected[addr] = asyncio.get_running_loop().create_future()
+            if not fut.done():
+                fut.set_result(None)
+        elif level == AlertLevel.FATAL and fut is not None and not fut.done():
+            fut.set_exception(DtlsError(f"handshake with {addr!r} failed: {event.name}"))
+        self.on_event(addr, event, level)
+
+    def _handshake_failed(self, addr: Address, rc: int) -> None:
+        """TinyDTLS rejected a datagram with a fatal error (it sent the alert itself): fail a waiting
+        connect() at once instead of letting it time out."""
+        fut = self._connected.get(addr)
+        if fut is None or fut.done() or self.context.is_connected(addr):
+            return
+        code = -rc
+        if code >> 8 == int(AlertLevel.FATAL):
+            try:
+                reason = Alert(code & 0xFF).name
+            except ValueError:
+                reason = f"alert {code & 0xFF}"
+        else:
+            reason = f"error {rc}"
+        fut.set_exception(DtlsError(f"handshake with {addr!r} failed: {reason}"))
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _reschedule(self) -> None:
+        """Arm the loop timer for TinyDTLS's next retransmission."""
+        self._cancel_timer()
+        if self._closed:
+            return
+        delay = self.context.check_retransmit()
+        if delay is not None:
+            self._timer = asyncio.get_running_loop().call_later(delay, self._retransmit_due)
+
+    def _retransmit_due(self) -> None:
+        self._timer = None
+        self._reschedule()
+
+
+class DtlsServer(DtlsEndpoint):
+    """A DTLS server socket (TinyDTLS answers any ClientHello it receives)."""
+
+
+class DtlsClient(DtlsEndpoint):
+    """A DTLS client socket on an ephemeral port."""
