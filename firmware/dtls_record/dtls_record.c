@@ -1,0 +1,178 @@
+/* DTLS 1.2 AEAD record protection (RFC 5246 6.2.3.3, RFC 6347 4.1, RFC 6655 nonce construction). */
+#include "dtls_record.h"
+
+#include "ccm.h"
+#include "esse_util.h"
+
+#define MAX_SEQ 0xFFFFFFFFFFFFull
+
+uint8_t esse_suite_tag_len(uint16_t suite) {
+  switch (suite) {
+  case ESSE_TLS_PSK_WITH_AES_128_CCM_8:
+  case ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8:
+    return 8;
+  case ESSE_TLS_PSK_WITH_AES_128_CCM:
+  case ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM:
+    return 16;
+  default:
+    return 0;
+  }
+}
+
+int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
+  uint8_t tag_len = esse_suite_tag_len(ks->cipher_suite);
+  const uint8_t *wk, *rk, *wiv, *riv;
+  esse_wipe(st, sizeof *st);
+  if (!tag_len || ks->version != ESSE_DTLS_VERSION_1_2 || ks->role > ESSE_ROLE_SERVER || ks->epoch == 0 ||
+      ks->next_send_seq > MAX_SEQ || ks->recv_seq > MAX_SEQ)
+    return ESSE_REC_ERR_STATE;
+  if (ks->role == ESSE_ROLE_SERVER) {
+    wk = ks->server_write_key; wiv = ks->server_iv;
+    rk = ks->client_write_key; riv = ks->client_iv;
+  } else {
+    wk = ks->client_write_key; wiv = ks->client_iv;
+    rk = ks->server_write_key; riv = ks->server_iv;
+  }
+  esse_aes128_init(&st->write_key, wk);
+  esse_aes128_init(&st->read_key, rk);
+  esse_copy(st->write_iv, wiv, 4);
+  esse_copy(st->read_iv, riv, 4);
+  esse_copy(st->session_id, ks->session_id, ESSE_SESSION_ID_LEN);
+  st->tag_len = tag_len;
+  st->role = ks->role;
+  st->cipher_suite = ks->cipher_suite;
+  st->version = ks->version;
+  st->epoch = ks->epoch;
+  st->next_send_seq = ks->next_send_seq;
+  st->recv_max = ks->recv_seq;
+  st->recv_window = ks->recv_window;
+  st->active = 1;
+  return ESSE_REC_OK;
+}
+
+void esse_record_wipe(esse_record_t *st) { esse_wipe(st, sizeof *st); }
+
+/* nonce = 4-byte implicit IV | epoch(2) | seq(6) ; aad = epoch | seq | type | version | length */
+static void make_nonce_aad(const uint8_t iv[4], const uint8_t *explicit_nonce, uint8_t type,
+                           uint16_t version, uint16_t plain_len, uint8_t nonce[12], uint8_t aad[13]) {
+  esse_copy(nonce, iv, 4);
+  esse_copy(nonce + 4, explicit_nonce, 8);
+  esse_copy(aad, explicit_nonce, 8);
+  aad[8] = type;
+  esse_put16(aad + 9, version);
+  esse_put16(aad + 11, plain_len);
+}
+
+int esse_record_seal(esse_record_t *st, uint8_t type, const uint8_t *payload, size_t len, uint8_t *out,
+                     size_t cap) {
+  uint8_t nonce[12], aad[13];
+  size_t total;
+  uint8_t *body;
+  if (!st->active) return ESSE_REC_ERR_STATE;
+  if (type < ESSE_CT_CHANGE_CIPHER_SPEC || type > ESSE_CT_APPLICATION_DATA) return ESSE_REC_ERR_TYPE;
+  total = ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT + len + st->tag_len;
+  if (len > 16384u || total > cap || total > 0x7FFFu) return ESSE_REC_ERR_SPACE;
+  if (st->next_send_seq > MAX_SEQ) return ESSE_REC_ERR_SEQ;
+  body = out + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT;
+  esse_copy(body, payload, len);
+  out[0] = type;
+  esse_put16(out + 1, st->version);
+  esse_put16(out + 3, st->epoch);
+  esse_put48(out + 5, st->next_send_seq);
+  esse_put16(out + 11, (uint16_t)(ESSE_RECORD_EXPLICIT + len + st->tag_len));
+  esse_copy(out + ESSE_RECORD_HEADER, out + 3, 8); /* explicit nonce repeats epoch | seq */
+  make_nonce_aad(st->write_iv, out + 3, type, st->version, (uint16_t)len, nonce, aad);
+  esse_ccm_seal(&st->write_key, nonce, 12, st->tag_len, aad, 13, body, len, body + len);
+  st->next_send_seq++;
+  esse_wipe(nonce, sizeof nonce);
+  return (int)total;
+}
+
+int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_view_t *view) {
+  uint8_t nonce[12], aad[13];
+  uint16_t frag_len, plain_len, version, epoch;
+  uint64_t seq, diff = 0;
+  uint8_t type, fresh;
+  uint8_t *body;
+  int rc;
+
+  view->record_len = (uint16_t)(len > 0xFFFFu ? 0xFFFFu : len);
+  view->payload = 0;
+  view->payload_len = 0;
+  if (len < ESSE_RECORD_HEADER) return ESSE_REC_ERR_LENGTH;
+  type = buf[0];
+  version = esse_get16(buf + 1);
+  epoch = esse_get16(buf + 3);
+  seq = esse_get48(buf + 5);
+  frag_len = esse_get16(buf + 11);
+  view->type = type;
+  view->epoch = epoch;
+  view->seq = seq;
+  if ((size_t)frag_len > len - ESSE_RECORD_HEADER) return ESSE_REC_ERR_LENGTH;
+  view->record_len = (uint16_t)(ESSE_RECORD_HEADER + frag_len);
+  if (!st->active) return ESSE_REC_ERR_STATE;
+  if (type < ESSE_CT_CHANGE_CIPHER_SPEC || type > ESSE_CT_APPLICATION_DATA) return ESSE_REC_ERR_TYPE;
+  if (version != st->version) return ESSE_REC_ERR_VERSION;
+  if (epoch != st->epoch) return ESSE_REC_ERR_EPOCH;
+  if (type == ESSE_CT_HANDSHAKE) return ESSE_REC_PASSBACK; /* e.g. a retransmitted client Finished */
+  if (frag_len < ESSE_RECORD_EXPLICIT + st->tag_len) return ESSE_REC_ERR_LENGTH;
+
+  /* replay check before the (costly) decryption; the window moves only after the tag verified */
+  fresh = st->recv_window == 0 || seq > st->recv_max;
+  if (!fresh) {
+    diff = st->recv_max - seq;
+    if (diff >= ESSE_REPLAY_WINDOW || (st->recv_window >> diff) & 1u) return ESSE_REC_ERR_REPLAY;
+  }
+
+  plain_len = (uint16_t)(frag_len - ESSE_RECORD_EXPLICIT - st->tag_len);
+  body = buf + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT;
+  /* the explicit nonce is what the sender put in the fragment; RFC 6655 has it equal epoch | seq */
+  make_nonce_aad(st->read_iv, buf + ESSE_RECORD_HEADER, type, version, plain_len, nonce, aad);
+  esse_copy(aad, buf + 3, 8); /* AAD uses the header's epoch | seq */
+  rc = esse_ccm_open(&st->read_key, nonce, 12, st->tag_len, aad, 13, body, plain_len, body + plain_len);
+  esse_wipe(nonce, sizeof nonce);
+  if (rc != ESSE_CCM_OK) return ESSE_REC_ERR_TAG;
+
+  if (fresh) {
+    uint64_t shift = st->recv_window == 0 ? 64 : seq - st->recv_max;
+    st->recv_window = shift >= ESSE_REPLAY_WINDOW ? 1u : ((st->recv_window << shift) | 1u);
+    st->recv_max = seq;
+  } else {
+    st->recv_window |= (uint64_t)1u << diff;
+  }
+  view->payload = body;
+  view->payload_len = plain_len;
+  return ESSE_REC_OK;
+}
+
+void esse_keystate_encode(const esse_keystate_t *ks, uint8_t out[ESSE_KEYSTATE_WIRE_LEN]) {
+  esse_copy(out, ks->session_id, 8);
+  esse_put16(out + 8, ks->cipher_suite);
+  esse_put16(out + 10, ks->version);
+  out[12] = ks->role;
+  esse_put16(out + 13, ks->epoch);
+  esse_put48(out + 15, ks->next_send_seq);
+  esse_put48(out + 21, ks->recv_seq);
+  esse_put64(out + 27, ks->recv_window);
+  esse_copy(out + 35, ks->client_write_key, 16);
+  esse_copy(out + 51, ks->server_write_key, 16);
+  esse_copy(out + 67, ks->client_iv, 4);
+  esse_copy(out + 71, ks->server_iv, 4);
+}
+
+void esse_keystate_decode(esse_keystate_t *ks, const uint8_t in[ESSE_KEYSTATE_WIRE_LEN]) {
+  esse_copy(ks->session_id, in, 8);
+  ks->cipher_suite = esse_get16(in + 8);
+  ks->version = esse_get16(in + 10);
+  ks->role = in[12];
+  ks->epoch = esse_get16(in + 13);
+  ks->next_send_seq = esse_get48(in + 15);
+  ks->recv_seq = esse_get48(in + 21);
+  ks->recv_window = esse_get64(in + 27);
+  esse_copy(ks->client_write_key, in + 35, 16);
+  esse_copy(ks->server_write_key, in + 51, 16);
+  esse_copy(ks->client_iv, in + 67, 4);
+  esse_copy(ks->server_iv, in + 71, 4);
+}
+
+void esse_keystate_wipe(esse_keystate_t *ks) { esse_wipe(ks, sizeof *ks); }

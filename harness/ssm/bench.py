@@ -1,0 +1,289 @@
+"""`invoke bench-ssm`: the delegator's figures.
+
+  * PSK handshakes per second through the delegator, which runs alone on CPU 0 (clients and the
+    stand-in CCS share CPU 1); also handshakes per CPU-second the delegator process used.
+  * latency the relay adds per record: time inside the delegator from a datagram's arrival to its
+    forwarding (both directions), p50/p99; plus the client-observed CoAP round trip for context.
+  * memory (RSS growth of the delegator process) at 10 000 relay sessions.
+
+Targets (issue 6): >= 500 handshakes/s, relay p99 <= 1 ms, 10 000 sessions in <= 50 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PSK_DN = bytes.fromhex("00112233445566778899aabbccddeeff")
+IDENTITY, KEY = b"bench", b"benchPSK"
+
+
+def _pin(cpu: int) -> None:
+    try:
+        os.sched_setaffinity(0, {cpu % os.cpu_count()})  # type: ignore[operator]
+    except (AttributeError, OSError):
+        pass
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the delegator process
+
+
+async def _serve_delegator(cfg_path: str) -> None:
+    from harness.ssm.config import load
+    from harness.ssm.delegator import Delegator
+
+    async with Delegator(load(Path(cfg_path))) as d:
+        print(json.dumps({"port": d.client_port(4)}), flush=True)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while True:
+            line = (await reader.readline()).decode().strip()
+            if not line or line == "quit":
+                return
+            if line == "reset-latency":
+                d.relay_latency_ns.clear()
+                print("{}", flush=True)
+            elif line == "stats":
+                lat = sorted(d.relay_latency_ns)
+                print(
+                    json.dumps({"stats": dict(d.stats), "sessions": len(d.table or []), "latency_ns": lat}),
+                    flush=True,
+                )
+
+
+# -- the client side
+
+
+async def _handshake(server: tuple[str, int], index: int) -> None:
+    from harness.tinydtls import binding
+
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # a distinct loopback address per client, so every handshake leaves its own relay session
+    sock.bind((f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0))
+    holder: dict[str, Any] = {}
+
+    def on_event(addr: Any, event: Any, level: Any) -> None:
+        if event == binding.DtlsEvent.CONNECTED and not done.done():
+            done.set_result(None)
+
+    class Proto(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: Any) -> None:
+            holder["ctx"].handle_message(server, data)
+
+    transport, _ = await loop.create_datagram_endpoint(Proto, sock=sock)
+    ctx = binding.DtlsContext(
+        lambda a, d: transport.sendto(d, server),
+        on_event=on_event,
+        psk=binding.PskStore({IDENTITY: KEY}, identity=IDENTITY),
+        cipher_suites=[binding.Cipher.PSK_AES_128_CCM_8],
+    )
+    holder["ctx"] = ctx
+    try:
+        ctx.connect(server)
+        for _ in range(20):
+            try:
+                await asyncio.wait_for(asyncio.shield(done), 0.5)
+                break
+            except TimeoutError:
+                ctx.check_retransmit()
+        else:
+            raise TimeoutError(f"handshake {index} did not complete")
+    finally:
+        transport.close()
+        ctx.free()
+
+
+async def _handshakes(server: tuple[str, int], start: int, count: int, concurrency: int) -> float:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await _handshake(server, i)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(start + i) for i in range(count)))
+    return time.perf_counter() - t0
+
+
+async def _round_trips(server: tuple[str, int], count: int) -> list[float]:
+    from harness.ssm import coap
+    from harness.ssm.dtls_client import TinyDtlsClient
+
+    c = TinyDtlsClient(server, identity=IDENTITY, key=KEY)
+    rtts = []
+    try:
+        await c.connect()
+        for i in range(count):
+            req = coap.encode(
+                coap.Message(
+                    coap.TYPE_CON,
+                    coap.CODE_GET,
+                    i & 0xFFFF,
+                    b"b",
+                    [(coap.OPT_URI_PATH, b"sensors"), (coap.OPT_URI_PATH, b"temperature")],
+                )
+            )
+            t0 = time.perf_counter()
+            await c.request(req)
+            rtts.append(time.perf_counter() - t0)
+    finally:
+        c.close()
+    return rtts
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
+    from harness.ssm.handshake import ensure_tinydtls_extension
+    from harness.ssm.record import ensure_record_extension
+
+    ensure_record_extension()
+    ensure_tinydtls_extension()
+    with tempfile.TemporaryDirectory(prefix="esse-bench-ssm-") as tmp:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        ccs_port = s.getsockname()[1]
+        s.close()
+        cfg = Path(tmp) / "ssm.toml"
+        cfg.write_text(
+            f'[ssm]\nlisten = ["127.0.0.1:0"]\ndb = "relay.sqlite"\nmax_handshakes = 1024\n'
+            f"idle_timeout = 86400.0\n"
+            f'[ccs.bench]\naddress = "127.0.0.1:{ccs_port}"\npsk_dn = "{PSK_DN.hex()}"\n'
+            f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n'
+        )
+        ccs = subprocess.Popen(
+            [
+                "taskset",
+                "-c",
+                "1",
+                sys.executable,
+                "-m",
+                "harness.ssm.standin_ccs",
+                "--listen",
+                f"127.0.0.1:{ccs_port}",
+                "--psk-dn",
+                PSK_DN.hex(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        dele = subprocess.Popen(
+            ["taskset", "-c", "0", sys.executable, "-m", "harness.ssm.bench", "--serve", str(cfg)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert ccs.stdout is not None and dele.stdout is not None and dele.stdin is not None
+            ccs.stdout.readline()
+            port = json.loads(dele.stdout.readline())["port"]
+            server = ("127.0.0.1", port)
+
+            def ask(cmd: str) -> dict[str, Any]:
+                assert dele.stdin is not None and dele.stdout is not None
+                dele.stdin.write(cmd + "\n")
+                dele.stdin.flush()
+                return json.loads(dele.stdout.readline())
+
+            _pin(1)
+            warm = 200
+            asyncio.run(_handshakes(server, 0, warm, concurrency))
+            rss0, cpu0 = _rss_kib(dele.pid), _cpu_seconds(dele.pid)
+            wall = asyncio.run(_handshakes(server, warm, sessions, concurrency))
+            cpu = _cpu_seconds(dele.pid) - cpu0
+            rss1 = _rss_kib(dele.pid)
+            st = ask("stats")
+            ask("reset-latency")
+            rtts = asyncio.run(_round_trips(server, round_trips))
+            lat = ask("stats")["latency_ns"]
+            db_size = sum(p.stat().st_size for p in Path(tmp).glob("relay.sqlite*"))
+        finally:
+            for p in (dele, ccs):
+                p.terminate()
+                p.wait(10)
+    return {
+        "handshakes": sessions,
+        "handshakes_per_s": sessions / wall,
+        "handshakes_per_cpu_s": sessions / cpu if cpu else float("inf"),
+        "delegator_busy_pct": 100 * cpu / wall,
+        "relay_sessions": st["sessions"],
+        "handoffs_acked": st["stats"].get("acks", 0),
+        "relay_p50_us": _pct(lat, 50) / 1000,
+        "relay_p99_us": _pct(lat, 99) / 1000,
+        "relay_samples": len(lat),
+        "coap_rtt_p50_us": _pct(rtts, 50) * 1e6,
+        "coap_rtt_p99_us": _pct(rtts, 99) * 1e6,
+        "rss_growth_mib": (rss1 - rss0) / 1024,
+        "rss_total_mib": rss1 / 1024,
+        "sqlite_mib": db_size / 2**20,
+    }
+
+
+def report(r: dict[str, float]) -> str:
+    ok = lambda cond: "ok" if cond else "MISSED"  # noqa: E731
+    return "\n".join(
+        [
+            "SSM delegator benchmark (delegator pinned to CPU 0; clients + stand-in CCS on CPU 1)",
+            f"  PSK handshakes (CCM_8) through the delegator: {r['handshakes_per_s']:8.0f} /s wall   "
+            f"[target >= 500: {ok(r['handshakes_per_s'] >= 500)}]",
+            f"     per CPU-second of the delegator process:   {r['handshakes_per_cpu_s']:8.0f} /s "
+            f"(delegator CPU busy {r['delegator_busy_pct']:.0f}%: the load generator on CPU 1 is the limit)",
+            f"  relay added latency per record (in-delegator, {r['relay_samples']:.0f} records): "
+            f"p50 {r['relay_p50_us']:.1f} us, p99 {r['relay_p99_us']:.1f} us   [target p99 <= 1 ms: "
+            f"{ok(r['relay_p99_us'] <= 1000)}]",
+            f"  CoAP GET round trip through SSM + stand-in CCS: p50 {r['coap_rtt_p50_us']:.0f} us, "
+            f"p99 {r['coap_rtt_p99_us']:.0f} us",
+            f"  memory at {r['relay_sessions']:.0f} relay sessions: RSS growth {r['rss_growth_mib']:.1f} MiB "
+            f"(total RSS {r['rss_total_mib']:.1f} MiB; SQLite {r['sqlite_mib']:.1f} MiB)   "
+            f"[target <= 50 MB: {ok(r['rss_total_mib'] * 1.048576 <= 50)}]",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m harness.ssm.bench")
+    p.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
+    p.add_argument("--sessions", type=int, default=10_000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--round-trips", type=int, default=2000)
+    args = p.parse_args(argv)
+    if args.serve:
+        asyncio.run(_serve_delegator(args.serve))
+        return 0
+    print(report(run(args.sessions, args.concurrency, args.round_trips)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

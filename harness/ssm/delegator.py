@@ -1,0 +1,550 @@
+"""The DTLS handshake delegator (paper 3.2.3, 5): handshakes with outside peers, hands the negotiated
+record state to the CCS encrypted with PSK_DN, then only relays records it cannot read.
+
+    async with Delegator(config) as d:        # also what `esse ssm run --config FILE` runs
+        ...d.client_addresses...              # where outside clients connect (coaps://...)
+
+After a hand-off the delegator holds no key material: TinyDTLS's peer is wiped and dropped (it never
+sends on that session again), the exported state lives only in bytearrays zeroed right after the
+key-material message is sealed, and the relay table stores routing facts only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.ssm import handshake, protocol
+from harness.ssm.config import CcsEntry, SsmConfig
+from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
+from harness.ssm.transport import Address, CcsTransport, UdpCcsTransport, open_udp
+
+log = logging.getLogger("harness.ssm.delegator")
+
+PSK_SUITES = {0xC0A4, 0xC0A8}
+CT_CHANGE_CIPHER_SPEC, CT_ALERT, CT_HANDSHAKE, CT_APPLICATION_DATA = 20, 21, 22, 23
+HS_CLIENT_HELLO = 1
+TICK = 0.1
+FINAL_FLIGHT_KEEP = 60.0
+
+
+def is_client_hello(data: bytes) -> bool:
+    return len(data) > 13 and data[0] == CT_HANDSHAKE and data[3:5] == b"\0\0" and data[13] == HS_CLIENT_HELLO
+
+
+@dataclass
+class PendingAck:
+    message: bytearray  # the sealed key-material message, wiped once acknowledged or given up
+    counter: int
+    ccs: CcsEntry
+    session_id: bytes
+    deadline: float
+    tries: int = 1
+
+
+@dataclass
+class Handshake:
+    address: Address
+    started: float
+    last_flight: list[bytes] = field(default_factory=list)
+    ccs_name: str | None = (
+        None  # from the PSK identity or the verified raw public key; outbound: the requester
+    )
+    outbound: bool = False
+
+
+@dataclass
+class FinalFlight:
+    datagrams: list[bytes]
+    expires: float
+    last_sent: float = 0.0
+
+
+def _routing_psk_store_class() -> type:
+    from harness.tinydtls.binding import PskStore
+
+    class RoutingPskStore(PskStore):  # type: ignore[misc]
+        """Looks up client PSKs and notes which CCS the identity routes to on the handshake that
+        TinyDTLS is processing (TinyDTLS frees the identity with the handshake state at CONNECTED)."""
+
+        def __init__(self, keys: dict[bytes, bytes], delegator: Delegator) -> None:
+            super().__init__(keys)
+            self.delegator = delegator
+
+        def key_for(self, identity: bytes) -> bytes | None:
+            key = super().key_for(identity)
+            hs = self.delegator._sending_for
+            client = self.delegator.config.clients.get(bytes(identity))
+            if key is not None and hs is not None and client is not None:
+                hs.ccs_name = client.ccs
+            return key
+
+    return RoutingPskStore
+
+
+def _RoutingPskStore(keys: dict[bytes, bytes], delegator: Delegator) -> Any:  # noqa: N802
+    return _routing_psk_store_class()(keys, delegator)
+
+
+class Delegator:
+    def __init__(self, config: SsmConfig, ccs_transport: CcsTransport | None = None) -> None:
+        self.config = config
+        self.ccs_transport = ccs_transport or UdpCcsTransport(*config.ccs_listen)
+        self.table: RelayTable | None = None
+        self.stats: collections.Counter[str] = collections.Counter()
+        self.relay_latency_ns: collections.deque[int] = collections.deque(maxlen=200_000)
+        self._sockets: list[asyncio.DatagramTransport] = []
+        self._ctx: Any = None
+        self._outbound_ctx: dict[tuple[str, int], Any] = {}
+        self._handshakes: collections.OrderedDict[tuple[str, int], Handshake] = collections.OrderedDict()
+        self._connected: list[Address] = []
+        self._sending_for: Handshake | None = None
+        self._pending_acks: dict[bytes, PendingAck] = {}
+        self._final_flights: dict[bytes, FinalFlight] = {}
+        self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
+        self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
+        self._ticker: asyncio.Task[None] | None = None
+        self._last_flush = 0.0
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        binding = handshake._binding()
+        self.table = RelayTable(self.config.db)
+        self._ctx = self._new_context(binding, server=True)
+        for host, port in self.config.listen:
+            self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
+        await self.ccs_transport.start(self._on_ccs_frame)
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+        log.info(
+            "SSM delegator on %s, CCS side %s, %d relay sessions restored",
+            self.client_addresses,
+            self.ccs_transport.local_address,
+            len(self.table),
+        )
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            try:
+                await self._ticker
+            except asyncio.CancelledError:
+                pass
+            self._ticker = None
+        for p in self._pending_acks.values():
+            protocol.wipe(p.message)
+        self._pending_acks.clear()
+        for s in self._sockets:
+            s.close()
+        self._sockets.clear()
+        self.ccs_transport.close()
+        await asyncio.sleep(0)  # let the transports release their sockets (a restart binds them again)
+        for ctx in [self._ctx, *self._outbound_ctx.values()]:
+            if ctx is not None:
+                ctx.free()
+        self._ctx = None
+        self._outbound_ctx.clear()
+        if self.table is not None:
+            self.table.close()
+            self.table = None
+
+    async def __aenter__(self) -> Delegator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def client_addresses(self) -> list[Address]:
+        return [s.get_extra_info("sockname") for s in self._sockets]
+
+    def client_port(self, family: int = 4) -> int:
+        for addr in self.client_addresses:
+            if (":" in addr[0]) == (family == 6):
+                return int(addr[1])
+        raise LookupError(f"no IPv{family} listener")
+
+    @property
+    def ccs_address(self) -> Address:
+        return self.ccs_transport.local_address
+
+    def handshakes_in_progress(self) -> int:
+        return len(self._handshakes)
+
+    def tinydtls_peers(self) -> int:
+        return handshake.peer_count(self._ctx)
+
+    # -- TinyDTLS
+
+    def _new_context(self, binding: Any, *, server: bool, identity: bytes | None = None) -> Any:
+        cfg = self.config
+        suites = None
+        if cfg.cipher_suites:
+            suites = [binding.Cipher[name] for name in cfg.cipher_suites]
+        ecdsa = None
+        if cfg.ecdsa_private is not None and cfg.ecdsa_public is not None:
+            ecdsa = binding.EcdsaKey(cfg.ecdsa_private, *cfg.ecdsa_public)
+        if server:
+            keys = {ident: c.key for ident, c in cfg.clients.items()}
+            psk = _RoutingPskStore(keys, delegator=self)
+        else:
+            psk = binding.PskStore(dict(cfg.outbound), identity=identity)
+        return binding.DtlsContext(
+            self._send_to_peer,
+            on_event=self._on_dtls_event,
+            psk=psk,
+            ecdsa_key=ecdsa,
+            verify_peer_key=self._verify_peer_key if (server and self._ecdsa_routes) or not server else None,
+            cipher_suites=suites,
+        )
+
+    def _send_to_peer(self, addr: Address, data: bytes) -> None:
+        hs = self._sending_for
+        if hs is not None:
+            hs.last_flight.append(data)
+        self._sendto_client(addr, data)
+
+    def _sendto_client(self, addr: Address, data: bytes) -> None:
+        v6 = ":" in str(addr[0])
+        for s in self._sockets:
+            if (s.get_extra_info("socket").family.name == "AF_INET6") == v6:
+                s.sendto(data, addr[:2] if not v6 else addr)
+                return
+        self.stats["no_socket_for_family"] += 1
+
+    def _on_socket_error(self, exc: Exception) -> None:
+        self.stats["socket_errors"] += 1
+        log.debug("client socket error: %s", exc)
+
+    def _on_dtls_event(self, addr: Address, event: Any, level: Any) -> None:
+        binding = handshake._binding()
+        if event == binding.DtlsEvent.CONNECTED:
+            self._connected.append(addr)
+        elif isinstance(event, binding.Alert):
+            self.stats["alerts"] += 1
+            log.info("alert %s (%s) with %r", event.name, level, addr)
+
+    def _verify_peer_key(self, addr: Address, x: bytes, y: bytes) -> bool:
+        hs = self._handshakes.get(address_key(addr))
+        if hs is not None and hs.outbound:
+            return True  # outbound: the CCS chose the server; TinyDTLS has verified possession
+        ccs = self._ecdsa_routes.get((bytes(x), bytes(y)))
+        if ccs is None:
+            self.stats["unknown_raw_public_key"] += 1
+            return False
+        if hs is not None:
+            hs.ccs_name = ccs
+        return True
+
+    def _feed(self, ctx: Any, addr: Address, data: bytes, *, outbound: bool = False) -> None:
+        key = address_key(addr)
+        hs = self._handshakes.get(key)
+        fresh = hs is None
+        if fresh:
+            hs = Handshake(addr, time.monotonic(), outbound=outbound)
+            self._handshakes[key] = hs  # provisional: kept only if TinyDTLS created a peer
+        self._sending_for = hs
+        sent_before = len(hs.last_flight)
+        try:
+            ctx.handle_message(addr, data)
+        finally:
+            self._sending_for = None
+        if len(hs.last_flight) > sent_before:  # this call sent a flight: it is now the last one
+            del hs.last_flight[:sent_before]
+        if ctx.raw_peer(addr) is None and not self._connected:
+            self._handshakes.pop(key, None)  # stateless exchange (HelloVerifyRequest) or peer dropped
+        elif fresh:
+            self.stats["handshakes_started"] += 1
+            self._bound_handshakes()
+        self._complete_connected(ctx)
+
+    def _bound_handshakes(self) -> None:
+        while len(self._handshakes) > self.config.max_handshakes:
+            key, hs = self._handshakes.popitem(last=False)
+            self._drop_handshake(hs, "evicted (too many half-open handshakes)")
+            self.stats["handshakes_evicted"] += 1
+
+    def _drop_handshake(self, hs: Handshake, why: str) -> None:
+        ctx = self._outbound_ctx.pop(address_key(hs.address), None) if hs.outbound else self._ctx
+        if ctx is not None:
+            handshake.retire(ctx, hs.address)
+            if hs.outbound:
+                ctx.free()
+        log.info("handshake with %r %s", hs.address, why)
+
+    def _complete_connected(self, ctx: Any) -> None:
+        while self._connected:
+            addr = self._connected.pop(0)
+            hs = self._handshakes.pop(address_key(addr), None)
+            try:
+                self._hand_off(ctx, addr, hs)
+            finally:
+                handshake.retire(ctx, addr)  # whatever happened: TinyDTLS never sends on it again
+
+    # -- hand-off
+
+    def _route(self, ctx: Any, addr: Address, suite: int, hs: Handshake | None) -> CcsEntry | None:
+        if hs is not None and hs.ccs_name is not None:
+            return self.config.ccs.get(hs.ccs_name)
+        return None
+
+    def _hand_off(self, ctx: Any, addr: Address, hs: Handshake | None) -> None:
+        assert self.table is not None
+        ks = handshake.export_keys(ctx, addr)
+        if ks is None:
+            self.stats["export_failed"] += 1
+            log.error("key export failed for %r", addr)
+            return
+        try:
+            ccs = self._route(ctx, addr, ks.cipher_suite, hs)
+            body = ks.encode()
+        finally:
+            ks.wipe()
+        if ccs is None:
+            protocol.wipe(body)
+            self.stats["no_route"] += 1
+            log.warning("no CCS configured for the session with %r; dropped", addr)
+            return
+        counter = self.table.next_tx_counter(ccs.name)
+        message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
+        handshake.retire(ctx, addr)
+        now = time.time()
+        old = self.table.for_client(addr)
+        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now))
+        self._pending_acks[ks.session_id] = PendingAck(
+            message, counter, ccs, ks.session_id, time.monotonic() + self.config.ack_timeout
+        )
+        if hs is not None and hs.last_flight:
+            self._final_flights[ks.session_id] = FinalFlight(
+                list(hs.last_flight), time.monotonic() + FINAL_FLIGHT_KEEP
+            )
+        self.ccs_transport.send(ccs.address, bytes(message))
+        if old is not None and old.session_id != ks.session_id:
+            # the peer started over, its previous session is dead; sent after the key material
+            # because a CCS accepts SSM counters only in increasing order
+            self._close_at_ccs(old)
+        self.stats["handoffs"] += 1
+        self.stats[f"suite_{ks.cipher_suite:04X}"] += 1
+        log.info("session %s with %r handed off to CCS %s", ks.session_id.hex(), addr, ccs.name)
+
+    # -- datagrams from outside peers
+
+    def _on_client_datagram(self, addr: Address, data: bytes) -> None:
+        t0 = time.perf_counter_ns()
+        key = address_key(addr)
+        out_ctx = self._outbound_ctx.get(key)
+        if out_ctx is not None:
+            self._feed(out_ctx, addr, data, outbound=True)
+            if out_ctx.raw_peer(addr) is None and key not in self._handshakes:
+                self._outbound_ctx.pop(key, None)
+                out_ctx.free()
+            return
+        entry = self.table.for_client(addr) if self.table is not None else None
+        if entry is not None and not is_client_hello(data) and key not in self._handshakes:
+            self._relay_from_client(entry, data)
+            self.relay_latency_ns.append(time.perf_counter_ns() - t0)
+            return
+        try:
+            self._feed(self._ctx, addr, data)
+        except Exception:  # noqa: BLE001 - one bad datagram must not stop the daemon
+            self.stats["tinydtls_errors"] += 1
+            log.exception("TinyDTLS failed on a datagram from %r", addr)
+
+    def _relay_from_client(self, entry: RelayEntry, data: bytes) -> None:
+        records = protocol.split_records(data)
+        if records and all(r.epoch > 0 for r in records):
+            payload = data if records[-1].end == len(data) else data[: records[-1].end]
+        else:
+            payload = b"".join(data[r.offset : r.end] for r in records if r.epoch > 0)
+            if any(r.epoch == 0 for r in records):
+                self._resend_final_flight(entry)  # the peer retransmits its last flight
+        if not payload:
+            return
+        if entry.session_id in self._final_flights and any(
+            r.content_type == CT_APPLICATION_DATA for r in records
+        ):
+            del self._final_flights[entry.session_id]  # the peer has our Finished
+        self.ccs_transport.send(
+            entry.ccs_address, protocol.build_relay(protocol.MSG_RELAY, entry.session_id, payload)
+        )
+        self.table.touch(entry) if self.table is not None else None
+        self.stats["relayed_to_ccs"] += 1
+
+    def _resend_final_flight(self, entry: RelayEntry) -> None:
+        ff = self._final_flights.get(entry.session_id)
+        now = time.monotonic()
+        if ff is None or now - ff.last_sent < 0.2:
+            return
+        ff.last_sent = now
+        for d in ff.datagrams:
+            self._sendto_client(entry.client_address, d)
+        self.stats["final_flight_resent"] += 1
+
+    # -- frames from CCSs
+
+    def _on_ccs_frame(self, src: Address, frame: bytes) -> None:
+        ccs = self._ccs_by_addr.get(address_key(src))
+        if ccs is None or not frame:
+            self.stats["frames_from_unknown_ccs"] += 1
+            return
+        kind = frame[0]
+        try:
+            if kind in (protocol.MSG_RELAY, protocol.MSG_HANDBACK):
+                self._relay_from_ccs(ccs, frame)
+            elif kind == protocol.MSG_KEY_ACK:
+                self._on_ack(ccs, frame)
+            elif kind == protocol.MSG_ERROR:
+                self._on_ccs_error(ccs, frame)
+            elif kind == protocol.MSG_DELEGATE:
+                self._on_delegate(ccs, frame)
+            else:
+                self.stats["ccs_bad_type"] += 1
+        except protocol.ProtocolError as exc:
+            self.stats[f"ccs_rejected_{exc.reason}"] += 1
+            log.warning("frame from CCS %s rejected: %s", ccs.name, exc)
+
+    def _relay_from_ccs(self, ccs: CcsEntry, frame: bytes) -> None:
+        t0 = time.perf_counter_ns()
+        kind, sid, records = protocol.parse_relay(frame)
+        entry = self.table.get(sid) if self.table is not None else None
+        if entry is None or entry.ccs_name != ccs.name:
+            self.stats["unknown_session"] += 1
+            log.info("record for unknown session %s from CCS %s dropped", sid.hex(), ccs.name)
+            self._send_error(ccs, protocol.ECODE_UNKNOWN_SESSION, sid)
+            return
+        if kind == protocol.MSG_HANDBACK:
+            self.stats["handbacks"] += 1
+            ff = self._final_flights.get(sid)
+            if ff is not None:
+                ff.last_sent = 0.0
+            self._resend_final_flight(entry)
+            return
+        self._sendto_client(entry.client_address, records)
+        assert self.table is not None
+        self.table.touch(entry)
+        self.stats["relayed_to_client"] += 1
+        self.relay_latency_ns.append(time.perf_counter_ns() - t0)
+
+    def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
+        assert self.table is not None
+        counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
+        self.table.set_rx_last(ccs.name, counter)
+        pending = self._pending_acks.get(sid)
+        if pending is not None and pending.counter == acked:
+            protocol.wipe(pending.message)
+            del self._pending_acks[sid]
+            self.stats["acks"] += 1
+
+    def _on_ccs_error(self, ccs: CcsEntry, frame: bytes) -> None:
+        assert self.table is not None
+        counter, code, sid = protocol.open_error(
+            ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_last(ccs.name)
+        )
+        self.table.set_rx_last(ccs.name, counter)
+        entry = self.table.get(sid)
+        if entry is not None and entry.ccs_name == ccs.name:
+            self._free_session(sid, f"CCS {ccs.name} reported error {code}")
+
+    def _send_error(self, ccs: CcsEntry, code: int, sid: bytes) -> None:
+        assert self.table is not None
+        counter = self.table.next_tx_counter(ccs.name)
+        self.ccs_transport.send(
+            ccs.address, protocol.build_error(ccs.psk_dn, protocol.SENDER_SSM, counter, code, sid)
+        )
+
+    def _close_at_ccs(self, entry: RelayEntry) -> None:
+        """Tell the CCS (authenticated ERROR) to drop a session the SSM no longer relays."""
+        ccs = self.config.ccs.get(entry.ccs_name)
+        if ccs is not None:
+            self._send_error(ccs, protocol.ECODE_SESSION_CLOSED, entry.session_id)
+        self._final_flights.pop(entry.session_id, None)
+
+    def _free_session(self, sid: bytes, why: str) -> None:
+        assert self.table is not None
+        self.table.remove(sid)
+        self._final_flights.pop(sid, None)
+        p = self._pending_acks.pop(sid, None)
+        if p is not None:
+            protocol.wipe(p.message)
+        log.warning("relay session %s freed: %s", sid.hex(), why)
+
+    # -- outbound (paper 5.2): the CCS asks us to handshake with a server for it
+
+    def _on_delegate(self, ccs: CcsEntry, frame: bytes) -> None:
+        assert self.table is not None
+        req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
+        self.table.set_rx_last(ccs.name, req.counter)
+        if req.identity not in self.config.outbound:
+            self.stats["outbound_unknown_identity"] += 1
+            self._send_error(ccs, protocol.ECODE_HANDSHAKE_FAILED, bytes(8))
+            return
+        binding = handshake._binding()
+        addr: Address = (req.host, req.port) if ":" not in req.host else (req.host, req.port, 0, 0)
+        addr = binding.normalize_address(addr)
+        key = address_key(addr)
+        ctx = self._new_context(binding, server=False, identity=req.identity)
+        self._outbound_ctx[key] = ctx
+        hs = Handshake(addr, time.monotonic(), ccs_name=ccs.name, outbound=True)
+        self._handshakes[key] = hs
+        self._sending_for = hs
+        try:
+            ctx.connect(addr)
+        finally:
+            self._sending_for = None
+        self.stats["outbound_requests"] += 1
+
+    # -- housekeeping
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - keep the daemon alive
+                log.exception("housekeeping failed")
+
+    def tick(self, now: float | None = None) -> None:
+        mono = time.monotonic() if now is None else now
+        for ctx in [self._ctx, *self._outbound_ctx.values()]:
+            ctx.check_retransmit()
+        for key, hs in list(self._handshakes.items()):
+            if mono - hs.started > self.config.handshake_timeout:
+                del self._handshakes[key]
+                self._drop_handshake(hs, "timed out")
+                self.stats["handshake_timeouts"] += 1
+        for sid, p in list(self._pending_acks.items()):
+            if mono < p.deadline:
+                continue
+            if p.tries > self.config.ack_retries:
+                self.stats["ccs_gone"] += 1
+                self._free_session(sid, f"CCS {p.ccs.name} did not acknowledge the key material")
+                continue
+            p.tries += 1
+            p.deadline = mono + self.config.ack_timeout
+            self.ccs_transport.send(p.ccs.address, bytes(p.message))
+            self.stats["key_material_retransmits"] += 1
+        for sid, ff in list(self._final_flights.items()):
+            if mono > ff.expires:
+                del self._final_flights[sid]
+        if self.table is not None and mono - self._last_flush > 1.0:
+            for e in self.table.expire(time.time() - self.config.idle_timeout):
+                self._close_at_ccs(e)
+                self.stats["idle_expired"] += 1
+                log.info("relay session %s idle, freed", e.session_id.hex())
+            self.table.flush()
+            self._last_flush = mono
+
+    def sessions(self) -> Iterable[RelayEntry]:
+        return list(self.table.by_sid.values()) if self.table is not None else []
+
+
+async def run_forever(config: SsmConfig) -> None:
+    async with Delegator(config) as d:
+        print(f"esse ssm: DTLS on {d.client_addresses}, CCS side on {d.ccs_address}", flush=True)
+        await asyncio.Event().wait()

@@ -1,0 +1,171 @@
+"""The relay reference table (paper, Table 2) in SQLite: session id -> CCS name and address, client
+address, created, last used. It holds no key material, only routing facts, and survives SSM restarts.
+
+Lookups are served from memory (relaying must stay well under a millisecond); inserts and deletes are
+written through at once, `last_used` is flushed in batches. The same file keeps the SSM's anti-replay
+counters per CCS: send counters are reserved in blocks, so a restart never reuses one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.ssm.transport import Address
+
+COUNTER_BLOCK = 1024
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS relay (
+  session_id BLOB PRIMARY KEY,
+  ccs_name TEXT NOT NULL,
+  ccs_address TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  created REAL NOT NULL,
+  last_used REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS relay_client ON relay (client_address);
+CREATE TABLE IF NOT EXISTS ccs_counters (
+  ccs_name TEXT PRIMARY KEY,
+  tx_reserved INTEGER NOT NULL,
+  rx_last INTEGER NOT NULL
+);
+"""
+
+
+def address_text(addr: Address) -> str:
+    host, port = addr[0], addr[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
+def address_from_text(text: str) -> Address:
+    if text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+        return (host, int(port), 0, 0)
+    host, _, port = text.rpartition(":")
+    return (host, int(port))
+
+
+def address_key(addr: Address) -> tuple[str, int]:
+    """Comparable form of a socket address (IPv6 flowinfo/scope dropped)."""
+    return (str(addr[0]), int(addr[1]))
+
+
+@dataclass
+class RelayEntry:
+    session_id: bytes
+    ccs_name: str
+    ccs_address: Address
+    client_address: Address
+    created: float
+    last_used: float
+
+
+class RelayTable:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.by_sid: dict[bytes, RelayEntry] = {}
+        self.by_client: dict[tuple[str, int], bytes] = {}
+        self._dirty: set[bytes] = set()
+        self._tx: dict[str, list[int]] = {}  # ccs -> [next counter, reserved limit]
+        self._rx: dict[str, int] = {}
+        for row in self.db.execute("SELECT * FROM relay"):
+            e = RelayEntry(
+                bytes(row[0]), row[1], address_from_text(row[2]), address_from_text(row[3]), row[4], row[5]
+            )
+            self._index(e)
+        for name, reserved, rx in self.db.execute("SELECT * FROM ccs_counters"):
+            self._tx[name] = [reserved, reserved]  # resume above anything possibly used before
+            self._rx[name] = rx
+
+    def _index(self, e: RelayEntry) -> None:
+        self.by_sid[e.session_id] = e
+        self.by_client[address_key(e.client_address)] = e.session_id
+
+    def __len__(self) -> int:
+        return len(self.by_sid)
+
+    def add(self, e: RelayEntry) -> None:
+        old = self.by_client.get(address_key(e.client_address))
+        if old is not None and old != e.session_id:
+            self.remove(old)  # a client that handshakes again replaces its old session
+        self._index(e)
+        self.db.execute(
+            "INSERT OR REPLACE INTO relay VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                e.session_id,
+                e.ccs_name,
+                address_text(e.ccs_address),
+                address_text(e.client_address),
+                e.created,
+                e.last_used,
+            ),
+        )
+
+    def get(self, sid: bytes) -> RelayEntry | None:
+        return self.by_sid.get(sid)
+
+    def for_client(self, addr: Address) -> RelayEntry | None:
+        sid = self.by_client.get(address_key(addr))
+        return None if sid is None else self.by_sid.get(sid)
+
+    def touch(self, e: RelayEntry, now: float | None = None) -> None:
+        e.last_used = time.time() if now is None else now
+        self._dirty.add(e.session_id)
+
+    def remove(self, sid: bytes) -> RelayEntry | None:
+        e = self.by_sid.pop(sid, None)
+        if e is not None:
+            key = address_key(e.client_address)
+            if self.by_client.get(key) == sid:
+                del self.by_client[key]
+            self._dirty.discard(sid)
+            self.db.execute("DELETE FROM relay WHERE session_id = ?", (sid,))
+        return e
+
+    def expire(self, idle_before: float) -> list[RelayEntry]:
+        gone = [e for e in self.by_sid.values() if e.last_used < idle_before]
+        for e in gone:
+            self.remove(e.session_id)
+        return gone
+
+    def flush(self) -> None:
+        if self._dirty:
+            rows = [(self.by_sid[s].last_used, s) for s in self._dirty if s in self.by_sid]
+            self.db.execute("BEGIN")
+            self.db.executemany("UPDATE relay SET last_used = ? WHERE session_id = ?", rows)
+            self.db.execute("COMMIT")
+            self._dirty.clear()
+        for name, rx in self._rx.items():
+            self.db.execute("UPDATE ccs_counters SET rx_last = ? WHERE ccs_name = ?", (rx, name))
+
+    # -- anti-replay counters
+
+    def next_tx_counter(self, ccs: str) -> int:
+        nxt, limit = self._tx.get(ccs, [1, 0])
+        if nxt >= limit:
+            limit = nxt + COUNTER_BLOCK
+            self.db.execute(
+                "INSERT INTO ccs_counters VALUES (?, ?, ?)"
+                " ON CONFLICT(ccs_name) DO UPDATE SET tx_reserved = ?",
+                (ccs, limit, self._rx.get(ccs, 0), limit),
+            )
+        self._tx[ccs] = [nxt + 1, limit]
+        return nxt
+
+    def rx_last(self, ccs: str) -> int:
+        return self._rx.get(ccs, 0)
+
+    def set_rx_last(self, ccs: str, counter: int) -> None:
+        self._rx[ccs] = counter
+
+    def close(self) -> None:
+        self.flush()
+        self.db.close()

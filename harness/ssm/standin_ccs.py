@@ -1,0 +1,274 @@
+"""A stand-in constrained CoAP sensor (CCS): the host build of the mote's C record layer and SSM
+message codec behind UDP, serving CoAP. The real mote replaces it in a later issue; it runs the same C.
+
+    python -m harness.ssm.standin_ccs --listen 127.0.0.1:61617 --psk-dn HEX
+
+It installs sessions from key-material messages, answers CoAP requests (GET /sensors/temperature),
+echoes any application data that is not a CoAP request (for `openssl s_client`), hands epoch-1
+handshake records back to the SSM, and drops a session on close_notify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from harness.ssm import coap
+from harness.ssm.record import ensure_record_extension
+from harness.ssm.transport import Address, open_udp, parse_hostport
+
+log = logging.getLogger("harness.ssm.standin_ccs")
+
+MSG_KEY_MATERIAL, MSG_RELAY, MSG_HANDBACK, MSG_ERROR = 0x01, 0x03, 0x04, 0x06
+CT_ALERT, CT_APPLICATION_DATA = 21, 23
+MAX_SESSIONS = 64  # a mote has room for a handful; the stand-in is generous but bounded
+
+Resource = Callable[[coap.Message], tuple[int, bytes]]
+
+
+def temperature(_req: coap.Message) -> tuple[int, bytes]:
+    return coap.CODE_CONTENT, b"22.5 C"
+
+
+class StandinCcs:
+    """The CCS logic, transport-free: `handle(frame) -> frames to send back to the SSM`."""
+
+    def __init__(
+        self, psk_dn: bytes, resources: dict[str, Resource] | None = None, tx_counter: int = 0
+    ) -> None:
+        self.ffi, self.lib = ensure_record_extension()
+        self.link = self.ffi.new("esse_ssm_link_t *")
+        self.lib.esse_ssm_link_init(self.link, psk_dn, 0, tx_counter)
+        self.sessions: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
+        self.resources: dict[str, Resource] = resources or {"/sensors/temperature": temperature}
+        self.stats: collections.Counter[str] = collections.Counter()
+        self.received: list[bytes] = []  # application payloads, for tests
+        self._buf = self.ffi.new("uint8_t[]", 2048)
+
+    def close(self) -> None:
+        for st in self.sessions.values():
+            self.lib.esse_record_wipe(st)
+        self.sessions.clear()
+        self.lib.esse_ssm_link_wipe(self.link)
+
+    def handle(self, frame: bytes) -> list[bytes]:
+        if not frame:
+            return []
+        if frame[0] == MSG_KEY_MATERIAL:
+            return self._key_material(frame)
+        if frame[0] == MSG_RELAY and len(frame) >= 9:
+            return self._records(frame[1:9], frame[9:])
+        if frame[0] == MSG_ERROR:
+            return self._error(frame)
+        self.stats["bad_frame"] += 1
+        return []
+
+    def _key_material(self, frame: bytes) -> list[bytes]:
+        lib, ffi = self.lib, self.ffi
+        msg = ffi.new("uint8_t[]", frame)
+        ks = ffi.new("esse_keystate_t *")
+        counter = ffi.new("uint32_t *")
+        rc = lib.esse_km_open(self.link, msg, len(frame), ks, counter)
+        try:
+            if rc == lib.ESSE_KM_ERR_TAG:
+                self.stats["km_rejected_tag"] += 1
+                return []
+            if rc == lib.ESSE_KM_ERR_REPLAY:
+                self.stats["km_rejected_replay"] += 1
+                return []
+            if rc < 0:
+                self.stats["km_rejected_other"] += 1
+                return []
+            sid = bytes(ks.session_id)
+            if rc == lib.ESSE_KM_OK:
+                st = ffi.new("esse_record_t *")
+                if lib.esse_record_install(st, ks) != lib.ESSE_REC_OK:
+                    self.stats["km_bad_state"] += 1
+                    return []
+                self.sessions[sid] = st
+                while len(self.sessions) > MAX_SESSIONS:
+                    _, old = self.sessions.popitem(last=False)
+                    lib.esse_record_wipe(old)
+                self.stats["km_installed"] += 1
+            else:
+                self.stats["km_duplicate"] += 1
+            out = ffi.new("uint8_t[64]")
+            n = lib.esse_km_ack(self.link, counter[0], sid, out, 64)
+            return [bytes(ffi.buffer(out, n))] if n > 0 else []
+        finally:
+            lib.esse_keystate_wipe(ks)
+
+    def _error(self, frame: bytes) -> list[bytes]:
+        code = self.ffi.new("uint8_t *")
+        sid = self.ffi.new("uint8_t[8]")
+        if self.lib.esse_error_open(self.link, frame, len(frame), code, sid) != 0:
+            self.stats["error_rejected"] += 1
+            return []
+        st = self.sessions.pop(bytes(sid), None)
+        if st is not None:
+            self.lib.esse_record_wipe(st)
+        self.stats[f"ssm_error_{code[0]}"] += 1
+        return []
+
+    def _records(self, sid: bytes, data: bytes) -> list[bytes]:
+        lib, ffi = self.lib, self.ffi
+        st = self.sessions.get(sid)
+        if st is None:
+            self.stats["unknown_session"] += 1
+            out = ffi.new("uint8_t[32]")
+            n = lib.esse_error_build(self.link, 1, sid, out, 32)
+            return [bytes(ffi.buffer(out, n))] if n > 0 else []
+        replies: list[bytes] = []
+        buf = ffi.new("uint8_t[]", data) if len(data) > 2048 else self._buf
+        ffi.memmove(buf, data, len(data))
+        view = ffi.new("esse_record_view_t *")
+        pos = 0
+        while pos < len(data):
+            rc = lib.esse_record_open(st, buf + pos, len(data) - pos, view)
+            rlen = int(view.record_len)
+            if rc == lib.ESSE_REC_PASSBACK:
+                replies.append(bytes([MSG_HANDBACK]) + sid + bytes(ffi.buffer(buf + pos, rlen)))
+                self.stats["passback"] += 1
+            elif rc == lib.ESSE_REC_OK:
+                payload = bytes(ffi.buffer(view.payload, view.payload_len))
+                if view.type == CT_APPLICATION_DATA and st.role == 0:
+                    self.received.append(payload)  # outbound session: we are the client, this is the answer
+                elif view.type == CT_APPLICATION_DATA:
+                    answer = self._application(payload)
+                    if answer is not None:
+                        replies.append(self._seal(st, sid, CT_APPLICATION_DATA, answer))
+                elif view.type == CT_ALERT:
+                    self.stats["alerts"] += 1
+                    if len(payload) == 2 and payload[1] == 0:  # close_notify: answer it, then forget
+                        replies.append(self._seal(st, sid, CT_ALERT, b"\x01\x00"))
+                        lib.esse_record_wipe(self.sessions.pop(sid))
+                        return replies
+            else:
+                self.stats[f"record_error_{-rc}"] += 1
+            if rlen == 0:
+                break
+            pos += rlen
+        return replies
+
+    def delegate_request(self, host: str, port: int, identity: bytes) -> bytes:
+        """Outbound (paper 5.2): the DELEGATE message asking the SSM to handshake with host:port."""
+        import ipaddress
+
+        addr = ipaddress.ip_address(host).packed
+        out = self.ffi.new("uint8_t[96]")
+        n = self.lib.esse_delegate_build(self.link, addr, len(addr), port, identity, len(identity), out, 96)
+        if n < 0:
+            raise ValueError(f"esse_delegate_build failed: {n}")
+        return bytes(self.ffi.buffer(out, n))
+
+    def send_application(self, sid: bytes, payload: bytes) -> bytes:
+        """A RELAY frame carrying `payload` as application data on session `sid`."""
+        return self._seal(self.sessions[sid], sid, CT_APPLICATION_DATA, payload)
+
+    def _seal(self, st: Any, sid: bytes, ctype: int, payload: bytes) -> bytes:
+        cap = len(payload) + 64
+        out = self.ffi.new("uint8_t[]", 9 + cap)
+        n = self.lib.esse_record_seal(st, ctype, payload, len(payload), out + 9, cap)
+        if n < 0:
+            raise RuntimeError(f"esse_record_seal failed: {n}")
+        out[0] = MSG_RELAY
+        self.ffi.memmove(out + 1, sid, 8)
+        return bytes(self.ffi.buffer(out, 9 + n))
+
+    def _application(self, payload: bytes) -> bytes | None:
+        self.received.append(payload)
+        self.stats["app_records"] += 1
+        try:
+            req = coap.decode(payload)
+        except coap.CoapParseError:
+            req = None
+        if req is None or not req.is_request:
+            return payload  # not CoAP: echo (lets openssl s_client exchange data both ways)
+        handler = self.resources.get(req.uri_path)
+        if handler is None:
+            code, body = coap.CODE_NOT_FOUND, b""
+        elif req.code != coap.CODE_GET:
+            code, body = coap.CODE_METHOD_NOT_ALLOWED, b""
+        else:
+            code, body = handler(req)
+        self.stats["coap_requests"] += 1
+        return coap.encode(coap.response_to(req, code, body))
+
+
+class StandinCcsServer:
+    """StandinCcs on a UDP socket (replies go to the frame's source, i.e. the SSM)."""
+
+    def __init__(self, psk_dn: bytes, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.ccs = StandinCcs(psk_dn)
+        self.host, self.port = host, port
+        self._transport: asyncio.DatagramTransport | None = None
+
+    async def start(self) -> None:
+        self._transport = await open_udp(self.host, self.port, self._on_frame)
+
+    def _on_frame(self, src: Address, frame: bytes) -> None:
+        try:
+            replies = self.ccs.handle(frame)
+        except Exception:  # noqa: BLE001
+            log.exception("stand-in CCS failed on a frame")
+            return
+        assert self._transport is not None
+        for r in replies:
+            self._transport.sendto(r, src)
+
+    def send(self, dst: Address, frame: bytes) -> None:
+        assert self._transport is not None
+        self._transport.sendto(frame, dst)
+
+    @property
+    def address(self) -> Address:
+        assert self._transport is not None
+        return self._transport.get_extra_info("sockname")
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        self.ccs.close()
+
+    async def __aenter__(self) -> StandinCcsServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    host, port = parse_hostport(args.listen)
+    async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port) as srv:
+        print(f"stand-in CCS on {srv.address}", flush=True)
+        await asyncio.Event().wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m harness.ssm.standin_ccs", description=__doc__.splitlines()[0])
+    p.add_argument("--listen", default="127.0.0.1:61617", help="UDP host:port (default %(default)s)")
+    p.add_argument("--psk-dn", required=True, help="PSK shared with the SSM, 32 hex digits")
+    p.add_argument("-v", "--verbose", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        if len(bytes.fromhex(args.psk_dn)) != 16:
+            raise ValueError
+    except ValueError:
+        p.error("--psk-dn must be 16 bytes as 32 hex digits")
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        asyncio.run(_serve(args))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
