@@ -1,20 +1,286 @@
 """The main job (`esse demo`, `invoke demo`): what the README's first command ends with.
 
-It grows with the project: build every firmware app, then (when the pieces exist) run them.
+1. build every firmware app (the size table);
+2. run `hello` on the emulated Sky mote and check its self-test against the Python oracle;
+3. start the CCS network in the simulation exactly as a user would (`esse sim run
+   cooja_configs/scenarios/ccs_demo.toml --realtime`, a child process): a border router (mote 1, UART1 on
+   socket://127.0.0.1:60001) and two CoAP sensors;
+4. open the bridge on the border router's serial socket (what `esse bridge` runs), ping a sensor and
+   GET its resources with aiocoap through the loopback ports, print the answers, stop everything.
+
+The simulation runs at real-time pace: the host side (bridge, CoAP client) keeps wall-clock timers
+(CoAP ACK_TIMEOUT, ping timeouts), and the sleeping motes let the engine keep up with the wall clock
+with room to spare. Any failure ends the demo with exit code 1 and says what failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+from harness.paths import COOJA_CONFIGS_DIR, build_dir
+
+SCENARIO = COOJA_CONFIGS_DIR / "scenarios" / "ccs_demo.toml"
+BORDER_ROUTER = 1
+PREFIX = "fd00::/64"
+BRIDGE_BASE_PORT = 5700
+DEADLINE_S = 45.0  # the network part (simulation start to the last answer)
+# MSP430F1611 temperature diode (datasheet): V = 0.986 V + 3.55 mV/degC * T, read on the 1.5 V reference
+TEMP_OFFSET_V, TEMP_SLOPE_V, ADC_REF_V = 0.986, 0.00355, 1.5
+
+
+class DemoError(RuntimeError):
+    """A demo step failed; the message says which and why."""
+
+
+def step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def temperature_c(raw: int) -> float:
+    return (raw / 4095 * ADC_REF_V - TEMP_OFFSET_V) / TEMP_SLOPE_V
+
+
+def udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def tcp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(free, want: int, ids: list[int]) -> int:  # noqa: ANN001 - udp_free or tcp_free
+    """`want` if want + id is free for every id, else the next base (in steps of 100) that is."""
+    for base in range(want, 65000 - max(ids), 100):
+        if all(free(base + i) for i in ids):
+            return base
+    raise DemoError(f"no free local port near {want}")
+
+
+# ---------------------------------------------------------------------------------------- steps 1, 2
+def build_everything() -> None:
+    from harness.build import build_all
+
+    step("Building every firmware app (clang-16 for the MSP430F1611)")
+    build_all(verbose=True)
+
+
+def run_hello() -> None:
+    from harness.build import build_app
+    from harness.build import selftest_oracle as oracle
+    from harness.emulator.mote import Mote
+
+    step("Running `hello` on the emulated Tmote Sky (cycle-counting MSP430 + peripherals)")
+    mote = Mote(build_app("hello").elf, node_id=1)
+    run = mote.run_until_uart(rb"T selftest_ticks=\d+\n", max_cycles=150_000_000)
+    text = mote.uart_text()
+    if run.reason != "uart":
+        raise DemoError(f"hello did not finish its self-test (stopped by {run.reason}): {text[-300:]!r}")
+    lines = text.splitlines()
+    for line in lines[:3]:
+        print(f"  UART1| {line}")
+    print(f"  UART1| ... ({len(lines) - 5} more lines) ...")
+    for line in lines[-2:]:
+        print(f"  UART1| {line}")
+    errors = oracle.check_output(text)
+    if errors:
+        raise DemoError(f"hello's self-test differs from the Python oracle: {errors[:3]}")
+    print(f"  self-test: {len(lines)} lines, equal to the Python oracle (libc subset and MSPABI helpers)")
+
+
+# ---------------------------------------------------------------------------------------- step 3
+class Simulation:
+    """`esse sim run SCENARIO --realtime` as a child process; waits for its SERIAL READY line."""
+
+    def __init__(self, scenario: Path, out_dir: Path) -> None:
+        self.scenario = scenario
+        self.out_dir = out_dir
+        self.proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+
+    def start(self, timeout: float) -> str:
+        argv = ["sim", "run", str(self.scenario), "--realtime", "--out", str(self.out_dir)]
+        print(f"  $ esse {' '.join(argv)}")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                line = self._lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            m = re.match(rf"SERIAL READY id={BORDER_ROUTER} port=(\d+)", line)
+            if m:
+                print(f"  simulation up: {line.strip()}")
+                return f"socket://127.0.0.1:{m.group(1)}"
+        self.stop()
+        raise DemoError(
+            "the simulation did not open the border router's serial socket:\n" + "".join(self.output)
+        )
+
+    def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def demo_scenario(out_dir: Path) -> tuple[Path, int, list[int]]:
+    """The scenario to run, its serial base port and its CCS ids. When the scenario's port for the
+    border router is taken, a copy with a free base port goes to out_dir."""
+    data = tomllib.loads(SCENARIO.read_text())
+    ccs = [i for i, m in enumerate(data["motes"], start=1) if m["app"] == "ccs"]
+    base = int(data["serial"].get("base_port", 60000))
+    if tcp_free(base + BORDER_ROUTER):
+        return SCENARIO, base, ccs
+    new = free_port(tcp_free, base + 100, [BORDER_ROUTER])
+    print(f"  (port {base + BORDER_ROUTER} is taken: using {new + BORDER_ROUTER} for the border router)")
+    text = re.sub(r"(?m)^base_port = \d+", f"base_port = {new}", SCENARIO.read_text())
+    copy = out_dir / SCENARIO.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copy.write_text(text)
+    return copy, new, ccs
+
+
+# ---------------------------------------------------------------------------------------- step 4
+async def talk_to_motes(url: str, ccs: list[int]) -> None:
+    import aiocoap
+
+    from harness.bridge import Bridge, BridgeError
+    from harness.bridge.ipv6 import parse_prefix
+
+    base = free_port(udp_free, BRIDGE_BASE_PORT, ccs)
+    step(f"Bridge on the border router's serial line {url} (what `esse bridge` runs)")
+    async with Bridge(url, parse_prefix(PREFIX), base_port=base, motes=ccs) as bridge:
+        for mote in ccs:
+            print(
+                f"  mote {mote}: coap://127.0.0.1:{bridge.port_of(mote)} -> [{bridge.address_of(mote)}]:5683"
+            )
+        print(f"  Router Advertisement sent: prefix {PREFIX}; waiting for the motes to take it")
+        for mote in ccs:
+            for attempt in range(60):
+                try:
+                    rtt = await bridge.ping(mote, timeout=0.5)
+                    break
+                except BridgeError:
+                    if attempt == 59:
+                        raise DemoError(
+                            f"mote {mote} never answered a ping at {bridge.address_of(mote)}"
+                        ) from None
+            print(f"  ping {bridge.address_of(mote)} (mote {mote}) -> echo reply in {rtt * 1000:.0f} ms")
+
+        step("CoAP requests with aiocoap through the bridge")
+        ctx = await aiocoap.Context.create_client_context()
+        try:
+
+            async def get(mote: int, path: str) -> aiocoap.Message:
+                uri = f"coap://127.0.0.1:{bridge.port_of(mote)}/{path}"
+                req = aiocoap.Message(code=aiocoap.GET, uri=uri)
+                try:
+                    resp = await asyncio.wait_for(ctx.request(req).response, 20)
+                except Exception as exc:  # noqa: BLE001 - any client failure ends the demo
+                    raise DemoError(f"CoAP GET {uri} failed: {exc!r}") from exc
+                if not resp.code.is_successful():
+                    raise DemoError(f"CoAP GET {uri} -> {resp.code}")
+                text = resp.payload.decode(errors="replace")
+                note = ""
+                if path == "sensors/temperature":
+                    note = f"  (raw ADC12; {temperature_c(int(text)):.1f} degC)"
+                shown = text if len(text) < 60 else text[:57] + "..."
+                print(f"  CoAP GET {uri} -> {resp.code} '{shown}'{note}")
+                return resp
+
+            for mote in ccs:
+                await get(mote, "sensors/temperature")
+                await get(mote, "sensors/light")
+            wk = await get(ccs[0], ".well-known/core")
+            print(f"    ({len(wk.payload)} bytes of link-format: carried in 6LoWPAN fragments)")
+            for link in wk.payload.decode().split(","):
+                print(f"    {link}")
+        finally:
+            await ctx.shutdown()
 
 
 def demo() -> int:
-    from harness.build import build_all
-
-    build_all(verbose=True)
+    t0 = time.monotonic()
+    sim: Simulation | None = None
+    try:
+        build_everything()
+        run_hello()
+        step("Starting the CCS network in the simulation: border router (mote 1) + CoAP sensors")
+        out_dir = build_dir() / "demo"
+        scenario, _, ccs = demo_scenario(out_dir)
+        sim = Simulation(scenario, out_dir / "sim")
+        url = sim.start(timeout=30)
+        asyncio.run(asyncio.wait_for(talk_to_motes(url, ccs), DEADLINE_S))
+    except (DemoError, OSError) as exc:
+        print(f"\nesse demo: FAILED: {exc}", file=sys.stderr)
+        return 1
+    except TimeoutError:
+        print(f"\nesse demo: FAILED: the network part took longer than {DEADLINE_S:.0f} s", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a newcomer gets one line and the exit code
+        print(f"\nesse demo: FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if sim is not None:
+            sim.stop()
+    step(f"Demo done in {time.monotonic() - t0:.0f} s. Try it yourself:")
+    print(f"  esse sim run cooja_configs/scenarios/{SCENARIO.name} --realtime &")
+    print(f"  esse bridge --serial socket://127.0.0.1:60001 --motes 2,3 --base-port {BRIDGE_BASE_PORT} &")
+    print(f"  coap-client-notls coap://127.0.0.1:{BRIDGE_BASE_PORT + 2}/sensors/temperature")
     return 0
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="build every firmware app and run the demo scenario")
+    p = sub.add_parser(
+        "demo",
+        help="build everything, run hello on the emulator, then CoAP to simulated sensors through the bridge",
+    )
     p.set_defaults(func=lambda args: demo())
+
+
+if os.environ.get("ESSE_DEMO_DEBUG"):  # pragma: no cover - `ESSE_DEMO_DEBUG=1 esse demo` logs the bridge
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG)
