@@ -10,6 +10,10 @@
  * (the way MSPSim counts). When the CPU is off, the run loop jumps straight to the next event.
  * Clock-domain conversions (ACLK ticks -> cycles, cycles -> simulated ns) belong to the Basic
  * Clock module, which publishes the current DCO frequency here in `mclk_hz`.
+ *
+ * Within an instruction, operand reads (I/O read hooks) see `now` at the instruction's start and
+ * result writes (I/O write hooks, SR writes entering LPM) see it after the instruction's cycles
+ * were added. Interrupt acceptance (6 cycles) and RETI (5) follow the same rule.
  */
 #ifndef ESSE_MOTE_H
 #define ESSE_MOTE_H
@@ -102,6 +106,7 @@ enum mote_fault {
     MOTE_FAULT_STACK,          /* SP below _end */
     MOTE_FAULT_ILLEGAL,        /* undefined opcode */
     MOTE_FAULT_HALT,           /* stopped on request (stop address reached) */
+    MOTE_FAULT_INTERNAL,       /* emulator limit hit (event queue full): a peripheral bug */
 };
 
 /* ---- status register bits ---- */
@@ -152,6 +157,72 @@ struct mote {
 
     /* opaque per-peripheral state, owned by periph code */
     void *periph[16];
+
+    /* ---- core-internal state (added by the core; peripherals should not touch) ---- */
+    uint64_t next_check;                 /* run loop leaves its fast path when now >= next_check */
+    uint64_t run_until;                  /* limit of the current mote_run call */
+    struct cpu_decoded *dcache;          /* predecoded instructions, indexed by PC/2 */
+    int irq_defer;                       /* EINT: execute one more instruction before accepting */
+    int puc_pending;                     /* PUC requested by a peripheral, applied between insns */
+    int stop_request;                    /* a stop condition (serial byte) ends mote_run */
+    int serial_break;                    /* mote_serial_out() ends mote_run (run-until-UART) */
+    struct mote_reset_hook { void (*fn)(mote_t *m, void *ctx, int por); void *ctx; } reset_hooks[32];
+    int nreset_hooks;
+    struct mote_mode_hook {
+        void (*fn)(mote_t *m, void *ctx, int component, int old_mode, int new_mode);
+        void *ctx;
+    } mode_hooks[16];
+    int nmode_hooks;
+    struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; } serial[2];
+    mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
 };
+
+/* ======================================================================================
+ * Core API (implemented by mote.c / cpu.c). Added after the first contract; all names above
+ * are unchanged.
+ * ====================================================================================== */
+
+/* Lifecycle. mote_create() zeroes memory, registers component 0 (CPU) and attaches the
+ * peripherals (periph_attach_all() from periph.h when present), then does a POR. */
+mote_t *mote_create(void);
+void mote_destroy(mote_t *m);
+
+/* Resets. POR (power-on: mote_reset) and PUC (mote_puc, e.g. watchdog expiry or flash key
+ * violation) both reload PC from the reset vector and clear SR; registered reset hooks run
+ * first (por = 1 for POR, 0 for PUC) so peripherals restore their reset values. mote_puc()
+ * may be called from inside an I/O handler: it is applied between instructions. */
+typedef void (*mote_reset_fn)(mote_t *m, void *ctx, int por);
+void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx);
+void mote_reset(mote_t *m);
+void mote_puc(mote_t *m);
+
+/* Mode-change listeners (e.g. the clock module watches the CPU's SCG0/SCG1/OSCOFF through
+ * component 0: LPM1..LPM4 gate the clocks). Called after the totals are updated. */
+typedef void (*mote_mode_fn)(mote_t *m, void *ctx, int component, int old_mode, int new_mode);
+void mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx);
+/* Cycles spent so far in (component, mode), the open stretch included. */
+uint64_t mote_component_time(const mote_t *m, int component, int mode);
+
+/* Serial output towards the host: a UART module calls this with each byte that has finished
+ * transmitting (port 0 = USART0, 1 = USART1). The host drains the buffer. */
+void mote_serial_out(mote_t *m, int port, uint8_t byte);
+/* Copy up to `max` buffered bytes of `port` into `out`, remove them; returns the count. */
+uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
+
+/* Stop the run loop from a peripheral or callback with a fault code (enum mote_fault). */
+void mote_fault(mote_t *m, int code, uint16_t pc);
+
+/* Run until now >= until, a fault, the stop PC or a serial stop. Returns MOTE_OK when the limit
+ * was reached, MOTE_STOP_SERIAL for a serial byte with serial_break set, otherwise the fault code
+ * (also left in m->fault; clear it with mote_clear_fault before running again). */
+#define MOTE_STOP_SERIAL 100
+int mote_run(mote_t *m, uint64_t until);
+void mote_clear_fault(mote_t *m);
+/* Stop before executing the instruction at pc (-1: none). */
+void mote_set_stop_pc(mote_t *m, int32_t pc);
+/* Host/test API: assert (level 1) or release (0) line `vec` at absolute cycle `when`. */
+void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
+/* Forget predecoded instructions (after the host rewrites program memory). */
+void mote_invalidate_code(mote_t *m);
 
 #endif /* ESSE_MOTE_H */

@@ -1,0 +1,31 @@
+"""Benchmark firmware for the emulator (built with harness.build, run by bench.py and tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def build_sha256_bench(rounds: int = 8, build_root: Path | None = None):
+    """Build sha256_bench.sky; returns harness.build's BuildResult."""
+    from harness import paths
+    from harness.build.firmware import build_firmware
+
+    out = (build_root or paths.build_dir()) / f"sha256_bench_{rounds}"
+    return build_firmware(
+        "sha256_bench", [HERE / "sha256_bench.c"], defines=[f"BENCH_ROUNDS={rounds}"], out_dir=out
+    )
+
+
+def expected_digests(rounds: int = 8) -> list[str]:
+    """The digests sha256_bench prints, computed with hashlib."""
+    import hashlib
+
+    message = bytearray((i * 7 + 3) & 0xFF for i in range(512)) + bytearray(32)
+    digests = []
+    for _ in range(rounds):
+        d = hashlib.sha256(bytes(message)).digest()
+        message[512:] = d
+        digests.append(d.hex())
+    return digests

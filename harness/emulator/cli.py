@@ -1,0 +1,87 @@
+"""`esse run FIRMWARE.elf`: run any Sky ELF on the emulator, print UART1 output live and the
+cycle/mode totals. Exit 0 at the stop symbol or UART pattern, 2 at the cycle limit, 1 on a fault."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from harness.emulator.elf import ElfError
+
+
+def run_command(
+    elf: str,
+    max_cycles: int,
+    stop_symbol: str | None = None,
+    until_uart: str | None = None,
+    node_id: int = 1,
+    out=None,
+) -> int:
+    out = out or sys.stdout
+    from harness.emulator.mote import EmulatorFault, Mote
+    from harness.emulator.power import power_report
+
+    try:
+        mote = Mote(elf, node_id=node_id)
+    except ElfError as exc:
+        print(f"esse run: {exc}", file=sys.stderr)
+        return 1
+    try:
+        pattern = re.compile(until_uart.encode()) if until_uart else None
+    except re.error as exc:
+        print(f"esse run: bad --until-uart pattern {until_uart!r}: {exc}", file=sys.stderr)
+        return 1
+    stop_pc = None
+    if stop_symbol:
+        try:
+            stop_pc = mote.symbol(stop_symbol)
+        except KeyError as exc:
+            print(f"esse run: {exc.args[0]}", file=sys.stderr)
+            return 1
+    limit = mote.now + max_cycles
+    shown = 0
+    code = 2
+    chunk = 1_000_000
+    try:
+        while mote.now < limit:
+            budget = min(chunk, limit - mote.now)
+            if stop_pc is not None:
+                result = mote.run_until_pc(stop_pc, budget)
+            elif pattern is not None:
+                result = mote.run_until_uart(pattern, budget)
+            else:
+                result = mote.run(budget)
+            text = mote.uart_output()
+            if len(text) > shown:
+                out.write(text[shown:].decode("latin-1"))
+                out.flush()
+                shown = len(text)
+            if result.reason in ("stop", "uart"):
+                code = 0
+                break
+    except EmulatorFault as exc:
+        out.write(mote.uart_output()[shown:].decode("latin-1"))
+        print(f"\nesse run: FAULT: {exc}", file=sys.stderr)
+        code = 1
+    if code == 2:
+        print(f"\nesse run: cycle limit ({max_cycles}) reached", file=sys.stderr)
+    report = power_report(mote)
+    print(f"\nCYCLES {mote.now}", file=out)
+    print(f"ACTIVE_CYCLES {mote.active_cycles}", file=out)
+    print(f"MCLK_HZ {mote.mclk_hz}", file=out)
+    for line in report.lines():
+        print(line, file=out)
+    return code
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a Sky firmware ELF on the cycle-counting emulator")
+    p.add_argument("elf", metavar="FIRMWARE.elf")
+    p.add_argument("--max-cycles", type=int, default=100_000_000, help="cycle limit (default 1e8)")
+    p.add_argument("--stop-symbol", help="stop (exit 0) when this function/label is about to execute")
+    p.add_argument("--until-uart", metavar="REGEX", help="stop (exit 0) when UART1 output matches")
+    p.add_argument("--node-id", type=int, default=1, help="mote id written into `node_id` (default 1)")
+    p.set_defaults(
+        func=lambda a: run_command(a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id)
+    )

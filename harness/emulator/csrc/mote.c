@@ -1,0 +1,346 @@
+/*
+ * mote.c — the mote framework around the CPU: lifecycle, I/O hook table, flash-writer hook,
+ * cycle-timer event queue (binary min-heap), interrupt lines, mode components, resets, serial
+ * output buffers, faults. The interpreter and mote_run() live in cpu.c.
+ */
+#include "mote.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+#if defined(__has_include) && !defined(MOTE_NO_PERIPH)
+#if __has_include("periph.h")
+#include "periph.h"
+#define MOTE_HAVE_PERIPH 1
+#endif
+#endif
+
+static const char *const cpu_mode_names[] = {"active", "lpm0", "lpm1", "lpm2", "lpm3", "lpm4"};
+
+mote_t *mote_create(void)
+{
+    mote_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->dcache = calloc(CPU_DCACHE_ENTRIES, sizeof *m->dcache);
+    if (!m->dcache) {
+        free(m);
+        return NULL;
+    }
+    m->stop_pc = -1;
+    m->node_id_addr = -1;
+    m->mclk_hz = 1000000u; /* until a clock module publishes the DCO frequency */
+    for (int v = 0; v < MOTE_NUM_VECTORS; v++) {
+        mote_event_init(&m->irq_pulse_ev[v], "irq-pulse", NULL, NULL);
+    }
+    mote_component_register(m, "cpu", cpu_mode_names, 6, CPU_MODE_ACTIVE);
+#ifdef MOTE_HAVE_PERIPH
+    periph_attach_all(m);
+#endif
+    mote_reset(m);
+    return m;
+}
+
+void mote_destroy(mote_t *m)
+{
+    if (!m)
+        return;
+#ifdef MOTE_HAVE_PERIPH
+    periph_detach_all(m);
+#endif
+    free(m->dcache);
+    free(m);
+}
+
+/* ---------------------------------------------------------------- I/O hooks */
+
+void mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
+                 void *ctx)
+{
+    for (uint32_t a = start; a < end && a < MOTE_IO_END; a++) {
+        m->io[a].read = rd;
+        m->io[a].write = wr;
+        m->io[a].ctx = ctx;
+    }
+}
+
+void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx)
+{
+    m->flash_write = fn;
+    m->flash_write_ctx = ctx;
+}
+
+/* ---------------------------------------------------------------- event queue */
+
+void mote_event_init(mote_event_t *ev, const char *name, mote_event_fn fire, void *ctx)
+{
+    ev->when = 0;
+    ev->fire = fire;
+    ev->ctx = ctx;
+    ev->slot = -1;
+    ev->name = name;
+}
+
+static void heap_swap(mote_t *m, int i, int j)
+{
+    mote_event_t *t = m->heap[i];
+    m->heap[i] = m->heap[j];
+    m->heap[j] = t;
+    m->heap[i]->slot = i;
+    m->heap[j]->slot = j;
+}
+
+static void heap_up(mote_t *m, int i)
+{
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (m->heap[p]->when <= m->heap[i]->when)
+            break;
+        heap_swap(m, i, p);
+        i = p;
+    }
+}
+
+static void heap_down(mote_t *m, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, s = i;
+        if (l < m->nheap && m->heap[l]->when < m->heap[s]->when)
+            s = l;
+        if (r < m->nheap && m->heap[r]->when < m->heap[s]->when)
+            s = r;
+        if (s == i)
+            break;
+        heap_swap(m, i, s);
+        i = s;
+    }
+}
+
+void mote_event_cancel(mote_t *m, mote_event_t *ev)
+{
+    int i = ev->slot;
+    if (i < 0)
+        return;
+    int last = --m->nheap;
+    if (i != last) {
+        m->heap[i] = m->heap[last];
+        m->heap[i]->slot = i;
+        heap_down(m, i);
+        heap_up(m, i);
+    }
+    ev->slot = -1;
+}
+
+void mote_event_schedule(mote_t *m, mote_event_t *ev, uint64_t when)
+{
+    if (ev->slot >= 0) {
+        ev->when = when;
+        heap_down(m, ev->slot);
+        heap_up(m, ev->slot);
+    } else {
+        if (m->nheap >= (int)(sizeof m->heap / sizeof m->heap[0])) {
+            mote_fault(m, MOTE_FAULT_INTERNAL, m->r[0]);
+            return;
+        }
+        ev->when = when;
+        ev->slot = m->nheap;
+        m->heap[m->nheap++] = ev;
+        heap_up(m, ev->slot);
+    }
+    if (when < m->next_check)
+        m->next_check = when;
+}
+
+/* ---------------------------------------------------------------- interrupts */
+
+void mote_irq_set(mote_t *m, int vec, int level)
+{
+    if (vec < 0 || vec >= MOTE_NUM_VECTORS)
+        return;
+    uint16_t bit = (uint16_t)(1u << vec);
+    if (level) {
+        if (!(m->irq_lines & bit)) {
+            m->irq_lines |= bit;
+            m->next_check = 0; /* the run loop re-evaluates acceptance before the next insn */
+        }
+    } else {
+        m->irq_lines &= (uint16_t)~bit;
+    }
+}
+
+void mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx)
+{
+    if (vec < 0 || vec >= MOTE_NUM_VECTORS)
+        return;
+    m->irq_accept[vec] = fn;
+    m->irq_accept_ctx[vec] = ctx;
+}
+
+static void irq_pulse_fire(mote_t *m, mote_event_t *ev)
+{
+    int vec = (int)(ev - m->irq_pulse_ev);
+    mote_irq_set(m, vec, ev->ctx != NULL);
+}
+
+void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when)
+{
+    if (vec < 0 || vec >= MOTE_NUM_VECTORS)
+        return;
+    mote_event_t *ev = &m->irq_pulse_ev[vec];
+    ev->fire = irq_pulse_fire;
+    ev->ctx = level ? (void *)m : NULL;
+    mote_event_schedule(m, ev, when);
+}
+
+/* ---------------------------------------------------------------- modes */
+
+int mote_component_register(mote_t *m, const char *name, const char *const *mode_names, int nmodes,
+                            int initial_mode)
+{
+    if (m->ncomp >= MOTE_MAX_COMPONENTS || nmodes < 1 || nmodes > MOTE_MAX_MODES)
+        return -1;
+    int c = m->ncomp++;
+    mote_component_t *k = &m->comp[c];
+    memset(k, 0, sizeof *k);
+    k->name = name;
+    k->nmodes = nmodes;
+    for (int i = 0; i < nmodes; i++)
+        k->mode_names[i] = mode_names[i];
+    k->mode = initial_mode;
+    k->since = m->now;
+    return c;
+}
+
+void mote_component_set_mode(mote_t *m, int component, int mode)
+{
+    if (component < 0 || component >= m->ncomp)
+        return;
+    mote_component_t *k = &m->comp[component];
+    if (mode < 0 || mode >= k->nmodes || mode == k->mode)
+        return;
+    int old = k->mode;
+    k->total[old] += m->now - k->since;
+    k->since = m->now;
+    k->mode = mode;
+    for (int i = 0; i < m->nmode_hooks; i++)
+        m->mode_hooks[i].fn(m, m->mode_hooks[i].ctx, component, old, mode);
+}
+
+uint64_t mote_component_time(const mote_t *m, int component, int mode)
+{
+    if (component < 0 || component >= m->ncomp)
+        return 0;
+    const mote_component_t *k = &m->comp[component];
+    if (mode < 0 || mode >= k->nmodes)
+        return 0;
+    uint64_t t = k->total[mode];
+    if (k->mode == mode && m->now > k->since)
+        t += m->now - k->since;
+    return t;
+}
+
+void mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx)
+{
+    if (m->nmode_hooks >= (int)(sizeof m->mode_hooks / sizeof m->mode_hooks[0]))
+        return;
+    m->mode_hooks[m->nmode_hooks].fn = fn;
+    m->mode_hooks[m->nmode_hooks].ctx = ctx;
+    m->nmode_hooks++;
+}
+
+/* ---------------------------------------------------------------- resets */
+
+void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx)
+{
+    if (m->nreset_hooks >= (int)(sizeof m->reset_hooks / sizeof m->reset_hooks[0]))
+        return;
+    m->reset_hooks[m->nreset_hooks].fn = fn;
+    m->reset_hooks[m->nreset_hooks].ctx = ctx;
+    m->nreset_hooks++;
+}
+
+static void do_reset(mote_t *m, int por)
+{
+    m->puc_pending = 0;
+    m->irq_defer = 0;
+    for (int i = 0; i < m->nreset_hooks; i++)
+        m->reset_hooks[i].fn(m, m->reset_hooks[i].ctx, por);
+    cpu_reset(m);
+    m->next_check = 0;
+}
+
+void mote_reset(mote_t *m) { do_reset(m, 1); }
+
+void mote_puc(mote_t *m)
+{
+    m->puc_pending = 1;
+    m->next_check = 0;
+}
+
+/* Applied by the run loop between instructions. */
+void mote_apply_pending_puc(mote_t *m);
+void mote_apply_pending_puc(mote_t *m)
+{
+    if (m->puc_pending)
+        do_reset(m, 0);
+}
+
+/* ---------------------------------------------------------------- serial, faults, stops */
+
+void mote_serial_out(mote_t *m, int port, uint8_t byte)
+{
+    if (port < 0 || port > 1)
+        return;
+    struct mote_serial_buf *b = &m->serial[port];
+    if (b->len < sizeof b->data)
+        b->data[b->len++] = byte; /* when the host does not drain, the newest bytes are dropped */
+    b->total++;
+    if (m->serial_break) {
+        m->stop_request = 1;
+        m->next_check = 0;
+    }
+}
+
+uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max)
+{
+    if (port < 0 || port > 1)
+        return 0;
+    struct mote_serial_buf *b = &m->serial[port];
+    uint32_t n = b->len < max ? b->len : max;
+    memcpy(out, b->data, n);
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    return n;
+}
+
+void mote_fault(mote_t *m, int code, uint16_t pc)
+{
+    if (m->fault)
+        return; /* keep the first */
+    m->fault = code;
+    m->fault_pc = pc;
+    m->next_check = 0;
+}
+
+void mote_clear_fault(mote_t *m)
+{
+    m->fault = MOTE_OK;
+    m->stop_request = 0;
+}
+
+void mote_set_stop_pc(mote_t *m, int32_t pc)
+{
+    /* The stop check lives in the decoder: drop the cached entries so the PC is seen again. */
+    if (m->stop_pc >= 0)
+        m->dcache[(m->stop_pc & 0xFFFF) >> 1].key = 0;
+    m->stop_pc = pc;
+    if (pc >= 0)
+        m->dcache[(pc & 0xFFFF) >> 1].key = 0;
+}
+
+void mote_invalidate_code(mote_t *m)
+{
+    memset(m->dcache, 0, CPU_DCACHE_ENTRIES * sizeof *m->dcache);
+}

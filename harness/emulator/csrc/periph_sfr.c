@@ -1,0 +1,131 @@
+/* periph_sfr.c — IE1/IE2/IFG1/IFG2/ME1/ME2 and the NMI vector (NMIIFG, OFIFG, ACCVIFG). */
+#include <stdlib.h>
+#include "periph.h"
+
+#define SFR_MAX_LISTENERS 8
+
+typedef struct {
+    uint8_t reg[SFR_COUNT];
+    struct { sfr_listener_fn fn; void *ctx; } lis[SFR_MAX_LISTENERS];
+    int nlis;
+    int accv_pending;
+    int nmi_pin;
+} sfr_state_t;
+
+static sfr_state_t *st(mote_t *m) { return (sfr_state_t *)m->periph[PERIPH_SLOT_SFR]; }
+
+/* NMI line: (NMIIFG & NMIIE) | (OFIFG & OFIE) | (ACCVIFG & ACCVIE). */
+static void sfr_update_nmi(mote_t *m)
+{
+    sfr_state_t *s = st(m);
+    uint8_t ie = s->reg[SFR_IE1], ifg = s->reg[SFR_IFG1];
+    int level = (ie & ifg & (SFR1_NMI | SFR1_OF)) != 0 || ((ie & SFR1_ACCV) && s->accv_pending);
+    mote_irq_set(m, VEC_NMI, level);
+}
+
+static void sfr_notify(mote_t *m)
+{
+    sfr_state_t *s = st(m);
+    for (int i = 0; i < s->nlis; i++) s->lis[i].fn(m, s->lis[i].ctx);
+    sfr_update_nmi(m);
+}
+
+uint8_t sfr_get(mote_t *m, int reg) { return st(m)->reg[reg]; }
+
+void sfr_set_bits(mote_t *m, int reg, uint8_t bits)
+{
+    st(m)->reg[reg] |= bits;
+    if (reg == SFR_IFG1 || reg == SFR_IE1) sfr_update_nmi(m);
+}
+
+void sfr_clear_bits(mote_t *m, int reg, uint8_t bits)
+{
+    st(m)->reg[reg] &= (uint8_t)~bits;
+    if (reg == SFR_IFG1 || reg == SFR_IE1) sfr_update_nmi(m);
+}
+
+void sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx)
+{
+    sfr_state_t *s = st(m);
+    if (s->nlis < SFR_MAX_LISTENERS) {
+        s->lis[s->nlis].fn = fn;
+        s->lis[s->nlis].ctx = ctx;
+        s->nlis++;
+    }
+}
+
+void sfr_set_accv_pending(mote_t *m, int pending)
+{
+    st(m)->accv_pending = pending != 0;
+    sfr_update_nmi(m);
+}
+
+/* The RST/NMI pin in NMI mode (WDTNMI = 1): the edge selected by WDTNMIES sets NMIIFG. */
+void sfr_nmi_pin(mote_t *m, int level)
+{
+    sfr_state_t *s = st(m);
+    level = level != 0;
+    if (level == s->nmi_pin) return;
+    s->nmi_pin = level;
+    uint16_t wdtctl = wdt_ctl(m);
+    if (!(wdtctl & 0x0020)) return;                 /* WDTNMI = 0: reset function, not modelled */
+    int falling_selected = (wdtctl & 0x0040) != 0;  /* WDTNMIES */
+    if (falling_selected == !level) sfr_set_bits(m, SFR_IFG1, SFR1_NMI);
+}
+
+static uint16_t sfr_read(mote_t *m, void *ctx, uint16_t addr, int is_byte)
+{
+    (void)ctx;
+    sfr_state_t *s = st(m);
+    uint16_t lo = addr < SFR_COUNT ? s->reg[addr] : 0;
+    if (is_byte) return lo;
+    uint16_t hi = addr + 1u < SFR_COUNT ? s->reg[addr + 1] : 0;
+    return (uint16_t)(lo | (hi << 8));
+}
+
+static void sfr_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
+{
+    (void)ctx;
+    sfr_state_t *s = st(m);
+    if (addr < SFR_COUNT) s->reg[addr] = (uint8_t)value;
+    if (!is_byte && addr + 1u < SFR_COUNT) s->reg[addr + 1] = (uint8_t)(value >> 8);
+    sfr_notify(m);
+}
+
+/* On NMI acceptance the hardware clears NMIIE, OFIE and ACCVIE (flags stay: software clears them). */
+static void sfr_nmi_accept(mote_t *m, void *ctx, int vec)
+{
+    (void)ctx;
+    (void)vec;
+    st(m)->reg[SFR_IE1] &= (uint8_t)~(SFR1_NMI | SFR1_OF | SFR1_ACCV);
+    sfr_notify(m);
+}
+
+void sfr_attach(mote_t *m)
+{
+    sfr_state_t *s = calloc(1, sizeof *s);
+    m->periph[PERIPH_SLOT_SFR] = s;
+    mote_map_io(m, 0x0000, 0x0010, sfr_read, sfr_write, NULL);
+    mote_irq_on_accept(m, VEC_NMI, sfr_nmi_accept, NULL);
+}
+
+void sfr_reset(mote_t *m, int por)
+{
+    sfr_state_t *s = st(m);
+    uint8_t keep_wdtifg = por ? 0 : (s->reg[SFR_IFG1] & SFR1_WDT); /* WDTIFG is reset by POR only */
+    s->reg[SFR_IE1] = 0;
+    s->reg[SFR_IE2] = 0;
+    s->reg[SFR_ME1] = 0;
+    s->reg[SFR_ME2] = 0;
+    /* OFIFG is set by PUC; UTXIFGx are set after PUC (transmit buffers empty). */
+    s->reg[SFR_IFG1] = (uint8_t)(keep_wdtifg | SFR1_OF | SFR1_UTX0);
+    s->reg[SFR_IFG2] = SFR2_UTX1;
+    s->accv_pending = 0;
+    mote_irq_set(m, VEC_NMI, 0);
+}
+
+void sfr_detach(mote_t *m)
+{
+    free(m->periph[PERIPH_SLOT_SFR]);
+    m->periph[PERIPH_SLOT_SFR] = NULL;
+}

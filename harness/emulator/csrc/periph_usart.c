@@ -1,0 +1,412 @@
+/* periph_usart.c — USART0/USART1, UART and SPI-master modes (see periph_usart.h). */
+#include <stdlib.h>
+#include "periph.h"
+
+/* UxCTL */
+#define PENA 0x80u
+#define SPB 0x20u
+#define CHAR8 0x10u
+#define SYNC 0x04u
+#define MM 0x02u
+#define SWRST 0x01u
+/* UxTCTL */
+#define TXEPT 0x01u
+/* UxRCTL */
+#define FE 0x80u
+#define PE 0x40u
+#define OE 0x20u
+#define BRK 0x10u
+#define RXWAKE 0x02u
+#define RXERR 0x01u
+
+typedef struct {
+    int u;
+    uint16_t base;
+    int sfr_ie, sfr_ifg, sfr_me;
+    uint8_t txbit, rxbit;
+    int vec_tx, vec_rx;
+    uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
+    int tx_full, shifting;
+    uint8_t shift;
+    int tx_src;             /* BRCLK source of the character being shifted */
+    uint64_t tx_end_tick;   /* BRCLK tick at which it ends (kept across clock changes) */
+    uint64_t tx_rem;        /* clock change bookkeeping */
+    mote_event_t tx_ev, rx_ev;
+    uint8_t rxq[UART_RX_QUEUE_SIZE];
+    size_t rxq_head, rxq_len;
+    uint64_t rx_ready;
+    uint64_t tx_count;
+    uart_tx_fn tx_fn;
+    void *tx_ctx;
+    spi_exchange_fn spi_fn;
+    void *spi_ctx;
+} usart_t;
+
+static usart_t *st(mote_t *m, int u)
+{
+    if (u < 0 || u > 1) return NULL;
+    return (usart_t *)m->periph[u == 0 ? PERIPH_SLOT_USART0 : PERIPH_SLOT_USART1];
+}
+
+static int is_spi(usart_t *s) { return (s->ctl & SYNC) != 0; }
+static int in_reset(usart_t *s) { return (s->ctl & SWRST) != 0; }
+
+static int brclk_src(usart_t *s)
+{
+    switch ((s->tctl >> 4) & 3) {
+    case 1: return CLK_SRC_ACLK;
+    case 2: case 3: return CLK_SRC_SMCLK;
+    default: return CLK_SRC_NONE; /* UCLKI: external clock not modelled */
+    }
+}
+
+static uint32_t char_ticks(usart_t *s)
+{
+    uint32_t ubr = (uint32_t)s->br1 << 8 | s->br0;
+    if (is_spi(s)) return 8u * (ubr < 2 ? 2 : ubr);
+    if (ubr < 3) ubr = 3; /* UBR < 3 is not allowed in UART mode */
+    int nbits = 1 + ((s->ctl & CHAR8) ? 8 : 7) + ((s->ctl & PENA) ? 1 : 0) + ((s->ctl & SPB) ? 2 : 1);
+    uint32_t ticks = 0;
+    for (int i = 0; i < nbits; i++) ticks += ubr + ((s->mctl >> (i % 8)) & 1u);
+    return ticks;
+}
+
+/* Cycle at which a character started now ends; UINT64_MAX if BRCLK does not run. */
+static uint64_t char_end(mote_t *m, usart_t *s)
+{
+    int src = brclk_src(s);
+    if (src == CLK_SRC_NONE) return UINT64_MAX;
+    uint64_t start = clk_ticks(m, src);
+    return clk_cycle_of_tick(m, src, start + char_ticks(s));
+}
+
+static void update_irq(mote_t *m, usart_t *s)
+{
+    uint8_t ie = sfr_get(m, s->sfr_ie), ifg = sfr_get(m, s->sfr_ifg);
+    mote_irq_set(m, s->vec_rx, (ie & ifg & s->rxbit) != 0);
+    mote_irq_set(m, s->vec_tx, (ie & ifg & s->txbit) != 0);
+}
+
+static int tx_enabled(mote_t *m, usart_t *s)
+{
+    if (in_reset(s)) return 0;
+    uint8_t me = sfr_get(m, s->sfr_me);
+    if (is_spi(s)) return (s->ctl & MM) && (me & s->rxbit); /* USPIEx */
+    return (me & s->txbit) != 0;
+}
+
+static int rx_enabled(mote_t *m, usart_t *s)
+{
+    return !in_reset(s) && !is_spi(s) && (sfr_get(m, s->sfr_me) & s->rxbit);
+}
+
+static void try_start_tx(mote_t *m, usart_t *s)
+{
+    if (s->shifting || !s->tx_full || !tx_enabled(m, s)) return;
+    uint64_t end = char_end(m, s);
+    if (end == UINT64_MAX) return;
+    s->tx_src = brclk_src(s);
+    s->tx_end_tick = clk_ticks(m, s->tx_src) + char_ticks(s);
+    s->shift = s->txbuf;
+    s->tx_full = 0;
+    s->shifting = 1;
+    s->tctl &= (uint8_t)~TXEPT;
+    sfr_set_bits(m, s->sfr_ifg, s->txbit); /* TXBUF free again */
+    mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
+    update_irq(m, s);
+}
+
+/* A character arrives in RXBUF now. */
+static int receive(mote_t *m, usart_t *s, uint8_t byte)
+{
+    int overrun = (sfr_get(m, s->sfr_ifg) & s->rxbit) != 0;
+    if (overrun) s->rctl |= OE | RXERR;
+    s->rxbuf = byte;
+    sfr_set_bits(m, s->sfr_ifg, s->rxbit);
+    update_irq(m, s);
+    return overrun;
+}
+
+static void tx_done(mote_t *m, mote_event_t *ev)
+{
+    usart_t *s = ev->ctx;
+    s->shifting = 0;
+    uint8_t byte = s->shift;
+    s->tx_count++;
+    if (is_spi(s)) {
+        uint8_t miso = s->spi_fn ? s->spi_fn(m, s->spi_ctx, byte) : 0xFF;
+        receive(m, s, miso);
+    } else {
+        mote_serial_out(m, s->u, byte);
+        if (s->tx_fn) s->tx_fn(m, s->tx_ctx, s->u, byte, m->now);
+    }
+    if (!s->tx_full) s->tctl |= TXEPT;
+    try_start_tx(m, s);
+}
+
+static void schedule_rx(mote_t *m, usart_t *s)
+{
+    if (s->rxq_len == 0 || !rx_enabled(m, s)) {
+        mote_event_cancel(m, &s->rx_ev);
+        return;
+    }
+    if (mote_event_queued(&s->rx_ev)) return;
+    uint64_t end = char_end(m, s);
+    if (end == UINT64_MAX) return;
+    if (end < s->rx_ready) end = s->rx_ready;
+    mote_event_schedule(m, &s->rx_ev, end);
+}
+
+static void rx_fire(mote_t *m, mote_event_t *ev)
+{
+    usart_t *s = ev->ctx;
+    if (s->rxq_len == 0 || !rx_enabled(m, s)) return;
+    uint8_t b = s->rxq[s->rxq_head];
+    s->rxq_head = (s->rxq_head + 1) % UART_RX_QUEUE_SIZE;
+    s->rxq_len--;
+    s->rx_ready = m->now + uart_char_cycles(m, s->u);
+    receive(m, s, b);
+    schedule_rx(m, s);
+}
+
+/* SWRST (set) and PUC: the state machine stops; IFGs and IEs as the family guide lists. */
+static void state_reset(mote_t *m, usart_t *s)
+{
+    mote_event_cancel(m, &s->tx_ev);
+    mote_event_cancel(m, &s->rx_ev);
+    s->tx_full = s->shifting = 0;
+    s->tctl |= TXEPT;
+    s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
+    sfr_clear_bits(m, s->sfr_ie, (uint8_t)(s->rxbit | s->txbit));
+    sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+    sfr_set_bits(m, s->sfr_ifg, s->txbit);
+    update_irq(m, s);
+}
+
+static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
+{
+    switch (off) {
+    case 0: return s->ctl;
+    case 1: return s->tctl;
+    case 2: return s->rctl;
+    case 3: return s->mctl;
+    case 4: return s->br0;
+    case 5: return s->br1;
+    case 6:
+        /* reading RXBUF clears URXIFG and the receive error bits */
+        sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+        s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
+        update_irq(m, s);
+        return s->rxbuf;
+    default: return s->txbuf;
+    }
+}
+
+static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
+{
+    switch (off) {
+    case 0: {
+        int was_reset = in_reset(s);
+        s->ctl = v;
+        if (!was_reset && in_reset(s)) state_reset(m, s);
+        break;
+    }
+    case 1: s->tctl = (uint8_t)((v & ~TXEPT) | (s->tctl & TXEPT)); break;
+    case 2: s->rctl = (uint8_t)((s->rctl & (FE | PE | OE | BRK | RXERR)) | (v & ~(FE | PE | OE | BRK | RXERR))); break;
+    case 3: s->mctl = v; break;
+    case 4: s->br0 = v; break;
+    case 5: s->br1 = v; break;
+    case 6: break; /* RXBUF read-only */
+    default:
+        s->txbuf = v;
+        s->tx_full = 1;
+        s->tctl &= (uint8_t)~TXEPT;
+        sfr_clear_bits(m, s->sfr_ifg, s->txbit);
+        update_irq(m, s);
+        break;
+    }
+    try_start_tx(m, s);
+    schedule_rx(m, s);
+}
+
+static uint16_t io_read(mote_t *m, void *ctx, uint16_t addr, int is_byte)
+{
+    usart_t *s = ctx;
+    uint16_t v = read_byte(m, s, addr - s->base);
+    if (!is_byte && addr + 1u < s->base + 8u) v |= (uint16_t)(read_byte(m, s, addr + 1u - s->base) << 8);
+    return v;
+}
+
+static void io_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
+{
+    usart_t *s = ctx;
+    write_byte(m, s, addr - s->base, (uint8_t)value);
+    if (!is_byte && addr + 1u < s->base + 8u) write_byte(m, s, addr + 1u - s->base, (uint8_t)(value >> 8));
+}
+
+static void accept_rx(mote_t *m, void *ctx, int vec)
+{
+    (void)vec;
+    usart_t *s = ctx;
+    sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+    update_irq(m, s);
+}
+
+static void accept_tx(mote_t *m, void *ctx, int vec)
+{
+    (void)vec;
+    usart_t *s = ctx;
+    sfr_clear_bits(m, s->sfr_ifg, s->txbit);
+    update_irq(m, s);
+}
+
+/* A character in flight keeps its remaining BRCLK ticks across clock changes (and stalls while
+ * its clock is gated, e.g. SMCLK in LPM3); a paced RX character restarts. */
+static void clk_changed(mote_t *m, void *ctx, int phase)
+{
+    usart_t *s = ctx;
+    if (phase == 0) {
+        if (s->shifting) {
+            uint64_t now_tick = clk_ticks(m, s->tx_src);
+            s->tx_rem = s->tx_end_tick > now_tick ? s->tx_end_tick - now_tick : 0;
+        }
+        return;
+    }
+    if (s->shifting) {
+        s->tx_end_tick = clk_ticks(m, s->tx_src) + s->tx_rem;
+        uint64_t when = clk_cycle_of_tick(m, s->tx_src, s->tx_end_tick);
+        if (when == UINT64_MAX) mote_event_cancel(m, &s->tx_ev);
+        else mote_event_schedule(m, &s->tx_ev, when < m->now ? m->now : when);
+    }
+    if (s->rxq_len) {
+        mote_event_cancel(m, &s->rx_ev);
+        schedule_rx(m, s);
+    }
+}
+
+static void sfr_changed(mote_t *m, void *ctx)
+{
+    usart_t *s = ctx;
+    update_irq(m, s);
+    try_start_tx(m, s);
+    schedule_rx(m, s);
+}
+
+/* ---- public ---- */
+
+void uart_set_tx_listener(mote_t *m, int u, uart_tx_fn fn, void *ctx)
+{
+    usart_t *s = st(m, u);
+    if (!s) return;
+    s->tx_fn = fn;
+    s->tx_ctx = ctx;
+}
+
+uint64_t uart_tx_count(mote_t *m, int u)
+{
+    usart_t *s = st(m, u);
+    return s ? s->tx_count : 0;
+}
+
+int uart_rx_byte(mote_t *m, int u, uint8_t byte)
+{
+    usart_t *s = st(m, u);
+    if (!s || !rx_enabled(m, s)) return -1;
+    uint64_t len = uart_char_cycles(m, u);
+    s->rx_ready = m->now + len;
+    return receive(m, s, byte);
+}
+
+size_t uart_rx_push(mote_t *m, int u, const uint8_t *data, size_t len)
+{
+    usart_t *s = st(m, u);
+    if (!s) return 0;
+    size_t n = 0;
+    while (n < len && s->rxq_len < UART_RX_QUEUE_SIZE) {
+        s->rxq[(s->rxq_head + s->rxq_len) % UART_RX_QUEUE_SIZE] = data[n++];
+        s->rxq_len++;
+    }
+    schedule_rx(m, s);
+    return n;
+}
+
+size_t uart_rx_queued(mote_t *m, int u)
+{
+    usart_t *s = st(m, u);
+    return s ? s->rxq_len : 0;
+}
+
+uint64_t uart_rx_ready_cycle(mote_t *m, int u)
+{
+    usart_t *s = st(m, u);
+    if (!s) return 0;
+    return s->rx_ready > m->now ? s->rx_ready : m->now;
+}
+
+uint64_t uart_char_cycles(mote_t *m, int u)
+{
+    usart_t *s = st(m, u);
+    if (!s) return 0;
+    uint64_t end = char_end(m, s);
+    return end == UINT64_MAX ? 0 : end - m->now;
+}
+
+void spi_attach(mote_t *m, int u, spi_exchange_fn exchange, void *ctx)
+{
+    usart_t *s = st(m, u);
+    if (!s) return;
+    s->spi_fn = exchange;
+    s->spi_ctx = ctx;
+}
+
+static void make(mote_t *m, int u)
+{
+    usart_t *s = calloc(1, sizeof *s);
+    s->u = u;
+    if (u == 0) {
+        s->base = 0x70;
+        s->sfr_ie = SFR_IE1; s->sfr_ifg = SFR_IFG1; s->sfr_me = SFR_ME1;
+        s->txbit = SFR1_UTX0; s->rxbit = SFR1_URX0;
+        s->vec_tx = VEC_USART0TX; s->vec_rx = VEC_USART0RX;
+        m->periph[PERIPH_SLOT_USART0] = s;
+    } else {
+        s->base = 0x78;
+        s->sfr_ie = SFR_IE2; s->sfr_ifg = SFR_IFG2; s->sfr_me = SFR_ME2;
+        s->txbit = SFR2_UTX1; s->rxbit = SFR2_URX1;
+        s->vec_tx = VEC_USART1TX; s->vec_rx = VEC_USART1RX;
+        m->periph[PERIPH_SLOT_USART1] = s;
+    }
+    mote_event_init(&s->tx_ev, u ? "usart1_tx" : "usart0_tx", tx_done, s);
+    mote_event_init(&s->rx_ev, u ? "usart1_rx" : "usart0_rx", rx_fire, s);
+    mote_map_io(m, s->base, (uint16_t)(s->base + 8), io_read, io_write, s);
+    mote_irq_on_accept(m, s->vec_rx, accept_rx, s);
+    mote_irq_on_accept(m, s->vec_tx, accept_tx, s);
+    sfr_add_listener(m, sfr_changed, s);
+    clk_add_listener(m, clk_changed, s);
+}
+
+void usart_attach(mote_t *m)
+{
+    make(m, 0);
+    make(m, 1);
+}
+
+void usart_reset(mote_t *m, int por)
+{
+    for (int u = 0; u < 2; u++) {
+        usart_t *s = st(m, u);
+        s->ctl = SWRST;
+        s->tctl = TXEPT;
+        s->rctl = 0;
+        if (por) s->mctl = s->br0 = s->br1 = s->rxbuf = s->txbuf = 0;
+        s->rx_ready = m->now;
+        state_reset(m, s);
+    }
+}
+
+void usart_detach(mote_t *m)
+{
+    free(m->periph[PERIPH_SLOT_USART0]);
+    free(m->periph[PERIPH_SLOT_USART1]);
+    m->periph[PERIPH_SLOT_USART0] = m->periph[PERIPH_SLOT_USART1] = NULL;
+}

@@ -1,0 +1,239 @@
+/* sim_group.c — see sim_group.h. */
+#include "sim_group.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MOTE_NO_PERIPH
+#include "periph_clk.h"
+#include "periph_usart.h"
+
+#define SIMM_UART_CAP 4096u /* bytes buffered per mote between two takes */
+#define SIMG_MAX_MEMBERS 4096
+
+struct simm {
+    mote_t *m;
+    simg_t *group;
+    /* power: ns per (component, mode), and when each component entered its current mode */
+    uint64_t mode_ns[MOTE_MAX_COMPONENTS][MOTE_MAX_MODES];
+    uint64_t since_ns[MOTE_MAX_COMPONENTS];
+    /* UART1 output ring */
+    uint64_t uart_t[SIMM_UART_CAP];
+    uint8_t uart_b[SIMM_UART_CAP];
+    size_t uart_head, uart_len;
+    uint64_t uart_dropped;
+    uint64_t target_ns; /* time the current simm_run_until_ns call must stop at; 0: none */
+};
+
+struct simg {
+    uint64_t lookahead_ns;
+    simm_t **members;
+    int n, cap;
+    int event; /* something observable happened in the current window */
+    uint64_t windows;
+};
+
+/* ---------------------------------------------------------------- per mote */
+
+static void on_mode(mote_t *m, void *ctx, int component, int old_mode, int new_mode)
+{
+    (void)new_mode;
+    simm_t *s = ctx;
+    if (component < 0 || component >= MOTE_MAX_COMPONENTS || old_mode < 0 || old_mode >= MOTE_MAX_MODES)
+        return;
+    uint64_t now = clk_now_ns(m);
+    s->mode_ns[component][old_mode] += now - s->since_ns[component];
+    s->since_ns[component] = now;
+}
+
+static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t cycle)
+{
+    simm_t *s = ctx;
+    if (usart != 1)
+        return;
+    if (s->uart_len == SIMM_UART_CAP) { /* the host did not drain: drop the oldest */
+        s->uart_head = (s->uart_head + 1) % SIMM_UART_CAP;
+        s->uart_len--;
+        s->uart_dropped++;
+    }
+    size_t at = (s->uart_head + s->uart_len) % SIMM_UART_CAP;
+    s->uart_t[at] = clk_cycle_to_ns(m, cycle);
+    s->uart_b[at] = byte;
+    s->uart_len++;
+    if (s->group && (byte == '\n' || s->uart_len >= SIMM_UART_CAP / 2))
+        s->group->event = 1;
+}
+
+/* mote_run() stops at a cycle count computed at the clock setting of its start; when the DCO
+ * changes inside the run, move that stop to the cycle of the same simulated time, so a run ends
+ * exactly at its target time whatever the firmware does to its clocks. (Touches the core's
+ * m->run_until / m->next_check: the only place outside cpu.c/mote.c that does.) */
+static void on_clock_change(mote_t *m, void *ctx, int phase)
+{
+    simm_t *s = ctx;
+    if (phase != 1 || !s->target_ns)
+        return;
+    uint64_t c = clk_cycle_at_ns(m, s->target_ns);
+    m->run_until = c > m->now ? c : m->now;
+    m->next_check = 0; /* re-evaluate the limit before the next instruction */
+}
+
+simm_t *simm_attach(mote_t *m)
+{
+    simm_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->m = m;
+    uint64_t now = clk_now_ns(m);
+    for (int c = 0; c < MOTE_MAX_COMPONENTS; c++)
+        s->since_ns[c] = now;
+    mote_on_mode_change(m, on_mode, s);
+    uart_set_tx_listener(m, 1, on_uart_tx, s);
+    clk_add_listener(m, on_clock_change, s);
+    return s;
+}
+
+void simm_free(simm_t *s) { free(s); }
+
+uint64_t simm_now_ns(simm_t *s) { return clk_now_ns(s->m); }
+
+int simm_run_until_ns(simm_t *s, uint64_t ns)
+{
+    mote_t *m = s->m;
+    int rc = MOTE_OK;
+    s->target_ns = ns;
+    while (rc == MOTE_OK && clk_now_ns(m) < ns) {
+        uint64_t c = clk_cycle_at_ns(m, ns);
+        if (c <= m->now)
+            c = m->now + 1;
+        rc = mote_run(m, c);
+    }
+    s->target_ns = 0;
+    return rc;
+}
+
+uint64_t simm_mode_ns(simm_t *s, int component, int mode)
+{
+    mote_t *m = s->m;
+    if (component < 0 || component >= m->ncomp || component >= MOTE_MAX_COMPONENTS || mode < 0 ||
+        mode >= MOTE_MAX_MODES)
+        return 0;
+    uint64_t t = s->mode_ns[component][mode];
+    if (m->comp[component].mode == mode)
+        t += clk_now_ns(m) - s->since_ns[component];
+    return t;
+}
+
+size_t simm_uart_pending(simm_t *s) { return s->uart_len; }
+
+size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s->uart_len) {
+        t_ns[n] = s->uart_t[s->uart_head];
+        bytes[n] = s->uart_b[s->uart_head];
+        s->uart_head = (s->uart_head + 1) % SIMM_UART_CAP;
+        s->uart_len--;
+        n++;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------- group */
+
+simg_t *simg_create(uint64_t lookahead_ns)
+{
+    simg_t *g = calloc(1, sizeof *g);
+    if (g)
+        g->lookahead_ns = lookahead_ns;
+    return g;
+}
+
+void simg_free(simg_t *g)
+{
+    /* Members keep a pointer to their group: the Python side frees a group only together with
+     * (or after) its members, and never touches members here (they may be gone already). */
+    if (!g)
+        return;
+    free(g->members);
+    free(g);
+}
+
+int simg_add(simg_t *g, simm_t *s)
+{
+    if (g->n >= SIMG_MAX_MEMBERS)
+        return -1;
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 16;
+        simm_t **p = realloc(g->members, (size_t)cap * sizeof *p);
+        if (!p)
+            return -1;
+        g->members = p;
+        g->cap = cap;
+    }
+    s->group = g;
+    g->members[g->n] = s;
+    return g->n++;
+}
+
+void simg_note_event(simg_t *g) { g->event = 1; }
+
+uint64_t simg_windows(simg_t *g) { return g->windows; }
+
+/* Earliest simulated time at which this mote could decide a transmission. */
+static uint64_t earliest_decision_ns(mote_t *m)
+{
+    if (!(m->r[2] & SR_CPUOFF) || m->irq_lines || m->puc_pending || m->fault)
+        return clk_now_ns(m);
+    if (!m->nheap)
+        return UINT64_MAX;
+    uint64_t when = m->heap[0]->when;
+    return when <= m->now ? clk_now_ns(m) : clk_cycle_to_ns(m, when);
+}
+
+int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index)
+{
+    g->event = 0;
+    *fault_index = -1;
+    while (now_us < limit_us) {
+        uint64_t w = limit_us;
+        for (int i = 0; i < g->n; i++) {
+            uint64_t e = earliest_decision_ns(g->members[i]->m);
+            if (e != UINT64_MAX) {
+                uint64_t bound = (e + g->lookahead_ns) / 1000u;
+                if (bound < w)
+                    w = bound;
+            }
+        }
+        if (w <= now_us) /* a member overshot its window by part of an instruction */
+            w = now_us + 1;
+        uint64_t w_ns = w * 1000u;
+        for (int i = 0; i < g->n; i++) {
+            int rc = simm_run_until_ns(g->members[i], w_ns);
+            if (rc != MOTE_OK) {
+                *fault_index = i;
+                *reached_us = w;
+                return rc < 2 ? 2 : rc;
+            }
+        }
+        g->windows++;
+        now_us = w;
+        if (g->event) {
+            *reached_us = now_us;
+            return 1;
+        }
+    }
+    *reached_us = now_us;
+    return 0;
+}
+
+int simg_uart_members(simg_t *g, int *out, int max)
+{
+    int k = 0;
+    for (int i = 0; i < g->n && k < max; i++)
+        if (g->members[i]->uart_len)
+            out[k++] = i;
+    return k;
+}
+
+#endif /* MOTE_NO_PERIPH */

@@ -1,0 +1,63 @@
+/*
+ * sim_group.h — emulated motes inside the multi-mote simulation (harness/sim): per-mote bookkeeping
+ * on the simulation's nanosecond timeline and a group stepper that advances many motes together
+ * without returning to Python at every engine window.
+ *
+ * Per mote (simm_t): UART1 bytes stamped with the simulated time their stop bit ended, and the time
+ * spent in every (component, mode) of the power tracker in nanoseconds (exact across DCO changes,
+ * unlike cycle counts).
+ *
+ * Group (simg_t): conservative lookahead, extended. A frame reaches the air no earlier than
+ * `lookahead_ns` (CC2420: 192 us) after the decision that made it (a TX strobe or an automatic
+ * acknowledgement), and such a decision needs the mote's CPU to be running or a timed event of the
+ * mote (a radio or timer event) to fire. A mote whose CPU is off with no interrupt pending cannot
+ * decide anything before its next queued event. So all members may run together up to
+ *   W = min over members of (earliest possible decision) + lookahead
+ * where the earliest possible decision is "now" for a running CPU and the next queued event
+ * otherwise: every frame decided in [now, W] starts at or after W. The stepper repeats such windows
+ * until the limit the caller gives (the next medium event, paced UART byte or stop time) and returns
+ * early, at a window end, after any member started a transmission (simg_note_event, called from the
+ * radio's TX callback) or sent a newline (or filled half its UART buffer) on UART1.
+ */
+#ifndef ESSE_SIM_GROUP_H
+#define ESSE_SIM_GROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mote.h"
+
+typedef struct simm simm_t;
+typedef struct simg simg_t;
+
+/* Attach the bookkeeping to a loaded mote (registers a UART1 TX listener and a mode listener; the
+ * power totals start at the mote's present). Free it only when the mote will not run again. */
+simm_t *simm_attach(mote_t *m);
+void simm_free(simm_t *s);
+uint64_t simm_now_ns(simm_t *s);
+/* Run the mote until its simulated time is >= ns (the first cycle at or after ns). Returns mote_run's
+ * code (0 reached). */
+int simm_run_until_ns(simm_t *s, uint64_t ns);
+/* Nanoseconds spent in (component, mode) since attach, the open stretch included. */
+uint64_t simm_mode_ns(simm_t *s, int component, int mode);
+/* UART1 bytes sent since the last take: count, their end times (ns) and values. */
+size_t simm_uart_pending(simm_t *s);
+size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max);
+
+simg_t *simg_create(uint64_t lookahead_ns);
+void simg_free(simg_t *g);
+/* Add a member (members are stepped in the order added). Returns its index, -1 when full. */
+int simg_add(simg_t *g, simm_t *s);
+/* Something observable happened inside the current run (e.g. a frame was committed to the air):
+ * the run returns at the end of the current window. */
+void simg_note_event(simg_t *g);
+/* Advance every member from now_us (where they all stand) towards limit_us. Returns 0 when limit_us
+ * was reached, 1 when it stopped early at *reached_us after an observable event, or a mote fault
+ * code (>= 2, mote_run's) with *fault_index = the member that faulted (the others stand at
+ * *reached_us, the faulting one somewhere inside the last window). */
+int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index);
+/* Members with UART1 bytes waiting: writes up to max member indices into out, returns the count. */
+int simg_uart_members(simg_t *g, int *out, int max);
+/* Windows stepped since creation (a figure for the benchmark). */
+uint64_t simg_windows(simg_t *g);
+
+#endif /* ESSE_SIM_GROUP_H */

@@ -1,0 +1,296 @@
+"""Python face of the cycle-counting Sky-mote emulator (the C core in csrc/, through cffi).
+
+    mote = Mote("build/apps/hello/hello.elf", node_id=1)
+    mote.run_until_uart(rb"ready", max_cycles=10_000_000)
+    print(mote.uart_text(), mote.now, mote.mode_cycles())
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.emulator.elf import ElfImage, load_elf
+
+try:
+    from harness.emulator import _core
+except ImportError as exc:  # pragma: no cover - depends on the build state
+    raise ImportError(
+        f"the emulator core is not built ({exc}); run: python harness/emulator/_build_core.py "
+        "(or reinstall with pip install -e .)"
+    ) from None
+
+ffi = _core.ffi
+lib = _core.lib
+
+FAULT_NAMES = {
+    1: "fetch outside flash/RAM",
+    2: "write to flash without the flash controller",
+    3: "stack overflow (SP below _end)",
+    4: "illegal instruction",
+    6: "emulator event queue full (peripheral bug)",
+}
+MOTE_FAULT_HALT = 5
+STOP_SERIAL = lib.MOTE_STOP_SERIAL
+CPU_MODES = ("active", "lpm0", "lpm1", "lpm2", "lpm3", "lpm4")
+UART1 = 1
+UART_SEARCH_WINDOW = 256 * 1024
+
+
+class EmulatorFault(RuntimeError):
+    """The emulated program did something the chip would not survive; names PC and symbol."""
+
+    def __init__(self, code: int, pc: int, symbol: str, cycle: int) -> None:
+        self.code = code
+        self.pc = pc
+        self.symbol = symbol
+        self.cycle = cycle
+        what = FAULT_NAMES.get(code, f"fault {code}")
+        super().__init__(f"{what} at PC=0x{pc:04x} ({symbol}), cycle {cycle}")
+
+
+@dataclass
+class RunResult:
+    reason: str  # "limit", "stop" (stop address reached), "uart" (pattern matched)
+    cycles: int  # cycles elapsed during this call
+    match: re.Match[bytes] | None = None
+
+
+class Mote:
+    """One emulated MSP430F1611 (Tmote Sky) with its on-chip peripherals."""
+
+    def __init__(self, elf: str | Path | ElfImage | None = None, node_id: int | None = None) -> None:
+        ptr = lib.mote_create()
+        if ptr == ffi.NULL:
+            raise MemoryError("mote_create failed")
+        self._m = ffi.gc(ptr, lib.mote_destroy)
+        self.image: ElfImage | None = None
+        self._uart = {0: bytearray(), 1: bytearray()}
+        self._uart_scan = {0: 0, 1: 0}
+        self._buf = ffi.new("uint8_t[]", 8192)
+        if elf is not None:
+            self.load(elf, node_id=node_id)
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self, elf: str | Path | ElfImage, node_id: int | None = None) -> ElfImage:
+        """Load every PT_LOAD segment at its load address, set up `_end`/`node_id`, then POR."""
+        image = elf if isinstance(elf, ElfImage) else load_elf(elf)
+        m = self._m
+        for seg in image.segments:
+            ffi.memmove(ffi.addressof(m.mem, seg.address), seg.data, len(seg.data))
+        lib.mote_invalidate_code(m)
+        self.image = image
+        m.stack_limit = image.symbols.get("_end", 0) & 0xFFFF
+        if "node_id" in image.symbols:
+            m.node_id_addr = image.symbols["node_id"] & 0xFFFE
+        self.set_node_id(node_id if node_id is not None else 0)
+        self.reset()
+        return image
+
+    def set_node_id(self, node_id: int) -> None:
+        """Cooja semantics: the id lives in the firmware's `node_id` (re-written on every store)."""
+        self._m.node_id = node_id & 0xFFFF
+        if self._m.node_id_addr >= 0:
+            self.write16(self._m.node_id_addr, node_id)
+
+    def reset(self) -> None:
+        """Power-on reset: peripherals to their reset state, PC from the reset vector."""
+        lib.mote_reset(self._m)
+
+    def symbol(self, name: str) -> int:
+        if self.image is None:
+            raise KeyError(f"no ELF loaded: unknown symbol '{name}'")
+        return self.image.symbol(name)
+
+    def nearest_symbol(self, address: int) -> str:
+        return self.image.nearest(address) if self.image else "?"
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def ptr(self):  # the cffi mote_t* (for peripheral/radio bindings)
+        return self._m
+
+    @property
+    def regs(self) -> list[int]:
+        return list(self._m.r)
+
+    def reg(self, n: int) -> int:
+        return self._m.r[n]
+
+    def set_reg(self, n: int, value: int) -> None:
+        self._m.r[n] = value & 0xFFFF
+
+    pc = property(lambda self: self._m.r[0], lambda self, v: self.set_reg(0, v & 0xFFFE))
+    sp = property(lambda self: self._m.r[1], lambda self, v: self.set_reg(1, v & 0xFFFE))
+    sr = property(lambda self: self._m.r[2], lambda self, v: self.set_reg(2, v))
+
+    def read8(self, addr: int) -> int:
+        return self._m.mem[addr & 0xFFFF]
+
+    def read16(self, addr: int) -> int:
+        a = addr & 0xFFFE
+        return self._m.mem[a] | (self._m.mem[a + 1] << 8)
+
+    def read_bytes(self, addr: int, n: int) -> bytes:
+        return bytes(ffi.buffer(ffi.addressof(self._m.mem, addr), n))
+
+    # Host writes go straight to memory (no I/O hooks). The predecoded instructions need no
+    # invalidation: each entry is checked against the opcode word at every fetch.
+    def write8(self, addr: int, value: int) -> None:
+        self._m.mem[addr & 0xFFFF] = value & 0xFF
+
+    def write16(self, addr: int, value: int) -> None:
+        a = addr & 0xFFFE
+        self._m.mem[a] = value & 0xFF
+        self._m.mem[a + 1] = (value >> 8) & 0xFF
+
+    def write_bytes(self, addr: int, data: bytes) -> None:
+        ffi.memmove(ffi.addressof(self._m.mem, addr), data, len(data))
+
+    @property
+    def now(self) -> int:
+        """MCLK-rate cycles since reset, low-power time included."""
+        return self._m.now
+
+    @property
+    def active_cycles(self) -> int:
+        return lib.mote_component_time(self._m, 0, 0)
+
+    @property
+    def mclk_hz(self) -> int:
+        return self._m.mclk_hz
+
+    @property
+    def time_ns(self) -> int:
+        """Simulated time since power-on (the clock module's exact time base when present)."""
+        if hasattr(lib, "clk_now_ns"):
+            return lib.clk_now_ns(self._m)
+        return self._m.now * 1_000_000_000 // max(1, self._m.mclk_hz)
+
+    def cycle_at_ns(self, ns: int) -> int:
+        """First cycle whose simulated time is >= ns (from now on, at the current clock setting)."""
+        if hasattr(lib, "clk_cycle_at_ns"):
+            return lib.clk_cycle_at_ns(self._m, ns)
+        return -(-ns * max(1, self._m.mclk_hz) // 1_000_000_000)
+
+    def components(self) -> list[str]:
+        return [ffi.string(self._m.comp[i].name).decode() for i in range(self._m.ncomp)]
+
+    def mode_cycles(self, component: int = 0) -> dict[str, int]:
+        """Cycles spent in each mode of a component (0 = CPU), the current stretch included."""
+        comp = self._m.comp[component]
+        return {
+            ffi.string(comp.mode_names[i]).decode(): lib.mote_component_time(self._m, component, i)
+            for i in range(comp.nmodes)
+        }
+
+    def cpu_mode(self) -> str:
+        return CPU_MODES[self._m.comp[0].mode]
+
+    # ------------------------------------------------------------------ interrupts (host/test API)
+
+    def irq_set(self, vec: int, level: bool) -> None:
+        lib.mote_irq_set(self._m, vec, int(bool(level)))
+
+    def schedule_irq(self, vec: int, level: bool, at_cycle: int) -> None:
+        lib.mote_schedule_irq(self._m, vec, int(bool(level)), at_cycle)
+
+    # ------------------------------------------------------------------ UART output
+
+    def _drain_uart(self) -> None:
+        for port in (0, 1):
+            while True:
+                n = lib.mote_serial_take(self._m, port, self._buf, 8192)
+                if n == 0:
+                    break
+                self._uart[port] += ffi.buffer(self._buf, n)[:]
+
+    def uart_output(self, port: int = UART1) -> bytes:
+        self._drain_uart()
+        return bytes(self._uart[port])
+
+    def uart_text(self, port: int = UART1) -> str:
+        return self.uart_output(port).decode("latin-1")
+
+    # ------------------------------------------------------------------ running
+
+    def _check(self, rc: int) -> None:
+        if rc in (0, STOP_SERIAL, MOTE_FAULT_HALT):
+            return
+        m = self._m
+        pc = m.fault_pc
+        err = EmulatorFault(rc, pc, self.nearest_symbol(pc), m.now)
+        lib.mote_clear_fault(m)
+        raise err
+
+    def _run_raw(self, until: int) -> int:
+        rc = lib.mote_run(self._m, until)
+        self._check(rc)
+        return rc
+
+    def run(self, cycles: int) -> RunResult:
+        """Run for `cycles` MCLK cycles (time in LPM counts)."""
+        start = self.now
+        self._run_raw(start + cycles)
+        return RunResult("limit", self.now - start)
+
+    def run_until_cycle(self, cycle: int) -> RunResult:
+        start = self.now
+        if cycle > start:
+            self._run_raw(cycle)
+        return RunResult("limit", self.now - start)
+
+    def run_until_time(self, ns: int) -> RunResult:
+        """Run until simulated time `ns` (nanoseconds since power-on)."""
+        return self.run_until_cycle(self.cycle_at_ns(ns))
+
+    def run_for_time(self, seconds: float) -> RunResult:
+        return self.run_until_time(self.time_ns + round(seconds * 1e9))
+
+    def step(self) -> None:
+        """Execute one instruction (or accept one interrupt; in LPM: advance one cycle)."""
+        self._run_raw(self.now + 1)
+
+    def run_until_pc(self, target: int | str, max_cycles: int) -> RunResult:
+        """Run until the instruction at `target` (address or symbol) is about to execute."""
+        addr = self.symbol(target) if isinstance(target, str) else target
+        start = self.now
+        lib.mote_set_stop_pc(self._m, addr & 0xFFFE)
+        try:
+            rc = self._run_raw(start + max_cycles)
+        finally:
+            lib.mote_set_stop_pc(self._m, -1)
+        if rc == MOTE_FAULT_HALT:
+            lib.mote_clear_fault(self._m)
+            return RunResult("stop", self.now - start)
+        return RunResult("limit", self.now - start)
+
+    def run_until_uart(
+        self, pattern: str | bytes | re.Pattern[bytes], max_cycles: int, port: int = UART1
+    ) -> RunResult:
+        """Run until the UART output (since load) matches `pattern`; the core stops at each byte.
+
+        The pattern is searched over the whole output, or over its last 256 KB once it is longer
+        (keeps long logs linear; `\\A` then means the start of that window)."""
+        rx = pattern if isinstance(pattern, re.Pattern) else re.compile(
+            pattern.encode() if isinstance(pattern, str) else pattern
+        )
+        start = self.now
+        limit = start + max_cycles
+        m = self._m
+        m.serial_break = 1
+        try:
+            while True:
+                self._drain_uart()
+                buf = self._uart[port]
+                found = rx.search(bytes(buf[-UART_SEARCH_WINDOW:]))
+                if found:
+                    return RunResult("uart", self.now - start, found)
+                if self.now >= limit:
+                    return RunResult("limit", self.now - start)
+                self._run_raw(limit)
+        finally:
+            m.serial_break = 0

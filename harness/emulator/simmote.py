@@ -1,0 +1,271 @@
+"""The emulated Tmote Sky as a simulation mote (harness.sim.interfaces.SimMote) and the group
+stepper that runs many of them in C (csrc/sim_group.c).
+
+    mote = SkySimMote("build/radiotest/radiotest.sky", mote_id=1, adc={10: 2200})
+    mote.run_until(1_000_000)                 # µs of simulated time since power-on
+    mote.drain_uart_tx()                      # [(time_us, byte), ...]
+
+Simulated time 0 is the mote's power-on reset; the mote's clock module converts cycles to
+nanoseconds exactly (across DCO changes), and the simulation's microseconds are those
+nanoseconds / 1000.
+
+Power (Contiki energest conventions): CPU = CPU active, LPM = LPM0..LPM4, TX = radio transmitting
+(strobe to last bit, acknowledgements included), RX = radio listening or receiving (calibration
+included). Times are tracked in nanoseconds at every mode change (csrc/sim_group.c).
+
+The radio face (`SkyRadio`) wraps the CC2420 model (harness.emulator.radio.Radio): a frame the
+model commits to at a TX strobe goes to the medium with its exact air times; frames the medium
+hands over go into the model's receiver; a reception the medium finds corrupted (collision) is
+marked at once, so the firmware reads CRC-OK = 0; what the radio hears (air_energy) feeds its
+CCA pin and RSSI register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from harness.emulator.core_build import ensure_built
+
+ensure_built()
+
+from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
+from harness.emulator.mote import Mote, ffi, lib  # noqa: E402
+from harness.emulator.radio import NO_ENERGY_DBM, STATES, Radio, TxFrame  # noqa: E402
+
+LOOKAHEAD_US = 192  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
+RX_CORRELATION = 110  # CC2420 correlation value reported for a clean reception (datasheet typical)
+ADC_CHANNELS = {"light": 4, "temperature": 10}  # Sky: light sensor on A4; internal diode on INCH 10
+# States in which the model can still sync to a frame's SFD (160 µs after its start): the model
+# itself decides at the SFD, so RX calibration (e.g. the 12 symbols after sending, while an
+# acknowledgement is on its way) counts as listening for the medium.
+_RX_STATES = frozenset(STATES.index(s) for s in ("rx_calibrate", "rx_search", "rx_frame"))
+_RADIO_LISTEN = 3  # dev_cc2420.h CC2420_MODE_LISTEN
+_RADIO_TRANSMIT = 4  # CC2420_MODE_TRANSMIT
+_UART_TAKE = 4096
+
+
+_ELF_CACHE: dict[tuple[Path, int, int], ElfImage] = {}
+
+
+def _elf_image(path: Path) -> ElfImage:
+    """Parse each firmware file once per process (a 100-mote simulation loads one ELF 100 times)."""
+    st = path.stat()
+    key = (path.resolve(), st.st_mtime_ns, st.st_size)
+    image = _ELF_CACHE.get(key)
+    if image is None:
+        image = _ELF_CACHE[key] = load_elf(path)
+    return image
+
+
+def adc_channel(key: str | int) -> int:
+    """An ADC12 input channel by number (0..15) or by sensor name (light, temperature)."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        ch = int(key)
+    elif key in ADC_CHANNELS:
+        ch = ADC_CHANNELS[key]
+    else:
+        raise ValueError(f"unknown ADC channel {key!r} (0..15 or one of {', '.join(ADC_CHANNELS)})")
+    if not 0 <= ch <= 15:
+        raise ValueError(f"ADC channel {ch} outside 0..15")
+    return ch
+
+
+class SkyRadio:
+    """harness.sim.interfaces.SimRadio over the CC2420 model of one SkySimMote."""
+
+    def __init__(self, owner: SkySimMote, radio: Radio) -> None:
+        self._owner = owner
+        self.radio = radio
+        self._r = radio._r
+        self._energy: dict[int, int] = {}
+        self._sink = None
+        # sim start (µs) -> the start the model recorded: it moves a frame handed over while the
+        # mote is already past its start (by part of an instruction) to "now", and
+        # cc2420_corrupt() finds frames by that exact start
+        self._model_start: dict[int, int] = {}
+
+    def attach(self, sink) -> None:  # noqa: ANN001 - a harness.sim.interfaces.RadioSink
+        self._sink = sink
+        self.radio.on_transmit = self._forward
+
+    def _forward(self, f: TxFrame) -> None:
+        # Called from inside the emulator run (the TX strobe): exceptions cannot cross C, so they are
+        # kept and re-raised by the mote/group after the run.
+        self.radio.transmitted.clear()  # the model keeps a list for tests; a long run must not grow it
+        group = self._owner._group
+        if group is not None:
+            lib.simg_note_event(group._g)
+        try:
+            power = min(max(f.power, 0), 31)
+            self._sink.on_transmit(f.psdu, f.start_ns // 1000, f.end_ns // 1000, f.channel, power)
+        except Exception as exc:  # noqa: BLE001
+            self._owner._error = exc
+            if group is not None:
+                group._error = exc
+
+    def channel(self) -> int:
+        return lib.cc2420_channel(self._r)
+
+    def listening(self) -> bool:
+        return lib.cc2420_state(self._r) in _RX_STATES
+
+    def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
+        start_ns = max(start_us * 1000, lib.clk_now_ns(self._owner.mote.ptr))
+        rc = lib.cc2420_receive(
+            self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_ns
+        )
+        self._model_start[start_us] = start_ns
+        if rc == -1:
+            raise ValueError(f"mote {self._owner.mote_id}: PSDU length {len(frame)} outside 1..127")
+        if rc == -2:
+            raise RuntimeError(f"mote {self._owner.mote_id}: more than 8 frames on the air at once")
+
+    def corrupt_reception(self, start_us: int) -> None:
+        """The medium saw the reception that began at start_us collide: CRC-OK = 0 in the RXFIFO."""
+        lib.cc2420_corrupt(self._r, self._model_start.get(start_us, start_us * 1000))
+
+    def air_energy(self, levels: dict[int, float]) -> None:
+        new = {ch: round(v) for ch, v in levels.items() if 11 <= ch <= 26}
+        for ch in self._energy.keys() - new.keys():
+            lib.cc2420_set_channel_energy(self._r, ch, NO_ENERGY_DBM)
+        for ch, dbm in new.items():
+            if self._energy.get(ch) != dbm:
+                lib.cc2420_set_channel_energy(self._r, ch, dbm)
+        self._energy = new
+
+    def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        # The model received the frame byte by byte on its own clock; a corruption was already
+        # marked when the medium saw it (corrupt_reception). Marking again is harmless.
+        start_ns = self._model_start.pop(start_us, start_us * 1000)
+        if not crc_ok:
+            lib.cc2420_corrupt(self._r, start_ns)
+
+
+class SkySimMote:
+    """One emulated Sky mote (MSP430F1611 + CC2420) on the simulation timeline."""
+
+    lookahead_us = LOOKAHEAD_US
+
+    def __init__(
+        self,
+        firmware: str | Path,
+        mote_id: int,
+        adc: Mapping[str | int, int] | None = None,
+        with_radio: bool = True,
+    ) -> None:
+        self.mote_id = mote_id
+        self.firmware = Path(firmware)
+        self.mote = Mote(_elf_image(self.firmware), node_id=mote_id)
+        for key, value in (adc or {}).items():
+            if not 0 <= int(value) <= 4095:
+                raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
+            lib.adc_set_channel(self.mote.ptr, adc_channel(key), int(value))
+        self._radio: SkyRadio | None = SkyRadio(self, Radio(self.mote)) if with_radio else None
+        sim = lib.simm_attach(self.mote.ptr)
+        if sim == ffi.NULL:
+            raise MemoryError("simm_attach failed")
+        self._sim = ffi.gc(sim, lib.simm_free)
+        # the C bookkeeping is called from the mote's listeners: it must live as long as the mote
+        self.mote.__dict__.setdefault("_sim_state", []).append(self._sim)
+        self._at_us = lib.simm_now_ns(self._sim) // 1000
+        self._group: SkyMoteGroup | None = None
+        self._error: Exception | None = None
+        self._times = ffi.new("uint64_t[]", _UART_TAKE)
+        self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
+
+    # the engine groups motes that share a group class and steps them in one call
+    @property
+    def group_class(self) -> type[SkyMoteGroup]:
+        return SkyMoteGroup
+
+    @property
+    def radio(self) -> SkyRadio | None:
+        return self._radio
+
+    def now_us(self) -> int:
+        return self._at_us
+
+    def run_until(self, time_us: int) -> None:
+        if time_us <= self._at_us:
+            return
+        rc = lib.simm_run_until_ns(self._sim, time_us * 1000)
+        self._at_us = time_us
+        self.mote._check(rc)
+        self.check()
+
+    def check(self) -> None:
+        """Re-raise an exception raised while the mote ran (e.g. by the medium in a TX callback)."""
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+
+    def uart_rx(self, data: bytes) -> None:
+        lib.uart_rx_push(self.mote.ptr, 1, data, len(data))
+
+    def drain_uart_tx(self) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        while True:
+            n = lib.simm_uart_take(self._sim, self._times, self._bytes, _UART_TAKE)
+            if n == 0:
+                return out
+            out += [(self._times[i] // 1000, self._bytes[i]) for i in range(n)]
+
+    def power(self) -> dict[str, int]:
+        s = self._sim
+        lpm = sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6))
+        out = {"CPU": lib.simm_mode_ns(s, 0, 0) // 1000, "LPM": lpm // 1000, "TX": 0, "RX": 0}
+        if self._radio is not None:
+            comp = lib.cc2420_component(self._radio._r)
+            out["TX"] = lib.simm_mode_ns(s, comp, _RADIO_TRANSMIT) // 1000
+            out["RX"] = lib.simm_mode_ns(s, comp, _RADIO_LISTEN) // 1000
+        return out
+
+
+class SkyMoteGroup:
+    """Several SkySimMotes stepped together in C (csrc/sim_group.c), for harness.sim.engine.
+
+    `run_until(now_us, limit_us)` advances every member from now_us (where they all stand) towards
+    limit_us in windows no longer than the lookahead allows (see sim_group.h), and returns early,
+    at a window end, once a member committed a frame to the air or completed a UART line: every
+    frame decided during the call starts at or after the time returned."""
+
+    def __init__(self, motes: Sequence[SkySimMote]) -> None:
+        g = lib.simg_create(LOOKAHEAD_US * 1000)
+        if g == ffi.NULL:
+            raise MemoryError("simg_create failed")
+        self._g = ffi.gc(g, lib.simg_free)
+        self.motes = list(motes)
+        self._error: Exception | None = None
+        for m in self.motes:
+            if m._group is not None:
+                raise ValueError(f"mote {m.mote_id} is already in a group")
+            if lib.simg_add(self._g, m._sim) < 0:
+                raise MemoryError("simg_add failed")
+            m._group = self
+            m.__dict__["_group_ref"] = self._g  # free the group only after its members
+        self._reached = ffi.new("uint64_t *")
+        self._fault = ffi.new("int *")
+        self._uart_idx = ffi.new("int[]", max(1, len(self.motes)))
+
+    @property
+    def windows(self) -> int:
+        return lib.simg_windows(self._g)
+
+    def run_until(self, now_us: int, limit_us: int) -> int:
+        rc = lib.simg_run(self._g, now_us, limit_us, self._reached, self._fault)
+        reached = self._reached[0]
+        for m in self.motes:
+            m._at_us = reached
+        if rc >= 2:
+            self.motes[self._fault[0]].mote._check(rc)
+        if self._error is not None:
+            err, self._error = self._error, None
+            for m in self.motes:
+                m._error = None
+            raise err
+        return reached
+
+    def uart_members(self) -> list[SkySimMote]:
+        n = lib.simg_uart_members(self._g, self._uart_idx, len(self.motes))
+        return [self.motes[self._uart_idx[i]] for i in range(n)]

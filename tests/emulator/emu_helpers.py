@@ -1,0 +1,68 @@
+"""Helpers for the emulator tests: assemble a program into a loaded Mote, and batches of
+single-instruction cases (imported by name: a module called `conftest` is ambiguous across folders)."""
+
+from __future__ import annotations
+
+from harness.emulator.core_build import ensure_built
+
+ensure_built()
+
+from harness.emulator.asm import assemble  # noqa: E402
+from harness.emulator.mote import Mote  # noqa: E402
+
+# Stops the watchdog (WDTCTL = WDTPW | WDTHOLD) so long runs are not cut short by a PUC.
+STOP_WATCHDOG = "mov #0x5a80, &0x0120"
+
+
+def mote_from_asm(source: str, **kw) -> Mote:
+    """Assemble `source` (text at 0x4000, reset vector -> _start when defined) and load it."""
+    if ".vectors" not in source and "_start" in source:
+        source += '\n        .section .vectors,"ax"\n        .fill 15, 2, 0\n        .word _start\n'
+    return Mote(assemble(source), **kw)
+
+
+class Batch:
+    """Many single-instruction cases in one assembled program: case i is at label `c<i>`.
+
+    RAM labels (symbolic/absolute operands): srcv at 0x1100 and dstv at 0x1102, then a
+    scratch area `scratch` (64 bytes)."""
+
+    DATA = """
+        .data
+srcv:   .word 0
+dstv:   .word 0
+scratch: .fill 64, 1, 0
+"""
+
+    def __init__(self, lines: list[str]) -> None:
+        body = "\n".join(f"c{i}:    {line}" for i, line in enumerate(lines))
+        source = f"        .text\n        .globl _start\n_start:\n{body}\ncend:   nop\n{self.DATA}"
+        self.lines = lines
+        self.elf = assemble(source)
+        self.mote = Mote(self.elf)
+        self.addr = [self.mote.symbol(f"c{i}") for i in range(len(lines))]
+        self.srcv = self.mote.symbol("srcv")
+        self.dstv = self.mote.symbol("dstv")
+        self.scratch = self.mote.symbol("scratch")
+
+    def length(self, i: int) -> int:
+        """Instruction length in words (from the label layout)."""
+        end = self.addr[i + 1] if i + 1 < len(self.addr) else self.mote.symbol("cend")
+        return (end - self.addr[i]) // 2
+
+    def step(self, i: int, regs: dict[int, int] | None = None, mem: dict[int, int] | None = None,
+             sr: int = 0) -> tuple[Mote, int]:
+        """Set up state, execute case i alone, return (mote, cycles)."""
+        m = self.mote
+        for r in range(4, 16):
+            m.set_reg(r, 0)
+        m.set_reg(1, 0x3800)
+        m.set_reg(2, sr)
+        for r, v in (regs or {}).items():
+            m.set_reg(r, v)
+        for a, v in (mem or {}).items():
+            m.write16(a, v)
+        m.set_reg(0, self.addr[i])
+        before = m.now
+        m.step()
+        return m, m.now - before
