@@ -1,0 +1,454 @@
+/* cc2420.c - CC2420 radio driver for the Tmote Sky (see cc2420.h). */
+#include "cc2420.h"
+
+#include <msp430.h>
+#include <string.h>
+
+#include "irq.h"
+#include "sky.h"
+
+/* ---- pins */
+#define FIFOP_BIT 0x01u /* P1.0 */
+#define FIFO_BIT 0x08u  /* P1.3 */
+#define CCA_BIT 0x10u   /* P1.4 */
+#define SFD_BIT 0x02u   /* P4.1 */
+#define CSN_BIT 0x04u   /* P4.2 */
+#define VREG_BIT 0x20u  /* P4.5 */
+#define RESETN_BIT 0x40u /* P4.6 */
+
+/* ---- chip: strobes, registers, RAM, bits (CC2420 datasheet) */
+enum {
+    SNOP = 0x00, SXOSCON = 0x01, SRXON = 0x03, STXON = 0x04, STXONCCA = 0x05, SRFOFF = 0x06,
+    SFLUSHRX = 0x08, SFLUSHTX = 0x09, SACK = 0x0A, SACKPEND = 0x0B,
+    MDMCTRL0 = 0x11, MDMCTRL1 = 0x12, RSSI = 0x13, RXCTRL1 = 0x17, FSCTRL = 0x18, SECCTRL0 = 0x19,
+    IOCFG0 = 0x1C, MANFIDL = 0x1E,
+    TXFIFO = 0x3E, RXFIFO = 0x3F
+};
+#define REG_READ 0x40u
+#define RAM_IEEEADR 0x160u
+#define RAM_PANID 0x168u
+#define RAM_SHORTADR 0x16Au
+
+#define ST_XOSC16M_STABLE 0x40u
+#define ST_TX_UNDERFLOW 0x20u
+#define ST_TX_ACTIVE 0x08u
+#define ST_RSSI_VALID 0x02u
+
+#define MDM_PAN_COORDINATOR 0x1000u
+#define MDM_ADR_DECODE 0x0800u
+#define MDM_AUTOCRC 0x0020u
+#define MDM_AUTOACK 0x0010u
+#define CHIP_ID 0x233Du /* MANFIDL: part number low nibble 2, Chipcon JEDEC id 0x33D */
+
+/* ---- state */
+typedef struct {
+    uint8_t len;
+    cc2420_rx_info_t info;
+    uint8_t data[CC2420_MAX_MPDU];
+} rx_slot_t;
+
+static rx_slot_t rxq[CC2420_RX_QUEUE];
+static volatile uint8_t rxq_head, rxq_count;
+static volatile uint16_t rx_dropped;
+static volatile uint16_t sfd_rise, sfd_fall;
+static volatile uint16_t tx_sfd_rise, tx_sfd_fall;
+static volatile uint8_t transmitting;
+static uint8_t listening;
+static uint8_t channel;
+static cc2420_rx_fn rx_callback;
+
+/* ---- SPI on USART0 */
+static uint8_t spi(uint8_t b)
+{
+    U0TXBUF = b;
+    while (!(IFG1 & URXIFG0)) {
+    }
+    return U0RXBUF;
+}
+
+static inline void csn_low(void) { P4OUT &= (uint8_t)~CSN_BIT; }
+static inline void csn_high(void) { P4OUT |= CSN_BIT; }
+
+static uint8_t strobe(uint8_t s)
+{
+    uint16_t sr = irq_save_disable();
+    csn_low();
+    uint8_t st = spi(s);
+    csn_high();
+    irq_restore(sr);
+    return st;
+}
+
+static uint8_t status(void) { return strobe(SNOP); }
+
+static uint16_t reg_read(uint8_t a)
+{
+    uint16_t sr = irq_save_disable();
+    csn_low();
+    spi((uint8_t)(a | REG_READ));
+    uint16_t v = (uint16_t)(spi(0) << 8);
+    v |= spi(0);
+    csn_high();
+    irq_restore(sr);
+    return v;
+}
+
+static void reg_write(uint8_t a, uint16_t v)
+{
+    uint16_t sr = irq_save_disable();
+    csn_low();
+    spi(a);
+    spi((uint8_t)(v >> 8));
+    spi((uint8_t)v);
+    csn_high();
+    irq_restore(sr);
+}
+
+static void ram_write(uint16_t addr, const uint8_t *p, uint8_t n)
+{
+    uint16_t sr = irq_save_disable();
+    csn_low();
+    spi((uint8_t)(0x80u | (addr & 0x7Fu)));
+    spi((uint8_t)((addr >> 1) & 0xC0u)); /* bank bits B1:B0, R/W = 0 (write) */
+    while (n--)
+        spi(*p++);
+    csn_high();
+    irq_restore(sr);
+}
+
+static void flush_rx(void)
+{
+    /* twice, as the datasheet recommends, so the SFD logic is back to idle too */
+    strobe(SFLUSHRX);
+    strobe(SFLUSHRX);
+}
+
+/* ---- time */
+static int wait_status(uint8_t mask, uint32_t ticks)
+{
+    uint32_t t0 = sky_clock_ticks();
+    while (!(status() & mask))
+        if (sky_clock_ticks() - t0 > ticks)
+            return 0;
+    return 1;
+}
+
+/* ---- init and configuration */
+int cc2420_init(void)
+{
+    /* radio outputs are MCU inputs; Timer_B captures SFD */
+    P1DIR &= (uint8_t)~(FIFOP_BIT | FIFO_BIT | CCA_BIT);
+    P1SEL &= (uint8_t)~(FIFOP_BIT | FIFO_BIT | CCA_BIT);
+    P4DIR = (uint8_t)((P4DIR | CSN_BIT | VREG_BIT | RESETN_BIT) & ~SFD_BIT);
+    P4SEL |= SFD_BIT;
+    P4OUT |= CSN_BIT;
+
+    /* USART0 as SPI master, mode 0 (CKPH = 1), SMCLK/2, 8 bits */
+    U0CTL = SWRST;
+    U0CTL = SWRST | CHAR | SYNC | MM;
+    U0TCTL = CKPH | SSEL1 | SSEL0 | STC;
+    U0BR0 = 2;
+    U0BR1 = 0;
+    U0MCTL = 0;
+    ME1 |= USPIE0;
+    P3SEL |= 0x0Eu;
+    P3DIR = (uint8_t)((P3DIR | 0x0Au) & ~0x04u);
+    U0CTL &= (uint8_t)~SWRST;
+    (void)U0RXBUF;
+
+    /* Supply on, wait for the regulator (0.6 ms margin), then a reset pulse. */
+    P4OUT &= (uint8_t)~RESETN_BIT;
+    P4OUT |= VREG_BIT;
+    sky_clock_wait(SKY_CLOCK_HZ / 1000 + 20);
+    P4OUT &= (uint8_t)~RESETN_BIT;
+    sky_clock_wait(2);
+    P4OUT |= RESETN_BIT;
+    sky_clock_wait(2);
+
+    strobe(SXOSCON);
+    if (!wait_status(ST_XOSC16M_STABLE, SKY_CLOCK_HZ / 100)) /* 10 ms */
+        return CC2420_ERR_CHIP;
+    if (reg_read(MANFIDL) != CHIP_ID)
+        return CC2420_ERR_CHIP;
+
+    /* Defaults: AUTOCRC, CCA mode 3 and 3 preamble bytes as reset (0x0AE2) minus ADR_DECODE. */
+    reg_write(MDMCTRL0, (uint16_t)(0x0AE2u & ~MDM_ADR_DECODE));
+    reg_write(MDMCTRL1, 20u << 6);                           /* CORR_THR = 20 (datasheet) */
+    reg_write(RXCTRL1, (uint16_t)(reg_read(RXCTRL1) | 0x2000u)); /* RXBPF_LOCUR (datasheet) */
+    reg_write(SECCTRL0, (uint16_t)(reg_read(SECCTRL0) & ~0x0200u)); /* no RXFIFO protection */
+    reg_write(IOCFG0, 127u); /* FIFOP only on complete frames (or >127 bytes) */
+
+    cc2420_set_channel(26);
+    cc2420_set_pan_id(0xFFFFu);
+    cc2420_set_short_addr(0xFFFFu);
+
+    /* SFD timestamps: Timer_B continuous on SMCLK, CCR1 captures both edges of CCI1A = P4.1 */
+    TBCTL = TBSSEL_2 | MC_2 | TBCLR;
+    TBCCTL1 = CM_3 | CCIS_0 | SCS | CAP | CCIE;
+
+    rxq_head = rxq_count = 0;
+    strobe(SFLUSHTX);
+    flush_rx();
+    P1IES &= (uint8_t)~FIFOP_BIT; /* rising edge */
+    P1IFG &= (uint8_t)~FIFOP_BIT;
+    P1IE |= FIFOP_BIT;
+    listening = 0;
+    return CC2420_OK;
+}
+
+void cc2420_set_channel(uint8_t ch)
+{
+    if (ch < 11 || ch > 26)
+        return;
+    channel = ch;
+    uint16_t f = (uint16_t)(357u + 5u * (ch - 11u));
+    reg_write(FSCTRL, (uint16_t)((reg_read(FSCTRL) & ~0x03FFu) | f));
+    if (listening)
+        strobe(SRXON); /* recalibrate the synthesizer on the new frequency */
+}
+
+uint8_t cc2420_get_channel(void) { return channel; }
+
+void cc2420_set_pan_id(uint16_t pan)
+{
+    uint8_t b[2] = {(uint8_t)pan, (uint8_t)(pan >> 8)};
+    ram_write(RAM_PANID, b, 2);
+}
+
+void cc2420_set_short_addr(uint16_t addr)
+{
+    uint8_t b[2] = {(uint8_t)addr, (uint8_t)(addr >> 8)};
+    ram_write(RAM_SHORTADR, b, 2);
+}
+
+void cc2420_set_ext_addr(const uint8_t addr[8]) { ram_write(RAM_IEEEADR, addr, 8); }
+
+void cc2420_set_address_filter(int enable, int autoack, int pan_coordinator)
+{
+    uint16_t v = reg_read(MDMCTRL0) & (uint16_t)~(MDM_ADR_DECODE | MDM_AUTOACK | MDM_PAN_COORDINATOR);
+    if (enable)
+        v |= MDM_ADR_DECODE;
+    if (enable && autoack)
+        v |= MDM_AUTOACK;
+    if (pan_coordinator)
+        v |= MDM_PAN_COORDINATOR;
+    reg_write(MDMCTRL0, v);
+}
+
+void cc2420_set_ack_pending(int pending) { strobe(pending ? SACKPEND : SACK); }
+
+void cc2420_on(void)
+{
+    listening = 1;
+    strobe(SRXON);
+}
+
+void cc2420_off(void)
+{
+    listening = 0;
+    strobe(SRFOFF);
+}
+
+int cc2420_is_on(void) { return listening; }
+
+/* ---- transmit */
+int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
+{
+    if (len > CC2420_MAX_MPDU)
+        return CC2420_ERR_LEN;
+    if (cca && !listening) {
+        strobe(SRXON);
+        if (!wait_status(ST_RSSI_VALID, SKY_CLOCK_HZ / 500)) { /* 2 ms */
+            strobe(SRFOFF);
+            return CC2420_ERR_TX;
+        }
+    }
+    uint16_t sr = irq_save_disable();
+    csn_low();
+    spi(SFLUSHTX);
+    csn_high();
+    csn_low();
+    spi(TXFIFO);
+    spi((uint8_t)(len + 2u)); /* length field counts the FCS */
+    for (uint8_t i = 0; i < len; i++)
+        spi(mpdu[i]);
+    csn_high();
+    transmitting = 1;
+    tx_sfd_rise = tx_sfd_fall = 0;
+    csn_low();
+    spi(cca ? STXONCCA : STXON);
+    csn_high();
+    irq_restore(sr);
+
+    int rc = CC2420_OK;
+    if (!(status() & ST_TX_ACTIVE)) {
+        rc = CC2420_ERR_BUSY;
+    } else {
+        uint32_t t0 = sky_clock_ticks();
+        /* preamble starts 192 us after the strobe; the longest frame lasts 4.3 ms */
+        while (!(P4IN & SFD_BIT) && (status() & ST_TX_ACTIVE))
+            if (sky_clock_ticks() - t0 > SKY_CLOCK_HZ / 200)
+                break;
+        while ((P4IN & SFD_BIT) || (status() & ST_TX_ACTIVE))
+            if (sky_clock_ticks() - t0 > SKY_CLOCK_HZ / 100)
+                break;
+        if (status() & (ST_TX_UNDERFLOW | ST_TX_ACTIVE))
+            rc = CC2420_ERR_TX;
+    }
+    transmitting = 0;
+    if (!listening)
+        strobe(SRFOFF); /* after a transmission the radio listens: keep it off if it was */
+    return rc;
+}
+
+void cc2420_last_tx_sfd(uint16_t *rise, uint16_t *fall)
+{
+    *rise = tx_sfd_rise;
+    *fall = tx_sfd_fall;
+}
+
+void cc2420_last_sfd(uint16_t *rise, uint16_t *fall)
+{
+    uint16_t sr = irq_save_disable();
+    *rise = sfd_rise;
+    *fall = sfd_fall;
+    irq_restore(sr);
+}
+
+/* ---- receive */
+uint8_t cc2420_pending(void) { return rxq_count; }
+uint16_t cc2420_rx_dropped(void) { return rx_dropped; }
+void cc2420_set_rx_callback(cc2420_rx_fn fn) { rx_callback = fn; }
+
+int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
+{
+    uint16_t sr = irq_save_disable();
+    if (rxq_count == 0) {
+        irq_restore(sr);
+        return -1;
+    }
+    rx_slot_t *s = &rxq[rxq_head];
+    int n = s->len;
+    if (n > max) {
+        n = CC2420_ERR_LEN;
+    } else {
+        memcpy(buf, s->data, s->len);
+        if (info)
+            *info = s->info;
+    }
+    rxq_head = (uint8_t)((rxq_head + 1u) % CC2420_RX_QUEUE);
+    rxq_count--;
+    irq_restore(sr);
+    return n;
+}
+
+/* Read one frame from the RXFIFO into the queue (interrupts are off). rise/fall: its SFD pulse. */
+static void read_frame(uint16_t rise, uint16_t fall)
+{
+    csn_low();
+    spi(RXFIFO | REG_READ);
+    uint8_t len = spi(0) & 0x7Fu;
+    if (len < 3) { /* no room for RSSI/CRC bytes: garbage, resynchronise */
+        csn_high();
+        flush_rx();
+        rx_dropped++;
+        return;
+    }
+    rx_slot_t *s = (rxq_count < CC2420_RX_QUEUE) ? &rxq[(rxq_head + rxq_count) % CC2420_RX_QUEUE] : 0;
+    uint8_t n = (uint8_t)(len - 2u);
+    for (uint8_t i = 0; i < n; i++) {
+        uint8_t b = spi(0);
+        if (s)
+            s->data[i] = b;
+    }
+    int8_t rssi = (int8_t)spi(0);
+    uint8_t crc_corr = spi(0);
+    csn_high();
+    if (!s) {
+        rx_dropped++;
+        return;
+    }
+    s->len = n;
+    s->info.rssi_dbm = (int8_t)(rssi - 45);
+    s->info.crc_ok = (crc_corr & 0x80u) != 0;
+    s->info.corr = crc_corr & 0x7Fu;
+    s->info.sfd_time = rise;
+    s->info.sfd_ticks = (uint16_t)(fall - rise);
+    rxq_count++;
+}
+
+static int rx_in_progress(void)
+{
+    /* SFD high while not transmitting: a frame is still arriving behind the complete ones */
+    return (P4IN & SFD_BIT) && !(status() & ST_TX_ACTIVE);
+}
+
+/* Move complete frames from the RXFIFO to the queue (interrupts off). */
+static void drain(void)
+{
+    if ((P1IN & FIFOP_BIT) && !(P1IN & FIFO_BIT)) { /* RXFIFO overflow */
+        flush_rx();
+        rx_dropped++;
+        return;
+    }
+    /* The SFD capture of the newest complete frame (Timer_B's interrupt has the higher priority). */
+    uint16_t rise = sfd_rise, fall = sfd_fall;
+    /* FIFOP means the newest frame is complete: so is everything before it. */
+    uint8_t first = 1;
+    while ((P1IN & FIFO_BIT) && (first || !rx_in_progress())) {
+        read_frame(rise, fall);
+        first = 0;
+    }
+}
+
+static uint8_t paused;
+
+void cc2420_rx_pause(int pause)
+{
+    uint16_t sr = irq_save_disable();
+    paused = pause != 0;
+    if (paused) {
+        P1IE &= (uint8_t)~FIFOP_BIT;
+    } else {
+        P1IFG &= (uint8_t)~FIFOP_BIT;
+        if (P1IN & FIFOP_BIT)
+            drain();
+        P1IE |= FIFOP_BIT;
+    }
+    irq_restore(sr);
+}
+
+/* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued. */
+SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
+{
+    if (!(P1IFG & FIFOP_BIT))
+        return;
+    P1IFG &= (uint8_t)~FIFOP_BIT;
+    drain();
+    if (rxq_count)
+        sky_wake_main();
+    if (rx_callback)
+        rx_callback();
+}
+
+SKY_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
+{
+    uint16_t iv = TBIV;
+    if (iv != 0x02u)
+        return;
+    uint16_t t = TBCCR1;
+    int rising = (TBCCTL1 & CCI) != 0;
+    if (rising) {
+        sfd_rise = t;
+        if (transmitting)
+            tx_sfd_rise = t;
+    } else {
+        sfd_fall = t;
+        if (transmitting)
+            tx_sfd_fall = t;
+    }
+}
+
+int8_t cc2420_rssi_dbm(void) { return (int8_t)((int8_t)(reg_read(RSSI) & 0xFFu) - 45); }
+
+int cc2420_cca(void) { return (P1IN & CCA_BIT) != 0; }
