@@ -1,0 +1,42 @@
+/*
+ * main.c — the border router: IPv6 between SLIP on UART1 (towards the host bridge, `esse bridge`)
+ * and 6LoWPAN on the CC2420. Forwarding, RA relay and RS: firmware/net/router.c. UART1 carries SLIP
+ * only: nothing else may print. Between events the CPU sleeps in LPM0 (SMCLK keeps UART1 receiving;
+ * every received byte, every radio frame (FIFOP) and the TICK alarm wake it); the radio stays in RX.
+ */
+#include "lladdr.h"
+#include "mac802154.h"
+#include "netstack.h"
+#include "ipv6.h"
+#include "radio_cc2420.h"
+#include "router.h"
+#include "sky.h"
+#include "slipif.h"
+
+#define TICK (SKY_CLOCK_HZ / 16u) /* 62.5 ms: RA period, reassembly timeouts */
+
+static void uart_putc(uint8_t c) { sky_uart1_putc((char)c); }
+
+int main(void)
+{
+    lladdr_t own;
+    sky_init();
+    netstack_init(sky_node_id());
+    own.len = LLADDR_EXT_LEN;
+    ipv6_eui64_from_node_id(sky_node_id(), own.addr);
+    mac_init(NET_PAN_ID, &own);
+    if (radio_cc2420_init(NET_PAN_ID, &own) != 0) {
+        sky_leds_on(SKY_LED_RED); /* no radio: nothing to route */
+        for (;;) {
+        }
+    }
+    router_init(uart_putc);
+    sky_uart1_set_rx_handler(slipif_rx_irq);
+    for (;;) {
+        slipif_poll();
+        radio_cc2420_poll();
+        router_periodic();
+        sky_clock_set_alarm(sky_clock_ticks() + TICK);
+        sky_sleep(SKY_LPM0);
+    }
+}

@@ -1,0 +1,44 @@
+/*
+ * main.c — the constrained CoAP sensor on the radio: CC2420 + IEEE 802.15.4 MAC + 6LoWPAN + IPv6 +
+ * CoAP (firmware/net), reached from the host through the border router. UART1 is free for printf.
+ * Between events the CPU sleeps in LPM3 (the radio stays in RX): a received frame (the CC2420's
+ * FIFOP interrupt) or the TICK alarm wakes it; only ACLK runs meanwhile, SMCLK restarts in the
+ * interrupt handlers that need the SPI.
+ */
+#include <stdio.h>
+
+#include "ccs_app.h"
+#include "ipv6.h"
+#include "mac802154.h"
+#include "radio_cc2420.h"
+#include "sky.h"
+
+#define TICK (SKY_CLOCK_HZ / 16u) /* 62.5 ms: RS, CoAP retransmission and reassembly timers */
+
+int main(void)
+{
+    lladdr_t own;
+    int rc;
+    sky_init();
+    ccs_app_init(sky_node_id());
+    own.len = LLADDR_EXT_LEN;
+    ipv6_eui64_from_node_id(sky_node_id(), own.addr);
+    mac_init(NET_PAN_ID, &own);
+    rc = radio_cc2420_init(NET_PAN_ID, &own);
+    if (rc != 0) {
+        printf("ccs %u: radio init failed (%d)\n", sky_node_id(), rc);
+        sky_leds_on(SKY_LED_RED);
+        for (;;) {
+        }
+    }
+    ipv6_set_output(ipv6_radio_output);
+    printf("ccs %u up\n", sky_node_id());
+    for (;;) {
+        radio_cc2420_poll();
+        ccs_app_periodic();
+        /* a frame that arrived since the last sleep (even one the MAC held while sending) has
+         * already called sky_wake_main(): this returns at once and the loop polls again */
+        sky_clock_set_alarm(sky_clock_ticks() + TICK);
+        sky_sleep(SKY_LPM3);
+    }
+}

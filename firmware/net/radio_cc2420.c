@@ -1,0 +1,96 @@
+/* radio_cc2420.c — see radio_cc2420.h. */
+#include <string.h>
+
+#include "cc2420.h"
+#include "mac802154.h"
+#include "radio.h"
+#include "radio_cc2420.h"
+#include "sky.h"
+
+#if MAC_SOFTWARE_ACK
+#error "the CC2420 acknowledges in hardware (AUTOACK): build with MAC_SOFTWARE_ACK=0"
+#endif
+
+#define HELD_FRAMES 2
+
+static uint8_t held[HELD_FRAMES][CC2420_MAX_MPDU];
+static uint8_t held_len[HELD_FRAMES];
+static uint8_t held_count;
+
+int radio_cc2420_init(uint16_t pan, const lladdr_t *own)
+{
+    int rc = cc2420_init();
+    if (rc != CC2420_OK)
+        return rc;
+    cc2420_set_channel(RADIO_CC2420_CHANNEL);
+    cc2420_set_pan_id(pan);
+    if (own->len == LLADDR_EXT_LEN) {
+        uint8_t air[8], i;
+        for (i = 0; i < 8; i++)
+            air[i] = own->addr[7 - i]; /* least significant byte first, as in frames */
+        cc2420_set_ext_addr(air);
+    } else {
+        cc2420_set_short_addr((uint16_t)((own->addr[0] << 8) | own->addr[1]));
+    }
+    cc2420_set_address_filter(1, 1, 0);
+    cc2420_on();
+    return 0;
+}
+
+int radio_transmit(const uint8_t *frame, uint8_t len)
+{
+    return cc2420_send(frame, len, 0) == CC2420_OK ? 0 : -1; /* the MAC already did CCA */
+}
+
+int radio_channel_clear(void) { return cc2420_cca(); }
+
+/* While the MAC waits: ACKs go to it now, other frames wait in `held` for the main loop. */
+static void take_pending(void)
+{
+    uint8_t buf[CC2420_MAX_MPDU];
+    int n;
+    while (cc2420_pending()) {
+        n = cc2420_read(buf, sizeof buf, 0);
+        if (n < 3)
+            continue;
+        if ((buf[0] & 7) == MAC_FRAME_ACK) {
+            mac_rx_filter(buf, (uint8_t)n);
+        } else if (held_count < HELD_FRAMES) {
+            memcpy(held[held_count], buf, (uint8_t)n);
+            held_len[held_count++] = (uint8_t)n;
+        } /* else lost: already acknowledged by the radio, the upper layers recover */
+    }
+}
+
+void radio_delay_us(uint16_t us)
+{
+    /* dec + jnz: 3 MCLK cycles per round; MCLK is the DCO tuned to SKY_DCO_TARGET_HZ. */
+    uint16_t rounds = (uint16_t)(((uint32_t)us * (SKY_DCO_TARGET_HZ / 100000u)) / 30u);
+    take_pending();
+    if (rounds)
+        __asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(rounds));
+    take_pending();
+}
+
+uint8_t radio_cc2420_poll(void)
+{
+    uint8_t buf[CC2420_MAX_MPDU];
+    uint8_t count = 0, len;
+    int n;
+    while (held_count) {
+        len = held_len[0];
+        memcpy(buf, held[0], len);
+        held_count--;
+        memmove(held, held + 1, (uint16_t)held_count * sizeof held[0]);
+        memmove(held_len, held_len + 1, held_count);
+        if (mac_rx_filter(buf, len))
+            mac_input(buf, len);
+        count++;
+    }
+    while ((n = cc2420_read(buf, sizeof buf, 0)) >= 0) {
+        if (n >= 3 && mac_rx_filter(buf, (uint8_t)n))
+            mac_input(buf, (uint8_t)n);
+        count++;
+    }
+    return count;
+}

@@ -1,0 +1,171 @@
+"""IPv6, UDP and ICMPv6 packets as the bridge builds and checks them (RFC 8200, RFC 4443, RFC 4861).
+
+Mote addressing (the firmware's ipv6.h says the same): the EUI-64 of node N is 00:12:74:00:00:00:NN:NN,
+its interface identifier that EUI-64 with the universal/local bit flipped, 02:12:74:00:00:00:NN:NN, and
+its global address PREFIX::IID.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from dataclasses import dataclass
+from ipaddress import IPv6Address, IPv6Network
+
+PROTO_UDP = 17
+PROTO_ICMP6 = 58
+ICMP6_ECHO_REQUEST = 128
+ICMP6_ECHO_REPLY = 129
+ICMP6_ROUTER_SOLICITATION = 133
+ICMP6_ROUTER_ADVERTISEMENT = 134
+OPT_PREFIX_INFORMATION = 3
+ALL_NODES = IPv6Address("ff02::1")
+HEADER_LEN = 40
+
+
+class PacketError(ValueError):
+    """A datagram that is not well-formed IPv6/UDP/ICMPv6; the message says what is wrong."""
+
+
+def eui64_from_node_id(node_id: int) -> bytes:
+    if not 0 <= node_id <= 0xFFFF:
+        raise ValueError(f"node id {node_id} is not a 16-bit number")
+    return bytes([0x00, 0x12, 0x74, 0, 0, 0, node_id >> 8, node_id & 0xFF])
+
+
+def iid_from_node_id(node_id: int) -> bytes:
+    eui = bytearray(eui64_from_node_id(node_id))
+    eui[0] ^= 0x02
+    return bytes(eui)
+
+
+def mote_address(prefix: IPv6Network, node_id: int) -> IPv6Address:
+    """Global address of mote `node_id` in a /64."""
+    if prefix.prefixlen != 64:
+        raise ValueError(f"the mote prefix must be a /64, got {prefix}")
+    return IPv6Address(prefix.network_address.packed[:8] + iid_from_node_id(node_id))
+
+
+def mote_link_local(node_id: int) -> IPv6Address:
+    return IPv6Address(b"\xfe\x80" + bytes(6) + iid_from_node_id(node_id))
+
+
+def default_host_address(prefix: IPv6Network) -> IPv6Address:
+    """The bridge's own address: ::1 in the /64 next to the motes' (bits 48-63 set to 0xffff, or
+    0xfffe if the prefix already has them), so it lies off the mote link and motes route to it."""
+    net = bytearray(prefix.network_address.packed[:8])
+    net[6:8] = b"\xff\xfe" if net[6:8] == b"\xff\xff" else b"\xff\xff"
+    return IPv6Address(bytes(net) + bytes(7) + b"\x01")
+
+
+def parse_prefix(text: str) -> IPv6Network:
+    try:
+        net = ipaddress.IPv6Network(text, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"bad prefix {text!r}: {exc}") from exc
+    if net.prefixlen != 64:
+        raise ValueError(f"bad prefix {text!r}: 6LoWPAN address autoconfiguration needs a /64")
+    return net
+
+
+def checksum(src: IPv6Address, dst: IPv6Address, proto: int, upper: bytes) -> int:
+    """Upper-layer checksum over the RFC 8200 §8.1 pseudo-header (checksum field zeroed by caller)."""
+    data = src.packed + dst.packed + struct.pack("!IxxxB", len(upper), proto) + upper
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def header(src: IPv6Address, dst: IPv6Address, proto: int, payload_len: int, hop_limit: int) -> bytes:
+    return struct.pack("!IHBB", 6 << 28, payload_len, proto, hop_limit) + src.packed + dst.packed
+
+
+def build_udp(
+    src: IPv6Address, dst: IPv6Address, sport: int, dport: int, data: bytes, hop_limit: int = 64
+) -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    csum = checksum(src, dst, PROTO_UDP, udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    return header(src, dst, PROTO_UDP, len(udp), hop_limit) + udp
+
+
+def build_icmp6(
+    src: IPv6Address, dst: IPv6Address, icmp_type: int, code: int, body: bytes, hop_limit: int = 64
+) -> bytes:
+    msg = struct.pack("!BBH", icmp_type, code, 0) + body
+    csum = checksum(src, dst, PROTO_ICMP6, msg)
+    msg = msg[:2] + struct.pack("!H", csum) + msg[4:]
+    return header(src, dst, PROTO_ICMP6, len(msg), hop_limit) + msg
+
+
+def build_echo(
+    src: IPv6Address, dst: IPv6Address, ident: int, seq: int, data: bytes, reply: bool = False
+) -> bytes:
+    kind = ICMP6_ECHO_REPLY if reply else ICMP6_ECHO_REQUEST
+    return build_icmp6(src, dst, kind, 0, struct.pack("!HH", ident, seq) + data)
+
+
+def build_router_advertisement(src: IPv6Address, prefix: IPv6Network, router_lifetime: int = 1800) -> bytes:
+    """RA to ff02::1 with one Prefix Information option (L and A set, infinite lifetimes)."""
+    ra = struct.pack("!BBHII", 64, 0, router_lifetime, 0, 0)
+    pio = struct.pack("!BBBBIII", OPT_PREFIX_INFORMATION, 4, 64, 0xC0, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    pio += prefix.network_address.packed
+    return build_icmp6(src, ALL_NODES, ICMP6_ROUTER_ADVERTISEMENT, 0, ra + pio, hop_limit=255)
+
+
+@dataclass(frozen=True)
+class Packet:
+    src: IPv6Address
+    dst: IPv6Address
+    next_header: int
+    hop_limit: int
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class Udp:
+    sport: int
+    dport: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Icmp6:
+    type: int
+    code: int
+    body: bytes
+
+
+def parse(data: bytes) -> Packet:
+    if len(data) < HEADER_LEN:
+        raise PacketError(f"{len(data)} bytes: shorter than an IPv6 header")
+    if data[0] >> 4 != 6:
+        raise PacketError(f"IP version {data[0] >> 4}, not 6")
+    plen, nh, hl = struct.unpack_from("!HBB", data, 4)
+    if HEADER_LEN + plen > len(data):
+        raise PacketError(f"payload length {plen} runs past the {len(data)}-byte datagram")
+    return Packet(
+        IPv6Address(data[8:24]), IPv6Address(data[24:40]), nh, hl, data[HEADER_LEN : HEADER_LEN + plen]
+    )
+
+
+def parse_udp(pkt: Packet) -> Udp:
+    if pkt.next_header != PROTO_UDP or len(pkt.payload) < 8:
+        raise PacketError("not a UDP datagram")
+    sport, dport, length, csum = struct.unpack_from("!HHHH", pkt.payload)
+    if length < 8 or length > len(pkt.payload):
+        raise PacketError(f"UDP length {length} does not fit the {len(pkt.payload)}-byte payload")
+    if csum == 0 or checksum(pkt.src, pkt.dst, PROTO_UDP, pkt.payload[:length]) != 0:
+        raise PacketError("UDP checksum wrong or missing")
+    return Udp(sport, dport, pkt.payload[8:length])
+
+
+def parse_icmp6(pkt: Packet) -> Icmp6:
+    if pkt.next_header != PROTO_ICMP6 or len(pkt.payload) < 4:
+        raise PacketError("not an ICMPv6 message")
+    if checksum(pkt.src, pkt.dst, PROTO_ICMP6, pkt.payload) != 0:
+        raise PacketError("ICMPv6 checksum wrong")
+    return Icmp6(pkt.payload[0], pkt.payload[1], pkt.payload[4:])

@@ -1,0 +1,129 @@
+"""The ccs firmware (MSP430 build) on the cycle-counting emulator: the stack boots and speaks IPv6 over
+SLIP on UART1 — a Router Solicitation every CCS_RS_INTERVAL_MS (4 s) until a prefix arrives, with the
+link-local address derived from node_id and a checksum computed by the 16-bit MSP430 code."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from ipaddress import IPv6Address
+
+import aiocoap
+import pytest
+from aiocoap.numbers.codes import Code
+from e2e_helpers import PREFIX, coap_client_notls, free_base_port, wait_for_prefix
+from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner
+from wpan import have_tshark, tshark_json, write_pcap
+
+from harness.bridge import Bridge, ipv6, slip
+from harness.build import build_app
+from harness.proc import run
+
+emulator = pytest.importorskip("harness.emulator.mote", reason="the emulator extension is not built")
+
+pytestmark = pytest.mark.slow
+
+
+def test_ccs_boots_and_solicits_a_router():
+    elf = build_app("ccs_serial").elf
+    mote = emulator.Mote(elf, node_id=7)
+    counts = []
+    for _ in range(10):
+        mote.run_for_time(1.0)
+        counts.append(len(slip.Decoder().feed(mote.uart_output())))
+    frames = slip.Decoder().feed(mote.uart_output())
+    assert 2 <= len(frames) <= 3  # boot, +4 s, +8 s (boot includes the DCO calibration)
+    assert [b - a for a, b in zip(counts, counts[1:], strict=False)].count(1) == len(frames)
+    for frame in frames:
+        pkt = ipv6.parse(frame)
+        assert (pkt.src, pkt.dst, pkt.hop_limit) == (
+            IPv6Address("fe80::212:7400:0:7"),
+            IPv6Address("ff02::2"),
+            255,
+        )
+        assert ipv6.parse_icmp6(pkt).type == ipv6.ICMP6_ROUTER_SOLICITATION  # checksum verified
+    gaps = [i for i, (a, b) in enumerate(zip(counts, counts[1:], strict=False)) if b > a]
+    assert all(g2 - g1 == 4 for g1, g2 in zip(gaps, gaps[1:], strict=False))  # one every 4 s
+
+
+def test_emulated_ccs_behind_the_bridge_with_real_clients():
+    """aiocoap and coap-client-notls -> esse bridge -> SLIP over a TCP serial socket -> UART1 of the
+    emulated Sky running ccs_serial: the MSP430 build of the stack, the ADC12 driver and the LEDs."""
+
+    mote = EmulatedMote(build_app("ccs_serial").elf, node_id=6, adc={10: 2900, 4: 1234})
+    base = free_base_port([6])
+
+    async def scenario(url: str) -> None:
+        async with Bridge(url, PREFIX, base_port=base, motes=[6]) as bridge:
+            await wait_for_prefix(bridge, 6)
+            await bridge.ping(6, data=bytes(200))
+            ctx = await aiocoap.Context.create_client_context()
+            try:
+                uri = f"coap://127.0.0.1:{base + 6}"
+                for path, value in (("sensors/temperature", b"2900"), ("sensors/light", b"1234")):
+                    req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/{path}")
+                    r = await asyncio.wait_for(ctx.request(req).response, 30)
+                    assert (r.code, r.payload) == (Code.CONTENT, value)
+                req = aiocoap.Message(code=aiocoap.PUT, uri=f"{uri}/actuators/leds", payload=b"5")
+                assert (await asyncio.wait_for(ctx.request(req).response, 30)).code == Code.CHANGED
+                req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/.well-known/core")
+                r = await asyncio.wait_for(ctx.request(req).response, 30)
+                assert r.opt.content_format == 40 and r.payload.count(b"</") == 3
+            finally:
+                await ctx.shutdown()
+            tool = shutil.which("coap-client-notls")
+            assert tool, "apt-get install libcoap3-bin"
+            res = await asyncio.to_thread(
+                run, [tool, "-B", "20", "-m", "get", f"{uri}/actuators/leds"], timeout=60
+            )
+            assert res.stdout.strip() == "5"  # read back from P5OUT by the firmware (sky_leds_get)
+
+    with SerialSocketRunner(mote, [mote.advance]) as runner:
+        asyncio.run(scenario(runner.url))
+
+
+def test_emulated_border_router_and_radio_ccs(tmp_path):
+    """The whole chain on emulated hardware: host clients -> bridge -> SLIP -> border_router firmware ->
+    CC2420 -> 802.15.4 (AUTOACK) -> CC2420 -> ccs firmware; fragmentation both ways; the frames on the
+    air dissected by tshark."""
+
+    br = EmulatedMote(build_app("border_router").elf, node_id=1)
+    ccs = EmulatedMote(build_app("ccs").elf, node_id=2, adc={10: 2222, 4: 333})
+    net = EmulatedRadioNet([br, ccs])
+    base = free_base_port([1, 2])
+
+    async def scenario(url: str) -> None:
+        async with Bridge(url, PREFIX, base_port=base, motes=[1, 2]) as bridge:
+            await wait_for_prefix(bridge, 2)
+            await bridge.ping(2, data=bytes(range(200)) * 2)  # 400 bytes: fragmented both ways
+            ctx = await aiocoap.Context.create_client_context()
+            try:
+                uri = f"coap://127.0.0.1:{base + 2}"
+                req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/sensors/temperature")
+                r = await asyncio.wait_for(ctx.request(req).response, 30)
+                assert (r.code, r.payload) == (Code.CONTENT, b"2222")
+                req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/.well-known/core")
+                r = await asyncio.wait_for(ctx.request(req).response, 30)
+                assert r.payload.count(b"</") == 3
+            finally:
+                await ctx.shutdown()
+            await coap_client_notls("-m", "put", "-e", "6", f"{uri}/actuators/leds")
+            assert (await coap_client_notls("-m", "get", f"{uri}/actuators/leds")).strip() == "6"
+
+    with SerialSocketRunner(br, [net.advance]) as runner:
+        asyncio.run(scenario(runner.url))
+    assert b"ccs 2 up" in ccs.uart_read()
+    data = [(s, f) for s, f in net.frames if f[0] & 7 == 1]
+    acks = [f for _, f in net.frames if f[0] & 7 == 2]
+    assert acks and all(len(f) == 5 for f in acks)  # AUTOACK frames: FCF, seq, FCS
+    # unicast data frames between extended addresses: 21-byte header, then the 6LoWPAN dispatch
+    unicast = [(s, f) for s, f in data if f[1] & 0xCC == 0xCC]
+    frag1_senders = {s for s, f in unicast if f[21] & 0xF8 == 0xC0}
+    assert frag1_senders == {0, 1}
+    assert all(len(f) <= 127 for _, f in net.frames)
+    if have_tshark():
+        pcap = tmp_path / "air.pcap"
+        write_pcap(pcap, [f for _, f in net.frames])
+        layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
+        assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
+        assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen

@@ -1,0 +1,243 @@
+"""End to end: unmodified host CoAP clients -> esse bridge -> serial byte stream -> C stack as a mote.
+
+The serial line is a TCP socket carrying SLIP (what the emulator's / Cooja's serial socket carries);
+in the border-router cases the 802.15.4 frames between the border router and the CCS travel through
+the test's medium (6LoWPAN payloads) or air (whole MAC frames, mac802154.c) (tests/net/nethost.py).
+The same on emulated motes: test_net_ccs_emulated.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+
+import aiocoap
+import pytest
+from aiocoap.numbers.codes import Code
+from e2e_helpers import PREFIX, coap, coap_client_notls, free_base_port, wait_for_prefix
+from hostrunner import SerialSocketRunner, host_tickers
+from nethost import Air, Node
+
+from harness.bridge import Bridge
+from harness.proc import run
+
+pytestmark = pytest.mark.slow
+
+
+def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
+    ccs = make_node()
+    ccs.lib.host_ccs_start(4, 0)
+    ccs.lib.host_set_sensors(1999, 321)
+    base = free_base_port([4])
+
+    async def scenario(url: str) -> None:
+        async with Bridge(url, PREFIX, base_port=base, motes=[4]) as bridge:
+            await wait_for_prefix(bridge, 4)
+            ctx = await aiocoap.Context.create_client_context()
+            try:
+                uri = f"coap://127.0.0.1:{base + 4}"
+                r = await coap(ctx, aiocoap.GET, uri + "/sensors/temperature")
+                assert (r.code, r.payload, r.opt.content_format) == (Code.CONTENT, b"1999", 0)
+                r = await coap(ctx, aiocoap.PUT, uri + "/actuators/leds", b"7")
+                assert r.code == Code.CHANGED
+                r = await coap(ctx, aiocoap.GET, uri + "/.well-known/core")
+                assert r.opt.content_format == 40 and b"</sensors/light>" in r.payload
+            finally:
+                await ctx.shutdown()
+            assert (await coap_client_notls("-m", "get", uri + "/sensors/light")).strip() == "321"
+            await coap_client_notls("-m", "put", "-e", "2", uri + "/actuators/leds")
+            assert (await coap_client_notls("-m", "get", uri + "/actuators/leds")).strip() == "2"
+            assert bridge.stats["rx_bad"] == 0
+
+    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+        asyncio.run(scenario(runner.url))
+    assert ccs.lib.ccs_leds_get() == 2
+
+
+@pytest.mark.parametrize("with_mac", [False, True], ids=["6lowpan-medium", "mac802154-air"])
+def test_border_router_and_radio_mote(tmp_path, with_mac):
+    br, ccs = Node(tmp_path, with_mac), Node(tmp_path, with_mac)
+    br.lib.host_br_start(1)
+    ccs.lib.host_ccs_start(2, 1)  # on the radio
+    air = Air(tmp_path, [br, ccs]) if with_mac else None
+    ccs.lib.host_set_sensors(1234, 99)
+    base = free_base_port([1, 2])
+
+    async def scenario(url: str) -> None:
+        async with Bridge(url, PREFIX, base_port=base, motes=[1, 2]) as bridge:
+            await wait_for_prefix(bridge, 2)
+            await bridge.ping(1)  # the border router itself
+            await bridge.ping(2, data=bytes(range(250)) + bytes(100))  # fragmented both ways
+            ctx = await aiocoap.Context.create_client_context()
+            try:
+                uri = f"coap://127.0.0.1:{base + 2}"
+                r = await coap(ctx, aiocoap.GET, uri + "/.well-known/core")  # > 1 frame: fragmented reply
+                assert r.code == Code.CONTENT and len(r.payload) > 120
+                assert r.payload.count(b"</") == 3
+                r = await coap(ctx, aiocoap.GET, uri + "/sensors/temperature")
+                assert r.payload == b"1234"
+                # A request that does not fit one frame either: a long Uri-Query, fragmented towards the mote.
+                r = await coap(ctx, aiocoap.GET, uri + "/sensors/light?" + "q=" + "x" * 150)
+                assert r.payload == b"99"
+            finally:
+                await ctx.shutdown()
+            await coap_client_notls("-m", "put", "-e", "5", uri + "/actuators/leds")
+
+    tickers = host_tickers([br, ccs], [br.lib.host_br_periodic, ccs.lib.host_ccs_periodic])
+    with SerialSocketRunner(br, tickers) as runner:
+        asyncio.run(scenario(runner.url))
+    assert ccs.lib.ccs_leds_get() == 5
+    if air is None:
+        assert br.lib.host_mac_oversize() == 0 and ccs.lib.host_mac_oversize() == 0
+        senders = {src for src, _, payload in tickers[0].medium.frames if payload[0] & 0xF8 == 0xC0}
+    else:  # whole 802.15.4 frames: header, then the 6LoWPAN dispatch
+        assert all(len(frame) + 2 <= 127 for _, frame in air.log())
+        senders = {
+            (br, ccs)[i].lladdr() for i, frame in air.log() if frame[0] & 7 == 1 and frame[21] & 0xF8 == 0xC0
+        }
+    assert senders == {br.lladdr(), ccs.lladdr()}  # FRAG1 both ways: fragmented in both directions
+
+
+def test_cli_ping(make_node):
+    ccs = make_node()
+    ccs.lib.host_ccs_start(3, 0)
+    base = free_base_port([3])
+    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+        res = run(
+            [
+                sys.executable,
+                "-m",
+                "harness.bridge",
+                "--serial",
+                runner.url,
+                "--prefix",
+                str(PREFIX),
+                "--base-port",
+                str(base),
+                "--motes",
+                "3",
+                "--map",
+                f"61617={base + 100}",
+                "--ping",
+                "3",
+                "--count",
+                "2",
+                "--timeout",
+                "10",
+            ],
+            timeout=60,
+        )
+    assert res.stdout.count("echo reply from mote 3") == 2
+    assert f"coap://127.0.0.1:{base + 3}/ -> [fd00:e55e::212:7400:0:3]:5683" in res.stdout
+    assert f"udp 127.0.0.1:{base + 103} -> [fd00:e55e::212:7400:0:3]:61617" in res.stdout
+
+
+def test_cli_reports_a_bad_serial_url():
+    res = run(
+        [
+            sys.executable,
+            "-m",
+            "harness.bridge",
+            "--serial",
+            "socket://127.0.0.1:1",
+            "--duration",
+            "1",
+        ],
+        check=False,
+        timeout=60,
+    )
+    assert res.returncode == 1 and "cannot open serial line 'socket://127.0.0.1:1'" in res.stderr
+
+
+def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
+    """A mote's CoAP client reaches a host aiocoap server as [host address]:D; a second mapped mote port
+    (61617, the CCS's SSM port) carries datagrams both ways, the source port kept."""
+    import ctypes
+
+    import aiocoap.resource as resource
+
+    ccs = make_node()
+    ccs.lib.host_ccs_start(4, 0)
+    ccs.lib.host_udp_listen(61617)
+    ccs.lib.host_coap_request.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_uint16,
+        ctypes.c_int,
+        ctypes.c_uint8,
+        ctypes.c_char_p,
+    ]
+    ccs.lib.host_coap_result.argtypes = [
+        ctypes.POINTER(ctypes.c_uint8),
+        ctypes.c_char_p,
+        ctypes.POINTER(ctypes.c_uint16),
+    ]
+    base, ssm_base = free_base_port([4]), free_base_port([4]) + 500
+
+    class Hello(resource.Resource):
+        async def render_get(self, request):
+            return aiocoap.Message(payload=b"hi mote")
+
+    def coap_result() -> tuple[int, bytes]:
+        code, n = ctypes.c_uint8(), ctypes.c_uint16()
+        buf = ctypes.create_string_buffer(64)
+        status = ccs.lib.host_coap_result(ctypes.byref(code), buf, ctypes.byref(n))
+        return status, buf.raw[: n.value]
+
+    def udp_last() -> tuple[int, bytes, int]:
+        buf, src = ctypes.create_string_buffer(256), ctypes.create_string_buffer(16)
+        n, sport = ctypes.c_uint16(), ctypes.c_uint16()
+        count = ccs.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
+        return count, buf.raw[: n.value], sport.value
+
+    async def scenario(runner: SerialSocketRunner) -> None:
+        site = resource.Site()
+        site.add_resource(["hello"], Hello())
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        server_port = probe.getsockname()[1]
+        probe.close()
+        server = await aiocoap.Context.create_server_context(site, bind=("127.0.0.1", server_port))
+        loop = asyncio.get_running_loop()
+        ssm_got: asyncio.Queue[tuple[bytes, tuple[str, int]]] = asyncio.Queue()
+
+        class Ssm(asyncio.DatagramProtocol):
+            def datagram_received(self, data, addr):
+                ssm_got.put_nowait((data, addr))
+
+        ssm, _ = await loop.create_datagram_endpoint(Ssm, local_addr=("127.0.0.1", 0))
+        ssm_port = ssm.get_extra_info("sockname")[1]
+        try:
+            async with Bridge(
+                runner.url, PREFIX, base_port=base, motes=[4], port_map={5683: base, 61617: ssm_base}
+            ) as bridge:
+                await wait_for_prefix(bridge, 4)
+                host = bridge.host_address.packed
+                # mote -> host CoAP server
+                await asyncio.wrap_future(
+                    runner.call(lambda: ccs.lib.host_coap_request(host, server_port, 1, 1, b"hello"))
+                )
+                for _ in range(100):
+                    status, payload = await asyncio.wrap_future(runner.call(coap_result))
+                    if status != 1:
+                        break
+                    await asyncio.sleep(0.05)
+                assert (status, payload) == (0, b"hi mote")
+                # host "SSM" -> mote port 61617, and the mote's answer from 61617 -> the SSM
+                ssm.sendto(b"KEY_MATERIAL", ("127.0.0.1", bridge.port_of(4, 61617)))
+                for _ in range(100):
+                    count, data, sport = await asyncio.wrap_future(runner.call(udp_last))
+                    if count:
+                        break
+                    await asyncio.sleep(0.05)
+                assert (count, data, sport) == (1, b"KEY_MATERIAL", ssm_port)  # source port preserved
+                send = lambda: ccs.lib.udp_send(host, ssm_port, 61617, b"KEY_ACK", 7)  # noqa: E731
+                assert await asyncio.wrap_future(runner.call(send)) == 0
+                data, addr = await asyncio.wait_for(ssm_got.get(), 10)
+                assert (data, addr) == (b"KEY_ACK", ("127.0.0.1", bridge.port_of(4, 61617)))
+        finally:
+            ssm.close()
+            await server.shutdown()
+
+    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+        asyncio.run(scenario(runner))
