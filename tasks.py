@@ -30,3 +30,85 @@ def test(c, k="", x=False):
 def lint(c):
     """ruff over the Python code."""
     c.run(f"{sys.executable} -m ruff check harness tests tasks.py setup.py")
+
+
+@task(iterable=["app"], help={"app": "app name (repeatable); default: all", "clean": "rebuild from scratch"})
+def build(c, app=None, clean=False, verbose=False):
+    """Build firmware apps and print the size table (same as `esse build`)."""
+    from harness.build.cli import build_command
+
+    code = build_command(list(app or []), clean=clean, verbose=verbose)
+    if code:
+        sys.exit(code)
+
+
+@task(name="sim-bench")
+def sim_bench(c):
+    """Simulation engine + UDGM medium throughput with scripted motes (prints figures)."""
+    from harness.sim.bench import main as run_bench
+
+    run_bench()
+
+
+@task(iterable=["profile"], help={"profile": "record, psk or ecc (repeatable); default: all"})
+def tinydtls_sizes(c, profile=None):
+    """Benchmark: build the TinyDTLS mote profiles and print flash/RAM per profile and component."""
+    from harness.tinydtls.cli import profiles_command
+
+    code = profiles_command(list(profile or []))
+    if code:
+        sys.exit(code)
+
+
+@task(help={"offline": "use only the cached sdist"})
+def tinydtls_prepare(c, offline=False):
+    """Fetch, verify and patch the pinned TinyDTLS; build the host extension."""
+    from harness.tinydtls.cli import extension_command, prepare_command
+
+    code = prepare_command(offline) or extension_command()
+    if code:
+        sys.exit(code)
+
+
+@task(name="bench-ssm", help={"sessions": "relay sessions to build (default 10000)"})
+def bench_ssm(c, sessions=10_000):
+    """SSM delegator: PSK handshakes/s, relay latency p50/p99, memory at N relay sessions (prints figures)."""
+    from harness.ssm.bench import main as run_bench
+
+    sys.exit(run_bench(["--sessions", str(sessions)]))
+
+
+@task(name="net-footprint")
+def net_footprint(c):
+    """Benchmark: ROM/RAM of the firmware net stack (MAC, 6LoWPAN, IPv6/UDP, CoAP, SLIP) on the MSP430."""
+    from harness.bridge.footprint import report
+    from harness.build import build_app
+
+    for app in ("ccs", "border_router"):  # for the linked figures
+        build_app(app)
+    print(report())
+
+
+@task(name="bench-emulator")
+def bench_emulator(c):
+    """Emulator speed: emulated MHz on CPU-bound loops and the hello self-test, simulated seconds
+    per host second on an idle LPM3 firmware."""
+    from harness.emulator.bench import main as run_bench
+
+    run_bench()
+
+
+@task(iterable=["profile"], help={"profile": "psk or ecc (repeatable); default: both (ecc: ~15 s)"})
+def tinydtls_mote_handshake(c, profile=None):
+    """Benchmark: cycles of a full TinyDTLS handshake on the emulated mote (psk, ecc)."""
+    from harness.tinydtls.bench import main as run_bench
+
+    sys.exit(run_bench(list(profile or [])))
+
+
+@task(name="bench-mspabi")
+def bench_mspabi(c):
+    """Cycles per MSPABI helper call on the emulated MSP430F1611."""
+    from harness.build.bench import format_cycles, mspabi_cycles
+
+    print(format_cycles(mspabi_cycles()))

@@ -12,7 +12,13 @@ import sys
 # Modules that contribute sub-commands, each with `add_cli(subparsers) -> None`.
 # A sub-command's handler is stored as `func` on its parser and returns an exit code.
 COMMAND_MODULES = [
+    "harness.bridge.cli",
+    "harness.build.cli",
     "harness.demo",
+    "harness.emulator.cli",
+    "harness.sim.cli",
+    "harness.ssm",
+    "harness.tinydtls.cli",
 ]
 
 

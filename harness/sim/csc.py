@@ -210,6 +210,18 @@ class CscSimulation:
         m = re.search(r"^// esse-success motes=(\S+) regex=(.*)$", self.script() or "", re.M)
         return (m.group(1), m.group(2)) if m else None
 
+    def esse_adc(self) -> dict[int, dict[int, int]]:
+        """Per-mote ADC12 input values our renderer embeds in the script, one comment line each:
+        `// esse-adc mote=<id> ch=<0..15> value=<0..4095>` → {mote id: {channel: value}}.
+        (Cooja ignores the comments; its Sky motes have their own sensor models.)"""
+        out: dict[int, dict[int, int]] = {}
+        for m in re.finditer(r"^// esse-adc mote=(\d+) ch=(\d+) value=(\d+)\s*$", self.script() or "", re.M):
+            mote, ch, value = (int(v) for v in m.groups())
+            if not 0 <= ch <= 15 or not 0 <= value <= 4095:
+                raise CscError(f"{self.path}: esse-adc line {m.group(0)!r}: channel 0..15, value 0..4095")
+            out.setdefault(mote, {})[ch] = value
+        return out
+
     def has_power_tracker(self) -> bool:
         return bool(self.plugins_of(POWER_TRACKER_CLASSES))
 

@@ -14,6 +14,16 @@ are stepped in. The medium enforces this (CausalityError if a radio breaks its l
 It follows that the set of frames on air is constant inside a window, so what a radio hears
 (`air_energy`, for CCA/RSSI) is exact at any instant of the window.
 
+Groups (the fast path for emulated motes): motes that name a `group_class` are handed to one
+group object that steps them together (in C for the emulated Sky), with windows as long as their
+own lookahead argument allows: a mote that sleeps with nothing queued before time e cannot decide
+a frame before e, so all may run to min(e) + lookahead (see harness/emulator/csrc/sim_group.h).
+The group returns at a window end once a member committed a frame or printed a line, so the
+frame still starts at or after the point every mote has reached. The engine bounds a group run by
+the next medium event, paced UART byte, stop time and MAX_FREE_RUN_US (stop/pacing/progress
+latency); with other (ungrouped) motes present also by the quantum. After the run it checks that
+no frame starts before the time reached (CausalityError).
+
 Determinism: motes are stepped in ascending id order, medium events are ordered by (time, sender),
 output lines by (time, mote id), and every random draw comes from one `random.Random(seed)`.
 Only bytes arriving from outside (serial sockets) depend on wall-clock time.
@@ -34,6 +44,7 @@ from harness.sim.interfaces import SimMote
 from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
 
 DEFAULT_QUANTUM_US = 192
+MAX_FREE_RUN_US = 10_000  # longest group run between two returns to the engine loop
 UART_BYTE_US = 87  # 115200 baud 8N1 (10 bits = 86.8 µs): pacing of bytes queued to a mote's UART RX
 
 
@@ -128,6 +139,20 @@ class RunResult:
     end_us: int
 
 
+class MoteGroup(Protocol):
+    """Motes stepped together (see the module docstring); built by `group_class(motes)`."""
+
+    def run_until(self, now_us: int, limit_us: int) -> int:
+        """Advance every member from now_us towards limit_us; return the time reached (> now_us,
+        <= limit_us), earlier than the limit only right after a member committed a frame to the
+        air or sent a line on its UART. Frames decided during the call start at or after it."""
+        ...
+
+    def uart_members(self) -> Sequence[SimMote]:
+        """Members that have UART bytes waiting (the others need no drain_uart_tx call)."""
+        ...
+
+
 class _Uart:
     """Per-mote UART bookkeeping: line assembly for TX, paced queue for RX."""
 
@@ -145,7 +170,10 @@ class Engine:
         params: UDGMParams | None = None,
         seed: int = 0,
         quantum_us: int | None = None,
+        group: bool = True,
     ) -> None:
+        """`group=False` steps every mote on its own in quantum windows (the reference behaviour
+        the group fast path must reproduce exactly)."""
         if not motes:
             raise ValueError("a simulation needs at least one mote")
         ids = [m.mote_id for m in motes]
@@ -168,14 +196,27 @@ class Engine:
         for m in self.motes:
             if m.radio is not None:
                 self.medium.add_radio(m.mote_id, positions.get(m.mote_id, (0.0, 0.0, 0.0)), m.radio)
+        self.group, self._solo = self._make_group() if group else (None, list(self.motes))
         self.now_us = 0
         self._uarts = {m.mote_id: _Uart() for m in self.motes}
         self._uart_lock = threading.Lock()
+        self._rx_waiting: set[int] = set()  # motes with queued UART RX bytes (under _uart_lock)
         self._stop = threading.Event()
         self._line_listeners: list[Callable[[MoteLine], None]] = []
         self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
         self._conditions: list[StopCondition] = []
         self.medium.add_listener(self._on_radio)
+
+    def _make_group(self) -> tuple[MoteGroup | None, list[SimMote]]:
+        """One group for the motes of the first group class found (ascending ids); the rest run
+        one by one in quantum windows."""
+        classes = [getattr(m, "group_class", None) for m in self.motes]
+        cls = next((c for c in classes if c is not None), None)
+        if cls is None:
+            return None, list(self.motes)
+        members = [m for m, c in zip(self.motes, classes, strict=True) if c is cls]
+        solo = [m for m, c in zip(self.motes, classes, strict=True) if c is not cls]
+        return cls(members), solo
 
     # ---- wiring ----
     def add_line_listener(self, fn: Callable[[MoteLine], None]) -> None:
@@ -196,6 +237,8 @@ class Engine:
             if not u.rx_queue:
                 u.rx_next_us = max(u.rx_next_us, self.now_us)
             u.rx_queue.extend(data)
+            if u.rx_queue:
+                self._rx_waiting.add(mote_id)
 
     def stop(self) -> None:
         """Ask a running `run` to return at the next window boundary (thread-safe)."""
@@ -238,8 +281,12 @@ class Engine:
                 reason = "time"
                 break
             target = self._window_end(until_us)
+            if self.group is not None:
+                self.medium.horizon_us = self.now_us  # the group checks its own windows
+                target = self.group.run_until(self.now_us, target)
+                self.medium.check_horizon(target)
             self.medium.horizon_us = target
-            for m in self.motes:
+            for m in self._solo:
                 m.run_until(target)
             self.now_us = target
             self._collect_uart_tx()
@@ -267,31 +314,40 @@ class Engine:
             self._collect_uart_tx()
 
     def _window_end(self, until_us: int | None) -> int:
-        target = self.now_us + self.quantum_us
+        free_run = self.group is not None and not self._solo
+        target = self.now_us + (MAX_FREE_RUN_US if free_run else self.quantum_us)
         nxt = self.medium.next_event_us()
         if nxt is not None:
             target = min(target, nxt)
         with self._uart_lock:
-            for u in self._uarts.values():
-                if u.rx_queue:
-                    target = min(target, max(u.rx_next_us, self.now_us + 1))
+            for mid in self._rx_waiting:
+                target = min(target, max(self._uarts[mid].rx_next_us, self.now_us + 1))
         if until_us is not None:
             target = min(target, until_us)
         return max(target, self.now_us + 1)
 
     def _deliver_uart_rx(self, now: int) -> None:
-        for m in self.motes:
-            u = self._uarts[m.mote_id]
-            with self._uart_lock:
-                if not u.rx_queue or u.rx_next_us > now:
+        if not self._rx_waiting:  # unlocked peek: a byte queued meanwhile waits for the next window
+            return
+        due: list[tuple[SimMote, int]] = []
+        with self._uart_lock:
+            for mid in sorted(self._rx_waiting):
+                u = self._uarts[mid]
+                if u.rx_next_us > now:
                     continue
-                byte = u.rx_queue.popleft()
+                due.append((self.by_id[mid], u.rx_queue.popleft()))
                 u.rx_next_us = now + UART_BYTE_US
+                if not u.rx_queue:
+                    self._rx_waiting.discard(mid)
+        for m, byte in due:
             m.uart_rx(bytes([byte]))
 
     def _collect_uart_tx(self) -> None:
         lines: list[MoteLine] = []
-        for m in self.motes:
+        motes = self.motes
+        if self.group is not None:
+            motes = sorted([*self._solo, *self.group.uart_members()], key=lambda m: m.mote_id)
+        for m in motes:
             sent = m.drain_uart_tx()
             if not sent:
                 continue

@@ -228,6 +228,16 @@ class UDGMMedium:
                 levels[tx.channel] = rssi
         return levels
 
+    def check_horizon(self, reached_us: int) -> None:
+        """Every frame not yet on air must start at or after `reached_us`, the time all motes
+        reached (a group of motes runs several windows in one call; see engine.py)."""
+        if self._pending and self._pending[0][0] < reached_us:
+            start, sender, _, _ = self._pending[0]
+            raise CausalityError(
+                f"mote {sender} started a frame at {start} µs but the simulation already reached "
+                f"{reached_us} µs: its lookahead is shorter than the engine's windows"
+            )
+
     def busy(self) -> bool:
         return bool(self._pending or self._active)
 
@@ -259,7 +269,7 @@ class UDGMMedium:
         # Half duplex: a sender locked onto a reception spoils it.
         own = self._locks.pop(tx.sender, None)
         if own is not None:
-            own.receptions[tx.sender].corrupted = True  # still delivered at its end, CRC bad
+            self._corrupt(own, tx.sender)  # still delivered at its end, CRC bad
         self._transmitting[tx.sender] = tx
         self._active.append(tx)
 
@@ -289,7 +299,7 @@ class UDGMMedium:
             tx.heard_by.add(rid)
             locked = self._locks.get(rid)
             if locked is not None:
-                locked.receptions[rid].corrupted = True  # collision at this receiver
+                self._corrupt(locked, rid)  # collision at this receiver
                 continue
             if d > tx_range or rid in self._transmitting or not radio.listening() or not clear:
                 continue
@@ -303,6 +313,17 @@ class UDGMMedium:
             tx.receptions[rid] = Reception(rid, rssi)
             self._locks[rid] = tx
             radio.rx_start(tx.frame, rssi, tx.start_us, tx.end_us)
+
+    def _corrupt(self, tx: Transmission, rid: int) -> None:
+        """Reception of `tx` at `rid` is spoilt. A radio that models reception byte by byte learns it
+        now (optional `corrupt_reception(start_us)`), before the frame's last byte reaches it."""
+        rec = tx.receptions[rid]
+        if rec.corrupted:
+            return
+        rec.corrupted = True
+        mark = getattr(self._radios[rid], "corrupt_reception", None)
+        if mark is not None:
+            mark(tx.start_us)
 
     def _finish(self, tx: Transmission) -> None:
         self._active.remove(tx)

@@ -1,13 +1,14 @@
 """The one place that turns a `.csc` mote into a running SimMote: factories keyed by mote type class.
 
-The emulator-backed Sky mote plugs in here (`_create_sky_mote`). Until it exists, creating a Sky
-mote raises MoteBackendUnavailable, and `esse sim run` stops with that message: no fake runs.
+The emulator-backed Sky mote plugs in here (`_create_sky_mote`: harness.emulator.simmote). When it
+cannot be loaded (e.g. its C core fails to build), creating a Sky mote raises MoteBackendUnavailable
+and `esse sim run` stops with that message: no fake runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.sim.csc import SKY_MOTE_TYPE
@@ -24,21 +25,22 @@ class MoteRequest:
     type_class: str  # e.g. org.contikios.cooja.mspmote.SkyMoteType
     type_identifier: str
     firmware: Path  # resolved ELF path (exists)
+    adc: dict[int, int] = field(default_factory=dict)  # ADC12 channel -> input value (0..4095)
 
 
 def _create_sky_mote(req: MoteRequest) -> SimMote:
     # The emulator area provides the SimMote adapter (run_until / uart_rx / drain_uart_tx /
     # power / radio) over its cycle-counting Mote; wire it in here.
     try:
-        from harness.emulator.simmote import SkySimMote  # type: ignore[import-not-found]
-    except ImportError as exc:
+        from harness.emulator.simmote import SkySimMote
+    except (ImportError, RuntimeError) as exc:  # not importable, or its C core failed to build
         raise MoteBackendUnavailable(
             f"cannot run mote {req.mote_id} ({req.type_identifier}, {req.firmware.name}): "
             "the emulator-backed Sky mote is not available yet "
             f"(harness.emulator.simmote.SkySimMote: {exc}). "
             "To run this simulation now, use the real Cooja: esse cooja run SIM.csc --cooja JAR --contiki DIR"
         ) from None
-    return SkySimMote(req.firmware, req.mote_id)
+    return SkySimMote(req.firmware, req.mote_id, adc=req.adc)
 
 
 MOTE_FACTORIES: dict[str, Callable[[MoteRequest], SimMote]] = {

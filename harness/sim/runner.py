@@ -28,6 +28,7 @@ class SimOutcome:
 
 def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
     check_firmware_files(sim)
+    adc = sim.esse_adc()
     motes = []
     for m in sim.motes:
         t = sim.mote_type(m.type_identifier)
@@ -37,7 +38,7 @@ def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = 
                 f"{sim.path}:{t.line}: firmware {t.firmware!r} needs a Contiki tree; "
                 "only the real Cooja can run it"
             )
-        motes.append(factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw)))
+        motes.append(factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {}))))
     return motes
 
 

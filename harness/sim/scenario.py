@@ -20,10 +20,12 @@
     [[motes]]                     # ids are given 1, 2, ... in order
     app = "radiotest"             # firmware: <build dir>/radiotest/radiotest.sky
     count = 2                     # several motes of this app (not with `position`)
+    adc = { temperature = 2400, light = 300 }  # ADC12 input values (0..4095) of these motes, by
+                                  # channel number ("0".."15") or name (temperature = 10, light = 4)
     # position = [0.0, 0.0, 0.0]  # manual topology only
 
     [success]                     # optional: regex on mote output
-    regex = "RADIOTEST OK"
+    regex = "acked=1|RX len=50 crc=1"
     motes = "all"                 # "all", "any", a mote id or a list of ids
 
     [serial]                      # optional: SerialSocketServer per mote
@@ -34,7 +36,8 @@
     tracker = true                # adds Cooja's PowerTracker plugin
 
 The success condition is written into the `.csc` as a ScriptRunner script (Cooja runs it) that
-carries a `// esse-success ...` comment, so our engine can read the same condition back.
+carries a `// esse-success ...` comment, so our engine can read the same condition back. ADC values
+travel the same way: one `// esse-adc mote=<id> ch=<channel> value=<0..4095>` comment per value.
 """
 
 from __future__ import annotations
@@ -120,10 +123,35 @@ def _mote_ids_arg(value: object, ids: list[int], key: str, where: str) -> list[i
     return list(vals)
 
 
-def success_script(success: Success | None, duration_s: float | None) -> str:
+ADC_NAMES = {"light": 4, "temperature": 10}  # Sky: light sensor on A4, internal temperature diode INCH 10
+
+
+def _adc_values(raw: object, where: str) -> dict[int, int]:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: adc must be a table like {{ temperature = 2400, light = 300 }}")
+    out = {}
+    for key, value in raw.items():
+        ch = ADC_NAMES.get(key, int(key) if str(key).isdigit() else -1)
+        if not 0 <= ch <= 15:
+            raise ScenarioError(
+                f"{where}: adc channel {key!r} is not 0..15 or one of {', '.join(ADC_NAMES)}"
+            )
+        if not isinstance(value, int) or not 0 <= value <= 4095:
+            raise ScenarioError(f"{where}: adc value {value!r} for {key!r} must be an integer 0..4095")
+        out[ch] = value
+    return out
+
+
+def success_script(
+    success: Success | None, duration_s: float | None, adc: dict[int, dict[int, int]] | None = None
+) -> str:
     """The Cooja ScriptRunner JavaScript for a success condition (run by real Cooja only)."""
     ms = int(round((duration_s or 3600.0) * 1000))
-    lines = []
+    lines = [
+        f"// esse-adc mote={mote} ch={ch} value={value}"
+        for mote, chans in sorted((adc or {}).items())
+        for ch, value in sorted(chans.items())
+    ]
     if success is None:
         lines += ["// esse-success none", f"TIMEOUT({ms}, log.testOK());"]
         lines += [
@@ -202,7 +230,12 @@ def scenario_from_dict(
     topo = data.get("topology", {})
     kind = topo.get("kind", "line")
     entries: list[tuple[str, tuple[float, float, float] | None]] = []
+    adc: dict[int, dict[int, int]] = {}
     for i, m in enumerate(motes_in):
+        if "adc" in m:
+            values = _adc_values(m["adc"], f"{where}: [[motes]] entry {i + 1}")
+            for k in range(int(m.get("count", 1))):
+                adc[len(entries) + k + 1] = dict(values)
         if "app" not in m:
             raise ScenarioError(f"{where}: [[motes]] entry {i + 1} has no app")
         count = int(m.get("count", 1))
@@ -246,7 +279,9 @@ def scenario_from_dict(
         motes = _mote_ids_arg(s.get("motes", "any"), ids, "[success] motes", where)
         success = Success(str(s["regex"]), motes, require_all=motes is not None)
     sim.plugins.append(
-        PluginSpec(SCRIPT_RUNNER, config=[("script", success_script(success, duration)), ("active", "true")])
+        PluginSpec(
+            SCRIPT_RUNNER, config=[("script", success_script(success, duration, adc)), ("active", "true")]
+        )
     )
 
     serial = data.get("serial")
