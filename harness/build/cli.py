@@ -22,6 +22,9 @@ def build_command(
         return 1
     if not verbose:
         print(size_table(results))
+    compiled = sum(len(r.compiled) for r in results)
+    linked = sum(1 for r in results if r.linked)
+    print(f"{len(results)} firmware images: {compiled} sources compiled, {linked} relinked")
     return 0
 
 

@@ -215,6 +215,13 @@ class Mote:
     def uart_text(self, port: int = UART1) -> str:
         return self.uart_output(port).decode("latin-1")
 
+    def uart_send(self, data: bytes, port: int = UART1) -> int:
+        """Queue bytes for the USART's receiver (one per character time at the current baud
+        rate); returns how many were queued."""
+        if not hasattr(lib, "uart_rx_push"):
+            raise RuntimeError("the USART peripheral is not built into this core")
+        return lib.uart_rx_push(self._m, port, data, len(data))
+
     # ------------------------------------------------------------------ running
 
     def _check(self, rc: int) -> None:

@@ -1,7 +1,7 @@
 """Build and drive the crypto_kat firmware (firmware/apps/crypto_kat) on the emulator.
 
 Two flavours of one firmware:
-    record    the app.toml build: firmware/dtls_record AES-128 and CCM only
+    record    the app.toml build: firmware/dtls_record AES-128 and CCM, and the MSPABI helpers
     tinydtls  the same plus the patched TinyDTLS crypto (rijndael, ccm, sha2, hmac, PRF and, with
               ecc=True, P-256 ECDH/ECDSA), built here because its tree lives under build/
 
@@ -17,6 +17,7 @@ Run as a script it prints the cycle figures per operation (a benchmark, not a te
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import sys
@@ -40,6 +41,15 @@ REPLY = re.compile(rb"R (\S) (ok|err) (\S+)((?: \d+)*)\r?\n")
 READY = re.compile(rb"KAT ready flavour=(\w+) span_overhead=(\d+)\r?\n")
 
 
+def kat_seed(default: int) -> int:
+    """The tests' random seed: fixed (reproducible) unless ESSE_KAT_SEED asks for another."""
+    value = os.environ.get("ESSE_KAT_SEED", "")
+    try:
+        return int(value, 0) if value else default
+    except ValueError:
+        raise ValueError(f"ESSE_KAT_SEED must be an integer, got {value!r}") from None
+
+
 def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path | None = None) -> BuildResult:
     """Build the firmware; `record` is exactly the app.toml build, `tinydtls` adds TinyDTLS."""
     if flavour == "record":
@@ -51,7 +61,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
 
     tree = prepare_tree()
     name = "crypto_kat-tinydtls" + ("-ecc" if ecc else "")
-    sources = [APP_DIR / "main.c", APP_DIR / "kat_record.c", APP_DIR / "tinydtls" / "kat_tinydtls.c"]
+    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "tinydtls/kat_tinydtls.c")]
     sources += [tree / s for s in KAT_TINYDTLS_SOURCES]
     defines = [*COMMON_DEFINES, "DTLS_PSK", "KAT_TINYDTLS"]
     if ecc:
@@ -75,7 +85,9 @@ class Reply:
     data: bytes  # the output (ok) ...
     error: int  # ... or the error code (err)
     spans: list[int]  # cycles of each measured span, in order
-    mote_cycles: int  # emulator cycles from the request's first byte to the reply's newline
+    mote_cycles: int  # emulator cycles from pushing the request until the reply line was seen ...
+    poll_step: int  # ... which may overshoot the reply's last byte by up to this many cycles
+    wire_bytes: int  # request frame + reply line: bytes that crossed the UART (~340 cycles each)
 
 
 @dataclass
@@ -116,9 +128,20 @@ class KatMote:
             if end >= 0:
                 line = out[self._pos:end + 1]
                 self._pos = end + 1
-                return self._parse(cmd, line, m.now - start)
+                reply = self._parse(cmd, line, m.now - start)
+                reply.poll_step, reply.wire_bytes = step, len(frame) + len(line)
+                return reply
             step = min(step * 2, 5_000_000)  # long operations (ECC) need fewer polls
         raise TimeoutError(f"no reply to {cmd!r} within {max_cycles} cycles: {m.uart_output()[self._pos:]!r}")
+
+    def send_raw(self, data: bytes, cycles: int) -> bytes:
+        """Push arbitrary bytes (e.g. a malformed frame), run `cycles`, return the new output."""
+        if lib.uart_rx_push(self.mote.ptr, 1, data, len(data)) != len(data):
+            raise RuntimeError("the emulator's UART1 receive queue is full")
+        self.mote.run(cycles)
+        out = self.mote.uart_output()
+        new, self._pos = out[self._pos:], len(out)
+        return new
 
     @staticmethod
     def _parse(cmd: str, line: bytes, cycles: int) -> Reply:
@@ -129,8 +152,8 @@ class KatMote:
         if m.group(2) == b"ok":
             field_ = m.group(3)
             data = b"" if field_ == b"-" else bytes.fromhex(field_.decode())
-            return Reply(cmd, True, data, 0, spans, cycles)
-        return Reply(cmd, False, b"", int(m.group(3)), spans, cycles)
+            return Reply(cmd, True, data, 0, spans, cycles, 0, 0)
+        return Reply(cmd, False, b"", int(m.group(3)), spans, cycles, 0, 0)
 
 
 # ---------------------------------------------------------------------- request payloads
@@ -164,27 +187,35 @@ def bench(ecc: bool = False) -> list[tuple[str, int]]:
     nonce, aad, data = rng.randbytes(12), rng.randbytes(13), rng.randbytes(64)
     for tag_len in (8, 16):
         r = kat.request("c", ccm_payload(key, tag_len, nonce, aad, data))
-        rows.append((f"CCM seal 64 B, M={tag_len} L=3, +key expansion (dtls_record)", r.spans[0] + r.spans[1]))
+        rows.append((f"CCM seal 64 B, M={tag_len} L=3, +key expansion (dtls_record)", sum(r.spans)))
+        o = kat.request("o", ccm_payload(key, tag_len, nonce, aad, r.data))
+        rows.append((f"CCM open 64 B, M={tag_len} L=3, +key expansion (dtls_record)", sum(o.spans)))
         r = kat.request("C", ccm_payload(key, tag_len, nonce, aad, data))
         rows.append((f"CCM seal 64 B, M={tag_len} L=3, dtls_encrypt_params (tinydtls)", r.spans[0]))
+        o = kat.request("O", ccm_payload(key, tag_len, nonce, aad, r.data))
+        rows.append((f"CCM open 64 B, M={tag_len} L=3, dtls_decrypt_params (tinydtls)", o.spans[0]))
     h1 = kat.request("H", b"abc").spans[0]
     h9 = kat.request("H", b"a" * 9 * 64).spans[0]
     rows += [("SHA-256 'abc' (1 block)", h1), ("SHA-256 per extra 64-byte block", (h9 - h1) // 9)]
-    rows.append(("HMAC-SHA256 32 B key, 64 B data", kat.request("h", b"\x00\x20" + bytes(32) + bytes(64)).spans[0]))
-    rows.append(("TLS PRF 40-byte key block", kat.request("P", prf_payload(bytes(48), b"key expansion",
-                                                                            bytes(32), bytes(32), 40)).spans[0]))
+    mac = kat.request("h", b"\x00\x20" + bytes(32) + bytes(64))
+    rows.append(("HMAC-SHA256 32 B key, 64 B data", mac.spans[0]))
+    prf = kat.request("P", prf_payload(bytes(48), b"key expansion", bytes(32), bytes(32), 40))
+    rows.append(("TLS PRF 40-byte key block", prf.spans[0]))
     if ecc:
+        ecc_cycles = 3_000_000_000
         from cryptography.hazmat.primitives.asymmetric import ec
 
         d = rng.randrange(1, 2**255)
+        rows.append(("P-256 public key d*G (ecc_gen_pub_key)", kat.request("G", d.to_bytes(32, "big"),
+                                                                          ecc_cycles).spans[0]))
         peer = ec.derive_private_key(rng.randrange(1, 2**255), ec.SECP256R1()).public_key().public_numbers()
         rows.append(("P-256 ECDH", kat.request("E", d.to_bytes(32, "big") + peer.x.to_bytes(32, "big")
-                                              + peer.y.to_bytes(32, "big")).spans[0]))
+                                              + peer.y.to_bytes(32, "big"), ecc_cycles).spans[0]))
         h = hashlib.sha256(b"bench").digest()
-        s = kat.request("T", d.to_bytes(32, "big") + h)
+        s = kat.request("T", d.to_bytes(32, "big") + h, ecc_cycles)
         rows.append(("ECDSA sign (dtls_ecdsa_create_sig_hash)", s.spans[0]))
         pub = ec.derive_private_key(d, ec.SECP256R1()).public_key().public_numbers()
-        v = kat.request("V", pub.x.to_bytes(32, "big") + pub.y.to_bytes(32, "big") + h + s.data)
+        v = kat.request("V", pub.x.to_bytes(32, "big") + pub.y.to_bytes(32, "big") + h + s.data, ecc_cycles)
         rows.append(("ECDSA verify (dtls_ecdsa_verify_sig_hash)", v.spans[0]))
     return rows
 

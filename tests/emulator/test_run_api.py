@@ -116,3 +116,33 @@ def test_run_until_simulated_time() -> None:
     m.run_for_time(0.010)
     assert abs(m.time_ns - (t0 + 10_000_000)) <= 2 * 1e9 / m.mclk_hz * 2  # within one instruction
     assert m.now == pytest.approx(m.mclk_hz * (m.time_ns / 1e9), abs=4)
+
+
+ECHO = f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+        bis.b #0x30, &0x0005        ; ME2: UTXE1 | URXE1
+        mov.b #0x10, &0x0078        ; U1CTL: CHAR (8 bits)
+        mov.b #0x20, &0x0079        ; U1TCTL: SSEL SMCLK
+        mov.b #0x09, &0x007c        ; U1BR0: fast baud
+        mov.b #0x00, &0x007d        ; U1BR1
+        mov.b #0x00, &0x007b        ; U1MCTL
+        bic.b #0x01, &0x0078        ; release SWRST
+wait:   bit.b #0x10, &0x0003        ; IFG2.URXIFG1
+        jz wait
+        mov.b &0x007e, r10          ; RXBUF
+        inc.b r10
+tx:     bit.b #0x20, &0x0003        ; IFG2.UTXIFG1
+        jz tx
+        mov.b r10, &0x007f          ; TXBUF
+        jmp wait
+"""
+
+
+def test_uart_send_and_receive_through_the_usart() -> None:
+    m = mote_from_asm(ECHO)
+    m.run(10_000)
+    assert m.uart_send(b"HAL") == 3
+    assert m.run_until_uart(rb"IBM", max_cycles=1_000_000).reason == "uart"

@@ -199,6 +199,8 @@ static void serve(void)
     nspans = 0;
     replied = 0;
     kat_handler_fn run = find(kat_record_commands, current_cmd);
+    if (!run)
+        run = find(kat_mspabi_commands, current_cmd);
 #ifdef KAT_TINYDTLS
     if (!run)
         run = find(kat_tinydtls_commands, current_cmd);

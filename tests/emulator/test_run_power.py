@@ -1,0 +1,35 @@
+"""Power tracking on real firmware: emutest_timer sleeps in LPM3 and wakes once per ACLK second;
+the report must attribute the time to LPM3 and price it with the Sky LPM current."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.build import build_app
+from harness.emulator.mote import Mote
+from harness.emulator.power import CPU_ACTIVE_MA, CPU_LPM_MA, SKY_VOLTAGE, power_report
+
+
+@pytest.fixture(scope="module")
+def elf(tmp_path_factory):
+    return build_app("emutest_timer", build_root=tmp_path_factory.mktemp("build")).elf
+
+
+def test_lpm3_firmware_energy(elf) -> None:
+    m = Mote(elf)
+    assert m.run_until_uart(rb"dco_hz=\d+\n", max_cycles=50_000_000).reason == "uart"
+    start = power_report(m)
+    m.run(10 * m.mclk_hz)  # ten simulated seconds: ten wake-ups
+    rep = power_report(m)
+    active = rep.cycles("cpu", "active") - start.cycles("cpu", "active")
+    lpm3 = rep.cycles("cpu", "lpm3") - start.cycles("cpu", "lpm3")
+    assert active + lpm3 == rep.total_cycles - start.total_cycles
+    assert lpm3 > 0.98 * (active + lpm3)
+    assert m.uart_text().count("wake ") >= 9
+    seconds = (rep.total_cycles - start.total_cycles) / m.mclk_hz
+    energy = rep.energy_mj - start.energy_mj
+    # bounded by all-LPM and all-active over the same time, and close to the LPM figure
+    assert seconds * CPU_LPM_MA * SKY_VOLTAGE < energy < seconds * CPU_ACTIVE_MA * SKY_VOLTAGE
+    assert energy == pytest.approx(
+        (active * CPU_ACTIVE_MA + lpm3 * CPU_LPM_MA) / m.mclk_hz * SKY_VOLTAGE, rel=1e-9
+    )
