@@ -42,12 +42,13 @@ def build(c, app=None, clean=False, verbose=False):
         sys.exit(code)
 
 
-@task(name="sim-bench")
-def sim_bench(c):
-    """Simulation engine + UDGM medium throughput with scripted motes (prints figures)."""
+@task(name="bench-sim", help={"quick": "20 emulated motes only (skip the 100-mote run)"})
+def bench_sim(c, quick=False):
+    """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes
+    (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper (prints figures)."""
     from harness.sim.bench import main as run_bench
 
-    run_bench()
+    run_bench(quick=quick)
 
 
 @task(iterable=["profile"], help={"profile": "record, psk or ecc (repeatable); default: all"})
@@ -112,3 +113,10 @@ def bench_mspabi(c):
     from harness.build.bench import format_cycles, mspabi_cycles
 
     print(format_cycles(mspabi_cycles()))
+
+
+@task(name="bench-crypto-kat", help={"ecc": "also P-256 ECDH/ECDSA (~3 G cycles, a few seconds)"})
+def bench_crypto_kat(c, ecc=False):
+    """Cycles per crypto operation on the emulated mote (AES block, CCM record, SHA-256 block, HMAC,
+    PRF; with --ecc ECDH/ECDSA), measured by the crypto_kat firmware with Timer_B."""
+    c.run(f"{sys.executable} tests/emulator/crypto_kat_driver.py" + (" --ecc" if ecc else ""), pty=False)

@@ -30,7 +30,7 @@ from harness.emulator.core_build import ensure_built
 ensure_built()
 
 from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
-from harness.emulator.mote import Mote, ffi, lib  # noqa: E402
+from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
 from harness.emulator.radio import NO_ENERGY_DBM, STATES, Radio, TxFrame  # noqa: E402
 
 LOOKAHEAD_US = 192  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -69,6 +69,10 @@ def adc_channel(key: str | int) -> int:
     if not 0 <= ch <= 15:
         raise ValueError(f"ADC channel {ch} outside 0..15")
     return ch
+
+
+class MoteFault(RuntimeError):
+    """An emulated mote of a simulation faulted; names the mote, its firmware, PC and symbol."""
 
 
 class SkyRadio:
@@ -126,12 +130,15 @@ class SkyRadio:
         lib.cc2420_corrupt(self._r, self._model_start.get(start_us, start_us * 1000))
 
     def air_energy(self, levels: dict[int, float]) -> None:
-        new = {ch: round(v) for ch, v in levels.items() if 11 <= ch <= 26}
-        for ch in self._energy.keys() - new.keys():
-            lib.cc2420_set_channel_energy(self._r, ch, NO_ENERGY_DBM)
-        for ch, dbm in new.items():
-            if self._energy.get(ch) != dbm:
-                lib.cc2420_set_channel_energy(self._r, ch, dbm)
+        old, new, r = self._energy, {}, self._r
+        for ch, level in levels.items():
+            if 11 <= ch <= 26:
+                dbm = new[ch] = round(level)
+                if old.get(ch) != dbm:
+                    lib.cc2420_set_channel_energy(r, ch, dbm)
+        for ch in old:
+            if ch not in new:
+                lib.cc2420_set_channel_energy(r, ch, NO_ENERGY_DBM)
         self._energy = new
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
@@ -191,8 +198,14 @@ class SkySimMote:
             return
         rc = lib.simm_run_until_ns(self._sim, time_us * 1000)
         self._at_us = time_us
-        self.mote._check(rc)
+        self.raise_fault(rc)
         self.check()
+
+    def raise_fault(self, rc: int) -> None:
+        try:
+            self.mote._check(rc)
+        except EmulatorFault as exc:
+            raise MoteFault(f"mote {self.mote_id} ({self.firmware.name}): {exc}") from exc
 
     def check(self) -> None:
         """Re-raise an exception raised while the mote ran (e.g. by the medium in a TX callback)."""
@@ -258,7 +271,7 @@ class SkyMoteGroup:
         for m in self.motes:
             m._at_us = reached
         if rc >= 2:
-            self.motes[self._fault[0]].mote._check(rc)
+            self.motes[self._fault[0]].raise_fault(rc)
         if self._error is not None:
             err, self._error = self._error, None
             for m in self.motes:

@@ -36,7 +36,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     from harness.sim.csc import CscError
     from harness.sim.motes import MoteBackendUnavailable
     from harness.sim.output import summary_text
-    from harness.sim.runner import build_motes, run_scenario
+    from harness.sim.runner import SimulationError, build_motes, run_scenario
     from harness.sim.scenario import ScenarioError
 
     target = Path(args.target)
@@ -62,6 +62,11 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     except (CscError, ScenarioError, MoteBackendUnavailable, ValueError, OSError) as exc:
         print(f"esse sim run: {exc}", file=sys.stderr)
         return 2
+    except SimulationError as exc:
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        print(f"esse sim run: {exc}", file=sys.stderr)
+        return 1
     print(summary_text(outcome.files["summary"]))
     print(f"outputs in {out_dir}")
     return 1 if outcome.verdict is False else 0

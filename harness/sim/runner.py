@@ -17,6 +17,10 @@ from harness.sim.scenario import Scenario, ScenarioError
 from harness.sim.serial_socket import attach_serial_servers
 
 
+class SimulationError(RuntimeError):
+    """A mote failed during the run (e.g. an emulator fault); the outputs up to then were written."""
+
+
 @dataclass
 class SimOutcome:
     result: RunResult
@@ -72,6 +76,7 @@ def run_scenario(
         motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
         conditions.append(OutputMatch(sc.success.regex, motes_set, sc.success.require_all))
     servers = attach_serial_servers(engine, sim.serial_ports(), announce) if serial else []
+    failure: Exception | None = None
     try:
         result = engine.run(
             until_us=until_us,
@@ -79,10 +84,13 @@ def run_scenario(
             speed=speed,
             progress=(lambda now: progress(now, until_us)) if progress else None,
         )
+    except RuntimeError as exc:  # a mote fault, a causality violation: keep what was recorded
+        failure = exc
+        result = RunResult("error", max([engine.now_us, *(m.now_us() for m in motes)]))
     finally:
         for s in servers:
             s.close()
-    verdict = conditions[0].satisfied if conditions else None
+    verdict = (conditions[0].satisfied and failure is None) if conditions else None
     files = recorder.write(
         out_dir,
         seed=seed,
@@ -93,4 +101,8 @@ def run_scenario(
         reason=result.reason,
         verdict=verdict,
     )
+    if failure is not None:
+        raise SimulationError(
+            f"the simulation failed at {result.end_us} µs: {failure} (outputs up to then in {out_dir})"
+        ) from failure
     return SimOutcome(result, seed, verdict, files, engine)

@@ -23,6 +23,7 @@ struct simm {
     size_t uart_head, uart_len;
     uint64_t uart_dropped;
     uint64_t target_ns; /* time the current simm_run_until_ns call must stop at; 0: none */
+    uint64_t wake_ns;   /* group: earliest decision time after its last run (UINT64_MAX: never) */
 };
 
 struct simg {
@@ -191,40 +192,72 @@ static uint64_t earliest_decision_ns(mote_t *m)
     return when <= m->now ? clk_now_ns(m) : clk_cycle_to_ns(m, when);
 }
 
+static uint64_t window_bound_us(simg_t *g, uint64_t e_ns)
+{
+    return e_ns == UINT64_MAX ? UINT64_MAX : (e_ns + g->lookahead_ns) / 1000u;
+}
+
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index)
 {
     g->event = 0;
     *fault_index = -1;
+    /* The bound of the next window, from every member's state (the host may have changed it since
+     * the last call: frames handed to radios, UART bytes); then kept up to date after each run. */
+    uint64_t next_w = UINT64_MAX;
+    for (int i = 0; i < g->n; i++) {
+        simm_t *s = g->members[i];
+        s->wake_ns = earliest_decision_ns(s->m);
+        uint64_t b = window_bound_us(g, s->wake_ns);
+        if (b < next_w)
+            next_w = b;
+    }
+    int rc = MOTE_OK;
     while (now_us < limit_us) {
-        uint64_t w = limit_us;
-        for (int i = 0; i < g->n; i++) {
-            uint64_t e = earliest_decision_ns(g->members[i]->m);
-            if (e != UINT64_MAX) {
-                uint64_t bound = (e + g->lookahead_ns) / 1000u;
-                if (bound < w)
-                    w = bound;
-            }
-        }
+        uint64_t w = next_w < limit_us ? next_w : limit_us;
         if (w <= now_us) /* a member overshot its window by part of an instruction */
             w = now_us + 1;
         uint64_t w_ns = w * 1000u;
+        next_w = UINT64_MAX;
         for (int i = 0; i < g->n; i++) {
-            int rc = simm_run_until_ns(g->members[i], w_ns);
+            simm_t *s = g->members[i];
+            /* A member asleep with nothing queued before its wake time cannot change inside this
+             * window: leave it behind (it catches up below, before the host sees it). */
+            if (s->wake_ns > w_ns) {
+                uint64_t b = window_bound_us(g, s->wake_ns);
+                if (b < next_w)
+                    next_w = b;
+                continue;
+            }
+            rc = simm_run_until_ns(s, w_ns);
             if (rc != MOTE_OK) {
                 *fault_index = i;
                 *reached_us = w;
                 return rc < 2 ? 2 : rc;
             }
+            /* Members run one after the other inside a window, but none can affect another before
+             * the window ends (frames start at or after it), so each one's state at the end of its
+             * run is its state at the window end. */
+            s->wake_ns = earliest_decision_ns(s->m);
+            uint64_t b = window_bound_us(g, s->wake_ns);
+            if (b < next_w)
+                next_w = b;
         }
         g->windows++;
         now_us = w;
-        if (g->event) {
+        if (g->event)
+            break;
+    }
+    /* Bring the members left behind to the time reached (nothing happens to them on the way). */
+    for (int i = 0; i < g->n; i++) {
+        rc = simm_run_until_ns(g->members[i], now_us * 1000u);
+        if (rc != MOTE_OK) {
+            *fault_index = i;
             *reached_us = now_us;
-            return 1;
+            return rc < 2 ? 2 : rc;
         }
     }
     *reached_us = now_us;
-    return 0;
+    return g->event ? 1 : 0;
 }
 
 int simg_uart_members(simg_t *g, int *out, int max)

@@ -1,0 +1,82 @@
+"""The C group stepper (long windows, harness/emulator/csrc/sim_group.c) against plain 192 µs
+lock-step windows: same frames, same lines, same power, byte for byte, under heavy contention
+(CCA refusals, collisions, acknowledgements), with beacon motes sleeping in LPM3, and mixed with
+motes the engine steps one by one."""
+
+from __future__ import annotations
+
+from harness.emulator.radio import with_fcs
+from harness.emulator.simmote import SkySimMote
+from harness.sim.engine import Engine
+from harness.sim.medium import UDGMParams
+from harness.sim.scripted import ScriptedMote
+
+from .helpers import start
+
+
+def trace(run):
+    lines = [(ln.time_us, ln.mote_id, ln.text) for ln in run.lines]
+    events = [(e.kind, e.time_us, e.sender, e.receiver, e.frame) for e in run.events]
+    return lines, events, run.engine.power()
+
+
+def contention(elf, group: bool):
+    positions = {i: (10.0 * (i - 1), 0.0, 0.0) for i in range(1, 6)}
+    run = start(elf, positions, UDGMParams(50.0, 100.0, 1.0, 0.9), seed=4, group=group)
+    run.command(1, "period 0")
+    for i, gap_us in ((1, 900), (3, 1700), (4, 300), (5, 2300)):  # all but node 2 send to node 2
+        run.engine.queue_uart_rx(i, b"period 7\n")  # every 7 ms: near saturation
+        run.run_for(gap_us)
+    run.run_for(300_000)
+    return run
+
+
+def test_group_equals_lockstep_under_contention(radiotest_elf):
+    a = contention(radiotest_elf, group=True)
+    b = contention(radiotest_elf, group=False)
+    assert trace(a) == trace(b)
+    texts = [t for _, _, t in trace(a)[0]]
+    assert any(" rc=-2 " in t for t in texts)  # CCA refused: the channel was busy
+    assert a.engine.medium.stats.corrupted > 0  # and some frames collided anyway
+    assert any(t.startswith("RX len=50 crc=0 ") for t in texts)
+    assert any("acked=1" in t for t in texts)
+    assert a.engine.group is not None and b.engine.group is None
+
+
+def beacons(elf, group: bool, n: int = 9):
+    motes = [SkySimMote(elf, i) for i in range(1, n + 1)]
+    pos = {m.mote_id: ((m.mote_id - 1) % 3 * 20.0, (m.mote_id - 1) // 3 * 20.0, 0.0) for m in motes}
+    e = Engine(motes, pos, UDGMParams(50.0, 100.0, 1.0, 1.0), seed=2, group=group)
+    lines, events = [], []
+    e.add_line_listener(lines.append)
+    e.add_radio_listener(events.append)
+    e.run(until_us=3_000_000)
+    return e, lines, events
+
+
+def test_sleeping_beacons_group_equals_lockstep_with_long_windows(beacon_elf):
+    ea, la, va = beacons(beacon_elf, True)
+    eb, lb, vb = beacons(beacon_elf, False)
+    assert la == lb and va == vb and ea.power() == eb.power()
+    assert ea.medium.stats.frames_sent >= 9 * 2 and ea.medium.stats.received > 0
+    # the motes sleep most of the time, so the group needs far fewer windows than lock-step (15 625)
+    assert ea.group.windows < 3_000_000 / 192 / 2
+    for p in ea.power().values():
+        assert p["LPM"] > 0.75 * 3_000_000 and p["RX"] > 0.85 * 3_000_000
+
+
+def test_group_with_a_scripted_mote_stepped_alone(radiotest_elf):
+    """Ungrouped motes bound the group's windows by the quantum; their frames reach the emulated ones."""
+    sky = [SkySimMote(radiotest_elf, i) for i in (1, 2)]
+    other = ScriptedMote(3)
+    # a broadcast data frame to PAN 0x22AB on channel 26 (radiotest listens there, filter on)
+    frame = with_fcs(bytes([0x41, 0x88, 0x07, 0xAB, 0x22, 0xFF, 0xFF, 0x03, 0x00]) + bytes(41))
+    other.at(600_000, lambda: other.radio.send(frame, other.now_us()))
+    e = Engine([*sky, other], {1: (0, 0, 0), 2: (10, 0, 0), 3: (20, 0, 0)}, seed=1)
+    lines = []
+    e.add_line_listener(lines.append)
+    e.run(until_us=700_000)
+    assert e.group is not None and [m.mote_id for m in e._solo] == [3]
+    got = [ln for ln in lines if ln.text.startswith("RX len=50 crc=")]
+    assert sorted(ln.mote_id for ln in got) == [1, 2], lines
+    assert all(" src=3 " in ln.text for ln in got)
