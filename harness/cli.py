@@ -23,7 +23,10 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="esse", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="esse",
+        description="ESSE: build Sky-mote firmware, emulate and simulate motes, run the DTLS delegator.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_cli(sub)
