@@ -11,16 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.emulator.core_build import CORE
 from harness.emulator.elf import ElfImage, load_elf
 
-try:
-    from harness.emulator import _core
-except ImportError as exc:  # pragma: no cover - depends on the build state
-    raise ImportError(
-        f"the emulator core is not built ({exc}); run: python harness/emulator/_build_core.py "
-        "(or reinstall with pip install -e .)"
-    ) from None
-
+_core = CORE.load()  # ExtensionNotBuilt says how to build it
 ffi = _core.ffi
 lib = _core.lib
 

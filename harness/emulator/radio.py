@@ -1,4 +1,7 @@
-"""The CC2420 radio of an emulated Sky mote (the C model in csrc/dev_cc2420.c), for simulations.
+"""The Python side of the CC2420 radio of an emulated Sky mote (the C model in csrc/dev_cc2420.c).
+
+`Radio` binds the model to one Mote; `SkyRadio` is its face for the simulation's medium
+(harness.sim.interfaces.SimRadio), used by harness.emulator.simmote.SkySimMote:
 
     radio = Radio(mote)                        # wires the CC2420 to the mote's USART0/ports
     radio.on_transmit = lambda f: medium.send(radio, f)   # f: TxFrame (psdu incl. FCS, times, channel)
@@ -7,6 +10,7 @@
 Times are simulated nanoseconds of the mote's clock (`Radio.now_ns`). A transmitting radio reports its
 frame once, when it commits to it (the TX strobe), with the preamble start 192 us later: a receiver
 must be handed the frame before its own clock passes `start_ns + 160 us` (the SFD) to receive it.
+802.15.4 frame helpers (FCS, air time): harness.ieee802154.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.emulator.mote import Mote, ffi, lib
+from harness.ieee802154 import BYTE_US, TURNAROUND_US
 
-BYTE_NS = 32_000  # 250 kb/s
-TURNAROUND_NS = 192_000  # 12 symbol periods
-SHR_BYTES = 5  # 4 preamble bytes + SFD
+BYTE_NS = BYTE_US * 1000  # csrc/dev_cc2420.h CC2420_BYTE_NS
+TURNAROUND_NS = TURNAROUND_US * 1000  # CC2420_TURNAROUND_NS
+RX_CORRELATION = 110  # correlation value reported for a clean reception (datasheet typical)
 MODES = ("off", "powerdown", "idle", "listen", "transmit")
 STATES = (
     "off",
@@ -64,32 +69,13 @@ class TxFrame:
 def _cc2420_py_tx(ctx, r, psdu, length, channel, power, start_ns, end_ns):  # noqa: ANN001, ANN202
     radio: Radio = ffi.from_handle(ctx)
     frame = TxFrame(bytes(ffi.buffer(psdu, length)), channel, power, start_ns, end_ns, radio)
-    radio.transmitted.append(frame)
+    if radio.keep_transmitted:
+        radio.transmitted.append(frame)
     if radio.on_transmit is not None:
         try:
             radio.on_transmit(frame)
         except Exception as exc:  # noqa: BLE001 - cannot propagate through C; re-raised by check()
             radio._error = exc
-
-
-def crc16_802154(data: bytes) -> int:
-    """IEEE 802.15.4 FCS: CRC-16 ITU-T, init 0, bits LSB first; appended low byte first."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
-    return crc
-
-
-def with_fcs(mpdu: bytes) -> bytes:
-    """MPDU without FCS -> PSDU (MPDU + FCS)."""
-    return mpdu + crc16_802154(mpdu).to_bytes(2, "little")
-
-
-def airtime_ns(psdu_len: int) -> int:
-    """Preamble + SFD + length byte + PSDU at 250 kb/s."""
-    return (SHR_BYTES + 1 + psdu_len) * BYTE_NS
 
 
 class Radio:
@@ -105,6 +91,7 @@ class Radio:
         self._r = ffi.gc(ptr, lib.cc2420_free)
         self._handle = ffi.new_handle(self)
         self.transmitted: list[TxFrame] = []
+        self.keep_transmitted = True  # False: a long simulation must not grow `transmitted`
         self.on_transmit: Callable[[TxFrame], None] | None = None
         self._error: Exception | None = None
         lib.cc2420_set_tx_callback(self._r, lib._cc2420_py_tx, self._handle)
@@ -114,7 +101,7 @@ class Radio:
 
     # ---------------------------------------------------------------- the air
     def receive(
-        self, psdu: bytes, *, channel: int, start_ns: int, rssi_dbm: int = -50, corr: int = 110
+        self, psdu: bytes, *, channel: int, start_ns: int, rssi_dbm: int = -50, corr: int = RX_CORRELATION
     ) -> None:
         """Put a frame (MPDU incl. FCS) on the air at this radio, preamble starting at start_ns."""
         buf = ffi.from_buffer("uint8_t[]", bytes(psdu))
@@ -135,8 +122,9 @@ class Radio:
         lib.cc2420_set_channel_energy(self._r, channel, dbm)
 
     def corrupt(self, start_ns: int) -> bool:
-        """Mark the frame on the air that started at start_ns as corrupted (CRC-OK = 0, no ack).
-        False when too late (its last byte is already in the RXFIFO) or unknown."""
+        """Mark the frame given to receive() with this start_ns (even if it started late) as
+        corrupted (CRC-OK = 0, no ack). False when too late (its last byte is already in the RXFIFO)
+        or unknown."""
         return bool(lib.cc2420_corrupt(self._r, start_ns))
 
     def check(self) -> None:
@@ -197,50 +185,99 @@ class Radio:
 
 
 NO_ENERGY_DBM = -128
+# States in which the model can still sync to a frame's SFD (160 µs after its start): the model
+# itself decides at the SFD, so RX calibration (e.g. the 12 symbols after sending, while an
+# acknowledgement is on its way) counts as listening for the medium.
+_RX_STATES = frozenset(STATES.index(s) for s in ("rx_calibrate", "rx_search", "rx_frame"))
 
 
-class CC2420SimRadio:
-    """The harness.sim.interfaces.SimRadio face of a Radio, for the simulation engine's medium.
+class SkyRadio:
+    """The harness.sim.interfaces.SimRadio face of a Radio, for the simulation's medium.
 
-    Simulation time is in microseconds; the mote's radio time is `time_offset_ns` + 1000 x sim time.
-    The medium reports corruption in deliver(), at the frame's end: call rx_corrupt() as soon as the
-    medium knows (e.g. when the interfering frame starts) so the CRC-OK bit the firmware reads agrees.
+    Simulated time (µs) is the mote clock's nanoseconds / 1000. A frame the model commits to at a TX
+    strobe goes to the medium with its exact air times; frames the medium hands over go into the
+    model's receiver (a frame handed over a fraction of an instruction after its start starts "now"
+    and counts in stats rx_late; it keeps its start as its identity); a reception the medium finds
+    corrupted (collision) is marked at once (`corrupt_reception`), so the firmware reads CRC-OK = 0;
+    what the radio hears (air_energy) feeds its CCA pin and RSSI register.
+
+    on_frame: called inside the emulator run when the model commits to a frame (before the medium
+    hears of it). on_error: gets an exception the medium raised inside the run (it cannot cross C);
+    without one it is kept for Radio.check().
     """
 
-    def __init__(self, radio: Radio, time_offset_ns: int = 0) -> None:
+    def __init__(
+        self,
+        radio: Radio,
+        label: str = "radio",
+        on_frame: Callable[[], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
         self.radio = radio
-        self.offset_ns = time_offset_ns
-        self.late_corruptions = 0  # deliver(crc_ok=False) that came after the frame's last byte
-
-    def _us(self, ns: int) -> int:
-        return (ns - self.offset_ns) // 1000
-
-    def _ns(self, us: int) -> int:
-        return us * 1000 + self.offset_ns
+        self.label = label  # names the mote in errors
+        self._r = radio._r
+        self._on_frame = on_frame
+        self._on_error = on_error
+        self._energy: dict[int, int] = {}
+        self._sink = None
+        self._corrupted: set[int] = set()  # start_us of receptions marked by corrupt_reception()
+        self.late_corruptions = 0  # deliver(crc_ok=False) the model could no longer mark
 
     def attach(self, sink) -> None:  # noqa: ANN001 - a harness.sim.interfaces.RadioSink
-        def forward(f: TxFrame) -> None:
-            sink.on_transmit(f.psdu, self._us(f.start_ns), self._us(f.end_ns), f.channel, f.power)
+        self._sink = sink
+        self.radio.keep_transmitted = False
+        self.radio.on_transmit = self._forward
 
-        self.radio.on_transmit = forward
+    def _forward(self, f: TxFrame) -> None:
+        if self._on_frame is not None:
+            self._on_frame()
+        try:
+            power = min(max(f.power, 0), 31)
+            self._sink.on_transmit(f.psdu, f.start_ns // 1000, f.end_ns // 1000, f.channel, power)
+        except Exception as exc:
+            if self._on_error is None:
+                raise  # Radio keeps it for check()
+            self._on_error(exc)
 
     def channel(self) -> int:
-        return self.radio.channel
+        return lib.cc2420_channel(self._r)
 
     def listening(self) -> bool:
-        return lib.cc2420_state(self.radio._r) == STATES.index("rx_search")
+        return lib.cc2420_state(self._r) in _RX_STATES
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
-        start_ns = self._ns(start_us)
-        self.radio.receive(frame, channel=self.radio.channel, start_ns=start_ns, rssi_dbm=round(rssi))
+        rc = lib.cc2420_receive(
+            self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_us * 1000
+        )
+        if rc == -1:
+            raise ValueError(f"{self.label}: PSDU length {len(frame)} outside 1..127")
+        if rc == -2:
+            raise RuntimeError(f"{self.label}: more than 8 frames on the air at once")
 
-    def rx_corrupt(self, start_us: int) -> bool:
-        return self.radio.corrupt(self._ns(start_us))
+    def corrupt_reception(self, start_us: int) -> bool:
+        """The medium saw the reception that began at start_us collide: CRC-OK = 0 in the RXFIFO.
+        False when too late (its last byte is already in the RXFIFO) or unknown."""
+        marked = bool(lib.cc2420_corrupt(self._r, start_us * 1000))
+        if marked:
+            self._corrupted.add(start_us)
+        return marked
 
     def air_energy(self, levels: dict[int, float]) -> None:
-        for ch in range(11, 27):
-            self.radio.set_channel_energy(ch, round(levels[ch]) if ch in levels else NO_ENERGY_DBM)
+        old, new, r = self._energy, {}, self._r
+        for ch, level in levels.items():
+            if 11 <= ch <= 26:
+                dbm = new[ch] = round(level)
+                if old.get(ch) != dbm:
+                    lib.cc2420_set_channel_energy(r, ch, dbm)
+        for ch in old:
+            if ch not in new:
+                lib.cc2420_set_channel_energy(r, ch, NO_ENERGY_DBM)
+        self._energy = new
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
-        if not crc_ok and not self.rx_corrupt(start_us):
+        # The model received the frame byte by byte on its own clock; a corruption is normally
+        # marked when the medium saw it (corrupt_reception).
+        if start_us in self._corrupted:
+            self._corrupted.discard(start_us)
+        elif not crc_ok and not lib.cc2420_corrupt(self._r, start_us * 1000):
             self.late_corruptions += 1

@@ -13,11 +13,7 @@ Power (Contiki energest conventions): CPU = CPU active, LPM = LPM0..LPM4, TX = r
 (strobe to last bit, acknowledgements included), RX = radio listening or receiving (calibration
 included). Times are tracked in nanoseconds at every mode change (csrc/sim_group.c).
 
-The radio face (`SkyRadio`) wraps the CC2420 model (harness.emulator.radio.Radio): a frame the
-model commits to at a TX strobe goes to the medium with its exact air times; frames the medium
-hands over go into the model's receiver; a reception the medium finds corrupted (collision) is
-marked at once, so the firmware reads CRC-OK = 0; what the radio hears (air_energy) feeds its
-CCA pin and RSSI register.
+The radio face is harness.emulator.radio.SkyRadio over the mote's CC2420 model (Radio).
 """
 
 from __future__ import annotations
@@ -31,17 +27,13 @@ ensure_built()
 
 from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
-from harness.emulator.radio import NO_ENERGY_DBM, STATES, Radio, TxFrame  # noqa: E402
+from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
+from harness.ieee802154 import TURNAROUND_US  # noqa: E402
 
-LOOKAHEAD_US = 192  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
-RX_CORRELATION = 110  # CC2420 correlation value reported for a clean reception (datasheet typical)
+LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
 ADC_CHANNELS = {"light": 4, "temperature": 10}  # Sky: light sensor on A4; internal diode on INCH 10
-# States in which the model can still sync to a frame's SFD (160 µs after its start): the model
-# itself decides at the SFD, so RX calibration (e.g. the 12 symbols after sending, while an
-# acknowledgement is on its way) counts as listening for the medium.
-_RX_STATES = frozenset(STATES.index(s) for s in ("rx_calibrate", "rx_search", "rx_frame"))
-_RADIO_LISTEN = 3  # dev_cc2420.h CC2420_MODE_LISTEN
-_RADIO_TRANSMIT = 4  # CC2420_MODE_TRANSMIT
+_RADIO_LISTEN = MODES.index("listen")
+_RADIO_TRANSMIT = MODES.index("transmit")
 _UART_TAKE = 4096
 
 
@@ -75,80 +67,6 @@ class MoteFault(RuntimeError):
     """An emulated mote of a simulation faulted; names the mote, its firmware, PC and symbol."""
 
 
-class SkyRadio:
-    """harness.sim.interfaces.SimRadio over the CC2420 model of one SkySimMote."""
-
-    def __init__(self, owner: SkySimMote, radio: Radio) -> None:
-        self._owner = owner
-        self.radio = radio
-        self._r = radio._r
-        self._energy: dict[int, int] = {}
-        self._sink = None
-        # sim start (µs) -> the start the model recorded: it moves a frame handed over while the
-        # mote is already past its start (by part of an instruction) to "now", and
-        # cc2420_corrupt() finds frames by that exact start
-        self._model_start: dict[int, int] = {}
-
-    def attach(self, sink) -> None:  # noqa: ANN001 - a harness.sim.interfaces.RadioSink
-        self._sink = sink
-        self.radio.on_transmit = self._forward
-
-    def _forward(self, f: TxFrame) -> None:
-        # Called from inside the emulator run (the TX strobe): exceptions cannot cross C, so they are
-        # kept and re-raised by the mote/group after the run.
-        self.radio.transmitted.clear()  # the model keeps a list for tests; a long run must not grow it
-        group = self._owner._group
-        if group is not None:
-            lib.simg_note_event(group._g)
-        try:
-            power = min(max(f.power, 0), 31)
-            self._sink.on_transmit(f.psdu, f.start_ns // 1000, f.end_ns // 1000, f.channel, power)
-        except Exception as exc:  # noqa: BLE001
-            self._owner._error = exc
-            if group is not None:
-                group._error = exc
-
-    def channel(self) -> int:
-        return lib.cc2420_channel(self._r)
-
-    def listening(self) -> bool:
-        return lib.cc2420_state(self._r) in _RX_STATES
-
-    def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
-        start_ns = max(start_us * 1000, lib.clk_now_ns(self._owner.mote.ptr))
-        rc = lib.cc2420_receive(
-            self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_ns
-        )
-        self._model_start[start_us] = start_ns
-        if rc == -1:
-            raise ValueError(f"mote {self._owner.mote_id}: PSDU length {len(frame)} outside 1..127")
-        if rc == -2:
-            raise RuntimeError(f"mote {self._owner.mote_id}: more than 8 frames on the air at once")
-
-    def corrupt_reception(self, start_us: int) -> None:
-        """The medium saw the reception that began at start_us collide: CRC-OK = 0 in the RXFIFO."""
-        lib.cc2420_corrupt(self._r, self._model_start.get(start_us, start_us * 1000))
-
-    def air_energy(self, levels: dict[int, float]) -> None:
-        old, new, r = self._energy, {}, self._r
-        for ch, level in levels.items():
-            if 11 <= ch <= 26:
-                dbm = new[ch] = round(level)
-                if old.get(ch) != dbm:
-                    lib.cc2420_set_channel_energy(r, ch, dbm)
-        for ch in old:
-            if ch not in new:
-                lib.cc2420_set_channel_energy(r, ch, NO_ENERGY_DBM)
-        self._energy = new
-
-    def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
-        # The model received the frame byte by byte on its own clock; a corruption was already
-        # marked when the medium saw it (corrupt_reception). Marking again is harmless.
-        start_ns = self._model_start.pop(start_us, start_us * 1000)
-        if not crc_ok:
-            lib.cc2420_corrupt(self._r, start_ns)
-
-
 class SkySimMote:
     """One emulated Sky mote (MSP430F1611 + CC2420) on the simulation timeline."""
 
@@ -168,7 +86,10 @@ class SkySimMote:
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
             lib.adc_set_channel(self.mote.ptr, adc_channel(key), int(value))
-        self._radio: SkyRadio | None = SkyRadio(self, Radio(self.mote)) if with_radio else None
+        self._radio: SkyRadio | None = None
+        if with_radio:
+            label = f"mote {mote_id}"
+            self._radio = SkyRadio(Radio(self.mote), label, self._radio_frame, self._radio_error)
         sim = lib.simm_attach(self.mote.ptr)
         if sim == ffi.NULL:
             raise MemoryError("simm_attach failed")
@@ -200,6 +121,17 @@ class SkySimMote:
         self._at_us = time_us
         self.raise_fault(rc)
         self.check()
+
+    def _radio_frame(self) -> None:
+        # inside the run: the model committed to a frame; the group ends its window (sim_group.h)
+        if self._group is not None:
+            lib.simg_note_event(self._group._g)
+
+    def _radio_error(self, exc: Exception) -> None:
+        # inside the run: exceptions cannot cross C; the mote or its group re-raises after the run
+        self._error = exc
+        if self._group is not None:
+            self._group._error = exc
 
     def raise_fault(self, rc: int) -> None:
         try:

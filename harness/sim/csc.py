@@ -38,6 +38,8 @@ import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.sim.medium import UDGMParams
+
 UDGM_CLASS = "org.contikios.cooja.radiomediums.UDGM"
 SKY_MOTE_TYPE = "org.contikios.cooja.mspmote.SkyMoteType"
 POSITION_IF = "org.contikios.cooja.interfaces.Position"
@@ -106,14 +108,6 @@ class CscError(ValueError):
 
 
 @dataclass
-class UDGMConfig:
-    transmitting_range: float = 50.0
-    interference_range: float = 100.0
-    success_ratio_tx: float = 1.0
-    success_ratio_rx: float = 1.0
-
-
-@dataclass
 class MoteTypeSpec:
     identifier: str
     description: str
@@ -162,7 +156,7 @@ class CscSimulation:
     random_seed: int | None = 123456  # None = "generated" (Cooja picks one)
     motedelay_us: int = 1_000_000
     speedlimit: float | None = None
-    medium: UDGMConfig = field(default_factory=UDGMConfig)
+    medium: UDGMParams = field(default_factory=UDGMParams)
     medium_class: str = UDGM_CLASS
     logoutput: int = 40000
     mote_types: list[MoteTypeSpec] = field(default_factory=list)
@@ -371,17 +365,18 @@ class _Reader:
         sim.medium_class = node.text
         if node.text != UDGM_CLASS:
             self.warn(node, f"radio medium {node.text!r} is not UDGM; UDGM semantics will be used")
+        values: dict[str, float] = {}
         for c in node.children:
             if c.tag in ("transmitting_range", "interference_range", "success_ratio_tx", "success_ratio_rx"):
-                setattr(sim.medium, c.tag, self.number(c))
+                values[c.tag] = self.number(c)
             elif c.tag == "success_ratio":  # very old name of success_ratio_tx
-                sim.medium.success_ratio_tx = self.number(c)
+                values["success_ratio_tx"] = self.number(c)
             else:
                 self.unknown(c, "radiomedium")
-        for name in ("success_ratio_tx", "success_ratio_rx"):
-            v = getattr(sim.medium, name)
-            if not 0.0 <= v <= 1.0:
-                raise self.error(node, f"{name} must be within [0, 1], got {v}")
+        try:
+            sim.medium = UDGMParams(**values)
+        except ValueError as exc:  # UDGMParams checks the ranges and ratios
+            raise self.error(node, str(exc)) from None
 
     def motetype(self, node: _Node) -> MoteTypeSpec:
         vals: dict[str, str] = {}

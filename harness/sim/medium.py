@@ -37,19 +37,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from harness.ieee802154 import MAX_PSDU, air_time_us
 from harness.sim.interfaces import SimRadio
 
-US_PER_BYTE = 32  # 250 kb/s: 2 symbols of 16 µs per byte
-PHY_HEADER_BYTES = 6  # preamble (4) + SFD (1) + PHR length (1)
-MAX_PSDU = 127
 PA_LEVEL_MAX = 31
 RSSI_STRONG_DBM = -10.0
 RSSI_WEAK_DBM = -95.0
-
-
-def air_time_us(psdu_len: int) -> int:
-    """Microseconds on air for a PSDU of `psdu_len` bytes (FCS included)."""
-    return (PHY_HEADER_BYTES + psdu_len) * US_PER_BYTE
 
 
 class CausalityError(RuntimeError):

@@ -10,7 +10,6 @@ from pathlib import Path
 from harness.sim.csc import CscError, CscSimulation, check_firmware_files
 from harness.sim.engine import Engine, OutputMatch, RunResult
 from harness.sim.interfaces import SimMote
-from harness.sim.medium import UDGMParams
 from harness.sim.motes import MoteRequest, create_mote
 from harness.sim.output import Recorder
 from harness.sim.scenario import Scenario, ScenarioError
@@ -65,8 +64,7 @@ def run_scenario(
     if duration is None or duration <= 0:
         raise ScenarioError("no simulation duration: give duration_s in the scenario or --duration")
     until_us = int(round(duration * 1e6))
-    m = sim.medium
-    params = UDGMParams(m.transmitting_range, m.interference_range, m.success_ratio_tx, m.success_ratio_rx)
+    params = sim.medium
     positions = {s.mote_id: s.position for s in sim.motes}
     engine = Engine(motes, positions, params, seed=seed)
     recorder = Recorder()

@@ -59,8 +59,8 @@ from harness.sim.csc import (
     MoteSpec,
     MoteTypeSpec,
     PluginSpec,
-    UDGMConfig,
 )
+from harness.sim.medium import UDGMParams
 
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
@@ -220,8 +220,8 @@ def scenario_from_dict(
 
     medium = data.get("medium", {})
     try:
-        sim.medium = UDGMConfig(**{k: float(v) for k, v in medium.items()})
-    except TypeError as exc:
+        sim.medium = UDGMParams(**{k: float(v) for k, v in medium.items()})
+    except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{where}: [medium]: {exc}") from None
 
     motes_in = data.get("motes")

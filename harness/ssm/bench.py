@@ -163,6 +163,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
+    from harness.ssm import standin_ccs
     from harness.ssm.handshake import ensure_tinydtls_extension
     from harness.ssm.record import ensure_record_extension
 
@@ -181,18 +182,7 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
             f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n'
         )
         ccs = subprocess.Popen(
-            [
-                "taskset",
-                "-c",
-                "1",
-                sys.executable,
-                "-m",
-                "harness.ssm.standin_ccs",
-                "--listen",
-                f"127.0.0.1:{ccs_port}",
-                "--psk-dn",
-                PSK_DN.hex(),
-            ],
+            ["taskset", "-c", "1", *standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

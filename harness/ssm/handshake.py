@@ -4,38 +4,15 @@ harness/tinydtls/cdef/50-esse-key-export.{cdef,c}."""
 
 from __future__ import annotations
 
-import runpy
 from typing import Any
 
-from harness.paths import REPO_ROOT
 from harness.ssm.protocol import KEYSTATE_LEN, KeyState
-
-
-def tinydtls_extension_stale() -> bool:
-    here = REPO_ROOT / "harness" / "tinydtls"
-    built = sorted(here.glob("_tinydtls_cffi.*.so"))
-    if not built:
-        return True
-    stamp = built[-1].stat().st_mtime
-    from harness.tinydtls._build_tinydtls import c_inputs  # noqa: PLC0415 - imports the pipeline only
-
-    patches = list((REPO_ROOT / "tinydtls_patches").iterdir())
-    return any(p.stat().st_mtime > stamp for p in [*c_inputs(), *patches])
+from harness.tinydtls.extension import ensure_built
 
 
 def ensure_tinydtls_extension() -> Any:
     """Build H2's TinyDTLS extension if missing/stale, then return the binding module."""
-    if tinydtls_extension_stale():
-        import os
-
-        cwd = os.getcwd()
-        try:
-            os.chdir(REPO_ROOT)
-            runpy.run_path(
-                str(REPO_ROOT / "harness" / "tinydtls" / "_build_tinydtls.py"), run_name="__main__"
-            )
-        finally:
-            os.chdir(cwd)
+    ensure_built()
     from harness.tinydtls import binding
 
     return binding

@@ -3,11 +3,7 @@ docs/protocol.md shows. Assumes intra-PAN data frames with 16-bit short addresse
 
 from __future__ import annotations
 
-MAC_HEADER = (
-    2 + 1 + 2 + 2 + 2
-)  # frame control, sequence number, dest PAN, dest short, src short (PAN compressed)
-FCS = 2
-MAX_FRAME = 127
+from harness.ieee802154 import FCS_BYTES, MAX_PSDU, SHORT_DATA_HEADER_BYTES
 
 # IPHC base: TF=11 (traffic class and flow label elided), NH=1 (UDP via NHC), HLIM=11 (255);
 # link-local: SAC=0 SAM=11, DAC=0 DAM=11 (both addresses rebuilt from the MAC short addresses).
@@ -21,10 +17,10 @@ UDP_NHC_SHORT_PORTS = 4
 def frame_bytes(payload: int) -> dict[str, int]:
     """Bytes on air (MAC header to FCS) for a UDP payload of `payload` bytes."""
     return {
-        "link_local": MAC_HEADER + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + payload + FCS,
-        "context": MAC_HEADER + IPHC_CONTEXT + UDP_NHC_SHORT_PORTS + payload + FCS,
+        "link_local": SHORT_DATA_HEADER_BYTES + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + payload + FCS_BYTES,
+        "context": SHORT_DATA_HEADER_BYTES + IPHC_CONTEXT + UDP_NHC_SHORT_PORTS + payload + FCS_BYTES,
     }
 
 
 def max_payload() -> int:
-    return MAX_FRAME - (MAC_HEADER + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + FCS)
+    return MAX_PSDU - (SHORT_DATA_HEADER_BYTES + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + FCS_BYTES)

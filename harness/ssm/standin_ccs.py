@@ -244,6 +244,11 @@ class StandinCcsServer:
         self.close()
 
 
+def command(listen: str, psk_dn: bytes) -> list[str]:
+    """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
+    return [sys.executable, "-m", "harness.ssm.standin_ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+
+
 async def _serve(args: argparse.Namespace) -> None:
     host, port = parse_hostport(args.listen)
     async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port) as srv:

@@ -20,25 +20,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.cffi_build import ExtensionNotBuilt
+from harness.tinydtls.extension import EXTENSION
+
 log = logging.getLogger("harness.tinydtls")
 
 Address = tuple[Any, ...]
 
 
-class ExtensionNotBuilt(ImportError):
-    pass
-
-
 def load_ffi() -> tuple[Any, Any]:
-    """(ffi, lib) of the compiled extension, or a clear error saying how to build it."""
-    try:
-        from harness.tinydtls import _tinydtls_cffi as ext  # type: ignore[attr-defined]
-    except ModuleNotFoundError as exc:
-        raise ExtensionNotBuilt(
-            "the TinyDTLS extension harness.tinydtls._tinydtls_cffi is not built; run:\n"
-            "    python harness/tinydtls/_build_tinydtls.py\n"
-            "(or reinstall: pip install -e '.[dev]')"
-        ) from exc
+    """(ffi, lib) of the compiled extension, or ExtensionNotBuilt saying how to build it."""
+    ext = EXTENSION.load()
     return ext.ffi, ext.lib
 
 

@@ -14,6 +14,19 @@ from harness.emulator.mote import Mote  # noqa: E402
 STOP_WATCHDOG = "mov #0x5a80, &0x0120"
 
 
+def uart_divisor(clock_hz: int, baud: int) -> tuple[int, int]:
+    """UBR and a UMCTL pattern spreading the fractional part over the 8 modulation bits."""
+    ubr = clock_hz // baud
+    frac = clock_hz / baud - ubr
+    mctl, acc = 0, 0.0
+    for bit in range(8):
+        acc += frac
+        if acc >= 0.5:
+            mctl |= 1 << bit
+            acc -= 1.0
+    return ubr, mctl
+
+
 def mote_from_asm(source: str, **kw) -> Mote:
     """Assemble `source` (text at 0x4000, reset vector -> _start when defined) and load it."""
     if ".vectors" not in source and "_start" in source:

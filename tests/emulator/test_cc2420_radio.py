@@ -10,16 +10,8 @@ import pytest
 
 from harness.build import build_app
 from harness.emulator.mote import Mote, lib
-from harness.emulator.radio import (
-    BYTE_NS,
-    TURNAROUND_NS,
-    CC2420SimRadio,
-    Radio,
-    TxFrame,
-    airtime_ns,
-    crc16_802154,
-    with_fcs,
-)
+from harness.emulator.radio import BYTE_NS, TURNAROUND_NS, Radio, SkyRadio, TxFrame
+from harness.ieee802154 import air_time_us, fcs16, with_fcs
 from harness.sim.interfaces import SimRadio
 
 QUANTUM_NS = 100_000  # lockstep; below 192 us + SHR so every frame reaches the peer before its SFD
@@ -110,6 +102,10 @@ def pair(radiotest_elf) -> Pair:
     return Pair(radiotest_elf)
 
 
+def airtime_ns(psdu_len: int) -> int:
+    return air_time_us(psdu_len) * 1000
+
+
 def smclk_ticks(mote: Mote, ns: int) -> float:
     return ns * lib.clk_freq_hz(mote.ptr, 2) / 1e9
 
@@ -154,7 +150,7 @@ def test_corrupted_frame_reads_crc_error_and_is_not_acked(pair: Pair) -> None:
     assert rx[2] == b"0"
     assert int(rx[7], 16) == fletcher16(flip(pair.ra.transmitted[-1].psdu)[:-2])
     assert pair.rb.stats()["rx_crc_errors"] == 1 and pair.rb.stats()["tx_acks"] == 0
-    assert crc16_802154(pair.ra.transmitted[-1].psdu[:-2]) == int.from_bytes(
+    assert fcs16(pair.ra.transmitted[-1].psdu[:-2]) == int.from_bytes(
         pair.ra.transmitted[-1].psdu[-2:], "little"
     )
 
@@ -262,7 +258,7 @@ def test_same_run_twice_is_identical(radiotest_elf) -> None:
 
 
 def test_sim_medium_adapter_and_collision_corruption(pair: Pair) -> None:
-    adapter = CC2420SimRadio(pair.rb)
+    adapter = SkyRadio(pair.rb, "mote 2")
     assert isinstance(adapter, SimRadio) and adapter.channel() == 26 and adapter.listening()
     sent: list[tuple] = []
 
@@ -276,7 +272,7 @@ def test_sim_medium_adapter_and_collision_corruption(pair: Pair) -> None:
     def via_medium(frame: TxFrame) -> None:  # the medium locks node 2 on the frame, then sees a collision
         start_us = frame.start_ns // 1000
         adapter.rx_start(frame.psdu, -70.0, start_us, start_us + frame.airtime_ns // 1000)
-        assert adapter.rx_corrupt(start_us)
+        assert adapter.corrupt_reception(start_us)
 
     pair.ra.on_transmit = via_medium
     tx = pair.send("send 2")
@@ -284,11 +280,14 @@ def test_sim_medium_adapter_and_collision_corruption(pair: Pair) -> None:
     pair.run_ns(15_000_000)
     (rx,) = pair.rx_lines()
     assert rx[2] == b"0" and rx[3] == b"-70"
-    # a verdict after the frame ended comes too late for the CRC-OK bit
+    # the medium's verdict at the frame's end agrees with the mark made at the collision
     adapter.deliver(pair.ra.transmitted[-1].psdu, -70.0, False, pair.ra.transmitted[-1].start_ns // 1000)
-    assert adapter.late_corruptions == 1
+    assert adapter.late_corruptions == 0
     pair.ra.on_transmit = lambda f: adapter.rx_start(f.psdu, -70.0, f.start_ns // 1000, f.end_ns // 1000)
     assert pair.send("send 2")[5] == b"1"
+    # a verdict that only comes after the frame ended is too late for the CRC-OK bit
+    adapter.deliver(pair.ra.transmitted[-1].psdu, -70.0, False, pair.ra.transmitted[-1].start_ns // 1000)
+    assert adapter.late_corruptions == 1
     (ack, ack_start, ack_end, channel, power) = sent[-1]
     assert ack[:3] == bytes([0x02, 0x00, pair.ra.transmitted[-1].psdu[2]])
     assert ack_end - ack_start == airtime_ns(5) // 1000 and channel == 26 and power == 31
@@ -308,3 +307,18 @@ def test_radio_survives_a_power_on_reset_of_the_mote(pair: Pair) -> None:
     pair.until_text(pair.b, rb"radiotest node=2 ready\n", 2_000_000_000, start)
     assert pair.rb.state == "rx_search"
     assert pair.send("send 2")[5] == b"1"
+
+
+def test_frame_handed_over_late_is_found_by_its_requested_start(pair: Pair) -> None:
+    held: list[TxFrame] = []
+    pair.ra.on_transmit = held.append  # node 1's frame is kept off the air...
+    assert pair.send("send 2")[5] == b"0"
+    adapter = SkyRadio(pair.rb, "mote 2")
+    # ...and handed to node 2 with a start already 1.5 us in its past, as a simulation may do
+    start_us = pair.rb.now_ns // 1000 - 1
+    adapter.rx_start(held[-1].psdu, -70.0, start_us, start_us + held[-1].airtime_ns // 1000)
+    assert pair.rb.stats()["rx_late"] == 1  # the model started it "now"...
+    assert adapter.corrupt_reception(start_us)  # ...but still knows it by the start it was given
+    pair.run_ns(15_000_000)
+    (rx,) = pair.rx_lines()
+    assert rx[2] == b"0" and pair.rb.stats()["rx_crc_errors"] == 1 and pair.rb.stats()["tx_acks"] == 0

@@ -6,6 +6,8 @@ The functions come from the core's cffi `lib` (its cdef includes csrc/periph_cde
 
 from __future__ import annotations
 
+from emu_helpers import uart_divisor
+
 from harness.emulator.asm import assemble
 from harness.emulator.mote import Mote, ffi, lib
 
@@ -117,15 +119,7 @@ rx_isr: mov.b &0x007e, &0x007f    ; echo
 def test_uart_rx_queue_is_paced_at_the_baud_rate() -> None:
     m = Mote(assemble(uart_echo_source(1, 0)))  # placeholder divisor to learn the clock
     m.run(2000)
-    smclk = m.mclk_hz
-    ubr = smclk // 115200
-    frac = smclk / 115200 - ubr
-    mctl, acc = 0, 0.0
-    for bit in range(8):
-        acc += frac
-        if acc >= 0.5:
-            mctl |= 1 << bit
-            acc -= 1.0
+    ubr, mctl = uart_divisor(m.mclk_hz, 115200)  # SMCLK = MCLK here
     m = Mote(assemble(uart_echo_source(ubr, mctl)))
     api = PeriphApi(m)
     m.run(2000)

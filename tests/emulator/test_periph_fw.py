@@ -9,6 +9,7 @@ import random
 from itertools import pairwise
 
 import pytest
+from emu_helpers import uart_divisor
 
 from harness.emulator.asm import assemble
 from harness.emulator.mote import Mote
@@ -49,19 +50,6 @@ done:   jmp done
     m = load(src)
     m.run_until_pc("done", 1000)
     return m.mclk_hz
-
-
-def uart_divisor(clock_hz: int, baud: int) -> tuple[int, int]:
-    """UBR and a UMCTL pattern spreading the fractional part over the 8 modulation bits."""
-    ubr = clock_hz // baud
-    frac = clock_hz / baud - ubr
-    mctl, acc = 0, 0.0
-    for bit in range(8):
-        acc += frac
-        if acc >= 0.5:
-            mctl |= 1 << bit
-            acc -= 1.0
-    return ubr, mctl
 
 
 def char_cycles(ubr: int, mctl: int, bits: int = 10) -> int:

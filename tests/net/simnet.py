@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import threading
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.build import build_app
+from harness.ieee802154 import air_time_us
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.engine import Engine
-from harness.sim.interfaces import SimMote
-from harness.sim.medium import UDGMParams
+from harness.sim.interfaces import RadioSink, SimMote
+from harness.sim.medium import PA_LEVEL_MAX, UDGMParams
 from harness.sim.output import Recorder
 from harness.sim.runner import build_motes
 from harness.sim.scenario import Scenario, scenario_from_dict
@@ -46,7 +48,11 @@ class SimNetwork:
         seed: int = 5,
         extra_motes: list[SimMote] | None = None,
         positions: dict[int, tuple[float, float, float]] | None = None,
+        group: bool = True,
+        injectors: list[FrameInjector] | None = None,
     ) -> None:
+        self.group = group
+        self.injectors = list(injectors or [])
         for app in {m["app"] for m in data["motes"]}:
             build_app(app)
         self.scenario: Scenario = scenario_from_dict(data, "test scenario")
@@ -65,7 +71,9 @@ class SimNetwork:
         params = UDGMParams(
             m.transmitting_range, m.interference_range, m.success_ratio_tx, m.success_ratio_rx
         )
-        self.engine = Engine(self.motes, self.positions, params, seed=self.seed)
+        self.engine = Engine(self.motes, self.positions, params, seed=self.seed, group=self.group)
+        for inj in self.injectors:
+            self.engine.medium.add_radio(inj.radio_id, inj.position, inj)
         self.recorder = Recorder()
         self.recorder.attach(self.engine)
         self._servers = attach_serial_servers(self.engine, {self.serial_mote: 0}, announce=lambda _: None)
@@ -76,9 +84,13 @@ class SimNetwork:
 
     def _run(self) -> None:
         try:
-            self.result = self.engine.run(speed=1.0)
+            self.result = self.engine.run(speed=1.0, progress=self._progress if self.injectors else None)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             self._error = exc
+
+    def _progress(self, now_us: int) -> None:
+        for inj in self.injectors:
+            inj.refill(now_us)
 
     def __exit__(self, *exc: object) -> None:
         self.engine.stop()
@@ -103,3 +115,60 @@ class SimNetwork:
         """Fail at once if the engine thread died (e.g. a causality error)."""
         if self._error is not None:
             raise self._error
+
+
+class FrameInjector:
+    """A transmitter without a mote (e.g. an attacker): a SimRadio on the medium that never listens
+    and sends `frames` round-robin, one every `period_us`, from `start_us` on. The engine thread tops
+    the schedule up at its progress calls (window boundaries), always in the future of the time all
+    motes reached, so causality holds; `sent` counts the frames put on the air."""
+
+    def __init__(
+        self,
+        radio_id: int,
+        position: tuple[float, float, float],
+        frames: list[bytes],
+        period_us: int,
+        start_us: int = 0,
+        stop_us: int | None = None,
+        channel: int = 26,
+    ) -> None:
+        self.radio_id = radio_id
+        self.position = position
+        self.frames = frames
+        self.period_us = period_us
+        self.stop_us = stop_us
+        self.sent = 0
+        self._next_us = start_us
+        self._channel = channel
+        self._sink: RadioSink | None = None
+        self.on_schedule: Callable[[int, bytes], None] | None = None
+
+    # SimRadio
+    def attach(self, sink: RadioSink) -> None:
+        self._sink = sink
+
+    def channel(self) -> int:
+        return self._channel
+
+    def listening(self) -> bool:
+        return False
+
+    def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
+        pass
+
+    def air_energy(self, levels: dict[int, float]) -> None:
+        pass
+
+    def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        pass
+
+    def refill(self, now_us: int, ahead_us: int = 400_000) -> None:
+        assert self._sink is not None
+        self._next_us = max(self._next_us, now_us + 1000)
+        while self._next_us < now_us + ahead_us and (self.stop_us is None or self._next_us < self.stop_us):
+            frame = self.frames[self.sent % len(self.frames)]
+            end = self._next_us + air_time_us(len(frame))
+            self._sink.on_transmit(frame, self._next_us, end, self._channel, PA_LEVEL_MAX)
+            self.sent += 1
+            self._next_us += self.period_us

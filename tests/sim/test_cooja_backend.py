@@ -1,6 +1,7 @@
 """Real-Cooja backend: exact command lines, missing tools, parsing of Cooja's log formats."""
 
 import json
+import sys
 
 import pytest
 
@@ -75,10 +76,11 @@ def test_missing_jar_says_where_to_get_it(tmp_path):
     with pytest.raises(
         CoojaUnavailable, match=r"(?s)Cooja jar not found: .*cooja.jar.*contiki-ng/tools/cooja"
     ):
-        check_requirements(tmp_path / "cooja.jar", tmp_path, java="python")  # any installed program as "java"
+        # any installed program stands in for "java" (sys.executable: a fresh Debian has no `python`)
+        check_requirements(tmp_path / "cooja.jar", tmp_path, java=sys.executable)
     (tmp_path / "cooja.jar").write_bytes(b"PK")
     with pytest.raises(CoojaUnavailable, match="Contiki directory not found"):
-        check_requirements(tmp_path / "cooja.jar", tmp_path / "contiki", java="python")
+        check_requirements(tmp_path / "cooja.jar", tmp_path / "contiki", java=sys.executable)
 
 
 # A test log as Cooja's ScriptRunner writes it in headless mode: the seed line, whatever the script

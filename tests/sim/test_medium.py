@@ -4,9 +4,9 @@ import math
 
 import pytest
 
+from harness.ieee802154 import air_time_us, data_frame
 from harness.sim.engine import Engine
-from harness.sim.frames import data_frame
-from harness.sim.medium import CausalityError, UDGMParams, air_time_us
+from harness.sim.medium import CausalityError, UDGMParams
 from harness.sim.scripted import ScriptedMote
 
 

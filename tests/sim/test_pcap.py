@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
+from harness.ieee802154 import data_frame
 from harness.sim.engine import Engine
-from harness.sim.frames import data_frame, fcs16, fcs_ok
 from harness.sim.output import PcapWriter, Recorder
 from harness.sim.scripted import ScriptedMote
 
@@ -36,12 +36,6 @@ def ipv6_udp_payload() -> bytes:
     udp = udp[:6] + struct.pack(">H", ~s & 0xFFFF) + udp[8:]
     ip = struct.pack(">IHBB", 0x60000000, len(udp), 17, 64) + src + dst + udp
     return b"\x41" + ip
-
-
-def test_fcs_known_vector():
-    # CRC-16/KERMIT check value for "123456789"
-    assert fcs16(b"123456789") == 0x2189
-    assert fcs_ok(data_frame(7, 0x1234, 2, 1, b"\x00x"))
 
 
 def test_tshark_dissects_crafted_frames_without_malformed(tmp_path):

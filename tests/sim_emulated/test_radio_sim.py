@@ -12,7 +12,8 @@ import pytest
 
 from harness import proc
 from harness.emulator.mote import lib
-from harness.sim.medium import UDGMParams, air_time_us
+from harness.ieee802154 import air_time_us
+from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
 
 from .helpers import start

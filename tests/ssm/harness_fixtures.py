@@ -39,6 +39,11 @@ async def ssm_and_ccs(tmp_path: Path, **ssm: Any) -> AsyncIterator[tuple[Delegat
             yield d, ccs
 
 
+def coap_get(tool: str, host: str, port: int) -> list[str]:
+    """argv of a libcoap client GET of the stand-in CCS's temperature through the delegator (PSK)."""
+    return [tool, "-B", "8", "-k", CLIENT_KEY, "-u", CLIENT_ID, f"coaps://{host}:{port}/sensors/temperature"]
+
+
 def need(tool: str, package: str) -> str:
     path = shutil.which(tool)
     if path is None:

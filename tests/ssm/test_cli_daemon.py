@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, PSK_DN, need
+from harness.ssm import standin_ccs
+from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, PSK_DN, coap_get, need
 
 pytestmark = pytest.mark.slow
 
@@ -55,15 +56,7 @@ ccs = "kitchen"
 """)
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "harness.ssm.standin_ccs",
-                "--listen",
-                f"127.0.0.1:{ccs_port}",
-                "--psk-dn",
-                PSK_DN.hex(),
-            ],
+            standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -79,18 +72,7 @@ ccs = "kitchen"
         wait_line(procs[0], "stand-in CCS on")
         wait_line(procs[1], "esse ssm: DTLS on")
         out = subprocess.run(
-            [
-                "coap-client-openssl",
-                "-B",
-                "8",
-                "-k",
-                CLIENT_KEY,
-                "-u",
-                CLIENT_ID,
-                f"coaps://127.0.0.1:{dtls_port}/sensors/temperature",
-            ],
-            capture_output=True,
-            timeout=20,
+            coap_get("coap-client-openssl", "127.0.0.1", dtls_port), capture_output=True, timeout=20
         )
         assert out.stdout.strip() == b"22.5 C", out.stderr
         assert (tmp_path / "relay.sqlite").exists()  # db path is relative to the config file

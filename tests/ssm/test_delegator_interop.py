@@ -8,13 +8,17 @@ import asyncio
 
 import pytest
 
-from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, need, run_tool, ssm_and_ccs, wait_until
+from tests.ssm.harness_fixtures import (
+    CLIENT_ID,
+    CLIENT_KEY,
+    coap_get,
+    need,
+    run_tool,
+    ssm_and_ccs,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def coap_get(tool: str, host: str, port: int) -> list[str]:
-    return [tool, "-B", "8", "-k", CLIENT_KEY, "-u", CLIENT_ID, f"coaps://{host}:{port}/sensors/temperature"]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from tests.ssm.harness_fixtures import (
     CLIENT_ID,
     CLIENT_KEY,
     PSK_DN,
+    coap_get,
     config,
     need,
     run_tool,
@@ -175,16 +176,7 @@ def test_thousand_half_open_handshakes_bounded_and_client_still_served(tmp_path,
                 await wait_until(lambda: d.stats["handshakes_started"] == 1000, 10)
                 assert d.handshakes_in_progress() <= 128 and d.tinydtls_peers() <= 128
                 assert d.stats["handshakes_evicted"] >= 1000 - 128
-                rc, out, err = await run_tool(
-                    "coap-client-openssl",
-                    "-B",
-                    "8",
-                    "-k",
-                    CLIENT_KEY,
-                    "-u",
-                    CLIENT_ID,
-                    f"coaps://127.0.0.1:{d.client_port(4)}/sensors/temperature",
-                )
+                rc, out, err = await run_tool(*coap_get("coap-client-openssl", "127.0.0.1", d.client_port(4)))
                 assert (rc, out.strip()) == (0, b"22.5 C"), err.decode()
             finally:
                 for s in socks:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.ssm import protocol
-from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, PSK_DN, need, run_tool, ssm_and_ccs, wait_until
+from tests.ssm.harness_fixtures import PSK_DN, coap_get, need, run_tool, ssm_and_ccs, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -59,16 +59,7 @@ def test_no_key_material_after_hand_off(tmp_path, rec, tinydtls):
             frames: list[bytes] = []
             send = d.ccs_transport.send
             d.ccs_transport.send = lambda a, f: (frames.append(bytes(f)), send(a, f))[1]  # type: ignore
-            rc, out, err = await run_tool(
-                "coap-client-openssl",
-                "-B",
-                "8",
-                "-k",
-                CLIENT_KEY,
-                "-u",
-                CLIENT_ID,
-                f"coaps://127.0.0.1:{d.client_port(4)}/sensors/temperature",
-            )
+            rc, out, err = await run_tool(*coap_get("coap-client-openssl", "127.0.0.1", d.client_port(4)))
             assert (rc, out.strip()) == (0, b"22.5 C"), err.decode()
             await wait_until(lambda: d.stats["acks"] == 1)
             d.tick()  # flush the relay table

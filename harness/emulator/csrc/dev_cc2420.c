@@ -95,6 +95,7 @@ typedef struct {
     int channel, rssi_dbm, corr;
     int corrupted;
     uint64_t start_ns, sfd_ns, end_ns;
+    uint64_t id_ns; /* start_ns as the caller gave it (before a late start moved it): cc2420_corrupt() key */
     struct cc2420 *r;
 } air_t;
 
@@ -143,6 +144,7 @@ struct cc2420 {
         unsigned len;
         int rssi_dbm, corr, crc_ok;
         uint64_t start_ns, sfd_ns;
+        uint64_t id_ns; /* air_t.id_ns of the frame locked on */
         int ack_strobe, ack_pending_strobe;
     } rx;
     tev_t rx_byte_ev;
@@ -551,6 +553,7 @@ static void rx_try_lock(cc2420_t *r, air_t *a)
     r->rx.corr = a->corr;
     r->rx.crc_ok = !a->corrupted && a->len >= 2 && crc16_802154(a->psdu, a->len - 2) == rd16(a->psdu + a->len - 2);
     r->rx.start_ns = a->start_ns;
+    r->rx.id_ns = a->id_ns;
     r->rx.sfd_ns = a->sfd_ns;
     r->rx.active = 1;
     r->rx.rejected = 0;
@@ -1067,8 +1070,9 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
         }
     if (!a)
         return -2;
+    a->id_ns = start_ns;
     uint64_t now = now_ns(r);
-    if (start_ns < now) { /* the simulation handed it over too late (quantum too long) */
+    if (start_ns < now) { /* handed over too late (quantum too long, or a fraction of an instruction) */
         start_ns = now;
         r->stats.rx_late++;
     }
@@ -1107,9 +1111,9 @@ int cc2420_corrupt(cc2420_t *r, uint64_t start_ns)
 {
     for (int i = 0; i < CC2420_MAX_AIR; i++) {
         air_t *a = &r->air[i];
-        if (!a->in_use || a->start_ns != start_ns)
+        if (!a->in_use || a->id_ns != start_ns)
             continue;
-        int locked_on_it = a->phase == 2 && r->rx.start_ns == start_ns;
+        int locked_on_it = a->phase == 2 && r->rx.id_ns == start_ns;
         if (locked_on_it && !r->rx.active)
             return 0; /* its last byte (with CRC-OK) is already in the RXFIFO */
         a->corrupted = 1;

@@ -60,12 +60,14 @@ void cc2420_set_tx_callback(cc2420_t *r, cc2420_tx_fn fn, void *ctx);
  * corrupted frame reads CRC-OK = 0). rssi_dbm: received power; corr: correlation value 0..127
  * reported with the frame (typ. 110 for a strong signal). Returns 0, -1 bad length, -2 too many
  * frames on the air at once (CC2420_MAX_AIR). start_ns before the mote's present: starts now (and
- * counts in stats.rx_late: the simulation handed the frame over too late). */
+ * counts in stats.rx_late: the simulation handed the frame over too late); the frame keeps the
+ * start_ns given here as its identity for cc2420_corrupt(). */
 #define CC2420_MAX_AIR 8
 int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, int rssi_dbm, int corr,
                    uint64_t start_ns);
 
-/* The frame on the air that started at start_ns is corrupted (e.g. by a collision the medium saw):
+/* The frame on the air given to cc2420_receive() with this start_ns (as passed there, even when it
+ * started late) is corrupted (e.g. by a collision the medium saw):
  * it reads CRC-OK = 0 and is not acknowledged. Returns 1 when applied, 0 when that frame is not on
  * the air at this radio or its last byte is already in the RXFIFO (call it before the frame ends). */
 int cc2420_corrupt(cc2420_t *r, uint64_t start_ns);
