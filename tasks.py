@@ -120,3 +120,11 @@ def bench_crypto_kat(c, ecc=False):
     """Cycles per crypto operation on the emulated mote (AES block, CCM record, SHA-256 block, HMAC,
     PRF; with --ecc ECDH/ECDSA), measured by the crypto_kat firmware with Timer_B."""
     c.run(f"{sys.executable} tests/emulator/crypto_kat_driver.py" + (" --ecc" if ecc else ""), pty=False)
+
+
+@task(name="bench-net-duty")
+def bench_net_duty(c, seconds=20.0):
+    """CPU duty cycle of border_router and ccs (the demo scenario, idle) on the emulator."""
+    from harness.bridge.duty import report
+
+    print(report(float(seconds)))

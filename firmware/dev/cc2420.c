@@ -57,6 +57,25 @@ static uint8_t listening;
 static uint8_t channel;
 static cc2420_rx_fn rx_callback;
 
+/* ---- mutual exclusion
+ * The FIFOP handler is the only interrupt handler that uses the SPI bus and the receive queue, so
+ * main-context code excludes it by masking the FIFOP interrupt, not all interrupts: the UART1
+ * receiver (a byte every 87 us at 115200 baud, one byte of buffer) and the timers keep running
+ * during SPI transfers that last up to a millisecond (a full TXFIFO or RXFIFO). An edge that comes
+ * while masked stays in P1IFG and is taken at the unmask. Inside the handler it is already masked. */
+static uint8_t fifop_lock(void)
+{
+    uint8_t was = P1IE & FIFOP_BIT;
+    P1IE &= (uint8_t)~FIFOP_BIT;
+    return was;
+}
+
+static void fifop_unlock(uint8_t was)
+{
+    if (was)
+        P1IE |= FIFOP_BIT;
+}
+
 /* ---- SPI on USART0 */
 static uint8_t spi(uint8_t b)
 {
@@ -71,11 +90,11 @@ static inline void csn_high(void) { P4OUT |= CSN_BIT; }
 
 static uint8_t strobe(uint8_t s)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     csn_low();
     uint8_t st = spi(s);
     csn_high();
-    irq_restore(sr);
+    fifop_unlock(lk);
     return st;
 }
 
@@ -83,37 +102,37 @@ static uint8_t status(void) { return strobe(SNOP); }
 
 static uint16_t reg_read(uint8_t a)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     csn_low();
     spi((uint8_t)(a | REG_READ));
     uint16_t v = (uint16_t)(spi(0) << 8);
     v |= spi(0);
     csn_high();
-    irq_restore(sr);
+    fifop_unlock(lk);
     return v;
 }
 
 static void reg_write(uint8_t a, uint16_t v)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     csn_low();
     spi(a);
     spi((uint8_t)(v >> 8));
     spi((uint8_t)v);
     csn_high();
-    irq_restore(sr);
+    fifop_unlock(lk);
 }
 
 static void ram_write(uint16_t addr, const uint8_t *p, uint8_t n)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     csn_low();
     spi((uint8_t)(0x80u | (addr & 0x7Fu)));
     spi((uint8_t)((addr >> 1) & 0xC0u)); /* bank bits B1:B0, R/W = 0 (write) */
     while (n--)
         spi(*p++);
     csn_high();
-    irq_restore(sr);
+    fifop_unlock(lk);
 }
 
 static void flush_rx(void)
@@ -263,7 +282,7 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
             return CC2420_ERR_TX;
         }
     }
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     csn_low();
     spi(SFLUSHTX);
     csn_high();
@@ -278,7 +297,7 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
     csn_low();
     spi(cca ? STXONCCA : STXON);
     csn_high();
-    irq_restore(sr);
+    fifop_unlock(lk);
 
     int rc = CC2420_OK;
     if (!(status() & ST_TX_ACTIVE)) {
@@ -322,9 +341,9 @@ void cc2420_set_rx_callback(cc2420_rx_fn fn) { rx_callback = fn; }
 
 int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     if (rxq_count == 0) {
-        irq_restore(sr);
+        fifop_unlock(lk);
         return -1;
     }
     rx_slot_t *s = &rxq[rxq_head];
@@ -338,7 +357,7 @@ int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
     }
     rxq_head = (uint8_t)((rxq_head + 1u) % CC2420_RX_QUEUE);
     rxq_count--;
-    irq_restore(sr);
+    fifop_unlock(lk);
     return n;
 }
 
@@ -405,26 +424,30 @@ static uint8_t paused;
 
 void cc2420_rx_pause(int pause)
 {
-    uint16_t sr = irq_save_disable();
+    uint8_t lk = fifop_lock();
     paused = pause != 0;
-    if (paused) {
-        P1IE &= (uint8_t)~FIFOP_BIT;
-    } else {
-        P1IFG &= (uint8_t)~FIFOP_BIT;
-        if (P1IN & FIFOP_BIT)
-            drain();
-        P1IE |= FIFOP_BIT;
-    }
-    irq_restore(sr);
+    if (paused)
+        return; /* stays masked */
+    P1IFG &= (uint8_t)~FIFOP_BIT;
+    if (P1IN & FIFOP_BIT)
+        drain();
+    (void)lk;
+    P1IE |= FIFOP_BIT;
 }
 
-/* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued. */
+/* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued. The frames
+ * are read with interrupts enabled (FIFOP itself masked), so UART1 bytes are not overrun meanwhile. */
 SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
 {
     if (!(P1IFG & FIFOP_BIT))
         return;
+    P1IE &= (uint8_t)~FIFOP_BIT;
     P1IFG &= (uint8_t)~FIFOP_BIT;
+    irq_enable();
     drain();
+    irq_disable();
+    if (!paused)
+        P1IE |= FIFOP_BIT;
     if (rxq_count)
         sky_wake_main();
     if (rx_callback)

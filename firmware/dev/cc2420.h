@@ -10,9 +10,12 @@
  * replaces it with RSSI and CRC-OK/correlation on RX. Received frames are read from the RXFIFO in the
  * FIFOP interrupt into a small queue (CC2420_RX_QUEUE frames); cc2420_read() takes them out.
  *
- * Every SPI transaction runs with interrupts disabled, so the API may be called from the main loop
- * while frames arrive. Call nothing here from other interrupt handlers except the rx callback's own
- * work (it runs inside the FIFOP interrupt).
+ * Every SPI transaction from the main loop runs with the FIFOP interrupt masked (the FIFOP handler is
+ * the only other user of the bus and the queue), not with all interrupts off; the handler itself reads
+ * frames with interrupts enabled. So UART and timer interrupts are served during transfers of up to
+ * ~1 ms (a 115200-baud UART byte lasts 87 us). The FIFOP handler is a SKY_WAKEUP_ISR: a queued frame
+ * wakes main() from sky_sleep(). Call nothing here from other interrupt handlers except the rx
+ * callback's own work (it runs at the end of the FIFOP interrupt, interrupts off).
  */
 #ifndef ESSE_CC2420_H
 #define ESSE_CC2420_H

@@ -48,10 +48,11 @@ int radio_channel_clear(void) { return cc2420_cca(); }
 static void take_pending(void)
 {
     uint8_t buf[CC2420_MAX_MPDU];
+    cc2420_rx_info_t info;
     int n;
     while (cc2420_pending()) {
-        n = cc2420_read(buf, sizeof buf, 0);
-        if (n < 3)
+        n = cc2420_read(buf, sizeof buf, &info);
+        if (n < 3 || !info.crc_ok) /* a collision or noise: the radio did not acknowledge it either */
             continue;
         if ((buf[0] & 7) == MAC_FRAME_ACK) {
             mac_rx_filter(buf, (uint8_t)n);
@@ -75,6 +76,7 @@ void radio_delay_us(uint16_t us)
 uint8_t radio_cc2420_poll(void)
 {
     uint8_t buf[CC2420_MAX_MPDU];
+    cc2420_rx_info_t info;
     uint8_t count = 0, len;
     int n;
     while (held_count) {
@@ -87,8 +89,8 @@ uint8_t radio_cc2420_poll(void)
             mac_input(buf, len);
         count++;
     }
-    while ((n = cc2420_read(buf, sizeof buf, 0)) >= 0) {
-        if (n >= 3 && mac_rx_filter(buf, (uint8_t)n))
+    while ((n = cc2420_read(buf, sizeof buf, &info)) >= 0) {
+        if (n >= 3 && info.crc_ok && mac_rx_filter(buf, (uint8_t)n))
             mac_input(buf, (uint8_t)n);
         count++;
     }
