@@ -245,8 +245,14 @@ class Mote:
         return RunResult("limit", self.now - start)
 
     def run_until_time(self, ns: int) -> RunResult:
-        """Run until simulated time `ns` (nanoseconds since power-on)."""
-        return self.run_until_cycle(self.cycle_at_ns(ns))
+        """Run until simulated time `ns` (nanoseconds since power-on), exactly, even when the firmware
+        changes its clock on the way (the stop is re-computed at every DCO change)."""
+        start = self.now
+        if hasattr(lib, "clk_run_until_ns"):
+            self._check(lib.clk_run_until_ns(self._m, ns))
+        else:
+            self.run_until_cycle(self.cycle_at_ns(ns))
+        return RunResult("limit", self.now - start)
 
     def run_for_time(self, seconds: float) -> RunResult:
         return self.run_until_time(self.time_ns + round(seconds * 1e9))

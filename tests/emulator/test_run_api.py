@@ -118,6 +118,32 @@ def test_run_until_simulated_time() -> None:
     assert m.now == pytest.approx(m.mclk_hz * (m.time_ns / 1e9), abs=4)
 
 
+# Raises the DCO to RSEL 7 / DCO 7 after ~1000 loop turns, the way a clock calibration does at boot.
+SPEEDUP = f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+        mov #1000, r10
+slow:   dec r10
+        jnz slow
+        mov.b #0x87, &0x0057        ; BCSCTL1: XT2OFF | RSEL 7
+        mov.b #0xe0, &0x0056        ; DCOCTL: DCO 7, MOD 0
+fast:   inc r11
+        jmp fast
+"""
+
+
+def test_run_for_time_is_exact_across_a_clock_change() -> None:
+    m = mote_from_asm(SPEEDUP)
+    slow_hz = m.mclk_hz
+    m.run_for_time(0.010)  # the stop was computed at ~750 kHz; the DCO jumps to ~7 MHz on the way
+    assert m.mclk_hz > 4 * slow_hz
+    assert abs(m.time_ns - 10_000_000) <= 6 * 1e9 / m.mclk_hz  # within one instruction
+    m.run_for_time(0.990)
+    assert abs(m.time_ns - 1_000_000_000) <= 6 * 1e9 / m.mclk_hz
+
+
 ECHO = f"""
         .text
         .globl _start

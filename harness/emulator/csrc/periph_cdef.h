@@ -20,6 +20,7 @@ uint64_t clk_cycle_of_tick(mote_t *m, int src, uint64_t tick);
 uint64_t clk_now_ns(mote_t *m);
 uint64_t clk_cycle_to_ns(mote_t *m, uint64_t cycle);
 uint64_t clk_cycle_at_ns(mote_t *m, uint64_t ns);
+int clk_run_until_ns(mote_t *m, uint64_t ns);
 uint64_t clk_aclk_ticks(mote_t *m);
 uint64_t clk_cycles_until_aclk_tick(mote_t *m, uint64_t n);
 

@@ -22,6 +22,7 @@ typedef struct {
     u128 lfxt_frozen_t;   /* while stopped: LFXT1 time at the stop */
     struct { clk_change_fn fn; void *ctx; } lis[CLK_MAX_LISTENERS];
     int nlis;
+    uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
 } clk_state_t;
 
 static clk_state_t *st(mote_t *m) { return (clk_state_t *)m->periph[PERIPH_SLOT_CLK]; }
@@ -171,6 +172,26 @@ static void notify(mote_t *m, int phase)
 {
     clk_state_t *s = st(m);
     for (int i = 0; i < s->nlis; i++) s->lis[i].fn(m, s->lis[i].ctx, phase);
+    if (phase == 1 && s->run_target_ns) {
+        /* mote_run() stops at a cycle computed at the old setting: move the stop to the cycle of the
+         * same simulated time, so the run ends exactly at its target whatever the firmware does. */
+        uint64_t c = clk_cycle_at_ns(m, s->run_target_ns);
+        m->run_until = c > m->now ? c : m->now;
+        m->next_check = 0; /* re-evaluate the limit before the next instruction */
+    }
+}
+
+int clk_run_until_ns(mote_t *m, uint64_t ns)
+{
+    clk_state_t *s = st(m);
+    int rc = MOTE_OK;
+    s->run_target_ns = ns;
+    while (rc == MOTE_OK && clk_now_ns(m) < ns) {
+        uint64_t c = clk_cycle_at_ns(m, ns);
+        rc = mote_run(m, c > m->now ? c : m->now + 1);
+    }
+    s->run_target_ns = 0;
+    return rc;
 }
 
 /* Move the base to now under the old mapping, so a new mapping can start here. */

@@ -51,6 +51,10 @@ uint64_t clk_cycles_until_aclk_tick(mote_t *m, uint64_t n);
 /* LFXT1 half-period edge: first cycle at which time >= (k + 1/2) LFXT1 periods (falling edges). */
 uint64_t clk_cycle_of_lfxt1_half(mote_t *m, uint64_t k);
 
+/* Run the mote until simulated time `ns` exactly (the DCO may change on the way); returns mote_run's
+ * code (MOTE_OK, or the fault/stop that ended the run early). */
+int clk_run_until_ns(mote_t *m, uint64_t ns);
+
 /* Clock configuration changes: every listener is called with phase 0 just before (old mapping
  * still valid: sync your counters) and with phase 1 just after (reschedule your events). */
 typedef void (*clk_change_fn)(mote_t *m, void *ctx, int phase);

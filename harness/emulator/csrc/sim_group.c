@@ -22,7 +22,6 @@ struct simm {
     uint8_t uart_b[SIMM_UART_CAP];
     size_t uart_head, uart_len;
     uint64_t uart_dropped;
-    uint64_t target_ns; /* time the current simm_run_until_ns call must stop at; 0: none */
     uint64_t wake_ns;   /* group: earliest decision time after its last run (UINT64_MAX: never) */
 };
 
@@ -65,20 +64,6 @@ static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t c
         s->group->event = 1;
 }
 
-/* mote_run() stops at a cycle count computed at the clock setting of its start; when the DCO
- * changes inside the run, move that stop to the cycle of the same simulated time, so a run ends
- * exactly at its target time whatever the firmware does to its clocks. (Touches the core's
- * m->run_until / m->next_check: the only place outside cpu.c/mote.c that does.) */
-static void on_clock_change(mote_t *m, void *ctx, int phase)
-{
-    simm_t *s = ctx;
-    if (phase != 1 || !s->target_ns)
-        return;
-    uint64_t c = clk_cycle_at_ns(m, s->target_ns);
-    m->run_until = c > m->now ? c : m->now;
-    m->next_check = 0; /* re-evaluate the limit before the next instruction */
-}
-
 simm_t *simm_attach(mote_t *m)
 {
     simm_t *s = calloc(1, sizeof *s);
@@ -90,7 +75,6 @@ simm_t *simm_attach(mote_t *m)
         s->since_ns[c] = now;
     mote_on_mode_change(m, on_mode, s);
     uart_set_tx_listener(m, 1, on_uart_tx, s);
-    clk_add_listener(m, on_clock_change, s);
     return s;
 }
 
@@ -98,20 +82,7 @@ void simm_free(simm_t *s) { free(s); }
 
 uint64_t simm_now_ns(simm_t *s) { return clk_now_ns(s->m); }
 
-int simm_run_until_ns(simm_t *s, uint64_t ns)
-{
-    mote_t *m = s->m;
-    int rc = MOTE_OK;
-    s->target_ns = ns;
-    while (rc == MOTE_OK && clk_now_ns(m) < ns) {
-        uint64_t c = clk_cycle_at_ns(m, ns);
-        if (c <= m->now)
-            c = m->now + 1;
-        rc = mote_run(m, c);
-    }
-    s->target_ns = 0;
-    return rc;
-}
+int simm_run_until_ns(simm_t *s, uint64_t ns) { return clk_run_until_ns(s->m, ns); }
 
 uint64_t simm_mode_ns(simm_t *s, int component, int mode)
 {
