@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
 
     target = Path(args.target)
     out_dir = Path(args.out) if args.out else build_dir() / "sim" / target.stem
+    # SIGTERM (a parent stopping a --realtime run) ends the run like Ctrl-C: outputs are still written.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         sc = _load(target, out_dir)
@@ -69,6 +72,9 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
         return 1
     print(summary_text(outcome.files["summary"]))
     print(f"outputs in {out_dir}")
+    if outcome.result.reason == "interrupted":
+        print(f"esse sim run: interrupted at {outcome.result.end_us} µs", file=sys.stderr)
+        return 130
     return 1 if outcome.verdict is False else 0
 
 

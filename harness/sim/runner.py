@@ -85,6 +85,8 @@ def run_scenario(
     except RuntimeError as exc:  # a mote fault, a causality violation: keep what was recorded
         failure = exc
         result = RunResult("error", max([engine.now_us, *(m.now_us() for m in motes)]))
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM: stop here and still write what was recorded
+        result = RunResult("interrupted", engine.now_us)
     finally:
         for s in servers:
             s.close()

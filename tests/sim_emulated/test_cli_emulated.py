@@ -128,9 +128,17 @@ def test_serial_socket_to_an_emulated_mote_in_a_realtime_run(radiotest_elf, tmp_
             s.write(b"send 2\n")
             got = s.read_until(b"OK send 2\n")
             assert b"TX seq=" in got and b"rc=0 acked=1" in got
-    finally:
+        # stopping a realtime run (SIGTERM, as a parent process does) still writes the outputs
         p.terminate()
-        p.wait(timeout=10)
+        assert p.wait(timeout=20) == 130, p.stderr.read()
+        assert "interrupted at" in p.stderr.read()
+        out = tmp_path / "out"
+        assert (out / "radio.pcap").stat().st_size > 24 and (out / "summary.json").exists()
+        assert "RX len=" in (out / "mote-output.log").read_text()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)
 
 
 CRASHER = """
