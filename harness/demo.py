@@ -36,8 +36,6 @@ BORDER_ROUTER = 1
 PREFIX = "fd00::/64"
 BRIDGE_BASE_PORT = 5700
 DEADLINE_S = 45.0  # the network part (simulation start to the last answer)
-# MSP430F1611 temperature diode (datasheet): V = 0.986 V + 3.55 mV/degC * T, read on the 1.5 V reference
-TEMP_OFFSET_V, TEMP_SLOPE_V, ADC_REF_V = 0.986, 0.00355, 1.5
 
 
 class DemoError(RuntimeError):
@@ -46,10 +44,6 @@ class DemoError(RuntimeError):
 
 def step(text: str) -> None:
     print(f"\n== {text}", flush=True)
-
-
-def temperature_c(raw: int) -> float:
-    return (raw / 4095 * ADC_REF_V - TEMP_OFFSET_V) / TEMP_SLOPE_V
 
 
 def udp_free(port: int) -> bool:
@@ -223,11 +217,8 @@ async def talk_to_motes(url: str, ccs: list[int]) -> None:
                 if not resp.code.is_successful():
                     raise DemoError(f"CoAP GET {uri} -> {resp.code}")
                 text = resp.payload.decode(errors="replace")
-                note = ""
-                if path == "sensors/temperature":
-                    note = f"  (raw ADC12; {temperature_c(int(text)):.1f} degC)"
                 shown = text if len(text) < 60 else text[:57] + "..."
-                print(f"  CoAP GET {uri} -> {resp.code} '{shown}'{note}")
+                print(f"  CoAP GET {uri} -> {resp.code} '{shown}'")
                 return resp
 
             for mote in ccs:

@@ -31,7 +31,7 @@ def sources(with_mac: bool) -> list[Path]:
     # netplat_sky.c and radio_cc2420.c are the board's; mac802154.c only when it is the MAC.
     skip = {"netplat_sky.c", "radio_cc2420.c"} | (set() if with_mac else {"mac802154.c"})
     net = sorted(p for p in NET_DIR.glob("*.c") if p.name not in skip)
-    return [*net, CCS_DIR / "ccs_app.c", GLUE]
+    return [*net, CCS_DIR / "ccs_app.c", CCS_DIR / "ccs_temperature.c", GLUE]
 
 
 def _compile(out: Path, srcs: list[Path], extra: list[str]) -> Path:

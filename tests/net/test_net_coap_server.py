@@ -7,6 +7,7 @@ import aiocoap.optiontypes as ot
 import pytest
 from aiocoap.numbers.codes import Code
 from aiocoap.numbers.optionnumbers import OptionNumber
+from ccs_oracle import assert_temperature
 from slipmote import HOST, SlipMote
 
 from harness.bridge import ipv6 as v6
@@ -27,17 +28,21 @@ def one(replies: list[bytes]) -> aiocoap.Message:
     return aiocoap.Message.decode(replies[0])
 
 
+TEMPERATURE_ADC = 2345
+
+
 @pytest.fixture
 def mote(make_node) -> SlipMote:
     m = SlipMote(make_node())
-    m.node.lib.host_set_sensors(2345, 678)
+    m.node.lib.host_set_sensors(TEMPERATURE_ADC, 678)
     return m
 
 
 def test_con_get_gets_piggybacked_ack(mote):
     r = one(mote.coap(request(aiocoap.GET, "sensors/temperature", mid=0x1234, token=b"\x01\x02\x03")))
     assert (r.mtype, r.mid, r.token, r.code) == (aiocoap.ACK, 0x1234, b"\x01\x02\x03", Code.CONTENT)
-    assert r.opt.content_format == 0 and r.payload == b"2345"
+    assert r.opt.content_format == 0
+    assert_temperature(r.payload, TEMPERATURE_ADC)
     r = one(mote.coap(request(aiocoap.GET, "sensors/light", mid=0x1235)))
     assert r.payload == b"678"
 

@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import re
+import tomllib
 
 import pytest
+from ccs_oracle import assert_temperature, scenario_adc
 
-from harness.demo import demo, temperature_c
+from harness.demo import SCENARIO, demo
 
 pytest.importorskip("harness.emulator.simmote", reason="the emulator extension is not built")
-
-
-def test_temperature_conversion_follows_the_f1611_datasheet():
-    assert temperature_c(2920) == pytest.approx(23.5, abs=0.1)  # 0.986 V + 3.55 mV/degC x 23.5 degC
-    assert temperature_c(2692) == pytest.approx(0.0, abs=0.1)
 
 
 @pytest.mark.slow
@@ -24,7 +21,10 @@ def test_demo_gets_sensor_values_through_the_bridge(capsys):
     assert "border_router" in out and "ccs" in out  # the size table
     assert "self-test: 121 lines, equal to the Python oracle" in out
     answers = re.findall(
-        r"CoAP GET coap://127\.0\.0\.1:\d+/sensors/temperature -> 2\.05 Content '(\d+)'", out
+        r"CoAP GET coap://127\.0\.0\.1:\d+/sensors/temperature -> 2\.05 Content '([^']*)'", out
     )
-    assert answers == ["2920", "2895"]  # per-mote ADC values from cooja_configs/scenarios/ccs_demo.toml
+    adc = scenario_adc(tomllib.loads(SCENARIO.read_text()), "temperature")  # per-mote ADC values
+    assert len(answers) == len(adc) == 2
+    for answer, value in zip(answers, adc.values(), strict=True):
+        assert_temperature(answer, value)
     assert "</actuators/leds>" in out

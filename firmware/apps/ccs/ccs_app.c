@@ -1,6 +1,7 @@
 /* ccs_app.c — see ccs_app.h. */
 #include "ccs_app.h"
 #include "ccs_sensors.h"
+#include "ccs_temperature.h"
 #include "coap_client.h"
 #include "coap_server.h"
 #include "icmp6.h"
@@ -35,7 +36,9 @@ static void reply_number(coap_response_t *resp, uint16_t v)
 static void get_temperature(const coap_msg_t *req, coap_response_t *resp)
 {
     (void)req;
-    reply_number(resp, ccs_sensor_temperature_raw());
+    resp->content_format = COAP_FORMAT_TEXT; /* "23.5 C" */
+    resp->payload_len =
+        ccs_temperature_text(ccs_sensor_temperature_raw(), resp->payload, resp->payload_max);
 }
 
 static void get_light(const coap_msg_t *req, coap_response_t *resp)

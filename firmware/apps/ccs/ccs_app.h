@@ -2,8 +2,9 @@
  * ccs_app.h — the constrained CoAP sensor (CCS) application, independent of the link it runs on.
  *
  * Resources (CoAP on UDP 5683):
- *   GET /sensors/temperature  raw ADC12 reading of the temperature channel, text/plain decimal
- *   GET /sensors/light        raw ADC12 reading of the light channel, text/plain decimal
+ *   GET /sensors/temperature  the F1611's internal diode in degrees Celsius, one decimal and the unit,
+ *                             text/plain: "23.5 C", "-3.2 C" (ccs_temperature.h)
+ *   GET /sensors/light        raw ADC12 reading of the light channel (0..4095), text/plain decimal
  *   GET /actuators/leds       LED bitmask "0".."7" (1 red, 2 green, 4 blue)
  *   PUT /actuators/leds       payload "0".."7" sets the LEDs (2.04); anything else 4.00
  *   GET /.well-known/core     the list above in link-format

@@ -4,7 +4,8 @@
  *
  * Temperature: ADC12 input channel 10, the MSP430's internal temperature diode, against the
  * internal 1.5 V reference. Light: ADC12 channel 4, the Sky's photosynthetically-active-radiation
- * photodiode (Hamamatsu S1087) against AVcc. Both return the raw 12-bit conversion.
+ * photodiode (Hamamatsu S1087) against AVcc. Both return the raw 12-bit conversion (0..4095); the
+ * app answers the temperature in degrees Celsius (ccs_temperature.h) and the light as this raw count.
  */
 #ifndef CCS_SENSORS_H
 #define CCS_SENSORS_H
