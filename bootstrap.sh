@@ -8,7 +8,9 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(
   clang-16 lld-16 llvm-16 msp430mcu          # MSP430 firmware toolchain
   libcoap3-bin tshark openssl                # real CoAP/DTLS clients, frame dissection
+  nodejs                                     # runs the generated Cooja ScriptRunner JavaScript in tests
   python3 python3-venv python3-dev build-essential git autoconf automake libtool
+  pkg-config                                 # pkg.m4: DTLSSocket's autogen.sh needs PKG_CHECK_MODULES
 )
 
 SUDO=""
