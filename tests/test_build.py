@@ -190,6 +190,13 @@ def test_incremental_rebuild(tmp_path):
     os.utime(app / "config.h")  # touch: newer than a.o only
     after_touch = build_app(app, build_root=out)
     assert after_touch.compiled == [app / "a.c"] and after_touch.linked
+    # a header replaced by one with an *older* mtime (rsync -a, tar, cp -p): caught by content
+    old = (app / "config.h").stat().st_mtime_ns - 10**10
+    (app / "config.h").write_text((app / "config.h").read_text().replace("#define", "#define ", 1))
+    os.utime(app / "config.h", ns=(old, old))
+    assert build_app(app, build_root=out).compiled == [app / "a.c"]
+    os.utime(app / "config.h", ns=(old - 10**10, old - 10**10))  # mtime moved again, same content
+    assert build_app(app, build_root=out).compiled == []
     (app / "app.toml").write_text('defines = ["INCR_TEST=2"]\n')  # changed flags rebuild everything
     assert len(build_app(app, build_root=out).compiled) == len(first.compiled)
 

@@ -3,6 +3,9 @@
 An object is up to date when it exists, its command line (stored next to it as `.cmd`) is
 unchanged, and neither the source nor any header listed in its clang depfile (`-MMD`, `.d`) is
 newer than the object. A changed header therefore rebuilds exactly the objects that include it.
+Files whose mtime moved *backwards* (copied with rsync -a, tar, cp -p) are caught too: each
+object keeps the mtime and SHA-1 of every input it was built from (`.sig`), and an input whose
+mtime differs from the recorded one is compared by content.
 """
 
 from __future__ import annotations
@@ -90,16 +93,30 @@ def parse_depfile(text: str) -> list[Path]:
     return out
 
 
+def _sha1(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
+def input_signature(dep_file: Path) -> dict[str, list]:
+    """mtime and content hash of every input named in a depfile."""
+    return {str(dep): [dep.stat().st_mtime_ns, _sha1(dep)] for dep in parse_depfile(dep_file.read_text())}
+
+
 def is_up_to_date(obj: Path, argv: list[str]) -> bool:
-    cmd_file, dep_file = obj.with_suffix(".cmd"), obj.with_suffix(".d")
-    if not (obj.is_file() and cmd_file.is_file() and dep_file.is_file()):
+    cmd_file, dep_file, sig_file = obj.with_suffix(".cmd"), obj.with_suffix(".d"), obj.with_suffix(".sig")
+    if not (obj.is_file() and cmd_file.is_file() and dep_file.is_file() and sig_file.is_file()):
         return False
     if cmd_file.read_text() != json.dumps(argv):
         return False
     built = obj.stat().st_mtime_ns
+    recorded = json.loads(sig_file.read_text())
     for dep in parse_depfile(dep_file.read_text()):
         try:
-            if dep.stat().st_mtime_ns > built:
+            mtime = dep.stat().st_mtime_ns
+            if mtime > built:
+                return False
+            seen = recorded.get(str(dep))
+            if seen is None or (mtime != seen[0] and _sha1(dep) != seen[1]):
                 return False
         except FileNotFoundError:
             return False
@@ -109,6 +126,7 @@ def is_up_to_date(obj: Path, argv: list[str]) -> bool:
 def _compile_one(argv: list[str], obj: Path, source: Path) -> None:
     obj.parent.mkdir(parents=True, exist_ok=True)
     obj.with_suffix(".cmd").unlink(missing_ok=True)
+    obj.with_suffix(".sig").unlink(missing_ok=True)
     try:
         result = run(argv, timeout=COMPILE_TIMEOUT_S)
     except CommandFailed as exc:
@@ -120,6 +138,7 @@ def _compile_one(argv: list[str], obj: Path, source: Path) -> None:
         ) from exc
     if result.stderr.strip():  # warnings: shown once, when the file is compiled
         print(result.stderr.rstrip(), file=sys.stderr)
+    obj.with_suffix(".sig").write_text(json.dumps(input_signature(obj.with_suffix(".d"))))
     obj.with_suffix(".cmd").write_text(json.dumps(argv))
 
 
