@@ -1,4 +1,5 @@
-/* hello - banner, the deterministic self-test (selftest.h), then a heartbeat on the blue LED. */
+/* hello - banner, the deterministic self-test (selftest.h), then a heartbeat on the blue LED with the
+ * CPU asleep in LPM3 between beats (so `esse run` shows a realistic split of time per mode). */
 #include <stdio.h>
 
 #include "selftest.h"
@@ -13,8 +14,12 @@ int main(void)
     selftest_run();
     printf("T selftest_ticks=%lu\n", (unsigned long)(sky_clock_ticks() - start));
     sky_leds_off(SKY_LED_GREEN);
+    uint32_t beat = sky_clock_ticks();
     for (;;) {
         sky_leds_toggle(SKY_LED_BLUE);
-        sky_clock_wait(SKY_CLOCK_HZ / 2);
+        beat += SKY_CLOCK_HZ / 2;
+        sky_clock_set_alarm(beat);
+        while (!sky_clock_alarm_expired())
+            sky_sleep(SKY_LPM3);
     }
 }
