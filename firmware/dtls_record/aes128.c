@@ -1,5 +1,6 @@
-/* AES-128 encryption written from FIPS-197: byte-oriented state, S-box table, xtime MixColumns.
- * Small rather than fast: no T-tables, so the mote image stays a few hundred bytes of tables. */
+/* AES-128 encryption written from FIPS-197: byte-oriented state, S-box and xtime tables (512 bytes),
+ * no T-tables (which would be kilobytes). Each round is one unrolled pass (SubBytes + ShiftRows +
+ * MixColumns + AddRoundKey) between two buffers, so every byte is an MSP430 indexed access. */
 #include "aes128.h"
 #include "esse_util.h"
 
@@ -23,9 +24,26 @@ static const uint8_t sbox[256] = {
   0x8c, 0xa1, 0x89, 0x0d, 0xbf, 0xe6, 0x42, 0x68, 0x41, 0x99, 0x2d, 0x0f, 0xb0, 0x54, 0xbb, 0x16,
 };
 
-static uint8_t xtime(uint8_t b) {
-  return (uint8_t)((b << 1) ^ ((b & 0x80u) ? 0x1bu : 0x00u));
-}
+/* {02}*b in GF(2^8) (section 4.2.1), i.e. xtime(b) for every b. A table rather than shift-and-reduce:
+ * one indexed load on the MSP430, and no data-dependent jump (clang turns the masked reduction into one). */
+static const uint8_t xtime_tab[256] = {
+  0x00, 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0e, 0x10, 0x12, 0x14, 0x16, 0x18, 0x1a, 0x1c, 0x1e,
+  0x20, 0x22, 0x24, 0x26, 0x28, 0x2a, 0x2c, 0x2e, 0x30, 0x32, 0x34, 0x36, 0x38, 0x3a, 0x3c, 0x3e,
+  0x40, 0x42, 0x44, 0x46, 0x48, 0x4a, 0x4c, 0x4e, 0x50, 0x52, 0x54, 0x56, 0x58, 0x5a, 0x5c, 0x5e,
+  0x60, 0x62, 0x64, 0x66, 0x68, 0x6a, 0x6c, 0x6e, 0x70, 0x72, 0x74, 0x76, 0x78, 0x7a, 0x7c, 0x7e,
+  0x80, 0x82, 0x84, 0x86, 0x88, 0x8a, 0x8c, 0x8e, 0x90, 0x92, 0x94, 0x96, 0x98, 0x9a, 0x9c, 0x9e,
+  0xa0, 0xa2, 0xa4, 0xa6, 0xa8, 0xaa, 0xac, 0xae, 0xb0, 0xb2, 0xb4, 0xb6, 0xb8, 0xba, 0xbc, 0xbe,
+  0xc0, 0xc2, 0xc4, 0xc6, 0xc8, 0xca, 0xcc, 0xce, 0xd0, 0xd2, 0xd4, 0xd6, 0xd8, 0xda, 0xdc, 0xde,
+  0xe0, 0xe2, 0xe4, 0xe6, 0xe8, 0xea, 0xec, 0xee, 0xf0, 0xf2, 0xf4, 0xf6, 0xf8, 0xfa, 0xfc, 0xfe,
+  0x1b, 0x19, 0x1f, 0x1d, 0x13, 0x11, 0x17, 0x15, 0x0b, 0x09, 0x0f, 0x0d, 0x03, 0x01, 0x07, 0x05,
+  0x3b, 0x39, 0x3f, 0x3d, 0x33, 0x31, 0x37, 0x35, 0x2b, 0x29, 0x2f, 0x2d, 0x23, 0x21, 0x27, 0x25,
+  0x5b, 0x59, 0x5f, 0x5d, 0x53, 0x51, 0x57, 0x55, 0x4b, 0x49, 0x4f, 0x4d, 0x43, 0x41, 0x47, 0x45,
+  0x7b, 0x79, 0x7f, 0x7d, 0x73, 0x71, 0x77, 0x75, 0x6b, 0x69, 0x6f, 0x6d, 0x63, 0x61, 0x67, 0x65,
+  0x9b, 0x99, 0x9f, 0x9d, 0x93, 0x91, 0x97, 0x95, 0x8b, 0x89, 0x8f, 0x8d, 0x83, 0x81, 0x87, 0x85,
+  0xbb, 0xb9, 0xbf, 0xbd, 0xb3, 0xb1, 0xb7, 0xb5, 0xab, 0xa9, 0xaf, 0xad, 0xa3, 0xa1, 0xa7, 0xa5,
+  0xdb, 0xd9, 0xdf, 0xdd, 0xd3, 0xd1, 0xd7, 0xd5, 0xcb, 0xc9, 0xcf, 0xcd, 0xc3, 0xc1, 0xc7, 0xc5,
+  0xfb, 0xf9, 0xff, 0xfd, 0xf3, 0xf1, 0xf7, 0xf5, 0xeb, 0xe9, 0xef, 0xed, 0xe3, 0xe1, 0xe7, 0xe5,
+};
 
 void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[ESSE_AES128_KEY]) {
   uint8_t *w = ctx->round_keys;
@@ -41,7 +59,7 @@ void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[ESSE_AES128_KEY]) {
       t1 = sbox[t2];
       t2 = sbox[t3];
       t3 = sbox[tmp];
-      rcon = xtime(rcon);
+      rcon = xtime_tab[rcon];
     }
     w[i] = (uint8_t)(w[i - 16] ^ t0);
     w[i + 1] = (uint8_t)(w[i - 15] ^ t1);
@@ -50,52 +68,73 @@ void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[ESSE_AES128_KEY]) {
   }
 }
 
-static void add_round_key(uint8_t s[16], const uint8_t *rk) {
-  unsigned i;
-  for (i = 0; i < 16; i++) s[i] ^= rk[i];
+#define XT(b) xtime_tab[(uint8_t)(b)]
+
+/* One full round from x into y (x != y): SubBytes, ShiftRows, MixColumns (section 5.1.3) and
+ * AddRoundKey. The state is column-major (s[r + 4c]); ShiftRows moves row r left by r, so output
+ * column c takes row r from input column c + r. With all = a0^a1^a2^a3, the MixColumns row
+ * {02}a0 ^ {03}a1 ^ a2 ^ a3 equals a0 ^ all ^ {02}(a0 ^ a1), and likewise for the other rows.
+ * Unrolled so every state and round-key byte is a constant offset (MSP430 indexed mode). */
+#define ROUND_COLUMN(c)                                                                            \
+  do {                                                                                             \
+    uint8_t a0 = sbox[x[4 * (c)]];                                                                 \
+    uint8_t a1 = sbox[x[4 * (((c) + 1) & 3) + 1]];                                                 \
+    uint8_t a2 = sbox[x[4 * (((c) + 2) & 3) + 2]];                                                 \
+    uint8_t a3 = sbox[x[4 * (((c) + 3) & 3) + 3]];                                                 \
+    uint8_t all = (uint8_t)(a0 ^ a1 ^ a2 ^ a3);                                                    \
+    y[4 * (c)] = (uint8_t)(a0 ^ all ^ XT(a0 ^ a1) ^ rk[4 * (c)]);                                  \
+    y[4 * (c) + 1] = (uint8_t)(a1 ^ all ^ XT(a1 ^ a2) ^ rk[4 * (c) + 1]);                          \
+    y[4 * (c) + 2] = (uint8_t)(a2 ^ all ^ XT(a2 ^ a3) ^ rk[4 * (c) + 2]);                          \
+    y[4 * (c) + 3] = (uint8_t)(a3 ^ all ^ XT(a3 ^ a0) ^ rk[4 * (c) + 3]);                          \
+  } while (0)
+
+static void full_round(const uint8_t *x, uint8_t *y, const uint8_t *rk) {
+  ROUND_COLUMN(0);
+  ROUND_COLUMN(1);
+  ROUND_COLUMN(2);
+  ROUND_COLUMN(3);
 }
 
-/* SubBytes and ShiftRows together; the state is column-major (s[r + 4c]). */
-static void sub_shift(uint8_t s[16]) {
-  uint8_t t;
-  unsigned i;
-  for (i = 0; i < 16; i++) s[i] = sbox[s[i]];
-  /* row 1: rotate left by 1 */
-  t = s[1]; s[1] = s[5]; s[5] = s[9]; s[9] = s[13]; s[13] = t;
-  /* row 2: rotate by 2 */
-  t = s[2]; s[2] = s[10]; s[10] = t;
-  t = s[6]; s[6] = s[14]; s[14] = t;
-  /* row 3: rotate left by 3 (= right by 1) */
-  t = s[15]; s[15] = s[11]; s[11] = s[7]; s[7] = s[3]; s[3] = t;
+/* The last round (no MixColumns) from x into y: SubBytes, ShiftRows, AddRoundKey. */
+#define LAST_BYTE(c, r) (y[4 * (c) + (r)] = (uint8_t)(sbox[x[4 * (((c) + (r)) & 3) + (r)]] ^ rk[4 * (c) + (r)]))
+#define LAST_COLUMN(c) (LAST_BYTE(c, 0), LAST_BYTE(c, 1), LAST_BYTE(c, 2), LAST_BYTE(c, 3))
+
+static void last_round(const uint8_t *x, uint8_t *y, const uint8_t *rk) {
+  LAST_COLUMN(0);
+  LAST_COLUMN(1);
+  LAST_COLUMN(2);
+  LAST_COLUMN(3);
 }
 
-static void mix_columns(uint8_t s[16]) {
-  unsigned c;
-  for (c = 0; c < 16; c += 4) {
-    uint8_t a0 = s[c], a1 = s[c + 1], a2 = s[c + 2], a3 = s[c + 3];
-    uint8_t all = (uint8_t)(a0 ^ a1 ^ a2 ^ a3);
-    s[c] = (uint8_t)(a0 ^ all ^ xtime((uint8_t)(a0 ^ a1)));
-    s[c + 1] = (uint8_t)(a1 ^ all ^ xtime((uint8_t)(a1 ^ a2)));
-    s[c + 2] = (uint8_t)(a2 ^ all ^ xtime((uint8_t)(a2 ^ a3)));
-    s[c + 3] = (uint8_t)(a3 ^ all ^ xtime((uint8_t)(a3 ^ a0)));
+/* dst = a ^ b over one block; four bytes a step keeps the loop overhead small */
+static void xor_block(uint8_t *dst, const uint8_t *a, const uint8_t *b) {
+  unsigned i;
+  for (i = 0; i < 16; i += 4) {
+    dst[i] = (uint8_t)(a[i] ^ b[i]);
+    dst[i + 1] = (uint8_t)(a[i + 1] ^ b[i + 1]);
+    dst[i + 2] = (uint8_t)(a[i + 2] ^ b[i + 2]);
+    dst[i + 3] = (uint8_t)(a[i + 3] ^ b[i + 3]);
   }
 }
 
+/* The rounds ping-pong between `out` (which may be `in`: CCM's CBC-MAC encrypts in place) and a
+ * stack buffer: AddRoundKey into out, rounds 1..9 out -> tmp -> out ... -> tmp, last round tmp -> out. */
 void esse_aes128_encrypt(const esse_aes128_t *ctx, const uint8_t in[ESSE_AES_BLOCK],
                          uint8_t out[ESSE_AES_BLOCK]) {
-  uint8_t s[16];
-  unsigned i, round;
-  for (i = 0; i < 16; i++) s[i] = in[i];
-  add_round_key(s, ctx->round_keys);
-  for (round = 1; round < 10; round++) {
-    sub_shift(s);
-    mix_columns(s);
-    add_round_key(s, ctx->round_keys + 16 * round);
+  uint16_t tmp_words[8]; /* word-sized so the wipe below is 8 stores */
+  uint8_t *tmp = (uint8_t *)tmp_words;
+  volatile uint16_t *wipe = tmp_words;
+  const uint8_t *rk = ctx->round_keys;
+  unsigned i;
+  xor_block(out, in, rk);
+  for (i = 0; i < 4; i++) {
+    full_round(out, tmp, rk + 16);
+    full_round(tmp, out, rk + 32);
+    rk += 32;
   }
-  sub_shift(s);
-  add_round_key(s, ctx->round_keys + 160);
-  for (i = 0; i < 16; i++) out[i] = s[i];
-  esse_wipe(s, sizeof s);
+  full_round(out, tmp, rk + 16);
+  last_round(tmp, out, rk + 32);
+  for (i = 0; i < 8; i++) wipe[i] = 0;
 }
 
 void esse_aes128_wipe(esse_aes128_t *ctx) {

@@ -12,6 +12,7 @@ typedef struct {
 } esse_aes128_t;
 
 void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[ESSE_AES128_KEY]);
+/* out may be the same buffer as in (encryption in place), but must not partially overlap it. */
 void esse_aes128_encrypt(const esse_aes128_t *ctx, const uint8_t in[ESSE_AES_BLOCK],
                          uint8_t out[ESSE_AES_BLOCK]);
 void esse_aes128_wipe(esse_aes128_t *ctx);

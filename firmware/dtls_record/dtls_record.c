@@ -52,6 +52,14 @@ int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
 
 void esse_record_wipe(esse_record_t *st) { esse_wipe(st, sizeof *st); }
 
+/* v << n for n < 64. One out-of-line shift: clang expands every variable 64-bit shift inline on the
+ * MSP430 (hundreds of bytes each); words first, then at most 15 single-bit steps. */
+__attribute__((noinline)) static uint64_t shl64(uint64_t v, unsigned n) {
+  for (; n >= 16; n -= 16) v <<= 16;
+  while (n--) v <<= 1;
+  return v;
+}
+
 /* nonce = 4-byte implicit IV | epoch(2) | seq(6) ; aad = epoch | seq | type | version | length */
 static void make_nonce_aad(const uint8_t iv[4], const uint8_t *explicit_nonce, uint8_t type,
                            uint16_t version, uint16_t plain_len, uint8_t nonce[12], uint8_t aad[13]) {
@@ -121,7 +129,8 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   fresh = st->recv_window == 0 || seq > st->recv_max;
   if (!fresh) {
     diff = st->recv_max - seq;
-    if (diff >= ESSE_REPLAY_WINDOW || (st->recv_window >> diff) & 1u) return ESSE_REC_ERR_REPLAY;
+    if (diff >= ESSE_REPLAY_WINDOW || (st->recv_window & shl64(1u, (unsigned)diff)))
+      return ESSE_REC_ERR_REPLAY;
   }
 
   plain_len = (uint16_t)(frag_len - ESSE_RECORD_EXPLICIT - st->tag_len);
@@ -135,10 +144,10 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
 
   if (fresh) {
     uint64_t shift = st->recv_window == 0 ? 64 : seq - st->recv_max;
-    st->recv_window = shift >= ESSE_REPLAY_WINDOW ? 1u : ((st->recv_window << shift) | 1u);
+    st->recv_window = shift >= ESSE_REPLAY_WINDOW ? 1u : (shl64(st->recv_window, (unsigned)shift) | 1u);
     st->recv_max = seq;
   } else {
-    st->recv_window |= (uint64_t)1u << diff;
+    st->recv_window |= shl64(1u, (unsigned)diff);
   }
   view->payload = body;
   view->payload_len = plain_len;
