@@ -58,6 +58,7 @@ def test_longer_selftest_with_another_seed(tmp_path):
         [hello / "main.c", hello / "selftest.c"],
         include_dirs=[hello],
         defines=["SELFTEST_SEED=0x9E3779B9ul", "SELFTEST_COUNT=1024u"],
+        modules=["mspabi_ops"],
         out_dir=tmp_path,
     )
     mote = emulator.Mote(res.elf, node_id=1)

@@ -23,8 +23,9 @@ from harness.paths import FIRMWARE_DIR
 HERE = Path(__file__).parent / "mspabi_host"
 SYS = FIRMWARE_DIR / "sys"
 HELLO = FIRMWARE_DIR / "apps" / "hello"
+OPS = FIRMWARE_DIR / "mspabi_ops"
 EXPORTED = ["mspabi_mul.c", "mspabi_div.c", "mspabi_shift.c", "sky_uart_divisor.c"]
-HIDDEN = [SYS / "print.c", SYS / "string.c", HELLO / "selftest.c", HERE / "host_glue.c"]
+HIDDEN = [SYS / "print.c", SYS / "string.c", OPS / "op_table.c", HELLO / "selftest.c", HERE / "host_glue.c"]
 
 CTYPE = {
     (16, False): ctypes.c_uint16,
@@ -54,6 +55,7 @@ def hostlib(tmp_path_factory) -> ctypes.CDLL:
         f"-I{SYS}",
         f"-I{HERE}",
         f"-I{HELLO}",
+        f"-I{OPS}",
         '-DESSE_HWMULT_MODEL="hwmult_model.h"',
     ]
     objs = []

@@ -95,7 +95,7 @@ def _helpers() -> list[Helper]:
     return out
 
 
-# Same order as `tests[]` in selftest.c: it is part of the output format.
+# Same order as the table in firmware/mspabi_ops/op_table.c: it is part of the output format.
 HELPERS = _helpers()
 
 

@@ -73,7 +73,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
         include_dirs=[APP_DIR, paths.FIRMWARE_DIR, tree, PLATFORM_DIR / "include"],
         defines=defines,
         cflags=[*TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=["dtls_record"],
+        modules=["dtls_record", "mspabi_ops"],
         out_dir=(build_root or paths.build_dir()) / name,
     )
 

@@ -1,13 +1,13 @@
 /*
  * selftest.c - see selftest.h. Portable C: the host tests compile it too (against the host
- * build of the helpers) to check the oracle; on the mote the 64-bit divisions go through the
- * compiler's calls to the special-convention shims.
+ * build of the helpers and of the mspabi_ops module) to check the oracle. The helpers are
+ * called through the mspabi_ops table (firmware/mspabi_ops), whose order is the output order.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "mspabi.h"
+#include "mspabi_ops.h"
 #include "selftest.h"
 
 static uint32_t rng = SELFTEST_SEED; /* initialised: gives the app a .data section */
@@ -21,11 +21,6 @@ static uint32_t rng_next(void)
     x ^= x << 5;
     rng = x;
     return x;
-}
-
-static uint64_t width_mask(uint8_t width)
-{
-    return width == 16 ? 0xFFFFu : width == 32 ? 0xFFFFFFFFu : ~(uint64_t)0;
 }
 
 /* An operand of `width` bits with a spread of magnitudes and the edge values. */
@@ -56,102 +51,8 @@ static uint64_t operand(uint8_t width)
         break;
     default: break;
     }
-    return v & width_mask(width);
+    return v & mspabi_op_mask(width);
 }
-
-/* 64-bit division: on the mote through `/` (the compiler calls the shims); on the host
- * straight into the C bodies, since host division by zero traps. */
-#ifdef __MSP430__
-#define DIVULL(a, b) ((a) / (b))
-#define REMULL(a, b) ((a) % (b))
-#define DIVLLI(a, b) ((a) / (b))
-#define REMLLI(a, b) ((a) % (b))
-#else
-#define DIVULL(a, b) mspabi_divull_c(a, b)
-#define REMULL(a, b) mspabi_remull_c(a, b)
-#define DIVLLI(a, b) mspabi_divlli_c(a, b)
-#define REMLLI(a, b) mspabi_remlli_c(a, b)
-#endif
-
-#define I16(x) ((int16_t)(uint16_t)(x))
-#define I32(x) ((int32_t)(uint32_t)(x))
-#define I64(x) ((int64_t)(x))
-
-static uint64_t t_mpyi(uint64_t a, uint64_t b) { return (uint16_t)__mspabi_mpyi(I16(a), I16(b)); }
-static uint64_t t_mpyl(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_mpyl(I32(a), I32(b)); }
-static uint64_t t_mpyll(uint64_t a, uint64_t b) { return (uint64_t)__mspabi_mpyll(I64(a), I64(b)); }
-static uint64_t t_mpysl(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_mpysl(I16(a), I16(b)); }
-static uint64_t t_mpyul(uint64_t a, uint64_t b) { return __mspabi_mpyul((uint16_t)a, (uint16_t)b); }
-static uint64_t t_mpyi_hw(uint64_t a, uint64_t b) { return (uint16_t)__mspabi_mpyi_hw(I16(a), I16(b)); }
-static uint64_t t_mpyl_hw(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_mpyl_hw(I32(a), I32(b)); }
-static uint64_t t_mpyll_hw(uint64_t a, uint64_t b) { return (uint64_t)__mspabi_mpyll_hw(I64(a), I64(b)); }
-static uint64_t t_mpysl_hw(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_mpysl_hw(I16(a), I16(b)); }
-static uint64_t t_mpyul_hw(uint64_t a, uint64_t b) { return __mspabi_mpyul_hw((uint16_t)a, (uint16_t)b); }
-static uint64_t t_divu(uint64_t a, uint64_t b) { return __mspabi_divu((uint16_t)a, (uint16_t)b); }
-static uint64_t t_remu(uint64_t a, uint64_t b) { return __mspabi_remu((uint16_t)a, (uint16_t)b); }
-static uint64_t t_divi(uint64_t a, uint64_t b) { return (uint16_t)__mspabi_divi(I16(a), I16(b)); }
-static uint64_t t_remi(uint64_t a, uint64_t b) { return (uint16_t)__mspabi_remi(I16(a), I16(b)); }
-static uint64_t t_divul(uint64_t a, uint64_t b) { return __mspabi_divul((uint32_t)a, (uint32_t)b); }
-static uint64_t t_remul(uint64_t a, uint64_t b) { return __mspabi_remul((uint32_t)a, (uint32_t)b); }
-static uint64_t t_divli(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_divli(I32(a), I32(b)); }
-static uint64_t t_remli(uint64_t a, uint64_t b) { return (uint32_t)__mspabi_remli(I32(a), I32(b)); }
-static uint64_t t_divull(uint64_t a, uint64_t b)
-{
-    volatile uint64_t x = a, y = b; /* keep the compiler from folding or inlining the division */
-    return DIVULL(x, y);
-}
-static uint64_t t_remull(uint64_t a, uint64_t b)
-{
-    volatile uint64_t x = a, y = b;
-    return REMULL(x, y);
-}
-static uint64_t t_divlli(uint64_t a, uint64_t b)
-{
-    volatile int64_t x = I64(a), y = I64(b);
-    return (uint64_t)DIVLLI(x, y);
-}
-static uint64_t t_remlli(uint64_t a, uint64_t b)
-{
-    volatile int64_t x = I64(a), y = I64(b);
-    return (uint64_t)REMLLI(x, y);
-}
-static uint64_t t_slli(uint64_t a, uint64_t n) { return __mspabi_slli((uint16_t)a, (int16_t)n); }
-static uint64_t t_srli(uint64_t a, uint64_t n) { return __mspabi_srli((uint16_t)a, (int16_t)n); }
-static uint64_t t_srai(uint64_t a, uint64_t n) { return (uint16_t)__mspabi_srai(I16(a), (int16_t)n); }
-static uint64_t t_slll(uint64_t a, uint64_t n) { return __mspabi_slll((uint32_t)a, (int16_t)n); }
-static uint64_t t_srll(uint64_t a, uint64_t n) { return __mspabi_srll((uint32_t)a, (int16_t)n); }
-static uint64_t t_sral(uint64_t a, uint64_t n) { return (uint32_t)__mspabi_sral(I32(a), (int16_t)n); }
-static uint64_t t_sllll(uint64_t a, uint64_t n) { return __mspabi_sllll(a, (int16_t)n); }
-static uint64_t t_srlll(uint64_t a, uint64_t n) { return __mspabi_srlll(a, (int16_t)n); }
-static uint64_t t_srall(uint64_t a, uint64_t n) { return (uint64_t)__mspabi_srall(I64(a), (int16_t)n); }
-
-struct helper_test {
-    const char *name;
-    uint8_t width;   /* operand width in bits */
-    uint8_t rwidth;  /* result width */
-    uint8_t shift;   /* second operand is a shift count below `width` */
-    uint64_t (*fn)(uint64_t a, uint64_t b);
-};
-
-/* The order is part of the output format (harness.build.selftest_oracle.HELPERS). */
-static const struct helper_test tests[] = {
-    {"mpyi", 16, 16, 0, t_mpyi},          {"mpyl", 32, 32, 0, t_mpyl},
-    {"mpyll", 64, 64, 0, t_mpyll},        {"mpysl", 16, 32, 0, t_mpysl},
-    {"mpyul", 16, 32, 0, t_mpyul},        {"mpyi_hw", 16, 16, 0, t_mpyi_hw},
-    {"mpyl_hw", 32, 32, 0, t_mpyl_hw},    {"mpyll_hw", 64, 64, 0, t_mpyll_hw},
-    {"mpysl_hw", 16, 32, 0, t_mpysl_hw},  {"mpyul_hw", 16, 32, 0, t_mpyul_hw},
-    {"divu", 16, 16, 0, t_divu},          {"remu", 16, 16, 0, t_remu},
-    {"divi", 16, 16, 0, t_divi},          {"remi", 16, 16, 0, t_remi},
-    {"divul", 32, 32, 0, t_divul},        {"remul", 32, 32, 0, t_remul},
-    {"divli", 32, 32, 0, t_divli},        {"remli", 32, 32, 0, t_remli},
-    {"divull", 64, 64, 0, t_divull},      {"remull", 64, 64, 0, t_remull},
-    {"divlli", 64, 64, 0, t_divlli},      {"remlli", 64, 64, 0, t_remlli},
-    {"slli", 16, 16, 1, t_slli},          {"srli", 16, 16, 1, t_srli},
-    {"srai", 16, 16, 1, t_srai},          {"slll", 32, 32, 1, t_slll},
-    {"srll", 32, 32, 1, t_srll},          {"sral", 32, 32, 1, t_sral},
-    {"sllll", 64, 64, 1, t_sllll},        {"srlll", 64, 64, 1, t_srlll},
-    {"srall", 64, 64, 1, t_srall},
-};
 
 /* CRC-32 (IEEE 802.3, reflected), the same as Python's zlib.crc32 */
 static uint32_t crc32_byte(uint32_t crc, uint8_t byte)
@@ -167,14 +68,14 @@ static void print_hex64(uint64_t v)
     printf(" %08lx%08lx", (unsigned long)(uint32_t)(v >> 32), (unsigned long)(uint32_t)v);
 }
 
-static void run_helper(unsigned k, const struct helper_test *t)
+static void run_helper(unsigned k, const struct mspabi_op *t)
 {
     rng = SELFTEST_SEED ^ ((uint32_t)k << 16) ^ k;
     uint32_t crc = 0xFFFFFFFFu;
     for (unsigned i = 0; i < SELFTEST_COUNT; i++) {
         uint64_t a = operand(t->width);
         uint64_t b = t->shift ? (uint64_t)(rng_next() & (uint32_t)(t->width - 1u)) : operand(t->width);
-        uint64_t r = t->fn(a, b) & width_mask(t->rwidth);
+        uint64_t r = t->fn(a, b) & mspabi_op_mask(t->rwidth);
         uint64_t bytes = r;
         for (unsigned n = 0; n < (unsigned)(t->rwidth >> 3); n++, bytes >>= 8)
             crc = crc32_byte(crc, (uint8_t)bytes);
@@ -248,8 +149,8 @@ static void string_tests(void)
 void selftest_run(void)
 {
     printf("ST begin seed=%08lx count=%u\n", (unsigned long)SELFTEST_SEED, SELFTEST_COUNT);
-    for (unsigned k = 0; k < sizeof tests / sizeof tests[0]; k++)
-        run_helper(k, &tests[k]);
+    for (unsigned k = 0; k < mspabi_op_count(); k++)
+        run_helper(k, mspabi_op_at(k));
     format_tests();
     string_tests();
     printf("ST end\n");
