@@ -131,22 +131,35 @@ def seal_key_material(psk_dn: bytes, counter: int, body: bytearray) -> bytearray
     return bytearray(header + sealed)
 
 
-def open_key_material(psk_dn: bytes, msg: bytes, last_counter: int) -> tuple[int, KeyState]:
-    """The CCS side in Python (tests use it as an independent check of the C one)."""
-    if len(msg) != KM_LEN:
-        raise ProtocolError("length", f"key material is {len(msg)} bytes, want {KM_LEN}")
-    if msg[0] != MSG_KEY_MATERIAL:
+def _check_header(
+    msg: bytes, msg_type: int, what: str, last_counter: int, length: int, exact: bool = True
+) -> int:
+    """Length, type and anti-replay counter of an SSM<->CCS message; returns the counter."""
+    if (len(msg) != length) if exact else (len(msg) < length):
+        want = f"want {length}" if exact else f"want at least {length}"
+        raise ProtocolError("length", f"{what} is {len(msg)} bytes, {want}")
+    if msg[0] != msg_type:
         raise ProtocolError("type", f"type {msg[0]:#x}")
     counter = int.from_bytes(msg[1:5], "big")
     if counter <= last_counter:
         raise ProtocolError("replay", f"counter {counter} <= last accepted {last_counter}")
+    return counter
+
+
+def _open_body(psk_dn: bytes, sender: int, counter: int, msg: bytes, tag_len: int, what: str) -> bytes:
+    """Decrypt and authenticate the body after the 5-byte header (the header is the AAD)."""
     try:
-        body = AESCCM(psk_dn, tag_length=KM_TAG).decrypt(
-            nonce(SENDER_SSM, counter), bytes(msg[5:]), bytes(msg[:5])
+        return AESCCM(psk_dn, tag_length=tag_len).decrypt(
+            nonce(sender, counter), bytes(msg[5:]), bytes(msg[:5])
         )
     except Exception as exc:  # cryptography raises InvalidTag
-        raise ProtocolError("tag", "key material does not authenticate under PSK_DN") from exc
-    return counter, KeyState.decode(body)
+        raise ProtocolError("tag", f"{what} does not authenticate under PSK_DN") from exc
+
+
+def open_key_material(psk_dn: bytes, msg: bytes, last_counter: int) -> tuple[int, KeyState]:
+    """The CCS side in Python (tests use it as an independent check of the C one)."""
+    counter = _check_header(msg, MSG_KEY_MATERIAL, "key material", last_counter, KM_LEN)
+    return counter, KeyState.decode(_open_body(psk_dn, SENDER_SSM, counter, msg, KM_TAG, "key material"))
 
 
 # -- MAC-only messages: ack and error
@@ -170,13 +183,7 @@ def build_ack(psk_dn: bytes, counter: int, acked: int, session_id: bytes) -> byt
 
 def open_ack(psk_dn: bytes, msg: bytes, last_counter: int) -> tuple[int, int, bytes]:
     """(counter, acknowledged key-material counter, session id) of a CCS's KEY_ACK."""
-    if len(msg) != ACK_LEN:
-        raise ProtocolError("length", f"ack is {len(msg)} bytes, want {ACK_LEN}")
-    if msg[0] != MSG_KEY_ACK:
-        raise ProtocolError("type", f"type {msg[0]:#x}")
-    counter = int.from_bytes(msg[1:5], "big")
-    if counter <= last_counter:
-        raise ProtocolError("replay", f"counter {counter} <= last accepted {last_counter}")
+    counter = _check_header(msg, MSG_KEY_ACK, "ack", last_counter, ACK_LEN)
     _check_mac(psk_dn, SENDER_CCS, counter, bytes(msg[:-SHORT_TAG]), bytes(msg[-SHORT_TAG:]))
     return counter, int.from_bytes(msg[5:9], "big"), bytes(msg[9:17])
 
@@ -188,13 +195,7 @@ def build_error(psk_dn: bytes, sender: int, counter: int, code: int, session_id:
 
 def open_error(psk_dn: bytes, sender: int, msg: bytes, last_counter: int) -> tuple[int, int, bytes]:
     """(counter, code, session id) of an ERROR sent by `sender`."""
-    if len(msg) != ERROR_LEN:
-        raise ProtocolError("length", f"error is {len(msg)} bytes, want {ERROR_LEN}")
-    if msg[0] != MSG_ERROR:
-        raise ProtocolError("type", f"type {msg[0]:#x}")
-    counter = int.from_bytes(msg[1:5], "big")
-    if counter <= last_counter:
-        raise ProtocolError("replay", f"counter {counter} <= last accepted {last_counter}")
+    counter = _check_header(msg, MSG_ERROR, "error", last_counter, ERROR_LEN)
     _check_mac(psk_dn, sender, counter, bytes(msg[:-SHORT_TAG]), bytes(msg[-SHORT_TAG:]))
     return counter, msg[5], bytes(msg[6:14])
 
@@ -220,19 +221,9 @@ def build_delegate(psk_dn: bytes, counter: int, host: str, port: int, identity: 
 
 
 def open_delegate(psk_dn: bytes, msg: bytes, last_counter: int) -> DelegateRequest:
-    if len(msg) < 5 + 1 + 4 + 2 + 1 + SHORT_TAG:
-        raise ProtocolError("length", f"delegation request of {len(msg)} bytes")
-    if msg[0] != MSG_DELEGATE:
-        raise ProtocolError("type", f"type {msg[0]:#x}")
-    counter = int.from_bytes(msg[1:5], "big")
-    if counter <= last_counter:
-        raise ProtocolError("replay", f"counter {counter} <= last accepted {last_counter}")
-    try:
-        body = AESCCM(psk_dn, tag_length=SHORT_TAG).decrypt(
-            nonce(SENDER_CCS, counter), bytes(msg[5:]), bytes(msg[:5])
-        )
-    except Exception as exc:
-        raise ProtocolError("tag", "delegation request does not authenticate under PSK_DN") from exc
+    what = "delegation request"
+    counter = _check_header(msg, MSG_DELEGATE, what, last_counter, 5 + 1 + 4 + 2 + 1 + SHORT_TAG, exact=False)
+    body = _open_body(psk_dn, SENDER_CCS, counter, msg, SHORT_TAG, what)
     alen = body[0]
     if alen not in (4, 16) or len(body) < 1 + alen + 3 or len(body) != 1 + alen + 3 + body[1 + alen + 2]:
         raise ProtocolError("length", "malformed delegation request body")
