@@ -89,14 +89,30 @@ def c_inputs() -> list[Path]:
 # Peripheral API for Python: periph_cdef.h holds cdef-parsable prototypes of the periph_*.h headers.
 PERIPH_CDEF = CSRC / "periph_cdef.h"
 PERIPH_API = WITH_PERIPH and PERIPH_CDEF.exists() and (CSRC / "periph.h").exists()
-# External devices (csrc/dev_<name>.c, e.g. the CC2420 radio): API in dev_<name>_cdef.h, header dev_<name>.h.
-# sim_*_cdef.h: the harness/sim group stepper (csrc/sim_group.c), built the same way.
-DEV_CDEFS = sorted([*CSRC.glob("dev_*_cdef.h"), *CSRC.glob("sim_*_cdef.h")]) if PERIPH_API else []
-DEV_INCLUDES = "".join(f'#include "{p.name.replace("_cdef.h", ".h")}"\n' for p in DEV_CDEFS)
+# External devices (csrc/dev_<name>.h, e.g. the CC2420 radio) and the harness/sim group stepper
+# (csrc/sim_<name>.h) keep their headers plain declarations, so the cdef is the header itself minus its
+# preprocessor lines (one copy of each prototype). dev_<name>_cdef.h, when present, adds what only cffi
+# needs (`extern "Python"` callbacks).
+API_HEADERS = (
+    sorted(h for h in [*CSRC.glob("dev_*.h"), *CSRC.glob("sim_*.h")] if not h.name.endswith("_cdef.h"))
+    if PERIPH_API
+    else []
+)
+PY_CALLBACKS = sorted(CSRC.glob("dev_*_cdef.h")) if PERIPH_API else []
+API_INCLUDES = "".join(f'#include "{h.name}"\n' for h in API_HEADERS)
+
+
+def header_cdef(header: Path) -> str:
+    """A plain-declaration C header as cffi cdef text: everything but the preprocessor lines."""
+    return "\n".join(line for line in header.read_text().splitlines() if not line.lstrip().startswith("#"))
+
 
 ffibuilder = FFI()
 ffibuilder.cdef(
-    CDEF + (PERIPH_CDEF.read_text() if PERIPH_API else "") + "".join(p.read_text() for p in DEV_CDEFS)
+    CDEF
+    + (PERIPH_CDEF.read_text() if PERIPH_API else "")
+    + "".join(header_cdef(h) for h in API_HEADERS)
+    + "".join(p.read_text() for p in PY_CALLBACKS)
 )
 # setuptools (pip install) wants paths relative to the project; the script build below compiles
 # in a scratch directory, so it uses absolute ones.
@@ -109,7 +125,7 @@ def _path(p: Path) -> str:
 
 ffibuilder.set_source(
     "harness.emulator._core",
-    '#include "mote.h"\n' + ('#include "periph.h"\n' if PERIPH_API else "") + DEV_INCLUDES,
+    '#include "mote.h"\n' + ('#include "periph.h"\n' if PERIPH_API else "") + API_INCLUDES,
     sources=[_path(p) for p in c_sources()],
     include_dirs=[_path(CSRC)],
     define_macros=[] if WITH_PERIPH else [("MOTE_NO_PERIPH", "1")],
