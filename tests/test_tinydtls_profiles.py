@@ -119,6 +119,38 @@ def test_psk_profile_handshakes_with_host_tinydtls(built, Mote):
     assert 0 < result.handshake_cycles < 100_000_000
 
 
+def test_psk_handshake_energy_per_flight_on_the_emulated_mote(built, Mote):
+    """The mote's own handshake split into its six flights; the flight where the mote derives the
+    keys and MACs its Finished (the PRF runs) costs the most CPU; every CPU cycle of the handshake
+    lands in exactly one flight."""
+    from harness.energy.model import cpu_energy_mj
+    from harness.tinydtls.binding import PskStore
+    from harness.tinydtls.mote_link import handshake_with_host
+
+    result = handshake_with_host(built["psk"].elf, "psk", max_cycles=100_000_000, step=20_000,
+                                 psk=PskStore({b"mote": bytes(range(16))}))
+    assert result.echoed == [b"ping"]
+    flights = result.flights()
+    assert [(f.sender, f.messages) for f in flights] == [
+        ("mote", ("ClientHello",)),
+        ("peer", ("HelloVerifyRequest",)),
+        ("mote", ("ClientHello",)),
+        ("peer", ("ServerHello", "ServerHelloDone")),
+        ("mote", ("ClientKeyExchange", "ChangeCipherSpec", "Finished")),
+        ("peer", ("ChangeCipherSpec", "Finished")),
+    ]
+    assert [f.datagrams for f in flights] == [1, 1, 1, 2, 3, 2]  # TinyDTLS: one record per datagram
+    assert sum(f.bytes for f in flights) == sum(len(e.datagram) for e in result.link.log[:10])
+    key_flight = flights[4]
+    assert all(key_flight.cpu_cycles > 2 * f.cpu_cycles for f in flights if f is not key_flight)
+    first_app = next(e for e in result.link.log if e.datagram[0] == 23)
+    handshake_cpu = first_app.active - result.start_active
+    assert sum(f.cpu_cycles for f in flights) == handshake_cpu
+    hz = result.link.mote.mclk_hz
+    assert sum(f.cpu_mj for f in flights) == pytest.approx(cpu_energy_mj(handshake_cpu, hz))
+    assert all(f.radio_mj > 0 for f in flights)
+
+
 @pytest.mark.slow
 def test_ecc_profile_handshakes_with_host_tinydtls(built, Mote):
     """ECDHE-ECDSA with raw public keys both ways; TinyDTLS's ECC takes minutes of mote time."""

@@ -1,29 +1,22 @@
-"""Power tracker: time per (component, mode) from the core's mode components, and energy with
-the Tmote Sky currents Contiki's energest tools use (3 V; CPU 1.8 mA, LPM 0.0545 mA, radio TX
-17.7 mA, radio RX/listen 20.0 mA). The radio joins through the same mode API (its component's
-modes named tx / rx / listen / off ...)."""
+"""Power tracker: time per (component, mode) from the core's mode components, turned into energy
+by the Sky model in harness.energy.model. The radio joins through the same mode API (its
+component's modes named tx / rx / listen / off ...)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SKY_VOLTAGE = 3.0
-CPU_ACTIVE_MA = 1.8
-CPU_LPM_MA = 0.0545
-RADIO_TX_MA = 17.7
-RADIO_RX_MA = 20.0
+from harness.energy.model import CURRENT_MA, SUPPLY_V, current_ma
 
+# the model's figures under the names the emulator's callers and tests use
+SKY_VOLTAGE = SUPPLY_V
+CPU_ACTIVE_MA = CURRENT_MA["CPU"]
+CPU_LPM_MA = CURRENT_MA["LPM"]
+RADIO_TX_MA = CURRENT_MA["TX"]
+RADIO_RX_MA = CURRENT_MA["RX"]
 
-def current_ma(component: str, mode: str) -> float:
-    """Supply current of a (component, mode) per the Sky figures; 0 for modes they do not count."""
-    mode = mode.lower()
-    if component == "cpu":
-        return CPU_ACTIVE_MA if mode == "active" else CPU_LPM_MA
-    if "tx" in mode or "transmit" in mode:
-        return RADIO_TX_MA
-    if "rx" in mode or "listen" in mode:
-        return RADIO_RX_MA
-    return 0.0
+__all__ = ["CPU_ACTIVE_MA", "CPU_LPM_MA", "RADIO_RX_MA", "RADIO_TX_MA", "SKY_VOLTAGE", "ModeTime",
+           "PowerReport", "current_ma", "power_report"]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-# Power-tracker mode names (Contiki energest conventions: CPU active, LPM, radio TX, radio RX/listen).
-POWER_MODES = ("CPU", "LPM", "TX", "RX")
+from harness.energy.model import STATES
+
+# Power-tracker mode names: the energy model's states (CPU active, LPM, radio TX, radio RX/listen).
+POWER_MODES = STATES
 
 
 class RadioSink(Protocol):

@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.energy.model import CURRENT_MA, SUPPLY_V, energy_mj
 from harness.sim.engine import MoteLine
 from harness.sim.interfaces import POWER_MODES
 from harness.sim.medium import MediumStats, RadioEvent
@@ -32,9 +33,6 @@ LINKTYPE_IEEE802_15_4_WITHFCS = 195
 PCAP_MAGIC_US = 0xA1B2C3D4
 PCAP_SNAPLEN = 65535
 
-# Tmote Sky figures used by the Contiki energy tools (REFERENCE.md): 3 V supply, currents in mA.
-SUPPLY_V = 3.0
-CURRENT_MA = {"CPU": 1.8, "LPM": 0.0545, "TX": 17.7, "RX": 20.0}
 
 
 def format_testlog_line(line: MoteLine) -> str:
@@ -77,10 +75,6 @@ class PcapWriter:
 
     def write(self, path: Path) -> None:
         path.write_bytes(self.getvalue())
-
-
-def energy_mj(mode: str, time_us: int) -> float:
-    return time_us / 1e6 * CURRENT_MA[mode] * SUPPLY_V
 
 
 def power_table(power: dict[int, dict[str, int]]) -> dict[int, dict[str, dict[str, float]]]:

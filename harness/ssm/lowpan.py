@@ -24,3 +24,28 @@ def frame_bytes(payload: int) -> dict[str, int]:
 
 def max_payload() -> int:
     return MAX_PSDU - (SHORT_DATA_HEADER_BYTES + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + FCS_BYTES)
+
+
+# RFC 4944 §5.3 fragment headers; every fragment but the last carries a multiple of 8 bytes of the
+# uncompressed datagram, and the compressed IPv6 + UDP headers (6 bytes here) stand for 48 of them.
+FRAG1_HEADER = 4
+FRAGN_HEADER = 5
+
+
+def datagram_frames(payload: int) -> list[int]:
+    """PSDU bytes (MAC header to FCS) of each frame that carries a UDP payload of `payload` bytes,
+    link-local IPHC: one frame when it fits, else a FRAG1 and FRAGNs."""
+    mac = SHORT_DATA_HEADER_BYTES + FCS_BYTES
+    room = MAX_PSDU - mac  # 6LoWPAN bytes per frame
+    headers = IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS
+    if headers + payload <= room:
+        return [mac + headers + payload]
+    first = (room - FRAG1_HEADER - headers) // 8 * 8
+    frames = [mac + FRAG1_HEADER + headers + first]
+    per_fragment = (room - FRAGN_HEADER) // 8 * 8
+    left = payload - first
+    while left > 0:
+        n = min(per_fragment, left)
+        frames.append(mac + FRAGN_HEADER + n)
+        left -= n
+    return frames

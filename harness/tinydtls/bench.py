@@ -3,15 +3,19 @@
     python -m harness.tinydtls.bench [psk] [ecc]      (invoke tinydtls-mote-handshake)
 
 Builds the profile, boots it on the emulator and lets it handshake as client with the host TinyDTLS
-over the UART datagram link, then prints cycles, emulated seconds and datagrams per direction.
+over the UART datagram link, then prints cycles, emulated seconds and datagrams per direction, and
+the mote's energy per DTLS flight (harness.energy.flights: CPU from the cycle counts, radio from the
+frames each flight would take over 802.15.4).
 """
 
 from __future__ import annotations
 
 import sys
 
+from harness.energy.flights import flight_table
 from harness.tinydtls.profiles import build_profile
 
+FLIGHT_STEP = 20_000  # link polling slice (cycles): the resolution of the per-flight CPU figures
 PSK_KEY = bytes(range(16))  # the psk/ecc profile app's demo credentials (handshake_main.c)
 
 
@@ -59,13 +63,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"record layer (record profile): protect {protect} cycles, open {unprotect} cycles per record")
     print(f"{'profile':<8}{'cycles':>14}{'mote s':>10}{'active cycles':>16}"
           f"{'to host':>12}{'to mote':>12}  (datagrams/bytes; retransmissions included)")
+    flights = {}
     for name in profiles:
         elf = build_profile(name).elf
-        r = handshake_with_host(elf, name, max_cycles=8_000_000_000, **host_kwargs(name))
+        r = handshake_with_host(elf, name, max_cycles=8_000_000_000, step=FLIGHT_STEP, **host_kwargs(name))
         hz = r.link.mote.mclk_hz
         up, down = r.datagrams("mote->host"), r.datagrams("host->mote")
         print(f"{name:<8}{r.handshake_cycles:>14}{r.handshake_cycles / hz:>10.2f}{r.active_cycles:>16}"
               f"{f'{len(up)}/{sum(map(len, up))}':>12}{f'{len(down)}/{sum(map(len, down))}':>12}")
+        flights[name] = r.flights()
+    for name, fl in flights.items():
+        print(f"\n{name}: mote energy per DTLS flight (harness/energy/flights.py)\n"
+              f"  CPU: active cycles, previous flight end to this one's (resolution {FLIGHT_STEP});\n"
+              "  radio: the flight's 802.15.4 frames and their ACKs, 6LoWPAN-fragmented; no idle listening")
+        for line in flight_table(fl):
+            print("  " + line)
     return 0
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.energy.flights import Flight, split_flights
 from harness.tinydtls.binding import Address, DtlsContext
 
 MOTE_ADDRESS: Address = ("fe80::1", 5684)  # the peer address the profile app uses for the host
@@ -28,6 +29,7 @@ class LinkEvent:
     cycle: int
     direction: str  # "mote->host" or "host->mote"
     datagram: bytes
+    active: int = 0  # the mote's CPU-active-cycle counter then (harness.energy.flights)
 
 
 @dataclass
@@ -47,6 +49,7 @@ class UartDatagramLink:
         self._host: DtlsContext | None = None
         symbols = self.mote.image.symbols if self.mote.image is not None else {}
         self._rx_flag = symbols.get(self.rx_flag_symbol)
+        self._settled_at = 0  # cycle after which the last pushed frame has surely been received
 
     def attach(self, host: DtlsContext) -> None:
         self._host = host
@@ -56,6 +59,13 @@ class UartDatagramLink:
         self._to_mote.append(datagram)
 
     def _mote_ready(self) -> bool:
+        """The app has taken the last frame: every byte of it went through the UART, its receive
+        interrupt had a character time to run (and would have set rx_ready), and rx_ready is clear.
+        Pushing earlier would make the app drop the next frame's bytes."""
+        if self._lib.uart_rx_queued(self.mote.ptr, 1):
+            return False
+        if self.mote.now < self._settled_at:
+            return False
         return self._rx_flag is None or self.mote.read8(self._rx_flag) == 0
 
     def poll(self) -> None:
@@ -67,7 +77,7 @@ class UartDatagramLink:
                 break
             frame = out[self._pos + 2:self._pos + 2 + n]
             self._pos += 2 + n
-            self.log.append(LinkEvent(self.mote.now, "mote->host", frame))
+            self.log.append(LinkEvent(self.mote.now, "mote->host", frame, self.mote.active_cycles))
             if self._host is not None:
                 self._host.handle_message(self.mote_address, frame)
         if self._to_mote and self._mote_ready():
@@ -76,7 +86,9 @@ class UartDatagramLink:
             pushed = self._lib.uart_rx_push(self.mote.ptr, 1, frame, len(frame))
             if pushed != len(frame):
                 raise RuntimeError(f"mote UART receive queue full ({pushed} of {len(frame)} bytes taken)")
-            self.log.append(LinkEvent(self.mote.now, "host->mote", datagram))
+            char = self._lib.uart_char_cycles(self.mote.ptr, 1) or 1
+            self._settled_at = self.mote.now + (len(frame) + 1) * char
+            self.log.append(LinkEvent(self.mote.now, "host->mote", datagram, self.mote.active_cycles))
 
     def run_until(self, done: Callable[[], bool], max_cycles: int, step: int = 200_000) -> bool:
         """Run the mote in `step`-cycle slices, polling the link, until done() or max_cycles."""
@@ -101,6 +113,7 @@ class MoteHandshake:
     start_cycle: int  # mote cycle when the mote's first datagram was on the UART
     echoed: list[bytes]
     active_cycles: int  # CPU active cycles of the mote over the whole run
+    start_active: int = 0  # CPU active cycles when the handshake started
 
     @property
     def handshake_cycles(self) -> int:
@@ -108,6 +121,11 @@ class MoteHandshake:
 
     def datagrams(self, direction: str) -> list[bytes]:
         return [e.datagram for e in self.link.log if e.direction == direction]
+
+    def flights(self) -> list[Flight]:
+        """The handshake's flights with the mote's CPU and radio energy for each."""
+        return split_flights(self.link.log, start_active=self.start_active, end_active=self.active_cycles,
+                             mclk_hz=self.link.mote.mclk_hz)
 
 
 def handshake_with_host(
@@ -117,10 +135,12 @@ def handshake_with_host(
     max_cycles: int,
     node_id: int = 5,
     payload: bytes = b"ping",
+    step: int = 200_000,
     **host_kwargs: Any,
 ) -> MoteHandshake:
     """Boot a psk/ecc profile ELF on the emulator, let it handshake (as client) with a host
     DtlsContext built from host_kwargs, then send `payload` and wait for the app's echo.
+    `step` is the polling slice in cycles: the resolution of the link log's cycle stamps.
     Raises TimeoutError if either step does not finish within its cycle budget."""
     from harness.emulator.mote import Mote
 
@@ -133,13 +153,13 @@ def handshake_with_host(
     host = DtlsContext(link.to_mote, on_data=lambda addr, data: echoed.append(data), **host_kwargs)
     link.attach(host)
     try:
-        start = mote.now
-        if not link.run_until(lambda: host.is_connected(link.mote_address), max_cycles):
+        start, start_active = mote.now, mote.active_cycles
+        if not link.run_until(lambda: host.is_connected(link.mote_address), max_cycles, step):
             raise TimeoutError(f"{profile}: no handshake within {max_cycles} cycles; link log: {link.log}")
         connected = mote.now
         host.write(link.mote_address, payload)
-        if not link.run_until(lambda: bool(echoed), 50_000_000):
+        if not link.run_until(lambda: bool(echoed), 50_000_000, step):
             raise TimeoutError(f"{profile}: the app did not echo application data")
-        return MoteHandshake(profile, link, connected, start, echoed, mote.active_cycles)
+        return MoteHandshake(profile, link, connected, start, echoed, mote.active_cycles, start_active)
     finally:
         host.free()

@@ -1,0 +1,1 @@
+"""Energy accounting: the Tmote Sky current model (`model`) and energy per DTLS flight (`flights`)."""

@@ -1,0 +1,189 @@
+"""Energy per DTLS flight on a mote that runs the whole handshake itself: the cost ESSE moves to the SSM.
+
+Input is the handshake's datagrams as the mote saw them, in order, each stamped with the mote's
+CPU-active-cycle counter at that moment (harness.tinydtls.mote_link records them). A flight is a run
+of datagrams from one side that carry handshake or ChangeCipherSpec records (RFC 6347 §4.2.4); a
+retransmitted datagram stays in its flight. The first datagram with neither ends the handshake.
+
+Per flight:
+- CPU: the mote's active cycles from the end of the previous flight (its last datagram) to the end of
+  this one. For a mote flight that is handling the peer's flight and building this one (the PRF, the
+  Finished MAC, the ECC arithmetic); for a peer flight, waiting and receiving it, plus handling the
+  messages the mote acts on as they arrive (TinyDTLS checks a ServerKeyExchange signature before it
+  takes the next datagram). The first flight starts when the handshake starts; the last also
+  carries the mote's handling of it, up to the end.
+- radio: the flight's own 802.15.4 frames had it crossed the radio as 6LoWPAN (link-local IPHC, UDP
+  NHC, RFC 4944 fragments past one frame), each acknowledged. The mote transmits its flights' frames
+  and receives their ACKs; it receives the peer's frames and transmits their ACKs. Idle listening,
+  CSMA back-off and retries belong to no flight and are left out.
+A handshake message sent again (same sender, same message_seq) is marked with a trailing "*".
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from harness.energy.model import cpu_energy_mj, energy_mj
+from harness.ieee802154 import BYTE_US, FCS_BYTES, PHY_HEADER_BYTES
+from harness.ssm.lowpan import datagram_frames
+
+RECORD_HEADER = 13  # type, version, epoch, sequence number (48 bits), length
+HANDSHAKE_HEADER = 12  # msg_type, length (24), message_seq, fragment_offset (24), fragment_length (24)
+CONTENT_TYPES = {20: "ChangeCipherSpec", 21: "Alert", 22: "Handshake", 23: "ApplicationData"}
+HANDSHAKE_TYPES = {
+    0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 11: "Certificate",
+    12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify",
+    16: "ClientKeyExchange", 20: "Finished",
+}
+ACK_PSDU = 2 + 1 + FCS_BYTES  # frame control, sequence number, FCS
+
+
+class SeenDatagram(Protocol):
+    direction: str  # "mote->host" (sent by the mote) or "host->mote"
+    datagram: bytes
+    active: int  # the mote's CPU-active-cycle counter when the datagram crossed
+
+
+def dtls_messages(datagram: bytes) -> list[str]:
+    """Names of what a DTLS datagram carries, record by record: handshake message types for
+    plaintext (epoch 0) handshake records, "Finished" for an encrypted one (the only handshake
+    message sent after ChangeCipherSpec), else the content type."""
+    return [name for name, _ in _messages(datagram)]
+
+
+def _messages(datagram: bytes) -> list[tuple[str, int | None]]:
+    """(name, message_seq) per message; message_seq only for plaintext handshake messages."""
+    out: list[tuple[str, int | None]] = []
+    pos = 0
+    while pos < len(datagram):
+        if len(datagram) - pos < RECORD_HEADER:
+            raise ValueError(f"DTLS datagram: {len(datagram) - pos} bytes at offset {pos} are no record")
+        ctype = datagram[pos]
+        (epoch,) = struct.unpack_from("!H", datagram, pos + 3)
+        (length,) = struct.unpack_from("!H", datagram, pos + 11)
+        body = datagram[pos + RECORD_HEADER:pos + RECORD_HEADER + length]
+        if len(body) != length:
+            raise ValueError(f"DTLS record at offset {pos} announces {length} bytes, {len(body)} follow")
+        if ctype not in CONTENT_TYPES:
+            raise ValueError(f"DTLS record at offset {pos}: unknown content type {ctype}")
+        if ctype == 22 and epoch == 0:
+            out += _handshake_messages(body)
+        elif ctype == 22:
+            out.append(("Finished", None))
+        else:
+            out.append((CONTENT_TYPES[ctype], None))
+        pos += RECORD_HEADER + length
+    return out
+
+
+def _handshake_messages(body: bytes) -> list[tuple[str, int | None]]:
+    out: list[tuple[str, int | None]] = []
+    pos = 0
+    while pos < len(body):
+        if len(body) - pos < HANDSHAKE_HEADER:
+            raise ValueError("DTLS handshake record: truncated handshake header")
+        msg_type = body[pos]
+        (message_seq,) = struct.unpack_from("!H", body, pos + 4)
+        fragment_length = int.from_bytes(body[pos + 9:pos + 12], "big")
+        out.append((HANDSHAKE_TYPES.get(msg_type, f"handshake type {msg_type}"), message_seq))
+        pos += HANDSHAKE_HEADER + fragment_length
+    return out
+
+
+def radio_airtime_us(psdu: int) -> int:
+    """Air time of one frame: PHY header (preamble, SFD, length) plus the PSDU at 32 µs per byte."""
+    return (PHY_HEADER_BYTES + psdu) * BYTE_US
+
+
+@dataclass(frozen=True)
+class Flight:
+    index: int  # 1-based
+    sender: str  # "mote" or "peer"
+    messages: tuple[str, ...]
+    datagrams: int
+    bytes: int  # UDP payload bytes (the DTLS datagrams)
+    frames: int  # 802.15.4 data frames they would take
+    tx_us: int  # the mote's radio transmitting: its data frames, or its ACKs of the peer's
+    rx_us: int  # the mote's radio receiving: the peer's data frames, or the ACKs of its own
+    cpu_cycles: int
+    mclk_hz: int
+
+    @property
+    def cpu_mj(self) -> float:
+        return cpu_energy_mj(self.cpu_cycles, self.mclk_hz)
+
+    @property
+    def radio_mj(self) -> float:
+        return energy_mj("TX", self.tx_us) + energy_mj("RX", self.rx_us)
+
+    @property
+    def energy_mj(self) -> float:
+        return self.cpu_mj + self.radio_mj
+
+
+def is_handshake(datagram: bytes) -> bool:
+    return any(m not in ("ApplicationData", "Alert") for m in dtls_messages(datagram))
+
+
+def split_flights(seen: Iterable[SeenDatagram], *, start_active: int | None = None, end_active: int,
+                  mclk_hz: int) -> list[Flight]:
+    """The handshake's flights, with the mote-side CPU and radio cost of each (see the module text).
+    `start_active`: the CPU-active counter when the handshake started (default: at its first
+    datagram); `end_active`: at its end, used when no non-handshake datagram follows it."""
+    runs: list[list[SeenDatagram]] = []
+    stop_active = end_active
+    for d in seen:
+        if not is_handshake(d.datagram):
+            stop_active = d.active
+            break
+        if runs and runs[-1][0].direction == d.direction:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    flights = []
+    sent: set[tuple[str, int]] = set()  # (direction, message_seq) of plaintext handshake messages seen
+    previous_end = start_active if start_active is not None else (runs[0][0].active if runs else 0)
+    for i, run in enumerate(runs):
+        end = run[-1].active if i + 1 < len(runs) else stop_active
+        frames = [f for d in run for f in datagram_frames(len(d.datagram))]
+        data_us = sum(radio_airtime_us(f) for f in frames)
+        acks_us = len(frames) * radio_airtime_us(ACK_PSDU)
+        by_mote = run[0].direction == "mote->host"
+        names = []
+        for d in run:
+            for name, seq in _messages(d.datagram):
+                again = seq is not None and (d.direction, seq) in sent
+                if seq is not None:
+                    sent.add((d.direction, seq))
+                names.append(name + ("*" if again else ""))
+        flights.append(Flight(
+            index=i + 1,
+            sender="mote" if by_mote else "peer",
+            messages=tuple(names),
+            datagrams=len(run),
+            bytes=sum(len(d.datagram) for d in run),
+            frames=len(frames),
+            tx_us=data_us if by_mote else acks_us,
+            rx_us=acks_us if by_mote else data_us,
+            cpu_cycles=end - previous_end,
+            mclk_hz=mclk_hz,
+        ))
+        previous_end = end
+    return flights
+
+
+def flight_table(flights: list[Flight]) -> list[str]:
+    """The flights as text lines, with a total."""
+    out = [f"{'#':>2} {'from':<5}{'dgrams':>6}{'bytes':>7}{'frames':>7}{'CPU cycles':>13}{'CPU mJ':>10}"
+           f"{'radio mJ':>9}{'total mJ':>10}  messages (* sent again)"]
+    for f in flights:
+        out.append(f"{f.index:>2} {f.sender:<5}{f.datagrams:>6}{f.bytes:>7}{f.frames:>7}{f.cpu_cycles:>13}"
+                   f"{f.cpu_mj:>10.3f}{f.radio_mj:>9.3f}{f.energy_mj:>10.3f}  {', '.join(f.messages)}")
+    out.append(f"{'':>2} {'all':<5}{sum(f.datagrams for f in flights):>6}{sum(f.bytes for f in flights):>7}"
+               f"{sum(f.frames for f in flights):>7}{sum(f.cpu_cycles for f in flights):>13}"
+               f"{sum(f.cpu_mj for f in flights):>10.3f}{sum(f.radio_mj for f in flights):>9.3f}"
+               f"{sum(f.energy_mj for f in flights):>10.3f}")
+    return out
