@@ -1,7 +1,7 @@
 /* SSM <-> CCS message codec, CCS side. Wire formats: docs/protocol.md. */
 #include "ssm_client.h"
 
-#include "ccm.h"
+#include "../dtls_record/ccm.h" /* by path: TinyDTLS has a ccm.h of its own */
 #include "esse_util.h"
 
 /* 13-byte CCM nonce (L = 2): 'E' 'S' | sender | 6 zero bytes | counter(4). Unique per PSK_DN as long as

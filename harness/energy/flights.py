@@ -98,6 +98,12 @@ def radio_airtime_us(psdu: int) -> int:
     return (PHY_HEADER_BYTES + psdu) * BYTE_US
 
 
+def _air(datagram_sizes: list[int]) -> tuple[list[int], int, int]:
+    """(frame PSDU sizes, their air time, the air time of their ACKs) for UDP payloads of these sizes."""
+    frames = [f for size in datagram_sizes for f in datagram_frames(size)]
+    return frames, sum(radio_airtime_us(f) for f in frames), len(frames) * radio_airtime_us(ACK_PSDU)
+
+
 @dataclass(frozen=True)
 class Flight:
     index: int  # 1-based
@@ -148,9 +154,7 @@ def split_flights(seen: Iterable[SeenDatagram], *, start_active: int | None = No
     previous_end = start_active if start_active is not None else (runs[0][0].active if runs else 0)
     for i, run in enumerate(runs):
         end = run[-1].active if i + 1 < len(runs) else stop_active
-        frames = [f for d in run for f in datagram_frames(len(d.datagram))]
-        data_us = sum(radio_airtime_us(f) for f in frames)
-        acks_us = len(frames) * radio_airtime_us(ACK_PSDU)
+        frames, data_us, acks_us = _air([len(d.datagram) for d in run])
         by_mote = run[0].direction == "mote->host"
         names = []
         for d in run:
@@ -186,4 +190,20 @@ def flight_table(flights: list[Flight]) -> list[str]:
                f"{sum(f.frames for f in flights):>7}{sum(f.cpu_cycles for f in flights):>13}"
                f"{sum(f.cpu_mj for f in flights):>10.3f}{sum(f.radio_mj for f in flights):>9.3f}"
                f"{sum(f.energy_mj for f in flights):>10.3f}")
+    return out
+
+
+def handoff_flights(km_bytes: int, ack_bytes: int, open_cycles: int, ack_cycles: int,
+                    mclk_hz: int) -> list[Flight]:
+    """What ESSE asks of the mote instead of a handshake, in the same terms: the SSM's KEY_MATERIAL
+    message in (opening it and installing the record state: `open_cycles`) and the KEY_ACK out
+    (`ack_cycles`), each a UDP datagram over 6LoWPAN with its frames acknowledged."""
+    out = []
+    for i, (sender, name, size, cycles) in enumerate((("peer", "KEY_MATERIAL", km_bytes, open_cycles),
+                                                      ("mote", "KEY_ACK", ack_bytes, ack_cycles))):
+        frames, data_us, acks_us = _air([size])
+        by_mote = sender == "mote"
+        out.append(Flight(index=i + 1, sender=sender, messages=(name,), datagrams=1, bytes=size,
+                          frames=len(frames), tx_us=data_us if by_mote else acks_us,
+                          rx_us=acks_us if by_mote else data_us, cpu_cycles=cycles, mclk_hz=mclk_hz))
     return out

@@ -61,7 +61,8 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
 
     tree = prepare_tree()
     name = "crypto_kat-tinydtls" + ("-ecc" if ecc else "")
-    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "tinydtls/kat_tinydtls.c")]
+    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "kat_ssm.c",
+                                     "tinydtls/kat_tinydtls.c")]
     sources += [tree / s for s in KAT_TINYDTLS_SOURCES]
     defines = [*COMMON_DEFINES, "DTLS_PSK", "KAT_TINYDTLS"]
     if ecc:
@@ -73,7 +74,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
         include_dirs=[APP_DIR, paths.FIRMWARE_DIR, tree, PLATFORM_DIR / "include"],
         defines=defines,
         cflags=[*TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=["dtls_record", "mspabi_ops"],
+        modules=["dtls_record", "ssm_client", "mspabi_ops"],
         out_dir=(build_root or paths.build_dir()) / name,
     )
 
@@ -172,6 +173,9 @@ def prf_payload(secret: bytes, label: bytes, seed1: bytes, seed2: bytes, out_len
 # ---------------------------------------------------------------------- benchmark
 
 
+MCLK_HZ = 3_887_104  # the board layer's calibrated DCO (hello prints dco_hz); spans are MCLK cycles
+
+
 def bench(ecc: bool = False) -> list[tuple[str, int]]:
     """Cycle figures per operation on the emulated mote (spans measured by the firmware)."""
     import hashlib
@@ -201,6 +205,7 @@ def bench(ecc: bool = False) -> list[tuple[str, int]]:
     rows.append(("HMAC-SHA256 32 B key, 64 B data", mac.spans[0]))
     prf = kat.request("P", prf_payload(bytes(48), b"key expansion", bytes(32), bytes(32), 40))
     rows.append(("TLS PRF 40-byte key block", prf.spans[0]))
+    rows += handoff_rows(kat, rng)
     if ecc:
         ecc_cycles = 3_000_000_000
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -220,12 +225,49 @@ def bench(ecc: bool = False) -> list[tuple[str, int]]:
     return rows
 
 
+HANDOFF_SPANS = ("open KEY_MATERIAL", "install record state", "build KEY_ACK", "seal 16-byte CoAP record")
+
+
+def handoff_request(psk_dn: bytes, last_rx: int, tx: int, km: bytes, payload: bytes) -> bytes:
+    """Payload of a 'K' request (firmware/apps/crypto_kat/kat_ssm.c)."""
+    return psk_dn + struct.pack(">IIH", last_rx, tx, len(km)) + km + payload
+
+
+def handoff_rows(kat: KatMote, rng) -> list[tuple[str, int]]:
+    """The ESSE hand-off on the mote (crypto_kat 'K'): what it runs instead of a handshake."""
+    from harness.ssm.protocol import KeyState, seal_key_material
+
+    ks = KeyState(rng.randbytes(8), 0xC0A8, 0xFEFD, 1, 1, 1, 1, 1, bytearray(rng.randbytes(16)),
+                  bytearray(rng.randbytes(16)), bytearray(rng.randbytes(4)), bytearray(rng.randbytes(4)))
+    psk_dn = rng.randbytes(16)
+    km = bytes(seal_key_material(psk_dn, 1, ks.encode()))
+    r = kat.request("K", handoff_request(psk_dn, 0, 0, km, rng.randbytes(16)))
+    if not r.ok:
+        raise RuntimeError(f"hand-off refused on the mote: err {r.error}")
+    return [(f"ESSE hand-off: {name}", span) for name, span in zip(HANDOFF_SPANS, r.spans, strict=True)]
+
+
+def handoff_energy(rows: list[tuple[str, int]], mclk_hz: int) -> list[str]:
+    """The hand-off as flight rows with CPU and radio energy (harness.energy.flights)."""
+    from harness.energy.flights import flight_table, handoff_flights
+    from harness.ssm.protocol import ACK_LEN, KM_LEN
+
+    spans = dict(rows)
+    opened = spans["ESSE hand-off: open KEY_MATERIAL"] + spans["ESSE hand-off: install record state"]
+    acked = spans["ESSE hand-off: build KEY_ACK"]
+    return flight_table(handoff_flights(KM_LEN, ACK_LEN, opened, acked, mclk_hz))
+
+
 def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     rows = bench(ecc="--ecc" in argv)
     width = max(len(n) for n, _ in rows)
     for name, cycles in rows:
         print(f"{name:<{width}}  {cycles:>12,} cycles  {cycles / 3.9e6 * 1e3:>10.2f} ms @3.9 MHz")
+    print("\nESSE hand-off on the mote, energy per message (the handshake it replaces: "
+          "`invoke tinydtls-mote-handshake`)")
+    for line in handoff_energy(rows, MCLK_HZ):
+        print("  " + line)
     print(f"host time {time.perf_counter() - t0:.1f} s")
     return 0
 

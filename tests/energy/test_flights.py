@@ -127,3 +127,16 @@ def test_energy_model_is_time_current_voltage():
             state_of("radio", "tx"), state_of("radio", "off")) == ("CPU", "LPM", "RX", "TX", None)
     with pytest.raises(ValueError, match="unknown energy state"):
         energy_mj("BEEP", 1)
+
+
+def test_handoff_flights_are_one_message_each_way():
+    from harness.energy.flights import handoff_flights
+    from harness.ssm.protocol import ACK_LEN, KM_LEN
+
+    km, ack = handoff_flights(KM_LEN, ACK_LEN, 60_000, 20_000, 4_000_000)
+    assert (km.sender, km.messages, km.frames, ack.sender, ack.messages, ack.frames) == (
+        "peer", ("KEY_MATERIAL",), 1, "mote", ("KEY_ACK",), 1)
+    # docs/protocol.md: KEY_MATERIAL is a 113-byte frame, KEY_ACK a 42-byte one
+    assert km.rx_us == radio_airtime_us(113) and ack.tx_us == radio_airtime_us(42)
+    assert km.tx_us == ack.rx_us == radio_airtime_us(ACK_PSDU)
+    assert km.cpu_mj == pytest.approx(60_000 / 4e6 * 1.8 * 3.0)

@@ -53,9 +53,10 @@ int kat_take_u8(struct kat_reader *r, uint8_t *v);
 int kat_take_u16(struct kat_reader *r, uint16_t *v);
 int kat_take_u32(struct kat_reader *r, uint32_t *v);
 
-/* Command tables of the two source files (each ends with code 0). */
+/* Command tables of the source files (each ends with code 0). */
 extern const struct kat_command kat_record_commands[];
 extern const struct kat_command kat_mspabi_commands[];
+extern const struct kat_command kat_ssm_commands[];
 #ifdef KAT_TINYDTLS
 extern const struct kat_command kat_tinydtls_commands[];
 /* Seeds TinyDTLS's PRNG (ECC builds); returns the entropy samples that changed (0 without ECC). */

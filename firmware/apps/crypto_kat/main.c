@@ -201,6 +201,8 @@ static void serve(void)
     kat_handler_fn run = find(kat_record_commands, current_cmd);
     if (!run)
         run = find(kat_mspabi_commands, current_cmd);
+    if (!run)
+        run = find(kat_ssm_commands, current_cmd);
 #ifdef KAT_TINYDTLS
     if (!run)
         run = find(kat_tinydtls_commands, current_cmd);
