@@ -120,7 +120,7 @@ def build_all(
     raised together (BuildError) after the rest were built. A missing toolchain stops at once."""
     targets: list[str | Path] = list(apps) if apps else list(discover_apps())
     if not targets:
-        raise BuildError(f"no firmware apps found under {paths.APPS_DIR}")
+        raise BuildError(f"no firmware apps found under {paths.APPS_DIR}{paths.checkout_hint()}")
     log = print if verbose else None
     results: list[BuildResult] = []
     failures: list[str] = []

@@ -10,13 +10,15 @@ from xml.sax.saxutils import escape
 
 import jinja2
 
-from harness.paths import COOJA_CONFIGS_DIR
+from harness.paths import COOJA_CONFIGS_DIR, checkout_hint
 
 TEMPLATES_DIR = COOJA_CONFIGS_DIR / "templates"
 
 
 @cache
 def environment() -> jinja2.Environment:
+    if not TEMPLATES_DIR.is_dir():
+        raise FileNotFoundError(f"no .csc templates at {TEMPLATES_DIR}{checkout_hint()}")
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=False,
