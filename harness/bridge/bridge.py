@@ -11,7 +11,8 @@ reaches host services (the SSM) as `[host address]:D` and they see it as one loo
 
 Threads: one reads the serial port (pyserial has no asyncio API) and hands bytes to the event loop;
 everything else runs on the loop. Writes to the serial port happen on the loop (a few hundred bytes,
-fast on both a TCP `socket://` URL and a real UART).
+fast on both a TCP `socket://` URL and a real UART). A line that fails under a running bridge sets
+`line_lost` with the reason in `line_error`; `esse bridge` then exits 1 saying so.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class Bridge:
         self.baudrate = baudrate
         self.stats = {"rx_frames": 0, "rx_bad": 0, "tx_frames": 0, "to_clients": 0, "from_clients": 0}
         self.mote_text: list[bytes] = []  # frames that were not IPv6 (debug prints on the line)
+        self.line_lost = asyncio.Event()  # set when the serial line fails under a running bridge
+        self.line_error: str | None = None  # ... and why
         self._serial: serial.SerialBase | None = None
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
@@ -191,10 +194,18 @@ class Bridge:
                 data = self._serial.read(self._serial.in_waiting or 1)
             except (serial.SerialException, OSError) as exc:
                 if not self._stop.is_set():
-                    log.error("serial line %s failed: %s", self.serial_url, exc)
+                    self._loop.call_soon_threadsafe(self._on_line_lost, str(exc))
                 return
             if data:
                 self._loop.call_soon_threadsafe(self._on_bytes, data)
+
+    def _on_line_lost(self, reason: str) -> None:
+        """The serial line died under us (the simulation ended, the USB mote was unplugged): say so
+        once; `line_lost` lets the owner stop instead of serving ports that lead nowhere."""
+        if self.line_error is None:
+            self.line_error = f"serial line {self.serial_url} lost: {reason}"
+            log.error("%s", self.line_error)
+        self.line_lost.set()
 
     def _send(self, packet: bytes) -> None:
         if self._serial is None:

@@ -72,10 +72,13 @@ async def run_bridge(args: argparse.Namespace) -> int:
                         print(exc, flush=True)
                         failures += 1
             return 1 if failures else 0
-        if args.duration:
-            await asyncio.sleep(args.duration)
-        else:
-            await asyncio.Event().wait()
+        lost = asyncio.ensure_future(bridge.line_lost.wait())
+        waits = {lost} | ({asyncio.ensure_future(asyncio.sleep(args.duration))} if args.duration else set())
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if bridge.line_error:
+            raise BridgeError(bridge.line_error)
         return 0
     finally:
         await bridge.stop()
