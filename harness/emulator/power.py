@@ -6,17 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.energy.model import CURRENT_MA, SUPPLY_V, current_ma
-
-# the model's figures under the names the emulator's callers and tests use
-SKY_VOLTAGE = SUPPLY_V
-CPU_ACTIVE_MA = CURRENT_MA["CPU"]
-CPU_LPM_MA = CURRENT_MA["LPM"]
-RADIO_TX_MA = CURRENT_MA["TX"]
-RADIO_RX_MA = CURRENT_MA["RX"]
-
-__all__ = ["CPU_ACTIVE_MA", "CPU_LPM_MA", "RADIO_RX_MA", "RADIO_TX_MA", "SKY_VOLTAGE", "ModeTime",
-           "PowerReport", "current_ma", "power_report"]
+from harness.energy.model import SUPPLY_V, energy_mj, state_of
 
 
 @dataclass(frozen=True)
@@ -49,7 +39,7 @@ class PowerReport:
                 f"{m.component:>6} {m.mode:<8} {m.cycles:>14} cycles {m.us:>16.1f} us {share:6.2f}% "
                 f"{m.energy_mj:12.6f} mJ"
             )
-        out.append(f"{'':>6} {'energy':<8} {self.energy_mj:.6f} mJ at {SKY_VOLTAGE:g} V")
+        out.append(f"{'':>6} {'energy':<8} {self.energy_mj:.6f} mJ at {SUPPLY_V:g} V")
         return out
 
 
@@ -63,6 +53,7 @@ def power_report(mote) -> PowerReport:
     for index, comp in enumerate(mote.components()):
         for mode, cycles in mote.mode_cycles(index).items():
             us = cycles * 1e6 / hz
-            energy = us * 1e-6 * current_ma(comp, mode) * 1e-3 * SKY_VOLTAGE * 1e3  # mJ
+            state = state_of(comp, mode)
+            energy = energy_mj(state, us) if state else 0.0
             modes.append(ModeTime(comp, mode, cycles, us, energy))
     return PowerReport(mote.now, hz, modes)

@@ -29,6 +29,7 @@ from typing import Protocol
 from harness.energy.model import cpu_energy_mj, energy_mj
 from harness.ieee802154 import BYTE_US, FCS_BYTES, PHY_HEADER_BYTES
 from harness.ssm.lowpan import datagram_frames
+from harness.ssm.protocol import split_records
 
 RECORD_HEADER = 13  # type, version, epoch, sequence number (48 bits), length
 HANDSHAKE_HEADER = 12  # msg_type, length (24), message_seq, fragment_offset (24), fragment_length (24)
@@ -56,26 +57,24 @@ def dtls_messages(datagram: bytes) -> list[str]:
 
 def _messages(datagram: bytes) -> list[tuple[str, int | None]]:
     """(name, message_seq) per message; message_seq only for plaintext handshake messages."""
+    records = split_records(datagram)
+    end = records[-1].end if records else 0
+    if end != len(datagram):  # split_records stops at the first record that does not fit
+        if len(datagram) - end < RECORD_HEADER:
+            raise ValueError(f"DTLS datagram: {len(datagram) - end} bytes at offset {end} are no record")
+        (length,) = struct.unpack_from("!H", datagram, end + 11)
+        follow = len(datagram) - end - RECORD_HEADER
+        raise ValueError(f"DTLS record at offset {end} announces {length} bytes, {follow} follow")
     out: list[tuple[str, int | None]] = []
-    pos = 0
-    while pos < len(datagram):
-        if len(datagram) - pos < RECORD_HEADER:
-            raise ValueError(f"DTLS datagram: {len(datagram) - pos} bytes at offset {pos} are no record")
-        ctype = datagram[pos]
-        (epoch,) = struct.unpack_from("!H", datagram, pos + 3)
-        (length,) = struct.unpack_from("!H", datagram, pos + 11)
-        body = datagram[pos + RECORD_HEADER:pos + RECORD_HEADER + length]
-        if len(body) != length:
-            raise ValueError(f"DTLS record at offset {pos} announces {length} bytes, {len(body)} follow")
-        if ctype not in CONTENT_TYPES:
-            raise ValueError(f"DTLS record at offset {pos}: unknown content type {ctype}")
-        if ctype == 22 and epoch == 0:
-            out += _handshake_messages(body)
-        elif ctype == 22:
+    for r in records:
+        if r.content_type not in CONTENT_TYPES:
+            raise ValueError(f"DTLS record at offset {r.offset}: unknown content type {r.content_type}")
+        if r.content_type == 22 and r.epoch == 0:
+            out += _handshake_messages(datagram[r.offset + RECORD_HEADER:r.end])
+        elif r.content_type == 22:
             out.append(("Finished", None))
         else:
-            out.append((CONTENT_TYPES[ctype], None))
-        pos += RECORD_HEADER + length
+            out.append((CONTENT_TYPES[r.content_type], None))
     return out
 
 
@@ -96,12 +95,6 @@ def _handshake_messages(body: bytes) -> list[tuple[str, int | None]]:
 def radio_airtime_us(psdu: int) -> int:
     """Air time of one frame: PHY header (preamble, SFD, length) plus the PSDU at 32 µs per byte."""
     return (PHY_HEADER_BYTES + psdu) * BYTE_US
-
-
-def _air(datagram_sizes: list[int]) -> tuple[list[int], int, int]:
-    """(frame PSDU sizes, their air time, the air time of their ACKs) for UDP payloads of these sizes."""
-    frames = [f for size in datagram_sizes for f in datagram_frames(size)]
-    return frames, sum(radio_airtime_us(f) for f in frames), len(frames) * radio_airtime_us(ACK_PSDU)
 
 
 @dataclass(frozen=True)
@@ -130,8 +123,21 @@ class Flight:
         return self.cpu_mj + self.radio_mj
 
 
-def is_handshake(datagram: bytes) -> bool:
-    return any(m not in ("ApplicationData", "Alert") for m in dtls_messages(datagram))
+def _carries_handshake(names: Iterable[str]) -> bool:
+    return any(m not in ("ApplicationData", "Alert") for m in names)
+
+
+def _flight(index: int, sender: str, messages: tuple[str, ...], sizes: list[int], cpu_cycles: int,
+            mclk_hz: int) -> Flight:
+    """A flight of datagrams of these UDP payload sizes: its frames' air time goes to TX when the mote
+    sends them and to RX otherwise, the ACKs' air time the other way."""
+    frames = [f for size in sizes for f in datagram_frames(size)]
+    data_us = sum(radio_airtime_us(f) for f in frames)
+    acks_us = len(frames) * radio_airtime_us(ACK_PSDU)
+    by_mote = sender == "mote"
+    return Flight(index=index, sender=sender, messages=messages, datagrams=len(sizes), bytes=sum(sizes),
+                  frames=len(frames), tx_us=data_us if by_mote else acks_us,
+                  rx_us=acks_us if by_mote else data_us, cpu_cycles=cpu_cycles, mclk_hz=mclk_hz)
 
 
 def split_flights(seen: Iterable[SeenDatagram], *, start_active: int | None = None, end_active: int,
@@ -139,42 +145,32 @@ def split_flights(seen: Iterable[SeenDatagram], *, start_active: int | None = No
     """The handshake's flights, with the mote-side CPU and radio cost of each (see the module text).
     `start_active`: the CPU-active counter when the handshake started (default: at its first
     datagram); `end_active`: at its end, used when no non-handshake datagram follows it."""
-    runs: list[list[SeenDatagram]] = []
+    runs: list[list[tuple[SeenDatagram, list[tuple[str, int | None]]]]] = []  # datagrams, parsed once
     stop_active = end_active
     for d in seen:
-        if not is_handshake(d.datagram):
+        parsed = _messages(d.datagram)
+        if not _carries_handshake(name for name, _ in parsed):
             stop_active = d.active
             break
-        if runs and runs[-1][0].direction == d.direction:
-            runs[-1].append(d)
+        if runs and runs[-1][0][0].direction == d.direction:
+            runs[-1].append((d, parsed))
         else:
-            runs.append([d])
+            runs.append([(d, parsed)])
     flights = []
     sent: set[tuple[str, int]] = set()  # (direction, message_seq) of plaintext handshake messages seen
-    previous_end = start_active if start_active is not None else (runs[0][0].active if runs else 0)
+    previous_end = start_active if start_active is not None else (runs[0][0][0].active if runs else 0)
     for i, run in enumerate(runs):
-        end = run[-1].active if i + 1 < len(runs) else stop_active
-        frames, data_us, acks_us = _air([len(d.datagram) for d in run])
-        by_mote = run[0].direction == "mote->host"
+        end = run[-1][0].active if i + 1 < len(runs) else stop_active
         names = []
-        for d in run:
-            for name, seq in _messages(d.datagram):
+        for d, parsed in run:
+            for name, seq in parsed:
                 again = seq is not None and (d.direction, seq) in sent
                 if seq is not None:
                     sent.add((d.direction, seq))
                 names.append(name + ("*" if again else ""))
-        flights.append(Flight(
-            index=i + 1,
-            sender="mote" if by_mote else "peer",
-            messages=tuple(names),
-            datagrams=len(run),
-            bytes=sum(len(d.datagram) for d in run),
-            frames=len(frames),
-            tx_us=data_us if by_mote else acks_us,
-            rx_us=acks_us if by_mote else data_us,
-            cpu_cycles=end - previous_end,
-            mclk_hz=mclk_hz,
-        ))
+        sender = "mote" if run[0][0].direction == "mote->host" else "peer"
+        sizes = [len(d.datagram) for d, _ in run]
+        flights.append(_flight(i + 1, sender, tuple(names), sizes, end - previous_end, mclk_hz))
         previous_end = end
     return flights
 
@@ -198,12 +194,5 @@ def handoff_flights(km_bytes: int, ack_bytes: int, open_cycles: int, ack_cycles:
     """What ESSE asks of the mote instead of a handshake, in the same terms: the SSM's KEY_MATERIAL
     message in (opening it and installing the record state: `open_cycles`) and the KEY_ACK out
     (`ack_cycles`), each a UDP datagram over 6LoWPAN with its frames acknowledged."""
-    out = []
-    for i, (sender, name, size, cycles) in enumerate((("peer", "KEY_MATERIAL", km_bytes, open_cycles),
-                                                      ("mote", "KEY_ACK", ack_bytes, ack_cycles))):
-        frames, data_us, acks_us = _air([size])
-        by_mote = sender == "mote"
-        out.append(Flight(index=i + 1, sender=sender, messages=(name,), datagrams=1, bytes=size,
-                          frames=len(frames), tx_us=data_us if by_mote else acks_us,
-                          rx_us=acks_us if by_mote else data_us, cpu_cycles=cycles, mclk_hz=mclk_hz))
-    return out
+    return [_flight(1, "peer", ("KEY_MATERIAL",), [km_bytes], open_cycles, mclk_hz),
+            _flight(2, "mote", ("KEY_ACK",), [ack_bytes], ack_cycles, mclk_hz)]

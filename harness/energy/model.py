@@ -35,11 +35,6 @@ def state_of(component: str, mode: str) -> str | None:
     return None
 
 
-def current_ma(component: str, mode: str) -> float:
-    state = state_of(component, mode)
-    return CURRENT_MA[state] if state else 0.0
-
-
 def cpu_energy_mj(active_cycles: int, mclk_hz: int) -> float:
     """Energy of `active_cycles` MCLK cycles of CPU activity."""
     return energy_mj("CPU", active_cycles * 1e6 / mclk_hz)

@@ -10,7 +10,11 @@ from harness.emulator.asm import assemble
 from harness.emulator.cli import run_command
 from harness.emulator.elf import ElfError, load_elf
 from harness.emulator.mote import Mote
-from harness.emulator.power import CPU_ACTIVE_MA, CPU_LPM_MA, power_report
+from harness.emulator.power import power_report
+from harness.energy.model import CURRENT_MA
+
+CPU_ACTIVE_MA, CPU_LPM_MA = CURRENT_MA["CPU"], CURRENT_MA["LPM"]
+
 
 COUNTER = f"""
         .text

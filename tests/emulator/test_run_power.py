@@ -7,7 +7,12 @@ import pytest
 
 from harness.build import build_app
 from harness.emulator.mote import Mote
-from harness.emulator.power import CPU_ACTIVE_MA, CPU_LPM_MA, SKY_VOLTAGE, power_report
+from harness.emulator.power import power_report
+from harness.energy.model import CURRENT_MA, SUPPLY_V
+
+CPU_ACTIVE_MA, CPU_LPM_MA = CURRENT_MA["CPU"], CURRENT_MA["LPM"]
+SKY_VOLTAGE = SUPPLY_V
+
 
 
 @pytest.fixture(scope="module")
