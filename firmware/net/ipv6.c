@@ -10,6 +10,7 @@ static uint8_t ll_addr[16];
 static uint8_t gl_addr[16];
 static uint8_t has_prefix;
 static uint8_t router_mode;
+static uint8_t lent; /* the global address is the host's (border router) */
 static lladdr_t def_router;
 static ipv6_output_fn output_fn; /* none until the app picks its link */
 static ipv6_forward_fn forward_fn;
@@ -24,16 +25,28 @@ void ipv6_eui64_from_node_id(uint16_t node_id, uint8_t eui64[8])
     eui64[7] = (uint8_t)node_id;
 }
 
-void ipv6_init(const uint8_t eui64[8])
+void ipv6_lladdr_from_node_id(uint16_t node_id, lladdr_t *ll)
+{
+    if (node_id >= 0xfffe) { /* not a usable short address */
+        ll->len = LLADDR_EXT_LEN;
+        ipv6_eui64_from_node_id(node_id, ll->addr);
+    } else {
+        ll->len = LLADDR_SHORT_LEN;
+        ll->addr[0] = (uint8_t)(node_id >> 8);
+        ll->addr[1] = (uint8_t)node_id;
+    }
+}
+
+void ipv6_init(const lladdr_t *own)
 {
     memset(ll_addr, 0, sizeof ll_addr);
     ll_addr[0] = 0xfe;
     ll_addr[1] = 0x80;
-    memcpy(ll_addr + 8, eui64, 8);
-    ll_addr[8] ^= 0x02;
+    ipv6_iid_from_lladdr(own, ll_addr + 8);
     memset(gl_addr, 0, sizeof gl_addr);
     has_prefix = 0;
     router_mode = 0;
+    lent = 0;
     def_router.len = 0;
     output_fn = 0;
     forward_fn = 0;
@@ -94,6 +107,8 @@ void ipv6_set_default_router(const lladdr_t *ll)
 
 const lladdr_t *ipv6_default_router(void) { return def_router.len ? &def_router : 0; }
 void ipv6_set_router(int is_router) { router_mode = (uint8_t)(is_router != 0); }
+void ipv6_lend_global(int lend) { lent = (uint8_t)(lend != 0); }
+int ipv6_is_lent(const uint8_t a[16]) { return lent && has_prefix && memcmp(a, gl_addr, 16) == 0; }
 
 int ipv6_is_multicast(const uint8_t a[16]) { return a[0] == 0xff; }
 
@@ -110,7 +125,7 @@ int ipv6_is_own_addr(const uint8_t a[16])
     static const uint8_t all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     if (memcmp(a, ll_addr, 16) == 0)
         return 1;
-    if (has_prefix && memcmp(a, gl_addr, 16) == 0)
+    if (has_prefix && !lent && memcmp(a, gl_addr, 16) == 0)
         return 1;
     if (memcmp(a, all_nodes, 15) == 0) /* ff02::1, or ff02::2 for routers */
         return a[15] == 1 || (a[15] == 2 && router_mode);
@@ -121,7 +136,8 @@ uint8_t *ipv6_out_buf(void) { return out_buf; }
 
 void ipv6_fill_header(uint8_t next_header, const uint8_t dst[16], uint16_t payload_len, uint8_t hop_limit)
 {
-    const uint8_t *src = (has_prefix && !ipv6_is_linklocal(dst) && !ipv6_is_multicast(dst)) ? gl_addr : ll_addr;
+    const uint8_t *src =
+        (has_prefix && !lent && !ipv6_is_linklocal(dst) && !ipv6_is_multicast(dst)) ? gl_addr : ll_addr;
     out_buf[0] = 0x60;
     out_buf[1] = out_buf[2] = out_buf[3] = 0;
     out_buf[4] = (uint8_t)(payload_len >> 8);

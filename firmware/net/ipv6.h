@@ -1,11 +1,13 @@
 /*
  * ipv6.h — IPv6 (RFC 8200) for a 6LoWPAN node: addresses, input dispatch, output, checksum.
  *
- * Addressing. The node's EUI-64 is 00:12:74:00:00:00:II:II where IIII is the 16-bit node_id
- * (00:12:74 is the OUI Moteiv/Sentilla Sky motes carry; see ipv6_eui64_from_node_id). The 802.15.4
- * extended address is that EUI-64; the interface identifier is the EUI-64 with the U/L bit flipped
- * (RFC 4291 App. A): 02:12:74:00:00:00:II:II. Link-local = fe80::IID, global = PREFIX::IID once a
- * Router Advertisement has brought the /64 prefix.
+ * Addressing. Node N's 802.15.4 address is the 16-bit short address N (PAN ID compression, intra-PAN
+ * frames) and its interface identifier the one RFC 6282 §3.2.2 derives from it, 0000:00ff:fe00:NNNN:
+ * link-local fe80::ff:fe00:N, global PREFIX::ff:fe00:N once a Router Advertisement has brought the
+ * /64 prefix (also 6LoWPAN context 0). IPHC then elides both IIDs (SAM/DAM = 11) in every frame.
+ * Node ids 0xfffe and 0xffff are no short addresses (802.15.4: "none" and broadcast): those nodes use
+ * their EUI-64 00:12:74:00:00:00:II:II (00:12:74 is the OUI Sky motes carry) as extended address,
+ * IID = EUI-64 with the U/L bit flipped (RFC 4291 App. A).
  *
  * Next hop without Neighbor Discovery: every IID on this PAN is derived from a link-layer address
  * (RFC 6775's assumption), so the link-layer address of an on-link destination is read back from its
@@ -37,8 +39,13 @@ typedef int (*ipv6_forward_fn)(uint8_t *pkt, uint16_t len, const lladdr_t *from)
 /* EUI-64 of a Sky mote with this node_id (layout above). */
 void ipv6_eui64_from_node_id(uint16_t node_id, uint8_t eui64[8]);
 
-/* Set the node's identity: link-local address from the EUI-64. Clears prefix and router. */
-void ipv6_init(const uint8_t eui64[8]);
+/* The 802.15.4 address node `node_id` uses (short, or extended for 0xfffe/0xffff; see above). The
+ * MAC and the radio take this address, and netstack_init() derives the IPv6 addresses from it. */
+void ipv6_lladdr_from_node_id(uint16_t node_id, lladdr_t *ll);
+
+/* Set the node's identity: link-local address from the IID of its link-layer address. Clears
+ * prefix, router and the lent address. */
+void ipv6_init(const lladdr_t *own);
 
 /* IID (8 bytes) a link-layer address maps to (RFC 4944 §6 / RFC 6282 §3.2.2). */
 void ipv6_iid_from_lladdr(const lladdr_t *ll, uint8_t iid[8]);
@@ -58,6 +65,14 @@ const lladdr_t *ipv6_default_router(void);        /* NULL when none */
 
 /* Accept packets for ff02::2 too (routers). */
 void ipv6_set_router(int is_router);
+
+/* Border router: lend the global address PREFIX::IID to the host behind the serial line. Datagrams
+ * between the host and a mote then cross the radio with both IIDs derived from the frame's short
+ * addresses (RFC 6282 SAM = DAM = 11 under context 0); see router.h. The node itself answers on its
+ * link-local address only and sources what it originates from it. */
+void ipv6_lend_global(int lend);
+/* Nonzero when `a` is the lent global address (the host's). */
+int ipv6_is_lent(const uint8_t a[16]);
 
 /* Nonzero when `a` is one of ours: unicast addresses, ff02::1, ff02::2 in router mode. */
 int ipv6_is_own_addr(const uint8_t a[16]);

@@ -7,10 +7,10 @@
 
 void netstack_init(uint16_t node_id)
 {
-    uint8_t eui64[8];
-    ipv6_eui64_from_node_id(node_id, eui64);
+    lladdr_t own;
+    ipv6_lladdr_from_node_id(node_id, &own);
     sixlowpan_init();
-    ipv6_init(eui64);
+    ipv6_init(&own);
     udp_init();
     icmp6_init();
 }

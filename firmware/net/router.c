@@ -11,9 +11,10 @@ static uint32_t next_ra, next_rs;
 static router_stats_t stats;
 static const uint8_t all_nodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
+/* The lent global address is the host's: in the prefix, yet behind the serial line. */
 static int on_radio_side(const uint8_t *dst)
 {
-    return ipv6_is_linklocal(dst) || ipv6_in_prefix(dst);
+    return (ipv6_is_linklocal(dst) || ipv6_in_prefix(dst)) && !ipv6_is_lent(dst);
 }
 
 /* Output of datagrams this router originates. */
@@ -62,6 +63,7 @@ void router_init(slip_putc_fn putc)
 {
     slipif_init(putc);
     icmp6_set_router(1);
+    ipv6_lend_global(1);
     icmp6_set_prefix_handler(prefix_changed);
     ipv6_set_output(router_output);
     ipv6_set_forwarder(router_forward);

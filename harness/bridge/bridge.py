@@ -9,6 +9,12 @@ from port P to `[host address]:D` is delivered from the socket standing for (N, 
 ephemeral socket when P is not mapped), and the host service's replies go back to the mote: so a mote
 reaches host services (the SSM) as `[host address]:D` and they see it as one loopback address.
 
+Host addressing for a one-frame radio hop (docs/protocol.md, "Size on the air"): the bridge's address
+is the one the border router lends it, PREFIX::ff:fe00:BR (`ipv6.default_host_address`); datagrams to
+motes leave with hop limit 65, so they cross the radio with 64 (IPHC codes it in 2 bits); and a client
+of a mote port in 0xF0B0..0xF0BF (61617, the CCS's SSM port) gets a host-side port in that range too
+(61616 = the SSM's first), so UDP NHC carries both ports in one byte.
+
 Threads: one reads the serial port (pyserial has no asyncio API) and hands bytes to the event loop;
 everything else runs on the loop. Writes to the serial port happen on the loop (a few hundred bytes,
 fast on both a TCP `socket://` URL and a real UART). A line that fails under a running bridge sets
@@ -36,6 +42,8 @@ COAP_PORT = 5683
 NAT_FIRST_PORT = 49152
 NAT_IDLE_S = 300.0
 BAUD = 115200
+HOP_LIMIT_TO_MOTES = 65  # the border router's hop leaves 64, which IPHC elides (HLIM = 10)
+SHORT_PORTS = range(0xF0B0, 0xF0C0)  # RFC 6282 §4.3.3: both ports in 4 bits each
 
 Client = tuple[str, int]
 
@@ -72,8 +80,9 @@ class _MotePort(asyncio.DatagramProtocol):
 class Bridge:
     """Host end of the border router's serial line.
 
-    `motes` are the node ids that get loopback ports; `port_map` maps mote UDP ports to the base of
-    their loopback ports (default {5683: base_port}).
+    `motes` are the node ids that get loopback ports (the border router's id excepted: its global
+    address is the bridge's own); `port_map` maps mote UDP ports to the base of their loopback ports
+    (default {5683: base_port}).
     """
 
     def __init__(
@@ -87,15 +96,19 @@ class Bridge:
         ra_interval: float = 30.0,
         baudrate: int = BAUD,
         port_map: Mapping[int, int] | None = None,
+        border_router: int = ipv6.BORDER_ROUTER_ID,
     ) -> None:
         if prefix.prefixlen != 64:
             raise BridgeError(f"prefix {prefix} is not a /64")
+        if not 0 <= border_router < ipv6.NO_SHORT_ADDRESS:
+            raise BridgeError(f"border router id {border_router} is not a short address (0..65533)")
         self.serial_url = serial_url
         self.prefix = prefix
         self.base_port = base_port
         self.port_map = dict(port_map) if port_map else {COAP_PORT: base_port}
-        self.motes = sorted(set(motes))
-        self.host_address = host_address or ipv6.default_host_address(prefix)
+        self.border_router = border_router
+        self.motes = sorted(set(motes) - {border_router})
+        self.host_address = host_address or ipv6.default_host_address(prefix, border_router)
         self.link_local = IPv6Address("fe80::1")
         self.bind = bind
         self.ra_interval = ra_interval
@@ -270,12 +283,20 @@ class Bridge:
         entry = self._nat_by_client.get((mote_id, mote_port, client))
         if entry is None:
             self._expire_nat()
-            v6_port = client[1]
-            if (mote_id, mote_port, v6_port) in self._nat_by_v6:
-                v6_port = self._allocate_port(mote_id, mote_port)
-            entry = self._nat_add(mote_id, mote_port, client, v6_port)
+            entry = self._nat_add(mote_id, mote_port, client, self._host_port(mote_id, mote_port, client[1]))
         entry.last_used = time.monotonic()
         return entry
+
+    def _host_port(self, mote_id: int, mote_port: int, client_port: int) -> int:
+        """The host-side port for a new client: its own (port-preserving) unless taken; for a mote
+        port in SHORT_PORTS one in that range first (61616 first), so the frames carry one port byte."""
+        wanted = [client_port]
+        if mote_port in SHORT_PORTS:
+            wanted = [p for p in (client_port, *SHORT_PORTS) if p in SHORT_PORTS]
+        for port in wanted:
+            if (mote_id, mote_port, port) not in self._nat_by_v6:
+                return port
+        return self._allocate_port(mote_id, mote_port)
 
     def _allocate_port(self, mote_id: int, mote_port: int) -> int:
         for _ in range(65536 - NAT_FIRST_PORT):
@@ -298,7 +319,14 @@ class Bridge:
         entry = self._nat_for_client(mote_id, mote_port, client)
         self.stats["from_clients"] += 1
         self._send(
-            ipv6.build_udp(self.host_address, self.address_of(mote_id), entry.v6_port, mote_port, data)
+            ipv6.build_udp(
+                self.host_address,
+                self.address_of(mote_id),
+                entry.v6_port,
+                mote_port,
+                data,
+                HOP_LIMIT_TO_MOTES,
+            )
         )
 
     def _from_mote(self, pkt: ipv6.Packet, udp: ipv6.Udp) -> None:
@@ -330,13 +358,17 @@ class Bridge:
 
     # ------------------------------------------------------------------ ping
     async def ping(self, target: int | IPv6Address, data: bytes = b"esse", timeout: float = 5.0) -> float:
-        """ICMPv6 echo to a mote (node id) or an address; returns the round-trip time in seconds."""
-        dst = self.address_of(target) if isinstance(target, int) else target
+        """ICMPv6 echo to a mote (node id) or an address; returns the round-trip time in seconds. The
+        border router (its global address is ours) is pinged at its link-local address."""
+        if target == self.border_router:
+            dst = ipv6.mote_link_local(target)
+        else:
+            dst = self.address_of(target) if isinstance(target, int) else target
         ident, seq = 0xE55E, next(self._ping_seq) & 0xFFFF
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._pings[(ident, seq)] = fut
         sent = time.monotonic()
-        self._send(ipv6.build_echo(self.host_address, dst, ident, seq, data))
+        self._send(ipv6.build_echo(self.host_address, dst, ident, seq, data, hop_limit=HOP_LIMIT_TO_MOTES))
         try:
             return await asyncio.wait_for(fut, timeout) - sent
         except TimeoutError as exc:

@@ -46,11 +46,17 @@ async def run_bridge(args: argparse.Namespace) -> int:
     prefix = parse_prefix(args.prefix)
     port_map = {5683: args.base_port, **dict(args.map or [])}
     bridge = Bridge(
-        args.serial, prefix, base_port=args.base_port, motes=args.motes, bind=args.bind, port_map=port_map
+        args.serial,
+        prefix,
+        base_port=args.base_port,
+        motes=args.motes,
+        bind=args.bind,
+        port_map=port_map,
+        border_router=args.border_router,
     )
     await bridge.start()
     try:
-        for mote_id in args.motes:
+        for mote_id in bridge.motes:
             print(
                 f"mote {mote_id}: coap://{args.bind}:{bridge.port_of(mote_id)}/ -> "
                 f"[{bridge.address_of(mote_id)}]:5683"
@@ -101,9 +107,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         help="host end of the border router's SLIP line: loopback UDP ports -> motes' CoAP",
         description=(
             "Speaks IPv6 over SLIP to the border router, announces PREFIX to the motes (Router "
-            "Advertisement) and maps 127.0.0.1:<base-port + id> to [PREFIX::IID(id)]:5683. The bridge's "
-            "own address is ::1 in the /64 next to the prefix "
-            f"(fd00::/64 -> {default_host_address(parse_prefix('fd00::/64'))})."
+            "Advertisement) and maps 127.0.0.1:<base-port + id> to [PREFIX::ff:fe00:id]:5683. The bridge's "
+            "own address is the global address the border router lends it, PREFIX::ff:fe00:<border router "
+            f"id> (fd00::/64, border router 1 -> {default_host_address(parse_prefix('fd00::/64'))}), so "
+            "6LoWPAN elides it on the radio."
         ),
     )
     p.add_argument(
@@ -125,6 +132,13 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--motes", type=parse_motes, default=list(range(1, 9)), help="node ids to map (default 1-8)"
+    )
+    p.add_argument(
+        "--border-router",
+        type=int,
+        default=1,
+        metavar="ID",
+        help="node id of the border router on the line (default 1): the bridge takes its global address",
     )
     p.add_argument("--bind", default="127.0.0.1", help="address of the mapped UDP ports (default 127.0.0.1)")
     p.add_argument(

@@ -1,8 +1,11 @@
 """IPv6, UDP and ICMPv6 packets as the bridge builds and checks them (RFC 8200, RFC 4443, RFC 4861).
 
-Mote addressing (the firmware's ipv6.h says the same): the EUI-64 of node N is 00:12:74:00:00:00:NN:NN,
-its interface identifier that EUI-64 with the universal/local bit flipped, 02:12:74:00:00:00:NN:NN, and
-its global address PREFIX::IID.
+Mote addressing (the firmware's ipv6.h says the same): node N's 802.15.4 address is the short address
+N, its interface identifier the one RFC 6282 §3.2.2 derives from it, 0000:00ff:fe00:NNNN, its global
+address PREFIX::ff:fe00:N. The border router lends its own global address to the host (the bridge), so
+datagrams between host and motes cross the radio with both addresses elided (docs/protocol.md, "Size on
+the air"). Node ids 0xfffe and 0xffff have no short address: their IID comes from the EUI-64
+00:12:74:00:00:00:NN:NN with the universal/local bit flipped.
 """
 
 from __future__ import annotations
@@ -27,14 +30,23 @@ class PacketError(ValueError):
     """A datagram that is not well-formed IPv6/UDP/ICMPv6; the message says what is wrong."""
 
 
+BORDER_ROUTER_ID = 1  # the demo scenarios' border router; `esse bridge --border-router` changes it
+SHORT_IID_HEAD = bytes.fromhex("000000fffe00")  # RFC 6282 §3.2.2: IID 0000:00ff:fe00:XXXX
+NO_SHORT_ADDRESS = 0xFFFE  # 802.15.4: 0xfffe = "uses its extended address", 0xffff = broadcast
+
+
 def eui64_from_node_id(node_id: int) -> bytes:
+    """The Sky mote's EUI-64 00:12:74:00:00:00:NN:NN (its extended 802.15.4 address)."""
     if not 0 <= node_id <= 0xFFFF:
         raise ValueError(f"node id {node_id} is not a 16-bit number")
     return bytes([0x00, 0x12, 0x74, 0, 0, 0, node_id >> 8, node_id & 0xFF])
 
 
 def iid_from_node_id(node_id: int) -> bytes:
+    """Interface identifier of node `node_id`: from its short address, or its EUI-64 (0xfffe, 0xffff)."""
     eui = bytearray(eui64_from_node_id(node_id))
+    if node_id < NO_SHORT_ADDRESS:
+        return SHORT_IID_HEAD + bytes(eui[6:8])
     eui[0] ^= 0x02
     return bytes(eui)
 
@@ -47,15 +59,15 @@ def mote_address(prefix: IPv6Network, node_id: int) -> IPv6Address:
 
 
 def mote_link_local(node_id: int) -> IPv6Address:
+    """Link-local address of mote `node_id`."""
     return IPv6Address(b"\xfe\x80" + bytes(6) + iid_from_node_id(node_id))
 
 
-def default_host_address(prefix: IPv6Network) -> IPv6Address:
-    """The bridge's own address: ::1 in the /64 next to the motes' (bits 48-63 set to 0xffff, or
-    0xfffe if the prefix already has them), so it lies off the mote link and motes route to it."""
-    net = bytearray(prefix.network_address.packed[:8])
-    net[6:8] = b"\xff\xfe" if net[6:8] == b"\xff\xff" else b"\xff\xff"
-    return IPv6Address(bytes(net) + bytes(7) + b"\x01")
+def default_host_address(prefix: IPv6Network, border_router: int = BORDER_ROUTER_ID) -> IPv6Address:
+    """The bridge's own address: the global address the border router lends it, PREFIX::ff:fe00:BR.
+    Motes reach it on-link through the border router's short address, and 6LoWPAN elides it (RFC 6282
+    SAC = 1, SAM = 11 under context 0 = the prefix) in every frame between the border router and a mote."""
+    return mote_address(prefix, border_router)
 
 
 def parse_prefix(text: str) -> IPv6Network:
@@ -102,10 +114,17 @@ def build_icmp6(
 
 
 def build_echo(
-    src: IPv6Address, dst: IPv6Address, ident: int, seq: int, data: bytes, reply: bool = False
+    src: IPv6Address,
+    dst: IPv6Address,
+    ident: int,
+    seq: int,
+    data: bytes,
+    reply: bool = False,
+    hop_limit: int = 64,
 ) -> bytes:
+    """ICMPv6 echo request (or reply)."""
     kind = ICMP6_ECHO_REPLY if reply else ICMP6_ECHO_REQUEST
-    return build_icmp6(src, dst, kind, 0, struct.pack("!HH", ident, seq) + data)
+    return build_icmp6(src, dst, kind, 0, struct.pack("!HH", ident, seq) + data, hop_limit)
 
 
 def build_router_advertisement(src: IPv6Address, prefix: IPv6Network, router_lifetime: int = 1800) -> bytes:

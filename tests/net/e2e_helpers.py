@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import struct
 
 import aiocoap
 
@@ -55,3 +56,20 @@ async def wait_for_prefix(bridge: Bridge, mote_id: int) -> None:
         except BridgeError:
             await asyncio.sleep(0.1)
     raise AssertionError(f"mote {mote_id} never answered a ping")
+
+
+def firmware_stats(sim_mote, source: str, fields: list[str]) -> dict[str, int]:  # noqa: ANN001 - SkySimMote
+    """A module's uint16_t counters (`static ... stats` in firmware/net/`source`) read from an emulated
+    mote's RAM, named by `fields` in declaration order."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(sim_mote.firmware, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        current = None
+        for sym in symtab.iter_symbols():
+            if sym["st_info"]["type"] == "STT_FILE":
+                current = sym.name
+            elif sym.name == "stats" and current == source:
+                raw = sim_mote.mote.read_bytes(sym["st_value"], 2 * len(fields))
+                return dict(zip(fields, struct.unpack(f"<{len(fields)}H", raw), strict=True))
+    raise AssertionError(f"no {source} stats symbol in {sim_mote.firmware}")

@@ -17,10 +17,14 @@ PREFIX = IPv6Network("fd00:1:2:3::/64")
 
 def test_addressing():
     assert v6.eui64_from_node_id(0x1234) == bytes.fromhex("0012740000001234")
-    assert v6.mote_address(PREFIX, 7) == IPv6Address("fd00:1:2:3:212:7400:0:7")
-    assert v6.mote_link_local(7) == IPv6Address("fe80::212:7400:0:7")
-    assert v6.default_host_address(PREFIX) == IPv6Address("fd00:1:2:ffff::1")
-    assert v6.default_host_address(IPv6Network("fd00:0:0:ffff::/64")) == IPv6Address("fd00:0:0:fffe::1")
+    # RFC 6282 §3.2.2: the IID of short address 0x0007 is 0000:00ff:fe00:0007
+    assert v6.mote_address(PREFIX, 7) == IPv6Address("fd00:1:2:3:0:ff:fe00:7")
+    assert v6.mote_link_local(0x1234) == IPv6Address("fe80::ff:fe00:1234")
+    # 0xfffe and 0xffff are no short addresses: the EUI-64 with the U/L bit flipped
+    assert v6.mote_link_local(0xFFFE) == IPv6Address("fe80::212:7400:0:fffe")
+    # the host takes the border router's global address (node 1 unless told otherwise)
+    assert v6.default_host_address(PREFIX) == IPv6Address("fd00:1:2:3:0:ff:fe00:1")
+    assert v6.default_host_address(PREFIX, border_router=9) == v6.mote_address(PREFIX, 9)
     with pytest.raises(ValueError, match="needs a /64"):
         v6.parse_prefix("fd00::/48")
     with pytest.raises(ValueError, match="bad prefix"):

@@ -40,7 +40,7 @@ def test_ccs_boots_and_solicits_a_router():
     for frame in frames:
         pkt = ipv6.parse(frame)
         assert (pkt.src, pkt.dst, pkt.hop_limit) == (
-            IPv6Address("fe80::212:7400:0:7"),
+            IPv6Address("fe80::ff:fe00:7"),
             IPv6Address("ff02::2"),
             255,
         )
@@ -125,9 +125,10 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     data = [(s, f) for s, f in net.frames if f[0] & 7 == 1]
     acks = [f for _, f in net.frames if f[0] & 7 == 2]
     assert acks and all(len(f) == 5 for f in acks)  # AUTOACK frames: FCF, seq, FCS
-    # unicast data frames between extended addresses: 21-byte header, then the 6LoWPAN dispatch
-    unicast = [(s, f) for s, f in data if f[1] & 0xCC == 0xCC]
-    frag1_senders = {s for s, f in unicast if f[21] & 0xF8 == 0xC0}
+    # data frames between short addresses (node ids), PAN ID compression: 9-byte header, then 6LoWPAN
+    assert all(f[1] == 0x88 and f[0] & 0x40 for _, f in data)
+    unicast = [(s, f) for s, f in data if f[5:7] != b"\xff\xff"]
+    frag1_senders = {s for s, f in unicast if f[9] & 0xF8 == 0xC0}
     assert frag1_senders == {0, 1}
     assert all(len(f) <= 127 for _, f in net.frames)
     if have_tshark():

@@ -14,8 +14,7 @@ import pytest
 import wpan
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature, scenario_adc
-from e2e_helpers import PREFIX, coap, coap_client_notls, free_base_port, wait_for_prefix
-from elftools.elf.elffile import ELFFile
+from e2e_helpers import PREFIX, coap, coap_client_notls, firmware_stats, free_base_port, wait_for_prefix
 from simnet import FrameInjector, SimNetwork, demo_scenario
 from wpan import have_tshark, tshark_json
 
@@ -124,8 +123,9 @@ def test_con_exchanges_complete_with_20_percent_link_loss(tmp_path):
 ATTACKER = 4
 
 
-def eui64(node: int) -> bytes:
-    return bytes([0x00, 0x12, 0x74, 0, 0, 0, node >> 8, node & 0xFF])
+def short(node: int) -> bytes:
+    """The 802.15.4 short address of a node (= its id), most significant byte first."""
+    return node.to_bytes(2, "big")
 
 
 def iphc_udp_link_local(payload: bytes) -> bytes:
@@ -154,7 +154,7 @@ def attack_frames() -> list[bytes]:
         fragn(640, 0x200, 128, 0x22),  # overlaps the previous one with other bytes: drops the datagram
     ]
     payloads += [frag1(640, 0x300 + i) for i in range(6)]  # flood: never completed, new tags
-    return [wpan.data_frame(eui64(ATTACKER), eui64(2), p, seq=0x80 + i) for i, p in enumerate(payloads)]
+    return [wpan.data_frame(short(ATTACKER), short(2), p, seq=0x80 + i) for i, p in enumerate(payloads)]
 
 
 SIXLOWPAN_STATS = (
@@ -165,18 +165,7 @@ SIXLOWPAN_STATS = (
 
 def sixlowpan_stats(sim_mote) -> dict[str, int]:  # noqa: ANN001 - a SkySimMote
     """The 6LoWPAN counters of an emulated mote, read from its RAM (`stats`, static in sixlowpan.c)."""
-    with open(sim_mote.firmware, "rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        source = None
-        for sym in symtab.iter_symbols():
-            if sym["st_info"]["type"] == "STT_FILE":
-                source = sym.name
-            elif sym.name == "stats" and source == "sixlowpan.c":
-                raw = sim_mote.mote.read_bytes(sym["st_value"], 2 * len(SIXLOWPAN_STATS))
-                return dict(
-                    zip(SIXLOWPAN_STATS, struct.unpack(f"<{len(SIXLOWPAN_STATS)}H", raw), strict=True)
-                )
-    raise AssertionError(f"no sixlowpan.c stats symbol in {sim_mote.firmware}")
+    return firmware_stats(sim_mote, "sixlowpan.c", SIXLOWPAN_STATS)
 
 
 def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
@@ -220,8 +209,8 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
     # numbers (not all: the first ones come while the CCS still boots, and the attacker sends without
     # CCA, so some collide with the others' frames)
     layers = assert_pcap_clean(net.files["pcap"])  # the forged fragments are well-formed frames too
-    src = ":".join(f"{b:02x}" for b in eui64(ATTACKER))
-    from_attacker = [i for i, lay in enumerate(layers[:-1]) if lay["wpan"].get("wpan.src64") == src]
+    src = f"0x{ATTACKER:04x}"
+    from_attacker = [i for i, lay in enumerate(layers[:-1]) if lay["wpan"].get("wpan.src16") == src]
     assert len(from_attacker) >= sent - 25  # the last ones may still be scheduled
     acked = [
         i

@@ -22,8 +22,7 @@ int main(void)
     lladdr_t own;
     sky_init();
     netstack_init(sky_node_id());
-    own.len = LLADDR_EXT_LEN;
-    ipv6_eui64_from_node_id(sky_node_id(), own.addr);
+    ipv6_lladdr_from_node_id(sky_node_id(), &own); /* short address = node id */
     mac_init(NET_PAN_ID, &own);
     if (radio_cc2420_init(NET_PAN_ID, &own) != 0) {
         sky_leds_on(SKY_LED_RED); /* no radio: nothing to route */

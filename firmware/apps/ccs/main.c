@@ -21,8 +21,7 @@ int main(void)
     int rc;
     sky_init();
     ccs_app_init(sky_node_id());
-    own.len = LLADDR_EXT_LEN;
-    ipv6_eui64_from_node_id(sky_node_id(), own.addr);
+    ipv6_lladdr_from_node_id(sky_node_id(), &own); /* short address = node id */
     mac_init(NET_PAN_ID, &own);
     rc = radio_cc2420_init(NET_PAN_ID, &own);
     if (rc != 0) {

@@ -213,16 +213,16 @@ void host_get_lladdr(uint8_t *out, uint8_t *len)
     *len = own.len;
 }
 /* ---- node roles ---- */
-static void set_identity(uint16_t node_id, int short_addr)
+/* The firmware's identity (ipv6_lladdr_from_node_id: short address = node id), or the EUI-64 as
+ * extended address when `extended`. */
+static void set_identity(uint16_t node_id, int extended)
 {
     host_seed(0x9e3779b9u * (node_id + 1u));
-    if (short_addr) {
-        own.len = LLADDR_SHORT_LEN;
-        own.addr[0] = (uint8_t)(node_id >> 8);
-        own.addr[1] = (uint8_t)node_id;
-    } else {
+    if (extended) {
         own.len = LLADDR_EXT_LEN;
         ipv6_eui64_from_node_id(node_id, own.addr);
+    } else {
+        ipv6_lladdr_from_node_id(node_id, &own);
     }
 }
 
@@ -270,11 +270,12 @@ void host_br_periodic(void)
     router_periodic();
 }
 
-/* A bare stack on the radio (unit tests): lladdr short or extended. */
+/* A bare stack on the radio (unit tests): lladdr short or extended, IPv6 addresses from it. */
 void host_node_start(uint16_t node_id, int short_addr)
 {
-    set_identity(node_id, short_addr);
+    set_identity(node_id, !short_addr);
     netstack_init(node_id);
+    ipv6_init(&own);
     start_mac();
     ipv6_set_output(ipv6_radio_output);
 }

@@ -1,0 +1,164 @@
+"""KEY_MATERIAL and KEY_ACK each fit one 802.15.4 frame on the real path (docs/protocol.md, "Size on the
+air"): host "SSM" socket -> esse bridge -> SLIP -> border router -> radio -> CCS, and back.
+
+The frames are read from what the radio carried and dissected by tshark (6LoWPAN context 0 = the
+bridge's prefix): no fragment header, short MAC addresses with PAN ID compression, both IPv6 addresses
+elided (SAC = DAC = 1, SAM = DAM = 11), UDP NHC with the ports in one byte, checksums right.
+Expected sizes: MAC header 9 + IPHC 2 + UDP NHC 4 (1 dispatch, 1 ports, 2 checksum) + payload + FCS 2:
+96 -> 113 bytes, 25 -> 42 bytes.
+
+Two runs of the same firmware C: host builds (BR and CCS with mac802154.c on a perfect air, the CCS
+answering with the stack's udp_send), and the emulated Skys of the demo scenario in the simulation
+engine (radio.pcap), where the CCS answers an ICMPv6 echo (the CCS app's own port 61617 answer is the
+sensor work's; its KEY_ACK takes the same path as this echo reply).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_helpers import PREFIX, free_base_port, wait_for_prefix
+from hostrunner import SerialSocketRunner, host_tickers
+from nethost import Air, Node
+from wpan import have_tshark, tshark_json, write_pcap
+
+from harness.bridge import Bridge
+from harness.bridge import ipv6 as v6
+from harness.ieee802154 import with_fcs
+
+pytestmark = pytest.mark.slow
+
+SSM_PORT, CCS_PORT = 61616, 61617  # 0xF0B0, 0xF0B1
+KEY_MATERIAL_LEN, KEY_ACK_LEN = 96, 25
+OVERHEAD = 9 + 2 + 4 + 2  # MAC header, IPHC, UDP NHC, FCS
+CCS_ID, BR_ID = 2, 1
+
+
+def frame_for(payload_len: int) -> int:
+    return OVERHEAD + payload_len
+
+
+def tshark_layers(pcap: Path) -> list[dict]:
+    if not have_tshark():
+        pytest.skip("tshark missing: apt-get install tshark")
+    return tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
+
+
+def keys(tree: object) -> Iterator[str]:
+    """Every field name in a tshark JSON layer tree."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield k
+            yield from keys(v)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from keys(v)
+
+
+def assert_one_udp_frame(layers: list[dict], src: int, dst: int, sport: int, dport: int, size: int) -> dict:
+    """Exactly one distinct frame (MAC retransmissions aside) carries the UDP datagram sport -> dport;
+    it is `size` bytes long, unfragmented, with short addresses and fully elided IPv6 addresses.
+    No frame of the run is malformed. Returns the frame's layers."""
+    bad = [
+        i for i, lay in enumerate(layers, 1) if "_ws.malformed" in lay or lay["wpan"]["wpan.fcs_ok"] != "1"
+    ]
+    assert not bad, f"malformed frames: {bad}"
+    hits = [
+        lay
+        for lay in layers
+        if lay.get("udp", {}).get("udp.srcport") == str(sport)
+        and lay.get("udp", {}).get("udp.dstport") == str(dport)
+    ]
+    assert hits, f"no frame carries UDP {sport} -> {dport}"
+    assert len({lay["wpan"]["wpan.seq_no"] for lay in hits}) == 1, "the datagram took more than one frame"
+    lay = hits[0]
+    assert int(lay["frame"]["frame.len"]) == size
+    assert not [k for k in keys(layers) if k.startswith("6lowpan.frag")], "a fragment on the air"
+    f = dict(keys_values(lay))
+    assert (f["wpan.dst_addr_mode"], f["wpan.src_addr_mode"]) == ("0x0002", "0x0002")  # short, short
+    assert f["wpan.pan_id_compression"] == "1"
+    assert (int(f["wpan.dst16"], 16), int(f["wpan.src16"], 16)) == (dst, src)
+    iphc = tuple(f[f"6lowpan.iphc.{k}"] for k in ("tf", "nh", "hlim", "cid", "sac", "sam", "m", "dac", "dam"))
+    assert iphc == ("0x0003", "1", "0x0002", "0", "1", "0x0003", "0", "1", "0x0003"), iphc
+    assert f["6lowpan.iphc.sctx.prefix"] == f["6lowpan.iphc.dctx.prefix"] == str(PREFIX.network_address)
+    assert (f["6lowpan.nhc.udp.ports"], f["6lowpan.nhc.udp.checksum"]) == ("3", "0")  # 4+4 bits, carried
+    ports = lay["udp"]
+    assert ports["udp.checksum.status"] == "1"
+    assert int(ports["udp.length"]) == 8 + size - OVERHEAD
+    return lay
+
+
+def keys_values(tree: object) -> Iterator[tuple[str, str]]:
+    """Every (field, value) pair with a plain value in a tshark JSON layer tree."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            if isinstance(v, str):
+                yield k, v
+            else:
+                yield from keys_values(v)
+
+
+# ---- host builds: the C stack as BR and CCS, mac802154.c on a perfect air ----------------------------
+
+
+def test_key_material_and_ack_one_frame_each_host_build(tmp_path):
+    br, ccs = Node(tmp_path, with_mac=True), Node(tmp_path, with_mac=True)
+    br.lib.host_br_start(BR_ID)
+    ccs.lib.host_ccs_start(CCS_ID, 1)  # on the radio
+    assert ccs.lib.host_udp_listen(CCS_PORT) == 0
+    air = Air(tmp_path, [br, ccs])
+    base, ssm_base = free_base_port([CCS_ID]), free_base_port([CCS_ID]) + 500
+    key_material = bytes(range(KEY_MATERIAL_LEN))
+    key_ack = bytes(range(100, 100 + KEY_ACK_LEN))
+
+    def udp_last() -> tuple[int, bytes, bytes, int]:
+        buf, src = ctypes.create_string_buffer(256), ctypes.create_string_buffer(16)
+        n, sport = ctypes.c_uint16(), ctypes.c_uint16()
+        count = ccs.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
+        return count, buf.raw[: n.value], src.raw, sport.value
+
+    async def scenario(runner: SerialSocketRunner) -> None:
+        loop = asyncio.get_running_loop()
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+
+        class Ssm(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+                got.put_nowait(data)
+
+        ssm, _ = await loop.create_datagram_endpoint(Ssm, local_addr=("127.0.0.1", 0))
+        try:
+            async with Bridge(
+                runner.url, PREFIX, base_port=base, motes=[CCS_ID], port_map={5683: base, CCS_PORT: ssm_base}
+            ) as bridge:
+                await wait_for_prefix(bridge, CCS_ID)
+                ssm.sendto(key_material, ("127.0.0.1", bridge.port_of(CCS_ID, CCS_PORT)))
+                for _ in range(100):
+                    count, data, src, sport = await asyncio.wrap_future(runner.call(udp_last))
+                    if count:
+                        break
+                    await asyncio.sleep(0.05)
+                assert (count, data, sport) == (1, key_material, SSM_PORT)
+                assert src == bridge.host_address.packed == v6.mote_address(PREFIX, BR_ID).packed
+                host = bridge.host_address.packed
+                send = lambda: ccs.lib.udp_send(host, SSM_PORT, CCS_PORT, key_ack, KEY_ACK_LEN)  # noqa: E731
+                assert await asyncio.wrap_future(runner.call(send)) == 0
+                assert await asyncio.wait_for(got.get(), 10) == key_ack
+        finally:
+            ssm.close()
+
+    tickers = host_tickers([br, ccs], [br.lib.host_br_periodic, ccs.lib.host_ccs_periodic])
+    with SerialSocketRunner(br, tickers) as runner:
+        asyncio.run(scenario(runner))
+    pcap = tmp_path / "air.pcap"
+    write_pcap(pcap, [with_fcs(frame) for _, frame in air.log()])
+    layers = tshark_layers(pcap)
+    down = assert_one_udp_frame(layers, BR_ID, CCS_ID, SSM_PORT, CCS_PORT, frame_for(KEY_MATERIAL_LEN))
+    up = assert_one_udp_frame(layers, CCS_ID, BR_ID, CCS_PORT, SSM_PORT, frame_for(KEY_ACK_LEN))
+    for lay, src, dst in ((down, BR_ID, CCS_ID), (up, CCS_ID, BR_ID)):
+        assert lay["ipv6"]["ipv6.src"] == str(v6.mote_address(PREFIX, src))  # BR_ID's address = the host's
+        assert lay["ipv6"]["ipv6.dst"] == str(v6.mote_address(PREFIX, dst))
+        assert lay["ipv6"]["ipv6.hlim"] == "64"
