@@ -162,3 +162,57 @@ def test_key_material_and_ack_one_frame_each_host_build(tmp_path):
         assert lay["ipv6"]["ipv6.src"] == str(v6.mote_address(PREFIX, src))  # BR_ID's address = the host's
         assert lay["ipv6"]["ipv6.dst"] == str(v6.mote_address(PREFIX, dst))
         assert lay["ipv6"]["ipv6.hlim"] == "64"
+
+
+# ---- emulated Skys in the simulation engine: border_router and ccs firmware, the run's radio.pcap ---------
+
+UDP_STATS = ["rx", "rx_bad_checksum", "rx_no_port", "tx"]  # firmware/net/udp.h udp_stats_t
+ECHO_DATA = bytes(range(17))  # ICMPv6 echo of 8 + 17 = 25 bytes: the KEY_ACK's size
+
+
+def test_key_material_one_frame_to_emulated_ccs(tmp_path):
+    """The demo network (border router 1, CCS 2 and 3) on emulated Skys: a 96-byte datagram from a host
+    socket to CCS 2's port 61617 crosses the radio as one 113-byte frame, which the CCS's UDP accepts
+    (checksum over the restored addresses right); the CCS's answers to the host come back in single
+    frames with the same elided addresses (an ICMPv6 echo reply: IPHC 2 + next header 1)."""
+    pytest.importorskip("harness.emulator.simmote", reason="the emulator extension is not built")
+    from e2e_helpers import firmware_stats
+    from simnet import SimNetwork, demo_scenario
+
+    base, ssm_base = free_base_port([CCS_ID]), free_base_port([CCS_ID]) + 500
+    key_material = bytes(range(7, 7 + KEY_MATERIAL_LEN))
+
+    async def scenario(url: str) -> None:
+        loop = asyncio.get_running_loop()
+        ssm, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+        try:
+            async with Bridge(
+                url, PREFIX, base_port=base, motes=[CCS_ID], port_map={5683: base, CCS_PORT: ssm_base}
+            ) as bridge:
+                await wait_for_prefix(bridge, CCS_ID)
+                ssm.sendto(key_material, ("127.0.0.1", bridge.port_of(CCS_ID, CCS_PORT)))
+                await bridge.ping(CCS_ID, data=ECHO_DATA, timeout=5)
+                await bridge.ping(BR_ID, timeout=5)  # the border router answers on its link-local address
+        finally:
+            ssm.close()
+
+    with SimNetwork(demo_scenario(), tmp_path) as net:
+        asyncio.run(scenario(net.url))
+    udp = firmware_stats(net.engine.by_id[CCS_ID], "udp.c", UDP_STATS)
+    assert udp["rx"] >= 1 and udp["rx_bad_checksum"] == 0, udp
+    layers = tshark_layers(net.files["pcap"])
+    down = assert_one_udp_frame(layers, BR_ID, CCS_ID, SSM_PORT, CCS_PORT, frame_for(KEY_MATERIAL_LEN))
+    assert down["ipv6"]["ipv6.src"] == str(v6.mote_address(PREFIX, BR_ID))  # the host's (lent) address
+    assert down["ipv6"]["ipv6.dst"] == str(v6.mote_address(PREFIX, CCS_ID))
+    assert bytes.fromhex(down["udp"]["udp.payload"].replace(":", "")) == key_material
+    replies = [lay for lay in layers if lay.get("icmpv6", {}).get("icmpv6.type") == "129"]
+    assert replies, "no echo reply on the air"
+    for lay in replies:  # the prefix probes ("esse") and the 17-byte echo
+        f = dict(keys_values(lay))
+        assert int(f["wpan.src16"], 16) == CCS_ID and int(f["wpan.dst16"], 16) == BR_ID
+        elided = [f[f"6lowpan.iphc.{k}"] for k in ("sac", "sam", "dac", "dam")]
+        assert elided == ["1", "0x0003", "1", "0x0003"], elided
+        assert lay["ipv6"]["ipv6.dst"] == str(v6.mote_address(PREFIX, BR_ID))
+        assert lay["icmpv6"]["icmpv6.checksum.status"] == "1"
+    sizes = {int(lay["frame"]["frame.len"]) for lay in replies}
+    assert 9 + 3 + 8 + len(ECHO_DATA) + 2 in sizes, sizes  # 39 bytes: MAC, IPHC + next header, ICMPv6, FCS
