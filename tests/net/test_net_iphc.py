@@ -244,7 +244,8 @@ def test_malformed_headers_are_refused(codec, frame):
 
 @pytest.mark.skipif(not have_tshark(), reason="tshark missing: apt-get install tshark")
 def test_tshark_dissects_our_frames(codec, tmp_path):
-    """Every case of CASES in an 802.15.4 frame with FCS, as Wireshark's 6LoWPAN dissector sees it."""
+    """Every case of CASES and VECTORS in an 802.15.4 frame with FCS, as Wireshark's 6LoWPAN dissector
+    sees it."""
     frames, expected = [], []
     for seq, (_, src, dst, sll, dll, _) in enumerate(CASES):
         pkt = build(
@@ -260,6 +261,11 @@ def test_tshark_dissects_our_frames(codec, tmp_path):
         hc, consumed = codec.compress(pkt, sll, dll)
         frames.append(data_frame(sll, dll, hc + pkt[consumed:], seq=seq))
         expected.append(v6.parse(pkt))
+    for seq, (_, src, dst, sll, dll, hl, nh, sport, dport, _) in enumerate(VECTORS, len(frames)):
+        pkt = vector_packet(src, dst, hl, nh, sport, dport)
+        hc, consumed = codec.compress(pkt, sll, dll)
+        frames.append(data_frame(sll, dll, hc + pkt[consumed:], seq=seq))
+        expected.append(v6.parse(pkt))
     pcap = tmp_path / "iphc.pcap"
     write_pcap(pcap, frames)
     layers = tshark_json(pcap, {"6lowpan.context0": "fd00::/64", "udp.check_checksum": "TRUE"})
@@ -272,7 +278,139 @@ def test_tshark_dissects_our_frames(codec, tmp_path):
         assert IPv6Address(ip["ipv6.dst"]) == want.dst, frame.hex()
         assert int(ip["ipv6.hlim"]) == want.hop_limit
         assert int(ip["ipv6.plen"]) == len(want.payload)
+        if want.next_header != v6.PROTO_UDP:
+            assert int(ip["ipv6.nxt"]) == want.next_header
+            continue
         udp = v6.parse_udp(want)
         assert int(got["udp"]["udp.srcport"]) == udp.sport
         assert int(got["udp"]["udp.dstport"]) == udp.dport
         assert got["udp"]["udp.checksum.status"] == "1"  # Wireshark recomputed it over the restored header
+
+
+# ---- exact encodings from RFC 6282's bit layouts (§3.1 base header, §3.2 in-line fields, §4.3 UDP) -----
+# IPHC = 011 TF(2) NH HLIM(2) | CID SAC SAM(2) M DAC DAM(2); in-line fields follow in IPv6 header order.
+# SAC=0: SAM 11 = IID from the link-layer address (§3.2.2: 0000:00ff:fe00:XXXX for a short one), 10 = 16
+# bits (fe80::ff:fe00:XXXX), 01 = 64-bit IID, 00 = 128 bits. SAC=1: the same over context 0's prefix,
+# 00 = the unspecified address. M=1 DAC=0: DAM 11 = ff02::XX (8 bits), 10 = ffXX::XX:XXXX (32),
+# 01 = ffXX::XX:XXXX:XXXX (48), 00 = 128 bits. UDP NHC 11110CPP: P=11 ports 0xF0Bx in 4 bits each.
+SHORT_5 = bytes.fromhex("0005")
+ICMP = b"\x80\x00\x00\x00abcd"  # an opaque ICMPv6 body: next header 58 is carried in-line
+VECTORS = [
+    # KEY_MATERIAL: host (the border router's lent address) -> CCS, both IIDs from short addresses
+    ("key-material", glob(SHORT_A), glob(SHORT_B), SHORT_A, SHORT_B, 64, 17, 0xF0B0, 0xF0B1, "7e77f301"),
+    # KEY_ACK: CCS -> host
+    ("key-ack", glob(SHORT_B), glob(SHORT_A), SHORT_B, SHORT_A, 64, 17, 0xF0B1, 0xF0B0, "7e77f310"),
+    # link-local ICMPv6, hop limit 255 (ND): next header in-line, nothing else
+    ("ll-icmp", ll(SHORT_A), ll(SHORT_B), SHORT_A, SHORT_B, 255, 58, 0, 0, "7b333a"),
+    # Router Solicitation to ff02::2: DAM=11 M=1 carries one byte
+    (
+        "rs-ff02-2",
+        ll(SHORT_B),
+        IPv6Address("ff02::2").packed,
+        SHORT_B,
+        b"\xff\xff",
+        255,
+        58,
+        0,
+        0,
+        "7b3b3a02",
+    ),
+    # a context address whose IID is short-form but not the frame's: SAM=10, 16 bits in-line
+    ("ctx-16bit", glob(SHORT_A), glob(SHORT_B), SHORT_5, SHORT_B, 64, 17, 0xF0B0, 0xF0B1, "7e670001f301"),
+    # a context address with another IID: SAM=01, 64 bits
+    (
+        "ctx-64bit",
+        PREFIX + bytes.fromhex("123456789abcdef0"),
+        glob(SHORT_B),
+        SHORT_A,
+        SHORT_B,
+        64,
+        17,
+        0xF0B0,
+        0xF0B1,
+        "7e57123456789abcdef0f301",
+    ),
+    # the unspecified source (SAC=1 SAM=00) to a link-local short-form address
+    ("unspecified", bytes(16), ll(SHORT_B), SHORT_A, SHORT_B, 255, 58, 0, 0, "7b433a"),
+    # multicast 32 bits: ff05::1:3 -> flags/scope byte 05, then the last 3 bytes
+    (
+        "mcast-32",
+        ll(SHORT_A),
+        IPv6Address("ff05::1:3").packed,
+        SHORT_A,
+        b"\xff\xff",
+        1,
+        58,
+        0,
+        0,
+        "793a3a05010003",
+    ),
+    # multicast 48 bits: ff05::ab:1:3 -> 05, then the last 5 bytes
+    (
+        "mcast-48",
+        ll(SHORT_A),
+        IPv6Address("ff05::ab:1:3").packed,
+        SHORT_A,
+        b"\xff\xff",
+        1,
+        58,
+        0,
+        0,
+        "79393a05ab00010003",
+    ),
+    # off-prefix source (no context for it): SAC=0 SAM=00, 128 bits in-line; hop limit 63 in-line
+    (
+        "inline-src",
+        IPv6Address("2001:db8::1").packed,
+        glob(SHORT_B),
+        SHORT_A,
+        SHORT_B,
+        63,
+        17,
+        0xF0B0,
+        0xF0B1,
+        "7c07" + "3f" + IPv6Address("2001:db8::1").packed.hex() + "f301",
+    ),
+]
+
+
+def vector_packet(src: bytes, dst: bytes, hl: int, nh: int, sport: int, dport: int) -> bytes:
+    """The datagram of a VECTORS row: 96 bytes of UDP payload, or the opaque ICMPv6 body."""
+    if nh == 17:
+        return build(src, dst, hl=hl, sport=sport, dport=dport, data=bytes(range(96)))
+    return build(src, dst, hl=hl, nh=nh, data=ICMP)
+
+
+@pytest.mark.parametrize("name,src,dst,sll,dll,hl,nh,sport,dport,head", VECTORS, ids=[v[0] for v in VECTORS])
+def test_rfc6282_exact_encoding(codec, name, src, dst, sll, dll, hl, nh, sport, dport, head):
+    """Our encoder writes these bytes, and our decoder restores the datagram from them."""
+    pkt = vector_packet(src, dst, hl, nh, sport, dport)
+    expected = bytes.fromhex(head) + (pkt[46:48] if nh == 17 else b"")  # UDP checksum carried (C=0)
+    hc, consumed = codec.compress(pkt, sll, dll)
+    assert hc.hex() == expected.hex()
+    frame = expected + pkt[consumed:]
+    hdr, header, used = codec.decompress(frame, sll, dll)
+    assert (hdr, used) == (consumed, len(expected))
+    assert header + frame[used:] == pkt
+
+
+def test_key_material_is_113_bytes_on_the_air(codec):
+    """docs/protocol.md: MAC header 9 + IPHC 2 + UDP NHC 4 + 96 + FCS 2 = 113 (and KEY_ACK 25 -> 42)."""
+    for size, frame_len in ((96, 113), (25, 42)):
+        pkt = build(glob(SHORT_A), glob(SHORT_B), sport=0xF0B0, dport=0xF0B1, data=bytes(size))
+        hc, consumed = codec.compress(pkt, SHORT_A, SHORT_B)
+        assert len(data_frame(SHORT_A, SHORT_B, hc + pkt[consumed:])) == frame_len
+
+
+def test_context_prefix_needs_a_context(codec):
+    """Without context 0 (no RA yet) a global address is carried in full, and SAC/DAC=1 is refused."""
+    pkt = build(glob(SHORT_A), glob(SHORT_B), sport=0xF0B0, dport=0xF0B1)
+    with_ctx, _ = codec.compress(pkt, SHORT_A, SHORT_B)
+    codec.lib.sixlowpan_init()  # forgets the context
+    try:
+        without, _ = codec.compress(pkt, SHORT_A, SHORT_B)
+        assert len(without) == len(with_ctx) + 32 and without[1] == 0x00  # SAC=DAC=0, SAM=DAM=00
+        hdr, _, _ = codec.decompress(with_ctx + pkt[48:], SHORT_A, SHORT_B)
+        assert hdr < 0
+    finally:
+        codec.lib.sixlowpan_set_context0(PREFIX)
