@@ -2,6 +2,7 @@
 #include <string.h>
 #include "icmp6.h"
 #include "ipv6.h"
+#include "sixlowpan.h"
 
 #define RA_ROUTER_LIFETIME_S 1800u
 #define PIO_LIFETIME_S 0xffffffffu /* infinity: the bridge re-announces on restart */
@@ -78,7 +79,8 @@ int icmp6_send_rs(void)
 int icmp6_send_ra(const uint8_t dst[16])
 {
     uint8_t *m = ipv6_out_buf() + IPV6_HDR_LEN;
-    uint8_t *pio = m + 16;
+    uint8_t *pio = m + 16, *ctx = pio + 32;
+    const uint8_t *context = sixlowpan_context0();
     if (!ipv6_has_prefix())
         return -1;
     m[0] = ICMP6_ROUTER_ADVERTISEMENT;
@@ -96,13 +98,24 @@ int icmp6_send_ra(const uint8_t dst[16])
     put32(pio + 8, PIO_LIFETIME_S);
     memset(pio + 12, 0, 4 + 16);
     memcpy(pio + 16, ipv6_prefix(), 8);
-    return send_icmp(dst, 16 + 32, 255);
+    if (!context)
+        return send_icmp(dst, 16 + 32, 255);
+    ctx[0] = ICMP6_OPT_6LOWPAN_CONTEXT;
+    ctx[1] = 2;    /* 16 bytes: a context of up to 64 bits */
+    ctx[2] = 64;   /* context length */
+    ctx[3] = 0x10; /* C = 1 (valid for compression), CID = 0 */
+    ctx[4] = ctx[5] = 0;
+    ctx[6] = (uint8_t)(ICMP6_CONTEXT_LIFETIME_MIN >> 8);
+    ctx[7] = (uint8_t)ICMP6_CONTEXT_LIFETIME_MIN;
+    memcpy(ctx + 8, context, 8);
+    return send_icmp(dst, 16 + 32 + 16, 255);
 }
 
 static void handle_ra(const uint8_t *pkt, const uint8_t *m, uint16_t mlen, const lladdr_t *from)
 {
     uint16_t off = 16;
     uint16_t router_lifetime = (uint16_t)((m[6] << 8) | m[7]);
+    const uint8_t *prefix = 0;
     /* RFC 4861 §6.1.2: hop limit 255 and a link-local source, else not from this link. */
     if (IPV6_HOP_LIMIT(pkt) != 255 || !ipv6_is_linklocal(IPV6_SRC(pkt)) || mlen < 16) {
         stats.rx_bad++;
@@ -115,6 +128,8 @@ static void handle_ra(const uint8_t *pkt, const uint8_t *m, uint16_t mlen, const
             stats.rx_bad++;
             return;
         }
+        if (opt[0] == ICMP6_OPT_6LOWPAN_CONTEXT && olen >= 16 && opt[2] == 64 && (opt[3] & 0x0f) == 0)
+            sixlowpan_set_context0(opt + 8, (opt[3] & 0x10) != 0, (uint16_t)((opt[6] << 8) | opt[7]));
         if (opt[0] == ICMP6_OPT_PREFIX_INFO && olen == 32 && opt[2] == 64 && (opt[3] & 0x40)) {
             ipv6_set_prefix(opt + 16);
             stats.ra_accepted++;
@@ -126,11 +141,12 @@ static void handle_ra(const uint8_t *pkt, const uint8_t *m, uint16_t mlen, const
                     ipv6_lladdr_from_addr(IPV6_SRC(pkt), &r);
                 ipv6_set_default_router(&r);
             }
-            if (prefix_fn)
-                prefix_fn(opt + 16);
+            prefix = opt + 16;
         }
         off = (uint16_t)(off + olen);
     }
+    if (prefix && prefix_fn) /* after every option: the router's RA passes on the context too */
+        prefix_fn(prefix);
 }
 
 void icmp6_input(const uint8_t *pkt, uint16_t len, const lladdr_t *from)

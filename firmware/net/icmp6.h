@@ -2,10 +2,12 @@
  * icmp6.h — ICMPv6 (RFC 4443) echo, and the part of Neighbor Discovery (RFC 4861) that configures
  * a 6LoWPAN node: Router Solicitation and Router Advertisement with a Prefix Information option.
  *
- * Host (mote): on an RA carrying a PIO with a /64 and the A flag, adopt the prefix (global address,
- * 6LoWPAN context 0) and take the RA's sender as default router if its router lifetime is nonzero.
- * Router (border router, icmp6_set_router(1)): answer RS with an RA for the prefix it holds.
- * The prefix reaches the border router itself as an RA from the host bridge over SLIP.
+ * Host (mote): on an RA carrying a PIO with a /64 and the A flag, adopt the prefix (global address)
+ * and take the RA's sender as default router if its router lifetime is nonzero; a 6LoWPAN Context
+ * Option (6CO, RFC 6775 §4.2) for CID 0 with a /64 sets 6LoWPAN context 0 (sixlowpan.h); other CIDs
+ * and lengths are ignored. Router (border router, icmp6_set_router(1)): answer RS with an RA for the
+ * prefix it holds and, when it has one, a 6CO for its context 0 (C = 1, ICMP6_CONTEXT_LIFETIME_MIN).
+ * Both reach the border router itself in an RA from the host bridge over SLIP.
  */
 #ifndef ICMP6_H
 #define ICMP6_H
@@ -18,6 +20,10 @@
 #define ICMP6_ROUTER_SOLICITATION 133
 #define ICMP6_ROUTER_ADVERTISEMENT 134
 #define ICMP6_OPT_PREFIX_INFO 3
+#define ICMP6_OPT_6LOWPAN_CONTEXT 34 /* RFC 6775 §4.2 (6CO) */
+#ifndef ICMP6_CONTEXT_LIFETIME_MIN
+#define ICMP6_CONTEXT_LIFETIME_MIN 60u /* minutes; RAs renew it every ROUTER_RA_INTERVAL_MS */
+#endif
 
 typedef void (*icmp6_echo_reply_fn)(const uint8_t src[16], uint16_t id, uint16_t seq, const uint8_t *data,
                                     uint16_t len);

@@ -89,7 +89,6 @@ void ipv6_set_prefix(const uint8_t prefix[8])
     memcpy(gl_addr, prefix, 8);
     memcpy(gl_addr + 8, ll_addr + 8, 8);
     has_prefix = 1;
-    sixlowpan_set_context0(prefix);
 }
 
 int ipv6_has_prefix(void) { return has_prefix; }

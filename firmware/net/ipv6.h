@@ -4,7 +4,7 @@
  * Addressing. Node N's 802.15.4 address is the 16-bit short address N (PAN ID compression, intra-PAN
  * frames) and its interface identifier the one RFC 6282 §3.2.2 derives from it, 0000:00ff:fe00:NNNN:
  * link-local fe80::ff:fe00:N, global PREFIX::ff:fe00:N once a Router Advertisement has brought the
- * /64 prefix (also 6LoWPAN context 0). IPHC then elides both IIDs (SAM/DAM = 11) in every frame.
+ * /64 prefix (and, in a 6LoWPAN Context Option, the same prefix as 6LoWPAN context 0). IPHC then elides both IIDs (SAM/DAM = 11) in every frame.
  * Node ids 0xfffe and 0xffff are no short addresses (802.15.4: "none" and broadcast): those nodes use
  * their EUI-64 00:12:74:00:00:00:II:II (00:12:74 is the OUI Sky motes carry) as extended address,
  * IID = EUI-64 with the U/L bit flipped (RFC 4291 App. A).
@@ -54,7 +54,8 @@ void ipv6_iid_from_lladdr(const lladdr_t *ll, uint8_t iid[8]);
  * short form 0000:00ff:fe00:XXXX -> short, else extended (IID with U/L flipped back). */
 void ipv6_lladdr_from_addr(const uint8_t addr[16], lladdr_t *ll);
 
-/* Global prefix (/64) from the border router: builds PREFIX::IID and sets 6LoWPAN context 0. */
+/* Global prefix (/64) from the border router: builds PREFIX::IID. (6LoWPAN context 0 comes from the
+ * RA's Context Option: icmp6.c.) */
 void ipv6_set_prefix(const uint8_t prefix[8]);
 int ipv6_has_prefix(void);
 const uint8_t *ipv6_prefix(void);                 /* 8 bytes, valid when ipv6_has_prefix() */

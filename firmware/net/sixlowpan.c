@@ -17,7 +17,8 @@ typedef struct {
 } reass_slot_t;
 
 static uint8_t ctx0[8];
-static uint8_t ctx0_valid;
+static uint8_t ctx0_valid, ctx0_compress; /* known (decompresses); usable for compression */
+static uint32_t ctx0_expires;
 static uint16_t next_tag;
 static reass_slot_t slots[SIXLOWPAN_REASS_SLOTS];
 /* One unfragmented frame decompressed: at most the frame plus 48 - 2 bytes of restored header. */
@@ -30,15 +31,21 @@ void sixlowpan_init(void)
 {
     memset(slots, 0, sizeof slots);
     memset(&stats, 0, sizeof stats);
-    ctx0_valid = 0;
+    ctx0_valid = ctx0_compress = 0;
     next_tag = netplat_random16();
 }
 
-void sixlowpan_set_context0(const uint8_t prefix[8])
+void sixlowpan_set_context0(const uint8_t prefix[8], uint8_t compress, uint16_t lifetime_min)
 {
+    if (lifetime_min > SIXLOWPAN_CONTEXT_MAX_MIN)
+        lifetime_min = SIXLOWPAN_CONTEXT_MAX_MIN;
     memcpy(ctx0, prefix, 8);
     ctx0_valid = 1;
+    ctx0_compress = (uint8_t)(compress && lifetime_min);
+    ctx0_expires = netplat_clock_ms() + (uint32_t)lifetime_min * 60000u;
 }
+
+const uint8_t *sixlowpan_context0(void) { return ctx0_valid ? ctx0 : 0; }
 
 /* ---------------------------------------------------------------- compression */
 
@@ -67,7 +74,7 @@ static uint8_t compress_unicast(const uint8_t *addr, const lladdr_t *ll, uint8_t
         return 0x4; /* SAC=1 SAM=00: unspecified */
     if (ipv6_is_linklocal(addr))
         return compress_iid(addr, ll, pp);
-    if (ctx0_valid && memcmp(addr, ctx0, 8) == 0)
+    if (ctx0_compress && memcmp(addr, ctx0, 8) == 0)
         return (uint8_t)(0x4 | compress_iid(addr, ll, pp));
     memcpy(*pp, addr, 16);
     *pp += 16;
@@ -569,6 +576,8 @@ void sixlowpan_periodic(void)
 {
     uint32_t now = netplat_clock_ms();
     uint8_t i;
+    if (ctx0_compress && netplat_time_reached(now, ctx0_expires))
+        ctx0_compress = 0;
     for (i = 0; i < SIXLOWPAN_REASS_SLOTS; i++) {
         if (slots[i].used && netplat_time_reached(now, slots[i].started + SIXLOWPAN_REASS_TIMEOUT_MS)) {
             slots[i].used = 0;

@@ -4,8 +4,10 @@
  * Compression: traffic class / flow label elided when zero (partially otherwise), hop limit 1/64/255
  * coded in 2 bits, link-local addresses elided down to nothing when the IID is derived from the
  * frame's link-layer address (16 bits for 0000:00ff:fe00:XXXX IIDs, 64 otherwise), global addresses in
- * the context-0 prefix likewise (SAC/DAC=1, CID bit 0), multicast ff02::XX in one byte. UDP ports
- * 0xF0Bx pairs in one byte, 0xF0xx in 8 bits; the UDP checksum is always carried.
+ * the context-0 prefix likewise (SAC/DAC=1, CID bit 0), multicast ff02::XX in one byte, ffXX::XX:XXXX
+ * in 4, ffXX::XX:XXXX:XXXX in 6. UDP ports 0xF0Bx pairs in one byte, 0xF0xx in 8 bits; the UDP
+ * checksum is always carried. Not supported (refused on input): contexts 1-15, unicast-prefix-based
+ * multicast (M = DAC = 1), other NHCs (extension headers), elided UDP checksums.
  *
  * Fragmentation: a datagram whose compressed form exceeds one frame (NET_FRAME_MAX - mac_overhead)
  * goes out as FRAG1 (compressed header + data up to an 8-byte boundary of the *uncompressed*
@@ -33,8 +35,14 @@
 
 void sixlowpan_init(void);
 
-/* Context 0 = the global /64 prefix (set by ipv6_set_prefix). */
-void sixlowpan_set_context0(const uint8_t prefix[8]);
+/* Context 0 (RFC 6282 §3.1.2: the one used when CID = 0) = a /64 prefix, learned from a 6LoWPAN
+ * Context Option (RFC 6775 §4.2) in a Router Advertisement (icmp6.c). `compress` is the option's C
+ * flag; once `lifetime_min` minutes pass without a renewal the context still decompresses but no
+ * longer compresses (RFC 6775 §7.2). Lifetimes above SIXLOWPAN_CONTEXT_MAX_MIN are cut to it. */
+#define SIXLOWPAN_CONTEXT_MAX_MIN 30000u /* 20.8 days: the ms deadline stays within 2^31 */
+void sixlowpan_set_context0(const uint8_t prefix[8], uint8_t compress, uint16_t lifetime_min);
+/* The context-0 prefix (8 bytes), or NULL when there is none. */
+const uint8_t *sixlowpan_context0(void);
 
 /* Compress the IPv6 header (and the UDP header if next header is UDP) of `ip` for a frame from src_ll
  * to dst_ll. Writes at most 48 bytes to out; returns the compressed length and sets *consumed to the

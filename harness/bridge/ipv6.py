@@ -22,6 +22,8 @@ ICMP6_ECHO_REPLY = 129
 ICMP6_ROUTER_SOLICITATION = 133
 ICMP6_ROUTER_ADVERTISEMENT = 134
 OPT_PREFIX_INFORMATION = 3
+OPT_6LOWPAN_CONTEXT = 34  # RFC 6775 §4.2 (6CO)
+CONTEXT_LIFETIME_MIN = 60  # the 6CO's valid lifetime, minutes (the bridge re-advertises every 30 s)
 ALL_NODES = IPv6Address("ff02::1")
 HEADER_LEN = 40
 
@@ -128,11 +130,14 @@ def build_echo(
 
 
 def build_router_advertisement(src: IPv6Address, prefix: IPv6Network, router_lifetime: int = 1800) -> bytes:
-    """RA to ff02::1 with one Prefix Information option (L and A set, infinite lifetimes)."""
+    """RA to ff02::1 with a Prefix Information option (L and A set, infinite lifetimes) and a 6LoWPAN
+    Context Option making the prefix context 0 (C = 1, CID = 0), which the border router passes on."""
     ra = struct.pack("!BBHII", 64, 0, router_lifetime, 0, 0)
     pio = struct.pack("!BBBBIII", OPT_PREFIX_INFORMATION, 4, 64, 0xC0, 0xFFFFFFFF, 0xFFFFFFFF, 0)
     pio += prefix.network_address.packed
-    return build_icmp6(src, ALL_NODES, ICMP6_ROUTER_ADVERTISEMENT, 0, ra + pio, hop_limit=255)
+    context = struct.pack("!BBBBHH", OPT_6LOWPAN_CONTEXT, 2, 64, 0x10, 0, CONTEXT_LIFETIME_MIN)
+    context += prefix.network_address.packed[:8]
+    return build_icmp6(src, ALL_NODES, ICMP6_ROUTER_ADVERTISEMENT, 0, ra + pio + context, hop_limit=255)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class Codec:
     def __init__(self, node: Node) -> None:
         self.lib = node.lib
         self.lib.host_node_start(1, 0)
-        self.lib.sixlowpan_set_context0(PREFIX)
+        self.lib.sixlowpan_set_context0(PREFIX, 1, 60)
         self.lib.sixlowpan_compress.restype = ctypes.c_uint8
         self.lib.sixlowpan_decompress.restype = ctypes.c_int
 
@@ -413,4 +413,4 @@ def test_context_prefix_needs_a_context(codec):
         hdr, _, _ = codec.decompress(with_ctx + pkt[48:], SHORT_A, SHORT_B)
         assert hdr < 0
     finally:
-        codec.lib.sixlowpan_set_context0(PREFIX)
+        codec.lib.sixlowpan_set_context0(PREFIX, 1, 60)

@@ -205,6 +205,14 @@ def test_key_material_one_frame_to_emulated_ccs(tmp_path):
     assert down["ipv6"]["ipv6.src"] == str(v6.mote_address(PREFIX, BR_ID))  # the host's (lent) address
     assert down["ipv6"]["ipv6.dst"] == str(v6.mote_address(PREFIX, CCS_ID))
     assert bytes.fromhex(down["udp"]["udp.payload"].replace(":", "")) == key_material
+    # how the motes learn context 0: the border router's RAs carry a 6LoWPAN Context Option (RFC 6775)
+    ras = [dict(keys_values(lay)) for lay in layers if lay.get("icmpv6", {}).get("icmpv6.type") == "134"]
+    assert ras, "no Router Advertisement on the air"
+    for ra in ras:
+        assert int(ra["wpan.src16"], 16) == BR_ID and ra["icmpv6.checksum.status"] == "1"
+        assert ra["icmpv6.opt.6co.context_prefix"] == str(PREFIX.network_address)
+        assert (ra["icmpv6.opt.6co.flag.c"], ra["icmpv6.opt.6co.flag.cid"]) == ("1", "0")
+        assert ra["icmpv6.opt.6co.context_length"] == "64"
     replies = [lay for lay in layers if lay.get("icmpv6", {}).get("icmpv6.type") == "129"]
     assert replies, "no echo reply on the air"
     for lay in replies:  # the prefix probes ("esse") and the 17-byte echo
