@@ -360,10 +360,12 @@ class Bridge:
     async def ping(self, target: int | IPv6Address, data: bytes = b"esse", timeout: float = 5.0) -> float:
         """ICMPv6 echo to a mote (node id) or an address; returns the round-trip time in seconds. The
         border router (its global address is ours) is pinged at its link-local address."""
-        if target == self.border_router:
+        if isinstance(target, IPv6Address):
+            dst = target
+        elif target == self.border_router:
             dst = ipv6.mote_link_local(target)
         else:
-            dst = self.address_of(target) if isinstance(target, int) else target
+            dst = self.address_of(target)
         ident, seq = 0xE55E, next(self._ping_seq) & 0xFFFF
         fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._pings[(ident, seq)] = fut
