@@ -70,3 +70,17 @@ def test_cli_parsers():
     for bad in ("61617", "a=b", "0=5", "61617=70000"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_port_map(bad)
+
+
+def test_host_ports_for_short_mote_ports_compress():
+    """Clients of a mote port in 0xF0B0..0xF0BF get host-side ports in that range (61616 first), so UDP
+    NHC carries both ports in one byte; other mote ports keep the client's port (port-preserving)."""
+    from harness.bridge import Bridge
+
+    bridge = Bridge("socket://127.0.0.1:9", PREFIX, motes=[2, 3])
+    assert bridge.motes == [2, 3] and bridge.host_address == v6.mote_address(PREFIX, 1)
+    ports = [bridge._nat_for_client(2, 61617, ("127.0.0.1", p)).v6_port for p in (40000, 40001, 61620)]
+    assert ports == [61616, 61617, 61620]  # a client already in the range keeps its port
+    assert bridge._nat_for_client(3, 61617, ("127.0.0.1", 40000)).v6_port == 61616  # per mote
+    assert bridge._nat_for_client(2, 5683, ("127.0.0.1", 40000)).v6_port == 40000
+    assert Bridge("socket://127.0.0.1:9", PREFIX, motes=[1, 2], border_router=2).motes == [1]
