@@ -44,6 +44,12 @@ def parse_port_map(text: str) -> tuple[int, int]:
 
 async def run_bridge(args: argparse.Namespace) -> int:
     prefix = parse_prefix(args.prefix)
+    if args.border_router in args.motes:
+        print(
+            f"esse bridge: mote {args.border_router} is the border router (--border-router): its global "
+            "address is the bridge's own, so it gets no ports (ping reaches its link-local address)",
+            file=sys.stderr,
+        )
     port_map = {5683: args.base_port, **dict(args.map or [])}
     bridge = Bridge(
         args.serial,
@@ -131,7 +137,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         help="also map mote UDP port MOTEPORT to loopback BASE+id (repeatable), e.g. 61617=6100 for the SSM",
     )
     p.add_argument(
-        "--motes", type=parse_motes, default=list(range(1, 9)), help="node ids to map (default 1-8)"
+        "--motes",
+        type=parse_motes,
+        default=list(range(2, 9)),
+        help="node ids to map (default 2-8; the border router's id is never mapped)",
     )
     p.add_argument(
         "--border-router",
