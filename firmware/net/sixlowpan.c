@@ -40,7 +40,7 @@ void sixlowpan_set_context0(const uint8_t prefix[8], uint8_t compress, uint16_t 
     if (lifetime_min > SIXLOWPAN_CONTEXT_MAX_MIN)
         lifetime_min = SIXLOWPAN_CONTEXT_MAX_MIN;
     memcpy(ctx0, prefix, 8);
-    ctx0_valid = 1;
+    ctx0_valid = lifetime_min != 0; /* RFC 6775: a valid lifetime of 0 removes the context */
     ctx0_compress = (uint8_t)(compress && lifetime_min);
     ctx0_expires = netplat_clock_ms() + (uint32_t)lifetime_min * 60000u;
 }

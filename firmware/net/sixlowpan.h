@@ -38,7 +38,8 @@ void sixlowpan_init(void);
 /* Context 0 (RFC 6282 §3.1.2: the one used when CID = 0) = a /64 prefix, learned from a 6LoWPAN
  * Context Option (RFC 6775 §4.2) in a Router Advertisement (icmp6.c). `compress` is the option's C
  * flag; once `lifetime_min` minutes pass without a renewal the context still decompresses but no
- * longer compresses (RFC 6775 §7.2). Lifetimes above SIXLOWPAN_CONTEXT_MAX_MIN are cut to it. */
+ * longer compresses (RFC 6775 §7.2); lifetime 0 removes it. Lifetimes above
+ * SIXLOWPAN_CONTEXT_MAX_MIN are cut to it. */
 #define SIXLOWPAN_CONTEXT_MAX_MIN 30000u /* 20.8 days: the ms deadline stays within 2^31 */
 void sixlowpan_set_context0(const uint8_t prefix[8], uint8_t compress, uint16_t lifetime_min);
 /* The context-0 prefix (8 bytes), or NULL when there is none. */

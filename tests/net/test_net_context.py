@@ -116,6 +116,13 @@ def test_c_flag_clear_decompresses_only(mote):
     assert mote.compressed_len() == FULL
 
 
+def test_lifetime_zero_removes_the_context(mote):
+    mote.receive(v6.build_router_advertisement(ROUTER, PREFIX))
+    assert mote.compressed_len() == ELIDED
+    mote.receive(router_advertisement(six_co(lifetime_min=0)))
+    assert mote.context() is None and not mote.decompresses_context() and mote.compressed_len() == FULL
+
+
 def test_lifetime_ends_compression_not_decompression(mote):
     mote.node.set_time(1000)
     mote.receive(router_advertisement(six_co(lifetime_min=1)))
