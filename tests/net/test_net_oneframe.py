@@ -39,10 +39,12 @@ CCS_ID, BR_ID = 2, 1
 
 
 def frame_for(payload_len: int) -> int:
+    """Bytes on the air (MAC header to FCS) of a UDP payload of `payload_len` bytes."""
     return OVERHEAD + payload_len
 
 
 def tshark_layers(pcap: Path) -> list[dict]:
+    """Every frame of `pcap` as tshark dissects it, with context 0 = the bridge's prefix."""
     if not have_tshark():
         pytest.skip("tshark missing: apt-get install tshark")
     return tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
