@@ -73,7 +73,7 @@ class Bridge:
     """Host end of the border router's serial line.
 
     `motes` are the node ids that get loopback ports; `port_map` maps mote UDP ports to the base of
-    their loopback ports (default {5683: base_port}).
+    their loopback ports (default {5683: base_port}); a base of 0 lets the OS pick each port (tests).
     """
 
     def __init__(
@@ -129,10 +129,10 @@ class Bridge:
         for mote_id in self.motes:
             for mote_port, base in self.port_map.items():
                 try:
-                    await self._open_port(mote_id, mote_port, base + mote_id)
+                    await self._open_port(mote_id, mote_port, base + mote_id if base else 0)
                 except OSError as exc:
                     await self.stop()
-                    where = f"{self.bind}:{base + mote_id} for mote {mote_id} port {mote_port}"
+                    where = f"{self.bind}:{base + mote_id if base else 0} for mote {mote_id} port {mote_port}"
                     raise BridgeError(f"cannot bind UDP {where}: {exc}") from exc
         self._reader = threading.Thread(target=self._read_serial, name="bridge-serial", daemon=True)
         self._reader.start()
@@ -180,8 +180,13 @@ class Bridge:
         await self.stop()
 
     def port_of(self, mote_id: int, mote_port: int = COAP_PORT) -> int:
-        """The loopback UDP port that stands for the mote's `mote_port`."""
-        return self.port_map[mote_port] + mote_id
+        """The loopback UDP port that stands for the mote's `mote_port` (base 0: the one the OS picked)."""
+        base = self.port_map[mote_port]
+        if base == 0:
+            transport = self._ports[(mote_id, mote_port)].transport
+            assert transport is not None, "port_of(): the bridge is not started"
+            return int(transport.get_extra_info("sockname")[1])
+        return base + mote_id
 
     def address_of(self, mote_id: int) -> IPv6Address:
         return ipv6.mote_address(self.prefix, mote_id)

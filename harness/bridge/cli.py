@@ -30,15 +30,15 @@ def parse_motes(text: str) -> list[int]:
 
 
 def parse_port_map(text: str) -> tuple[int, int]:
-    """'61617=6100': mote port 61617 of mote N at loopback port 6100 + N."""
+    """'61617=6100': mote port 61617 of mote N at loopback port 6100 + N (BASE 0: ports the OS picks)."""
     try:
         mote_port, base = (int(x) for x in text.split("=", 1))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f"bad port map {text!r}: use MOTEPORT=BASE, e.g. 61617=6100"
         ) from exc
-    if not (0 < mote_port < 65536 and 0 < base < 65536):
-        raise argparse.ArgumentTypeError(f"bad port map {text!r}: ports are 1..65535")
+    if not (0 < mote_port < 65536 and 0 <= base < 65536):
+        raise argparse.ArgumentTypeError(f"bad port map {text!r}: ports are 1..65535 (BASE may be 0)")
     return mote_port, base
 
 
@@ -114,7 +114,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prefix", default="fd00::/64", help="the motes' /64 (default fd00::/64)")
     p.add_argument(
-        "--base-port", type=int, default=5700, help="mote N is reached at UDP port BASE+N (default 5700)"
+        "--base-port", type=int, default=5700, help="mote N is reached at UDP port BASE+N (default 5700; 0: ports the OS picks, printed)"
     )
     p.add_argument(
         "--map",

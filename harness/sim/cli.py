@@ -39,6 +39,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     from harness.sim.output import summary_text
     from harness.sim.runner import SimulationError, build_motes, run_scenario
     from harness.sim.scenario import ScenarioError
+    from harness.sim.serial_socket import serial_ports_from_base
 
     target = Path(args.target)
     out_dir = Path(args.out) if args.out else build_dir() / "sim" / target.stem
@@ -49,6 +50,8 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
         sc = _load(target, out_dir)
         for w in sc.sim.warnings:
             print(f"warning: {w}", file=sys.stderr)
+        if args.port_base is not None:  # a bad base is reported before the motes are built
+            serial_ports_from_base(sc.sim.serial_ports(), args.port_base)
         motes = build_motes(sc.sim)
         tty = sys.stderr.isatty()
         outcome = run_scenario(
@@ -58,6 +61,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             seed=args.seed,
             duration_s=args.duration,
             speed=args.realtime,
+            port_base=args.port_base,
             progress=_progress_bar if tty else None,
         )
         if tty:
@@ -137,6 +141,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         help="pace against the wall clock (1.0 = real time)",
     )
     r.add_argument("--out", help="output directory (default: build/sim/<name>)")
+    r.add_argument(
+        "--port-base",
+        type=int,
+        metavar="BASE",
+        help="serial sockets on BASE + mote id instead of the file's ports (0: free ports, see SERIAL READY)",
+    )
     r.set_defaults(func=cmd_sim_run)
 
     d = ssub.add_parser("render", help="render a TOML scenario to a Cooja .csc")
