@@ -73,11 +73,13 @@ def run(
         text=text,
         check=False,
     )
-    out = proc.stdout if capture else ""
-    err = proc.stderr if capture else ""
-    if isinstance(out, bytes):
-        out = out.decode(errors="replace")
-        err = err.decode(errors="replace")
+    out = _text(proc.stdout) if capture else ""
+    err = _text(proc.stderr) if capture else ""
     if check and proc.returncode != 0:
-        raise CommandFailed(args, proc.returncode, (out or "") + (err or ""))
-    return Result(args, proc.returncode, out or "", err or "")
+        raise CommandFailed(args, proc.returncode, out + err)
+    return Result(args, proc.returncode, out, err)
+
+
+def _text(output: str | bytes | None) -> str:
+    """A child's captured output as text (binary input makes it bytes)."""
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""

@@ -114,7 +114,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prefix", default="fd00::/64", help="the motes' /64 (default fd00::/64)")
     p.add_argument(
-        "--base-port", type=int, default=5700, help="mote N is reached at UDP port BASE+N (default 5700; 0: ports the OS picks, printed)"
+        "--base-port",
+        type=int,
+        default=5700,
+        help="mote N is reached at UDP port BASE+N (default 5700; 0: ports the OS picks, printed)",
     )
     p.add_argument(
         "--map",

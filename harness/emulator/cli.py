@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import TextIO
 
 from harness.emulator.elf import ElfError
 
@@ -16,7 +17,7 @@ def run_command(
     stop_symbol: str | None = None,
     until_uart: str | None = None,
     node_id: int = 1,
-    out=None,
+    out: TextIO | None = None,
 ) -> int:
     out = out or sys.stdout
     from harness.emulator.mote import EmulatorFault, Mote

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 EM_MSP430 = 105
 
@@ -75,7 +76,7 @@ def load_elf(path: str | Path) -> ElfImage:
             symbols: dict[str, int] = {}
             ordered: list[tuple[int, str]] = []
             symtab = elf.get_section_by_name(".symtab")
-            if symtab is not None:
+            if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
                     if not sym.name or sym["st_shndx"] == "SHN_UNDEF":
                         continue

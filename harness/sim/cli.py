@@ -6,12 +6,16 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import proc
 from harness.paths import build_dir
 
+if TYPE_CHECKING:
+    from harness.sim.scenario import Scenario
 
-def _load(target: Path, out_dir: Path):
+
+def _load(target: Path, out_dir: Path) -> Scenario:
     from harness.sim.csc import read_csc, write_csc
     from harness.sim.scenario import load_scenario, scenario_from_csc
 

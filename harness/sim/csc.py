@@ -37,6 +37,7 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.sim.medium import UDGMParams
 
@@ -303,7 +304,7 @@ class _Reader:
     def unknown(self, node: _Node, parent: str) -> None:
         self.warn(node, f"unknown element <{node.tag}> in <{parent}> ignored")
 
-    def number(self, node: _Node, kind: type = float):
+    def number(self, node: _Node, kind: type = float) -> Any:
         try:
             return kind(node.text)
         except ValueError:

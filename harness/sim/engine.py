@@ -351,8 +351,8 @@ class Engine:
             sent = m.drain_uart_tx()
             if not sent:
                 continue
-            for fn in self._uart_tx_listeners.get(m.mote_id, ()):
-                fn(bytes(b for _, b in sent))
+            for send in self._uart_tx_listeners.get(m.mote_id, ()):
+                send(bytes(b for _, b in sent))
             u = self._uarts[m.mote_id]
             for t, b in sent:
                 if b == 0x0A:

@@ -15,6 +15,10 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.sim.engine import Engine
 
 DEFAULT_BASE_PORT = 60000
 
@@ -151,7 +155,9 @@ def serial_ports_from_base(ports: dict[int, int], port_base: int) -> dict[int, i
     return out
 
 
-def attach_serial_servers(engine, ports: dict[int, int], announce: Callable[[str], None] | None = None):
+def attach_serial_servers(
+    engine: Engine, ports: dict[int, int], announce: Callable[[str], None] | None = None
+) -> list[SerialSocketServer]:
     """Start one server per mote in `ports` ({mote id: port}) and wire it to `engine`."""
     servers = []
     try:

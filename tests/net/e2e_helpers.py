@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import aiocoap
 from requirements import require_tool
@@ -24,6 +25,15 @@ async def coap_client_notls(*args: str) -> str:
     tool = require_tool("coap-client-notls", "libcoap3-bin")
     res = await asyncio.to_thread(run, [tool, "-B", "20", *args], timeout=60)
     return res.stdout
+
+
+async def until(pred: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Wait for a condition another thread or task makes true (a readiness check, not a fixed delay)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not pred():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {timeout} s: {what}")
+        await asyncio.sleep(0.01)
 
 
 async def wait_for_prefix(bridge: Bridge, mote_id: int) -> None:

@@ -14,7 +14,7 @@ import pytest
 import wpan
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature, scenario_adc
-from e2e_helpers import PREFIX, coap, coap_client_notls, wait_for_prefix
+from e2e_helpers import PREFIX, coap, coap_client_notls, until, wait_for_prefix
 from elftools.elf.elffile import ELFFile
 from requirements import require_module, require_tool
 from simnet import FrameInjector, SimNetwork, demo_scenario
@@ -184,10 +184,12 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
     frames = attack_frames()
     attacker = FrameInjector(ATTACKER, (10.0, 5.0, 0.0), frames, period_us=20_000, start_us=200_000)
 
-    async def scenario(url: str) -> None:
+    async def scenario(url: str) -> int:
         async with Bridge(url, PREFIX, base_port=0, motes=[2]) as bridge:
             await wait_for_prefix(bridge, 2)
-            await asyncio.sleep(1.0)  # let several attack cycles land first
+            # several whole attack cycles land first, then the host talks while the attack goes on
+            await until(lambda: attacker.sent >= 5 * len(frames), "five attack cycles on the air")
+            before = attacker.sent
             ctx = await aiocoap.Context.create_client_context()
             try:
                 uri = f"coap://127.0.0.1:{bridge.port_of(2)}"
@@ -202,11 +204,11 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
                     assert_temperature(r.payload, TEMPERATURE_ADC[2])
             finally:
                 await ctx.shutdown()
+        return before
 
     with SimNetwork(demo_scenario(), tmp_path, injectors=[attacker]) as net:
-        asyncio.run(scenario(net.url))
-    sent = attacker.sent
-    assert sent >= 3 * len(frames)
+        before = asyncio.run(scenario(net.url))
+    assert attacker.sent > before  # the attack went on during the exchanges
     net_end_us = net.engine.now_us
     assert net_end_us < 10_000_000  # the host's exchanges did not wait for the attack to stop
     st = sixlowpan_stats(net.engine.by_id[2])
@@ -219,7 +221,7 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
     layers = assert_pcap_clean(net.files["pcap"])  # the forged fragments are well-formed frames too
     src = ":".join(f"{b:02x}" for b in eui64(ATTACKER))
     from_attacker = [i for i, lay in enumerate(layers[:-1]) if lay["wpan"].get("wpan.src64") == src]
-    assert len(from_attacker) >= sent - 25  # the last ones may still be scheduled
+    assert len(from_attacker) >= attacker.sent - 25  # the last ones may still be scheduled
     acked = [
         i
         for i in from_attacker
