@@ -42,11 +42,13 @@ class DemoError(RuntimeError):
 
 
 def step(text: str) -> None:
+    """Print the heading of a demo step."""
     print(f"\n== {text}", flush=True)
 
 
 # ---------------------------------------------------------------------------------------- steps 1, 2
 def build_everything() -> None:
+    """Step 1: build every firmware app and print the size table."""
     from harness.build import build_all
 
     step("Building every firmware app (clang-16 for the MSP430F1611)")
@@ -54,6 +56,7 @@ def build_everything() -> None:
 
 
 def run_hello() -> None:
+    """Step 2: run `hello` on the emulated Sky mote and compare its self-test with the Python oracle."""
     from harness.build import build_app
     from harness.build import selftest_oracle as oracle
     from harness.emulator.mote import Mote
@@ -90,6 +93,7 @@ class Simulation:
     def start(self, timeout: float) -> str:
         # --port-base 0: free ports picked by the OS (announced on SERIAL READY), so a second demo or a
         # user's own simulation on the default ports does not get in the way
+        """Start the simulation; the border router's serial URL once it listens (DemoError on timeout)."""
         argv = ["sim", "run", str(self.scenario), "--realtime", "--out", str(self.out_dir)]
         argv += ["--port-base", "0"]
         print(f"  $ esse {' '.join(argv)}")
@@ -125,6 +129,7 @@ class Simulation:
         self._lines.put(None)
 
     def stop(self) -> None:
+        """Stop the simulation as Ctrl-C would, killing it if it does not exit in 5 s."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGINT)
@@ -143,6 +148,7 @@ def demo_ccs() -> list[int]:
 
 # ---------------------------------------------------------------------------------------- step 4
 async def talk_to_motes(url: str, ccs: list[int]) -> None:
+    """Step 4: bridge the serial line, ping each sensor and GET its resources with aiocoap."""
     import aiocoap
 
     from harness.bridge import Bridge, BridgeError
@@ -197,6 +203,7 @@ async def talk_to_motes(url: str, ccs: list[int]) -> None:
 
 
 def demo() -> int:
+    """`esse demo`: every step in turn; exit code 0, or 1 saying which step failed."""
     t0 = time.monotonic()
     sim: Simulation | None = None
     try:
@@ -228,6 +235,7 @@ def demo() -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `demo` sub-command."""
     p = sub.add_parser(
         "demo",
         help="build everything, run hello on the emulator, then CoAP to simulated sensors through the bridge",

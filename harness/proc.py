@@ -24,6 +24,8 @@ class ToolMissing(RuntimeError):
 
 
 class CommandFailed(RuntimeError):
+    """A command exited non-zero; the message shows the command and the end of its output."""
+
     def __init__(self, argv: Sequence[str], returncode: int, output: str) -> None:
         tail = "\n".join(output.strip().splitlines()[-30:])
         super().__init__(f"command failed (exit {returncode}): {shlex.join(argv)}\n{tail}")
@@ -34,6 +36,7 @@ class CommandFailed(RuntimeError):
 
 @dataclass
 class Result:
+    """Exit code and captured output of a command (or the command only, for a dry run)."""
     argv: list[str]
     returncode: int
     stdout: str

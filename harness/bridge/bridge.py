@@ -121,6 +121,7 @@ class Bridge:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        """Open the serial line and the loopback UDP ports, then announce the prefix to the motes."""
         self._loop = asyncio.get_running_loop()
         try:
             self._serial = serial.serial_for_url(self.serial_url, baudrate=self.baudrate, timeout=0.05)
@@ -155,6 +156,7 @@ class Bridge:
         return proto
 
     async def stop(self) -> None:
+        """Close the ports, the serial line and the advertising task."""
         self._stop.set()
         if self._ra_task:
             self._ra_task.cancel()
@@ -189,6 +191,7 @@ class Bridge:
         return base + mote_id
 
     def address_of(self, mote_id: int) -> IPv6Address:
+        """The mote's global IPv6 address under the bridge's prefix."""
         return ipv6.mote_address(self.prefix, mote_id)
 
     # ------------------------------------------------------------------ serial line
@@ -225,6 +228,7 @@ class Bridge:
         self.stats["tx_frames"] += 1
 
     def send_router_advertisement(self) -> None:
+        """Send a Router Advertisement carrying the prefix down the serial line."""
         self._send(ipv6.build_router_advertisement(self.link_local, self.prefix))
 
     async def _advertise(self) -> None:

@@ -43,6 +43,7 @@ def parse_port_map(text: str) -> tuple[int, int]:
 
 
 async def run_bridge(args: argparse.Namespace) -> int:
+    """Serve `esse bridge` until the duration ends, the pings are answered or the line is lost."""
     prefix = parse_prefix(args.prefix)
     port_map = {5683: args.base_port, **dict(args.map or [])}
     bridge = Bridge(
@@ -85,6 +86,7 @@ async def run_bridge(args: argparse.Namespace) -> int:
 
 
 def bridge_command(args: argparse.Namespace) -> int:
+    """`esse bridge`: exit code 0, or 1 with a one-line reason."""
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(name)s: %(message)s")
     try:
         return asyncio.run(run_bridge(args))
@@ -96,6 +98,7 @@ def bridge_command(args: argparse.Namespace) -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `bridge` sub-command."""
     p = sub.add_parser(
         "bridge",
         help="host end of the border router's SLIP line: loopback UDP ports -> motes' CoAP",

@@ -28,12 +28,14 @@ class PacketError(ValueError):
 
 
 def eui64_from_node_id(node_id: int) -> bytes:
+    """The EUI-64 a Sky mote derives from its node id (TI's OUI 00:12:74, id in the last two bytes)."""
     if not 0 <= node_id <= 0xFFFF:
         raise ValueError(f"node id {node_id} is not a 16-bit number")
     return bytes([0x00, 0x12, 0x74, 0, 0, 0, node_id >> 8, node_id & 0xFF])
 
 
 def iid_from_node_id(node_id: int) -> bytes:
+    """The interface identifier of a node id: its EUI-64 with the universal/local bit flipped."""
     eui = bytearray(eui64_from_node_id(node_id))
     eui[0] ^= 0x02
     return bytes(eui)
@@ -47,6 +49,7 @@ def mote_address(prefix: IPv6Network, node_id: int) -> IPv6Address:
 
 
 def mote_link_local(node_id: int) -> IPv6Address:
+    """The mote's link-local address fe80::IID."""
     return IPv6Address(b"\xfe\x80" + bytes(6) + iid_from_node_id(node_id))
 
 
@@ -59,6 +62,7 @@ def default_host_address(prefix: IPv6Network) -> IPv6Address:
 
 
 def parse_prefix(text: str) -> IPv6Network:
+    """A /64 prefix from text such as 'fd00::/64'; ValueError saying what is wrong otherwise."""
     try:
         net = ipaddress.IPv6Network(text, strict=True)
     except ValueError as exc:
@@ -80,12 +84,14 @@ def checksum(src: IPv6Address, dst: IPv6Address, proto: int, upper: bytes) -> in
 
 
 def header(src: IPv6Address, dst: IPv6Address, proto: int, payload_len: int, hop_limit: int) -> bytes:
+    """The 40-byte IPv6 header."""
     return struct.pack("!IHBB", 6 << 28, payload_len, proto, hop_limit) + src.packed + dst.packed
 
 
 def build_udp(
     src: IPv6Address, dst: IPv6Address, sport: int, dport: int, data: bytes, hop_limit: int = 64
 ) -> bytes:
+    """An IPv6 packet carrying one UDP datagram, checksum filled in."""
     udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
     csum = checksum(src, dst, PROTO_UDP, udp) or 0xFFFF
     udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
@@ -95,6 +101,7 @@ def build_udp(
 def build_icmp6(
     src: IPv6Address, dst: IPv6Address, icmp_type: int, code: int, body: bytes, hop_limit: int = 64
 ) -> bytes:
+    """An IPv6 packet carrying one ICMPv6 message, checksum filled in."""
     msg = struct.pack("!BBH", icmp_type, code, 0) + body
     csum = checksum(src, dst, PROTO_ICMP6, msg)
     msg = msg[:2] + struct.pack("!H", csum) + msg[4:]
@@ -104,6 +111,7 @@ def build_icmp6(
 def build_echo(
     src: IPv6Address, dst: IPv6Address, ident: int, seq: int, data: bytes, reply: bool = False
 ) -> bytes:
+    """An ICMPv6 Echo Request (or Reply) packet."""
     kind = ICMP6_ECHO_REPLY if reply else ICMP6_ECHO_REQUEST
     return build_icmp6(src, dst, kind, 0, struct.pack("!HH", ident, seq) + data)
 
@@ -118,6 +126,7 @@ def build_router_advertisement(src: IPv6Address, prefix: IPv6Network, router_lif
 
 @dataclass(frozen=True)
 class Packet:
+    """A parsed IPv6 packet: addresses, next header, hop limit and payload."""
     src: IPv6Address
     dst: IPv6Address
     next_header: int
@@ -127,6 +136,7 @@ class Packet:
 
 @dataclass(frozen=True)
 class Udp:
+    """A parsed UDP datagram (checksum verified)."""
     sport: int
     dport: int
     data: bytes
@@ -134,12 +144,14 @@ class Udp:
 
 @dataclass(frozen=True)
 class Icmp6:
+    """A parsed ICMPv6 message (checksum verified)."""
     type: int
     code: int
     body: bytes
 
 
 def parse(data: bytes) -> Packet:
+    """Parse an IPv6 packet; PacketError when it is not a well-formed one."""
     if len(data) < HEADER_LEN:
         raise PacketError(f"{len(data)} bytes: shorter than an IPv6 header")
     if data[0] >> 4 != 6:
@@ -153,6 +165,7 @@ def parse(data: bytes) -> Packet:
 
 
 def parse_udp(pkt: Packet) -> Udp:
+    """The UDP datagram in a packet; PacketError when it is not one or its checksum is wrong."""
     if pkt.next_header != PROTO_UDP or len(pkt.payload) < 8:
         raise PacketError("not a UDP datagram")
     sport, dport, length, csum = struct.unpack_from("!HHHH", pkt.payload)
@@ -164,6 +177,7 @@ def parse_udp(pkt: Packet) -> Udp:
 
 
 def parse_icmp6(pkt: Packet) -> Icmp6:
+    """The ICMPv6 message in a packet; PacketError when it is not one or its checksum is wrong."""
     if pkt.next_header != PROTO_ICMP6 or len(pkt.payload) < 4:
         raise PacketError("not an ICMPv6 message")
     if checksum(pkt.src, pkt.dst, PROTO_ICMP6, pkt.payload) != 0:

@@ -23,12 +23,14 @@ class ElfError(ValueError):
 
 @dataclass
 class Segment:
+    """Bytes to load at an address."""
     address: int
     data: bytes
 
 
 @dataclass
 class ElfImage:
+    """What the emulator needs from a firmware ELF: entry point, loadable segments, symbols."""
     path: Path
     entry: int
     segments: list[Segment]
@@ -37,6 +39,7 @@ class ElfImage:
     _sorted: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def symbol(self, name: str) -> int:
+        """The address of a symbol; KeyError naming the file when it has none of that name."""
         try:
             return self.symbols[name]
         except KeyError:
@@ -54,6 +57,7 @@ class ElfImage:
 
 
 def load_elf(path: str | Path) -> ElfImage:
+    """Read an MSP430 ELF; ElfError saying what is wrong when it cannot be loaded."""
     path = Path(path)
     try:
         with path.open("rb") as fh:

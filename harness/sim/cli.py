@@ -38,6 +38,7 @@ def _progress_bar(now_us: int, end_us: int) -> None:
 
 
 def cmd_sim_run(args: argparse.Namespace) -> int:
+    """`esse sim run`: run a scenario or .csc on our engine and write Cooja's outputs."""
     from harness.sim.csc import CscError
     from harness.sim.motes import MoteBackendUnavailable
     from harness.sim.output import summary_text
@@ -87,6 +88,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_render(args: argparse.Namespace) -> int:
+    """`esse sim render`: write a TOML scenario as a Cooja .csc."""
     from harness.sim.scenario import ScenarioError, render_scenario
 
     try:
@@ -99,6 +101,7 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
 
 
 def cmd_cooja_run(args: argparse.Namespace) -> int:
+    """`esse cooja run`: run a .csc in a real Cooja and collect its outputs."""
     from harness.sim.cooja_backend import CoojaUnavailable, run_cooja
 
     csc = Path(args.csc)
@@ -128,6 +131,7 @@ def cmd_cooja_run(args: argparse.Namespace) -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `sim` and `cooja` sub-commands."""
     p = sub.add_parser("sim", help="multi-mote simulation on the emulator (Cooja .csc compatible)")
     ssub = p.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
 

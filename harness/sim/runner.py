@@ -22,6 +22,7 @@ class SimulationError(RuntimeError):
 
 @dataclass
 class SimOutcome:
+    """What a run produced: result, seed, verdict, output files and the engine."""
     result: RunResult
     seed: int
     verdict: bool | None
@@ -30,6 +31,7 @@ class SimOutcome:
 
 
 def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
+    """One simulated mote per <mote> of the simulation, made by `factory`."""
     check_firmware_files(sim)
     adc = sim.esse_adc()
     motes = []

@@ -24,6 +24,8 @@ DEFAULT_BASE_PORT = 60000
 
 
 class SerialSocketServer:
+    """A mote's UART1 as a TCP server (see the module docstring)."""
+
     def __init__(
         self,
         mote_id: int,
@@ -46,6 +48,7 @@ class SerialSocketServer:
         self.bytes_from_mote = 0
 
     def start(self, announce: Callable[[str], None] | None = None) -> int:
+        """Listen and announce SERIAL READY; the port (OSError naming the mote and port if busy)."""
         try:
             self._listener = socket.create_server((self._host, self.requested_port), reuse_port=False)
         except OSError as exc:
@@ -81,6 +84,7 @@ class SerialSocketServer:
             self._drop(client)
 
     def close(self) -> None:
+        """Stop listening and drop the client."""
         self._closing.set()
         if self._listener is not None:
             try:
