@@ -61,9 +61,10 @@ def test_tshark_reads_the_bridges_packets(tmp_path):
 def test_cli_parsers():
     assert parse_motes("1-3,7") == [1, 2, 3, 7]
     assert parse_port_map("61617=6100") == (61617, 6100)
+    assert parse_port_map("61617=0") == (61617, 0)  # ports the OS picks
     for bad in ("", "x", "3-a", "70000"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_motes(bad)
-    for bad in ("61617", "a=b", "0=5", "61617=70000"):
+    for bad in ("61617", "a=b", "0=5", "61617=70000", "61617=-1"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_port_map(bad)
