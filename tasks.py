@@ -28,8 +28,11 @@ def test(c, k="", x=False):
 
 @task
 def lint(c):
-    """ruff over the Python code."""
-    c.run(f"{sys.executable} -m ruff check harness tests tasks.py setup.py")
+    """ruff (style, docstrings) over the Python code, then mypy over harness/ (pyproject.toml [tool.mypy])."""
+    ruff = c.run(f"{sys.executable} -m ruff check harness tests tasks.py setup.py", warn=True)
+    mypy = c.run(f"{sys.executable} -m mypy", warn=True)
+    if ruff.failed or mypy.failed:
+        sys.exit(1)
 
 
 @task(iterable=["app"], help={"app": "app name (repeatable); default: all", "clean": "rebuild from scratch"})

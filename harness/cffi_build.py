@@ -28,6 +28,7 @@ class ExtensionNotBuilt(ImportError):
 
 @dataclass(frozen=True)
 class CffiExtension:
+    """A cffi extension module built on demand by its build script, rebuilt when an input is newer."""
     module: str  # dotted name, e.g. "harness.ssm._record"
     build_script: Path  # compiles the module next to itself when run as a script
     inputs: Callable[[], Iterable[Path]]  # what the build reads, besides the build script

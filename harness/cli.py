@@ -23,6 +23,7 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `esse` argument parser with every sub-command registered."""
     parser = argparse.ArgumentParser(
         prog="esse",
         description="ESSE: build Sky-mote firmware, emulate and simulate motes, run the DTLS delegator.",
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `esse` command; its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):

@@ -3,8 +3,8 @@
 1. build every firmware app (the size table);
 2. run `hello` on the emulated Sky mote and check its self-test against the Python oracle;
 3. start the CCS network in the simulation exactly as a user would (`esse sim run
-   cooja_configs/scenarios/ccs_demo.toml --realtime`, a child process): a border router (mote 1, UART1 on
-   socket://127.0.0.1:60001) and two CoAP sensors;
+   cooja_configs/scenarios/ccs_demo.toml --realtime --port-base 0`, a child process): a border router
+   (mote 1, UART1 on a serial socket the OS picks the port of) and two CoAP sensors;
 4. open the bridge on the border router's serial socket (what `esse bridge` runs), ping a sensor and
    GET its resources with aiocoap through the loopback ports, print the answers, stop everything.
 
@@ -21,7 +21,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -43,37 +42,13 @@ class DemoError(RuntimeError):
 
 
 def step(text: str) -> None:
+    """Print the heading of a demo step."""
     print(f"\n== {text}", flush=True)
-
-
-def udp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def tcp_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port(free, want: int, ids: list[int]) -> int:  # noqa: ANN001 - udp_free or tcp_free
-    """`want` if want + id is free for every id, else the next base (in steps of 100) that is."""
-    for base in range(want, 65000 - max(ids), 100):
-        if all(free(base + i) for i in ids):
-            return base
-    raise DemoError(f"no free local port near {want}")
 
 
 # ---------------------------------------------------------------------------------------- steps 1, 2
 def build_everything() -> None:
+    """Step 1: build every firmware app and print the size table."""
     from harness.build import build_all
 
     step("Building every firmware app (clang-16 for the MSP430F1611)")
@@ -81,6 +56,7 @@ def build_everything() -> None:
 
 
 def run_hello() -> None:
+    """Step 2: run `hello` on the emulated Sky mote and compare its self-test with the Python oracle."""
     from harness.build import build_app
     from harness.build import selftest_oracle as oracle
     from harness.emulator.mote import Mote
@@ -115,7 +91,11 @@ class Simulation:
         self.output: list[str] = []
 
     def start(self, timeout: float) -> str:
+        # --port-base 0: free ports picked by the OS (announced on SERIAL READY), so a second demo or a
+        # user's own simulation on the default ports does not get in the way
+        """Start the simulation; the border router's serial URL once it listens (DemoError on timeout)."""
         argv = ["sim", "run", str(self.scenario), "--realtime", "--out", str(self.out_dir)]
+        argv += ["--port-base", "0"]
         print(f"  $ esse {' '.join(argv)}")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "harness.cli", *argv],
@@ -149,6 +129,7 @@ class Simulation:
         self._lines.put(None)
 
     def stop(self) -> None:
+        """Stop the simulation as Ctrl-C would, killing it if it does not exit in 5 s."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(signal.SIGINT)
@@ -159,33 +140,22 @@ class Simulation:
             self.proc.wait()
 
 
-def demo_scenario(out_dir: Path) -> tuple[Path, int, list[int]]:
-    """The scenario to run, its serial base port and its CCS ids. When the scenario's port for the
-    border router is taken, a copy with a free base port goes to out_dir."""
+def demo_ccs() -> list[int]:
+    """The node ids of the CoAP sensors in the demo scenario."""
     data = tomllib.loads(SCENARIO.read_text())
-    ccs = [i for i, m in enumerate(data["motes"], start=1) if m["app"] == "ccs"]
-    base = int(data["serial"].get("base_port", 60000))
-    if tcp_free(base + BORDER_ROUTER):
-        return SCENARIO, base, ccs
-    new = free_port(tcp_free, base + 100, [BORDER_ROUTER])
-    print(f"  (port {base + BORDER_ROUTER} is taken: using {new + BORDER_ROUTER} for the border router)")
-    text = re.sub(r"(?m)^base_port = \d+", f"base_port = {new}", SCENARIO.read_text())
-    copy = out_dir / SCENARIO.name
-    out_dir.mkdir(parents=True, exist_ok=True)
-    copy.write_text(text)
-    return copy, new, ccs
+    return [i for i, m in enumerate(data["motes"], start=1) if m["app"] == "ccs"]
 
 
 # ---------------------------------------------------------------------------------------- step 4
 async def talk_to_motes(url: str, ccs: list[int]) -> None:
+    """Step 4: bridge the serial line, ping each sensor and GET its resources with aiocoap."""
     import aiocoap
 
     from harness.bridge import Bridge, BridgeError
     from harness.bridge.ipv6 import parse_prefix
 
-    base = free_port(udp_free, BRIDGE_BASE_PORT, ccs)
     step(f"Bridge on the border router's serial line {url} (what `esse bridge` runs)")
-    async with Bridge(url, parse_prefix(PREFIX), base_port=base, motes=ccs) as bridge:
+    async with Bridge(url, parse_prefix(PREFIX), base_port=0, motes=ccs) as bridge:  # ports the OS picks
         for mote in ccs:
             print(
                 f"  mote {mote}: coap://127.0.0.1:{bridge.port_of(mote)} -> [{bridge.address_of(mote)}]:5683"
@@ -233,6 +203,7 @@ async def talk_to_motes(url: str, ccs: list[int]) -> None:
 
 
 def demo() -> int:
+    """`esse demo`: every step in turn; exit code 0, or 1 saying which step failed."""
     t0 = time.monotonic()
     sim: Simulation | None = None
     try:
@@ -240,8 +211,8 @@ def demo() -> int:
         run_hello()
         step("Starting the CCS network in the simulation: border router (mote 1) + CoAP sensors")
         out_dir = build_dir() / "demo"
-        scenario, _, ccs = demo_scenario(out_dir)
-        sim = Simulation(scenario, out_dir / "sim")
+        ccs = demo_ccs()
+        sim = Simulation(SCENARIO, out_dir / "sim")
         url = sim.start(timeout=30)
         asyncio.run(asyncio.wait_for(talk_to_motes(url, ccs), DEADLINE_S))
     except (DemoError, OSError) as exc:
@@ -264,6 +235,7 @@ def demo() -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `demo` sub-command."""
     p = sub.add_parser(
         "demo",
         help="build everything, run hello on the emulator, then CoAP to simulated sensors through the bridge",

@@ -53,6 +53,7 @@ def with_fcs(mpdu_without_fcs: bytes) -> bytes:
 
 
 def fcs_ok(psdu: bytes) -> bool:
+    """Whether the frame's last two bytes are the right FCS of the rest."""
     return len(psdu) >= 2 and struct.unpack("<H", psdu[-2:])[0] == fcs16(psdu[:-2])
 
 

@@ -24,6 +24,8 @@ class ToolMissing(RuntimeError):
 
 
 class CommandFailed(RuntimeError):
+    """A command exited non-zero; the message shows the command and the end of its output."""
+
     def __init__(self, argv: Sequence[str], returncode: int, output: str) -> None:
         tail = "\n".join(output.strip().splitlines()[-30:])
         super().__init__(f"command failed (exit {returncode}): {shlex.join(argv)}\n{tail}")
@@ -34,6 +36,7 @@ class CommandFailed(RuntimeError):
 
 @dataclass
 class Result:
+    """Exit code and captured output of a command (or the command only, for a dry run)."""
     argv: list[str]
     returncode: int
     stdout: str
@@ -73,11 +76,13 @@ def run(
         text=text,
         check=False,
     )
-    out = proc.stdout if capture else ""
-    err = proc.stderr if capture else ""
-    if isinstance(out, bytes):
-        out = out.decode(errors="replace")
-        err = err.decode(errors="replace")
+    out = _text(proc.stdout) if capture else ""
+    err = _text(proc.stderr) if capture else ""
     if check and proc.returncode != 0:
-        raise CommandFailed(args, proc.returncode, (out or "") + (err or ""))
-    return Result(args, proc.returncode, out or "", err or "")
+        raise CommandFailed(args, proc.returncode, out + err)
+    return Result(args, proc.returncode, out, err)
+
+
+def _text(output: str | bytes | None) -> str:
+    """A child's captured output as text (binary input makes it bytes)."""
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""

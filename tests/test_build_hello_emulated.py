@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from requirements import require_module
 
 from harness.build import build_app, build_firmware
 from harness.build import selftest_oracle as oracle
 from harness.paths import FIRMWARE_DIR
 
-emulator = pytest.importorskip("harness.emulator.mote", reason="emulator core not built")
+emulator = require_module("harness.emulator.mote", "python setup.py build_ext --inplace")
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from requirements import require_module
 
 from harness.build import build_app
 
-emulator = pytest.importorskip("harness.emulator.mote", reason="emulator core not built")
+emulator = require_module("harness.emulator.mote", "python setup.py build_ext --inplace")
 
 APP = r"""
 #include <stdio.h>

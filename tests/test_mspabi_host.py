@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import ctypes
 import random
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from requirements import require_tool
 
 from harness.build import selftest_oracle as oracle
 from harness.paths import FIRMWARE_DIR
@@ -39,9 +39,7 @@ CTYPE = {
 
 @pytest.fixture(scope="session")
 def hostlib(tmp_path_factory) -> ctypes.CDLL:
-    cc = shutil.which("gcc") or shutil.which("cc") or shutil.which("clang-16")
-    if cc is None:
-        pytest.fail("no host C compiler (gcc) found: apt-get install build-essential")
+    cc = require_tool("gcc", "build-essential")
     out = tmp_path_factory.mktemp("mspabi_host")
     base = [
         cc,

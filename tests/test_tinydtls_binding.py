@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 from types import ModuleType
 
 import pytest
+from requirements import ipv6_loopback, require
 
 KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 IDENTITY = b"mote-7"
@@ -31,19 +31,7 @@ def udp(td) -> ModuleType:
     return udp
 
 
-def ipv6_available() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
-HOSTS = [
-    "127.0.0.1",
-    pytest.param("::1", marks=pytest.mark.skipif(not ipv6_available(), reason="no IPv6 loopback")),
-]
+HOSTS = ["127.0.0.1", "::1"]
 
 
 def run(coro):
@@ -52,6 +40,8 @@ def run(coro):
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_psk_handshake_and_data_both_ways(td, udp, host):
+    require(host != "::1" or ipv6_loopback(), "no IPv6 loopback (::1) on this machine")
+
     async def scenario():
         server = await udp.DtlsServer.create((host, 0), psk=td.PskStore({IDENTITY: KEY}))
         client = await udp.DtlsClient.create((host, 0), psk=td.PskStore({IDENTITY: KEY}, identity=IDENTITY))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
+from requirements import require, require_module
 
 from harness.build import FLASH_BYTES, RAM_BYTES
 from harness.tinydtls.profiles import PROFILES, build_profiles, component_sizes
@@ -45,14 +46,10 @@ def test_profiles_grow_record_psk_ecc(built):
 
 @pytest.fixture(scope="module")
 def Mote():
-    try:
-        from harness.emulator.core_build import ensure_built
+    from harness.emulator.core_build import ensure_built
 
-        ensure_built()
-        from harness.emulator.mote import Mote
-    except (ImportError, RuntimeError) as exc:  # the emulator is another area; report, do not fail here
-        pytest.skip(f"emulator not available: {exc}")
-    return Mote
+    ensure_built()
+    return require_module("harness.emulator.mote", "python setup.py build_ext --inplace").Mote
 
 
 def test_record_profile_passes_its_known_answer_on_the_emulator(built, Mote):
@@ -182,8 +179,7 @@ def client_random(built, Mote, adc_noise_seed: int | None) -> tuple[int, bytes]:
     with the emulator's temperature channel (ADC12 INCH 10) quiet or noisy (3 low bits, seeded)."""
     from harness.emulator.mote import lib
 
-    if not hasattr(lib, "adc_set_channel_noise"):
-        pytest.skip("emulator has no ADC12 noise control")
+    require(hasattr(lib, "adc_set_channel_noise"), "emulator core without ADC12 noise control: rebuild it")
     mote = Mote(built["psk"].elf, node_id=1)
     lib.adc_set_channel(mote.ptr, 10, 1800)
     if adc_noise_seed is not None:

@@ -82,7 +82,7 @@ class Bridge:
 
     `motes` are the node ids that get loopback ports (the border router's id excepted: its global
     address is the bridge's own); `port_map` maps mote UDP ports to the base of their loopback ports
-    (default {5683: base_port}).
+    (default {5683: base_port}); a base of 0 lets the OS pick each port (tests).
     """
 
     def __init__(
@@ -134,6 +134,7 @@ class Bridge:
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
+        """Open the serial line and the loopback UDP ports, then announce the prefix to the motes."""
         self._loop = asyncio.get_running_loop()
         try:
             self._serial = serial.serial_for_url(self.serial_url, baudrate=self.baudrate, timeout=0.05)
@@ -142,10 +143,10 @@ class Bridge:
         for mote_id in self.motes:
             for mote_port, base in self.port_map.items():
                 try:
-                    await self._open_port(mote_id, mote_port, base + mote_id)
+                    await self._open_port(mote_id, mote_port, base + mote_id if base else 0)
                 except OSError as exc:
                     await self.stop()
-                    where = f"{self.bind}:{base + mote_id} for mote {mote_id} port {mote_port}"
+                    where = f"{self.bind}:{base + mote_id if base else 0} for mote {mote_id} port {mote_port}"
                     raise BridgeError(f"cannot bind UDP {where}: {exc}") from exc
         self._reader = threading.Thread(target=self._read_serial, name="bridge-serial", daemon=True)
         self._reader.start()
@@ -168,6 +169,7 @@ class Bridge:
         return proto
 
     async def stop(self) -> None:
+        """Close the ports, the serial line and the advertising task."""
         self._stop.set()
         if self._ra_task:
             self._ra_task.cancel()
@@ -193,10 +195,16 @@ class Bridge:
         await self.stop()
 
     def port_of(self, mote_id: int, mote_port: int = COAP_PORT) -> int:
-        """The loopback UDP port that stands for the mote's `mote_port`."""
-        return self.port_map[mote_port] + mote_id
+        """The loopback UDP port that stands for the mote's `mote_port` (base 0: the one the OS picked)."""
+        base = self.port_map[mote_port]
+        if base == 0:
+            transport = self._ports[(mote_id, mote_port)].transport
+            assert transport is not None, "port_of(): the bridge is not started"
+            return int(transport.get_extra_info("sockname")[1])
+        return base + mote_id
 
     def address_of(self, mote_id: int) -> IPv6Address:
+        """The mote's global IPv6 address under the bridge's prefix."""
         return ipv6.mote_address(self.prefix, mote_id)
 
     # ------------------------------------------------------------------ serial line
@@ -233,6 +241,7 @@ class Bridge:
         self.stats["tx_frames"] += 1
 
     def send_router_advertisement(self) -> None:
+        """Send a Router Advertisement carrying the prefix down the serial line."""
         self._send(ipv6.build_router_advertisement(self.link_local, self.prefix))
 
     async def _advertise(self) -> None:

@@ -30,19 +30,20 @@ def parse_motes(text: str) -> list[int]:
 
 
 def parse_port_map(text: str) -> tuple[int, int]:
-    """'61617=6100': mote port 61617 of mote N at loopback port 6100 + N."""
+    """'61617=6100': mote port 61617 of mote N at loopback port 6100 + N (BASE 0: ports the OS picks)."""
     try:
         mote_port, base = (int(x) for x in text.split("=", 1))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(
             f"bad port map {text!r}: use MOTEPORT=BASE, e.g. 61617=6100"
         ) from exc
-    if not (0 < mote_port < 65536 and 0 < base < 65536):
-        raise argparse.ArgumentTypeError(f"bad port map {text!r}: ports are 1..65535")
+    if not (0 < mote_port < 65536 and 0 <= base < 65536):
+        raise argparse.ArgumentTypeError(f"bad port map {text!r}: ports are 1..65535 (BASE may be 0)")
     return mote_port, base
 
 
 async def run_bridge(args: argparse.Namespace) -> int:
+    """Serve `esse bridge` until the duration ends, the pings are answered or the line is lost."""
     prefix = parse_prefix(args.prefix)
     if args.border_router in args.motes:
         print(
@@ -97,6 +98,7 @@ async def run_bridge(args: argparse.Namespace) -> int:
 
 
 def bridge_command(args: argparse.Namespace) -> int:
+    """`esse bridge`: exit code 0, or 1 with a one-line reason."""
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(name)s: %(message)s")
     try:
         return asyncio.run(run_bridge(args))
@@ -108,6 +110,7 @@ def bridge_command(args: argparse.Namespace) -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `bridge` sub-command."""
     p = sub.add_parser(
         "bridge",
         help="host end of the border router's SLIP line: loopback UDP ports -> motes' CoAP",
@@ -127,7 +130,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prefix", default="fd00::/64", help="the motes' /64 (default fd00::/64)")
     p.add_argument(
-        "--base-port", type=int, default=5700, help="mote N is reached at UDP port BASE+N (default 5700)"
+        "--base-port",
+        type=int,
+        default=5700,
+        help="mote N is reached at UDP port BASE+N (default 5700; 0: ports the OS picks, printed)",
     )
     p.add_argument(
         "--map",

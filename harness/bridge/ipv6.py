@@ -73,6 +73,7 @@ def default_host_address(prefix: IPv6Network, border_router: int = BORDER_ROUTER
 
 
 def parse_prefix(text: str) -> IPv6Network:
+    """A /64 prefix from text such as 'fd00::/64'; ValueError saying what is wrong otherwise."""
     try:
         net = ipaddress.IPv6Network(text, strict=True)
     except ValueError as exc:
@@ -94,12 +95,14 @@ def checksum(src: IPv6Address, dst: IPv6Address, proto: int, upper: bytes) -> in
 
 
 def header(src: IPv6Address, dst: IPv6Address, proto: int, payload_len: int, hop_limit: int) -> bytes:
+    """The 40-byte IPv6 header."""
     return struct.pack("!IHBB", 6 << 28, payload_len, proto, hop_limit) + src.packed + dst.packed
 
 
 def build_udp(
     src: IPv6Address, dst: IPv6Address, sport: int, dport: int, data: bytes, hop_limit: int = 64
 ) -> bytes:
+    """An IPv6 packet carrying one UDP datagram, checksum filled in."""
     udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
     csum = checksum(src, dst, PROTO_UDP, udp) or 0xFFFF
     udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
@@ -109,6 +112,7 @@ def build_udp(
 def build_icmp6(
     src: IPv6Address, dst: IPv6Address, icmp_type: int, code: int, body: bytes, hop_limit: int = 64
 ) -> bytes:
+    """An IPv6 packet carrying one ICMPv6 message, checksum filled in."""
     msg = struct.pack("!BBH", icmp_type, code, 0) + body
     csum = checksum(src, dst, PROTO_ICMP6, msg)
     msg = msg[:2] + struct.pack("!H", csum) + msg[4:]
@@ -142,6 +146,7 @@ def build_router_advertisement(src: IPv6Address, prefix: IPv6Network, router_lif
 
 @dataclass(frozen=True)
 class Packet:
+    """A parsed IPv6 packet: addresses, next header, hop limit and payload."""
     src: IPv6Address
     dst: IPv6Address
     next_header: int
@@ -151,6 +156,7 @@ class Packet:
 
 @dataclass(frozen=True)
 class Udp:
+    """A parsed UDP datagram (checksum verified)."""
     sport: int
     dport: int
     data: bytes
@@ -158,12 +164,14 @@ class Udp:
 
 @dataclass(frozen=True)
 class Icmp6:
+    """A parsed ICMPv6 message (checksum verified)."""
     type: int
     code: int
     body: bytes
 
 
 def parse(data: bytes) -> Packet:
+    """Parse an IPv6 packet; PacketError when it is not a well-formed one."""
     if len(data) < HEADER_LEN:
         raise PacketError(f"{len(data)} bytes: shorter than an IPv6 header")
     if data[0] >> 4 != 6:
@@ -177,6 +185,7 @@ def parse(data: bytes) -> Packet:
 
 
 def parse_udp(pkt: Packet) -> Udp:
+    """The UDP datagram in a packet; PacketError when it is not one or its checksum is wrong."""
     if pkt.next_header != PROTO_UDP or len(pkt.payload) < 8:
         raise PacketError("not a UDP datagram")
     sport, dport, length, csum = struct.unpack_from("!HHHH", pkt.payload)
@@ -188,6 +197,7 @@ def parse_udp(pkt: Packet) -> Udp:
 
 
 def parse_icmp6(pkt: Packet) -> Icmp6:
+    """The ICMPv6 message in a packet; PacketError when it is not one or its checksum is wrong."""
     if pkt.next_header != PROTO_ICMP6 or len(pkt.payload) < 4:
         raise PacketError("not an ICMPv6 message")
     if checksum(pkt.src, pkt.dst, PROTO_ICMP6, pkt.payload) != 0:

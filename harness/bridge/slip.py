@@ -36,6 +36,7 @@ class Decoder:
         self._bad = False
 
     def feed(self, data: bytes) -> list[bytes]:
+        """Feed bytes from the line; the complete packets they end."""
         packets: list[bytes] = []
         for b in data:
             if b == END:

@@ -65,6 +65,23 @@ def _mul(w: int) -> Callable[[int, int], int]:
     return lambda a, b: (a * b) & _mask(w)
 
 
+def _bound(op: Callable[[int, int, int], int], w: int) -> Callable[[int, int], int]:
+    """`op` with its operand width fixed to `w`."""
+    return lambda a, b: op(a, b, w)
+
+
+def _shl(a: int, n: int, w: int) -> int:
+    return (a << n) & _mask(w)
+
+
+def _shr(a: int, n: int, w: int) -> int:
+    return a >> n
+
+
+def _sar(a: int, n: int, w: int) -> int:
+    return (_signed(a, w) >> n) & _mask(w)
+
+
 def _mpysl(a: int, b: int) -> int:
     return (_signed(a, 16) * _signed(b, 16)) & _mask(32)
 
@@ -81,16 +98,16 @@ def _helpers() -> list[Helper]:
         ]
     for w, u, s in ((16, "u", "i"), (32, "ul", "li"), (64, "ull", "lli")):
         out += [
-            Helper(f"div{u}", w, w, False, lambda a, b, w=w: _udiv(a, b, w)),
-            Helper(f"rem{u}", w, w, False, lambda a, b, w=w: _urem(a, b, w)),
-            Helper(f"div{s}", w, w, False, lambda a, b, w=w: _sdiv(a, b, w)),
-            Helper(f"rem{s}", w, w, False, lambda a, b, w=w: _srem(a, b, w)),
+            Helper(f"div{u}", w, w, False, _bound(_udiv, w)),
+            Helper(f"rem{u}", w, w, False, _bound(_urem, w)),
+            Helper(f"div{s}", w, w, False, _bound(_sdiv, w)),
+            Helper(f"rem{s}", w, w, False, _bound(_srem, w)),
         ]
     for w, suffix in ((16, "i"), (32, "l"), (64, "ll")):
         out += [
-            Helper(f"sll{suffix}", w, w, True, lambda a, n, w=w: (a << n) & _mask(w)),
-            Helper(f"srl{suffix}", w, w, True, lambda a, n: a >> n),
-            Helper(f"sra{suffix}", w, w, True, lambda a, n, w=w: (_signed(a, w) >> n) & _mask(w)),
+            Helper(f"sll{suffix}", w, w, True, _bound(_shl, w)),
+            Helper(f"srl{suffix}", w, w, True, _bound(_shr, w)),
+            Helper(f"sra{suffix}", w, w, True, _bound(_sar, w)),
         ]
     return out
 

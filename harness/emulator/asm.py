@@ -27,6 +27,7 @@ SECTIONS
 
 
 def assemble(source: str, text_address: int = 0x4000, out_dir: Path | None = None) -> Path:
+    """Assemble MSP430 source with llvm-mc and link it at `text_address`; the ELF path (cached by content)."""
     mc = require("llvm-mc-16", LLVM_HINT)
     ld = require("ld.lld-16", LLVM_HINT)
     out_dir = out_dir or build_dir() / "emulator" / "asm"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import TextIO
 
 from harness.emulator.elf import ElfError
 
@@ -16,8 +17,9 @@ def run_command(
     stop_symbol: str | None = None,
     until_uart: str | None = None,
     node_id: int = 1,
-    out=None,
+    out: TextIO | None = None,
 ) -> int:
+    """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode."""
     out = out or sys.stdout
     from harness.emulator.mote import EmulatorFault, Mote
     from harness.emulator.power import power_report
@@ -76,6 +78,7 @@ def run_command(
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `run` sub-command."""
     p = sub.add_parser("run", help="run a Sky firmware ELF on the cycle-counting emulator")
     p.add_argument("elf", metavar="FIRMWARE.elf")
     p.add_argument("--max-cycles", type=int, default=100_000_000, help="cycle limit (default 1e8)")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 EM_MSP430 = 105
 
@@ -22,12 +23,14 @@ class ElfError(ValueError):
 
 @dataclass
 class Segment:
+    """Bytes to load at an address."""
     address: int
     data: bytes
 
 
 @dataclass
 class ElfImage:
+    """What the emulator needs from a firmware ELF: entry point, loadable segments, symbols."""
     path: Path
     entry: int
     segments: list[Segment]
@@ -36,6 +39,7 @@ class ElfImage:
     _sorted: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def symbol(self, name: str) -> int:
+        """The address of a symbol; KeyError naming the file when it has none of that name."""
         try:
             return self.symbols[name]
         except KeyError:
@@ -53,6 +57,7 @@ class ElfImage:
 
 
 def load_elf(path: str | Path) -> ElfImage:
+    """Read an MSP430 ELF; ElfError saying what is wrong when it cannot be loaded."""
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -75,7 +80,7 @@ def load_elf(path: str | Path) -> ElfImage:
             symbols: dict[str, int] = {}
             ordered: list[tuple[int, str]] = []
             symtab = elf.get_section_by_name(".symtab")
-            if symtab is not None:
+            if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
                     if not sym.name or sym["st_shndx"] == "SHN_UNDEF":
                         continue

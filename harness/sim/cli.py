@@ -6,12 +6,16 @@ import argparse
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import proc
 from harness.paths import build_dir
 
+if TYPE_CHECKING:
+    from harness.sim.scenario import Scenario
 
-def _load(target: Path, out_dir: Path):
+
+def _load(target: Path, out_dir: Path) -> Scenario:
     from harness.sim.csc import read_csc, write_csc
     from harness.sim.scenario import load_scenario, scenario_from_csc
 
@@ -34,11 +38,13 @@ def _progress_bar(now_us: int, end_us: int) -> None:
 
 
 def cmd_sim_run(args: argparse.Namespace) -> int:
+    """`esse sim run`: run a scenario or .csc on our engine and write Cooja's outputs."""
     from harness.sim.csc import CscError
     from harness.sim.motes import MoteBackendUnavailable
     from harness.sim.output import summary_text
     from harness.sim.runner import SimulationError, build_motes, run_scenario
     from harness.sim.scenario import ScenarioError
+    from harness.sim.serial_socket import serial_ports_from_base
 
     target = Path(args.target)
     out_dir = Path(args.out) if args.out else build_dir() / "sim" / target.stem
@@ -49,6 +55,8 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
         sc = _load(target, out_dir)
         for w in sc.sim.warnings:
             print(f"warning: {w}", file=sys.stderr)
+        if args.port_base is not None:  # a bad base is reported before the motes are built
+            serial_ports_from_base(sc.sim.serial_ports(), args.port_base)
         motes = build_motes(sc.sim)
         tty = sys.stderr.isatty()
         outcome = run_scenario(
@@ -58,6 +66,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             seed=args.seed,
             duration_s=args.duration,
             speed=args.realtime,
+            port_base=args.port_base,
             progress=_progress_bar if tty else None,
         )
         if tty:
@@ -79,6 +88,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sim_render(args: argparse.Namespace) -> int:
+    """`esse sim render`: write a TOML scenario as a Cooja .csc."""
     from harness.sim.scenario import ScenarioError, render_scenario
 
     try:
@@ -91,6 +101,7 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
 
 
 def cmd_cooja_run(args: argparse.Namespace) -> int:
+    """`esse cooja run`: run a .csc in a real Cooja and collect its outputs."""
     from harness.sim.cooja_backend import CoojaUnavailable, run_cooja
 
     csc = Path(args.csc)
@@ -120,6 +131,7 @@ def cmd_cooja_run(args: argparse.Namespace) -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register the `sim` and `cooja` sub-commands."""
     p = sub.add_parser("sim", help="multi-mote simulation on the emulator (Cooja .csc compatible)")
     ssub = p.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
 
@@ -137,6 +149,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         help="pace against the wall clock (1.0 = real time)",
     )
     r.add_argument("--out", help="output directory (default: build/sim/<name>)")
+    r.add_argument(
+        "--port-base",
+        type=int,
+        metavar="BASE",
+        help="serial sockets on BASE + mote id instead of the file's ports (0: free ports, see SERIAL READY)",
+    )
     r.set_defaults(func=cmd_sim_run)
 
     d = ssub.add_parser("render", help="render a TOML scenario to a Cooja .csc")

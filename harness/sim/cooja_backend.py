@@ -49,6 +49,7 @@ def cooja_argv(
     logdir: Path | None = None,
     java: str = "java",
 ) -> list[str]:
+    """The command line that runs a .csc headless in Cooja (generation 3 or 4 of its launcher)."""
     if generation == "3":
         argv = [java, "-jar", str(jar), f"-nogui={csc}", f"-contiki={contiki}"]
         if seed is not None:
@@ -85,6 +86,7 @@ _POWER_LINE = re.compile(r"^(?P<name>.*?)[ _]?(?P<id>\d+) (?P<state>MONITORED|ON
 
 @dataclass
 class CoojaTestlog:
+    """What a Cooja run's COOJA.testlog says: seed, verdict, logged mote output, radio statistics."""
     seed: int | None = None
     verdict: bool | None = None
     lines: list[MoteLine] = field(default_factory=list)  # mote output the script logged
@@ -168,6 +170,7 @@ def run_cooja(
     dry_run: bool = False,
     timeout: float | None = None,
 ) -> tuple[proc.Result, dict[str, Path]]:
+    """Run a .csc in the real Cooja; the result and the output files it wrote."""
     csc, jar, contiki, out_dir = (p.resolve() for p in (csc, jar, contiki, out_dir))
     argv = cooja_argv(
         csc, jar, contiki, seed=seed, generation=generation, logdir=out_dir if generation == "4" else None

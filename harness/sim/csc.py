@@ -37,6 +37,7 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.sim.medium import UDGMParams
 
@@ -109,6 +110,7 @@ class CscError(ValueError):
 
 @dataclass
 class MoteTypeSpec:
+    """A <motetype> of a .csc: identifier, firmware path and class."""
     identifier: str
     description: str
     firmware: str  # as written in the file, e.g. "[CONFIG_DIR]/hello.sky" or an absolute path
@@ -121,6 +123,7 @@ class MoteTypeSpec:
 
 @dataclass
 class MoteSpec:
+    """A <mote> of a .csc: id, mote type and position."""
     mote_id: int
     type_identifier: str
     x: float = 0.0
@@ -130,6 +133,7 @@ class MoteSpec:
 
     @property
     def position(self) -> tuple[float, float, float]:
+        """The mote's (x, y, z) in metres."""
         return (self.x, self.y, self.z)
 
 
@@ -144,6 +148,7 @@ class PluginSpec:
     line: int = field(default=0, compare=False)
 
     def get(self, tag: str) -> str | None:
+        """The text of the first `plugin_config` child named `tag`, if any."""
         for k, v in self.config:
             if k == tag:
                 return v
@@ -152,6 +157,7 @@ class PluginSpec:
 
 @dataclass
 class CscSimulation:
+    """A Cooja simulation file (.csc) as data: medium, mote types, motes and plugins."""
     title: str = "ESSE simulation"
     random_seed: int | None = 123456  # None = "generated" (Cooja picks one)
     motedelay_us: int = 1_000_000
@@ -168,12 +174,14 @@ class CscSimulation:
 
     # ---- convenience views ----
     def mote_type(self, identifier: str) -> MoteTypeSpec:
+        """The mote type with this identifier; KeyError if there is none."""
         for t in self.mote_types:
             if t.identifier == identifier:
                 return t
         raise KeyError(identifier)
 
     def plugins_of(self, class_names: set[str] | str) -> list[PluginSpec]:
+        """The plugins of the given class name(s)."""
         names = {class_names} if isinstance(class_names, str) else class_names
         return [p for p in self.plugins if p.class_name in names]
 
@@ -189,6 +197,7 @@ class CscSimulation:
         return out
 
     def script(self) -> str | None:
+        """The ScriptRunner's JavaScript, if the simulation has one."""
         runners = self.plugins_of(SCRIPT_RUNNER)
         return runners[0].get("script") if runners else None
 
@@ -217,6 +226,7 @@ class CscSimulation:
         return out
 
     def has_power_tracker(self) -> bool:
+        """Whether the simulation has a PowerTracker plugin."""
         return bool(self.plugins_of(POWER_TRACKER_CLASSES))
 
     def resolve_path(self, raw: str) -> Path | None:
@@ -303,7 +313,7 @@ class _Reader:
     def unknown(self, node: _Node, parent: str) -> None:
         self.warn(node, f"unknown element <{node.tag}> in <{parent}> ignored")
 
-    def number(self, node: _Node, kind: type = float):
+    def number(self, node: _Node, kind: type = float) -> Any:
         try:
             return kind(node.text)
         except ValueError:
@@ -494,6 +504,7 @@ class _Reader:
 
 
 def parse_csc(text: str | bytes, where: str = "<string>") -> CscSimulation:
+    """Parse .csc text; CscError with the line when it is not a simulation we can run."""
     data = text.encode() if isinstance(text, str) else text
     reader = _Reader(where)
     sim = reader.read(_parse_xml(data, where))
@@ -518,6 +529,7 @@ def read_csc(path: str | Path, *, check_firmware: bool = True) -> CscSimulation:
 
 
 def check_firmware_files(sim: CscSimulation) -> None:
+    """Check every firmware file the simulation names exists; CscError saying how to build a missing one."""
     where = str(sim.path) if sim.path else "<string>"
     for t in sim.mote_types:
         p = sim.resolve_path(t.firmware)
@@ -535,12 +547,14 @@ def _fmt_float(v: float) -> str:
 
 
 def render_csc(sim: CscSimulation) -> str:
+    """The simulation as .csc text (our Cooja-compatible template)."""
     from harness.sim.templates import environment
 
     return environment().get_template("sim.csc.j2").render(sim=sim, fmt=_fmt_float)
 
 
 def write_csc(sim: CscSimulation, path: str | Path) -> Path:
+    """Write the simulation as a .csc file; its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_csc(sim))

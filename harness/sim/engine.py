@@ -58,14 +58,20 @@ class MoteLine:
 
 
 class StopCondition(Protocol):
-    def on_line(self, line: MoteLine) -> None: ...
+    """A condition that ends a run: sees every mote line and radio event."""
 
-    def on_radio(self, ev: RadioEvent) -> None: ...
+    def on_line(self, line: MoteLine) -> None:
+        """See a line of mote output."""
+
+    def on_radio(self, ev: RadioEvent) -> None:
+        """See a radio event."""
 
     @property
-    def satisfied(self) -> bool: ...
+    def satisfied(self) -> bool:
+        """Whether the run may stop."""
 
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """The condition in words, for logs and errors."""
 
 
 @dataclass
@@ -87,21 +93,24 @@ class OutputMatch:
             raise ValueError("require_all needs the set of motes")
 
     def on_line(self, line: MoteLine) -> None:
+        """Record the mote if the line matches."""
         if self.motes is not None and line.mote_id not in self.motes:
             return
         if self._re.search(line.text):
             self.matched.add(line.mote_id)
 
     def on_radio(self, ev: RadioEvent) -> None:
-        pass
+        """Radio events do not count for an output match."""
 
     @property
     def satisfied(self) -> bool:
+        """Whether the regex matched on one mote (or, with require_all, on all of them)."""
         if self.require_all:
             return self.motes is not None and self.motes <= self.matched
         return bool(self.matched)
 
     def describe(self) -> str:
+        """The regex and the motes it must match on."""
         who = "all of motes " if self.require_all else "a mote among "
         scope = "any mote" if self.motes is None else who + ",".join(map(str, sorted(self.motes)))
         return f"/{self.regex}/ on {scope}"
@@ -118,23 +127,28 @@ class EventCount:
     seen: int = 0
 
     def on_line(self, line: MoteLine) -> None:
+        """Count the line if lines are counted and it matches."""
         if self.kind == "line" and (self.regex is None or re.search(self.regex, line.text)):
             self.seen += 1
 
     def on_radio(self, ev: RadioEvent) -> None:
+        """Count the event if it is of the counted kind."""
         if ev.kind == self.kind:
             self.seen += 1
 
     @property
     def satisfied(self) -> bool:
+        """Whether `count` events were seen."""
         return self.seen >= self.count
 
     def describe(self) -> str:
+        """How many events of which kind."""
         return f"{self.count} × {self.kind}" + (f" /{self.regex}/" if self.regex else "")
 
 
 @dataclass(frozen=True)
 class RunResult:
+    """Why a run ended and the simulated time it ended at."""
     reason: str  # "time" | "condition" | "stopped"
     end_us: int
 
@@ -163,6 +177,8 @@ class _Uart:
 
 
 class Engine:
+    """The discrete-event simulation: motes, the radio medium and UARTs on one simulated clock."""
+
     def __init__(
         self,
         motes: Sequence[SimMote],
@@ -220,12 +236,15 @@ class Engine:
 
     # ---- wiring ----
     def add_line_listener(self, fn: Callable[[MoteLine], None]) -> None:
+        """Call `fn` with every line of mote output."""
         self._line_listeners.append(fn)
 
     def add_radio_listener(self, fn: Callable[[RadioEvent], None]) -> None:
+        """Call `fn` with every radio event of the medium."""
         self.medium.add_listener(fn)
 
     def add_uart_tx_listener(self, mote_id: int, fn: Callable[[bytes], None]) -> None:
+        """Call `fn` with the bytes the mote sends on UART1."""
         self._check_id(mote_id)
         self._uart_tx_listeners.setdefault(mote_id, []).append(fn)
 
@@ -245,6 +264,7 @@ class Engine:
         self._stop.set()
 
     def power(self) -> dict[int, dict[str, int]]:
+        """{mote id: {mode: time in µs}} of every mote so far."""
         return {m.mote_id: dict(m.power()) for m in self.motes}
 
     def _check_id(self, mote_id: int) -> None:
@@ -351,8 +371,8 @@ class Engine:
             sent = m.drain_uart_tx()
             if not sent:
                 continue
-            for fn in self._uart_tx_listeners.get(m.mote_id, ()):
-                fn(bytes(b for _, b in sent))
+            for send in self._uart_tx_listeners.get(m.mote_id, ()):
+                send(bytes(b for _, b in sent))
             u = self._uarts[m.mote_id]
             for t, b in sent:
                 if b == 0x0A:

@@ -72,7 +72,8 @@ class SimMote(Protocol):
     lookahead_us: int
 
     @property
-    def radio(self) -> SimRadio | None: ...
+    def radio(self) -> SimRadio | None:
+        """The mote's radio on the medium, or None when it has none."""
 
     def now_us(self) -> int:
         """The mote's current simulated time."""

@@ -52,6 +52,7 @@ class CausalityError(RuntimeError):
 
 @dataclass(frozen=True)
 class UDGMParams:
+    """Cooja's UDGM parameters: ranges in metres and success ratios."""
     transmitting_range: float = 50.0
     interference_range: float = 100.0
     success_ratio_tx: float = 1.0
@@ -71,6 +72,7 @@ Position = tuple[float, float, float]
 
 @dataclass
 class Reception:
+    """One receiver of a transmission: its RSSI and whether the frame reached it corrupted."""
     receiver: int
     rssi: float
     corrupted: bool = False
@@ -78,6 +80,7 @@ class Reception:
 
 @dataclass
 class Transmission:
+    """One frame on the air: sender, time span, channel and its receptions."""
     seq: int
     sender: int
     frame: bytes
@@ -107,6 +110,7 @@ class RadioEvent:
 
 @dataclass
 class MediumStats:
+    """Frame counters of the medium (in total or for one mote)."""
     frames_sent: int = 0
     tx_lost: int = 0
     received: int = 0
@@ -126,6 +130,8 @@ class _BoundSink:
 
 
 class UDGMMedium:
+    """Cooja's Unit Disk Graph Medium (distance loss): who hears which frame, and which collide."""
+
     def __init__(self, params: UDGMParams, rng: random.Random) -> None:
         self.params = params
         self._rng = rng
@@ -144,6 +150,7 @@ class UDGMMedium:
 
     # ---- set-up ----
     def add_radio(self, mote_id: int, position: Position, radio: SimRadio) -> None:
+        """Put a mote's radio on the medium at `position`."""
         if mote_id in self._radios:
             raise ValueError(f"mote {mote_id} already has a radio on the medium")
         self._radios[mote_id] = radio
@@ -152,12 +159,15 @@ class UDGMMedium:
         radio.attach(_BoundSink(self, mote_id))
 
     def add_listener(self, fn: Callable[[RadioEvent], None]) -> None:
+        """Call `fn` with every radio event."""
         self._listeners.append(fn)
 
     def distance(self, a: int, b: int) -> float:
+        """Distance in metres between two motes."""
         return math.dist(self._positions[a], self._positions[b])
 
     def rx_success_probability(self, sender: int, receiver: int, power: int = PA_LEVEL_MAX) -> float:
+        """Probability that `receiver` gets a frame `sender` sends at PA level `power`."""
         r = self.params.transmitting_range * power / PA_LEVEL_MAX
         if r <= 0.0:
             return 0.0
@@ -170,6 +180,7 @@ class UDGMMedium:
     def transmit(
         self, sender: int, frame: bytes, start_us: int, end_us: int, channel: int, power: int
     ) -> None:
+        """Put a frame on the air from `start_us` to `end_us` (its air time)."""
         if not 1 <= len(frame) <= MAX_PSDU:
             raise ValueError(f"mote {sender}: PSDU length {len(frame)} outside 1..{MAX_PSDU}")
         if end_us != start_us + air_time_us(len(frame)):
@@ -190,6 +201,7 @@ class UDGMMedium:
 
     # ---- driven by the engine ----
     def next_event_us(self) -> int | None:
+        """The time of the next start or end of a transmission, None when the air is quiet."""
         times = [tx.end_us for tx in self._active]
         if self._pending:
             times.append(self._pending[0][0])
@@ -232,6 +244,7 @@ class UDGMMedium:
             )
 
     def busy(self) -> bool:
+        """Whether a transmission is pending or on the air."""
         return bool(self._pending or self._active)
 
     # ---- internals ----

@@ -36,14 +36,17 @@ PCAP_SNAPLEN = 65535
 
 
 def format_testlog_line(line: MoteLine) -> str:
+    """A line of COOJA.testlog: time, mote id, text."""
     return f"{line.time_us} {line.mote_id} {line.text}"
 
 
 def format_mote_log_line(line: MoteLine) -> str:
+    """A line of the mote output log, as Cooja's LogListener writes it."""
     return f"{line.time_us}\tID:{line.mote_id}\t{line.text}"
 
 
 def testlog_text(seed: int, lines: list[MoteLine], verdict: bool | None) -> str:
+    """COOJA.testlog: the seed, the mote lines and TEST OK / TEST FAILED."""
     out = [f"Random seed: {seed}"]
     out += [format_testlog_line(ln) for ln in lines]
     if verdict is not None:
@@ -52,6 +55,7 @@ def testlog_text(seed: int, lines: list[MoteLine], verdict: bool | None) -> str:
 
 
 def mote_log_text(lines: list[MoteLine]) -> str:
+    """The mote output log of these lines."""
     return "".join(format_mote_log_line(ln) + "\n" for ln in lines)
 
 
@@ -65,15 +69,18 @@ class PcapWriter:
         self.count = 0
 
     def add(self, time_us: int, data: bytes) -> None:
+        """Append one packet captured at `time_us`."""
         sec, usec = divmod(time_us, 1_000_000)
         self._buf.write(struct.pack("<IIII", sec, usec, len(data), len(data)))
         self._buf.write(data)
         self.count += 1
 
     def getvalue(self) -> bytes:
+        """The pcap file so far."""
         return self._buf.getvalue()
 
     def write(self, path: Path) -> None:
+        """Write the pcap file."""
         path.write_bytes(self.getvalue())
 
 
@@ -93,6 +100,7 @@ def power_table(power: dict[int, dict[str, int]]) -> dict[int, dict[str, dict[st
 
 
 def power_csv_text(power: dict[int, dict[str, int]]) -> str:
+    """power.csv: time and energy per mote and mode."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["mote", "mode", "time_us", "current_mA", "energy_mJ"])
@@ -103,6 +111,7 @@ def power_csv_text(power: dict[int, dict[str, int]]) -> str:
 
 
 def power_json_obj(power: dict[int, dict[str, int]]) -> dict:
+    """power.json: supply, currents and time/energy per mote and mode."""
     motes = {}
     for mote_id, modes in power_table(power).items():
         total = round(sum(v["energy_mJ"] for v in modes.values()), 9)
@@ -122,6 +131,7 @@ class Recorder:
         self.pcap = PcapWriter()
 
     def attach(self, engine: Engine) -> None:
+        """Record the engine's mote lines and radio frames."""
         engine.add_line_listener(self.lines.append)
         engine.add_radio_listener(self._on_radio)
 
@@ -141,6 +151,7 @@ class Recorder:
         reason: str,
         verdict: bool | None,
     ) -> dict[str, Path]:
+        """Write every output file to `out_dir`; {kind: path}."""
         out_dir.mkdir(parents=True, exist_ok=True)
         files = {
             "testlog": out_dir / "COOJA.testlog",

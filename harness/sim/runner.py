@@ -13,7 +13,7 @@ from harness.sim.interfaces import SimMote
 from harness.sim.motes import MoteRequest, create_mote
 from harness.sim.output import Recorder
 from harness.sim.scenario import Scenario, ScenarioError
-from harness.sim.serial_socket import attach_serial_servers
+from harness.sim.serial_socket import attach_serial_servers, serial_ports_from_base
 
 
 class SimulationError(RuntimeError):
@@ -22,6 +22,7 @@ class SimulationError(RuntimeError):
 
 @dataclass
 class SimOutcome:
+    """What a run produced: result, seed, verdict, output files and the engine."""
     result: RunResult
     seed: int
     verdict: bool | None
@@ -30,6 +31,7 @@ class SimOutcome:
 
 
 def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
+    """One simulated mote per <mote> of the simulation, made by `factory`."""
     check_firmware_files(sim)
     adc = sim.esse_adc()
     motes = []
@@ -54,10 +56,16 @@ def run_scenario(
     duration_s: float | None = None,
     speed: float | None = None,
     serial: bool = True,
+    port_base: int | None = None,
     announce: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimOutcome:
+    """Run the scenario on `motes` and write Cooja's outputs to `out_dir`; `port_base` overrides the
+    file's serial socket ports (base + mote id, 0: free ports picked by the OS)."""
     sim = sc.sim
+    ports = sim.serial_ports()
+    if port_base is not None:
+        ports = serial_ports_from_base(ports, port_base)
     if seed is None:
         seed = sim.random_seed if sim.random_seed is not None else random.SystemRandom().randrange(2**31)
     duration = duration_s if duration_s is not None else sc.duration_s
@@ -73,7 +81,7 @@ def run_scenario(
     if sc.success is not None:
         motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
         conditions.append(OutputMatch(sc.success.regex, motes_set, sc.success.require_all))
-    servers = attach_serial_servers(engine, sim.serial_ports(), announce) if serial else []
+    servers = attach_serial_servers(engine, ports, announce) if serial else []
     failure: Exception | None = None
     try:
         result = engine.run(

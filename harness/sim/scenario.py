@@ -74,6 +74,7 @@ class ScenarioError(ValueError):
 
 @dataclass
 class Success:
+    """The success condition of a scenario: a regex on one or all of some motes' output."""
     regex: str
     motes: list[int] | None  # None: any mote
     require_all: bool
@@ -81,6 +82,7 @@ class Success:
 
 @dataclass
 class Scenario:
+    """A runnable scenario: the simulation, its duration and success condition."""
     sim: CscSimulation
     duration_s: float | None
     success: Success | None
@@ -88,6 +90,7 @@ class Scenario:
 
 
 def firmware_for_app(app: str) -> Path:
+    """The built firmware of an app (build/<app>/<app>.sky)."""
     return build_dir() / app / f"{app}.sky"
 
 
@@ -210,6 +213,7 @@ def load_scenario(path: str | Path, csc_path: str | Path | None = None, generati
 def scenario_from_dict(
     data: dict, where: str = "<scenario>", csc_path: str | Path | None = None, generation: str = "3"
 ) -> Scenario:
+    """A scenario from parsed TOML; ScenarioError naming the bad key or value."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise ScenarioError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(_TOP_KEYS)})")
@@ -331,6 +335,7 @@ def scenario_from_csc(sim: CscSimulation) -> Scenario:
 
 
 def render_scenario(path: str | Path, out: str | Path, generation: str = "3") -> Path:
+    """Render a TOML scenario as a .csc at `out`; its path."""
     from harness.sim.csc import write_csc
 
     sc = load_scenario(path, csc_path=out, generation=generation)

@@ -15,11 +15,17 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.sim.engine import Engine
 
 DEFAULT_BASE_PORT = 60000
 
 
 class SerialSocketServer:
+    """A mote's UART1 as a TCP server (see the module docstring)."""
+
     def __init__(
         self,
         mote_id: int,
@@ -29,11 +35,12 @@ class SerialSocketServer:
     ) -> None:
         self.mote_id = mote_id
         self._deliver = deliver
-        self._requested_port = DEFAULT_BASE_PORT + mote_id if port is None else port
+        self.requested_port = DEFAULT_BASE_PORT + mote_id if port is None else port
         self._host = host
         self._listener: socket.socket | None = None
         self._client: socket.socket | None = None
         self._lock = threading.Lock()
+        self._client_changed = threading.Condition(self._lock)  # readiness for wait_for_client()
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self.port: int | None = None
@@ -41,11 +48,12 @@ class SerialSocketServer:
         self.bytes_from_mote = 0
 
     def start(self, announce: Callable[[str], None] | None = None) -> int:
+        """Listen and announce SERIAL READY; the port (OSError naming the mote and port if busy)."""
         try:
-            self._listener = socket.create_server((self._host, self._requested_port), reuse_port=False)
+            self._listener = socket.create_server((self._host, self.requested_port), reuse_port=False)
         except OSError as exc:
             raise OSError(
-                f"mote {self.mote_id}: cannot listen on {self._host}:{self._requested_port}: {exc.strerror}"
+                f"mote {self.mote_id}: cannot listen on {self._host}:{self.requested_port}: {exc.strerror}"
             ) from None
         self.port = self._listener.getsockname()[1]
         self._listener.settimeout(0.05)  # lets close() end the accept loop promptly
@@ -57,6 +65,11 @@ class SerialSocketServer:
         else:
             announce(line)
         return self.port
+
+    def wait_for_client(self, connected: bool = True, timeout: float = 10.0) -> bool:
+        """Wait until a client is attached (or, with connected=False, none is); False on timeout."""
+        with self._client_changed:
+            return self._client_changed.wait_for(lambda: (self._client is not None) == connected, timeout)
 
     def send_to_client(self, data: bytes) -> None:
         """Called by the engine with bytes the mote sent on UART1."""
@@ -71,6 +84,7 @@ class SerialSocketServer:
             self._drop(client)
 
     def close(self) -> None:
+        """Stop listening and drop the client."""
         self._closing.set()
         if self._listener is not None:
             try:
@@ -79,6 +93,7 @@ class SerialSocketServer:
                 pass
         with self._lock:
             client, self._client = self._client, None
+            self._client_changed.notify_all()
         if client is not None:
             try:
                 client.shutdown(socket.SHUT_RDWR)
@@ -93,6 +108,7 @@ class SerialSocketServer:
         with self._lock:
             if self._client is client:
                 self._client = None
+                self._client_changed.notify_all()
         try:
             client.close()
         except OSError:
@@ -112,6 +128,7 @@ class SerialSocketServer:
                 busy = self._client is not None
                 if not busy:
                     self._client = conn
+                    self._client_changed.notify_all()
             if busy:
                 conn.close()  # one client at a time
                 continue
@@ -131,7 +148,20 @@ class SerialSocketServer:
             self._deliver(self.mote_id, data)
 
 
-def attach_serial_servers(engine, ports: dict[int, int], announce: Callable[[str], None] | None = None):
+def serial_ports_from_base(ports: dict[int, int], port_base: int) -> dict[int, int]:
+    """The same motes' serial ports moved to `port_base` + mote id (0: every port picked by the OS)."""
+    out = {mote_id: port_base + mote_id if port_base else 0 for mote_id in ports}
+    bad = {m: p for m, p in out.items() if not 0 <= p <= 65535}
+    if port_base < 0 or bad:
+        mote_id = min(bad) if bad else min(out, default=0)
+        raise ValueError(f"port base {port_base}: serial port {port_base + mote_id} for mote {mote_id} "
+                         "outside 1..65535")
+    return out
+
+
+def attach_serial_servers(
+    engine: Engine, ports: dict[int, int], announce: Callable[[str], None] | None = None
+) -> list[SerialSocketServer]:
     """Start one server per mote in `ports` ({mote id: port}) and wire it to `engine`."""
     servers = []
     try:

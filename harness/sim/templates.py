@@ -17,6 +17,7 @@ TEMPLATES_DIR = COOJA_CONFIGS_DIR / "templates"
 
 @cache
 def environment() -> jinja2.Environment:
+    """The jinja2 environment of the .csc templates."""
     if not TEMPLATES_DIR.is_dir():
         raise FileNotFoundError(f"no .csc templates at {TEMPLATES_DIR}{checkout_hint()}")
     return jinja2.Environment(

@@ -3,11 +3,10 @@ checking the protocol corners the firmware driver does not exercise."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from requirements import require_tool
 
 from harness.emulator.mote import lib
 from harness.emulator.radio import Radio
@@ -203,9 +202,7 @@ def test_reception_timing_is_exact_across_a_dco_change(asm_mote) -> None:
 
 
 def test_model_c_is_warning_free() -> None:
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        pytest.skip("no C compiler")
+    cc = require_tool("gcc", "build-essential")
     csrc = Path(__file__).resolve().parents[2] / "harness" / "emulator" / "csrc"
     argv = [cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I", str(csrc)]
     proc = subprocess.run([*argv, str(csrc / "dev_cc2420.c")], capture_output=True, text=True)

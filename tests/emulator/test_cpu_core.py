@@ -3,12 +3,12 @@ motes, deterministic runs, and the C sources compile warning-free with -Wall -We
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from emu_helpers import STOP_WATCHDOG, mote_from_asm
+from requirements import require_tool
 
 CSRC = Path(__file__).resolve().parents[2] / "harness" / "emulator" / "csrc"
 
@@ -48,9 +48,7 @@ def test_motes_are_independent_and_deterministic() -> None:
 
 @pytest.mark.parametrize("source", ["cpu.c", "mote.c"])
 def test_core_c_is_warning_free(source: str) -> None:
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        pytest.skip("no C compiler")
+    cc = require_tool("gcc", "build-essential")
     proc = subprocess.run(
         [cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I", str(CSRC), CSRC / source],
         capture_output=True,

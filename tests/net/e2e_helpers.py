@@ -1,37 +1,19 @@
-"""Helpers of the end-to-end tests (bridge, real clients, free ports)."""
+"""Helpers of the end-to-end tests (bridge, real clients)."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
 import struct
+from collections.abc import Callable
 
 import aiocoap
+from requirements import require_tool
 
 from harness.bridge import Bridge, BridgeError
 from harness.bridge.ipv6 import parse_prefix
 from harness.proc import run
 
 PREFIX = parse_prefix("fd00:e55e::/64")
-
-
-def free_base_port(ids: list[int]) -> int:
-    """A base port B with B + id free on 127.0.0.1 (UDP) for every id."""
-    for base in range(21000, 40000, 97):
-        socks = []
-        try:
-            for i in ids:
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind(("127.0.0.1", base + i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError("no free UDP ports")
 
 
 async def coap(ctx: aiocoap.Context, code, uri: str, payload: bytes = b"") -> aiocoap.Message:  # noqa: ANN001
@@ -41,10 +23,18 @@ async def coap(ctx: aiocoap.Context, code, uri: str, payload: bytes = b"") -> ai
 
 async def coap_client_notls(*args: str) -> str:
     """libcoap's coap-client-notls (Debian libcoap3-bin); its stdout."""
-    tool = shutil.which("coap-client-notls")
-    assert tool, "coap-client-notls missing: apt-get install libcoap3-bin"
+    tool = require_tool("coap-client-notls", "libcoap3-bin")
     res = await asyncio.to_thread(run, [tool, "-B", "20", *args], timeout=60)
     return res.stdout
+
+
+async def until(pred: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Wait for a condition another thread or task makes true (a readiness check, not a fixed delay)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not pred():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {timeout} s: {what}")
+        await asyncio.sleep(0.01)
 
 
 async def wait_for_prefix(bridge: Bridge, mote_id: int) -> None:

@@ -6,7 +6,8 @@ import argparse
 from ipaddress import IPv6Address, IPv6Network
 
 import pytest
-from wpan import have_tshark, tshark_json, write_pcap
+from requirements import require_tool
+from wpan import tshark_json, write_pcap
 
 from harness.bridge import ipv6 as v6
 from harness.bridge.cli import parse_motes, parse_port_map
@@ -42,8 +43,8 @@ def test_parse_rejects_what_is_not_ipv6():
         v6.parse_udp(v6.parse(bytes(pkt)))
 
 
-@pytest.mark.skipif(not have_tshark(), reason="tshark missing: apt-get install tshark")
 def test_tshark_reads_the_bridges_packets(tmp_path):
+    require_tool("tshark")
     host, mote = v6.default_host_address(PREFIX), v6.mote_address(PREFIX, 3)
     packets = [
         v6.build_router_advertisement(IPv6Address("fe80::1"), PREFIX),
@@ -64,10 +65,11 @@ def test_tshark_reads_the_bridges_packets(tmp_path):
 def test_cli_parsers():
     assert parse_motes("1-3,7") == [1, 2, 3, 7]
     assert parse_port_map("61617=6100") == (61617, 6100)
+    assert parse_port_map("61617=0") == (61617, 0)  # ports the OS picks
     for bad in ("", "x", "3-a", "70000"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_motes(bad)
-    for bad in ("61617", "a=b", "0=5", "61617=70000"):
+    for bad in ("61617", "a=b", "0=5", "61617=70000", "61617=-1"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_port_map(bad)
 

@@ -5,22 +5,22 @@ link-local address derived from node_id and a checksum computed by the 16-bit MS
 from __future__ import annotations
 
 import asyncio
-import shutil
 from ipaddress import IPv6Address
 
 import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
-from e2e_helpers import PREFIX, coap_client_notls, free_base_port, wait_for_prefix
+from e2e_helpers import PREFIX, coap_client_notls, wait_for_prefix
 from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner
-from wpan import have_tshark, tshark_json, write_pcap
+from requirements import require_module, require_tool
+from wpan import tshark_json, write_pcap
 
 from harness.bridge import Bridge, ipv6, slip
 from harness.build import build_app
 from harness.proc import run
 
-emulator = pytest.importorskip("harness.emulator.mote", reason="the emulator extension is not built")
+emulator = require_module("harness.emulator.mote", "python setup.py build_ext --inplace")
 
 pytestmark = pytest.mark.slow
 
@@ -55,15 +55,14 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
 
     temperature_adc = 2900
     mote = EmulatedMote(build_app("ccs_serial").elf, node_id=6, adc={10: temperature_adc, 4: 1234})
-    base = free_base_port([6])
 
     async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[6]) as bridge:
+        async with Bridge(url, PREFIX, base_port=0, motes=[6]) as bridge:
             await wait_for_prefix(bridge, 6)
             await bridge.ping(6, data=bytes(200))
             ctx = await aiocoap.Context.create_client_context()
             try:
-                uri = f"coap://127.0.0.1:{base + 6}"
+                uri = f"coap://127.0.0.1:{bridge.port_of(6)}"
                 req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/sensors/temperature")
                 r = await asyncio.wait_for(ctx.request(req).response, 30)
                 assert r.code == Code.CONTENT
@@ -78,8 +77,7 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
                 assert r.opt.content_format == 40 and r.payload.count(b"</") == 3
             finally:
                 await ctx.shutdown()
-            tool = shutil.which("coap-client-notls")
-            assert tool, "apt-get install libcoap3-bin"
+            tool = require_tool("coap-client-notls", "libcoap3-bin")
             res = await asyncio.to_thread(
                 run, [tool, "-B", "20", "-m", "get", f"{uri}/actuators/leds"], timeout=60
             )
@@ -98,15 +96,14 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     temperature_adc = 2222  # -48.5 degC: a negative answer
     ccs = EmulatedMote(build_app("ccs").elf, node_id=2, adc={10: temperature_adc, 4: 333})
     net = EmulatedRadioNet([br, ccs])
-    base = free_base_port([1, 2])
 
     async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[1, 2]) as bridge:
+        async with Bridge(url, PREFIX, base_port=0, motes=[1, 2]) as bridge:
             await wait_for_prefix(bridge, 2)
             await bridge.ping(2, data=bytes(range(200)) * 2)  # 400 bytes: fragmented both ways
             ctx = await aiocoap.Context.create_client_context()
             try:
-                uri = f"coap://127.0.0.1:{base + 2}"
+                uri = f"coap://127.0.0.1:{bridge.port_of(2)}"
                 req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/sensors/temperature")
                 r = await asyncio.wait_for(ctx.request(req).response, 30)
                 assert r.code == Code.CONTENT
@@ -131,9 +128,9 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     frag1_senders = {s for s, f in unicast if f[9] & 0xF8 == 0xC0}
     assert frag1_senders == {0, 1}
     assert all(len(f) <= 127 for _, f in net.frames)
-    if have_tshark():
-        pcap = tmp_path / "air.pcap"
-        write_pcap(pcap, [f for _, f in net.frames])
-        layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
-        assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
-        assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen
+    require_tool("tshark")  # the frames on the air, dissected by Wireshark's own decoders
+    pcap = tmp_path / "air.pcap"
+    write_pcap(pcap, [f for _, f in net.frames])
+    layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
+    assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
+    assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen

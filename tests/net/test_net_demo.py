@@ -8,10 +8,11 @@ import tomllib
 
 import pytest
 from ccs_oracle import assert_temperature, scenario_adc
+from requirements import require_module
 
 from harness.demo import SCENARIO, demo
 
-pytest.importorskip("harness.emulator.simmote", reason="the emulator extension is not built")
+require_module("harness.emulator.simmote", "python setup.py build_ext --inplace")
 
 
 @pytest.mark.slow

@@ -8,7 +8,8 @@ from ipaddress import IPv6Address
 
 import pytest
 from nethost import Medium, Node
-from wpan import data_frame, have_tshark, tshark_json, write_pcap
+from requirements import require_tool
+from wpan import data_frame, tshark_json, write_pcap
 
 FRAME_MAX = 127
 REASS_SIZE = 640  # SIXLOWPAN_REASS_SIZE default (= NET_BUF_SIZE)
@@ -229,8 +230,8 @@ def test_fragn_at_offset_zero_is_refused(pair):
     assert b.lib.sixlowpan_reass_in_use() == 0 and stats(b).rx_dropped == 1
 
 
-@pytest.mark.skipif(not have_tshark(), reason="tshark missing: apt-get install tshark")
 def test_tshark_reassembles_our_fragments(pair, tmp_path):
+    require_tool("tshark")
     a, b = pair
     frames = send_udp(a, b, DATA)
     pcap = tmp_path / "frag.pcap"

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nethost import LLAddr, Node
-from wpan import data_frame, have_tshark, tshark_json, write_pcap
+from requirements import require_tool
+from wpan import data_frame, tshark_json, write_pcap
 
 from harness.bridge import ipv6 as v6
 
@@ -242,10 +243,10 @@ def test_malformed_headers_are_refused(codec, frame):
     assert hdr < 0
 
 
-@pytest.mark.skipif(not have_tshark(), reason="tshark missing: apt-get install tshark")
 def test_tshark_dissects_our_frames(codec, tmp_path):
     """Every case of CASES and VECTORS in an 802.15.4 frame with FCS, as Wireshark's 6LoWPAN dissector
     sees it."""
+    require_tool("tshark")
     frames, expected = [], []
     for seq, (_, src, dst, sll, dll, _) in enumerate(CASES):
         pkt = build(

@@ -7,7 +7,8 @@ import struct
 
 import pytest
 from nethost import Air, LLAddr, Node
-from wpan import crc16_kermit, data_frame, have_tshark, tshark_json, write_pcap
+from requirements import require_tool
+from wpan import crc16_kermit, data_frame, tshark_json, write_pcap
 
 EXT1 = bytes.fromhex("0012740000000001")
 EXT2 = bytes.fromhex("0012740000000002")
@@ -194,8 +195,8 @@ def test_fragmented_datagram_over_the_mac(nodes):
     assert all(len(f) + 2 <= 127 for _, f in air.log())
 
 
-@pytest.mark.skipif(not have_tshark(), reason="tshark missing: apt-get install tshark")
 def test_tshark_dissects_mac_frames(nodes, tmp_path):
+    require_tool("tshark")
     a, b, air = nodes
     send(a, b, b"x" * 300)  # fragmented, acknowledged
     a.lib.icmp6_send_rs()  # broadcast

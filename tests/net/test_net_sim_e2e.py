@@ -14,13 +14,14 @@ import pytest
 import wpan
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature, scenario_adc
-from e2e_helpers import PREFIX, coap, coap_client_notls, firmware_stats, free_base_port, wait_for_prefix
+from e2e_helpers import PREFIX, coap, coap_client_notls, firmware_stats, until, wait_for_prefix
+from requirements import require_module, require_tool
 from simnet import FrameInjector, SimNetwork, demo_scenario
-from wpan import have_tshark, tshark_json
+from wpan import tshark_json
 
 from harness.bridge import Bridge
 
-pytest.importorskip("harness.emulator.simmote", reason="the emulator extension is not built")
+require_module("harness.emulator.simmote", "python setup.py build_ext --inplace")
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +31,7 @@ LIGHT = {2: b"420", 3: b"1800"}
 
 def assert_pcap_clean(pcap: Path) -> list[dict]:
     """Every frame dissects without a malformed packet and with a good FCS; returns the layers."""
-    if not have_tshark():
-        pytest.skip("tshark missing: apt-get install tshark")
+    require_tool("tshark")
     layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
     assert layers, "no frame on the air"
     bad = [
@@ -42,10 +42,9 @@ def assert_pcap_clean(pcap: Path) -> list[dict]:
 
 
 def test_coap_and_ping_through_the_bridge_to_simulated_motes(tmp_path):
-    base = free_base_port([2, 3])
 
     async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[2, 3]) as bridge:
+        async with Bridge(url, PREFIX, base_port=0, motes=[2, 3]) as bridge:
             for mote in (2, 3):
                 await wait_for_prefix(bridge, mote)
             # ICMPv6 echo; 400 bytes need 6LoWPAN fragments both ways (the echo carries them back)
@@ -53,13 +52,13 @@ def test_coap_and_ping_through_the_bridge_to_simulated_motes(tmp_path):
             ctx = await aiocoap.Context.create_client_context()
             try:
                 for mote in (2, 3):
-                    uri = f"coap://127.0.0.1:{base + mote}"
+                    uri = f"coap://127.0.0.1:{bridge.port_of(mote)}"
                     r = await coap(ctx, aiocoap.GET, f"{uri}/sensors/temperature")
                     assert r.code == Code.CONTENT
                     assert_temperature(r.payload, TEMPERATURE_ADC[mote])
                     r = await coap(ctx, aiocoap.GET, f"{uri}/sensors/light")
                     assert (r.code, r.payload) == (Code.CONTENT, LIGHT[mote])
-                uri = f"coap://127.0.0.1:{base + 2}"
+                uri = f"coap://127.0.0.1:{bridge.port_of(2)}"
                 r = await coap(ctx, aiocoap.PUT, f"{uri}/actuators/leds", b"3")
                 assert r.code == Code.CHANGED
                 r = await coap(ctx, aiocoap.GET, f"{uri}/actuators/leds")
@@ -72,7 +71,7 @@ def test_coap_and_ping_through_the_bridge_to_simulated_motes(tmp_path):
                 assert r.code == Code.BAD_REQUEST
             finally:
                 await ctx.shutdown()
-            uri3 = f"coap://127.0.0.1:{base + 3}"
+            uri3 = f"coap://127.0.0.1:{bridge.port_of(3)}"
             out = await coap_client_notls("-m", "get", f"{uri3}/sensors/temperature")
             assert_temperature(out.strip(), TEMPERATURE_ADC[3])
             await coap_client_notls("-m", "put", "-e", "6", f"{uri3}/actuators/leds")
@@ -92,24 +91,23 @@ def test_con_exchanges_complete_with_20_percent_link_loss(tmp_path):
     """UDGM loses 20 % of the frames (success_ratio_tx = 0.8: one draw per transmission, whatever the
     distance; success_ratio_rx only applies in full at the edge of the range): the MAC's retries and
     CoAP's CON retransmissions carry every exchange through."""
-    base = free_base_port([2, 3])
 
     async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[2, 3]) as bridge:
+        async with Bridge(url, PREFIX, base_port=0, motes=[2, 3]) as bridge:
             for mote in (2, 3):
                 await wait_for_prefix(bridge, mote)
             ctx = await aiocoap.Context.create_client_context()
             try:
                 for i in range(6):
                     mote = 2 + i % 2
-                    r = await coap(ctx, aiocoap.GET, f"coap://127.0.0.1:{base + mote}/sensors/temperature")
+                    r = await coap(ctx, aiocoap.GET, f"coap://127.0.0.1:{bridge.port_of(mote)}/sensors/temperature")
                     assert r.code == Code.CONTENT
                     assert_temperature(r.payload, TEMPERATURE_ADC[mote])
-                r = await coap(ctx, aiocoap.GET, f"coap://127.0.0.1:{base + 2}/.well-known/core")
+                r = await coap(ctx, aiocoap.GET, f"coap://127.0.0.1:{bridge.port_of(2)}/.well-known/core")
                 assert r.payload.count(b"</") == 3  # fragments, each of them may be lost once
             finally:
                 await ctx.shutdown()
-            out = await coap_client_notls("-m", "get", f"coap://127.0.0.1:{base + 3}/sensors/light")
+            out = await coap_client_notls("-m", "get", f"coap://127.0.0.1:{bridge.port_of(3)}/sensors/light")
             assert out.strip() == "1800"
 
     with SimNetwork(demo_scenario(success_ratio_tx=0.8), tmp_path, seed=11) as net:
@@ -174,15 +172,16 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
     air time); meanwhile the host reaches the CCS with fragmented datagrams both ways."""
     frames = attack_frames()
     attacker = FrameInjector(ATTACKER, (10.0, 5.0, 0.0), frames, period_us=20_000, start_us=200_000)
-    base = free_base_port([2])
 
-    async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[2]) as bridge:
+    async def scenario(url: str) -> int:
+        async with Bridge(url, PREFIX, base_port=0, motes=[2]) as bridge:
             await wait_for_prefix(bridge, 2)
-            await asyncio.sleep(1.0)  # let several attack cycles land first
+            # several whole attack cycles land first, then the host talks while the attack goes on
+            await until(lambda: attacker.sent >= 5 * len(frames), "five attack cycles on the air")
+            before = attacker.sent
             ctx = await aiocoap.Context.create_client_context()
             try:
-                uri = f"coap://127.0.0.1:{base + 2}"
+                uri = f"coap://127.0.0.1:{bridge.port_of(2)}"
                 for _ in range(3):
                     await bridge.ping(2, data=bytes(range(200)) * 2, timeout=5)  # fragmented both ways
                     r = await coap(ctx, aiocoap.GET, f"{uri}/.well-known/core")
@@ -194,11 +193,11 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
                     assert_temperature(r.payload, TEMPERATURE_ADC[2])
             finally:
                 await ctx.shutdown()
+        return before
 
     with SimNetwork(demo_scenario(), tmp_path, injectors=[attacker]) as net:
-        asyncio.run(scenario(net.url))
-    sent = attacker.sent
-    assert sent >= 3 * len(frames)
+        before = asyncio.run(scenario(net.url))
+    assert attacker.sent > before  # the attack went on during the exchanges
     net_end_us = net.engine.now_us
     assert net_end_us < 10_000_000  # the host's exchanges did not wait for the attack to stop
     st = sixlowpan_stats(net.engine.by_id[2])
@@ -211,7 +210,7 @@ def test_fragment_attacks_leave_the_ccs_serving_others(tmp_path):
     layers = assert_pcap_clean(net.files["pcap"])  # the forged fragments are well-formed frames too
     src = f"0x{ATTACKER:04x}"
     from_attacker = [i for i, lay in enumerate(layers[:-1]) if lay["wpan"].get("wpan.src16") == src]
-    assert len(from_attacker) >= sent - 25  # the last ones may still be scheduled
+    assert len(from_attacker) >= attacker.sent - 25  # the last ones may still be scheduled
     acked = [
         i
         for i in from_attacker

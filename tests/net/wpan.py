@@ -6,7 +6,6 @@ Frame layout and FCS (CRC-16/KERMIT): harness/ieee802154.py, the one home of bot
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from harness import ieee802154
@@ -40,5 +39,3 @@ def tshark_json(pcap: Path, prefs: dict[str, str] | None = None) -> list[dict]:
     return [p["_source"]["layers"] for p in json.loads(res.stdout)]
 
 
-def have_tshark() -> bool:
-    return shutil.which("tshark") is not None

@@ -94,6 +94,25 @@ def test_runner_end_to_end_with_scripted_motes(tmp_path, build):
     assert csv_lines[0] == "mote,mode,time_us,current_mA,energy_mJ" and len(csv_lines) == 9
 
 
+def test_port_base_moves_the_serial_sockets(tmp_path, build):
+    """The file says 60000 + id; port_base 0 puts every serial socket on a port the OS picks."""
+    fake_firmware(build)
+    sc = load_scenario(TWO, csc_path=tmp_path / "sim.csc")
+    assert sc.sim.serial_ports() == {1: 60001}
+    announced: list[str] = []
+    run_scenario(sc, build_motes(sc.sim, scripted_factory), tmp_path / "out", port_base=0,
+                 duration_s=0.001, announce=announced.append)
+    assert len(announced) == 1
+    port = int(announced[0].removeprefix("SERIAL READY id=1 port="))
+    assert 0 < port != 60001
+
+
+def test_port_base_out_of_range_is_a_clear_error(tmp_path, build, capsys):
+    fake_firmware(build)
+    assert main(["sim", "run", str(TWO), "--out", str(tmp_path / "o"), "--port-base", "65535"]) == 2
+    assert "port base 65535: serial port 65536 for mote 1 outside 1..65535" in capsys.readouterr().err
+
+
 def test_runner_failure_verdict_and_seed_override(tmp_path, build):
     outcome = run_two(tmp_path, build, duration_s=0.02, seed=99)
     assert outcome.verdict is False and outcome.result.reason == "time" and outcome.result.end_us == 20_000

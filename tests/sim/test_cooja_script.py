@@ -3,15 +3,13 @@ stand-in for Cooja's script API (YIELD loads the next mote output line into msg/
 
 import json
 import re
-import shutil
 import subprocess
 
-import pytest
+from requirements import require_tool
 
 from harness.sim.scenario import Success, success_script
 
-NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node not installed (apt-get install nodejs)")
+NODE = require_tool("node", "nodejs")
 
 PRELUDE = """
 var lines = %s, next = 0, logged = [], timeout = null;

@@ -1,18 +1,17 @@
 """pcap output: tshark dissects our 802.15.4 frames (LINKTYPE 195, FCS included) with nothing malformed."""
 
-import shutil
 import struct
 import subprocess
 
 import pytest
+from requirements import require_tool
 
 from harness.ieee802154 import data_frame
 from harness.sim.engine import Engine
 from harness.sim.output import PcapWriter, Recorder
 from harness.sim.scripted import ScriptedMote
 
-TSHARK = shutil.which("tshark")
-pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed (apt-get install tshark)")
+TSHARK = require_tool("tshark")
 
 
 def tshark_fields(path, *fields):

@@ -2,7 +2,6 @@
 
 import socket
 import threading
-import time
 
 import pytest
 import serial
@@ -33,7 +32,7 @@ def test_pyserial_socket_url_echo(running_echo):
     engine, mote, server, announced = running_echo
     assert announced == [f"SERIAL READY id=3 port={server.port}"]
     with serial.serial_for_url(f"socket://127.0.0.1:{server.port}", timeout=2) as port:
-        time.sleep(0.05)
+        assert server.wait_for_client()
         port.write(b"ping 123\n")
         got = port.read_until(b"ping 123\n")
         assert got.endswith(b"ping 123\n")
@@ -44,30 +43,31 @@ def test_pyserial_socket_url_echo(running_echo):
 def test_one_client_at_a_time(running_echo):
     engine, mote, server, _ = running_echo
     with serial.serial_for_url(f"socket://127.0.0.1:{server.port}", timeout=2) as first:
-        time.sleep(0.05)
+        assert server.wait_for_client()  # the first is the client before the second knocks
         second = socket.create_connection(("127.0.0.1", server.port), timeout=2)
         assert second.recv(10) == b""  # closed straight away
         second.close()
         first.write(b"x\n")
         assert first.read_until(b"x\n").endswith(b"x\n")
     # after the first client leaves, a new one is served
-    time.sleep(0.1)
+    assert server.wait_for_client(connected=False)
     with serial.serial_for_url(f"socket://127.0.0.1:{server.port}", timeout=2) as again:
         again.write(b"y\n")
         assert again.read_until(b"y\n").endswith(b"y\n")
 
 
-def test_default_port_is_60000_plus_id_and_busy_port_is_a_clear_error(capsys):
-    srv = SerialSocketServer(41, lambda i, d: None)
+def test_default_port_is_60000_plus_id():
+    assert SerialSocketServer(41, lambda i, d: None).requested_port == 60041
+    assert SerialSocketServer(41, lambda i, d: None, port=0).requested_port == 0
+
+
+def test_busy_port_is_a_clear_error(capsys):
+    srv = SerialSocketServer(41, lambda i, d: None, port=0)
+    port = srv.start()
     try:
-        port = srv.start()
-    except OSError as exc:  # someone else holds 60041 on this machine
-        pytest.skip(str(exc))
-    try:
-        assert port == 60041
-        assert capsys.readouterr().out == "SERIAL READY id=41 port=60041\n"
-        clash = SerialSocketServer(41, lambda i, d: None)
-        with pytest.raises(OSError, match="mote 41: cannot listen on 127.0.0.1:60041"):
+        assert capsys.readouterr().out == f"SERIAL READY id=41 port={port}\n"
+        clash = SerialSocketServer(41, lambda i, d: None, port=port)
+        with pytest.raises(OSError, match=f"mote 41: cannot listen on 127.0.0.1:{port}"):
             clash.start()
     finally:
         srv.close()

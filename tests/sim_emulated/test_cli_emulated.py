@@ -4,7 +4,7 @@ renders, per-mote ADC inputs, and a serial socket talking to a mote's UART1 duri
 from __future__ import annotations
 
 import json
-import socket
+import re
 import subprocess
 import sys
 
@@ -92,31 +92,26 @@ class _Stub:
         self.mote_id = mote_id
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_serial_socket_to_an_emulated_mote_in_a_realtime_run(radiotest_elf, tmp_path):
-    port = free_port()
     scenario = tmp_path / "serial.toml"
     scenario.write_text(
         'title = "serial"\nseed = 1\nduration_s = 30.0\n'
         '[[motes]]\napp = "radiotest"\ncount = 2\n'
-        f"[serial]\nmotes = [1]\nbase_port = {port - 1}\n"
+        "[serial]\nmotes = [1]\n"
     )
     cmd = [sys.executable, "-c", "import sys; from harness.cli import main; sys.exit(main(sys.argv[1:]))"]
     p = subprocess.Popen(
-        [*cmd, "sim", "run", str(scenario), "--realtime", "--out", str(tmp_path / "out")],
+        [*cmd, "sim", "run", str(scenario), "--realtime", "--out", str(tmp_path / "out"), "--port-base", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         ready = p.stdout.readline()
-        assert ready.strip() == f"SERIAL READY id=1 port={port}", (ready, p.stderr.read() if p.poll() else "")
+        m = re.fullmatch(r"SERIAL READY id=1 port=(\d+)", ready.strip())
+        assert m, (ready, p.stderr.read() if p.poll() else "")
+        port = int(m[1])
         with serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=5) as s:
             # connected before the mote booted: its first line comes through the socket
             assert s.read_until(b"radiotest node=1 ready\n").endswith(b"radiotest node=1 ready\n")

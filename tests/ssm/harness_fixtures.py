@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from requirements import require_tool
 
 from harness.ssm.config import from_dict
 from harness.ssm.delegator import Delegator
@@ -45,10 +44,8 @@ def coap_get(tool: str, host: str, port: int) -> list[str]:
 
 
 def need(tool: str, package: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} missing: apt-get install {package}")
-    return path
+    """Path of a client the test runs (skip, or fail under ESSE_REQUIRE_ALL=1, when missing)."""
+    return require_tool(tool, package)
 
 
 async def run_tool(*argv: str, timeout: float = 20.0, stdin: bytes | None = None) -> tuple[int, bytes, bytes]:

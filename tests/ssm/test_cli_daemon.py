@@ -3,7 +3,7 @@ real client: the daemon path the README/operators use."""
 
 from __future__ import annotations
 
-import socket
+import re
 import subprocess
 import sys
 import time
@@ -16,12 +16,11 @@ from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, PSK_DN, coap_get, 
 pytestmark = pytest.mark.slow
 
 
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def announced_port(line: str) -> int:
+    """The loopback port in a readiness line ("... on ('127.0.0.1', 5684)" or "... on 127.0.0.1:5684")."""
+    m = re.search(r"127\.0\.0\.1'?(?:, |:)(\d+)", line)
+    assert m, line
+    return int(m[1])
 
 
 def wait_line(proc: subprocess.Popen, needle: str, timeout: float = 15.0) -> str:
@@ -38,11 +37,20 @@ def wait_line(proc: subprocess.Popen, needle: str, timeout: float = 15.0) -> str
 
 def test_daemon_serves_coap_client(tmp_path, rec, tinydtls):
     need("coap-client-openssl", "libcoap3-bin")
-    ccs_port, dtls_port = free_udp_port(), free_udp_port()
-    cfg = tmp_path / "ssm.toml"
-    cfg.write_text(f"""
+
+    # every port is picked by the OS (port 0) and read back from the readiness lines
+    def start(argv: list[str]) -> subprocess.Popen:
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        return procs[-1]
+
+    procs: list[subprocess.Popen] = []
+    try:
+        standin = start(standin_ccs.command("127.0.0.1:0", PSK_DN))
+        ccs_port = announced_port(wait_line(standin, "stand-in CCS on"))
+        cfg = tmp_path / "ssm.toml"
+        cfg.write_text(f"""
 [ssm]
-listen = ["127.0.0.1:{dtls_port}"]
+listen = ["127.0.0.1:0"]
 ccs_listen = "127.0.0.1:0"
 db = "relay.sqlite"
 
@@ -54,23 +62,8 @@ psk_dn = "{PSK_DN.hex()}"
 key = "{CLIENT_KEY}"
 ccs = "kitchen"
 """)
-    procs = [
-        subprocess.Popen(
-            standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        ),
-        subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "ssm", "run", "--config", str(cfg)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        ),
-    ]
-    try:
-        wait_line(procs[0], "stand-in CCS on")
-        wait_line(procs[1], "esse ssm: DTLS on")
+        ssm = start([sys.executable, "-m", "harness.cli", "ssm", "run", "--config", str(cfg)])
+        dtls_port = announced_port(wait_line(ssm, "esse ssm: DTLS on"))
         out = subprocess.run(
             coap_get("coap-client-openssl", "127.0.0.1", dtls_port), capture_output=True, timeout=20
         )

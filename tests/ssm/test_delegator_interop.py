@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from requirements import require_module
 
 from tests.ssm.harness_fixtures import (
     CLIENT_ID,
@@ -165,10 +166,7 @@ def test_tinydtls_client_ecdhe_ecdsa_raw_public_keys(tmp_path, rec, tinydtls):
 
 
 def test_aiocoap_with_dtlssocket(tmp_path, rec, tinydtls):
-    try:
-        import DTLSSocket  # noqa: F401
-    except ImportError:
-        pytest.skip("DTLSSocket is not installed (pip install DTLSSocket needs autoconf + cython to build)")
+    require_module("DTLSSocket", "pip install DTLSSocket (builds with autoconf + cython)")
     import aiocoap
     from aiocoap.credentials import CredentialsMap  # noqa: F401
 

@@ -4,7 +4,7 @@ that is gone, handshakes that never finish, a flood of half-open handshakes, los
 from __future__ import annotations
 
 import asyncio
-import os
+import random
 import socket
 
 import pytest
@@ -88,7 +88,7 @@ def test_unknown_session_id_dropped_and_counted(tmp_path, rec, tinydtls):
         async with ssm_and_ccs(tmp_path) as (d, ccs):
             ccs.send(
                 d.ccs_address,
-                protocol.build_relay(protocol.MSG_RELAY, os.urandom(8), b"\x17\xfe\xfd" + bytes(30)),
+                protocol.build_relay(protocol.MSG_RELAY, random.randbytes(8), b"\x17\xfe\xfd" + bytes(30)),
             )
             await wait_until(lambda: d.stats["unknown_session"] == 1)
             # the CCS is told (authenticated error) so it can free its side too
@@ -96,7 +96,8 @@ def test_unknown_session_id_dropped_and_counted(tmp_path, rec, tinydtls):
             assert d.stats["relayed_to_client"] == 0
             # frames from an address that is no configured CCS are not even parsed
             stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            stranger.sendto(protocol.build_relay(protocol.MSG_RELAY, os.urandom(8), b"x"), d.ccs_address)
+            relay = protocol.build_relay(protocol.MSG_RELAY, random.randbytes(8), b"x")
+            stranger.sendto(relay, d.ccs_address)
             stranger.close()
             await wait_until(lambda: d.stats["frames_from_unknown_ccs"] == 1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import random
 
 import pytest
 
@@ -14,7 +14,7 @@ PSK_DN = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
 
 def keystate(suite: int = 0xC0A8) -> KeyState:
     return KeyState(
-        os.urandom(8),
+        random.randbytes(8),
         suite,
         0xFEFD,
         1,
@@ -22,10 +22,10 @@ def keystate(suite: int = 0xC0A8) -> KeyState:
         1,
         0,
         1,
-        bytearray(os.urandom(16)),
-        bytearray(os.urandom(16)),
-        bytearray(os.urandom(4)),
-        bytearray(os.urandom(4)),
+        bytearray(random.randbytes(16)),
+        bytearray(random.randbytes(16)),
+        bytearray(random.randbytes(4)),
+        bytearray(random.randbytes(4)),
     )
 
 
@@ -76,7 +76,7 @@ def test_forged_key_material_rejected_by_ccs(rec):
     forged = bytearray(msg)
     forged[3] ^= 0x01  # the counter (now 257) is authenticated data
     assert c.open_km(bytes(forged))[0] == c.lib.ESSE_KM_ERR_TAG
-    wrong_key = protocol.seal_key_material(os.urandom(16), 2, keystate().encode())
+    wrong_key = protocol.seal_key_material(random.randbytes(16), 2, keystate().encode())
     assert c.open_km(bytes(wrong_key))[0] == c.lib.ESSE_KM_ERR_TAG
     assert c.open_km(bytes(msg[:-1]))[0] == c.lib.ESSE_KM_ERR_LENGTH
     assert c.open_km(b"\x03" + bytes(msg[1:]))[0] == c.lib.ESSE_KM_ERR_TYPE
@@ -99,7 +99,7 @@ def test_replayed_key_material_rejected(rec):
 
 def test_ack_error_delegate_c_to_python(rec):
     c = CLink(rec)
-    sid = os.urandom(8)
+    sid = random.randbytes(8)
     out = c.ffi.new("uint8_t[64]")
     n = c.lib.esse_km_ack(c.link, 41, sid, out, 64)
     ack = bytes(c.ffi.buffer(out, n))
@@ -129,7 +129,7 @@ def test_ack_error_delegate_c_to_python(rec):
 
 def test_error_python_to_c(rec):
     c = CLink(rec)
-    sid = os.urandom(8)
+    sid = random.randbytes(8)
     msg = protocol.build_error(PSK_DN, protocol.SENDER_SSM, 5, protocol.ECODE_SESSION_CLOSED, sid)
     code = c.ffi.new("uint8_t *")
     got = c.ffi.new("uint8_t[8]")
@@ -143,7 +143,7 @@ def test_error_python_to_c(rec):
 
 def test_relay_frame_c_and_python_agree(rec):
     ffi, lib = rec
-    sid, records = os.urandom(8), os.urandom(40)
+    sid, records = random.randbytes(8), random.randbytes(40)
     out = ffi.new("uint8_t[64]")
     n = lib.esse_relay_build(protocol.MSG_RELAY, sid, records, len(records), out, 64)
     assert bytes(ffi.buffer(out, n)) == protocol.build_relay(protocol.MSG_RELAY, sid, records)

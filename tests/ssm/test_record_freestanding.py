@@ -3,11 +3,10 @@ nothing from a libc (only the compiler's MSPABI helpers)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from requirements import require_tool
 
 from harness.paths import FIRMWARE_DIR
 
@@ -17,9 +16,7 @@ SOURCES = sorted((FIRMWARE_DIR / "dtls_record").glob("*.c")) + sorted(
 
 
 def test_msp430_freestanding_build(tmp_path: Path):
-    clang, nm = shutil.which("clang-16"), shutil.which("llvm-nm-16")
-    if clang is None or nm is None:
-        pytest.skip("clang-16/llvm-16 missing: apt-get install clang-16 llvm-16")
+    clang, nm = require_tool("clang-16"), require_tool("llvm-nm-16", "llvm-16")
     undefined: set[str] = set()
     for src in SOURCES:
         obj = tmp_path / (src.stem + ".o")

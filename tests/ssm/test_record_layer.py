@@ -3,7 +3,7 @@ record implementation on `cryptography`."""
 
 from __future__ import annotations
 
-import os
+import random
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
@@ -62,7 +62,7 @@ def test_ccm_rfc3610_packet_vector_1(rec):
     msg=st.binary(max_size=100),
 )
 def test_ccm_matches_cryptography(rec, key, nonce_len, tag_len, aad, msg):
-    nonce = os.urandom(nonce_len)
+    nonce = random.randbytes(nonce_len)
     assert ccm_seal(rec, key, nonce, tag_len, aad, msg) == AESCCM(key, tag_length=tag_len).encrypt(
         nonce, msg, aad
     )
@@ -78,7 +78,7 @@ def ccm_open(rec, key, nonce, tag_len, aad, sealed) -> int:
 
 
 def test_ccm_open_rejects_flipped_bit(rec):
-    key, nonce, aad = os.urandom(16), os.urandom(12), b"hdr"
+    key, nonce, aad = random.randbytes(16), random.randbytes(12), b"hdr"
     sealed = AESCCM(key, tag_length=8).encrypt(nonce, b"payload", aad)
     assert ccm_open(rec, key, nonce, 8, aad, sealed) == 0
     bad = bytearray(sealed)
@@ -96,14 +96,14 @@ class Pair:
         ffi, lib = rec
         self.ffi, self.lib = ffi, lib
         self.ckey, self.skey, self.civ, self.siv = (
-            os.urandom(16),
-            os.urandom(16),
-            os.urandom(4),
-            os.urandom(4),
+            random.randbytes(16),
+            random.randbytes(16),
+            random.randbytes(4),
+            random.randbytes(4),
         )
         self.tag = 8 if suite == PSK_CCM_8 else 16
         ks = ffi.new("esse_keystate_t *")
-        ks.session_id = os.urandom(8)
+        ks.session_id = random.randbytes(8)
         ks.cipher_suite, ks.version, ks.role, ks.epoch = suite, 0xFEFD, 1, 1
         ks.next_send_seq, ks.recv_seq, ks.recv_window = next_send_seq, recv_seq, recv_window
         ks.client_write_key, ks.server_write_key = self.ckey, self.skey
@@ -129,7 +129,7 @@ class Pair:
 def test_roundtrip_against_python_record(rec, suite):
     p = Pair(rec, suite)
     for seq in range(1, 6):
-        msg = os.urandom(seq * 13)
+        msg = random.randbytes(seq * 13)
         rc, ctype, payload, rlen = p.open(pyrecord.seal(p.ckey, p.civ, p.tag, 23, 1, seq, msg))
         assert (rc, ctype, payload) == (0, 23, msg)
         assert rlen == 13 + 8 + len(msg) + p.tag
@@ -177,7 +177,7 @@ def test_replay_window_64(rec):
 def test_epoch1_handshake_record_is_passed_back_untouched(rec):
     _, lib = rec
     p = Pair(rec, PSK_CCM_8)
-    finished = pyrecord.seal(p.ckey, p.civ, 8, 22, 1, 0, os.urandom(12))
+    finished = pyrecord.seal(p.ckey, p.civ, 8, 22, 1, 0, random.randbytes(12))
     buf = p.ffi.new("uint8_t[]", finished)
     view = p.ffi.new("esse_record_view_t *")
     assert lib.esse_record_open(p.st, buf, len(finished), view) == lib.ESSE_REC_PASSBACK
