@@ -37,7 +37,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.ieee802154 import MAX_PSDU, air_time_us
+from harness.wire.ieee802154 import MAX_PSDU, air_time_us
 from harness.sim.interfaces import SimRadio
 
 PA_LEVEL_MAX = 31

@@ -12,7 +12,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.ieee802154 import TURNAROUND_US, air_time_us, data_frame, frame_source
+from harness.wire.ieee802154 import TURNAROUND_US, air_time_us, data_frame, frame_source
 from harness.sim.engine import UART_BYTE_US
 from harness.sim.interfaces import RadioSink
 from harness.sim.medium import PA_LEVEL_MAX

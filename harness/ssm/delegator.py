@@ -23,18 +23,13 @@ from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import Address, CcsTransport, UdpCcsTransport, open_udp
+from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
 
 log = logging.getLogger("harness.ssm.delegator")
 
 PSK_SUITES = {0xC0A4, 0xC0A8}
-CT_CHANGE_CIPHER_SPEC, CT_ALERT, CT_HANDSHAKE, CT_APPLICATION_DATA = 20, 21, 22, 23
-HS_CLIENT_HELLO = 1
 TICK = 0.1
 FINAL_FLIGHT_KEEP = 60.0
-
-
-def is_client_hello(data: bytes) -> bool:
-    return len(data) > 13 and data[0] == CT_HANDSHAKE and data[3:5] == b"\0\0" and data[13] == HS_CLIENT_HELLO
 
 
 @dataclass
@@ -357,7 +352,7 @@ class Delegator:
             log.exception("TinyDTLS failed on a datagram from %r", addr)
 
     def _relay_from_client(self, entry: RelayEntry, data: bytes) -> None:
-        records = protocol.split_records(data)
+        records = split_records(data)
         if records and all(r.epoch > 0 for r in records):
             payload = data if records[-1].end == len(data) else data[: records[-1].end]
         else:

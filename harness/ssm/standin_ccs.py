@@ -21,11 +21,20 @@ from typing import Any
 from harness.ssm import coap
 from harness.ssm.record import ensure_record_extension
 from harness.ssm.transport import Address, open_udp, parse_hostport
+from harness.wire.dtls import CT_ALERT, CT_APPLICATION_DATA
+from harness.wire.ssm import (
+    ECODE_UNKNOWN_SESSION,
+    MSG_ERROR,
+    MSG_HANDBACK,
+    MSG_KEY_MATERIAL,
+    MSG_RELAY,
+    RELAY_HEADER,
+    SESSION_ID_LEN,
+    build_relay,
+)
 
 log = logging.getLogger("harness.ssm.standin_ccs")
 
-MSG_KEY_MATERIAL, MSG_RELAY, MSG_HANDBACK, MSG_ERROR = 0x01, 0x03, 0x04, 0x06
-CT_ALERT, CT_APPLICATION_DATA = 21, 23
 MAX_SESSIONS = 64  # a mote has room for a handful; the stand-in is generous but bounded
 
 Resource = Callable[[coap.Message], tuple[int, bytes]]
@@ -61,8 +70,8 @@ class StandinCcs:
             return []
         if frame[0] == MSG_KEY_MATERIAL:
             return self._key_material(frame)
-        if frame[0] == MSG_RELAY and len(frame) >= 9:
-            return self._records(frame[1:9], frame[9:])
+        if frame[0] == MSG_RELAY and len(frame) >= RELAY_HEADER:
+            return self._records(frame[1:RELAY_HEADER], frame[RELAY_HEADER:])
         if frame[0] == MSG_ERROR:
             return self._error(frame)
         self.stats["bad_frame"] += 1
@@ -105,7 +114,7 @@ class StandinCcs:
 
     def _error(self, frame: bytes) -> list[bytes]:
         code = self.ffi.new("uint8_t *")
-        sid = self.ffi.new("uint8_t[8]")
+        sid = self.ffi.new(f"uint8_t[{SESSION_ID_LEN}]")
         if self.lib.esse_error_open(self.link, frame, len(frame), code, sid) != 0:
             self.stats["error_rejected"] += 1
             return []
@@ -121,7 +130,7 @@ class StandinCcs:
         if st is None:
             self.stats["unknown_session"] += 1
             out = ffi.new("uint8_t[32]")
-            n = lib.esse_error_build(self.link, 1, sid, out, 32)
+            n = lib.esse_error_build(self.link, ECODE_UNKNOWN_SESSION, sid, out, 32)
             return [bytes(ffi.buffer(out, n))] if n > 0 else []
         replies: list[bytes] = []
         buf = ffi.new("uint8_t[]", data) if len(data) > 2048 else self._buf
@@ -132,7 +141,7 @@ class StandinCcs:
             rc = lib.esse_record_open(st, buf + pos, len(data) - pos, view)
             rlen = int(view.record_len)
             if rc == lib.ESSE_REC_PASSBACK:
-                replies.append(bytes([MSG_HANDBACK]) + sid + bytes(ffi.buffer(buf + pos, rlen)))
+                replies.append(build_relay(MSG_HANDBACK, sid, bytes(ffi.buffer(buf + pos, rlen))))
                 self.stats["passback"] += 1
             elif rc == lib.ESSE_REC_OK:
                 payload = bytes(ffi.buffer(view.payload, view.payload_len))
@@ -172,13 +181,11 @@ class StandinCcs:
 
     def _seal(self, st: Any, sid: bytes, ctype: int, payload: bytes) -> bytes:
         cap = len(payload) + 64
-        out = self.ffi.new("uint8_t[]", 9 + cap)
-        n = self.lib.esse_record_seal(st, ctype, payload, len(payload), out + 9, cap)
+        out = self.ffi.new("uint8_t[]", cap)
+        n = self.lib.esse_record_seal(st, ctype, payload, len(payload), out, cap)
         if n < 0:
             raise RuntimeError(f"esse_record_seal failed: {n}")
-        out[0] = MSG_RELAY
-        self.ffi.memmove(out + 1, sid, 8)
-        return bytes(self.ffi.buffer(out, 9 + n))
+        return build_relay(MSG_RELAY, sid, bytes(self.ffi.buffer(out, n)))
 
     def _application(self, payload: bytes) -> bytes | None:
         self.received.append(payload)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.build import build_app
-from harness.ieee802154 import air_time_us
+from harness.wire.ieee802154 import air_time_us
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.engine import Engine
 from harness.sim.interfaces import RadioSink, SimMote

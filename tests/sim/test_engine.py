@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from harness.ieee802154 import air_time_us
+from harness.wire.ieee802154 import air_time_us
 from harness.sim.engine import UART_BYTE_US, Engine, EventCount, OutputMatch
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from harness.ieee802154 import data_frame
+from harness.wire.ieee802154 import data_frame
 from harness.sim.engine import Engine
 from harness.sim.output import PcapWriter, Recorder
 from harness.sim.scripted import ScriptedMote
