@@ -22,7 +22,8 @@ from typing import Any
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
-from harness.ssm.transport import Address, CcsTransport, UdpCcsTransport, open_udp
+from harness.ssm.transport import CcsTransport, UdpCcsTransport
+from harness.udp import Address, open_udp
 from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
 
 log = logging.getLogger("harness.ssm.delegator")

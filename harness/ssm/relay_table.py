@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.ssm.transport import Address
+from harness.udp import Address
 
 COUNTER_BLOCK = 1024
 

@@ -1,7 +1,7 @@
 """A stand-in constrained CoAP sensor (CCS): the host build of the mote's C record layer and SSM
 message codec behind UDP, serving CoAP. The real mote replaces it in a later issue; it runs the same C.
 
-    python -m harness.ssm.standin_ccs --listen 127.0.0.1:61617 --psk-dn HEX
+    python -m harness.standin.ccs --listen 127.0.0.1:61617 --psk-dn HEX
 
 It installs sessions from key-material messages, answers CoAP requests (GET /sensors/temperature),
 echoes any application data that is not a CoAP request (for `openssl s_client`), hands epoch-1
@@ -13,14 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import ipaddress
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from harness.ssm import coap
-from harness.ssm.record import ensure_record_extension
-from harness.ssm.transport import Address, open_udp, parse_hostport
+import aiocoap
+from aiocoap.error import UnparsableMessage
+from aiocoap.numbers.codes import Code
+
+from harness.hostfw.record import ensure_record_extension
+from harness.udp import Address, open_udp, parse_hostport
 from harness.wire.dtls import CT_ALERT, CT_APPLICATION_DATA
 from harness.wire.ssm import (
     ECODE_UNKNOWN_SESSION,
@@ -33,15 +37,30 @@ from harness.wire.ssm import (
     build_relay,
 )
 
-log = logging.getLogger("harness.ssm.standin_ccs")
+log = logging.getLogger("harness.standin.ccs")
 
 MAX_SESSIONS = 64  # a mote has room for a handful; the stand-in is generous but bounded
 
-Resource = Callable[[coap.Message], tuple[int, bytes]]
+Resource = Callable[[aiocoap.Message], tuple[Code, bytes]]
+CONTENT_FORMAT_TEXT = 0  # text/plain; charset=utf-8
 
 
-def temperature(_req: coap.Message) -> tuple[int, bytes]:
-    return coap.CODE_CONTENT, b"22.5 C"
+def temperature(_req: aiocoap.Message) -> tuple[Code, bytes]:
+    """GET /sensors/temperature: a fixed reading."""
+    return Code.CONTENT, b"22.5 C"
+
+
+def response_to(request: aiocoap.Message, code: Code, payload: bytes = b"") -> aiocoap.Message:
+    """Piggybacked ACK for a CON request, a NON for a NON one (message id derived, deterministic)."""
+    response = aiocoap.Message(code=code, payload=payload)
+    if payload:
+        response.opt.content_format = CONTENT_FORMAT_TEXT
+    if request.mtype == aiocoap.CON:
+        response.mtype, response.mid = aiocoap.ACK, request.mid
+    else:
+        response.mtype, response.mid = aiocoap.NON, (request.mid + 1) & 0xFFFF
+    response.token = request.token
+    return response
 
 
 class StandinCcs:
@@ -60,12 +79,14 @@ class StandinCcs:
         self._buf = self.ffi.new("uint8_t[]", 2048)
 
     def close(self) -> None:
+        """Wipe every session's keys and the link state."""
         for st in self.sessions.values():
             self.lib.esse_record_wipe(st)
         self.sessions.clear()
         self.lib.esse_ssm_link_wipe(self.link)
 
     def handle(self, frame: bytes) -> list[bytes]:
+        """One frame from the SSM in, the frames to send back out."""
         if not frame:
             return []
         if frame[0] == MSG_KEY_MATERIAL:
@@ -166,8 +187,6 @@ class StandinCcs:
 
     def delegate_request(self, host: str, port: int, identity: bytes) -> bytes:
         """Outbound (paper 5.2): the DELEGATE message asking the SSM to handshake with host:port."""
-        import ipaddress
-
         addr = ipaddress.ip_address(host).packed
         out = self.ffi.new("uint8_t[96]")
         n = self.lib.esse_delegate_build(self.link, addr, len(addr), port, identity, len(identity), out, 96)
@@ -191,20 +210,20 @@ class StandinCcs:
         self.received.append(payload)
         self.stats["app_records"] += 1
         try:
-            req = coap.decode(payload)
-        except coap.CoapParseError:
+            req: aiocoap.Message | None = aiocoap.Message.decode(payload)
+        except UnparsableMessage:
             req = None
-        if req is None or not req.is_request:
+        if req is None or not req.code.is_request() or req.mtype not in (aiocoap.CON, aiocoap.NON):
             return payload  # not CoAP: echo (lets openssl s_client exchange data both ways)
-        handler = self.resources.get(req.uri_path)
+        handler = self.resources.get("/" + "/".join(req.opt.uri_path))
         if handler is None:
-            code, body = coap.CODE_NOT_FOUND, b""
-        elif req.code != coap.CODE_GET:
-            code, body = coap.CODE_METHOD_NOT_ALLOWED, b""
+            code, body = Code.NOT_FOUND, b""
+        elif req.code != Code.GET:
+            code, body = Code.METHOD_NOT_ALLOWED, b""
         else:
             code, body = handler(req)
         self.stats["coap_requests"] += 1
-        return coap.encode(coap.response_to(req, code, body))
+        return bytes(response_to(req, code, body).encode())
 
 
 class StandinCcsServer:
@@ -216,6 +235,7 @@ class StandinCcsServer:
         self._transport: asyncio.DatagramTransport | None = None
 
     async def start(self) -> None:
+        """Bind the UDP socket."""
         self._transport = await open_udp(self.host, self.port, self._on_frame)
 
     def _on_frame(self, src: Address, frame: bytes) -> None:
@@ -229,15 +249,18 @@ class StandinCcsServer:
             self._transport.sendto(r, src)
 
     def send(self, dst: Address, frame: bytes) -> None:
+        """Send a frame the CCS starts itself (e.g. a DELEGATE request)."""
         assert self._transport is not None
         self._transport.sendto(frame, dst)
 
     @property
     def address(self) -> Address:
+        """Where the stand-in listens."""
         assert self._transport is not None
         return self._transport.get_extra_info("sockname")
 
     def close(self) -> None:
+        """Close the socket and wipe the sessions."""
         if self._transport is not None:
             self._transport.close()
             self._transport = None
@@ -253,7 +276,7 @@ class StandinCcsServer:
 
 def command(listen: str, psk_dn: bytes) -> list[str]:
     """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
-    return [sys.executable, "-m", "harness.ssm.standin_ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    return [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -264,7 +287,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m harness.ssm.standin_ccs", description=__doc__.splitlines()[0])
+    """`python -m harness.standin.ccs`: serve until interrupted."""
+    p = argparse.ArgumentParser(prog="python -m harness.standin.ccs", description=__doc__.splitlines()[0])
     p.add_argument("--listen", default="127.0.0.1:61617", help="UDP host:port (default %(default)s)")
     p.add_argument("--psk-dn", required=True, help="PSK shared with the SSM, 32 hex digits")
     p.add_argument("-v", "--verbose", action="store_true")

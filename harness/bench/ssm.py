@@ -130,25 +130,22 @@ async def _handshakes(server: tuple[str, int], start: int, count: int, concurren
 
 
 async def _round_trips(server: tuple[str, int], count: int) -> list[float]:
-    from harness.ssm import coap
-    from harness.ssm.dtls_client import TinyDtlsClient
+    import aiocoap
+    from aiocoap.numbers.codes import Code
 
-    c = TinyDtlsClient(server, identity=IDENTITY, key=KEY)
+    from harness.tinydtls.binding import PskStore
+    from harness.tinydtls.udp import DtlsClient
+
+    c = await DtlsClient.create(psk=PskStore({IDENTITY: KEY}, identity=IDENTITY))
     rtts = []
     try:
-        await c.connect()
+        await c.connect(server, timeout=5.0)
         for i in range(count):
-            req = coap.encode(
-                coap.Message(
-                    coap.TYPE_CON,
-                    coap.CODE_GET,
-                    i & 0xFFFF,
-                    b"b",
-                    [(coap.OPT_URI_PATH, b"sensors"), (coap.OPT_URI_PATH, b"temperature")],
-                )
-            )
+            msg = aiocoap.Message(code=Code.GET, uri_path=("sensors", "temperature"))
+            msg.mtype, msg.mid, msg.token = aiocoap.CON, i & 0xFFFF, b"b"
+            req = bytes(msg.encode())
             t0 = time.perf_counter()
-            await c.request(req)
+            await c.request(server, req, timeout=5.0)
             rtts.append(time.perf_counter() - t0)
     finally:
         c.close()
@@ -163,9 +160,9 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
-    from harness.ssm import standin_ccs
+    from harness.hostfw.record import ensure_record_extension
     from harness.ssm.handshake import ensure_tinydtls_extension
-    from harness.ssm.record import ensure_record_extension
+    from harness.standin import ccs as standin_ccs
 
     ensure_record_extension()
     ensure_tinydtls_extension()
@@ -188,7 +185,7 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
             text=True,
         )
         dele = subprocess.Popen(
-            ["taskset", "-c", "0", sys.executable, "-m", "harness.ssm.bench", "--serve", str(cfg)],
+            ["taskset", "-c", "0", sys.executable, "-m", "harness.bench.ssm", "--serve", str(cfg)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -262,7 +259,7 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m harness.ssm.bench")
+    p = argparse.ArgumentParser(prog="python -m harness.bench.ssm")
     p.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     p.add_argument("--sessions", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=32)
