@@ -1,7 +1,7 @@
 """Time for host-side peers (SSM delegator, host DTLS endpoints): the wall clock on the asyncio loop, or
 simulated time that its owner (the simulation engine, a test) advances.
 
-    clock = WallClock()                       # now(): loop time in seconds; callbacks on the loop
+    clock = WallClock()                       # now(): epoch seconds; callbacks on the asyncio loop
     clock = SimClock(start=0.0)               # now() moves only through advance_to()/advance()
     handle = clock.call_at(clock.now() + 0.5, callback)
     handle.cancel()
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -39,7 +40,8 @@ class Clock(Protocol):
 
 
 class WallClock:
-    """Real time: the running asyncio loop's monotonic clock; callbacks run on that loop."""
+    """Real time: seconds since the epoch (so stored timestamps survive a restart); callbacks run on
+    the running asyncio loop, after the delay `when - now()`."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
@@ -48,12 +50,12 @@ class WallClock:
         return self._loop if self._loop is not None else asyncio.get_running_loop()
 
     def now(self) -> float:
-        """The loop's time (monotonic seconds)."""
-        return self._get_loop().time()
+        """time.time()."""
+        return time.time()
 
     def call_at(self, when: float, callback: Callable[[], object]) -> Handle:
-        """loop.call_at: an asyncio.TimerHandle."""
-        return self._get_loop().call_at(when, callback)
+        """loop.call_later with the time left until `when`: an asyncio.TimerHandle."""
+        return self._get_loop().call_later(max(0.0, when - time.time()), callback)
 
 
 class SimHandle:

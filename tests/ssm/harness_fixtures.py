@@ -14,6 +14,7 @@ import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
 
+from harness.clock import Clock
 from harness.ssm.config import from_dict
 from harness.ssm.delegator import Delegator
 from harness.standin.ccs import StandinCcsServer
@@ -35,9 +36,11 @@ def config(db: Path, ccs_address: tuple, **ssm: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def ssm_and_ccs(tmp_path: Path, **ssm: Any) -> AsyncIterator[tuple[Delegator, StandinCcsServer]]:
+async def ssm_and_ccs(
+    tmp_path: Path, clock: Clock | None = None, **ssm: Any
+) -> AsyncIterator[tuple[Delegator, StandinCcsServer]]:
     async with StandinCcsServer(PSK_DN) as ccs:
-        async with Delegator(config(tmp_path / "relay.sqlite", ccs.address, **ssm)) as d:
+        async with Delegator(config(tmp_path / "relay.sqlite", ccs.address, **ssm), clock=clock) as d:
             yield d, ccs
 
 

@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from harness.clock import SimClock
 from harness.ssm import protocol
 from harness.ssm.delegator import Delegator
 from harness.standin.ccs import StandinCcsServer
@@ -100,20 +101,30 @@ def test_unknown_session_id_dropped_and_counted(tmp_path, rec, tinydtls):
 
 
 def test_ccs_gone_session_freed(tmp_path, rec, tinydtls, caplog):
+    """KEY_MATERIAL to a CCS that never answers is sent again each ack_timeout, then given up: driven by
+    simulated time, so the figures are exact and nothing waits for a timer."""
     dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dead.bind(("127.0.0.1", 0))
     dead_addr = dead.getsockname()
     dead.close()  # nobody listens there any more
 
     async def go():
-        cfg = config(tmp_path / "relay.sqlite", dead_addr, ack_timeout=0.1, ack_retries=2)
-        async with Delegator(cfg) as d:
+        clock = SimClock()
+        cfg = config(tmp_path / "relay.sqlite", dead_addr, ack_timeout=1.0, ack_retries=2)
+        async with Delegator(cfg, clock=clock) as d:
             c, server = await psk_client(d)
             try:
                 await c.connect(server)
-                await wait_until(lambda: d.stats["ccs_gone"] == 1, 5)
+                await wait_until(lambda: d.stats["handoffs"] == 1)  # at simulated time 0
+                clock.advance_to(0.5)
+                assert d.stats["key_material_retransmits"] == 0 and len(d._pending_acks) == 1
+                clock.advance_to(1.5)
+                assert d.stats["key_material_retransmits"] == 1
+                clock.advance_to(2.5)
+                assert d.stats["key_material_retransmits"] == 2 and d.stats["ccs_gone"] == 0
+                clock.advance_to(3.5)
+                assert d.stats["ccs_gone"] == 1 and d.stats["key_material_retransmits"] == 2
                 assert len(d.table) == 0 and not d._pending_acks and d.tinydtls_peers() == 0
-                assert d.stats["key_material_retransmits"] == 2
                 with pytest.raises(TimeoutError):
                     await c.request(server, GET_TEMP, timeout=0.5)
             finally:
@@ -122,6 +133,30 @@ def test_ccs_gone_session_freed(tmp_path, rec, tinydtls, caplog):
     with caplog.at_level("WARNING", logger="harness.ssm.delegator"):
         asyncio.run(go())
     assert any("did not acknowledge the key material" in r.message for r in caplog.records)
+
+
+def test_idle_session_expires_on_simulated_clock(tmp_path, rec, tinydtls):
+    """A relay session unused for idle_timeout is freed and the CCS told (ERROR session closed); one in
+    use is kept. Simulated time: a day of idleness takes no wall time."""
+
+    async def go():
+        clock = SimClock(start=1_000.0)
+        async with ssm_and_ccs(tmp_path, clock=clock, idle_timeout=3600.0) as (d, ccs):
+            c, server = await psk_client(d)
+            try:
+                await c.connect(server)
+                await wait_until(lambda: d.stats["acks"] == 1)
+                clock.advance(3000.0)
+                assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"  # touches it
+                clock.advance(3000.0)  # 6000 s since the hand-off, 3000 s since last use
+                assert len(d.table) == 1 and d.stats["idle_expired"] == 0
+                clock.advance(601.0)
+                assert len(d.table) == 0 and d.stats["idle_expired"] == 1
+                await wait_until(lambda: ccs.ccs.stats["ssm_error_5"] == 1 and not ccs.ccs.sessions)
+            finally:
+                c.close()
+
+    asyncio.run(go())
 
 
 async def half_open(server: tuple, count: int) -> list[socket.socket]:
@@ -151,10 +186,14 @@ async def half_open(server: tuple, count: int) -> list[socket.socket]:
 
 def test_handshake_that_never_finishes_is_freed(tmp_path, rec, tinydtls):
     async def go():
-        async with ssm_and_ccs(tmp_path, handshake_timeout=0.3) as (d, _):
+        clock = SimClock()
+        async with ssm_and_ccs(tmp_path, clock=clock, handshake_timeout=5.0) as (d, _):
             socks = await half_open(("127.0.0.1", d.client_port(4)), 1)
             await wait_until(lambda: d.handshakes_in_progress() == 1 and d.tinydtls_peers() == 1)
-            await wait_until(lambda: d.handshakes_in_progress() == 0 and d.tinydtls_peers() == 0, 3)
+            clock.advance_to(4.5)
+            assert d.handshakes_in_progress() == 1 and d.stats["handshake_timeouts"] == 0
+            clock.advance_to(5.5)
+            assert d.handshakes_in_progress() == 0 and d.tinydtls_peers() == 0
             assert d.stats["handshake_timeouts"] == 1
             for s in socks:
                 s.close()
