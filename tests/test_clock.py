@@ -58,7 +58,12 @@ def test_wall_clock_call_at_runs_on_the_loop_and_cancels() -> None:
         done = asyncio.get_running_loop().create_future()
         ran: list[str] = []
         clock.call_at(clock.now() + 10.0, lambda: ran.append("cancelled")).cancel()
-        clock.call_at(clock.now() - 1.0, lambda: (ran.append("due"), done.set_result(None)))
+
+        def due() -> None:
+            ran.append("due")
+            done.set_result(None)
+
+        clock.call_at(clock.now() - 1.0, due)
         await asyncio.wait_for(done, 5.0)
         return ran
 

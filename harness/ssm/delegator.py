@@ -246,7 +246,7 @@ class Delegator:
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
-        if fresh:
+        if hs is None:
             hs = Handshake(addr, self.clock.now(), outbound=outbound)
             self._handshakes[key] = hs  # provisional: kept only if TinyDTLS created a peer
         self._sending_for = hs

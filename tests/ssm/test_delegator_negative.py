@@ -124,7 +124,7 @@ def test_ccs_gone_session_freed(tmp_path, rec, tinydtls, caplog):
                 assert d.stats["key_material_retransmits"] == 2 and d.stats["ccs_gone"] == 0
                 clock.advance_to(3.5)
                 assert d.stats["ccs_gone"] == 1 and d.stats["key_material_retransmits"] == 2
-                assert len(d.table) == 0 and not d._pending_acks and d.tinydtls_peers() == 0
+                assert len(d.sessions()) == 0 and not d._pending_acks and d.tinydtls_peers() == 0
                 with pytest.raises(TimeoutError):
                     await c.request(server, GET_TEMP, timeout=0.5)
             finally:
@@ -149,9 +149,9 @@ def test_idle_session_expires_on_simulated_clock(tmp_path, rec, tinydtls):
                 clock.advance(3000.0)
                 assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"  # touches it
                 clock.advance(3000.0)  # 6000 s since the hand-off, 3000 s since last use
-                assert len(d.table) == 1 and d.stats["idle_expired"] == 0
+                assert len(d.sessions()) == 1 and d.stats["idle_expired"] == 0
                 clock.advance(601.0)
-                assert len(d.table) == 0 and d.stats["idle_expired"] == 1
+                assert len(d.sessions()) == 0 and d.stats["idle_expired"] == 1
                 await wait_until(lambda: ccs.ccs.stats["ssm_error_5"] == 1 and not ccs.ccs.sessions)
             finally:
                 c.close()
@@ -171,7 +171,7 @@ async def half_open(server: tuple, count: int) -> list[socket.socket]:
         s.setblocking(False)
         out: list[bytes] = []
         ctx = binding.DtlsContext(
-            lambda a, dgram, out=out: out.append(dgram),
+            lambda a, dgram, out=out: out.append(dgram),  # type: ignore[misc]
             psk=binding.PskStore({b"alice": b"secretPSK"}, identity=b"alice"),
         )
         ctx.connect(server)
@@ -225,7 +225,7 @@ def test_lost_final_flight_client_finished_handed_back(tmp_path, rec, tinydtls):
     reaches the CCS, which hands it back; the delegator resends the cached (encrypted) final flight
     and never sends anything new on the handed-off session."""
 
-    lost = []
+    lost: list[bytes] = []
 
     def drop_first_final_flight(dgram: bytes) -> bool:
         if not lost and dgram[0] == 20:  # ChangeCipherSpec starts the server's final flight
