@@ -132,7 +132,7 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
 
     def send(self, addr: Address, data: bytes) -> None:
         """Send application data on an established session."""
-        n = self.context.write(normalize_address(addr), data)
+        n = self.context.write(addr, data)  # the session lookup normalises the address itself
         self._reschedule()
         if n != len(data):
             raise DtlsError(f"no established DTLS session with {addr!r} (dtls_write accepted {n} bytes)")
