@@ -78,43 +78,21 @@ async def _serve_delegator(cfg_path: str) -> None:
 
 async def _handshake(server: tuple[str, int], index: int) -> None:
     from harness.tinydtls import binding
+    from harness.tinydtls.udp import DtlsClient
 
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # a distinct loopback address per client, so every handshake leaves its own relay session
-    sock.bind((f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0))
-    holder: dict[str, Any] = {}
-
-    def on_event(addr: Any, event: Any, level: Any) -> None:
-        if event == binding.DtlsEvent.CONNECTED and not done.done():
-            done.set_result(None)
-
-    class Proto(asyncio.DatagramProtocol):
-        def datagram_received(self, data: bytes, addr: Any) -> None:
-            holder["ctx"].handle_message(server, data)
-
-    transport, _ = await loop.create_datagram_endpoint(Proto, sock=sock)
-    ctx = binding.DtlsContext(
-        lambda a, d: transport.sendto(d, server),
-        on_event=on_event,
+    local = (f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0)
+    client = await DtlsClient.create(
+        local,
         psk=binding.PskStore({IDENTITY: KEY}, identity=IDENTITY),
         cipher_suites=[binding.Cipher.PSK_AES_128_CCM_8],
     )
-    holder["ctx"] = ctx
     try:
-        ctx.connect(server)
-        for _ in range(20):
-            try:
-                await asyncio.wait_for(asyncio.shield(done), 0.5)
-                break
-            except TimeoutError:
-                ctx.check_retransmit()
-        else:
-            raise TimeoutError(f"handshake {index} did not complete")
+        await client.connect(server, timeout=10.0)
+    except TimeoutError:
+        raise TimeoutError(f"handshake {index} did not complete") from None
     finally:
-        transport.close()
-        ctx.free()
+        client.close()
 
 
 async def _handshakes(server: tuple[str, int], start: int, count: int, concurrency: int) -> float:
