@@ -99,3 +99,16 @@ def test_dtls_endpoint_schedules_retransmissions_on_its_clock() -> None:
             silent.close()
 
     asyncio.run(go())
+
+
+def test_simulation_engine_advances_its_clock() -> None:
+    """Host callbacks on Engine.clock run at their simulated time, the engine ending a window there."""
+    from harness.sim.engine import Engine
+    from harness.sim.scripted import ScriptedMote
+
+    engine = Engine([ScriptedMote(1), ScriptedMote(2)], seed=3)
+    seen: list[tuple[float, int]] = []
+    engine.clock.call_at(1.25, lambda: seen.append((engine.clock.now(), engine.now_us)))
+    engine.clock.call_at(0.5, lambda: seen.append((engine.clock.now(), engine.now_us)))
+    engine.run(until_us=2_000_000)
+    assert seen == [(0.5, 500_000), (1.25, 1_250_000)] and engine.clock.now() == 2.0
