@@ -94,14 +94,20 @@ class SimClock:
 
     def next_due(self) -> float | None:
         """Time of the earliest pending callback, or None."""
-        while self._queue and self._queue[0][2].cancelled:
-            heapq.heappop(self._queue)
-        return self._queue[0][0] if self._queue else None
+        queue = self._queue
+        if not queue:  # the common case in a simulation window: keep it cheap
+            return None
+        while queue and queue[0][2].cancelled:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else None
 
     def advance_to(self, t: float) -> int:
         """Move time to t (never backwards), running the callbacks due; returns how many ran."""
         if t < self._now:
             raise ValueError(f"simulated time runs forward: {t} is before now ({self._now})")
+        if not self._queue or self._queue[0][0] > t:  # nothing due: the simulation engine's every window
+            self._now = float(t)
+            return 0
         ran = 0
         while True:
             due = self.next_due()

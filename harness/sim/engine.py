@@ -202,6 +202,7 @@ class Engine:
         self.now_us = 0
         # host-side peers (SSM delegator, DTLS endpoints) scheduled on simulated time, in seconds
         self.clock = SimClock()
+        self._clock_due: float | None = None  # its next callback, as of the current window
         self._uarts = {m.mote_id: _Uart() for m in self.motes}
         self._uart_lock = threading.Lock()
         self._rx_waiting: set[int] = set()  # motes with queued UART RX bytes (under _uart_lock)
@@ -294,7 +295,8 @@ class Engine:
                 m.run_until(target)
             self.now_us = target
             self._collect_uart_tx()
-            self.clock.advance_to(self.now_us / 1e6)
+            if self._clock_due is not None and self._clock_due * 1e6 <= self.now_us:
+                self.clock.advance_to(self.now_us / 1e6)
             if speed is not None:
                 ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
                 if ahead > 0.002:
@@ -305,6 +307,7 @@ class Engine:
                     last_progress = now
                     progress(self.now_us)
         self.medium.horizon_us = self.now_us
+        self.clock.advance_to(self.now_us / 1e6)  # in step for host code between runs
         return RunResult(reason, self.now_us)
 
     def _handle_due_events(self) -> None:
@@ -327,7 +330,7 @@ class Engine:
         with self._uart_lock:
             for mid in self._rx_waiting:
                 target = min(target, max(self._uarts[mid].rx_next_us, self.now_us + 1))
-        due = self.clock.next_due()
+        due = self._clock_due = self.clock.next_due()
         if due is not None:  # end the window where a host callback is due
             target = min(target, math.ceil(due * 1e6))
         if until_us is not None:
