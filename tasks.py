@@ -49,7 +49,7 @@ def build(c, app=None, clean=False, verbose=False):
 def bench_sim(c, quick=False):
     """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes
     (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper (prints figures)."""
-    from harness.sim.bench import main as run_bench
+    from harness.bench.sim import main as run_bench
 
     run_bench(quick=quick)
 
@@ -77,7 +77,7 @@ def tinydtls_prepare(c, offline=False):
 @task(name="bench-ssm", help={"sessions": "relay sessions to build (default 10000)"})
 def bench_ssm(c, sessions=10_000):
     """SSM delegator: PSK handshakes/s, relay latency p50/p99, memory at N relay sessions (prints figures)."""
-    from harness.ssm.bench import main as run_bench
+    from harness.bench.ssm import main as run_bench
 
     sys.exit(run_bench(["--sessions", str(sessions)]))
 
@@ -85,7 +85,7 @@ def bench_ssm(c, sessions=10_000):
 @task(name="net-footprint")
 def net_footprint(c):
     """Benchmark: ROM/RAM of the firmware net stack (MAC, 6LoWPAN, IPv6/UDP, CoAP, SLIP) on the MSP430."""
-    from harness.bridge.footprint import report
+    from harness.bench.net_footprint import report
     from harness.build import build_app
 
     for app in ("ccs", "border_router"):  # for the linked figures
@@ -97,7 +97,7 @@ def net_footprint(c):
 def bench_emulator(c):
     """Emulator speed: emulated MHz on CPU-bound loops and the hello self-test, simulated seconds
     per host second on an idle LPM3 firmware."""
-    from harness.emulator.bench import main as run_bench
+    from harness.bench.emulator import main as run_bench
 
     run_bench()
 
@@ -105,7 +105,7 @@ def bench_emulator(c):
 @task(iterable=["profile"], help={"profile": "psk or ecc (repeatable); default: both (ecc: ~15 s)"})
 def tinydtls_mote_handshake(c, profile=None):
     """Benchmark: cycles of a full TinyDTLS handshake on the emulated mote (psk, ecc)."""
-    from harness.tinydtls.bench import main as run_bench
+    from harness.bench.mote_handshake import main as run_bench
 
     sys.exit(run_bench(list(profile or [])))
 
@@ -113,7 +113,7 @@ def tinydtls_mote_handshake(c, profile=None):
 @task(name="bench-mspabi")
 def bench_mspabi(c):
     """Cycles per MSPABI helper call on the emulated MSP430F1611."""
-    from harness.build.bench import format_cycles, mspabi_cycles
+    from harness.bench.mspabi import format_cycles, mspabi_cycles
 
     print(format_cycles(mspabi_cycles()))
 
@@ -122,12 +122,14 @@ def bench_mspabi(c):
 def bench_crypto_kat(c, ecc=False):
     """Cycles per crypto operation on the emulated mote (AES block, CCM record, SHA-256 block, HMAC,
     PRF; with --ecc ECDH/ECDSA), measured by the crypto_kat firmware with Timer_B."""
-    c.run(f"{sys.executable} tests/emulator/crypto_kat_driver.py" + (" --ecc" if ecc else ""), pty=False)
+    from harness.bench.crypto import main as run_bench
+
+    sys.exit(run_bench(["--ecc"] if ecc else []))
 
 
 @task(name="bench-net-duty")
 def bench_net_duty(c, seconds=20.0):
     """CPU duty cycle of border_router and ccs (the demo scenario, idle) on the emulator."""
-    from harness.bridge.duty import report
+    from harness.bench.net_duty import report
 
     print(report(float(seconds)))

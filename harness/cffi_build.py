@@ -2,7 +2,7 @@
 `harness/<area>/_build_*.py`; this module builds one when it is missing or older than its inputs
 (tests on a fresh clone, benchmarks, tools) and loads it with a clear error when it is not built.
 
-    RECORD = CffiExtension("harness.ssm._record", SSM_DIR / "_build_record.py", record_inputs)
+    RECORD = CffiExtension("harness.hostfw._record", HOSTFW_DIR / "_build_record.py", record_inputs)
     RECORD.ensure_built()          # before the first import of the module in this process
     ext = RECORD.load()            # ext.ffi, ext.lib
 """
@@ -29,7 +29,7 @@ class ExtensionNotBuilt(ImportError):
 @dataclass(frozen=True)
 class CffiExtension:
     """A cffi extension module built on demand by its build script, rebuilt when an input is newer."""
-    module: str  # dotted name, e.g. "harness.ssm._record"
+    module: str  # dotted name, e.g. "harness.hostfw._record"
     build_script: Path  # compiles the module next to itself when run as a script
     inputs: Callable[[], Iterable[Path]]  # what the build reads, besides the build script
     timeout_s: float = 900

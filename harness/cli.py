@@ -17,7 +17,7 @@ COMMAND_MODULES = [
     "harness.demo",
     "harness.emulator.cli",
     "harness.sim.cli",
-    "harness.ssm",
+    "harness.ssm.cli",
     "harness.tinydtls.cli",
 ]
 

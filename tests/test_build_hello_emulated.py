@@ -40,7 +40,7 @@ def test_selftest_matches_oracle(hello_uart):
 
 def test_mspabi_benchmark_runs(tmp_path, monkeypatch):
     """`invoke bench-mspabi` works: every helper measured, the hardware multiplier pays off."""
-    from harness.build.bench import EXTRAS, mspabi_cycles
+    from harness.bench.mspabi import EXTRAS, mspabi_cycles
 
     monkeypatch.setenv("ESSE_BUILD_DIR", str(tmp_path))
     cycles = mspabi_cycles()

@@ -1,7 +1,11 @@
 """`python -m harness.build [APP...]`: same as `esse build`."""
 
+import argparse
 import sys
 
-from harness.cli import main
+from harness.build.cli import add_cli
 
-sys.exit(main(["build", *sys.argv[1:]]))
+parser = argparse.ArgumentParser(prog="esse")
+add_cli(parser.add_subparsers(dest="command", required=True))
+args = parser.parse_args(["build", *sys.argv[1:]])
+sys.exit(int(args.func(args) or 0))

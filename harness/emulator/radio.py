@@ -10,7 +10,7 @@
 Times are simulated nanoseconds of the mote's clock (`Radio.now_ns`). A transmitting radio reports its
 frame once, when it commits to it (the TX strobe), with the preamble start 192 us later: a receiver
 must be handed the frame before its own clock passes `start_ns + 160 us` (the SFD) to receive it.
-802.15.4 frame helpers (FCS, air time): harness.ieee802154.
+802.15.4 frame helpers (FCS, air time): harness.wire.ieee802154.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from harness.emulator.mote import Mote, ffi, lib
-from harness.ieee802154 import BYTE_US, TURNAROUND_US
+from harness.wire.ieee802154 import BYTE_US, TURNAROUND_US
 
 BYTE_NS = BYTE_US * 1000  # csrc/dev_cc2420.h CC2420_BYTE_NS
 TURNAROUND_NS = TURNAROUND_US * 1000  # CC2420_TURNAROUND_NS

@@ -28,7 +28,7 @@ ensure_built()
 from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
-from harness.ieee802154 import TURNAROUND_US  # noqa: E402
+from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
 ADC_CHANNELS = {"light": 4, "temperature": 10}  # Sky: light sensor on A4; internal diode on INCH 10

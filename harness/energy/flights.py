@@ -21,28 +21,25 @@ A handshake message sent again (same sender, same message_seq) is marked with a 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from harness.energy.model import cpu_energy_mj, energy_mj
-from harness.ieee802154 import BYTE_US, FCS_BYTES, PHY_HEADER_BYTES
-from harness.ssm.lowpan import datagram_frames
-from harness.ssm.protocol import split_records
-
-RECORD_HEADER = 13  # type, version, epoch, sequence number (48 bits), length
-HANDSHAKE_HEADER = 12  # msg_type, length (24), message_seq, fragment_offset (24), fragment_length (24)
-CONTENT_TYPES = {20: "ChangeCipherSpec", 21: "Alert", 22: "Handshake", 23: "ApplicationData"}
-HANDSHAKE_TYPES = {
-    0: "HelloRequest", 1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 11: "Certificate",
-    12: "ServerKeyExchange", 13: "CertificateRequest", 14: "ServerHelloDone", 15: "CertificateVerify",
-    16: "ClientKeyExchange", 20: "Finished",
-}
-ACK_PSDU = 2 + 1 + FCS_BYTES  # frame control, sequence number, FCS
+from harness.wire.dtls import (
+    CONTENT_TYPES,
+    CT_HANDSHAKE,
+    RECORD_HEADER,
+    split_handshake,
+    split_records_strict,
+)
+from harness.wire.ieee802154 import ACK_PSDU, air_time_us
+from harness.wire.lowpan import datagram_frames
 
 
 class SeenDatagram(Protocol):
+    """A handshake datagram as the mote saw it (harness.tinydtls.mote_link.LinkEvent is one)."""
+
     direction: str  # "mote->host" (sent by the mote) or "host->mote"
     datagram: bytes
     active: int  # the mote's CPU-active-cycle counter when the datagram crossed
@@ -57,44 +54,18 @@ def dtls_messages(datagram: bytes) -> list[str]:
 
 def _messages(datagram: bytes) -> list[tuple[str, int | None]]:
     """(name, message_seq) per message; message_seq only for plaintext handshake messages."""
-    records = split_records(datagram)
-    end = records[-1].end if records else 0
-    if end != len(datagram):  # split_records stops at the first record that does not fit
-        if len(datagram) - end < RECORD_HEADER:
-            raise ValueError(f"DTLS datagram: {len(datagram) - end} bytes at offset {end} are no record")
-        (length,) = struct.unpack_from("!H", datagram, end + 11)
-        follow = len(datagram) - end - RECORD_HEADER
-        raise ValueError(f"DTLS record at offset {end} announces {length} bytes, {follow} follow")
     out: list[tuple[str, int | None]] = []
-    for r in records:
+    for r in split_records_strict(datagram):
         if r.content_type not in CONTENT_TYPES:
             raise ValueError(f"DTLS record at offset {r.offset}: unknown content type {r.content_type}")
-        if r.content_type == 22 and r.epoch == 0:
-            out += _handshake_messages(datagram[r.offset + RECORD_HEADER:r.end])
-        elif r.content_type == 22:
+        if r.content_type == CT_HANDSHAKE and r.epoch == 0:
+            body = datagram[r.offset + RECORD_HEADER : r.end]
+            out += [(h.name, h.message_seq) for h in split_handshake(body)]
+        elif r.content_type == CT_HANDSHAKE:
             out.append(("Finished", None))
         else:
             out.append((CONTENT_TYPES[r.content_type], None))
     return out
-
-
-def _handshake_messages(body: bytes) -> list[tuple[str, int | None]]:
-    out: list[tuple[str, int | None]] = []
-    pos = 0
-    while pos < len(body):
-        if len(body) - pos < HANDSHAKE_HEADER:
-            raise ValueError("DTLS handshake record: truncated handshake header")
-        msg_type = body[pos]
-        (message_seq,) = struct.unpack_from("!H", body, pos + 4)
-        fragment_length = int.from_bytes(body[pos + 9:pos + 12], "big")
-        out.append((HANDSHAKE_TYPES.get(msg_type, f"handshake type {msg_type}"), message_seq))
-        pos += HANDSHAKE_HEADER + fragment_length
-    return out
-
-
-def radio_airtime_us(psdu: int) -> int:
-    """Air time of one frame: PHY header (preamble, SFD, length) plus the PSDU at 32 µs per byte."""
-    return (PHY_HEADER_BYTES + psdu) * BYTE_US
 
 
 @dataclass(frozen=True)
@@ -132,8 +103,8 @@ def _flight(index: int, sender: str, messages: tuple[str, ...], sizes: list[int]
     """A flight of datagrams of these UDP payload sizes: its frames' air time goes to TX when the mote
     sends them and to RX otherwise, the ACKs' air time the other way."""
     frames = [f for size in sizes for f in datagram_frames(size)]
-    data_us = sum(radio_airtime_us(f) for f in frames)
-    acks_us = len(frames) * radio_airtime_us(ACK_PSDU)
+    data_us = sum(air_time_us(f) for f in frames)
+    acks_us = len(frames) * air_time_us(ACK_PSDU)
     by_mote = sender == "mote"
     return Flight(index=index, sender=sender, messages=messages, datagrams=len(sizes), bytes=sum(sizes),
                   frames=len(frames), tx_us=data_us if by_mote else acks_us,

@@ -31,6 +31,7 @@ Only bytes arriving from outside (serial sockets) depend on wall-clock time.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
@@ -40,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from harness.clock import SimClock
 from harness.sim.interfaces import SimMote
 from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
 
@@ -214,6 +216,9 @@ class Engine:
                 self.medium.add_radio(m.mote_id, positions.get(m.mote_id, (0.0, 0.0, 0.0)), m.radio)
         self.group, self._solo = self._make_group() if group else (None, list(self.motes))
         self.now_us = 0
+        # host-side peers (SSM delegator, DTLS endpoints) scheduled on simulated time, in seconds
+        self.clock = SimClock()
+        self._clock_due: float | None = None  # its next callback, as of the current window
         self._uarts = {m.mote_id: _Uart() for m in self.motes}
         self._uart_lock = threading.Lock()
         self._rx_waiting: set[int] = set()  # motes with queued UART RX bytes (under _uart_lock)
@@ -310,6 +315,8 @@ class Engine:
                 m.run_until(target)
             self.now_us = target
             self._collect_uart_tx()
+            if self._clock_due is not None and self._clock_due * 1e6 <= self.now_us:
+                self.clock.advance_to(self.now_us / 1e6)
             if speed is not None:
                 ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
                 if ahead > 0.002:
@@ -320,6 +327,7 @@ class Engine:
                     last_progress = now
                     progress(self.now_us)
         self.medium.horizon_us = self.now_us
+        self.clock.advance_to(self.now_us / 1e6)  # in step for host code between runs
         return RunResult(reason, self.now_us)
 
     def _handle_due_events(self) -> None:
@@ -342,6 +350,9 @@ class Engine:
         with self._uart_lock:
             for mid in self._rx_waiting:
                 target = min(target, max(self._uarts[mid].rx_next_us, self.now_us + 1))
+        due = self._clock_due = self.clock.next_due()
+        if due is not None:  # end the window where a host callback is due
+            target = min(target, math.ceil(due * 1e6))
         if until_us is not None:
             target = min(target, until_us)
         return max(target, self.now_us + 1)

@@ -37,8 +37,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.ieee802154 import MAX_PSDU, air_time_us
 from harness.sim.interfaces import SimRadio
+from harness.wire.ieee802154 import MAX_PSDU, air_time_us
 
 PA_LEVEL_MAX = 31
 RSSI_STRONG_DBM = -10.0

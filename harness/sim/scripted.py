@@ -12,10 +12,10 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.ieee802154 import TURNAROUND_US, air_time_us, data_frame, frame_source
 from harness.sim.engine import UART_BYTE_US
 from harness.sim.interfaces import RadioSink
 from harness.sim.medium import PA_LEVEL_MAX
+from harness.wire.ieee802154 import TURNAROUND_US, air_time_us, data_frame, frame_source
 
 CC2420_TX_TURNAROUND_US = TURNAROUND_US  # STXON -> first preamble symbol: 12 symbol periods
 CPU_US_PER_ACTION = 50  # nominal active time charged per scripted action (power accounting)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.ssm.transport import Address, parse_hostport, resolve
+from harness.udp import Address, parse_hostport, resolve
 
 
 class ConfigError(ValueError):

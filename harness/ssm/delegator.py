@@ -15,26 +15,23 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.clock import Clock, Handle, WallClock
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
-from harness.ssm.transport import Address, CcsTransport, UdpCcsTransport, open_udp
+from harness.ssm.transport import CcsTransport, UdpCcsTransport
+from harness.udp import Address, open_udp
+from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
 
 log = logging.getLogger("harness.ssm.delegator")
 
 PSK_SUITES = {0xC0A4, 0xC0A8}
-CT_CHANGE_CIPHER_SPEC, CT_ALERT, CT_HANDSHAKE, CT_APPLICATION_DATA = 20, 21, 22, 23
-HS_CLIENT_HELLO = 1
-TICK = 0.1
-FINAL_FLIGHT_KEEP = 60.0
-
-
-def is_client_hello(data: bytes) -> bool:
-    return len(data) > 13 and data[0] == CT_HANDSHAKE and data[3:5] == b"\0\0" and data[13] == HS_CLIENT_HELLO
+TICK = 0.1  # housekeeping period (s)
+FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
+FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
 
 
 @dataclass
@@ -92,8 +89,15 @@ def _RoutingPskStore(keys: dict[bytes, bytes], delegator: Delegator) -> Any:  # 
 
 
 class Delegator:
-    def __init__(self, config: SsmConfig, ccs_transport: CcsTransport | None = None) -> None:
+    """The SSM daemon: DTLS server (and outbound client) for outside peers, relay for handed-off sessions.
+    Every timeout (handshakes, KEY_MATERIAL retransmission, idle sessions) runs on `clock`: the wall
+    clock by default, simulated time when the simulation engine or a test owns it."""
+
+    def __init__(
+        self, config: SsmConfig, ccs_transport: CcsTransport | None = None, clock: Clock | None = None
+    ) -> None:
         self.config = config
+        self.clock: Clock = clock if clock is not None else WallClock()
         self.ccs_transport = ccs_transport or UdpCcsTransport(*config.ccs_listen)
         self.table: RelayTable | None = None
         self.stats: collections.Counter[str] = collections.Counter()
@@ -108,19 +112,19 @@ class Delegator:
         self._final_flights: dict[bytes, FinalFlight] = {}
         self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
         self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
-        self._ticker: asyncio.Task[None] | None = None
-        self._last_flush = 0.0
+        self._ticker: Handle | None = None
+        self._last_flush = float("-inf")  # the first tick flushes
 
     # -- lifecycle
 
     async def start(self) -> None:
         binding = handshake._binding()
-        self.table = RelayTable(self.config.db)
+        self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
         for host, port in self.config.listen:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
         await self.ccs_transport.start(self._on_ccs_frame)
-        self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
+        self._schedule_tick()
         log.info(
             "SSM delegator on %s, CCS side %s, %d relay sessions restored",
             self.client_addresses,
@@ -131,10 +135,6 @@ class Delegator:
     async def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
-            try:
-                await self._ticker
-            except asyncio.CancelledError:
-                pass
             self._ticker = None
         for p in self._pending_acks.values():
             protocol.wipe(p.message)
@@ -246,8 +246,8 @@ class Delegator:
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
-        if fresh:
-            hs = Handshake(addr, time.monotonic(), outbound=outbound)
+        if hs is None:
+            hs = Handshake(addr, self.clock.now(), outbound=outbound)
             self._handshakes[key] = hs  # provisional: kept only if TinyDTLS created a peer
         self._sending_for = hs
         sent_before = len(hs.last_flight)
@@ -314,15 +314,15 @@ class Delegator:
         counter = self.table.next_tx_counter(ccs.name)
         message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
         handshake.retire(ctx, addr)
-        now = time.time()
+        now = self.clock.now()
         old = self.table.for_client(addr)
         self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now))
         self._pending_acks[ks.session_id] = PendingAck(
-            message, counter, ccs, ks.session_id, time.monotonic() + self.config.ack_timeout
+            message, counter, ccs, ks.session_id, now + self.config.ack_timeout
         )
         if hs is not None and hs.last_flight:
             self._final_flights[ks.session_id] = FinalFlight(
-                list(hs.last_flight), time.monotonic() + FINAL_FLIGHT_KEEP
+                list(hs.last_flight), now + FINAL_FLIGHT_KEEP
             )
         self.ccs_transport.send(ccs.address, bytes(message))
         if old is not None and old.session_id != ks.session_id:
@@ -357,7 +357,7 @@ class Delegator:
             log.exception("TinyDTLS failed on a datagram from %r", addr)
 
     def _relay_from_client(self, entry: RelayEntry, data: bytes) -> None:
-        records = protocol.split_records(data)
+        records = split_records(data)
         if records and all(r.epoch > 0 for r in records):
             payload = data if records[-1].end == len(data) else data[: records[-1].end]
         else:
@@ -378,8 +378,8 @@ class Delegator:
 
     def _resend_final_flight(self, entry: RelayEntry) -> None:
         ff = self._final_flights.get(entry.session_id)
-        now = time.monotonic()
-        if ff is None or now - ff.last_sent < 0.2:
+        now = self.clock.now()
+        if ff is None or now - ff.last_sent < FINAL_FLIGHT_RESEND_GAP:
             return
         ff.last_sent = now
         for d in ff.datagrams:
@@ -490,7 +490,7 @@ class Delegator:
         key = address_key(addr)
         ctx = self._new_context(binding, server=False, identity=req.identity)
         self._outbound_ctx[key] = ctx
-        hs = Handshake(addr, time.monotonic(), ccs_name=ccs.name, outbound=True)
+        hs = Handshake(addr, self.clock.now(), ccs_name=ccs.name, outbound=True)
         self._handshakes[key] = hs
         self._sending_for = hs
         try:
@@ -501,16 +501,21 @@ class Delegator:
 
     # -- housekeeping
 
-    async def _tick_loop(self) -> None:
-        while True:
-            await asyncio.sleep(TICK)
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - keep the daemon alive
-                log.exception("housekeeping failed")
+    def _schedule_tick(self) -> None:
+        self._ticker = self.clock.call_at(self.clock.now() + TICK, self._on_tick)
+
+    def _on_tick(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # noqa: BLE001 - keep the daemon alive
+            log.exception("housekeeping failed")
+        if self._ticker is not None:  # not stopped meanwhile
+            self._schedule_tick()
 
     def tick(self, now: float | None = None) -> None:
-        mono = time.monotonic() if now is None else now
+        """Housekeeping at `now` (default: the clock's): TinyDTLS retransmissions, handshake timeouts,
+        KEY_MATERIAL retransmission, idle relay sessions, relay table flush."""
+        mono = self.clock.now() if now is None else now
         for ctx in [self._ctx, *self._outbound_ctx.values()]:
             ctx.check_retransmit()
         for key, hs in list(self._handshakes.items()):
@@ -533,14 +538,15 @@ class Delegator:
             if mono > ff.expires:
                 del self._final_flights[sid]
         if self.table is not None and mono - self._last_flush > 1.0:
-            for e in self.table.expire(time.time() - self.config.idle_timeout):
+            for e in self.table.expire(mono - self.config.idle_timeout):
                 self._close_at_ccs(e)
                 self.stats["idle_expired"] += 1
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
 
-    def sessions(self) -> Iterable[RelayEntry]:
+    def sessions(self) -> list[RelayEntry]:
+        """The relay sessions (a copy)."""
         return list(self.table.by_sid.values()) if self.table is not None else []
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.ssm.protocol import KEYSTATE_LEN, KeyState
 from harness.tinydtls.extension import ensure_built
+from harness.wire.ssm import KEYSTATE_LEN, KeyState
 
 
 def ensure_tinydtls_extension() -> Any:

@@ -9,11 +9,11 @@ counters per CCS: send counters are reserved in blocks, so a restart never reuse
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.ssm.transport import Address
+from harness.clock import Clock, WallClock
+from harness.udp import Address
 
 COUNTER_BLOCK = 1024
 
@@ -64,7 +64,10 @@ class RelayEntry:
 
 
 class RelayTable:
-    def __init__(self, path: Path) -> None:
+    """Routing facts per relayed session, persisted in SQLite; timestamps come from `clock`."""
+
+    def __init__(self, path: Path, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock if clock is not None else WallClock()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), isolation_level=None)
@@ -117,7 +120,7 @@ class RelayTable:
         return None if sid is None else self.by_sid.get(sid)
 
     def touch(self, e: RelayEntry, now: float | None = None) -> None:
-        e.last_used = time.time() if now is None else now
+        e.last_used = self.clock.now() if now is None else now
         self._dirty.add(e.session_id)
 
     def remove(self, sid: bytes) -> RelayEntry | None:

@@ -4,82 +4,33 @@ the same small interface (frames in, frames out, addressed by an opaque CCS addr
 from __future__ import annotations
 
 import asyncio
-import socket
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any
 
-Address = tuple[Any, ...]
-FrameHandler = Callable[[Address, bytes], None]
+from harness.udp import Address, open_udp
+from harness.udp import DatagramHandler as FrameHandler
 
-
-def parse_hostport(text: str, default_port: int | None = None) -> tuple[str, int]:
-    """'127.0.0.1:5684', '[::1]:5684', 'localhost:5684' (or a bare host with default_port)."""
-    text = text.strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif text.count(":") == 1:
-        host, port = text.split(":")
-    else:
-        host, port = text, ""
-    if not port:
-        if default_port is None:
-            raise ValueError(f"address {text!r} has no port (want host:port or [v6]:port)")
-        return host, default_port
-    return host, int(port)
-
-
-def resolve(host: str, port: int) -> Address:
-    """A socket address tuple for (host, port), numeric hosts kept as they are."""
-    info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
-    return info[4]
+__all__ = ["Address", "CcsTransport", "FrameHandler", "UdpCcsTransport"]
 
 
 class CcsTransport(ABC):
     """Frames to and from CCSs. `on_frame(address, frame)` is called for every frame received."""
 
     @abstractmethod
-    async def start(self, on_frame: FrameHandler) -> None: ...
+    async def start(self, on_frame: FrameHandler) -> None:
+        """Start receiving; frames go to on_frame(address, frame)."""
 
     @abstractmethod
-    def send(self, address: Address, frame: bytes) -> None: ...
+    def send(self, address: Address, frame: bytes) -> None:
+        """Send one frame to a CCS."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop receiving and release the transport."""
 
     @property
     @abstractmethod
-    def local_address(self) -> Address: ...
-
-
-class _Proto(asyncio.DatagramProtocol):
-    def __init__(
-        self, on_datagram: FrameHandler, on_error: Callable[[Exception], None] | None = None
-    ) -> None:
-        self.on_datagram = on_datagram
-        self.on_error = on_error
-
-    def datagram_received(self, data: bytes, addr: Address) -> None:
-        self.on_datagram(addr, data)
-
-    def error_received(self, exc: Exception) -> None:
-        if self.on_error is not None:
-            self.on_error(exc)
-
-
-async def open_udp(
-    host: str, port: int, on_datagram: FrameHandler, on_error: Callable[[Exception], None] | None = None
-) -> asyncio.DatagramTransport:
-    loop = asyncio.get_running_loop()
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    if family == socket.AF_INET6:
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    sock.bind((host, port))
-    transport, _ = await loop.create_datagram_endpoint(lambda: _Proto(on_datagram, on_error), sock=sock)
-    return transport
+    def local_address(self) -> Address:
+        """The SSM's address on the CCS side."""
 
 
 class UdpCcsTransport(CcsTransport):

@@ -2,7 +2,9 @@
 
     pipeline     prepare_tree() -> build/tinydtls/<hash of UPSTREAM + series + patches>/ (STAMP inside)
     binding      DtlsContext (PSK and ECDHE-ECDSA raw public keys), PskStore, EcdsaKey, events/alerts
-    udp          DtlsServer / DtlsClient: asyncio UDP sockets driving a DtlsContext
+    udp          DtlsServer / DtlsClient: asyncio UDP sockets driving a DtlsContext, retransmissions on a
+                 harness.clock Clock (the one home of DTLS over asyncio UDP)
+    mote_link    a TinyDTLS profile on the emulated mote talking to a host DtlsContext over UART1
     extension    ensure_built(): build the cffi module if missing or stale (before importing binding)
     profiles     record / psk / ecc builds for the MSP430F1611 and their sizes
     cdef/        numbered cdef + C-glue fragments; add a pair there to extend the binding

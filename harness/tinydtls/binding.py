@@ -13,6 +13,7 @@ An exception raised by a user callback is re-raised from the TinyDTLS call that 
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import logging
 import socket
@@ -154,16 +155,23 @@ class PeerInfo:
 # addresses
 
 
+@functools.lru_cache(maxsize=4096)
+def _packed_ip(host: str | bytes) -> tuple[int, bytes]:
+    """(IP version, packed address) of a host: parsed once per host, it is on every datagram's path."""
+    ip = ipaddress.ip_address(host.split("%", 1)[0] if isinstance(host, str) else host)
+    return ip.version, ip.packed
+
+
 def session_from_address(addr: Address) -> Any:
     """A fresh session_t for a socket address tuple."""
     host, port = addr[0], int(addr[1])
-    ip = ipaddress.ip_address(host.split("%", 1)[0] if isinstance(host, str) else host)
+    version, packed = _packed_ip(host)
     session = ffi.new("session_t *")
-    if ip.version == 4:
-        rc = lib.esse_session_set(session, 4, ip.packed, port, 0)
+    if version == 4:
+        rc = lib.esse_session_set(session, 4, packed, port, 0)
     else:
         scope = int(addr[3]) if len(addr) >= 4 else 0
-        rc = lib.esse_session_set(session, 6, ip.packed, port, scope)
+        rc = lib.esse_session_set(session, 6, packed, port, scope)
     if rc != 0:
         raise ValueError(f"unsupported address {addr!r}")
     return session

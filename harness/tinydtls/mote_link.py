@@ -146,7 +146,7 @@ def handshake_with_host(
 
     mote = Mote(elf, node_id=node_id)
     run = mote.run_until_uart(rb"changed\n", max_cycles=300_000_000)
-    if run.reason != "uart":
+    if run.reason != "uart" or run.match is None:
         raise TimeoutError(f"{profile}: the app never started: {mote.uart_text()!r}")
     link = UartDatagramLink(mote, start=run.match.end())
     echoed: list[bytes] = []

@@ -1,19 +1,26 @@
-"""DTLS over real UDP sockets with asyncio: one DtlsContext per socket, retransmissions on the loop timer.
+"""DTLS over asyncio UDP sockets, the one home of it: one DtlsContext per socket, retransmissions
+scheduled on a clock (harness.clock; the wall clock on the loop by default).
 
     server = await DtlsServer.create(("127.0.0.1", 0), psk=PskStore({b"id": key}))
     client = await DtlsClient.create(psk=PskStore({b"id": key}, identity=b"id"))
     await client.connect(server.address)
     client.send(server.address, b"ping");  addr, data = await server.recv()
+    reply = await client.request(server.address, b"GET ...")     # send, then the next data received
 
 Subclass and override `on_data`/`on_event` to react inside the protocol instead of using the queues.
+`drop=` loses chosen incoming datagrams (simulated loss, kept in `dropped`); `restart_context()` gives
+the socket a fresh TinyDTLS state (a peer that starts over from the same address). TinyDTLS keeps its
+own retransmission clock; the endpoint's clock decides when it is asked (check_retransmit).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from harness.clock import Clock, Handle, WallClock
 from harness.tinydtls.binding import (
     Address,
     Alert,
@@ -30,22 +37,36 @@ log = logging.getLogger("harness.tinydtls.udp")
 class DtlsEndpoint(asyncio.DatagramProtocol):
     """A UDP socket whose datagrams go through one TinyDTLS context (client and server sessions)."""
 
-    def __init__(self, **context_kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        drop: Callable[[bytes], bool] | None = None,
+        **context_kwargs: Any,
+    ) -> None:
         self.transport: asyncio.DatagramTransport | None = None
-        self.context = DtlsContext(self._send_datagram, on_data=self._on_data, on_event=self._on_event,
-                                   **context_kwargs)
+        self.clock: Clock = clock if clock is not None else WallClock()
+        self.drop = drop  # drop(datagram) -> True: lose that incoming datagram
+        self.dropped: list[bytes] = []
+        self._context_kwargs = context_kwargs
+        self.context = self._new_context()
         self.received: asyncio.Queue[tuple[Address, bytes]] = asyncio.Queue()
         self.events: list[tuple[Address, DtlsEvent | Alert, AlertLevel | None]] = []
         self._connected: dict[Address, asyncio.Future[None]] = {}
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Handle | None = None
         self._closed = False
         self.datagrams_in = 0
         self.datagrams_out = 0
 
+    def _new_context(self) -> DtlsContext:
+        return DtlsContext(self._send_datagram, on_data=self._on_data, on_event=self._on_event,
+                           **self._context_kwargs)
+
     @classmethod
-    async def create(cls, local_addr: Address = ("127.0.0.1", 0), **context_kwargs: Any) -> Any:
+    async def create(cls, local_addr: Address = ("127.0.0.1", 0), **kwargs: Any) -> Any:
+        """Bind a UDP socket at local_addr (port 0: any free port) with this endpoint on it."""
         loop = asyncio.get_running_loop()
-        _, proto = await loop.create_datagram_endpoint(lambda: cls(**context_kwargs), local_addr=local_addr)
+        _, proto = await loop.create_datagram_endpoint(lambda: cls(**kwargs), local_addr=local_addr)
         return proto
 
     @property
@@ -60,6 +81,9 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
         if self._closed:
+            return
+        if self.drop is not None and self.drop(data):
+            self.dropped.append(data)
             return
         self.datagrams_in += 1
         try:
@@ -108,15 +132,33 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
 
     def send(self, addr: Address, data: bytes) -> None:
         """Send application data on an established session."""
-        n = self.context.write(normalize_address(addr), data)
+        n = self.context.write(addr, data)  # the session lookup normalises the address itself
         self._reschedule()
         if n != len(data):
             raise DtlsError(f"no established DTLS session with {addr!r} (dtls_write accepted {n} bytes)")
 
     async def recv(self, timeout: float = 10.0) -> tuple[Address, bytes]:
+        """The next application data received (default on_data), with its sender."""
         return await asyncio.wait_for(self.received.get(), timeout)
 
+    async def request(self, addr: Address, data: bytes, timeout: float = 10.0) -> bytes:
+        """Send application data to addr and return the next application data received."""
+        self.send(addr, data)
+        return (await self.recv(timeout))[1]
+
+    def restart_context(self) -> None:
+        """Drop every session without a word (no close_notify) and start from a fresh TinyDTLS state
+        on the same socket: what a peer that reboots or starts over looks like."""
+        self._cancel_timer()
+        self.context.free()
+        for fut in self._connected.values():
+            if not fut.done():
+                fut.cancel()
+        self._connected.clear()
+        self.context = self._new_context()
+
     def close_session(self, addr: Address) -> None:
+        """Send close_notify on the session with addr."""
         self.context.close(normalize_address(addr))
         self._reschedule()
 
@@ -184,7 +226,7 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
             return
         delay = self.context.check_retransmit()
         if delay is not None:
-            self._timer = asyncio.get_running_loop().call_later(delay, self._retransmit_due)
+            self._timer = self.clock.call_at(self.clock.now() + delay, self._retransmit_due)
 
     def _retransmit_due(self) -> None:
         self._timer = None

@@ -11,8 +11,8 @@ import pytest
 from harness.build import build_app
 from harness.emulator.mote import Mote, lib
 from harness.emulator.radio import BYTE_NS, TURNAROUND_NS, Radio, SkyRadio, TxFrame
-from harness.ieee802154 import air_time_us, fcs16, with_fcs
 from harness.sim.interfaces import SimRadio
+from harness.wire.ieee802154 import air_time_us, fcs16, with_fcs
 
 QUANTUM_NS = 100_000  # lockstep; below 192 us + SHR so every frame reaches the peer before its SFD
 RX_LINE = re.compile(

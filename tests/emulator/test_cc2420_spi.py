@@ -10,7 +10,7 @@ from requirements import require_tool
 
 from harness.emulator.mote import lib
 from harness.emulator.radio import Radio
-from harness.ieee802154 import with_fcs
+from harness.wire.ieee802154 import with_fcs
 
 # USART0: U0CTL 0x70, U0TCTL 0x71, U0MCTL 0x73, U0BR0 0x74, U0BR1 0x75, U0RXBUF 0x76, U0TXBUF 0x77;
 # ME1 0x04 (USPIE0 0x40), IFG1 0x02 (URXIFG0 0x40); P4OUT 0x1D, P4DIR 0x1E (CSn 0x04, VREG 0x20, RESETn 0x40)

@@ -16,9 +16,10 @@ import random
 import struct
 
 import pytest
-from crypto_kat_driver import KatMote, build_kat, ccm_payload, kat_seed, prf_payload
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+from harness.bench.crypto_kat import KatMote, build_kat, ccm_payload, kat_seed, prf_payload
 
 SEED = kat_seed(20240501)  # ESSE_KAT_SEED=<n> for other inputs
 AES_IMPLS = {"dtls_record": "a", "tinydtls": "A"}

@@ -14,11 +14,12 @@ import hashlib
 import random
 
 import pytest
-from crypto_kat_driver import KatMote, build_kat, kat_seed
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+
+from harness.bench.crypto_kat import KatMote, build_kat, kat_seed
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from crypto_kat_driver import KatMote, build_kat, kat_seed
 
+from harness.bench.crypto_kat import KatMote, build_kat, kat_seed
 from harness.build.selftest_oracle import HELPERS, Helper
 
 SEED = kat_seed(20240503)  # ESSE_KAT_SEED=<n> for other inputs

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from crypto_kat_driver import KatMote, build_kat, handoff_request, kat_seed
 
+from harness.bench.crypto_kat import KatMote, build_kat, handoff_request, kat_seed
 from harness.ssm import protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ssm"))

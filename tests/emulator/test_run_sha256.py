@@ -1,9 +1,9 @@
-"""Compiled C on the emulator: SHA-256 (FIPS 180-4, harness/emulator/bench_fw) built with the
+"""Compiled C on the emulator: SHA-256 (FIPS 180-4, harness/bench/firmware) built with the
 firmware toolchain; every digest printed over UART1 must equal hashlib's."""
 
 from __future__ import annotations
 
-from harness.emulator.bench_fw import build_sha256_bench, expected_digests
+from harness.bench.firmware import build_sha256_bench, expected_digests
 from harness.emulator.mote import Mote
 
 

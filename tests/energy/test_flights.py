@@ -8,16 +8,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.energy.flights import (
-    ACK_PSDU,
-    dtls_messages,
-    flight_table,
-    radio_airtime_us,
-    split_flights,
-)
+from harness.energy.flights import dtls_messages, flight_table, split_flights
 from harness.energy.model import CURRENT_MA, SUPPLY_V, energy_mj, state_of
-from harness.ieee802154 import MAX_PSDU
-from harness.ssm.lowpan import datagram_frames, max_payload
+from harness.wire.ieee802154 import ACK_PSDU, MAX_PSDU, air_time_us
+from harness.wire.lowpan import datagram_frames, max_payload
 
 
 def record(ctype: int, epoch: int, body: bytes, seq: int = 0) -> bytes:
@@ -107,8 +101,8 @@ def test_split_flights_groups_by_sender_and_charges_cpu_between_flight_ends():
     assert sum(f.cpu_cycles for f in flights) == 12_000 - 100
     assert flights[4].cpu_mj == pytest.approx(6_300 / 4e6 * CURRENT_MA["CPU"] * SUPPLY_V)
     # radio: the mote transmits its own frames and receives the ACKs, and the other way round
-    one = radio_airtime_us(datagram_frames(len(ch))[0])
-    ack = radio_airtime_us(ACK_PSDU)
+    one = air_time_us(datagram_frames(len(ch))[0])
+    ack = air_time_us(ACK_PSDU)
     assert (flights[0].tx_us, flights[0].rx_us) == (one, ack)
     assert flights[3].frames == 3 and flights[3].tx_us == 3 * ack
     assert flights[3].radio_mj == pytest.approx(energy_mj("TX", 3 * ack) + energy_mj("RX", flights[3].rx_us))
@@ -117,8 +111,8 @@ def test_split_flights_groups_by_sender_and_charges_cpu_between_flight_ends():
 
 
 def test_radio_airtime_is_phy_header_plus_psdu_at_250_kbps():
-    assert radio_airtime_us(ACK_PSDU) == (6 + 5) * 32
-    assert radio_airtime_us(MAX_PSDU) == (6 + 127) * 32
+    assert air_time_us(ACK_PSDU) == (6 + 5) * 32
+    assert air_time_us(MAX_PSDU) == (6 + 127) * 32
 
 
 def test_energy_model_is_time_current_voltage():
@@ -131,12 +125,12 @@ def test_energy_model_is_time_current_voltage():
 
 def test_handoff_flights_are_one_message_each_way():
     from harness.energy.flights import handoff_flights
-    from harness.ssm.protocol import ACK_LEN, KM_LEN
+    from harness.wire.ssm import ACK_LEN, KM_LEN
 
     km, ack = handoff_flights(KM_LEN, ACK_LEN, 60_000, 20_000, 4_000_000)
     assert (km.sender, km.messages, km.frames, ack.sender, ack.messages, ack.frames) == (
         "peer", ("KEY_MATERIAL",), 1, "mote", ("KEY_ACK",), 1)
     # docs/protocol.md: KEY_MATERIAL is a 113-byte frame, KEY_ACK a 42-byte one
-    assert km.rx_us == radio_airtime_us(113) and ack.tx_us == radio_airtime_us(42)
-    assert km.tx_us == ack.rx_us == radio_airtime_us(ACK_PSDU)
+    assert km.rx_us == air_time_us(113) and ack.tx_us == air_time_us(42)
+    assert km.tx_us == ack.rx_us == air_time_us(ACK_PSDU)
     assert km.cpu_mj == pytest.approx(60_000 / 4e6 * 1.8 * 3.0)

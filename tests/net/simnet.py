@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.build import build_app
-from harness.ieee802154 import air_time_us
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.engine import Engine
 from harness.sim.interfaces import RadioSink, SimMote
@@ -24,6 +23,7 @@ from harness.sim.output import Recorder
 from harness.sim.runner import build_motes
 from harness.sim.scenario import Scenario, scenario_from_dict
 from harness.sim.serial_socket import attach_serial_servers
+from harness.wire.ieee802154 import air_time_us
 
 DEMO_SCENARIO = COOJA_CONFIGS_DIR / "scenarios" / "ccs_demo.toml"
 

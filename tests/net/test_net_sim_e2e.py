@@ -224,7 +224,7 @@ def test_radio_apps_sleep_between_events():
     """border_router and ccs sleep in LPM between frames, UART bytes and their 62.5 ms tick (the radio
     stays in RX): the CPU is active for about 1 % of the time on an idle network, not 100 % as when
     they polled the radio."""
-    from harness.bridge.duty import duty_cycles
+    from harness.bench.net_duty import duty_cycles
 
     duty = duty_cycles(8.0)
     assert {app for app, _ in duty.values()} == {"border_router", "ccs"}

@@ -1,6 +1,6 @@
 """IEEE 802.15.4 data frames, pcap files and tshark, for checking what the stack puts on the air.
 
-Frame layout and FCS (CRC-16/KERMIT): harness/ieee802154.py, the one home of both.
+Frame layout and FCS (CRC-16/KERMIT): harness/wire/ieee802154.py, the one home of both.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 from harness import ieee802154
-from harness.ieee802154 import fcs16 as crc16_kermit  # noqa: F401 - used by test_net_mac
 from harness.proc import require, run
 from harness.sim.output import LINKTYPE_IEEE802_15_4_WITHFCS, PcapWriter
+from harness.wire.ieee802154 import fcs16 as crc16_kermit  # noqa: F401 - used by test_net_mac
 
 PAN_ID = 0xABCD
 

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from harness.ieee802154 import air_time_us
 from harness.sim.engine import UART_BYTE_US, Engine, EventCount, OutputMatch
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
 from harness.sim.scripted import ScriptedMote
+from harness.wire.ieee802154 import air_time_us
 
 
 def lossy_network():

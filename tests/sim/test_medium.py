@@ -4,10 +4,10 @@ import math
 
 import pytest
 
-from harness.ieee802154 import air_time_us, data_frame
 from harness.sim.engine import Engine
 from harness.sim.medium import CausalityError, UDGMParams
 from harness.sim.scripted import ScriptedMote
+from harness.wire.ieee802154 import air_time_us, data_frame
 
 
 def received(m: ScriptedMote) -> list[tuple[int, bool]]:

@@ -6,10 +6,10 @@ import subprocess
 import pytest
 from requirements import require_tool
 
-from harness.ieee802154 import data_frame
 from harness.sim.engine import Engine
 from harness.sim.output import PcapWriter, Recorder
 from harness.sim.scripted import ScriptedMote
+from harness.wire.ieee802154 import data_frame
 
 TSHARK = require_tool("tshark")
 

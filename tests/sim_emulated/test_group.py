@@ -6,10 +6,10 @@ motes the engine steps one by one."""
 from __future__ import annotations
 
 from harness.emulator.simmote import SkySimMote
-from harness.ieee802154 import with_fcs
 from harness.sim.engine import Engine
 from harness.sim.medium import UDGMParams
 from harness.sim.scripted import ScriptedMote
+from harness.wire.ieee802154 import with_fcs
 
 from .helpers import start
 

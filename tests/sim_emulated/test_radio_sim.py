@@ -12,9 +12,9 @@ import pytest
 
 from harness import proc
 from harness.emulator.mote import lib
-from harness.ieee802154 import air_time_us
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
+from harness.wire.ieee802154 import air_time_us
 
 from .helpers import start
 

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def rec() -> tuple[Any, Any]:
     """(ffi, lib) of the host record layer, built if missing or stale."""
-    from harness.ssm.record import ensure_record_extension
+    from harness.hostfw.record import ensure_record_extension
 
     return ensure_record_extension()
 

@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiocoap
+from aiocoap.numbers.codes import Code
 from requirements import require_tool
 
+from harness.clock import Clock
 from harness.ssm.config import from_dict
 from harness.ssm.delegator import Delegator
-from harness.ssm.standin_ccs import StandinCcsServer
+from harness.standin.ccs import StandinCcsServer
 
 PSK_DN = bytes.fromhex("00112233445566778899aabbccddeeff")
 CLIENT_ID = "alice"
@@ -32,10 +35,24 @@ def config(db: Path, ccs_address: tuple, **ssm: Any) -> Any:
 
 
 @contextlib.asynccontextmanager
-async def ssm_and_ccs(tmp_path: Path, **ssm: Any) -> AsyncIterator[tuple[Delegator, StandinCcsServer]]:
+async def ssm_and_ccs(
+    tmp_path: Path, clock: Clock | None = None, **ssm: Any
+) -> AsyncIterator[tuple[Delegator, StandinCcsServer]]:
     async with StandinCcsServer(PSK_DN) as ccs:
-        async with Delegator(config(tmp_path / "relay.sqlite", ccs.address, **ssm)) as d:
+        async with Delegator(config(tmp_path / "relay.sqlite", ccs.address, **ssm), clock=clock) as d:
             yield d, ccs
+
+
+def get_temperature(mid: int = 7, token: bytes = b"t") -> bytes:
+    """A CON GET /sensors/temperature, encoded by aiocoap."""
+    m = aiocoap.Message(code=Code.GET, uri_path=("sensors", "temperature"))
+    m.mtype, m.mid, m.token = aiocoap.CON, mid, token
+    return bytes(m.encode())
+
+
+def coap_decode(data: bytes) -> aiocoap.Message:
+    """aiocoap's parse of a CoAP message."""
+    return aiocoap.Message.decode(data)
 
 
 def coap_get(tool: str, host: str, port: int) -> list[str]:

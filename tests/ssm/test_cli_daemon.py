@@ -1,4 +1,4 @@
-"""`esse ssm run --config FILE` and `python -m harness.ssm.standin_ccs` as separate processes, with a
+"""`esse ssm run --config FILE` and `python -m harness.standin.ccs` as separate processes, with a
 real client: the daemon path the README/operators use."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness.ssm import standin_ccs
+from harness.standin import ccs as standin_ccs
 from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, PSK_DN, coap_get, need
 
 pytestmark = pytest.mark.slow

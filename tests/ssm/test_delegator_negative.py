@@ -9,16 +9,19 @@ import socket
 
 import pytest
 
-from harness.ssm import coap, protocol
+from harness.clock import SimClock
+from harness.ssm import protocol
 from harness.ssm.delegator import Delegator
-from harness.ssm.dtls_client import TinyDtlsClient
-from harness.ssm.standin_ccs import StandinCcsServer
+from harness.standin.ccs import StandinCcsServer
+from harness.tinydtls.udp import DtlsClient
 from tests.ssm.harness_fixtures import (
     CLIENT_ID,
     CLIENT_KEY,
     PSK_DN,
+    coap_decode,
     coap_get,
     config,
+    get_temperature,
     need,
     run_tool,
     ssm_and_ccs,
@@ -27,21 +30,15 @@ from tests.ssm.harness_fixtures import (
 
 pytestmark = pytest.mark.slow
 
-GET_TEMP = coap.encode(
-    coap.Message(
-        coap.TYPE_CON,
-        coap.CODE_GET,
-        7,
-        b"t",
-        [(coap.OPT_URI_PATH, b"sensors"), (coap.OPT_URI_PATH, b"temperature")],
-    )
-)
+GET_TEMP = get_temperature()
 
 
-def psk_client(d: Delegator, **kw) -> TinyDtlsClient:
-    return TinyDtlsClient(
-        ("127.0.0.1", d.client_port(4)), identity=CLIENT_ID.encode(), key=CLIENT_KEY.encode(), **kw
-    )
+async def psk_client(d: Delegator, **kw) -> tuple[DtlsClient, tuple[str, int]]:
+    """A PSK DTLS client for the delegator's IPv4 listener, and that listener's address."""
+    from harness.tinydtls.binding import PskStore
+
+    psk = PskStore({CLIENT_ID.encode(): CLIENT_KEY.encode()}, identity=CLIENT_ID.encode())
+    return await DtlsClient.create(psk=psk, **kw), ("127.0.0.1", d.client_port(4))
 
 
 def capture_ccs_frames(d: Delegator) -> list[bytes]:
@@ -61,8 +58,8 @@ def test_forged_and_replayed_key_material_rejected_by_ccs(tmp_path, rec, tinydtl
         async with ssm_and_ccs(tmp_path) as (d, ccs):
             frames = capture_ccs_frames(d)
             for _ in range(2):
-                c = psk_client(d)
-                await c.connect()
+                c, server = await psk_client(d)
+                await c.connect(server)
                 c.close()
             await wait_until(lambda: d.stats["acks"] == 2)
             kms = [f for f in frames if f[0] == protocol.MSG_KEY_MATERIAL]
@@ -105,28 +102,62 @@ def test_unknown_session_id_dropped_and_counted(tmp_path, rec, tinydtls):
 
 
 def test_ccs_gone_session_freed(tmp_path, rec, tinydtls, caplog):
+    """KEY_MATERIAL to a CCS that never answers is sent again each ack_timeout, then given up: driven by
+    simulated time, so the figures are exact and nothing waits for a timer."""
     dead = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     dead.bind(("127.0.0.1", 0))
     dead_addr = dead.getsockname()
     dead.close()  # nobody listens there any more
 
     async def go():
-        cfg = config(tmp_path / "relay.sqlite", dead_addr, ack_timeout=0.1, ack_retries=2)
-        async with Delegator(cfg) as d:
-            c = psk_client(d)
+        clock = SimClock()
+        cfg = config(tmp_path / "relay.sqlite", dead_addr, ack_timeout=1.0, ack_retries=2)
+        async with Delegator(cfg, clock=clock) as d:
+            c, server = await psk_client(d)
             try:
-                await c.connect()
-                await wait_until(lambda: d.stats["ccs_gone"] == 1, 5)
-                assert len(d.table) == 0 and not d._pending_acks and d.tinydtls_peers() == 0
-                assert d.stats["key_material_retransmits"] == 2
+                await c.connect(server)
+                await wait_until(lambda: d.stats["handoffs"] == 1)  # at simulated time 0
+                clock.advance_to(0.5)
+                assert d.stats["key_material_retransmits"] == 0 and len(d._pending_acks) == 1
+                clock.advance_to(1.5)
+                assert d.stats["key_material_retransmits"] == 1
+                clock.advance_to(2.5)
+                assert d.stats["key_material_retransmits"] == 2 and d.stats["ccs_gone"] == 0
+                clock.advance_to(3.5)
+                assert d.stats["ccs_gone"] == 1 and d.stats["key_material_retransmits"] == 2
+                assert len(d.sessions()) == 0 and not d._pending_acks and d.tinydtls_peers() == 0
                 with pytest.raises(TimeoutError):
-                    await c.request(GET_TEMP, timeout=0.5)
+                    await c.request(server, GET_TEMP, timeout=0.5)
             finally:
                 c.close()
 
     with caplog.at_level("WARNING", logger="harness.ssm.delegator"):
         asyncio.run(go())
     assert any("did not acknowledge the key material" in r.message for r in caplog.records)
+
+
+def test_idle_session_expires_on_simulated_clock(tmp_path, rec, tinydtls):
+    """A relay session unused for idle_timeout is freed and the CCS told (ERROR session closed); one in
+    use is kept. Simulated time: a day of idleness takes no wall time."""
+
+    async def go():
+        clock = SimClock(start=1_000.0)
+        async with ssm_and_ccs(tmp_path, clock=clock, idle_timeout=3600.0) as (d, ccs):
+            c, server = await psk_client(d)
+            try:
+                await c.connect(server)
+                await wait_until(lambda: d.stats["acks"] == 1)
+                clock.advance(3000.0)
+                assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"  # touches it
+                clock.advance(3000.0)  # 6000 s since the hand-off, 3000 s since last use
+                assert len(d.sessions()) == 1 and d.stats["idle_expired"] == 0
+                clock.advance(601.0)
+                assert len(d.sessions()) == 0 and d.stats["idle_expired"] == 1
+                await wait_until(lambda: ccs.ccs.stats["ssm_error_5"] == 1 and not ccs.ccs.sessions)
+            finally:
+                c.close()
+
+    asyncio.run(go())
 
 
 async def half_open(server: tuple, count: int) -> list[socket.socket]:
@@ -141,7 +172,7 @@ async def half_open(server: tuple, count: int) -> list[socket.socket]:
         s.setblocking(False)
         out: list[bytes] = []
         ctx = binding.DtlsContext(
-            lambda a, dgram, out=out: out.append(dgram),
+            lambda a, dgram, out=out: out.append(dgram),  # type: ignore[misc]
             psk=binding.PskStore({b"alice": b"secretPSK"}, identity=b"alice"),
         )
         ctx.connect(server)
@@ -156,10 +187,14 @@ async def half_open(server: tuple, count: int) -> list[socket.socket]:
 
 def test_handshake_that_never_finishes_is_freed(tmp_path, rec, tinydtls):
     async def go():
-        async with ssm_and_ccs(tmp_path, handshake_timeout=0.3) as (d, _):
+        clock = SimClock()
+        async with ssm_and_ccs(tmp_path, clock=clock, handshake_timeout=5.0) as (d, _):
             socks = await half_open(("127.0.0.1", d.client_port(4)), 1)
             await wait_until(lambda: d.handshakes_in_progress() == 1 and d.tinydtls_peers() == 1)
-            await wait_until(lambda: d.handshakes_in_progress() == 0 and d.tinydtls_peers() == 0, 3)
+            clock.advance_to(4.5)
+            assert d.handshakes_in_progress() == 1 and d.stats["handshake_timeouts"] == 0
+            clock.advance_to(5.5)
+            assert d.handshakes_in_progress() == 0 and d.tinydtls_peers() == 0
             assert d.stats["handshake_timeouts"] == 1
             for s in socks:
                 s.close()
@@ -191,7 +226,7 @@ def test_lost_final_flight_client_finished_handed_back(tmp_path, rec, tinydtls):
     reaches the CCS, which hands it back; the delegator resends the cached (encrypted) final flight
     and never sends anything new on the handed-off session."""
 
-    lost = []
+    lost: list[bytes] = []
 
     def drop_first_final_flight(dgram: bytes) -> bool:
         if not lost and dgram[0] == 20:  # ChangeCipherSpec starts the server's final flight
@@ -201,12 +236,12 @@ def test_lost_final_flight_client_finished_handed_back(tmp_path, rec, tinydtls):
 
     async def go():
         async with ssm_and_ccs(tmp_path) as (d, ccs):
-            c = psk_client(d, drop=drop_first_final_flight)
+            c, server = await psk_client(d, drop=drop_first_final_flight)
             try:
-                await c.connect(timeout=10)
+                await c.connect(server, timeout=10)
                 assert lost and d.stats["final_flight_resent"] >= 1
                 assert ccs.ccs.stats["passback"] >= 1 and d.stats["handbacks"] >= 1
-                answer = coap.decode(await c.request(GET_TEMP))
+                answer = coap_decode(await c.request(server, GET_TEMP))
                 assert answer.payload == b"22.5 C"
             finally:
                 c.close()
@@ -221,10 +256,10 @@ def test_ssm_restart_relay_table_survives(tmp_path, rec, tinydtls):
             d = Delegator(cfg)
             await d.start()
             port = d.client_port(4)
-            c = psk_client(d)
+            c, server = await psk_client(d)
             try:
-                await c.connect()
-                assert coap.decode(await c.request(GET_TEMP)).payload == b"22.5 C"
+                await c.connect(server)
+                assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"
                 sid = d.sessions()[0].session_id
                 await d.stop()  # the SSM goes down; the client and the CCS keep their session
 
@@ -233,7 +268,7 @@ def test_ssm_restart_relay_table_survives(tmp_path, rec, tinydtls):
                 await d2.start()
                 try:
                     assert [e.session_id for e in d2.sessions()] == [sid]
-                    assert coap.decode(await c.request(GET_TEMP)).payload == b"22.5 C"
+                    assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"
                     assert d2.stats["relayed_to_client"] == 1 and d2.stats["handoffs"] == 0
                 finally:
                     await d2.stop()
@@ -290,31 +325,20 @@ def test_outbound_delegation(tmp_path, rec, tinydtls):
 
 
 def test_client_handshaking_again_replaces_its_session(tmp_path, rec, tinydtls):
-    from harness.tinydtls import binding
-
     async def go():
         async with ssm_and_ccs(tmp_path) as (d, ccs):
-            c = psk_client(d)
+            c, server = await psk_client(d)
             try:
-                await c.connect()
+                await c.connect(server)
                 await wait_until(lambda: d.stats["acks"] == 1)
                 (first,) = [e.session_id for e in d.sessions()]
                 # same address, new TinyDTLS state: a fresh ClientHello goes to TinyDTLS, not to the relay
-                c.ctx.free()
-                c.connected.clear()
-                c.ctx = binding.DtlsContext(
-                    c._send,
-                    on_data=lambda a, data: c.data.put_nowait(data),
-                    on_event=c._event,
-                    psk=binding.PskStore(
-                        {CLIENT_ID.encode(): CLIENT_KEY.encode()}, identity=CLIENT_ID.encode()
-                    ),
-                )
-                await c.connect()
+                c.restart_context()
+                await c.connect(server)
                 await wait_until(lambda: d.stats["acks"] == 2 and ccs.ccs.stats["ssm_error_5"] == 1)
                 (second,) = [e.session_id for e in d.sessions()]
                 assert second != first and list(ccs.ccs.sessions) == [second]
-                assert coap.decode(await c.request(GET_TEMP)).payload == b"22.5 C"
+                assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"
             finally:
                 c.close()
 

@@ -151,7 +151,7 @@ def test_relay_frame_c_and_python_agree(rec):
 
 
 def test_key_material_fits_one_802154_frame():
-    from harness.ssm.lowpan import frame_bytes
+    from harness.wire.lowpan import frame_bytes
 
     sizes = frame_bytes(protocol.KM_LEN)
     assert sizes["link_local"] <= 127 and sizes["context"] <= 127

@@ -13,12 +13,15 @@ def test_persists_and_reloads(tmp_path):
     t = RelayTable(tmp_path / "r.sqlite")
     t.add(entry(b"A" * 8, ("127.0.0.1", 4000)))
     t.add(entry(b"B" * 8, ("::1", 4001, 0, 0)))
-    t.touch(t.get(b"A" * 8), now=50.0)
+    a = t.get(b"A" * 8)
+    assert a is not None
+    t.touch(a, now=50.0)
     t.close()
     t2 = RelayTable(tmp_path / "r.sqlite")
     assert len(t2) == 2
-    assert t2.get(b"A" * 8).last_used == 50.0
-    assert t2.for_client(("::1", 4001)).session_id == b"B" * 8
+    a2, b2 = t2.get(b"A" * 8), t2.for_client(("::1", 4001))
+    assert a2 is not None and a2.last_used == 50.0
+    assert b2 is not None and b2.session_id == b"B" * 8
     gone = t2.expire(idle_before=10.0)  # B was last used at 1.0, A at 50.0
     assert [e.session_id for e in gone] == [b"B" * 8] and len(t2) == 1
     t2.close()
@@ -28,7 +31,8 @@ def test_new_handshake_from_same_client_replaces_session(tmp_path):
     t = RelayTable(tmp_path / "r.sqlite")
     t.add(entry(b"A" * 8, ("127.0.0.1", 4000)))
     t.add(entry(b"C" * 8, ("127.0.0.1", 4000)))
-    assert len(t) == 1 and t.for_client(("127.0.0.1", 4000)).session_id == b"C" * 8
+    c = t.for_client(("127.0.0.1", 4000))
+    assert len(t) == 1 and c is not None and c.session_id == b"C" * 8
     assert t.db.execute("SELECT COUNT(*) FROM relay").fetchone()[0] == 1
     t.close()
 

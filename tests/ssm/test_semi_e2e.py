@@ -82,6 +82,7 @@ def test_no_key_material_after_hand_off(tmp_path, rec, tinydtls):
 
             # 3. the relay table: routing facts only
             db = Path(d.config.db)
+            assert d.table is not None
             d.table.db.execute("PRAGMA wal_checkpoint(FULL)")
             raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
             assert ks.session_id in raw  # the row is there...

@@ -40,7 +40,7 @@ static void nonce_and_aad(const uint8_t *header, uint16_t plain_len, uint8_t non
     dtls_int_to_uint16(aad + 11, plain_len);
 }
 
-/* noinline: harness/tinydtls/bench.py measures cycles between the entries of these two */
+/* noinline: harness/bench/mote_handshake.py measures cycles between the entries of these two */
 __attribute__((noinline)) static int protect(uint16_t epoch, uint64_t seq, const uint8_t *plain, uint16_t len)
 {
     uint8_t nonce[12], aad[13];

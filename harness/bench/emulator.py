@@ -75,7 +75,7 @@ def _hello_mhz() -> tuple[float, int]:
 
 
 def _sha256_mhz(rounds: int) -> tuple[float, int]:
-    from harness.emulator.bench_fw import build_sha256_bench
+    from harness.bench.firmware import build_sha256_bench
     from harness.emulator.mote import Mote
 
     m = Mote(build_sha256_bench(rounds).elf)

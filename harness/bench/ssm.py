@@ -78,43 +78,21 @@ async def _serve_delegator(cfg_path: str) -> None:
 
 async def _handshake(server: tuple[str, int], index: int) -> None:
     from harness.tinydtls import binding
+    from harness.tinydtls.udp import DtlsClient
 
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     # a distinct loopback address per client, so every handshake leaves its own relay session
-    sock.bind((f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0))
-    holder: dict[str, Any] = {}
-
-    def on_event(addr: Any, event: Any, level: Any) -> None:
-        if event == binding.DtlsEvent.CONNECTED and not done.done():
-            done.set_result(None)
-
-    class Proto(asyncio.DatagramProtocol):
-        def datagram_received(self, data: bytes, addr: Any) -> None:
-            holder["ctx"].handle_message(server, data)
-
-    transport, _ = await loop.create_datagram_endpoint(Proto, sock=sock)
-    ctx = binding.DtlsContext(
-        lambda a, d: transport.sendto(d, server),
-        on_event=on_event,
+    local = (f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0)
+    client = await DtlsClient.create(
+        local,
         psk=binding.PskStore({IDENTITY: KEY}, identity=IDENTITY),
         cipher_suites=[binding.Cipher.PSK_AES_128_CCM_8],
     )
-    holder["ctx"] = ctx
     try:
-        ctx.connect(server)
-        for _ in range(20):
-            try:
-                await asyncio.wait_for(asyncio.shield(done), 0.5)
-                break
-            except TimeoutError:
-                ctx.check_retransmit()
-        else:
-            raise TimeoutError(f"handshake {index} did not complete")
+        await client.connect(server, timeout=10.0)
+    except TimeoutError:
+        raise TimeoutError(f"handshake {index} did not complete") from None
     finally:
-        transport.close()
-        ctx.free()
+        client.close()
 
 
 async def _handshakes(server: tuple[str, int], start: int, count: int, concurrency: int) -> float:
@@ -130,25 +108,22 @@ async def _handshakes(server: tuple[str, int], start: int, count: int, concurren
 
 
 async def _round_trips(server: tuple[str, int], count: int) -> list[float]:
-    from harness.ssm import coap
-    from harness.ssm.dtls_client import TinyDtlsClient
+    import aiocoap
+    from aiocoap.numbers.codes import Code
 
-    c = TinyDtlsClient(server, identity=IDENTITY, key=KEY)
+    from harness.tinydtls.binding import PskStore
+    from harness.tinydtls.udp import DtlsClient
+
+    c = await DtlsClient.create(psk=PskStore({IDENTITY: KEY}, identity=IDENTITY))
     rtts = []
     try:
-        await c.connect()
+        await c.connect(server, timeout=5.0)
         for i in range(count):
-            req = coap.encode(
-                coap.Message(
-                    coap.TYPE_CON,
-                    coap.CODE_GET,
-                    i & 0xFFFF,
-                    b"b",
-                    [(coap.OPT_URI_PATH, b"sensors"), (coap.OPT_URI_PATH, b"temperature")],
-                )
-            )
+            msg = aiocoap.Message(code=Code.GET, uri_path=("sensors", "temperature"))
+            msg.mtype, msg.mid, msg.token = aiocoap.CON, i & 0xFFFF, b"b"
+            req = bytes(msg.encode())
             t0 = time.perf_counter()
-            await c.request(req)
+            await c.request(server, req, timeout=5.0)
             rtts.append(time.perf_counter() - t0)
     finally:
         c.close()
@@ -163,9 +138,9 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
-    from harness.ssm import standin_ccs
+    from harness.hostfw.record import ensure_record_extension
     from harness.ssm.handshake import ensure_tinydtls_extension
-    from harness.ssm.record import ensure_record_extension
+    from harness.standin import ccs as standin_ccs
 
     ensure_record_extension()
     ensure_tinydtls_extension()
@@ -188,7 +163,7 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
             text=True,
         )
         dele = subprocess.Popen(
-            ["taskset", "-c", "0", sys.executable, "-m", "harness.ssm.bench", "--serve", str(cfg)],
+            ["taskset", "-c", "0", sys.executable, "-m", "harness.bench.ssm", "--serve", str(cfg)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -262,7 +237,7 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m harness.ssm.bench")
+    p = argparse.ArgumentParser(prog="python -m harness.bench.ssm")
     p.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     p.add_argument("--sessions", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=32)

@@ -3,7 +3,7 @@ docs/protocol.md shows. Assumes intra-PAN data frames with 16-bit short addresse
 
 from __future__ import annotations
 
-from harness.ieee802154 import FCS_BYTES, MAX_PSDU, SHORT_DATA_HEADER_BYTES
+from harness.wire.ieee802154 import FCS_BYTES, MAX_PSDU, SHORT_DATA_HEADER_BYTES
 
 # IPHC base: TF=11 (traffic class and flow label elided), NH=1 (UDP via NHC), HLIM=11 (255);
 # link-local: SAC=0 SAM=11, DAC=0 DAM=11 (both addresses rebuilt from the MAC short addresses).

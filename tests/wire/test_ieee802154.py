@@ -1,10 +1,10 @@
-"""802.15.4 frame helpers (harness/ieee802154.py): FCS check value, air time and frame layout written
+"""802.15.4 frame helpers (harness/wire/ieee802154.py): FCS check value, air time and frame layout written
 out byte by byte from IEEE 802.15.4-2006 §7.2 (tshark dissects these frames in tests/sim/test_pcap.py
 and tests/net)."""
 
 import pytest
 
-from harness.ieee802154 import (
+from harness.wire.ieee802154 import (
     FCS_BYTES,
     SHORT_DATA_HEADER_BYTES,
     air_time_us,

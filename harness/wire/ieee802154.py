@@ -24,6 +24,7 @@ FCS_BYTES = 2
 SHORT_DATA_HEADER_BYTES = 2 + 1 + 2 + 2 + 2
 TURNAROUND_US = 192  # aTurnaroundTime: 12 symbol periods (RX<->TX)
 BROADCAST_SHORT = 0xFFFF
+ACK_PSDU = 2 + 1 + FCS_BYTES  # an acknowledgement frame: frame control, sequence number, FCS
 
 FRAME_TYPE_DATA = 1
 FCF_ACK_REQUEST = 1 << 5

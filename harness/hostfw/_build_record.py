@@ -1,7 +1,7 @@
-"""cffi (API mode) build of the record layer + CCS message codec for the host: `harness.ssm._record`.
+"""cffi (API mode) build of the record layer + CCS message codec for the host: `harness.hostfw._record`.
 
 The same C files are compiled for the MSP430 by the firmware build; here they serve the stand-in CCS
-and the tests. Run as a script to compile in place: python harness/ssm/_build_record.py
+and the tests. Run as a script to compile in place: python harness/hostfw/_build_record.py
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ int esse_relay_build(uint8_t type, const uint8_t sid[8], const uint8_t *records,
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
 ffibuilder.set_source(
-    "harness.ssm._record",
+    "harness.hostfw._record",
     '#include "dtls_record.h"\n#include "ccm.h"\n#include "ssm_client.h"\n',
     sources=[str(p.relative_to(REPO_ROOT)) for p in SOURCES],
     include_dirs=[str(RECORD_DIR.relative_to(REPO_ROOT)), str(CLIENT_DIR.relative_to(REPO_ROOT))],

@@ -1,7 +1,7 @@
 """A stand-in constrained CoAP sensor (CCS): the host build of the mote's C record layer and SSM
 message codec behind UDP, serving CoAP. The real mote replaces it in a later issue; it runs the same C.
 
-    python -m harness.ssm.standin_ccs --listen 127.0.0.1:61617 --psk-dn HEX
+    python -m harness.standin.ccs --listen 127.0.0.1:61617 --psk-dn HEX
 
 It installs sessions from key-material messages, answers CoAP requests (GET /sensors/temperature),
 echoes any application data that is not a CoAP request (for `openssl s_client`), hands epoch-1
@@ -13,26 +13,54 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import ipaddress
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from harness.ssm import coap
-from harness.ssm.record import ensure_record_extension
-from harness.ssm.transport import Address, open_udp, parse_hostport
+import aiocoap
+from aiocoap.error import UnparsableMessage
+from aiocoap.numbers.codes import Code
 
-log = logging.getLogger("harness.ssm.standin_ccs")
+from harness.hostfw.record import ensure_record_extension
+from harness.udp import Address, open_udp, parse_hostport
+from harness.wire.dtls import CT_ALERT, CT_APPLICATION_DATA
+from harness.wire.ssm import (
+    ECODE_UNKNOWN_SESSION,
+    MSG_ERROR,
+    MSG_HANDBACK,
+    MSG_KEY_MATERIAL,
+    MSG_RELAY,
+    RELAY_HEADER,
+    SESSION_ID_LEN,
+    build_relay,
+)
 
-MSG_KEY_MATERIAL, MSG_RELAY, MSG_HANDBACK, MSG_ERROR = 0x01, 0x03, 0x04, 0x06
-CT_ALERT, CT_APPLICATION_DATA = 21, 23
+log = logging.getLogger("harness.standin.ccs")
+
 MAX_SESSIONS = 64  # a mote has room for a handful; the stand-in is generous but bounded
 
-Resource = Callable[[coap.Message], tuple[int, bytes]]
+Resource = Callable[[aiocoap.Message], tuple[Code, bytes]]
+CONTENT_FORMAT_TEXT = 0  # text/plain; charset=utf-8
 
 
-def temperature(_req: coap.Message) -> tuple[int, bytes]:
-    return coap.CODE_CONTENT, b"22.5 C"
+def temperature(_req: aiocoap.Message) -> tuple[Code, bytes]:
+    """GET /sensors/temperature: a fixed reading."""
+    return Code.CONTENT, b"22.5 C"
+
+
+def response_to(request: aiocoap.Message, code: Code, payload: bytes = b"") -> aiocoap.Message:
+    """Piggybacked ACK for a CON request, a NON for a NON one (message id derived, deterministic)."""
+    response = aiocoap.Message(code=code, payload=payload)
+    if payload:
+        response.opt.content_format = CONTENT_FORMAT_TEXT
+    if request.mtype == aiocoap.CON:
+        response.mtype, response.mid = aiocoap.ACK, request.mid
+    else:
+        response.mtype, response.mid = aiocoap.NON, (request.mid + 1) & 0xFFFF
+    response.token = request.token
+    return response
 
 
 class StandinCcs:
@@ -51,18 +79,20 @@ class StandinCcs:
         self._buf = self.ffi.new("uint8_t[]", 2048)
 
     def close(self) -> None:
+        """Wipe every session's keys and the link state."""
         for st in self.sessions.values():
             self.lib.esse_record_wipe(st)
         self.sessions.clear()
         self.lib.esse_ssm_link_wipe(self.link)
 
     def handle(self, frame: bytes) -> list[bytes]:
+        """One frame from the SSM in, the frames to send back out."""
         if not frame:
             return []
         if frame[0] == MSG_KEY_MATERIAL:
             return self._key_material(frame)
-        if frame[0] == MSG_RELAY and len(frame) >= 9:
-            return self._records(frame[1:9], frame[9:])
+        if frame[0] == MSG_RELAY and len(frame) >= RELAY_HEADER:
+            return self._records(frame[1:RELAY_HEADER], frame[RELAY_HEADER:])
         if frame[0] == MSG_ERROR:
             return self._error(frame)
         self.stats["bad_frame"] += 1
@@ -105,7 +135,7 @@ class StandinCcs:
 
     def _error(self, frame: bytes) -> list[bytes]:
         code = self.ffi.new("uint8_t *")
-        sid = self.ffi.new("uint8_t[8]")
+        sid = self.ffi.new(f"uint8_t[{SESSION_ID_LEN}]")
         if self.lib.esse_error_open(self.link, frame, len(frame), code, sid) != 0:
             self.stats["error_rejected"] += 1
             return []
@@ -121,7 +151,7 @@ class StandinCcs:
         if st is None:
             self.stats["unknown_session"] += 1
             out = ffi.new("uint8_t[32]")
-            n = lib.esse_error_build(self.link, 1, sid, out, 32)
+            n = lib.esse_error_build(self.link, ECODE_UNKNOWN_SESSION, sid, out, 32)
             return [bytes(ffi.buffer(out, n))] if n > 0 else []
         replies: list[bytes] = []
         buf = ffi.new("uint8_t[]", data) if len(data) > 2048 else self._buf
@@ -132,7 +162,7 @@ class StandinCcs:
             rc = lib.esse_record_open(st, buf + pos, len(data) - pos, view)
             rlen = int(view.record_len)
             if rc == lib.ESSE_REC_PASSBACK:
-                replies.append(bytes([MSG_HANDBACK]) + sid + bytes(ffi.buffer(buf + pos, rlen)))
+                replies.append(build_relay(MSG_HANDBACK, sid, bytes(ffi.buffer(buf + pos, rlen))))
                 self.stats["passback"] += 1
             elif rc == lib.ESSE_REC_OK:
                 payload = bytes(ffi.buffer(view.payload, view.payload_len))
@@ -157,8 +187,6 @@ class StandinCcs:
 
     def delegate_request(self, host: str, port: int, identity: bytes) -> bytes:
         """Outbound (paper 5.2): the DELEGATE message asking the SSM to handshake with host:port."""
-        import ipaddress
-
         addr = ipaddress.ip_address(host).packed
         out = self.ffi.new("uint8_t[96]")
         n = self.lib.esse_delegate_build(self.link, addr, len(addr), port, identity, len(identity), out, 96)
@@ -172,32 +200,30 @@ class StandinCcs:
 
     def _seal(self, st: Any, sid: bytes, ctype: int, payload: bytes) -> bytes:
         cap = len(payload) + 64
-        out = self.ffi.new("uint8_t[]", 9 + cap)
-        n = self.lib.esse_record_seal(st, ctype, payload, len(payload), out + 9, cap)
+        out = self.ffi.new("uint8_t[]", cap)
+        n = self.lib.esse_record_seal(st, ctype, payload, len(payload), out, cap)
         if n < 0:
             raise RuntimeError(f"esse_record_seal failed: {n}")
-        out[0] = MSG_RELAY
-        self.ffi.memmove(out + 1, sid, 8)
-        return bytes(self.ffi.buffer(out, 9 + n))
+        return build_relay(MSG_RELAY, sid, bytes(self.ffi.buffer(out, n)))
 
     def _application(self, payload: bytes) -> bytes | None:
         self.received.append(payload)
         self.stats["app_records"] += 1
         try:
-            req = coap.decode(payload)
-        except coap.CoapParseError:
+            req: aiocoap.Message | None = aiocoap.Message.decode(payload)
+        except UnparsableMessage:
             req = None
-        if req is None or not req.is_request:
+        if req is None or not req.code.is_request() or req.mtype not in (aiocoap.CON, aiocoap.NON):
             return payload  # not CoAP: echo (lets openssl s_client exchange data both ways)
-        handler = self.resources.get(req.uri_path)
+        handler = self.resources.get("/" + "/".join(req.opt.uri_path))
         if handler is None:
-            code, body = coap.CODE_NOT_FOUND, b""
-        elif req.code != coap.CODE_GET:
-            code, body = coap.CODE_METHOD_NOT_ALLOWED, b""
+            code, body = Code.NOT_FOUND, b""
+        elif req.code != Code.GET:
+            code, body = Code.METHOD_NOT_ALLOWED, b""
         else:
             code, body = handler(req)
         self.stats["coap_requests"] += 1
-        return coap.encode(coap.response_to(req, code, body))
+        return bytes(response_to(req, code, body).encode())
 
 
 class StandinCcsServer:
@@ -209,6 +235,7 @@ class StandinCcsServer:
         self._transport: asyncio.DatagramTransport | None = None
 
     async def start(self) -> None:
+        """Bind the UDP socket."""
         self._transport = await open_udp(self.host, self.port, self._on_frame)
 
     def _on_frame(self, src: Address, frame: bytes) -> None:
@@ -222,15 +249,18 @@ class StandinCcsServer:
             self._transport.sendto(r, src)
 
     def send(self, dst: Address, frame: bytes) -> None:
+        """Send a frame the CCS starts itself (e.g. a DELEGATE request)."""
         assert self._transport is not None
         self._transport.sendto(frame, dst)
 
     @property
     def address(self) -> Address:
+        """Where the stand-in listens."""
         assert self._transport is not None
         return self._transport.get_extra_info("sockname")
 
     def close(self) -> None:
+        """Close the socket and wipe the sessions."""
         if self._transport is not None:
             self._transport.close()
             self._transport = None
@@ -246,7 +276,7 @@ class StandinCcsServer:
 
 def command(listen: str, psk_dn: bytes) -> list[str]:
     """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
-    return [sys.executable, "-m", "harness.ssm.standin_ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    return [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
 
 
 async def _serve(args: argparse.Namespace) -> None:
@@ -257,7 +287,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m harness.ssm.standin_ccs", description=__doc__.splitlines()[0])
+    """`python -m harness.standin.ccs`: serve until interrupted."""
+    p = argparse.ArgumentParser(prog="python -m harness.standin.ccs", description=__doc__.splitlines()[0])
     p.add_argument("--listen", default="127.0.0.1:61617", help="UDP host:port (default %(default)s)")
     p.add_argument("--psk-dn", required=True, help="PSK shared with the SSM, 32 hex digits")
     p.add_argument("-v", "--verbose", action="store_true")

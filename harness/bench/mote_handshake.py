@@ -1,6 +1,6 @@
 """Benchmark: a full DTLS handshake run by TinyDTLS on the emulated mote (the cost ESSE avoids).
 
-    python -m harness.tinydtls.bench [psk] [ecc]      (invoke tinydtls-mote-handshake)
+    python -m harness.bench.mote_handshake [psk] [ecc]      (invoke tinydtls-mote-handshake)
 
 Builds the profile, boots it on the emulator and lets it handshake as client with the host TinyDTLS
 over the UART datagram link, then prints cycles, emulated seconds and datagrams per direction, and

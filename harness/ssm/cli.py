@@ -1,0 +1,38 @@
+"""`esse ssm run --config FILE`: the DTLS handshake delegator as a daemon."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import sys
+    from pathlib import Path
+
+    from harness.ssm.config import ConfigError, load
+    from harness.ssm.delegator import run_forever
+
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        cfg = load(Path(args.config))
+    except ConfigError as exc:
+        print(f"esse ssm: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run_forever(cfg))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register `esse ssm`."""
+    p = sub.add_parser("ssm", help="Secure Service Manager (DTLS handshake delegator)")
+    ssub = p.add_subparsers(dest="ssm_command", metavar="SUBCOMMAND")
+    run = ssub.add_parser("run", help="run the delegator daemon")
+    run.add_argument("--config", required=True, help="TOML config (see harness/ssm/config.py)")
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.set_defaults(func=_run)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
