@@ -81,7 +81,7 @@ def console_command(args: argparse.Namespace) -> int:
     try:
         console = Console(args.port, args.baud, args.log, timestamps=not args.no_timestamps)
         send = args.send.encode().decode("unicode_escape").encode("latin-1")
-        code = console.run(args.duration, args.until, send)
+        code = console.run(args.duration, args.until, send, reset=args.reset)
     except (ConsoleError, OSError, re.error) as exc:
         print(f"esse console: {exc}", file=sys.stderr)
         return 1
@@ -145,6 +145,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.add_argument("--until", metavar="REGEX", help="stop (exit 0) at the first line matching REGEX")
     p.add_argument("--send", default="", help="bytes to send first (backslash escapes allowed)")
+    p.add_argument("--reset", action="store_true", help="reset the mote first (TelosB: DTR/RTS switch)")
     p.set_defaults(func=console_command)
 
     p = sub.add_parser("emulated-mote",

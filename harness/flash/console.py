@@ -31,6 +31,22 @@ def energest_monitor() -> Any | None:
     return EnergestMonitor()
 
 
+def telosb_reset(port: serial.SerialBase) -> None:
+    """Reset a Telos through its I2C switch on DTR/RTS: python-msp430-tools' TelosB reset sequence
+    (RST/NMI and TCK low, RST/NMI released, TCK released), with the input purged while RST/NMI is
+    held, so what arrives afterwards is the new run's output from its first byte."""
+    from msp430.bsl.target.telosb import TelosBTarget
+
+    board = TelosBTarget()
+    board.serial, board.control_delay = port, 0.0
+    try:
+        board.i2c_switch_write_bsl_sequence([(0, 0)])
+        port.reset_input_buffer()
+        board.i2c_switch_write_bsl_sequence([(1, 0), (1, 1)])
+    finally:
+        board.serial = None  # the port stays the console's
+
+
 def stamp(t: float) -> str:
     """UTC wall-clock time with milliseconds."""
     return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S.%f")[:-3]
@@ -75,8 +91,11 @@ class Console:
                 self.intervals.append(str(interval))
                 self._emit(f"energest: {interval}")
 
-    def run(self, duration: float | None = None, until: str | None = None, send: bytes = b"") -> int:
-        """Show lines until `duration` seconds passed or a line matches `until`; 0 when so ended."""
+    def run(
+        self, duration: float | None = None, until: str | None = None, send: bytes = b"", reset: bool = False
+    ) -> int:
+        """Show lines until `duration` seconds passed or a line matches `until`; 0 when so ended.
+        `reset` first resets the mote (Telos switch on DTR/RTS) so its boot output is seen."""
         pattern = re.compile(until) if until else None
         try:
             ser = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.1)
@@ -84,11 +103,14 @@ class Console:
             raise ConsoleError(f"cannot open {self.port}: {exc}") from None
         if self.monitor is None:
             self._emit("(energest parsing unavailable: harness.energy.energest is not installed)")
-        end = None if duration is None else time.monotonic() + duration
         buf = bytearray()
         try:
+            if reset:
+                telosb_reset(ser)
+                self._emit("(mote reset through DTR/RTS)")
             if send:
                 ser.write(send)
+            end = None if duration is None else time.monotonic() + duration
             while end is None or time.monotonic() < end:
                 try:
                     chunk = ser.read(ser.in_waiting or 1)

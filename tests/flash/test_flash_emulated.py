@@ -1,0 +1,99 @@
+"""esse flash on an emulated Telos through the unmodified python-msp430-tools BSL client (a subprocess
+on an RFC 2217 port: DTR/RTS carry the I2C entry sequence), then the image boots; and the bad cases:
+wrong password, a port that vanishes mid-write. Slow: every DTR/RTS change is one RFC 2217 round trip
+that pyserial's client acknowledges in 50 ms steps (an entry sequence is ~300 line changes)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import harness
+from harness.build import build_app
+from harness.flash.image import load_image
+from harness.wire.infomem import Identity
+
+bsl_port = pytest.importorskip("harness.emulator.bsl_port", reason="emulator core not built")
+pytestmark = pytest.mark.slow
+PSK = bytes.fromhex("00112233445566778899aabbccddeeff")
+
+
+@pytest.fixture(scope="module")
+def hello_elf(tmp_path_factory):
+    return build_app("hello", build_root=tmp_path_factory.mktemp("build")).elf
+
+
+def _env() -> dict[str, str]:
+    """The subprocess imports this checkout's harness, as the test does."""
+    root = str(Path(harness.__file__).resolve().parents[1])
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p))
+
+
+def esse(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=_env())
+
+
+def test_esse_flash_programs_the_emulated_mote_which_then_boots(hello_elf, tmp_path):
+    from harness.flash.console import Console
+
+    with bsl_port.EmulatedTelos(speed=1.0) as board:
+        board.serve()
+        assert board.state == "halted"  # factory fresh: erased flash, nothing to run
+        proc = esse("flash", str(hello_elf), "--port", board.url, "--node-id", "7", "--psk", PSK.hex(),
+                    "--work-dir", str(tmp_path))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"[{board.url}] flashed and reset" in proc.stdout
+        assert board.state == "run"
+        # information flash holds the shared layout's bytes; main flash the image
+        assert board.mote.read_bytes(0x1000, 256) == Identity(node_id=7, psk_dn=PSK).encode()
+        for addr, data in load_image(hello_elf).runs:
+            assert board.mote.read_bytes(addr, len(data)) == data
+        assert any("BSL entry sequence" in e for e in board.events)
+        assert any("baud rate" in e or "38400" in e for e in board.events)  # the client's --speed default
+        console = Console(board.url, out=io.StringIO())
+        assert console.run(duration=60, until=r"T selftest_ticks=\d+", reset=True) == 0
+        assert any(line.startswith("ESSE hello node=") for line in console.lines), console.lines
+
+
+def test_wrong_password_leaves_the_mote_locked_and_unchanged(hello_elf, tmp_path):
+    wrong = tmp_path / "other.hex"
+    wrong.write_text(":10FFE000" + "00" * 16 + "11\n:10FFF000" + "00" * 16 + "01\n:00000001FF\n")
+    with bsl_port.EmulatedTelos(firmware=hello_elf, speed=None) as board:
+        board.serve()
+        before = board.mote.read_bytes(0x4000, 0xC000)
+        proc = subprocess.run(
+            [sys.executable, "-m", "harness.flash.telosb_client", "-p", board.url, "--password", str(wrong),
+             "-u", "0x4000"], capture_output=True, text=True, timeout=300, env=_env())
+        assert proc.returncode == 1 and "DATA_NAK" in proc.stderr
+        assert board.state == "bsl" and board.bsl.locked
+        assert any("wrong password" in e for e in board.events)
+        assert board.mote.read_bytes(0x4000, 0xC000) == before
+
+
+def test_port_vanishing_mid_write_is_reported_and_the_mote_stays_in_its_bsl(hello_elf, tmp_path):
+    with bsl_port.EmulatedTelos(speed=None) as board:
+        board.serve()
+
+        def pull_the_cable() -> None:
+            deadline = time.monotonic() + 240
+            while board.bsl.blocks_written < 5 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            board.drop_client()
+
+        threading.Thread(target=pull_the_cable, daemon=True).start()
+        proc = esse("flash", str(hello_elf), "--port", board.url, "--work-dir", str(tmp_path))
+        assert proc.returncode == 1
+        assert "vanished during program" in proc.stderr, proc.stderr
+        assert board.state == "bsl"  # a known state: in the bootstrap loader, partly written
+        written = board.bsl.blocks_written
+        assert 5 <= written < 60
+        assert board.mote.read_bytes(0x4000, 4) != b"\xff" * 4
+        assert board.mote.read16(0xFFFE) == 0xFFFF  # the vectors come last: nothing would run
