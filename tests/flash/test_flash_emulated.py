@@ -5,17 +5,22 @@ that pyserial's client acknowledges in 50 ms steps (an entry sequence is ~300 li
 
 from __future__ import annotations
 
-import io
+import asyncio
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import aiocoap
 import pytest
+from aiocoap.numbers.codes import Code
+from e2e_helpers import PREFIX, free_base_port, wait_for_prefix
 
 import harness
+from harness.bridge import Bridge
 from harness.build import build_app
 from harness.flash.image import load_image
 from harness.wire.infomem import Identity
@@ -41,26 +46,55 @@ def esse(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
                           timeout=timeout, env=_env())
 
 
-def test_esse_flash_programs_the_emulated_mote_which_then_boots(hello_elf, tmp_path):
-    from harness.flash.console import Console
-
+def test_esse_flash_programs_the_emulated_mote_which_then_serves_coap(tmp_path):
+    """esse flash (unmodified BSL client, RFC 2217) -> the CCS boots -> esse's bridge serves its CoAP."""
+    ccs = build_app("ccs_serial").elf
     with bsl_port.EmulatedTelos(speed=1.0) as board:
         board.serve()
         assert board.state == "halted"  # factory fresh: erased flash, nothing to run
-        proc = esse("flash", str(hello_elf), "--port", board.url, "--node-id", "7", "--psk", PSK.hex(),
+        proc = esse("flash", str(ccs), "--port", board.url, "--node-id", "0", "--psk", PSK.hex(),
                     "--work-dir", str(tmp_path))
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert f"[{board.url}] flashed and reset" in proc.stdout
         assert board.state == "run"
         # information flash holds the shared layout's bytes; main flash the image
-        assert board.mote.read_bytes(0x1000, 256) == Identity(node_id=7, psk_dn=PSK).encode()
-        for addr, data in load_image(hello_elf).runs:
+        assert board.mote.read_bytes(0x1000, 256) == Identity(node_id=0, psk_dn=PSK).encode()
+        for addr, data in load_image(ccs).runs:
             assert board.mote.read_bytes(addr, len(data)) == data
         assert any("BSL entry sequence" in e for e in board.events)
-        assert any("baud rate" in e or "38400" in e for e in board.events)  # the client's --speed default
-        console = Console(board.url, out=io.StringIO())
-        assert console.run(duration=60, until=r"T selftest_ticks=\d+", reset=True) == 0
-        assert any(line.startswith("ESSE hello node=") for line in console.lines), console.lines
+        assert any("38400 baud" in e for e in board.events)  # the TelosB target's --speed default
+
+        async def coap() -> bytes:
+            base = free_base_port([0])
+            async with Bridge(board.url, PREFIX, base_port=base, motes=[0]) as bridge:
+                await wait_for_prefix(bridge, 0)
+                ctx = await aiocoap.Context.create_client_context()
+                try:
+                    req = aiocoap.Message(code=aiocoap.GET, uri=f"coap://127.0.0.1:{base}/.well-known/core")
+                    r = await asyncio.wait_for(ctx.request(req).response, 30)
+                finally:
+                    await ctx.shutdown()
+                assert r.code == Code.CONTENT
+                return r.payload
+
+        assert b"</sensors/temperature>" in asyncio.run(coap())
+
+
+def test_esse_console_resets_the_mote_and_shows_its_boot(hello_elf, tmp_path):
+    log = tmp_path / "console.log"
+    with bsl_port.EmulatedTelos(firmware=hello_elf, node_id=7, speed=1.0) as board:
+        board.serve()
+        time.sleep(0.5)  # the program is past its banner: only a reset shows it again
+        proc = esse("console", "--port", board.url, "--reset", "--until", r"T selftest_ticks=\d+",
+                    "--duration", "60", "--log", str(log))
+        assert proc.returncode == 0, proc.stderr
+        lines = log.read_text().splitlines()
+        reset_at = [i for i, x in enumerate(lines) if x.endswith("(mote reset through DTR/RTS)")][0]
+        after_reset = lines[reset_at + 1 :]
+        # the first line after the reset is the new run's banner: timestamped, node id from the emulator
+        assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} ESSE hello node=7 dco_hz=\d+", after_reset[0]), lines[:4]
+        assert after_reset[-1].split(" ", 1)[1].startswith("T selftest_ticks=")
+        assert proc.stdout.splitlines() == lines  # shown as logged
 
 
 def test_wrong_password_leaves_the_mote_locked_and_unchanged(hello_elf, tmp_path):
