@@ -131,3 +131,22 @@ def test_port_vanishing_mid_write_is_reported_and_the_mote_stays_in_its_bsl(hell
         assert 5 <= written < 60
         assert board.mote.read_bytes(0x4000, 4) != b"\xff" * 4
         assert board.mote.read16(0xFFFE) == 0xFFFF  # the vectors come last: nothing would run
+
+
+def test_serial_mote_drives_the_emulated_telos_like_a_real_one(hello_elf):
+    from harness.flash.serial_mote import SerialMote
+
+    with bsl_port.EmulatedTelos(firmware=hello_elf, node_id=3, speed=1.0) as board:
+        board.serve()
+        mote = SerialMote(board.url)
+        try:
+            time.sleep(0.3)
+            before = len(mote.serial)
+            mote.reset()
+            deadline = time.monotonic() + 60
+            while b"T selftest_ticks=" not in mote.serial[before:] and time.monotonic() < deadline:
+                mote.run_for(0.2)
+            assert b"ESSE hello node=3 " in mote.serial[before:]
+            assert mote.error is None
+        finally:
+            mote.close()

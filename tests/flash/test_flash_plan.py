@@ -181,3 +181,18 @@ def test_console_feeds_every_line_to_the_energest_monitor():
     reference = energest_monitor()
     expected = [str(iv) for iv in (reference.feed_line(x) for x in lines) if iv is not None]
     assert console.intervals == expected
+
+
+def test_serial_mote_write_and_read_on_a_loop_port():
+    from harness.flash.serial_mote import SerialMote
+
+    mote = SerialMote("loop://")
+    try:
+        mote.write_serial(b"ping\n")
+        for _ in range(50):
+            if mote.serial == b"ping\n":
+                break
+            mote.run_for(0.02)
+        assert mote.serial == b"ping\n"
+    finally:
+        mote.close()
