@@ -27,7 +27,8 @@ def identity_text(request: FlashRequest) -> str:
     """One line naming what goes into information flash."""
     ident = request.identity
     if ident is None:
-        return "information flash: erased (no identity given)"
+        in_image = any(a < 0x1100 and a + len(d) > 0x1000 for a, d in request.image.runs)
+        return "information flash: " + ("as in the image" if in_image else "erased (no identity given)")
     parts = [f"node {ident.node_id}" if ident.node_id is not None else "no node id"]
     parts += [name for name, key in (("PSK_DN", ident.psk_dn), ("IK_d", ident.ik)) if key is not None]
     return "information flash: " + ", ".join(parts)
@@ -79,8 +80,9 @@ class MspBslBackend:
         """Turn the client's output into what went wrong and the state the mote is left in."""
         if step.kind != "run":
             return f"{step.what}: failed ({output.strip()})"
-        err = output.split("An error occurred:", 1)[-1].strip().splitlines()
-        detail = err[-1].strip() if err else f"exit status {returncode}"
+        after = output.split("An error occurred:", 1)[-1].strip().splitlines()
+        err = [line.strip() for line in after if line.strip() and not line.startswith("Cleaning up")]
+        detail = err[0] if err else f"exit status {returncode}"
         phase = "verify" if "Verify by file" in output else "program" if "Programming" in output else "start"
         low = output.lower()
         if returncode == 127 or "no module named" in low:

@@ -6,6 +6,7 @@ that pyserial's client acknowledges in 50 ms steps (an entry sequence is ~300 li
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import subprocess
@@ -150,3 +151,37 @@ def test_serial_mote_drives_the_emulated_telos_like_a_real_one(hello_elf):
             assert mote.error is None
         finally:
             mote.close()
+
+
+def test_image_outside_flash_is_refused_by_the_bsl_and_a_bad_checksum_is_nak(tmp_path):
+    """Past esse flash's own fit check (the runner and backend directly): the BSL NAKs a block that
+    lands outside flash, the client's failure is explained, and the mote stays in its BSL, where a
+    frame with a bad checksum is NAKed and a good one answered."""
+    import serial
+
+    from harness.emulator.bsl import CMD_TX_BLOCK, DATA_ACK, DATA_NAK, SYNC, frame
+    from harness.flash.bsl_backend import MspBslBackend
+    from harness.flash.image import FlashImage
+    from harness.flash.runner import FlashError, FlashRequest, Runner
+
+    runs = ((0x4000, b"\x00\x01" * 8), (0x3A00, b"\x55" * 16), (0xFFE0, b"\x00\x40" * 16))
+    image = FlashImage(runs, "x.hex")
+    with bsl_port.EmulatedTelos(speed=None) as board:
+        board.serve()
+        request = FlashRequest(board.url, image, None, tmp_path)
+        with pytest.raises(FlashError, match="refused to program a block"):
+            Runner(out=io.StringIO()).flash(MspBslBackend(), request, board.url)
+        assert board.state == "bsl" and any("does not fit" in e for e in board.events)
+        assert board.mote.read_bytes(0x4000, 16) == b"\x00\x01" * 8  # the block before was written
+        port = serial.serial_for_url(board.url, baudrate=38400, parity=serial.PARITY_EVEN, timeout=2)
+        try:
+            bad = bytearray(frame(CMD_TX_BLOCK, 0x4000, 4))
+            bad[-2] ^= 0xFF
+            port.write(bytes([SYNC]) + bytes(bad))
+            assert port.read(2) == bytes([DATA_ACK, DATA_NAK])
+            assert "checksum error" in board.events[-1]
+            port.write(bytes([SYNC]) + frame(CMD_TX_BLOCK, 0x4000, 4))
+            answer = port.read(11)
+            assert answer[0] == DATA_ACK and answer[5:9] == b"\x00\x01\x00\x01"
+        finally:
+            port.close()
