@@ -144,6 +144,7 @@ class BootstrapLoader:
 
     memory: Memory
     start_program: Callable[[int | None], None] = lambda pc: None
+    flash_changed: Callable[[], None] = lambda: None  # the program in flash is no longer the one loaded
     baud: int = 9600
     locked: bool = True
     events: list[BslEvent] = field(default_factory=list)
@@ -295,6 +296,7 @@ class BootstrapLoader:
 
     def _erase(self, where: range) -> None:
         self.memory.write_bytes(where.start, b"\xff" * len(where))
+        self.flash_changed()
 
     def _erase_cmd(self, a: int, fctl1: int) -> None:
         if fctl1 >> 8 != FCTL_KEY:
@@ -322,6 +324,8 @@ class BootstrapLoader:
                 self._event("start", "program started by a watchdog reset")
                 self.start_program(None)
                 return None
+        if any(addr in INFO_FLASH or addr in MAIN_FLASH for addr in (a, end - 1)):
+            self.flash_changed()
         for addr, byte in zip(range(a, end), data, strict=True):
             if not self._write(addr, byte):
                 return self._nak(self._why_not(addr, byte))

@@ -135,7 +135,20 @@ class EmulatedTelos:
             self._event(f"bsl: {ev.message}")
 
     def _new_bsl(self) -> BootstrapLoader:
-        return BootstrapLoader(self.mote, start_program=self._start_program, on_event=self._bsl_event)
+        return BootstrapLoader(
+            self.mote,
+            start_program=self._start_program,
+            flash_changed=self._forget_elf,
+            on_event=self._bsl_event,
+        )
+
+    def _forget_elf(self) -> None:
+        # the BSL changed flash: the ELF loaded at construction (its `node_id` address that the emulator
+        # re-writes, its `_end` stack limit, its symbols) no longer describes the program
+        m = self.mote.ptr
+        m.node_id_addr = -1
+        m.stack_limit = 0
+        self.mote.image = None
 
     def _pins(self, rst_high: bool, tck_high: bool) -> None:
         self._entry.pins(rst_high, tck_high)

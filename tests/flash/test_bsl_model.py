@@ -224,3 +224,16 @@ def test_other_i2c_addresses_and_plain_line_wiggles_do_nothing(monkeypatch):
     for dtr, rts in ((False, False), (True, False), (False, True), (True, True)):
         switch.set_lines(dtr, rts)  # a terminal program toggling its lines
     assert switch.commands == [] and resets == []
+
+
+def test_flash_changes_are_reported_ram_writes_are_not():
+    mem = Ram64k()
+    blank_flash(mem)
+    changes: list[int] = []
+    bsl = BootstrapLoader(mem, flash_changed=lambda: changes.append(1))
+    unlock(bsl, mem)
+    assert command(bsl, CMD_RX_BLOCK, 0x1100, 2, b"\x01\x02") == bytes([DATA_ACK])  # RAM
+    assert changes == []
+    assert command(bsl, CMD_RX_BLOCK, 0x4000, 2, b"\x01\x02") == bytes([DATA_ACK])
+    assert command(bsl, CMD_MASS_ERASE, 0xFFFE, 0xA506) == bytes([DATA_ACK])
+    assert len(changes) == 3  # the block, and both flash areas of the mass erase
