@@ -48,20 +48,27 @@ def esse(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
 
 
 def test_esse_flash_programs_the_emulated_mote_which_then_serves_coap(tmp_path):
-    """esse flash (unmodified BSL client, RFC 2217) -> the CCS boots -> esse's bridge serves its CoAP."""
+    """esse flash (unmodified BSL client, RFC 2217) on two motes in parallel -> the CCS boots -> esse's
+    bridge serves its CoAP."""
     ccs = build_app("ccs_serial").elf
-    with bsl_port.EmulatedTelos(speed=1.0) as board:
+    with bsl_port.EmulatedTelos(speed=1.0) as board, bsl_port.EmulatedTelos(speed=1.0) as second:
         board.serve()
+        second.serve()
         assert board.state == "halted"  # factory fresh: erased flash, nothing to run
-        proc = esse("flash", str(ccs), "--port", board.url, "--node-id", "0", "--psk", PSK.hex(),
-                    "--work-dir", str(tmp_path))
+        started = time.monotonic()
+        proc = esse("flash", str(ccs), "--port", board.url, "--port", second.url, "--node-id", "0",
+                    "--psk", PSK.hex(), "--work-dir", str(tmp_path))
+        print(f"two motes flashed in {time.monotonic() - started:.1f} s")
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert f"[{board.url}] flashed and reset" in proc.stdout
-        assert board.state == "run"
-        # information flash holds the shared layout's bytes; main flash the image
+        assert f"[{second.url}] flashed and reset" in proc.stdout
+        assert board.state == second.state == "run"
+        # information flash holds the shared layout's bytes (ids counted up); main flash the image
         assert board.mote.read_bytes(0x1000, 256) == Identity(node_id=0, psk_dn=PSK).encode()
+        assert second.mote.read_bytes(0x1000, 256) == Identity(node_id=1, psk_dn=PSK).encode()
         for addr, data in load_image(ccs).runs:
             assert board.mote.read_bytes(addr, len(data)) == data
+            assert second.mote.read_bytes(addr, len(data)) == data
         assert any("BSL entry sequence" in e for e in board.events)
         assert any("38400 baud" in e for e in board.events)  # the TelosB target's --speed default
 
