@@ -89,14 +89,17 @@ class MspBslBackend:
             return (f"the BSL client is missing ({detail}); install python-msp430-tools==0.10.0 "
                     "(it is in pyproject.toml)")
         if "could not open port" in low or "connection refused" in low or "errno 2" in low:
-            return f"cannot open {request.port}: {detail} (is the mote plugged in? see `esse motes`)"
+            return f"cannot open the port: {detail} (is the mote plugged in? see `esse motes`)"
         if "could not sync" in detail:
-            return (f"no answer from the bootstrap loader on {request.port} (sync failed): not a TelosB/"
+            return ("no answer from the bootstrap loader (sync failed): not a TelosB/"
                     "Tmote Sky, or the BSL entry through DTR/RTS did not work; the mote was not changed")
         lost_words = ("connection lost", "connection failed", "connection reset", "i/o error", "disconnected",
                       "not open", "broken pipe")
         if any(w in low for w in lost_words):
-            return (f"{request.port} vanished during {phase} ({detail}): the mote is left in its bootstrap "
+            if phase == "start":
+                return (f"the port closed before the bootstrap loader started ({detail}): another program "
+                        "holds it (esse console, esse bridge?) or it was unplugged; the mote was not changed")
+            return (f"the port vanished during {phase} ({detail}): the mote is left in its bootstrap "
                     "loader or reset with partly written flash; plug it back in and flash again")
         if "verify failed" in detail:
             return f"verify failed ({detail}): flash does not hold the image; flash again"

@@ -109,6 +109,7 @@ def _req(tmp_path: Path) -> FlashRequest:
         ("Programming...\n\nAn error occurred:\ncommand failed (DATA_NAK)\n", "refused to program a block"),
         ("Programming...\nAn error occurred:\nconnection failed (socket error): [Errno 104] Connection reset",
          "vanished during program"),
+        ("\nAn error occurred:\n[Errno 32] Broken pipe\n", "another program holds it"),
         ("Verify by file...\nAn error occurred:\nverify failed at 0x4000\n", "verify failed"),
         ("\nAn error occurred:\ncould not open port /dev/ttyUSB9: [Errno 2] No such file", "cannot open"),
     ],
