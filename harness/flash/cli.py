@@ -7,6 +7,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from harness.wire.infomem import Identity, InfoMemError
 
@@ -28,13 +29,13 @@ def node_ids(given: list[int], ports: list[str]) -> list[int | None]:
     raise ValueError(f"{len(given)} --node-id for {len(ports)} --port: give one (counted up) or one per port")
 
 
-def flash_command(args: argparse.Namespace, out=None) -> int:
+def flash_command(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """`esse flash`: check the image, merge each mote's identity, run the BSL backend on every port."""
     from harness.flash.bsl_backend import MspBslBackend
     from harness.flash.image import ImageError, check_fits, load_image, with_identity
     from harness.flash.runner import FlashRequest, Runner
 
-    out = out or sys.stdout
+    stream = out or sys.stdout
     try:
         ids = node_ids(args.node_id or [], args.port)
         image = load_image(args.image)
@@ -50,13 +51,13 @@ def flash_command(args: argparse.Namespace, out=None) -> int:
     except (ImageError, InfoMemError, ValueError) as exc:
         print(f"esse flash: {exc}", file=sys.stderr)
         return 2
-    runner = Runner(dry_run=args.dry_run, out=out)
+    runner = Runner(dry_run=args.dry_run, out=stream)
 
     def done(port: str, error: str | None) -> None:
         if error:
             print(f"esse flash: {error}", file=sys.stderr)
         elif not args.dry_run:
-            print(f"[{port}] flashed and reset", file=out)
+            print(f"[{port}] flashed and reset", file=stream)
 
     failed = runner.flash_all(MspBslBackend(), requests, done)
     return 1 if failed else 0
