@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "harness.build.cli",
     "harness.demo",
     "harness.emulator.cli",
+    "harness.flash.cli",
     "harness.sim.cli",
     "harness.ssm.cli",
     "harness.tinydtls.cli",

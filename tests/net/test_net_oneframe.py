@@ -28,7 +28,7 @@ from wpan import tshark_json, write_pcap
 
 from harness.bridge import Bridge
 from harness.bridge import ipv6 as v6
-from harness.ieee802154 import with_fcs
+from harness.wire.ieee802154 import with_fcs
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness import ieee802154
 from harness.proc import require, run
 from harness.sim.output import LINKTYPE_IEEE802_15_4_WITHFCS, PcapWriter
+from harness.wire import ieee802154
 from harness.wire.ieee802154 import fcs16 as crc16_kermit  # noqa: F401 - used by test_net_mac
 
 PAN_ID = 0xABCD
