@@ -18,7 +18,7 @@ from pathlib import Path
 import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
-from e2e_helpers import PREFIX, free_base_port, wait_for_prefix
+from e2e_helpers import PREFIX, wait_for_prefix
 
 import harness
 from harness.bridge import Bridge
@@ -73,12 +73,12 @@ def test_esse_flash_programs_the_emulated_mote_which_then_serves_coap(tmp_path):
         assert any("38400 baud" in e for e in board.events)  # the TelosB target's --speed default
 
         async def coap() -> bytes:
-            base = free_base_port([0])
-            async with Bridge(board.url, PREFIX, base_port=base, motes=[0]) as bridge:
+            async with Bridge(board.url, PREFIX, base_port=0, motes=[0]) as bridge:
                 await wait_for_prefix(bridge, 0)
+                port = bridge.port_of(0)
                 ctx = await aiocoap.Context.create_client_context()
                 try:
-                    req = aiocoap.Message(code=aiocoap.GET, uri=f"coap://127.0.0.1:{base}/.well-known/core")
+                    req = aiocoap.Message(code=aiocoap.GET, uri=f"coap://127.0.0.1:{port}/.well-known/core")
                     r = await asyncio.wait_for(ctx.request(req).response, 30)
                 finally:
                     await ctx.shutdown()
