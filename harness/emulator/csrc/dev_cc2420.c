@@ -1019,11 +1019,17 @@ cc2420_t *cc2420_attach(mote_t *m)
     if (!r)
         return NULL;
     r->m = m;
-    if (port_add_output_listener(m, ctl_pins, r) != 0) {
+    /* USART0's SPI slot is the radio's: a second attach fails here (mote_setup_error says why) */
+    if (spi_attach(m, 0, spi_exchange, r) != 0) {
         free(r);
         return NULL;
     }
     r->comp = mote_component_register(m, "radio", radio_mode_names, 5, CC2420_MODE_OFF);
+    if (r->comp < 0 || port_add_output_listener(m, ctl_pins, r) != 0 || clk_add_listener(m, clk_changed, r) != 0) {
+        spi_attach(m, 0, NULL, NULL); /* the component or a listener may stay registered: mote unusable */
+        free(r);
+        return NULL;
+    }
     mote_event_init(&r->fsm_ev.ev, "cc2420-fsm", fsm_fire, r);
     mote_event_init(&r->rssi_ev.ev, "cc2420-rssi", rssi_fire, r);
     mote_event_init(&r->rx_byte_ev.ev, "cc2420-rxbyte", rx_byte_fire, r);
@@ -1038,8 +1044,6 @@ cc2420_t *cc2420_attach(mote_t *m)
     r->csn_low = 0;
     chip_reset(r);
     r->state = CC2420_OFF;
-    spi_attach(m, 0, spi_exchange, r);
-    clk_add_listener(m, clk_changed, r);
     /* Pick up the current pin levels (the firmware may already drive them). */
     r->vreg_en = 0;
     r->resetn = 0;
