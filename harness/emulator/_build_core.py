@@ -7,14 +7,19 @@ periph_*.c) into the extension module `harness.emulator._core`.
 from __future__ import annotations
 
 import os
-import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from cffi import FFI
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent.parent) not in sys.path:  # run by path (setup.py, CffiExtension): find `harness`
+    sys.path.insert(0, str(HERE.parent.parent))
+
+from harness.cffi_build import header_cdef  # noqa: E402
+
 CSRC = HERE / "csrc"
 REPO_ROOT = HERE.parent.parent
 
@@ -111,21 +116,6 @@ API_HEADERS = (
 )
 PY_CALLBACKS = sorted(CSRC.glob("dev_*_cdef.h")) if PERIPH_API else []
 API_INCLUDES = "".join(f'#include "{h.name}"\n' for h in API_HEADERS)
-
-
-_DEFINE = re.compile(r"\s*#\s*define\s+([A-Za-z_]\w*)\s+\S")  # object-like, with a value
-
-
-def header_cdef(header: Path) -> str:
-    """A plain-declaration C header as cffi cdef text: its declarations, and each `#define NAME value`
-    as an integer constant whose value the compiler supplies (`lib.NAME`); other preprocessor lines go."""
-    out = []
-    for line in header.read_text().splitlines():
-        if not line.lstrip().startswith("#"):
-            out.append(line)
-        elif m := _DEFINE.match(line):
-            out.append(f"#define {m.group(1)} ...")
-    return "\n".join(out)
 
 
 ffibuilder = FFI()

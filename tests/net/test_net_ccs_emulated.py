@@ -13,12 +13,16 @@ import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
 from e2e_helpers import PREFIX, coap_client_notls, free_base_port, wait_for_prefix
-from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner
+from simnet import EngineSession
 from wpan import have_tshark, tshark_json, write_pcap
 
 from harness.bridge import Bridge, ipv6, slip
 from harness.build import build_app
 from harness.proc import run
+from harness.sim.engine import Engine, MoteLine
+from harness.sim.medium import RadioEvent
+from harness.target.drivers import open_target
+from harness.target.resources import SimulatedSky
 
 emulator = pytest.importorskip("harness.emulator.mote", reason="the emulator extension is not built")
 
@@ -54,7 +58,7 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
     emulated Sky running ccs_serial: the MSP430 build of the stack, the ADC12 driver and the LEDs."""
 
     temperature_adc = 2900
-    mote = EmulatedMote(build_app("ccs_serial").elf, node_id=6, adc={10: temperature_adc, 4: 1234})
+    mote = open_target(SimulatedSky(build_app("ccs_serial").elf, 6, adc={10: temperature_adc, 4: 1234}))
     base = free_base_port([6])
 
     async def scenario(url: str) -> None:
@@ -85,8 +89,8 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
             )
             assert res.stdout.strip() == "5"  # read back from P5OUT by the firmware (sky_leds_get)
 
-    with SerialSocketRunner(mote, [mote.advance]) as runner:
-        asyncio.run(scenario(runner.url))
+    with EngineSession(Engine([mote]), serial_mote=6) as session:  # type: ignore[list-item]
+        asyncio.run(scenario(session.url))
 
 
 def test_emulated_border_router_and_radio_ccs(tmp_path):
@@ -94,10 +98,19 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     CC2420 -> 802.15.4 (AUTOACK) -> CC2420 -> ccs firmware; fragmentation both ways; the frames on the
     air dissected by tshark."""
 
-    br = EmulatedMote(build_app("border_router").elf, node_id=1)
+    br = open_target(SimulatedSky(build_app("border_router").elf, 1))
     temperature_adc = 2222  # -48.5 degC: a negative answer
-    ccs = EmulatedMote(build_app("ccs").elf, node_id=2, adc={10: temperature_adc, 4: 333})
-    net = EmulatedRadioNet([br, ccs])
+    ccs = open_target(SimulatedSky(build_app("ccs").elf, 2, adc={10: temperature_adc, 4: 333}))
+    engine = Engine([br, ccs], {1: (0.0, 0.0, 0.0), 2: (10.0, 0.0, 0.0)})  # type: ignore[list-item]
+    frames: list[tuple[int, bytes]] = []  # (sender index, PSDU with FCS) as put on the air
+    lines: list[MoteLine] = []
+
+    def on_radio(ev: RadioEvent) -> None:
+        if ev.kind == "tx":
+            frames.append((ev.sender - 1, ev.frame))
+
+    engine.add_radio_listener(on_radio)
+    engine.add_line_listener(lines.append)
     base = free_base_port([1, 2])
 
     async def scenario(url: str) -> None:
@@ -119,20 +132,20 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
             await coap_client_notls("-m", "put", "-e", "6", f"{uri}/actuators/leds")
             assert (await coap_client_notls("-m", "get", f"{uri}/actuators/leds")).strip() == "6"
 
-    with SerialSocketRunner(br, [net.advance]) as runner:
-        asyncio.run(scenario(runner.url))
-    assert b"ccs 2 up" in ccs.uart_read()
-    data = [(s, f) for s, f in net.frames if f[0] & 7 == 1]
-    acks = [f for _, f in net.frames if f[0] & 7 == 2]
+    with EngineSession(engine, serial_mote=1) as session:
+        asyncio.run(scenario(session.url))
+    assert any(ln.mote_id == 2 and "ccs 2 up" in ln.text for ln in lines)
+    data = [(s, f) for s, f in frames if f[0] & 7 == 1]
+    acks = [f for _, f in frames if f[0] & 7 == 2]
     assert acks and all(len(f) == 5 for f in acks)  # AUTOACK frames: FCF, seq, FCS
     # unicast data frames between extended addresses: 21-byte header, then the 6LoWPAN dispatch
     unicast = [(s, f) for s, f in data if f[1] & 0xCC == 0xCC]
     frag1_senders = {s for s, f in unicast if f[21] & 0xF8 == 0xC0}
     assert frag1_senders == {0, 1}
-    assert all(len(f) <= 127 for _, f in net.frames)
+    assert all(len(f) <= 127 for _, f in frames)
     if have_tshark():
         pcap = tmp_path / "air.pcap"
-        write_pcap(pcap, [f for _, f in net.frames])
+        write_pcap(pcap, [f for _, f in frames])
         layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
         assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
         assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen

@@ -17,8 +17,8 @@ import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
 from e2e_helpers import PREFIX, coap, coap_client_notls, free_base_port, wait_for_prefix
-from hostrunner import SerialSocketRunner, host_tickers
-from nethost import Air, Node
+from nethost import Air, HostMote, Node, host_session
+from simnet import EngineSession
 
 from harness.bridge import Bridge
 from harness.proc import run
@@ -53,7 +53,7 @@ def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
             assert (await coap_client_notls("-m", "get", uri + "/actuators/leds")).strip() == "2"
             assert bridge.stats["rx_bad"] == 0
 
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    with host_session([HostMote(ccs, 4, ccs.lib.host_ccs_periodic)]) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 2
 
@@ -88,13 +88,14 @@ def test_border_router_and_radio_mote(tmp_path, with_mac):
                 await ctx.shutdown()
             await coap_client_notls("-m", "put", "-e", "5", uri + "/actuators/leds")
 
-    tickers = host_tickers([br, ccs], [br.lib.host_br_periodic, ccs.lib.host_ccs_periodic])
-    with SerialSocketRunner(br, tickers) as runner:
+    motes = [HostMote(br, 1, br.lib.host_br_periodic), HostMote(ccs, 2, ccs.lib.host_ccs_periodic)]
+    with host_session(motes) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 5
     if air is None:
         assert br.lib.host_mac_oversize() == 0 and ccs.lib.host_mac_oversize() == 0
-        senders = {src for src, _, payload in tickers[0].medium.frames if payload[0] & 0xF8 == 0xC0}
+        medium = runner.engine.group.medium  # type: ignore[union-attr]
+        senders = {src for src, _, payload in medium.frames if payload[0] & 0xF8 == 0xC0}
     else:  # whole 802.15.4 frames: header, then the 6LoWPAN dispatch
         assert all(len(frame) + 2 <= 127 for _, frame in air.log())
         senders = {
@@ -107,7 +108,7 @@ def test_cli_ping(make_node):
     ccs = make_node()
     ccs.lib.host_ccs_start(3, 0)
     base = free_base_port([3])
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    with host_session([HostMote(ccs, 3, ccs.lib.host_ccs_periodic)]) as runner:
         res = run(
             [
                 sys.executable,
@@ -157,25 +158,11 @@ def test_cli_reports_a_bad_serial_url():
 def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
     """A mote's CoAP client reaches a host aiocoap server as [host address]:D; a second mapped mote port
     (61617, the CCS's SSM port) carries datagrams both ways, the source port kept."""
-    import ctypes
-
     import aiocoap.resource as resource
 
     ccs = make_node()
     ccs.lib.host_ccs_start(4, 0)
     ccs.lib.host_udp_listen(61617)
-    ccs.lib.host_coap_request.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_uint16,
-        ctypes.c_int,
-        ctypes.c_uint8,
-        ctypes.c_char_p,
-    ]
-    ccs.lib.host_coap_result.argtypes = [
-        ctypes.POINTER(ctypes.c_uint8),
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.c_uint16),
-    ]
     base, ssm_base = free_base_port([4]), free_base_port([4]) + 500
 
     class Hello(resource.Resource):
@@ -183,18 +170,14 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
             return aiocoap.Message(payload=b"hi mote")
 
     def coap_result() -> tuple[int, bytes]:
-        code, n = ctypes.c_uint8(), ctypes.c_uint16()
-        buf = ctypes.create_string_buffer(64)
-        status = ccs.lib.host_coap_result(ctypes.byref(code), buf, ctypes.byref(n))
-        return status, buf.raw[: n.value]
+        status, _, payload = ccs.coap_result()
+        return status, payload
 
     def udp_last() -> tuple[int, bytes, int]:
-        buf, src = ctypes.create_string_buffer(256), ctypes.create_string_buffer(16)
-        n, sport = ctypes.c_uint16(), ctypes.c_uint16()
-        count = ccs.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
-        return count, buf.raw[: n.value], sport.value
+        count, data, _, sport = ccs.udp_last()
+        return count, data, sport
 
-    async def scenario(runner: SerialSocketRunner) -> None:
+    async def scenario(runner: EngineSession) -> None:
         site = resource.Site()
         site.add_resource(["hello"], Hello())
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -243,5 +226,5 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
             ssm.close()
             await server.shutdown()
 
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    with host_session([HostMote(ccs, 4, ccs.lib.host_ccs_periodic)]) as runner:
         asyncio.run(scenario(runner))
