@@ -112,15 +112,64 @@ ffi.cdef(
 class Node:
     """One node: a private copy of the library (its globals are this node's state). `lib` is the cffi
     face (host_glue.h and the declared stack functions); `firmware` the same library for the ctypes
-    calls of the stack's internals some tests make."""
+    calls of the stack's internals some tests make. A harness.target Target once started in a role."""
 
     def __init__(self, workdir: Path, with_mac: bool = False) -> None:
-        self.path = workdir / f"node{next(_instance)}.so"
-        shutil.copyfile(build_library(with_mac), self.path)
+        self.workdir = workdir
         self.with_mac = with_mac
+        self.role: tuple[str, int, tuple[int, ...]] | None = None  # (role, node id, start arguments)
+        self.sensors: tuple[int, int] | None = None
+        self.on_air = False
+        self._load()
+
+    def _load(self) -> None:
+        self.path = self.workdir / f"node{next(_instance)}.so"
+        shutil.copyfile(build_library(self.with_mac), self.path)
         self.lib = ffi.dlopen(str(self.path))
         self.firmware = ctypes.CDLL(str(self.path))  # the same loaded copy (dlopen counts references)
         self.time_ms = 0
+
+    # ---- roles (what the firmware's main would start)
+    def start(self, role: str, node_id: int, *args: int) -> None:
+        """Start the node as `role` (ccs: args = link 0 SLIP / 1 radio; br; node: args = short address)."""
+        if role not in ("ccs", "br", "node"):
+            raise ValueError(f"unknown role {role!r} (ccs, br or node)")
+        getattr(self.lib, f"host_{role}_start")(node_id, *args)
+        self.role = (role, node_id, args)
+
+    def periodic(self) -> None:
+        """The role's periodic work (the bare node has none)."""
+        if self.role is not None and self.role[0] != "node":
+            getattr(self.lib, f"host_{self.role[0]}_periodic")()
+
+    def set_sensors(self, temperature_adc: int, light_adc: int) -> None:
+        """ADC counts the CCS reads (they survive a reset, like the physical inputs)."""
+        self.lib.host_set_sensors(temperature_adc, light_adc)
+        self.sensors = (temperature_adc, light_adc)
+
+    # ---- harness.target Target
+    @property
+    def node_id(self) -> int:
+        if self.role is None:
+            raise RuntimeError(f"{self.path.name}: not started, no node id yet")
+        return self.role[1]
+
+    def reset(self) -> None:
+        """Power-on: a fresh copy of the library (all globals at their initial values), the sensors
+        set again and the role started again, as the firmware's main would."""
+        if self.on_air:
+            raise RuntimeError(f"{self.path.name}: on an Air, which holds this copy's radio: build a new Air")
+        self._load()
+        if self.sensors is not None:
+            self.set_sensors(*self.sensors)
+        if self.role is not None:
+            self.start(self.role[0], self.role[1], *self.role[2])
+
+    def read_serial(self) -> bytes:
+        return self.uart_read()
+
+    def write_serial(self, data: bytes) -> None:
+        self.uart_write(data)
 
     # ---- platform
     def set_time(self, ms: int) -> None:
@@ -239,6 +288,7 @@ class Air:
                 raise ValueError(f"node {i} was built without the MAC: it has no radio for the air")
             self.lib.air_register(i, ffi.addressof(node.lib, "host_radio_rx"))
             node.lib.host_set_air(transmit, i)
+            node.on_air = True
 
     def drop(self, data: int = 0, acks: int = 0) -> None:
         self.lib.air_drop(data, acks)
@@ -265,24 +315,22 @@ HOST_LOOKAHEAD_US = 10_000  # host nodes put no frame on the engine's medium: no
 
 
 class HostMote:
-    """A host-built node on the simulation engine's timeline (a harness.sim SimMote; harness.target
-    Target): the engine owns time, UART pacing and the serial socket; its `HostNet` group carries the
-    frames between the nodes (`Medium`, or `Air` with the MAC) at each window end."""
+    """A started host-built node on the simulation engine's timeline (a harness.sim SimMote): the
+    engine owns time, UART pacing and the serial socket; its `HostNet` group carries the frames
+    between the nodes (`Medium`; with the MAC, `Air`) at each window end."""
 
     lookahead_us = HOST_LOOKAHEAD_US
     radio = None  # frames travel through the group's Medium/Air, not the engine's UDGM medium
 
-    def __init__(self, node: Node, mote_id: int, periodic: Callable[[], None]) -> None:
+    def __init__(self, node: Node) -> None:
         self.node = node
-        self.mote_id = mote_id
-        self.periodic = periodic
+        self.mote_id = node.node_id
         self._now = 0
 
     @property
     def group_class(self) -> type[HostNet]:
         return HostNet
 
-    # ---- harness.sim SimMote
     def now_us(self) -> int:
         return self._now
 
@@ -290,7 +338,7 @@ class HostMote:
         """Set the node's clock to `time_us` and let it do its periodic work."""
         self._now = time_us
         self.node.set_time(time_us // 1000)
-        self.periodic()
+        self.node.periodic()
 
     def uart_rx(self, data: bytes) -> None:
         self.node.uart_write(data)
@@ -300,20 +348,6 @@ class HostMote:
 
     def power(self) -> dict[str, int]:
         raise RuntimeError(f"node {self.mote_id}: a host-built node tracks no power modes")
-
-    # ---- harness.target Target
-    @property
-    def node_id(self) -> int:
-        return self.mote_id
-
-    def read_serial(self) -> bytes:
-        return self.node.uart_read()
-
-    def write_serial(self, data: bytes) -> None:
-        self.node.uart_write(data)
-
-    def reset(self) -> None:
-        raise RuntimeError(f"node {self.mote_id}: a host-built node restarts only by a new Node")
 
 
 class HostNet:

@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow
 
 def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
     ccs = make_node()
-    ccs.lib.host_ccs_start(4, 0)
+    ccs.start("ccs", 4, 0)
     temperature_adc = 1999
-    ccs.lib.host_set_sensors(temperature_adc, 321)
+    ccs.set_sensors(temperature_adc, 321)
     base = free_base_port([4])
 
     async def scenario(url: str) -> None:
@@ -53,7 +53,7 @@ def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
             assert (await coap_client_notls("-m", "get", uri + "/actuators/leds")).strip() == "2"
             assert bridge.stats["rx_bad"] == 0
 
-    with host_session([HostMote(ccs, 4, ccs.lib.host_ccs_periodic)]) as runner:
+    with host_session([HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 2
 
@@ -61,11 +61,11 @@ def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
 @pytest.mark.parametrize("with_mac", [False, True], ids=["6lowpan-medium", "mac802154-air"])
 def test_border_router_and_radio_mote(tmp_path, with_mac):
     br, ccs = Node(tmp_path, with_mac), Node(tmp_path, with_mac)
-    br.lib.host_br_start(1)
-    ccs.lib.host_ccs_start(2, 1)  # on the radio
+    br.start("br", 1)
+    ccs.start("ccs", 2, 1)  # on the radio
     air = Air(tmp_path, [br, ccs]) if with_mac else None
     temperature_adc = 1234
-    ccs.lib.host_set_sensors(temperature_adc, 99)
+    ccs.set_sensors(temperature_adc, 99)
     base = free_base_port([1, 2])
 
     async def scenario(url: str) -> None:
@@ -88,8 +88,7 @@ def test_border_router_and_radio_mote(tmp_path, with_mac):
                 await ctx.shutdown()
             await coap_client_notls("-m", "put", "-e", "5", uri + "/actuators/leds")
 
-    motes = [HostMote(br, 1, br.lib.host_br_periodic), HostMote(ccs, 2, ccs.lib.host_ccs_periodic)]
-    with host_session(motes) as runner:
+    with host_session([HostMote(br), HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 5
     if air is None:
@@ -106,9 +105,9 @@ def test_border_router_and_radio_mote(tmp_path, with_mac):
 
 def test_cli_ping(make_node):
     ccs = make_node()
-    ccs.lib.host_ccs_start(3, 0)
+    ccs.start("ccs", 3, 0)
     base = free_base_port([3])
-    with host_session([HostMote(ccs, 3, ccs.lib.host_ccs_periodic)]) as runner:
+    with host_session([HostMote(ccs)]) as runner:
         res = run(
             [
                 sys.executable,
@@ -161,7 +160,7 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
     import aiocoap.resource as resource
 
     ccs = make_node()
-    ccs.lib.host_ccs_start(4, 0)
+    ccs.start("ccs", 4, 0)
     ccs.lib.host_udp_listen(61617)
     base, ssm_base = free_base_port([4]), free_base_port([4]) + 500
 
@@ -226,5 +225,31 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
             ssm.close()
             await server.shutdown()
 
-    with host_session([HostMote(ccs, 4, ccs.lib.host_ccs_periodic)]) as runner:
+    with host_session([HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner))
+
+
+def test_host_node_is_a_target_whose_reset_restarts_its_role(make_node):
+    """nethost.Node implements harness.target.Target: UART1 both ways, node id, and a reset that brings
+    a fresh copy of the stack up in the same role (its router solicitations start over)."""
+    from ipaddress import IPv6Address
+
+    from harness.bridge import ipv6, slip
+    from harness.target import Target
+
+    node = make_node()
+    node.start("ccs", 9, 0)
+    node.set_sensors(1500, 7)
+    assert isinstance(node, Target) and node.node_id == 9
+
+    def solicitations() -> list[IPv6Address]:
+        node.set_time(node.time_ms + 5000)  # past the RS interval
+        node.periodic()
+        return [ipv6.parse(f).src for f in slip.Decoder().feed(node.read_serial())]
+
+    assert solicitations() == [IPv6Address("fe80::212:7400:0:9")]
+    node.lib.ccs_leds_set(5)
+    old = node.path
+    node.reset()
+    assert node.path != old and node.lib.ccs_leds_get() == 0  # fresh globals
+    assert solicitations() == [IPv6Address("fe80::212:7400:0:9")]  # up again in its role

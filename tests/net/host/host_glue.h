@@ -11,6 +11,7 @@
 void host_set_time_ms(uint32_t t);
 void host_seed(uint32_t seed);
 void host_set_sensors(uint16_t t, uint16_t l);
+void ccs_leds_set(uint8_t mask);
 uint8_t ccs_leds_get(void);
 
 /* UART (SLIP): bytes out since the last drain, bytes in; output lost to a full buffer is counted */
