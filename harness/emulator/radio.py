@@ -36,14 +36,8 @@ RX_CORRELATION = 110  # correlation value reported for a clean reception (datash
 MODES = _enum_names("CC2420_MODE_")  # off, powerdown, idle, listen, transmit
 _STATE_NAMES = ffi.typeof("enum cc2420_state").elements  # {value: name}
 STATES = tuple(name.removeprefix("CC2420_").lower() for _, name in sorted(_STATE_NAMES.items()))
-STATUS_BITS = {
-    "xosc16m_stable": 0x40,
-    "tx_underflow": 0x20,
-    "enc_busy": 0x10,
-    "tx_active": 0x08,
-    "lock": 0x04,
-    "rssi_valid": 0x02,
-}
+_STATUS_NAMES = sorted((n for n in dir(lib) if n.startswith("CC2420_ST_")), key=lambda n: -getattr(lib, n))
+STATUS_BITS = {name.removeprefix("CC2420_ST_").lower(): getattr(lib, name) for name in _STATUS_NAMES}
 
 
 @dataclass(frozen=True)

@@ -31,13 +31,6 @@ enum {
     S_SFLUSHRX, S_SFLUSHTX, S_SACK, S_SACKPEND, S_SRXDEC, S_STXENC, S_SAES
 };
 
-/* status byte */
-#define ST_XOSC16M_STABLE 0x40u
-#define ST_TX_UNDERFLOW 0x20u
-#define ST_TX_ACTIVE 0x08u
-#define ST_LOCK 0x04u
-#define ST_RSSI_VALID 0x02u
-
 /* MDMCTRL0 */
 #define MDM_RESERVED_FRAME_MODE 0x2000u
 #define MDM_PAN_COORDINATOR 0x1000u
@@ -316,13 +309,13 @@ static void update_pins(cc2420_t *r)
 static uint8_t status_byte(cc2420_t *r)
 {
     uint8_t s = 0;
-    if (xosc_on(r->state) && r->state != CC2420_XOSC_STARTING) s |= ST_XOSC16M_STABLE;
-    if (r->tx_underflow) s |= ST_TX_UNDERFLOW;
-    if (is_tx_state(r->state)) s |= ST_TX_ACTIVE;
+    if (xosc_on(r->state) && r->state != CC2420_XOSC_STARTING) s |= CC2420_ST_XOSC16M_STABLE;
+    if (r->tx_underflow) s |= CC2420_ST_TX_UNDERFLOW;
+    if (is_tx_state(r->state)) s |= CC2420_ST_TX_ACTIVE;
     if (r->state == CC2420_RX_SEARCH || r->state == CC2420_RX_FRAME || r->state == CC2420_TX_FRAME ||
         r->state == CC2420_ACK_FRAME)
-        s |= ST_LOCK;
-    if (r->rssi_valid) s |= ST_RSSI_VALID;
+        s |= CC2420_ST_LOCK;
+    if (r->rssi_valid) s |= CC2420_ST_RSSI_VALID;
     return s;
 }
 
