@@ -75,6 +75,7 @@ class Mote:
         self._uart = {0: bytearray(), 1: bytearray()}
         self._uart_scan = {0: 0, 1: 0}
         self._serial_read = 0  # how much of UART1's output read_serial() returned
+        self._lost_reported = {0: 0, 1: 0}  # bytes lost so far that a SerialOverflow already named
         self._buf = ffi.new("uint8_t[]", 8192)
         if elf is not None:
             self.load(elf, node_id=node_id)
@@ -236,8 +237,9 @@ class Mote:
                 if n == 0:
                     break
                 self._uart[port] += ffi.buffer(self._buf, n)[:]
-            lost = lib.mote_serial_dropped(self._m, port)
+            lost = lib.mote_serial_dropped(self._m, port) - self._lost_reported[port]
             if lost:
+                self._lost_reported[port] += lost  # raised once per loss: the caller may go on
                 raise SerialOverflow(
                     f"UART{port}: {lost} byte(s) of serial output lost: the core's 8 KB buffer filled "
                     "between two drains (run in shorter steps, or run_until_uart: it drains at every byte)"

@@ -100,6 +100,8 @@ class SkySimMote:
         self._at_us = lib.simm_now_ns(self._sim) // 1000
         self._group: SkyMoteGroup | None = None
         self._error: Exception | None = None
+        self._lost_reported = 0
+        self._held: list[tuple[int, int]] = []  # taken when a loss was raised: returned next time
         self._times = ffi.new("uint64_t[]", _UART_TAKE)
         self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
 
@@ -152,14 +154,16 @@ class SkySimMote:
 
     def drain_uart_tx(self) -> list[tuple[int, int]]:
         """UART1 bytes since the last call as (time_us, byte); SerialOverflow if some were lost."""
-        out: list[tuple[int, int]] = []
+        out, self._held = self._held, []
         while True:
             n = lib.simm_uart_take(self._sim, self._times, self._bytes, _UART_TAKE)
             if n == 0:
                 break
             out += [(self._times[i] // 1000, self._bytes[i]) for i in range(n)]
-        lost = lib.simm_uart_dropped(self._sim)
+        lost = lib.simm_uart_dropped(self._sim) - self._lost_reported
         if lost:
+            self._lost_reported += lost  # raised once per loss; what was kept comes with the next call
+            self._held = out
             raise SerialOverflow(
                 f"mote {self.mote_id}: {lost} byte(s) of UART1 output lost (not taken from the "
                 "simulation buffer in time)"

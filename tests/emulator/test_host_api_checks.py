@@ -77,6 +77,7 @@ def test_serial_output_lost_to_a_full_buffer_raises() -> None:
     m.run_for(1.0)  # ~11500 more without draining: the buffer overflows
     with pytest.raises(SerialOverflow, match=r"UART1: \d+ byte\(s\) of serial output lost"):
         m.read_serial()
+    assert len(m.read_serial()) == 8192  # what the buffer kept; the loss was reported once
 
     sim = SkySimMote(elf, mote_id=3, with_radio=False)
     sim.run_until(200_000)
@@ -84,6 +85,7 @@ def test_serial_output_lost_to_a_full_buffer_raises() -> None:
     sim.run_until(800_000)  # ~6900 bytes, more than the 4096 the simulation keeps between takes
     with pytest.raises(SerialOverflow, match="mote 3: .* UART1 output lost"):
         sim.drain_uart_tx()
+    assert len(sim.drain_uart_tx()) == 4096
 
 
 def test_serial_input_beyond_the_receive_queue_raises() -> None:
