@@ -14,13 +14,14 @@ from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
 from e2e_helpers import PREFIX, coap_client_notls, free_base_port, wait_for_prefix
 from simnet import EngineSession
-from wpan import have_tshark, tshark_json, write_pcap
+from wpan import have_tshark, tshark_json
 
 from harness.bridge import Bridge, ipv6, slip
 from harness.build import build_app
 from harness.proc import run
-from harness.sim.engine import Engine, MoteLine
+from harness.sim.engine import Engine
 from harness.sim.medium import RadioEvent
+from harness.sim.output import Recorder
 from harness.target.drivers import open_target
 from harness.target.resources import SimulatedSky
 
@@ -103,14 +104,14 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     ccs = open_target(SimulatedSky(build_app("ccs").elf, 2, adc={10: temperature_adc, 4: 333}))
     engine = Engine([br, ccs], {1: (0.0, 0.0, 0.0), 2: (10.0, 0.0, 0.0)})  # type: ignore[list-item]
     frames: list[tuple[int, bytes]] = []  # (sender index, PSDU with FCS) as put on the air
-    lines: list[MoteLine] = []
+    recorder = Recorder()  # the simulation's own outputs: mote lines, radio.pcap at the air times
+    recorder.attach(engine)
 
     def on_radio(ev: RadioEvent) -> None:
         if ev.kind == "tx":
             frames.append((ev.sender - 1, ev.frame))
 
     engine.add_radio_listener(on_radio)
-    engine.add_line_listener(lines.append)
     base = free_base_port([1, 2])
 
     async def scenario(url: str) -> None:
@@ -134,7 +135,7 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
 
     with EngineSession(engine, serial_mote=1) as session:
         asyncio.run(scenario(session.url))
-    assert any(ln.mote_id == 2 and "ccs 2 up" in ln.text for ln in lines)
+    assert any(ln.mote_id == 2 and "ccs 2 up" in ln.text for ln in recorder.lines)
     data = [(s, f) for s, f in frames if f[0] & 7 == 1]
     acks = [f for _, f in frames if f[0] & 7 == 2]
     assert acks and all(len(f) == 5 for f in acks)  # AUTOACK frames: FCF, seq, FCS
@@ -144,8 +145,8 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     assert frag1_senders == {0, 1}
     assert all(len(f) <= 127 for _, f in frames)
     if have_tshark():
-        pcap = tmp_path / "air.pcap"
-        write_pcap(pcap, [f for _, f in frames])
+        pcap = tmp_path / "radio.pcap"
+        recorder.pcap.write(pcap)
         layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
         assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
         assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen
