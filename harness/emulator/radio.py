@@ -221,6 +221,8 @@ class SkyRadio:
         if self._on_frame is not None:
             self._on_frame()
         try:
+            if self._sink is None:
+                raise RuntimeError(f"{self.label}: the radio transmitted before it was attached to a medium")
             power = min(max(f.power, 0), 31)
             self._sink.on_transmit(f.psdu, f.start_ns // 1000, f.end_ns // 1000, f.channel, power)
         except Exception as exc:

@@ -8,6 +8,7 @@ It never stands in for a firmware run: `esse sim run` refuses to use it.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -200,7 +201,7 @@ class ScriptedMote:
     def every(self, start_us: int, period_us: int, count: int, fn: Callable[[int], None]) -> None:
         for i in range(count):
             t = start_us + i * period_us
-            self.at(t, lambda i=i: fn(i))
+            self.at(t, functools.partial(fn, i))
 
     def radio_on(self, time_us: int, on: bool) -> None:
         self.at(time_us, lambda: self._set_radio(on))
