@@ -13,6 +13,7 @@ import fcntl
 import importlib
 import importlib.machinery
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -90,3 +91,18 @@ class CffiExtension:
                 f"    python {script}\n"
                 "(or reinstall: pip install -e '.[dev]')"
             ) from exc
+
+
+_DEFINE = re.compile(r"\s*#\s*define\s+([A-Za-z_]\w*)\s+\S")  # object-like, with a value
+
+
+def header_cdef(header: Path) -> str:
+    """A plain-declaration C header as cffi cdef text: its declarations, and each `#define NAME value`
+    as an integer constant whose value the compiler supplies (`lib.NAME`); other preprocessor lines go."""
+    out = []
+    for line in header.read_text().splitlines():
+        if not line.lstrip().startswith("#"):
+            out.append(line)
+        elif m := _DEFINE.match(line):
+            out.append(f"#define {m.group(1)} ...")
+    return "\n".join(out)

@@ -6,8 +6,9 @@ import os
 import time
 
 import pytest
+from cffi import FFI
 
-from harness.cffi_build import CffiExtension, ExtensionNotBuilt
+from harness.cffi_build import CffiExtension, ExtensionNotBuilt, header_cdef
 
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
@@ -51,3 +52,20 @@ def test_not_built_says_how_to_build(tmp_path):
     hint = r"(?s)harness_demo_pkg\._demo.*run:\n    python .*_build_demo\.py"
     with pytest.raises(ExtensionNotBuilt, match=hint):
         ext.load()
+
+
+def test_header_cdef_keeps_declarations_and_turns_value_defines_into_constants(tmp_path):
+    header = tmp_path / "dev.h"
+    header.write_text(
+        "#ifndef DEV_H\n#define DEV_H\n#include <stdint.h>\n"
+        "#define DEV_BYTE_NS 32000u /* 250 kb/s */\n#define DEV_OFFSET (-45)\n"
+        "#define DEV_MAX(a, b) ((a) > (b) ? (a) : (b))\n"
+        "enum { DEV_OFF, DEV_ON };\nint dev_state(const void *d);\n#endif\n"
+    )
+    assert header_cdef(header).splitlines() == [
+        "#define DEV_BYTE_NS ...",
+        "#define DEV_OFFSET ...",
+        "enum { DEV_OFF, DEV_ON };",
+        "int dev_state(const void *d);",
+    ]
+    FFI().cdef(header_cdef(header))  # cffi takes it as it is

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
 from cffi import FFI
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent.parent) not in sys.path:  # run by path (setup.py, CffiExtension): find `harness`
+    sys.path.insert(0, str(HERE.parent.parent))
+
+from harness.cffi_build import header_cdef  # noqa: E402
+
 CSRC = HERE / "csrc"
 REPO_ROOT = HERE.parent.parent
 
@@ -50,6 +56,14 @@ struct mote {
 };
 
 #define MOTE_STOP_SERIAL 100
+#define MOTE_MEM_SIZE ...
+#define MOTE_IO_END ...
+/* values from mote.h (the compiler checks them) */
+enum mote_fault {
+    MOTE_OK, MOTE_FAULT_FETCH, MOTE_FAULT_FLASH_WRITE, MOTE_FAULT_STACK, MOTE_FAULT_ILLEGAL,
+    MOTE_FAULT_HALT, MOTE_FAULT_INTERNAL
+};
+enum { CPU_MODE_ACTIVE, CPU_MODE_LPM0, CPU_MODE_LPM1, CPU_MODE_LPM2, CPU_MODE_LPM3, CPU_MODE_LPM4 };
 
 mote_t *mote_create(void);
 void mote_destroy(mote_t *m);
@@ -63,7 +77,9 @@ void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 void mote_invalidate_code(mote_t *m);
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
+uint64_t mote_serial_dropped(const mote_t *m, int port);
 void mote_serial_out(mote_t *m, int port, uint8_t byte);
+const char *mote_setup_error(void);
 typedef void (*mote_flash_write_fn)(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte);
 void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx);
 """
@@ -100,11 +116,6 @@ API_HEADERS = (
 )
 PY_CALLBACKS = sorted(CSRC.glob("dev_*_cdef.h")) if PERIPH_API else []
 API_INCLUDES = "".join(f'#include "{h.name}"\n' for h in API_HEADERS)
-
-
-def header_cdef(header: Path) -> str:
-    """A plain-declaration C header as cffi cdef text: everything but the preprocessor lines."""
-    return "\n".join(line for line in header.read_text().splitlines() if not line.lstrip().startswith("#"))
 
 
 ffibuilder = FFI()

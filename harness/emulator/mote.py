@@ -13,23 +13,35 @@ from pathlib import Path
 
 from harness.emulator.core_build import CORE
 from harness.emulator.elf import ElfImage, load_elf
+from harness.emulator.errors import SerialOverflow
 
 _core = CORE.load()  # ExtensionNotBuilt says how to build it
 ffi = _core.ffi
 lib = _core.lib
 
+# Codes and modes come from mote.h through the cffi cdef (the compiler checks their values).
 FAULT_NAMES = {
-    1: "fetch outside flash/RAM",
-    2: "write to flash without the flash controller",
-    3: "stack overflow (SP below _end)",
-    4: "illegal instruction",
-    6: "emulator event queue full (peripheral bug)",
+    lib.MOTE_FAULT_FETCH: "fetch outside flash/RAM",
+    lib.MOTE_FAULT_FLASH_WRITE: "write to flash without the flash controller",
+    lib.MOTE_FAULT_STACK: "stack overflow (SP below _end)",
+    lib.MOTE_FAULT_ILLEGAL: "illegal instruction",
+    lib.MOTE_FAULT_INTERNAL: "emulator event queue full (peripheral bug)",
 }
-MOTE_FAULT_HALT = 5
+MOTE_FAULT_HALT = lib.MOTE_FAULT_HALT
 STOP_SERIAL = lib.MOTE_STOP_SERIAL
-CPU_MODES = ("active", "lpm0", "lpm1", "lpm2", "lpm3", "lpm4")
+CPU_MODES = tuple(
+    name.removeprefix("CPU_MODE_").lower()
+    for name in sorted((n for n in dir(lib) if n.startswith("CPU_MODE_")), key=lambda n: getattr(lib, n))
+)
+MEM_SIZE = lib.MOTE_MEM_SIZE
 UART1 = 1
 UART_SEARCH_WINDOW = 256 * 1024
+
+
+def setup_error(what: str) -> RuntimeError:
+    """The C core refused a registration (hook table full, address range or device slot taken)."""
+    why = ffi.string(lib.mote_setup_error()).decode() or "out of memory"
+    return RuntimeError(f"{what}: {why}")
 
 
 class EmulatorFault(RuntimeError):
@@ -57,11 +69,13 @@ class Mote:
     def __init__(self, elf: str | Path | ElfImage | None = None, node_id: int | None = None) -> None:
         ptr = lib.mote_create()
         if ptr == ffi.NULL:
-            raise MemoryError("mote_create failed")
+            raise setup_error("mote_create failed")
         self._m = ffi.gc(ptr, lib.mote_destroy)
         self.image: ElfImage | None = None
         self._uart = {0: bytearray(), 1: bytearray()}
         self._uart_scan = {0: 0, 1: 0}
+        self._serial_read = 0  # how much of UART1's output read_serial() returned
+        self._lost_reported = {0: 0, 1: 0}  # bytes lost so far that a SerialOverflow already named
         self._buf = ffi.new("uint8_t[]", 8192)
         if elf is not None:
             self.load(elf, node_id=node_id)
@@ -88,6 +102,11 @@ class Mote:
         self._m.node_id = node_id & 0xFFFF
         if self._m.node_id_addr >= 0:
             self.write16(self._m.node_id_addr, node_id)
+
+    @property
+    def node_id(self) -> int:
+        """The node id the firmware sees (harness.target.Target)."""
+        return int(self._m.node_id)
 
     def reset(self) -> None:
         """Power-on reset: peripherals to their reset state, PC from the reset vector."""
@@ -121,28 +140,45 @@ class Mote:
     sp = property(lambda self: self._m.r[1], lambda self, v: self.set_reg(1, v & 0xFFFE))
     sr = property(lambda self: self._m.r[2], lambda self, v: self.set_reg(2, v))
 
+    # The host API checks every range: the C struct goes on after the 64 KB of memory (the I/O hook
+    # table), so an unchecked write past 0xFFFF would corrupt the emulator itself.
+    @staticmethod
+    def _span(addr: int, n: int) -> int:
+        if n < 0 or addr < 0 or addr + n > MEM_SIZE:
+            raise ValueError(
+                f"memory access of {n} byte(s) at 0x{addr:04x} outside the address space "
+                f"0x0000..0x{MEM_SIZE - 1:04x}"
+            )
+        return addr
+
     def read8(self, addr: int) -> int:
-        return self._m.mem[addr & 0xFFFF]
+        """The byte at `addr` (plain memory, no I/O hooks)."""
+        return self._m.mem[self._span(addr, 1)]
 
     def read16(self, addr: int) -> int:
-        a = addr & 0xFFFE
+        """The little-endian word at `addr` (even: bit 0 ignored, as the CPU does)."""
+        a = self._span(addr, 1) & 0xFFFE
         return self._m.mem[a] | (self._m.mem[a + 1] << 8)
 
     def read_bytes(self, addr: int, n: int) -> bytes:
-        return bytes(ffi.buffer(ffi.addressof(self._m.mem, addr), n))
+        """`n` bytes from `addr`; ValueError when they do not all lie in 0x0000..0xFFFF."""
+        return bytes(ffi.buffer(ffi.addressof(self._m.mem, self._span(addr, n)), n))
 
     # Host writes go straight to memory (no I/O hooks). The predecoded instructions need no
     # invalidation: each entry is checked against the opcode word at every fetch.
     def write8(self, addr: int, value: int) -> None:
-        self._m.mem[addr & 0xFFFF] = value & 0xFF
+        """Store one byte at `addr`."""
+        self._m.mem[self._span(addr, 1)] = value & 0xFF
 
     def write16(self, addr: int, value: int) -> None:
-        a = addr & 0xFFFE
+        """Store a little-endian word at `addr` (even: bit 0 ignored, as the CPU does)."""
+        a = self._span(addr, 1) & 0xFFFE
         self._m.mem[a] = value & 0xFF
         self._m.mem[a + 1] = (value >> 8) & 0xFF
 
     def write_bytes(self, addr: int, data: bytes) -> None:
-        ffi.memmove(ffi.addressof(self._m.mem, addr), data, len(data))
+        """Store `data` from `addr`; ValueError when it does not fit below 0x10000."""
+        ffi.memmove(ffi.addressof(self._m.mem, self._span(addr, len(data))), data, len(data))
 
     @property
     def now(self) -> int:
@@ -201,6 +237,13 @@ class Mote:
                 if n == 0:
                     break
                 self._uart[port] += ffi.buffer(self._buf, n)[:]
+            lost = lib.mote_serial_dropped(self._m, port) - self._lost_reported[port]
+            if lost:
+                self._lost_reported[port] += lost  # raised once per loss: the caller may go on
+                raise SerialOverflow(
+                    f"UART{port}: {lost} byte(s) of serial output lost: the core's 8 KB buffer filled "
+                    "between two drains (run in shorter steps, or run_until_uart: it drains at every byte)"
+                )
 
     def uart_output(self, port: int = UART1) -> bytes:
         self._drain_uart()
@@ -215,6 +258,27 @@ class Mote:
         if not hasattr(lib, "uart_rx_push"):
             raise RuntimeError("the USART peripheral is not built into this core")
         return lib.uart_rx_push(self._m, port, data, len(data))
+
+    # ------------------------------------------------------------------ harness.target.Target
+
+    def read_serial(self) -> bytes:
+        """UART1 bytes sent since the previous call (uart_output() keeps the whole log)."""
+        out = self.uart_output()
+        new, self._serial_read = out[self._serial_read :], len(out)
+        return new
+
+    def write_serial(self, data: bytes) -> None:
+        """Queue `data` for UART1's receiver; SerialOverflow when its queue cannot take it all."""
+        queued = self.uart_send(data)
+        if queued != len(data):
+            raise SerialOverflow(
+                f"UART1 receive queue full: {len(data) - queued} of {len(data)} byte(s) not queued "
+                "(let the mote run to consume them, then send the rest)"
+            )
+
+    def run_for(self, seconds: float) -> RunResult:
+        """Run for `seconds` of simulated time (harness.target.Simulated)."""
+        return self.run_for_time(seconds)
 
     # ------------------------------------------------------------------ running
 

@@ -18,35 +18,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.emulator.mote import Mote, ffi, lib
-from harness.wire.ieee802154 import BYTE_US, TURNAROUND_US
+from harness.emulator.mote import Mote, ffi, lib, setup_error
 
-BYTE_NS = BYTE_US * 1000  # csrc/dev_cc2420.h CC2420_BYTE_NS
-TURNAROUND_NS = TURNAROUND_US * 1000  # CC2420_TURNAROUND_NS
+
+def _enum_names(prefix: str) -> tuple[str, ...]:
+    """The names of a csrc/dev_cc2420.h enum, lower-case without `prefix`, in value order (via cffi)."""
+    names = sorted((n for n in dir(lib) if n.startswith(prefix)), key=lambda n: getattr(lib, n))
+    values = [getattr(lib, n) for n in names]
+    assert values == list(range(len(names))), f"{prefix}* is not 0..n-1: {names} = {values}"
+    return tuple(n.removeprefix(prefix).lower() for n in names)
+
+
+# Timing and state names come from csrc/dev_cc2420.h through the cffi cdef.
+BYTE_NS = lib.CC2420_BYTE_NS
+TURNAROUND_NS = lib.CC2420_TURNAROUND_NS
 RX_CORRELATION = 110  # correlation value reported for a clean reception (datasheet typical)
-MODES = ("off", "powerdown", "idle", "listen", "transmit")
-STATES = (
-    "off",
-    "vreg_starting",
-    "power_down",
-    "xosc_starting",
-    "idle",
-    "rx_calibrate",
-    "rx_search",
-    "rx_frame",
-    "tx_calibrate",
-    "tx_frame",
-    "ack_calibrate",
-    "ack_frame",
-)
-STATUS_BITS = {
-    "xosc16m_stable": 0x40,
-    "tx_underflow": 0x20,
-    "enc_busy": 0x10,
-    "tx_active": 0x08,
-    "lock": 0x04,
-    "rssi_valid": 0x02,
-}
+MODES = _enum_names("CC2420_MODE_")  # off, powerdown, idle, listen, transmit
+_STATE_NAMES = ffi.typeof("enum cc2420_state").elements  # {value: name}
+STATES = tuple(name.removeprefix("CC2420_").lower() for _, name in sorted(_STATE_NAMES.items()))
+_STATUS_NAMES = sorted((n for n in dir(lib) if n.startswith("CC2420_ST_")), key=lambda n: -getattr(lib, n))
+STATUS_BITS = {name.removeprefix("CC2420_ST_").lower(): getattr(lib, name) for name in _STATUS_NAMES}
 
 
 @dataclass(frozen=True)
@@ -84,9 +75,7 @@ class Radio:
     def __init__(self, mote: Mote) -> None:
         ptr = lib.cc2420_attach(mote.ptr)
         if ptr == ffi.NULL:
-            raise RuntimeError(
-                "cc2420_attach failed: USART0 already has an SPI device or port listeners full"
-            )
+            raise setup_error("cc2420_attach failed")
         self.mote = mote
         self._r = ffi.gc(ptr, lib.cc2420_free)
         self._handle = ffi.new_handle(self)
@@ -232,6 +221,8 @@ class SkyRadio:
         if self._on_frame is not None:
             self._on_frame()
         try:
+            if self._sink is None:
+                raise RuntimeError(f"{self.label}: the radio transmitted before it was attached to a medium")
             power = min(max(f.power, 0), 31)
             self._sink.on_transmit(f.psdu, f.start_ns // 1000, f.end_ns // 1000, f.channel, power)
         except Exception as exc:

@@ -26,7 +26,8 @@ from harness.emulator.core_build import ensure_built
 ensure_built()
 
 from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
-from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
+from harness.emulator.errors import SerialOverflow  # noqa: E402
+from harness.emulator.mote import EmulatorFault, Mote, ffi, lib, setup_error  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
 from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
 
@@ -92,13 +93,15 @@ class SkySimMote:
             self._radio = SkyRadio(Radio(self.mote), label, self._radio_frame, self._radio_error)
         sim = lib.simm_attach(self.mote.ptr)
         if sim == ffi.NULL:
-            raise MemoryError("simm_attach failed")
+            raise setup_error(f"mote {mote_id}: simm_attach failed")
         self._sim = ffi.gc(sim, lib.simm_free)
         # the C bookkeeping is called from the mote's listeners: it must live as long as the mote
         self.mote.__dict__.setdefault("_sim_state", []).append(self._sim)
         self._at_us = lib.simm_now_ns(self._sim) // 1000
         self._group: SkyMoteGroup | None = None
         self._error: Exception | None = None
+        self._lost_reported = 0
+        self._held: list[tuple[int, int]] = []  # taken when a loss was raised: returned next time
         self._times = ffi.new("uint64_t[]", _UART_TAKE)
         self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
 
@@ -146,15 +149,58 @@ class SkySimMote:
             raise err
 
     def uart_rx(self, data: bytes) -> None:
-        lib.uart_rx_push(self.mote.ptr, 1, data, len(data))
+        """Bytes arrive at UART1 now (the engine paces them); SerialOverflow if the queue is full."""
+        self.mote.write_serial(data)
 
     def drain_uart_tx(self) -> list[tuple[int, int]]:
-        out: list[tuple[int, int]] = []
+        """UART1 bytes since the last call as (time_us, byte); SerialOverflow if some were lost."""
+        out, self._held = self._held, []
         while True:
             n = lib.simm_uart_take(self._sim, self._times, self._bytes, _UART_TAKE)
             if n == 0:
-                return out
+                break
             out += [(self._times[i] // 1000, self._bytes[i]) for i in range(n)]
+        lost = lib.simm_uart_dropped(self._sim) - self._lost_reported
+        if lost:
+            self._lost_reported += lost  # raised once per loss; what was kept comes with the next call
+            self._held = out
+            raise SerialOverflow(
+                f"mote {self.mote_id}: {lost} byte(s) of UART1 output lost (not taken from the "
+                "simulation buffer in time)"
+            )
+        return out
+
+    # ---- harness.target.SimulatedMote ----
+    @property
+    def node_id(self) -> int:
+        """The simulation's mote id, which is the firmware's node_id."""
+        return self.mote_id
+
+    @property
+    def time_ns(self) -> int:
+        """Simulated nanoseconds since power-on."""
+        return int(lib.simm_now_ns(self._sim))
+
+    def read_serial(self) -> bytes:
+        """UART1 bytes since the last call (on an engine, the engine takes them: use its listeners)."""
+        return bytes(b for _, b in self.drain_uart_tx())
+
+    def write_serial(self, data: bytes) -> None:
+        """Queue `data` for UART1's receiver; SerialOverflow when the queue cannot take it all."""
+        self.mote.write_serial(data)
+
+    def reset(self) -> None:
+        """Power-on reset of the MSP430 (the CC2420 follows its pins; simulated time goes on)."""
+        self.mote.reset()
+
+    def load(self, elf: str | Path) -> ElfImage:
+        """Replace the firmware (same node id) and reset."""
+        self.firmware = Path(elf)
+        return self.mote.load(_elf_image(self.firmware), node_id=self.mote_id)
+
+    def run_for(self, seconds: float) -> None:
+        """Advance this mote alone by `seconds` (outside an engine)."""
+        self.run_until(self._at_us + round(seconds * 1e6))
 
     def power(self) -> dict[str, int]:
         s = self._sim
@@ -186,7 +232,7 @@ class SkyMoteGroup:
             if m._group is not None:
                 raise ValueError(f"mote {m.mote_id} is already in a group")
             if lib.simg_add(self._g, m._sim) < 0:
-                raise MemoryError("simg_add failed")
+                raise setup_error(f"mote {m.mote_id}: simg_add failed")
             m._group = self
             m.__dict__["_group_ref"] = self._g  # free the group only after its members
         self._reached = ffi.new("uint64_t *")

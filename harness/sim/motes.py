@@ -29,10 +29,13 @@ class MoteRequest:
 
 
 def _create_sky_mote(req: MoteRequest) -> SimMote:
-    # The emulator area provides the SimMote adapter (run_until / uart_rx / drain_uart_tx /
-    # power / radio) over its cycle-counting Mote; wire it in here.
+    # The simulated Sky mote is opened through the mote interface's driver (harness.target), which
+    # hands back harness.emulator.simmote.SkySimMote: a SimMote (run_until / uart_rx / drain_uart_tx /
+    # power / radio) over the cycle-counting Mote.
     try:
         from harness.emulator.simmote import SkySimMote
+        from harness.target.drivers import open_target
+        from harness.target.resources import SimulatedSky
     except (ImportError, RuntimeError) as exc:  # not importable, or its C core failed to build
         raise MoteBackendUnavailable(
             f"cannot run mote {req.mote_id} ({req.type_identifier}, {req.firmware.name}): "
@@ -40,7 +43,10 @@ def _create_sky_mote(req: MoteRequest) -> SimMote:
             f"(harness.emulator.simmote.SkySimMote: {exc}). "
             "To run this simulation now, use the real Cooja: esse cooja run SIM.csc --cooja JAR --contiki DIR"
         ) from None
-    return SkySimMote(req.firmware, req.mote_id, adc=req.adc)
+    adc: dict[str | int, int] = {channel: value for channel, value in req.adc.items()}
+    mote = open_target(SimulatedSky(req.firmware, req.mote_id, adc=adc))
+    assert isinstance(mote, SkySimMote)
+    return mote
 
 
 MOTE_FACTORIES: dict[str, Callable[[MoteRequest], SimMote]] = {

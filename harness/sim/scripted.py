@@ -8,6 +8,7 @@ It never stands in for a firmware run: `esse sim run` refuses to use it.
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ class ScriptedMote:
         self._radio_on_us = 0  # accumulated listen/transmit time of finished "on" stretches
         self._radio_on_since: int | None = 0
         self.uart_received = bytearray()
+        self.resets = 0
 
     # ---- SimMote ----
     @property
@@ -137,7 +139,40 @@ class ScriptedMote:
         self._uart_tx = [b for b in self._uart_tx if b[0] > self._now]
         return out
 
+    # ---- harness.target: Target + Simulated + PowerReadout (no firmware: not Loadable) ----
+    @property
+    def node_id(self) -> int:
+        """The mote id (a scripted mote has no firmware variable to put it in)."""
+        return self.mote_id
+
+    @property
+    def time_ns(self) -> int:
+        """Simulated nanoseconds since the start (the script's microseconds x 1000)."""
+        return self._now * 1000
+
+    def run_for(self, seconds: float) -> None:
+        """Run the script for `seconds` of simulated time."""
+        self.run_until(self._now + round(seconds * 1e6))
+
+    def read_serial(self) -> bytes:
+        """UART1 bytes sent up to now since the previous call."""
+        return bytes(b for _, b in self.drain_uart_tx())
+
+    def write_serial(self, data: bytes) -> None:
+        """Bytes arrive at the mote's UART1 now."""
+        self.uart_rx(data)
+
+    def reset(self) -> None:
+        """What a reset does to a program with no firmware behind it: every pending action and UART
+        byte not yet sent is dropped, the radio is back on; the mote stays silent until scripted again."""
+        self._actions.clear()
+        self._uart_tx = [b for b in self._uart_tx if b[0] <= self._now]
+        self._uart_free_us = self._now
+        self._set_radio(True)
+        self.resets += 1
+
     def power(self) -> dict[str, int]:
+        """Microseconds per energy state: CPU per action, LPM otherwise, TX per frame, RX while on."""
         tx = sum(min(e, self._now) - s for s, e in self._tx_spans if s < self._now)
         cpu = min(self._cpu_us, self._now)
         on = self._radio_on_us + (self._now - self._radio_on_since if self._radio_on_since is not None else 0)
@@ -166,7 +201,7 @@ class ScriptedMote:
     def every(self, start_us: int, period_us: int, count: int, fn: Callable[[int], None]) -> None:
         for i in range(count):
             t = start_us + i * period_us
-            self.at(t, lambda i=i: fn(i))
+            self.at(t, functools.partial(fn, i))
 
     def radio_on(self, time_us: int, on: bool) -> None:
         self.at(time_us, lambda: self._set_radio(on))

@@ -3,6 +3,9 @@ single-instruction cases (imported by name: a module called `conftest` is ambigu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from harness.emulator.core_build import ensure_built
 
 ensure_built()
@@ -79,3 +82,57 @@ scratch: .fill 64, 1, 0
         before = m.now
         m.step()
         return m, m.now - before
+
+
+def uart1_source(ubr: int, mctl: int, main: str, rx_isr: str = "") -> str:
+    """A program: ~3.9 MHz DCO, USART1 as an 8N1 UART on SMCLK at (ubr, mctl), then `main`; with
+    `rx_isr`, USART1's receive interrupt (vector 3) runs it."""
+    isr_vector = "rx_isr" if rx_isr else "0"
+    enable_rx = "bis.b #0x10, &0x0001      ; IE2.URXIE1 (after SWRST: SWRST clears it)" if rx_isr else ""
+    return f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+        mov.b #0x87, &0x0057
+        mov.b #0x8d, &0x0056      ; RSEL 7, DCO 4, MOD 13 (about 3.9 MHz)
+        mov.b #0x11, &0x0078
+        mov.b #0x20, &0x0079
+        mov.b #{ubr}, &0x007c
+        mov.b #0, &0x007d
+        mov.b #{mctl}, &0x007b
+        bis.b #0x30, &0x0005
+        bic.b #0x01, &0x0078
+        {enable_rx}
+{main}
+{"rx_isr: " + rx_isr if rx_isr else ""}
+        .section .vectors,"ax"
+        .fill 3, 2, 0
+        .word {isr_vector}
+        .fill 11, 2, 0
+        .word _start
+"""
+
+
+def uart_echo_source(ubr: int, mctl: int) -> str:
+    """USART1 echoes every byte it receives; the CPU sleeps in LPM0 in between."""
+    main = """        eint
+idle:   bis #0x0018, r2           ; LPM0 + GIE (SMCLK keeps running)
+        jmp idle"""
+    return uart1_source(ubr, mctl, main, "mov.b &0x007e, &0x007f    ; echo\n        reti")
+
+
+def uart_flood_source(ubr: int, mctl: int) -> str:
+    """USART1 sends 'A' back to back for ever."""
+    main = """send:   bit.b #0x20, &0x0003      ; IFG2.UTXIFG1
+        jz send
+        mov.b #0x41, &0x007f
+        jmp send"""
+    return uart1_source(ubr, mctl, main)
+
+
+def uart1_elf(source: Callable[[int, int], str], baud: int = 115200) -> Path:
+    """Assemble a uart1_source program with the divisor for `baud` at the DCO it sets."""
+    probe = Mote(assemble(source(1, 0)))
+    probe.run(2000)  # learn the DCO frequency the program sets
+    return assemble(source(*uart_divisor(probe.mclk_hz, baud)))

@@ -6,7 +6,7 @@ The functions come from the core's cffi `lib` (its cdef includes csrc/periph_cde
 
 from __future__ import annotations
 
-from emu_helpers import uart_divisor
+from emu_helpers import uart_divisor, uart_echo_source
 
 from harness.emulator.asm import assemble
 from harness.emulator.mote import Mote, ffi, lib
@@ -90,30 +90,6 @@ ta0_isr: reti
         seen_hz.add(m.mclk_hz)
         m.step()
     assert len(seen_hz) > 1  # the DCO really moved
-
-
-def uart_echo_source(ubr: int, mctl: int) -> str:
-    return f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {WDT_STOP}
-        mov.b #0x87, &0x0057
-        mov.b #0x8d, &0x0056      ; RSEL 7, DCO 4, MOD 13 (about 3.9 MHz)
-        mov.b #0x11, &0x0078
-        mov.b #0x20, &0x0079
-        mov.b #{ubr}, &0x007c
-        mov.b #0, &0x007d
-        mov.b #{mctl}, &0x007b
-        bis.b #0x30, &0x0005
-        bic.b #0x01, &0x0078
-        bis.b #0x10, &0x0001      ; IE2.URXIE1 (after SWRST: SWRST clears it)
-        eint
-idle:   bis #0x0018, r2           ; LPM0 + GIE (SMCLK keeps running)
-        jmp idle
-rx_isr: mov.b &0x007e, &0x007f    ; echo
-        reti
-""" + vectors(rx_isr=3)
 
 
 def test_uart_rx_queue_is_paced_at_the_baud_rate() -> None:

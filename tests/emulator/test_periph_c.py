@@ -14,12 +14,13 @@ CSRC = REPO_ROOT / "harness" / "emulator" / "csrc"
 DRIVER = Path(__file__).resolve().parent / "periph_c" / "test_periph.c"
 
 
-def build_driver() -> Path:
+def build_driver(driver: Path = DRIVER) -> Path:
+    """Compile a C check driver (periph_c/*.c) with the core and the peripherals, when stale."""
     gcc = require("gcc", "apt-get install gcc")
-    out = build_dir() / "emulator" / "periph_c" / "test_periph"
+    out = build_dir() / "emulator" / "periph_c" / driver.stem
     # the CPU, the framework and the peripheral modules only (external devices are not needed)
-    sources = [DRIVER, CSRC / "cpu.c", CSRC / "mote.c", *sorted(CSRC.glob("periph*.c"))]
-    inputs = [*sources, *CSRC.glob("*.h")]
+    sources = [driver, CSRC / "cpu.c", CSRC / "mote.c", *sorted(CSRC.glob("periph*.c"))]
+    inputs = [*sources, *CSRC.glob("*.h"), driver.parent / "check.h"]
     if out.exists() and all(p.stat().st_mtime <= out.stat().st_mtime for p in inputs):
         return out
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""The firmware net stack built for the host (gcc, shared library) and driven through ctypes.
+"""The firmware net stack built for the host (gcc, shared library) and driven through cffi (ABI mode,
+the cdef read from host/host_glue.h, host/air.h and the stack's own prototypes).
 
 Each `Node` loads its own copy of the library (its own globals = its own mote). `Medium` carries
 the MAC frames the nodes queue between them, as a 127-byte-frame radio would; the UART of a node
@@ -9,22 +10,33 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import queue
+import re
 import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
+from cffi import FFI
+from simnet import EngineSession
+
 from harness import paths
+from harness.cffi_build import header_cdef
+from harness.emulator.errors import SerialOverflow
 from harness.proc import require, run
+from harness.sim.engine import Engine
 
 REPO = paths.REPO_ROOT
 NET_DIR = REPO / "firmware" / "net"
 CCS_DIR = REPO / "firmware" / "apps" / "ccs"
-GLUE = Path(__file__).parent / "host" / "host_glue.c"
+HOST_DIR = Path(__file__).parent / "host"
+GLUE = HOST_DIR / "host_glue.c"
 LIB_DIR = paths.build_dir() / "net-host"
 LIB = LIB_DIR / "libnethost.so"
 CFLAGS = ["-std=c99", "-O1", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-Wl,-Bsymbolic"]
 
 
-AIR = Path(__file__).parent / "host" / "air.c"
+AIR = HOST_DIR / "air.c"
 
 
 def sources(with_mac: bool) -> list[Path]:
@@ -35,7 +47,7 @@ def sources(with_mac: bool) -> list[Path]:
 
 
 def _compile(out: Path, srcs: list[Path], extra: list[str]) -> Path:
-    inputs = [*srcs, *NET_DIR.glob("*.h"), *CCS_DIR.glob("*.h"), Path(__file__)]
+    inputs = [*srcs, *NET_DIR.glob("*.h"), *CCS_DIR.glob("*.h"), *HOST_DIR.glob("*.h"), Path(__file__)]
     if out.exists() and out.stat().st_mtime >= max(p.stat().st_mtime for p in inputs):
         return out
     gcc = require("gcc", "apt-get install gcc")
@@ -63,44 +75,101 @@ def build_air() -> Path:
 _instance = itertools.count()
 
 
+def firmware_decls(names: list[str]) -> str:
+    """The prototypes of `names` as the firmware's headers (net, ccs) declare them, one line each:
+    the cdef of the few stack functions the tests call directly (so they are never re-typed here)."""
+    decls = {}
+    for header in sorted([*NET_DIR.glob("*.h"), *CCS_DIR.glob("*.h")]):
+        for m in re.finditer(r"^[A-Za-z_][\w *]*?\b(\w+)\([^;{]*\);", header.read_text(), re.M):
+            decls.setdefault(m.group(1), m.group(0))
+    missing = [n for n in names if n not in decls]
+    if missing:
+        raise LookupError(f"no prototype in the net or ccs headers for {', '.join(missing)}")
+    return "\n".join(decls[n] for n in names)
+
+
+# One cffi (ABI mode) description of the host libraries: the glue's and the air's headers, plus the
+# stack functions the tests call. Each node dlopens its own copy of the library through it.
+ffi = FFI()
+ffi.cdef(
+    header_cdef(HOST_DIR / "host_glue.h")
+    + header_cdef(HOST_DIR / "air.h")
+    + firmware_decls(
+        [
+            "udp_send",
+            "sixlowpan_reass_in_use",
+            "sixlowpan_periodic",
+            "icmp6_send_rs",
+            "ipv6_linklocal_addr",
+            "coap_client_active",
+            "ccs_temperature_text",
+            "ccs_temperature_decicelsius",
+        ]
+    )
+)
+
+
 class Node:
-    """One node: a private copy of the library."""
+    """One node: a private copy of the library (its globals are this node's state). `lib` is the cffi
+    face (host_glue.h and the declared stack functions); `firmware` the same library for the ctypes
+    calls of the stack's internals some tests make. A harness.target Target once started in a role."""
 
     def __init__(self, workdir: Path, with_mac: bool = False) -> None:
-        path = workdir / f"node{next(_instance)}.so"
-        shutil.copyfile(build_library(with_mac), path)
+        self.workdir = workdir
         self.with_mac = with_mac
-        self.lib = ctypes.CDLL(str(path))
-        lib = self.lib
-        u8p = ctypes.c_char_p
-        lib.host_uart_drain.restype = ctypes.c_uint32
-        lib.host_uart_drain.argtypes = [u8p, ctypes.c_uint32]
-        lib.host_uart_input.argtypes = [u8p, ctypes.c_uint32]
-        if with_mac:
-            lib.host_radio_rx.argtypes = [u8p, ctypes.c_uint8]
-            lib.host_radio_delay_us.restype = ctypes.c_uint32
-            lib.host_radio_transmissions.restype = ctypes.c_uint32
-        else:
-            lib.host_mac_pop.argtypes = [u8p, ctypes.POINTER(ctypes.c_uint8), u8p]
-            lib.host_mac_input.argtypes = [u8p, ctypes.c_uint8, u8p, ctypes.c_uint8, u8p, ctypes.c_uint8]
-        lib.host_set_time_ms.argtypes = [ctypes.c_uint32]
-        lib.host_seed.argtypes = [ctypes.c_uint32]
-        lib.host_set_sensors.argtypes = [ctypes.c_uint16, ctypes.c_uint16]
-        lib.ccs_leds_get.restype = ctypes.c_uint8
-        lib.host_ccs_start.argtypes = [ctypes.c_uint16, ctypes.c_int]
-        lib.host_br_start.argtypes = [ctypes.c_uint16]
-        lib.host_node_start.argtypes = [ctypes.c_uint16, ctypes.c_int]
-        lib.host_get_lladdr.argtypes = [u8p, ctypes.POINTER(ctypes.c_uint8)]
-        lib.sixlowpan_output.argtypes = [u8p, ctypes.c_uint16, ctypes.c_void_p]
-        lib.ipv6_output.argtypes = [u8p, ctypes.c_uint16]
-        lib.host_last_ip.restype = ctypes.c_uint16
-        lib.host_last_ip.argtypes = [u8p, ctypes.POINTER(ctypes.c_uint16)]
-        lib.sixlowpan_reass_in_use.restype = ctypes.c_uint8
-        lib.host_coap_describe.argtypes = [u8p, ctypes.c_uint16, u8p, ctypes.c_uint16, u8p, ctypes.c_uint16]
-        lib.host_mac_oversize.restype = ctypes.c_uint16
-        lib.udp_send.argtypes = [u8p, ctypes.c_uint16, ctypes.c_uint16, u8p, ctypes.c_uint16]
-        lib.host_udp_last.restype = ctypes.c_uint16
+        self.role: tuple[str, int, tuple[int, ...]] | None = None  # (role, node id, start arguments)
+        self.sensors: tuple[int, int] | None = None
+        self.on_air = False
+        self._load()
+
+    def _load(self) -> None:
+        self.path = self.workdir / f"node{next(_instance)}.so"
+        shutil.copyfile(build_library(self.with_mac), self.path)
+        self.lib = ffi.dlopen(str(self.path))
+        self.firmware = ctypes.CDLL(str(self.path))  # the same loaded copy (dlopen counts references)
         self.time_ms = 0
+
+    # ---- roles (what the firmware's main would start)
+    def start(self, role: str, node_id: int, *args: int) -> None:
+        """Start the node as `role` (ccs: args = link 0 SLIP / 1 radio; br; node: args = short address)."""
+        if role not in ("ccs", "br", "node"):
+            raise ValueError(f"unknown role {role!r} (ccs, br or node)")
+        getattr(self.lib, f"host_{role}_start")(node_id, *args)
+        self.role = (role, node_id, args)
+
+    def periodic(self) -> None:
+        """The role's periodic work (the bare node has none)."""
+        if self.role is not None and self.role[0] != "node":
+            getattr(self.lib, f"host_{self.role[0]}_periodic")()
+
+    def set_sensors(self, temperature_adc: int, light_adc: int) -> None:
+        """ADC counts the CCS reads (they survive a reset, like the physical inputs)."""
+        self.lib.host_set_sensors(temperature_adc, light_adc)
+        self.sensors = (temperature_adc, light_adc)
+
+    # ---- harness.target Target
+    @property
+    def node_id(self) -> int:
+        if self.role is None:
+            raise RuntimeError(f"{self.path.name}: not started, no node id yet")
+        return self.role[1]
+
+    def reset(self) -> None:
+        """Power-on: a fresh copy of the library (all globals at their initial values), the sensors
+        set again and the role started again, as the firmware's main would."""
+        if self.on_air:
+            raise RuntimeError(f"{self.path.name}: on an Air, which holds this copy's radio: build a new Air")
+        self._load()
+        if self.sensors is not None:
+            self.set_sensors(*self.sensors)
+        if self.role is not None:
+            self.start(self.role[0], self.role[1], *self.role[2])
+
+    def read_serial(self) -> bytes:
+        return self.uart_read()
+
+    def write_serial(self, data: bytes) -> None:
+        self.uart_write(data)
 
     # ---- platform
     def set_time(self, ms: int) -> None:
@@ -109,10 +178,13 @@ class Node:
 
     # ---- links
     def uart_read(self) -> bytes:
+        """UART bytes since the last read; SerialOverflow when the node's buffer dropped some."""
         out = bytearray()
-        buf = ctypes.create_string_buffer(4096)
+        buf = ffi.new("uint8_t[]", 4096)
         while n := self.lib.host_uart_drain(buf, 4096):
-            out += buf.raw[:n]
+            out += ffi.buffer(buf, n)
+        if lost := self.lib.host_uart_dropped():
+            raise SerialOverflow(f"{self.path.name}: {lost} byte(s) of UART output lost (16 KB buffer full)")
         return bytes(out)
 
     def uart_write(self, data: bytes) -> None:
@@ -120,13 +192,11 @@ class Node:
 
     def mac_pop(self) -> tuple[bytes, bytes] | None:
         """(destination link address, frame payload) of the oldest queued frame."""
-        dst = ctypes.create_string_buffer(8)
-        dst_len = ctypes.c_uint8()
-        payload = ctypes.create_string_buffer(127)
-        n = self.lib.host_mac_pop(dst, ctypes.byref(dst_len), payload)
+        dst, dst_len, payload = ffi.new("uint8_t[8]"), ffi.new("uint8_t *"), ffi.new("uint8_t[127]")
+        n = self.lib.host_mac_pop(dst, dst_len, payload)
         if n == 0:
             return None
-        return dst.raw[: dst_len.value], payload.raw[:n]
+        return ffi.buffer(dst, dst_len[0])[:], ffi.buffer(payload, n)[:]
 
     def mac_input(self, src: bytes, dst: bytes, payload: bytes) -> None:
         self.lib.host_mac_input(
@@ -134,16 +204,33 @@ class Node:
         )
 
     def lladdr(self) -> bytes:
-        buf = ctypes.create_string_buffer(8)
-        n = ctypes.c_uint8()
-        self.lib.host_get_lladdr(buf, ctypes.byref(n))
-        return buf.raw[: n.value]
+        buf, n = ffi.new("uint8_t[8]"), ffi.new("uint8_t *")
+        self.lib.host_get_lladdr(buf, n)
+        return ffi.buffer(buf, n[0])[:]
 
+    def link_local(self) -> bytes:
+        """The node's IPv6 link-local address (16 bytes)."""
+        return ffi.buffer(self.lib.ipv6_linklocal_addr(), 16)[:]
+
+    # ---- probes
     def last_ip(self) -> tuple[int, bytes]:
-        buf = ctypes.create_string_buffer(2048)
-        n = ctypes.c_uint16()
-        count = self.lib.host_last_ip(buf, ctypes.byref(n))
-        return count, buf.raw[: n.value]
+        """(packets forwarded so far, the last one)."""
+        buf, n = ffi.new("uint8_t[]", 2048), ffi.new("uint16_t *")
+        count = self.lib.host_last_ip(buf, n)
+        return count, ffi.buffer(buf, n[0])[:]
+
+    def udp_last(self) -> tuple[int, bytes, bytes, int]:
+        """(datagrams received on the listened port, the last one's payload, source address, port)."""
+        buf, n = ffi.new("uint8_t[]", 2048), ffi.new("uint16_t *")
+        src, sport = ffi.new("uint8_t[16]"), ffi.new("uint16_t *")
+        count = self.lib.host_udp_last(buf, n, src, sport)
+        return count, ffi.buffer(buf, n[0])[:], ffi.buffer(src)[:], sport[0]
+
+    def coap_result(self) -> tuple[int, int, bytes]:
+        """The CoAP client's outcome: (status: 0 done / 1 waiting / <0 failed, response code, payload)."""
+        code, buf, n = ffi.new("uint8_t *"), ffi.new("uint8_t[]", 256), ffi.new("uint16_t *")
+        status = self.lib.host_coap_result(code, buf, n)
+        return status, code[0], ffi.buffer(buf, n[0])[:]
 
 
 class LLAddr(ctypes.Structure):
@@ -193,15 +280,15 @@ class Air:
     def __init__(self, workdir: Path, nodes: list[Node]) -> None:
         path = workdir / f"air{next(_instance)}.so"
         shutil.copyfile(build_air(), path)
-        self.lib = ctypes.CDLL(str(path))
-        self.lib.air_log_frame.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+        self.lib = ffi.dlopen(str(path))
         self.nodes = nodes
-        transmit = ctypes.cast(self.lib.air_transmit, ctypes.c_void_p)
+        transmit = ffi.addressof(self.lib, "air_transmit")
         for i, node in enumerate(nodes):
-            assert node.with_mac
-            self.lib.air_register(i, ctypes.cast(node.lib.host_radio_rx, ctypes.c_void_p))
-            node.lib.host_set_air.argtypes = [ctypes.c_void_p, ctypes.c_int]
+            if not node.with_mac:
+                raise ValueError(f"node {i} was built without the MAC: it has no radio for the air")
+            self.lib.air_register(i, ffi.addressof(node.lib, "host_radio_rx"))
             node.lib.host_set_air(transmit, i)
+            node.on_air = True
 
     def drop(self, data: int = 0, acks: int = 0) -> None:
         self.lib.air_drop(data, acks)
@@ -209,11 +296,10 @@ class Air:
     def log(self) -> list[tuple[int, bytes]]:
         """(sender index, frame without FCS) of every transmission so far."""
         out = []
-        buf = ctypes.create_string_buffer(127)
-        sender = ctypes.c_int()
+        buf, sender = ffi.new("uint8_t[127]"), ffi.new("int *")
         for i in range(self.lib.air_log_count()):
-            n = self.lib.air_log_frame(i, buf, ctypes.byref(sender))
-            out.append((sender.value, buf.raw[:n]))
+            n = self.lib.air_log_frame(i, buf, sender)
+            out.append((sender[0], ffi.buffer(buf, n)[:]))
         return out
 
     def process(self) -> None:
@@ -223,3 +309,81 @@ class Air:
             before = self.lib.air_log_count()
             for node in self.nodes:
                 node.lib.host_radio_process()
+
+
+HOST_LOOKAHEAD_US = 10_000  # host nodes put no frame on the engine's medium: nothing bounds their windows
+
+
+class HostMote:
+    """A started host-built node on the simulation engine's timeline (a harness.sim SimMote): the
+    engine owns time, UART pacing and the serial socket; its `HostNet` group carries the frames
+    between the nodes (`Medium`; with the MAC, `Air`) at each window end."""
+
+    lookahead_us = HOST_LOOKAHEAD_US
+    radio = None  # frames travel through the group's Medium/Air, not the engine's UDGM medium
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.mote_id = node.node_id
+        self._now = 0
+
+    @property
+    def group_class(self) -> type[HostNet]:
+        return HostNet
+
+    def now_us(self) -> int:
+        return self._now
+
+    def run_until(self, time_us: int) -> None:
+        """Set the node's clock to `time_us` and let it do its periodic work."""
+        self._now = time_us
+        self.node.set_time(time_us // 1000)
+        self.node.periodic()
+
+    def uart_rx(self, data: bytes) -> None:
+        self.node.uart_write(data)
+
+    def drain_uart_tx(self) -> list[tuple[int, int]]:
+        return [(self._now, b) for b in self.node.uart_read()]
+
+    def power(self) -> dict[str, int]:
+        raise RuntimeError(f"node {self.mote_id}: a host-built node tracks no power modes")
+
+
+class HostNet:
+    """The engine's group of host motes: advances them together and moves their frames through a
+    `Medium` when they have no MAC (with it, `Air` delivers as they transmit); runs `call`ed functions
+    on the engine's thread between windows."""
+
+    def __init__(self, motes: Sequence[HostMote]) -> None:
+        self.motes = list(motes)
+        nodes = [m.node for m in self.motes]
+        self.medium = None if nodes[0].with_mac else Medium(nodes)  # with the MAC, Air delivers at once
+        self._calls: queue.Queue[tuple[Callable[[], object], Future]] = queue.Queue()
+
+    def call(self, fn: Callable[[], object]) -> Future:
+        """Run fn on the engine's thread at the next window end; its result as a Future."""
+        fut: Future = Future()
+        self._calls.put((fn, fut))
+        return fut
+
+    def run_until(self, now_us: int, limit_us: int) -> int:
+        while not self._calls.empty():
+            fn, fut = self._calls.get()
+            try:
+                fut.set_result(fn())
+            except Exception as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+        for m in self.motes:
+            m.run_until(limit_us)
+        if self.medium is not None:
+            self.medium.pump()
+        return limit_us
+
+    def uart_members(self) -> list[HostMote]:
+        return self.motes
+
+
+def host_session(motes: list[HostMote], serial_mote: int | None = None) -> EngineSession:
+    """The host motes on a real-time engine, `serial_mote` (default: the first) on a serial socket."""
+    return EngineSession(Engine(motes), motes[0].mote_id if serial_mote is None else serial_mote)

@@ -1,7 +1,8 @@
-"""A scenario of emulated Sky motes run by the simulation engine in a background thread, at real-time
-pace, with the border router's UART1 on a serial socket: what `esse sim run SCENARIO --realtime` does,
-in-process so the tests can reach the engine (extra scripted motes, the medium's statistics) and read
-the outputs (radio.pcap) when it stops.
+"""Motes run by the simulation engine in a background thread, at real-time pace, with one mote's UART1 on
+a serial socket: what `esse sim run SCENARIO --realtime` does, in-process so the tests can reach the
+engine (extra scripted motes, the medium's statistics) and read the outputs (radio.pcap) when it stops.
+`SimNetwork` runs a scenario of emulated Sky motes; `EngineSession` any motes (e.g. host-built nodes,
+tests/net/nethost.py).
 
 Real time, because the host side (bridge, aiocoap, coap-client-notls) keeps wall-clock timers (CoAP
 ACK_TIMEOUT, ping timeouts); the motes mostly sleep, so the engine keeps up with the wall clock easily.
@@ -12,11 +13,12 @@ from __future__ import annotations
 import threading
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from harness.build import build_app
 from harness.paths import COOJA_CONFIGS_DIR
-from harness.sim.engine import Engine
+from harness.sim.engine import Engine, RunResult
 from harness.sim.interfaces import RadioSink, SimMote
 from harness.sim.medium import PA_LEVEL_MAX, UDGMParams
 from harness.sim.output import Recorder
@@ -35,9 +37,59 @@ def demo_scenario(**medium: float) -> dict:
     return data
 
 
-class SimNetwork:
-    """`with SimNetwork(scenario_dict, out_dir) as net:` runs until the block ends; `net.url` is the
-    border router's serial socket (a free port); `net.files` (radio.pcap, ...) exist afterwards."""
+class EngineSession:
+    """`with EngineSession(engine, serial_mote) as run:` runs the engine at real-time pace in a background
+    thread until the block ends, with `serial_mote`'s UART1 on a serial socket at `run.url` (a free port):
+    what `esse sim run --realtime` does, in-process. `call(fn)` runs fn on the engine's thread between
+    two windows (the only thread that may touch the motes) when the motes' group offers it."""
+
+    def __init__(
+        self, engine: Engine, serial_mote: int, progress: Callable[[int], None] | None = None
+    ) -> None:
+        self.engine = engine
+        self.serial_mote = serial_mote
+        self._progress = progress
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.result: RunResult | None = None
+
+    def __enter__(self) -> EngineSession:
+        self._servers = attach_serial_servers(self.engine, {self.serial_mote: 0}, announce=lambda _: None)
+        self.url = f"socket://127.0.0.1:{self._servers[0].port}"
+        self._thread = threading.Thread(target=self._run, name="sim-engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.result = self.engine.run(speed=1.0, progress=self._progress)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            self._error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        self.engine.stop()
+        assert self._thread is not None
+        self._thread.join(timeout=30)
+        for s in self._servers:
+            s.close()
+        self.check()
+
+    def call(self, fn: Callable[[], object]) -> Future:
+        """fn's result (a Future), computed on the engine thread (by the host motes' group)."""
+        group = self.engine.group
+        if group is None or not hasattr(group, "call"):
+            raise TypeError("these motes' group does not run calls on the engine thread")
+        return group.call(fn)
+
+    def check(self) -> None:
+        """Fail at once if the engine thread died (e.g. a causality error)."""
+        if self._error is not None:
+            raise self._error
+
+
+class SimNetwork(EngineSession):
+    """`with SimNetwork(scenario_dict, out_dir) as net:` runs the scenario's emulated motes until the block
+    ends; `net.url` is the border router's serial socket; `net.files` (radio.pcap, ...) exist afterwards."""
 
     def __init__(
         self,
@@ -51,70 +103,45 @@ class SimNetwork:
         group: bool = True,
         injectors: list[FrameInjector] | None = None,
     ) -> None:
-        self.group = group
         self.injectors = list(injectors or [])
         for app in {m["app"] for m in data["motes"]}:
             build_app(app)
         self.scenario: Scenario = scenario_from_dict(data, "test scenario")
         self.out_dir = out_dir
-        self.serial_mote = serial_mote
         self.seed = seed
         self.motes = build_motes(self.scenario.sim) + list(extra_motes or [])
         self.positions = {s.mote_id: s.position for s in self.scenario.sim.motes}
         self.positions.update(positions or {})
         self.files: dict[str, Path] = {}
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def __enter__(self) -> SimNetwork:
         m = self.scenario.sim.medium
         params = UDGMParams(
             m.transmitting_range, m.interference_range, m.success_ratio_tx, m.success_ratio_rx
         )
-        self.engine = Engine(self.motes, self.positions, params, seed=self.seed, group=self.group)
+        engine = Engine(self.motes, self.positions, params, seed=seed, group=group)
         for inj in self.injectors:
-            self.engine.medium.add_radio(inj.radio_id, inj.position, inj)
+            engine.medium.add_radio(inj.radio_id, inj.position, inj)
         self.recorder = Recorder()
-        self.recorder.attach(self.engine)
-        self._servers = attach_serial_servers(self.engine, {self.serial_mote: 0}, announce=lambda _: None)
-        self.url = f"socket://127.0.0.1:{self._servers[0].port}"
-        self._thread = threading.Thread(target=self._run, name="sim-engine", daemon=True)
-        self._thread.start()
-        return self
+        self.recorder.attach(engine)
+        super().__init__(engine, serial_mote, self._refill if self.injectors else None)
 
-    def _run(self) -> None:
-        try:
-            self.result = self.engine.run(speed=1.0, progress=self._progress if self.injectors else None)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
-            self._error = exc
-
-    def _progress(self, now_us: int) -> None:
+    def _refill(self, now_us: int) -> None:
         for inj in self.injectors:
             inj.refill(now_us)
 
     def __exit__(self, *exc: object) -> None:
-        self.engine.stop()
-        assert self._thread is not None
-        self._thread.join(timeout=30)
-        for s in self._servers:
-            s.close()
-        self.files = self.recorder.write(
-            self.out_dir,
-            seed=self.seed,
-            power=self.engine.power(),
-            stats=self.engine.medium.stats,
-            per_mote=self.engine.medium.per_mote,
-            end_us=self.engine.now_us,
-            reason="stopped",
-            verdict=None,
-        )
-        if self._error is not None:
-            raise self._error
-
-    def check(self) -> None:
-        """Fail at once if the engine thread died (e.g. a causality error)."""
-        if self._error is not None:
-            raise self._error
+        try:
+            super().__exit__(*exc)
+        finally:
+            self.files = self.recorder.write(
+                self.out_dir,
+                seed=self.seed,
+                power=self.engine.power(),
+                stats=self.engine.medium.stats,
+                per_mote=self.engine.medium.per_mote,
+                end_us=self.engine.now_us,
+                reason="stopped",
+                verdict=None,
+            )
 
 
 class FrameInjector:

@@ -18,7 +18,7 @@ class SlipMote:
         self.node = node
         self.node_id = node_id
         self.decoder = slip.Decoder()
-        node.lib.host_ccs_start(node_id, 0)
+        node.start("ccs", node_id, 0)
         self.address = v6.mote_address(PREFIX, node_id)
         self.send(v6.build_router_advertisement(IPv6Address("fe80::1"), PREFIX))
         self.read()  # drop whatever the boot produced (RS)
@@ -31,7 +31,7 @@ class SlipMote:
 
     def tick(self, ms: int) -> None:
         self.node.set_time(ms)
-        self.node.lib.host_ccs_periodic()
+        self.node.periodic()
 
     def coap(self, data: bytes, sport: int = 40000) -> list[bytes]:
         """One CoAP datagram from the host to the mote's port 5683; the CoAP replies."""

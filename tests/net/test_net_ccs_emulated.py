@@ -12,13 +12,18 @@ import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
 from e2e_helpers import PREFIX, coap_client_notls, wait_for_prefix
-from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner
 from requirements import require_module, require_tool
-from wpan import tshark_json, write_pcap
+from simnet import EngineSession
+from wpan import tshark_json
 
 from harness.bridge import Bridge, ipv6, slip
 from harness.build import build_app
 from harness.proc import run
+from harness.sim.engine import Engine
+from harness.sim.medium import RadioEvent
+from harness.sim.output import Recorder
+from harness.target.drivers import open_target
+from harness.target.resources import SimulatedSky
 
 emulator = require_module("harness.emulator.mote", "python setup.py build_ext --inplace")
 
@@ -54,7 +59,7 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
     emulated Sky running ccs_serial: the MSP430 build of the stack, the ADC12 driver and the LEDs."""
 
     temperature_adc = 2900
-    mote = EmulatedMote(build_app("ccs_serial").elf, node_id=6, adc={10: temperature_adc, 4: 1234})
+    mote = open_target(SimulatedSky(build_app("ccs_serial").elf, 6, adc={10: temperature_adc, 4: 1234}))
 
     async def scenario(url: str) -> None:
         async with Bridge(url, PREFIX, base_port=0, motes=[6]) as bridge:
@@ -83,8 +88,8 @@ def test_emulated_ccs_behind_the_bridge_with_real_clients():
             )
             assert res.stdout.strip() == "5"  # read back from P5OUT by the firmware (sky_leds_get)
 
-    with SerialSocketRunner(mote, [mote.advance]) as runner:
-        asyncio.run(scenario(runner.url))
+    with EngineSession(Engine([mote]), serial_mote=6) as session:  # type: ignore[list-item]
+        asyncio.run(scenario(session.url))
 
 
 def test_emulated_border_router_and_radio_ccs(tmp_path):
@@ -92,10 +97,19 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
     CC2420 -> 802.15.4 (AUTOACK) -> CC2420 -> ccs firmware; fragmentation both ways; the frames on the
     air dissected by tshark."""
 
-    br = EmulatedMote(build_app("border_router").elf, node_id=1)
+    br = open_target(SimulatedSky(build_app("border_router").elf, 1))
     temperature_adc = 2222  # -48.5 degC: a negative answer
-    ccs = EmulatedMote(build_app("ccs").elf, node_id=2, adc={10: temperature_adc, 4: 333})
-    net = EmulatedRadioNet([br, ccs])
+    ccs = open_target(SimulatedSky(build_app("ccs").elf, 2, adc={10: temperature_adc, 4: 333}))
+    engine = Engine([br, ccs], {1: (0.0, 0.0, 0.0), 2: (10.0, 0.0, 0.0)})  # type: ignore[list-item]
+    frames: list[tuple[int, bytes]] = []  # (sender index, PSDU with FCS) as put on the air
+    recorder = Recorder()  # the simulation's own outputs: mote lines, radio.pcap at the air times
+    recorder.attach(engine)
+
+    def on_radio(ev: RadioEvent) -> None:
+        if ev.kind == "tx":
+            frames.append((ev.sender - 1, ev.frame))
+
+    engine.add_radio_listener(on_radio)
 
     async def scenario(url: str) -> None:
         async with Bridge(url, PREFIX, base_port=0, motes=[1, 2]) as bridge:
@@ -116,21 +130,22 @@ def test_emulated_border_router_and_radio_ccs(tmp_path):
             await coap_client_notls("-m", "put", "-e", "6", f"{uri}/actuators/leds")
             assert (await coap_client_notls("-m", "get", f"{uri}/actuators/leds")).strip() == "6"
 
-    with SerialSocketRunner(br, [net.advance]) as runner:
-        asyncio.run(scenario(runner.url))
-    assert b"ccs 2 up" in ccs.uart_read()
-    data = [(s, f) for s, f in net.frames if f[0] & 7 == 1]
-    acks = [f for _, f in net.frames if f[0] & 7 == 2]
+    with EngineSession(engine, serial_mote=1) as session:
+        asyncio.run(scenario(session.url))
+    assert any(ln.mote_id == 2 and "ccs 2 up" in ln.text for ln in recorder.lines)
+    data = [(s, f) for s, f in frames if f[0] & 7 == 1]
+    acks = [f for _, f in frames if f[0] & 7 == 2]
     assert acks and all(len(f) == 5 for f in acks)  # AUTOACK frames: FCF, seq, FCS
     # data frames between short addresses (node ids), PAN ID compression: 9-byte header, then 6LoWPAN
     assert all(f[1] == 0x88 and f[0] & 0x40 for _, f in data)
     unicast = [(s, f) for s, f in data if f[5:7] != b"\xff\xff"]
     frag1_senders = {s for s, f in unicast if f[9] & 0xF8 == 0xC0}
     assert frag1_senders == {0, 1}
-    assert all(len(f) <= 127 for _, f in net.frames)
-    require_tool("tshark")  # the frames on the air, dissected by Wireshark's own decoders
-    pcap = tmp_path / "air.pcap"
-    write_pcap(pcap, [f for _, f in net.frames])
-    layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
-    assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
-    assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen
+    assert all(len(f) <= 127 for _, f in frames)
+    require_tool("tshark")
+    if True:
+        pcap = tmp_path / "radio.pcap"
+        recorder.pcap.write(pcap)
+        layers = tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
+        assert all("_ws.malformed" not in lay and lay["wpan"]["wpan.fcs_ok"] == "1" for lay in layers)
+        assert any(lay.get("coap", {}).get("coap.code") == "69" for lay in layers)  # 2.05 Content seen

@@ -3,28 +3,22 @@ datasheet formula in floating point (ccs_oracle.py), on the host build of the ap
 
 from __future__ import annotations
 
-import ctypes
-
 import pytest
 from ccs_oracle import assert_temperature, parse_temperature, temperature_c
+from nethost import ffi
 
 SWEEP = [*range(0, 4096, 37), 4095]  # 0 .. 4095, about 110 values, negative temperatures below ADC 2692
 
 
-def mote_text(lib: ctypes.CDLL, adc: int, max_len: int = 16) -> bytes:
-    buf = ctypes.create_string_buffer(max_len)
+def mote_text(lib, adc: int, max_len: int = 16) -> bytes:  # noqa: ANN001 - a node's cffi lib
+    buf = ffi.new("uint8_t[]", max_len)
     n = lib.ccs_temperature_text(adc, buf, max_len)
-    return buf.raw[:n]
+    return ffi.buffer(buf, n)[:]
 
 
 @pytest.fixture
-def lib(make_node) -> ctypes.CDLL:
-    lib = make_node().lib
-    lib.ccs_temperature_text.argtypes = [ctypes.c_uint16, ctypes.c_char_p, ctypes.c_uint16]
-    lib.ccs_temperature_text.restype = ctypes.c_uint16
-    lib.ccs_temperature_decicelsius.argtypes = [ctypes.c_uint16]
-    lib.ccs_temperature_decicelsius.restype = ctypes.c_int16
-    return lib
+def lib(make_node):  # noqa: ANN201 - the node's cffi lib
+    return make_node().lib
 
 
 def test_oracle_follows_the_f1611_datasheet():

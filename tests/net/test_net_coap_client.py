@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-
 import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
@@ -17,29 +15,12 @@ PENDING, OK, TIMEOUT, RESET = 1, 0, -1, -2
 class Client:
     def __init__(self, mote: SlipMote) -> None:
         self.mote = mote
-        lib = mote.node.lib
-        lib.host_coap_request.argtypes = [
-            ctypes.c_char_p,
-            ctypes.c_uint16,
-            ctypes.c_int,
-            ctypes.c_uint8,
-            ctypes.c_char_p,
-        ]
-        lib.host_coap_result.argtypes = [
-            ctypes.POINTER(ctypes.c_uint8),
-            ctypes.c_char_p,
-            ctypes.POINTER(ctypes.c_uint16),
-        ]
-        lib.coap_client_active.restype = ctypes.c_uint8
 
     def request(self, path: str, con: bool = True, method: int = 1) -> int:
         return self.mote.node.lib.host_coap_request(HOST.packed, 5683, int(con), method, path.encode())
 
     def result(self) -> tuple[int, int, bytes]:
-        code, n = ctypes.c_uint8(), ctypes.c_uint16()
-        buf = ctypes.create_string_buffer(256)
-        status = self.mote.node.lib.host_coap_result(ctypes.byref(code), buf, ctypes.byref(n))
-        return status, code.value, buf.raw[: n.value]
+        return self.mote.node.coap_result()
 
     def sent(self) -> list[tuple[int, aiocoap.Message]]:
         out = []

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ctypes
-
 import aiocoap
 import aiocoap.optiontypes as ot
 import pytest
 from aiocoap.numbers.optionnumbers import OptionNumber
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from nethost import Node
+from nethost import Node, ffi
 
 # Option numbers aiocoap treats as opaque (it would normalise uint options such as Size1 = 60).
 OPAQUE_NUMBERS = [2, 268, 269, 270, 300, 1000, 2049, 65000, 65535]
@@ -23,10 +21,9 @@ class CCodec:
         self.lib = node.lib
 
     def describe(self, data: bytes) -> tuple[int, str, bytes]:
-        text = ctypes.create_string_buffer(8192)
-        out = ctypes.create_string_buffer(4096)
+        text, out = ffi.new("char[]", 8192), ffi.new("uint8_t[]", 4096)
         n = self.lib.host_coap_describe(data, len(data), text, len(text), out, len(out))
-        return n, text.value.decode(), out.raw[: max(n, 0)]
+        return n, ffi.string(text).decode(), ffi.buffer(out, max(n, 0))[:]
 
 
 _codec: CCodec | None = None

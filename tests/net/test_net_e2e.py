@@ -18,8 +18,8 @@ import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
 from e2e_helpers import PREFIX, coap, coap_client_notls, wait_for_prefix
-from hostrunner import SerialSocketRunner, host_tickers
-from nethost import Air, Node
+from nethost import Air, HostMote, Node, host_session
+from simnet import EngineSession
 
 from harness.bridge import Bridge
 from harness.proc import run
@@ -29,9 +29,9 @@ pytestmark = pytest.mark.slow
 
 def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
     ccs = make_node()
-    ccs.lib.host_ccs_start(4, 0)
+    ccs.start("ccs", 4, 0)
     temperature_adc = 1999
-    ccs.lib.host_set_sensors(temperature_adc, 321)
+    ccs.set_sensors(temperature_adc, 321)
 
     async def scenario(url: str) -> None:
         async with Bridge(url, PREFIX, base_port=0, motes=[4]) as bridge:
@@ -53,7 +53,7 @@ def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
             assert (await coap_client_notls("-m", "get", uri + "/actuators/leds")).strip() == "2"
             assert bridge.stats["rx_bad"] == 0
 
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    with host_session([HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 2
 
@@ -61,11 +61,11 @@ def test_serial_ccs_with_aiocoap_and_libcoap(make_node):
 @pytest.mark.parametrize("with_mac", [False, True], ids=["6lowpan-medium", "mac802154-air"])
 def test_border_router_and_radio_mote(tmp_path, with_mac):
     br, ccs = Node(tmp_path, with_mac), Node(tmp_path, with_mac)
-    br.lib.host_br_start(1)
-    ccs.lib.host_ccs_start(2, 1)  # on the radio
+    br.start("br", 1)
+    ccs.start("ccs", 2, 1)  # on the radio
     air = Air(tmp_path, [br, ccs]) if with_mac else None
     temperature_adc = 1234
-    ccs.lib.host_set_sensors(temperature_adc, 99)
+    ccs.set_sensors(temperature_adc, 99)
 
     async def scenario(url: str) -> None:
         async with Bridge(url, PREFIX, base_port=0, motes=[1, 2]) as bridge:
@@ -87,14 +87,14 @@ def test_border_router_and_radio_mote(tmp_path, with_mac):
                 await ctx.shutdown()
             await coap_client_notls("-m", "put", "-e", "5", uri + "/actuators/leds")
 
-    tickers = host_tickers([br, ccs], [br.lib.host_br_periodic, ccs.lib.host_ccs_periodic])
-    with SerialSocketRunner(br, tickers) as runner:
+    with host_session([HostMote(br), HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner.url))
     assert ccs.lib.ccs_leds_get() == 5
     if air is None:
         assert br.lib.host_mac_oversize() == 0 and ccs.lib.host_mac_oversize() == 0
-        senders = {src for src, _, payload in tickers[0].medium.frames if payload[0] & 0xF8 == 0xC0}
-    else:  # whole 802.15.4 frames: header (9 bytes: short addresses, PAN ID compression), then 6LoWPAN
+        medium = runner.engine.group.medium  # type: ignore[union-attr]
+        senders = {src for src, _, payload in medium.frames if payload[0] & 0xF8 == 0xC0}
+    else:  # whole 802.15.4 frames: header, then the 6LoWPAN dispatch
         assert all(len(frame) + 2 <= 127 for _, frame in air.log())
         data = [(i, frame) for i, frame in air.log() if frame[0] & 7 == 1]
         assert all(frame[1] == 0x88 for _, frame in data)  # FCF: short destination and source addresses
@@ -104,8 +104,8 @@ def test_border_router_and_radio_mote(tmp_path, with_mac):
 
 def test_cli_ping(make_node):
     ccs = make_node()
-    ccs.lib.host_ccs_start(3, 0)
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    ccs.start("ccs", 3, 0)
+    with host_session([HostMote(ccs)]) as runner:
         res = run(
             [
                 sys.executable,
@@ -158,43 +158,25 @@ def test_cli_reports_a_bad_serial_url():
 def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
     """A mote's CoAP client reaches a host aiocoap server as [host address]:D; a second mapped mote port
     (61617, the CCS's SSM port) carries datagrams both ways, the source port kept."""
-    import ctypes
-
     import aiocoap.resource as resource
 
     ccs = make_node()
-    ccs.lib.host_ccs_start(4, 0)
+    ccs.start("ccs", 4, 0)
     ccs.lib.host_udp_listen(61617)
-    ccs.lib.host_coap_request.argtypes = [
-        ctypes.c_char_p,
-        ctypes.c_uint16,
-        ctypes.c_int,
-        ctypes.c_uint8,
-        ctypes.c_char_p,
-    ]
-    ccs.lib.host_coap_result.argtypes = [
-        ctypes.POINTER(ctypes.c_uint8),
-        ctypes.c_char_p,
-        ctypes.POINTER(ctypes.c_uint16),
-    ]
 
     class Hello(resource.Resource):
         async def render_get(self, request):
             return aiocoap.Message(payload=b"hi mote")
 
     def coap_result() -> tuple[int, bytes]:
-        code, n = ctypes.c_uint8(), ctypes.c_uint16()
-        buf = ctypes.create_string_buffer(64)
-        status = ccs.lib.host_coap_result(ctypes.byref(code), buf, ctypes.byref(n))
-        return status, buf.raw[: n.value]
+        status, _, payload = ccs.coap_result()
+        return status, payload
 
     def udp_last() -> tuple[int, bytes, int]:
-        buf, src = ctypes.create_string_buffer(256), ctypes.create_string_buffer(16)
-        n, sport = ctypes.c_uint16(), ctypes.c_uint16()
-        count = ccs.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
-        return count, buf.raw[: n.value], sport.value
+        count, data, _, sport = ccs.udp_last()
+        return count, data, sport
 
-    async def scenario(runner: SerialSocketRunner) -> None:
+    async def scenario(runner: EngineSession) -> None:
         site = resource.Site()
         site.add_resource(["hello"], Hello())
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -243,5 +225,31 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
             ssm.close()
             await server.shutdown()
 
-    with SerialSocketRunner(ccs, host_tickers([ccs], [ccs.lib.host_ccs_periodic])) as runner:
+    with host_session([HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner))
+
+
+def test_host_node_is_a_target_whose_reset_restarts_its_role(make_node):
+    """nethost.Node implements harness.target.Target: UART1 both ways, node id, and a reset that brings
+    a fresh copy of the stack up in the same role (its router solicitations start over)."""
+    from ipaddress import IPv6Address
+
+    from harness.bridge import ipv6, slip
+    from harness.target import Target
+
+    node = make_node()
+    node.start("ccs", 9, 0)
+    node.set_sensors(1500, 7)
+    assert isinstance(node, Target) and node.node_id == 9
+
+    def solicitations() -> list[IPv6Address]:
+        node.set_time(node.time_ms + 5000)  # past the RS interval
+        node.periodic()
+        return [ipv6.parse(f).src for f in slip.Decoder().feed(node.read_serial())]
+
+    assert solicitations() == [IPv6Address("fe80::ff:fe00:9")]
+    node.lib.ccs_leds_set(5)
+    old = node.path
+    node.reset()
+    assert node.path != old and node.lib.ccs_leds_get() == 0  # fresh globals
+    assert solicitations() == [IPv6Address("fe80::ff:fe00:9")]  # up again in its role

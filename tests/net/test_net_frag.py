@@ -35,21 +35,17 @@ class Stats(ctypes.Structure):
 
 
 def stats(node: Node) -> Stats:
-    node.lib.sixlowpan_stats.restype = ctypes.POINTER(Stats)
-    return node.lib.sixlowpan_stats().contents
+    node.firmware.sixlowpan_stats.restype = ctypes.POINTER(Stats)
+    return node.firmware.sixlowpan_stats().contents
 
 
 def link_local(node: Node) -> bytes:
-    node.lib.ipv6_linklocal_addr.restype = ctypes.POINTER(ctypes.c_uint8 * 16)
-    return bytes(node.lib.ipv6_linklocal_addr().contents)
+    return node.link_local()
 
 
 def received(node: Node) -> tuple[int, bytes, int]:
-    buf = ctypes.create_string_buffer(2048)
-    n, sport = ctypes.c_uint16(), ctypes.c_uint16()
-    src = ctypes.create_string_buffer(16)
-    count = node.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
-    return count, buf.raw[: n.value], sport.value
+    count, data, _, sport = node.udp_last()
+    return count, data, sport
 
 
 @pytest.fixture

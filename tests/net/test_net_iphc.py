@@ -50,8 +50,8 @@ def build(
 
 class Codec:
     def __init__(self, node: Node) -> None:
-        self.lib = node.lib
-        self.lib.host_node_start(1, 0)
+        self.lib = node.firmware
+        node.lib.host_node_start(1, 0)
         self.lib.sixlowpan_set_context0(PREFIX, 1, 60)
         self.lib.sixlowpan_compress.restype = ctypes.c_uint8
         self.lib.sixlowpan_decompress.restype = ctypes.c_int

@@ -50,8 +50,8 @@ class Frame(ctypes.Structure):
 
 
 def stats(node: Node) -> Stats:
-    node.lib.mac_stats.restype = ctypes.POINTER(Stats)
-    return node.lib.mac_stats().contents
+    node.firmware.mac_stats.restype = ctypes.POINTER(Stats)
+    return node.firmware.mac_stats().contents
 
 
 def ll(addr: LLAddr) -> bytes:
@@ -60,7 +60,7 @@ def ll(addr: LLAddr) -> bytes:
 
 def parse(node: Node, frame: bytes) -> tuple[int, Frame, bytes]:
     f = Frame()
-    rc = node.lib.mac_frame_parse(frame, len(frame), ctypes.byref(f))
+    rc = node.firmware.mac_frame_parse(frame, len(frame), ctypes.byref(f))
     payload = ctypes.string_at(f.payload, f.payload_len) if rc == 0 else b""
     return rc, f, payload
 
@@ -76,8 +76,7 @@ def nodes(tmp_path):
 
 
 def link_local(node: Node) -> bytes:
-    node.lib.ipv6_linklocal_addr.restype = ctypes.POINTER(ctypes.c_uint8 * 16)
-    return bytes(node.lib.ipv6_linklocal_addr().contents)
+    return node.link_local()
 
 
 def send(a: Node, b: Node, data: bytes) -> int:
@@ -85,10 +84,8 @@ def send(a: Node, b: Node, data: bytes) -> int:
 
 
 def received(b: Node) -> tuple[int, bytes]:
-    buf = ctypes.create_string_buffer(2048)
-    n, sport = ctypes.c_uint16(), ctypes.c_uint16()
-    count = b.lib.host_udp_last(buf, ctypes.byref(n), ctypes.create_string_buffer(16), ctypes.byref(sport))
-    return count, buf.raw[: n.value]
+    count, data, _, _ = b.udp_last()
+    return count, data
 
 
 def test_python_built_frames_parse(tmp_path):

@@ -16,14 +16,13 @@ sensor work's; its KEY_ACK takes the same path as this echo reply).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from e2e_helpers import PREFIX, wait_for_prefix
-from hostrunner import SerialSocketRunner, host_tickers
-from nethost import Air, Node
+from nethost import Air, HostMote, Node, host_session
+from simnet import EngineSession
 from wpan import tshark_json, write_pcap
 
 from harness.bridge import Bridge
@@ -107,21 +106,17 @@ def keys_values(tree: object) -> Iterator[tuple[str, str]]:
 
 def test_key_material_and_ack_one_frame_each_host_build(tmp_path):
     br, ccs = Node(tmp_path, with_mac=True), Node(tmp_path, with_mac=True)
-    br.lib.host_br_start(BR_ID)
-    ccs.lib.host_ccs_start(CCS_ID, 1)  # on the radio
+    br.start("br", BR_ID)
+    ccs.start("ccs", CCS_ID, 1)  # on the radio
     assert ccs.lib.host_udp_listen(CCS_PORT) == 0
     air = Air(tmp_path, [br, ccs])
     base, ssm_base = 0, 0  # the OS picks each loopback port
     key_material = bytes(range(KEY_MATERIAL_LEN))
     key_ack = bytes(range(100, 100 + KEY_ACK_LEN))
 
-    def udp_last() -> tuple[int, bytes, bytes, int]:
-        buf, src = ctypes.create_string_buffer(256), ctypes.create_string_buffer(16)
-        n, sport = ctypes.c_uint16(), ctypes.c_uint16()
-        count = ccs.lib.host_udp_last(buf, ctypes.byref(n), src, ctypes.byref(sport))
-        return count, buf.raw[: n.value], src.raw, sport.value
+    udp_last = ccs.udp_last
 
-    async def scenario(runner: SerialSocketRunner) -> None:
+    async def scenario(runner: EngineSession) -> None:
         loop = asyncio.get_running_loop()
         got: asyncio.Queue[bytes] = asyncio.Queue()
 
@@ -150,8 +145,7 @@ def test_key_material_and_ack_one_frame_each_host_build(tmp_path):
         finally:
             ssm.close()
 
-    tickers = host_tickers([br, ccs], [br.lib.host_br_periodic, ccs.lib.host_ccs_periodic])
-    with SerialSocketRunner(br, tickers) as runner:
+    with host_session([HostMote(br), HostMote(ccs)]) as runner:
         asyncio.run(scenario(runner))
     pcap = tmp_path / "air.pcap"
     write_pcap(pcap, [with_fcs(frame) for _, frame in air.log()])

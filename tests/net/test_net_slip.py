@@ -25,7 +25,7 @@ class Decoder(ctypes.Structure):
 
 class CSlip:
     def __init__(self, node: Node) -> None:
-        self.lib = node.lib
+        self.lib = node.firmware
         self.lib.slip_encode.restype = ctypes.c_uint16
         self.lib.slip_decode_byte.restype = ctypes.c_uint16
         self.lib.slip_decode_byte.argtypes = [ctypes.POINTER(Decoder), ctypes.c_uint8]

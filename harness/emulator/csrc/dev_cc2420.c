@@ -31,13 +31,6 @@ enum {
     S_SFLUSHRX, S_SFLUSHTX, S_SACK, S_SACKPEND, S_SRXDEC, S_STXENC, S_SAES
 };
 
-/* status byte */
-#define ST_XOSC16M_STABLE 0x40u
-#define ST_TX_UNDERFLOW 0x20u
-#define ST_TX_ACTIVE 0x08u
-#define ST_LOCK 0x04u
-#define ST_RSSI_VALID 0x02u
-
 /* MDMCTRL0 */
 #define MDM_RESERVED_FRAME_MODE 0x2000u
 #define MDM_PAN_COORDINATOR 0x1000u
@@ -316,13 +309,13 @@ static void update_pins(cc2420_t *r)
 static uint8_t status_byte(cc2420_t *r)
 {
     uint8_t s = 0;
-    if (xosc_on(r->state) && r->state != CC2420_XOSC_STARTING) s |= ST_XOSC16M_STABLE;
-    if (r->tx_underflow) s |= ST_TX_UNDERFLOW;
-    if (is_tx_state(r->state)) s |= ST_TX_ACTIVE;
+    if (xosc_on(r->state) && r->state != CC2420_XOSC_STARTING) s |= CC2420_ST_XOSC16M_STABLE;
+    if (r->tx_underflow) s |= CC2420_ST_TX_UNDERFLOW;
+    if (is_tx_state(r->state)) s |= CC2420_ST_TX_ACTIVE;
     if (r->state == CC2420_RX_SEARCH || r->state == CC2420_RX_FRAME || r->state == CC2420_TX_FRAME ||
         r->state == CC2420_ACK_FRAME)
-        s |= ST_LOCK;
-    if (r->rssi_valid) s |= ST_RSSI_VALID;
+        s |= CC2420_ST_LOCK;
+    if (r->rssi_valid) s |= CC2420_ST_RSSI_VALID;
     return s;
 }
 
@@ -1019,11 +1012,17 @@ cc2420_t *cc2420_attach(mote_t *m)
     if (!r)
         return NULL;
     r->m = m;
-    if (port_add_output_listener(m, ctl_pins, r) != 0) {
+    /* USART0's SPI slot is the radio's: a second attach fails here (mote_setup_error says why) */
+    if (spi_attach(m, 0, spi_exchange, r) != 0) {
         free(r);
         return NULL;
     }
     r->comp = mote_component_register(m, "radio", radio_mode_names, 5, CC2420_MODE_OFF);
+    if (r->comp < 0 || port_add_output_listener(m, ctl_pins, r) != 0 || clk_add_listener(m, clk_changed, r) != 0) {
+        spi_attach(m, 0, NULL, NULL); /* the component or a listener may stay registered: mote unusable */
+        free(r);
+        return NULL;
+    }
     mote_event_init(&r->fsm_ev.ev, "cc2420-fsm", fsm_fire, r);
     mote_event_init(&r->rssi_ev.ev, "cc2420-rssi", rssi_fire, r);
     mote_event_init(&r->rx_byte_ev.ev, "cc2420-rxbyte", rx_byte_fire, r);
@@ -1038,8 +1037,6 @@ cc2420_t *cc2420_attach(mote_t *m)
     r->csn_low = 0;
     chip_reset(r);
     r->state = CC2420_OFF;
-    spi_attach(m, 0, spi_exchange, r);
-    clk_add_listener(m, clk_changed, r);
     /* Pick up the current pin levels (the firmware may already drive them). */
     r->vreg_en = 0;
     r->resetn = 0;

@@ -100,7 +100,13 @@ int cc2420_component(const cc2420_t *r);        /* index of the "radio" power-tr
 int cc2420_channel(const cc2420_t *r);          /* from FSCTRL.FREQ, see cc2420_tx_fn */
 uint16_t cc2420_reg(const cc2420_t *r, int addr); /* register 0x10..0x30 */
 uint8_t cc2420_ram(const cc2420_t *r, int addr);  /* RAM 0x000..0x16F */
-uint8_t cc2420_status(const cc2420_t *r);         /* the SPI status byte */
+uint8_t cc2420_status(const cc2420_t *r);         /* the SPI status byte: */
+#define CC2420_ST_XOSC16M_STABLE 0x40u
+#define CC2420_ST_TX_UNDERFLOW 0x20u
+#define CC2420_ST_ENC_BUSY 0x10u /* never set: the model has no encryption engine */
+#define CC2420_ST_TX_ACTIVE 0x08u
+#define CC2420_ST_LOCK 0x04u
+#define CC2420_ST_RSSI_VALID 0x02u
 int cc2420_rxfifo_count(const cc2420_t *r);
 int cc2420_txfifo_count(const cc2420_t *r);
 int cc2420_rx_overflow(const cc2420_t *r);

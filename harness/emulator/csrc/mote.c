@@ -5,6 +5,8 @@
  */
 #include "mote.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +21,24 @@
 
 static const char *const cpu_mode_names[] = {"active", "lpm0", "lpm1", "lpm2", "lpm3", "lpm4"};
 
+static _Thread_local char setup_error[200];
+
+int mote_setup_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(setup_error, sizeof setup_error, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *mote_setup_error(void) { return setup_error; }
+
+void mote_setup_clear(void) { setup_error[0] = 0; }
+
 mote_t *mote_create(void)
 {
+    mote_setup_clear();
     mote_t *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
@@ -39,6 +57,10 @@ mote_t *mote_create(void)
 #ifdef MOTE_HAVE_PERIPH
     periph_attach_all(m);
 #endif
+    if (setup_error[0]) { /* a peripheral could not register: this mote would misbehave */
+        mote_destroy(m);
+        return NULL;
+    }
     mote_reset(m);
     return m;
 }
@@ -56,14 +78,22 @@ void mote_destroy(mote_t *m)
 
 /* ---------------------------------------------------------------- I/O hooks */
 
-void mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
-                 void *ctx)
+int mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
+                void *ctx)
 {
-    for (uint32_t a = start; a < end && a < MOTE_IO_END; a++) {
+    if (start >= end || end > MOTE_IO_END)
+        return mote_setup_fail("mote_map_io: range 0x%04x..0x%04x outside the I/O space 0..0x%04x", start,
+                               end, MOTE_IO_END);
+    for (uint32_t a = start; a < end; a++)
+        if (m->io[a].read || m->io[a].write)
+            return mote_setup_fail("mote_map_io: 0x%04x is already mapped (range 0x%04x..0x%04x)", a,
+                                   start, end);
+    for (uint32_t a = start; a < end; a++) {
         m->io[a].read = rd;
         m->io[a].write = wr;
         m->io[a].ctx = ctx;
     }
+    return 0;
 }
 
 void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx)
@@ -170,12 +200,15 @@ void mote_irq_set(mote_t *m, int vec, int level)
     }
 }
 
-void mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx)
+int mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx)
 {
     if (vec < 0 || vec >= MOTE_NUM_VECTORS)
-        return;
+        return mote_setup_fail("mote_irq_on_accept: vector %d outside 0..%d", vec, MOTE_NUM_VECTORS - 1);
+    if (m->irq_accept[vec] && fn)
+        return mote_setup_fail("mote_irq_on_accept: vector %d already has an accept callback", vec);
     m->irq_accept[vec] = fn;
     m->irq_accept_ctx[vec] = ctx;
+    return 0;
 }
 
 static void irq_pulse_fire(mote_t *m, mote_event_t *ev)
@@ -199,8 +232,14 @@ void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when)
 int mote_component_register(mote_t *m, const char *name, const char *const *mode_names, int nmodes,
                             int initial_mode)
 {
-    if (m->ncomp >= MOTE_MAX_COMPONENTS || nmodes < 1 || nmodes > MOTE_MAX_MODES)
-        return -1;
+    if (m->ncomp >= MOTE_MAX_COMPONENTS)
+        return mote_setup_fail("mote_component_register(%s): all %d components taken", name,
+                               MOTE_MAX_COMPONENTS);
+    if (nmodes < 1 || nmodes > MOTE_MAX_MODES)
+        return mote_setup_fail("mote_component_register(%s): %d modes (1..%d)", name, nmodes, MOTE_MAX_MODES);
+    for (int i = 0; i < m->ncomp; i++)
+        if (strcmp(m->comp[i].name, name) == 0)
+            return mote_setup_fail("mote_component_register: a component \"%s\" exists already", name);
     int c = m->ncomp++;
     mote_component_t *k = &m->comp[c];
     memset(k, 0, sizeof *k);
@@ -241,24 +280,34 @@ uint64_t mote_component_time(const mote_t *m, int component, int mode)
     return t;
 }
 
-void mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx)
+int mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx)
 {
-    if (m->nmode_hooks >= (int)(sizeof m->mode_hooks / sizeof m->mode_hooks[0]))
-        return;
+    int cap = (int)(sizeof m->mode_hooks / sizeof m->mode_hooks[0]);
+    for (int i = 0; i < m->nmode_hooks; i++)
+        if (m->mode_hooks[i].fn == fn && m->mode_hooks[i].ctx == ctx)
+            return mote_setup_fail("mote_on_mode_change: listener registered twice");
+    if (m->nmode_hooks >= cap)
+        return mote_setup_fail("mote_on_mode_change: all %d listener slots taken", cap);
     m->mode_hooks[m->nmode_hooks].fn = fn;
     m->mode_hooks[m->nmode_hooks].ctx = ctx;
     m->nmode_hooks++;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- resets */
 
-void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx)
+int mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx)
 {
-    if (m->nreset_hooks >= (int)(sizeof m->reset_hooks / sizeof m->reset_hooks[0]))
-        return;
+    int cap = (int)(sizeof m->reset_hooks / sizeof m->reset_hooks[0]);
+    for (int i = 0; i < m->nreset_hooks; i++)
+        if (m->reset_hooks[i].fn == fn && m->reset_hooks[i].ctx == ctx)
+            return mote_setup_fail("mote_on_reset: hook registered twice");
+    if (m->nreset_hooks >= cap)
+        return mote_setup_fail("mote_on_reset: all %d hook slots taken", cap);
     m->reset_hooks[m->nreset_hooks].fn = fn;
     m->reset_hooks[m->nreset_hooks].ctx = ctx;
     m->nreset_hooks++;
+    return 0;
 }
 
 static void do_reset(mote_t *m, int por)
@@ -295,12 +344,19 @@ void mote_serial_out(mote_t *m, int port, uint8_t byte)
         return;
     struct mote_serial_buf *b = &m->serial[port];
     if (b->len < sizeof b->data)
-        b->data[b->len++] = byte; /* when the host does not drain, the newest bytes are dropped */
+        b->data[b->len++] = byte;
+    else
+        b->dropped++; /* the host did not drain: counted, and the host API raises on it */
     b->total++;
     if (m->serial_break) {
         m->stop_request = 1;
         m->next_check = 0;
     }
+}
+
+uint64_t mote_serial_dropped(const mote_t *m, int port)
+{
+    return (port < 0 || port > 1) ? 0 : m->serial[port].dropped;
 }
 
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max)

@@ -47,8 +47,8 @@ typedef struct {
 } mote_io_hook_t;
 
 /* Map [start, end) to a peripheral. Word accesses are dispatched on the even address. */
-void mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
-                 void *ctx);
+int mote_map_io(mote_t *m, uint16_t start, uint16_t end, mote_io_read_fn rd, mote_io_write_fn wr,
+                void *ctx); /* -1 (see mote_setup_error): outside the I/O space or already mapped */
 
 /* Writes into flash or info memory from the CPU go through this hook (the flash controller);
  * with no hook installed, such a write is a fault. */
@@ -77,7 +77,7 @@ static inline int mote_event_queued(const mote_event_t *ev) { return ev->slot >=
  * single-source flags can auto-clear (e.g. TACCR0 CCIFG). */
 void mote_irq_set(mote_t *m, int vec, int level);
 typedef void (*mote_irq_accept_fn)(mote_t *m, void *ctx, int vec);
-void mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx);
+int mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx); /* -1: taken */
 
 /* ---- operating modes and their listeners (the ground-truth power tracker) ----
  * Every chip (CPU, radio, ...) registers a component and reports mode changes; the tracker
@@ -173,7 +173,7 @@ struct mote {
         void *ctx;
     } mode_hooks[16];
     int nmode_hooks;
-    struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; } serial[2];
+    struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; uint64_t dropped; } serial[2];
     mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
 };
 
@@ -192,14 +192,14 @@ void mote_destroy(mote_t *m);
  * first (por = 1 for POR, 0 for PUC) so peripherals restore their reset values. mote_puc()
  * may be called from inside an I/O handler: it is applied between instructions. */
 typedef void (*mote_reset_fn)(mote_t *m, void *ctx, int por);
-void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx);
+int mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx); /* -1: table full or already registered */
 void mote_reset(mote_t *m);
 void mote_puc(mote_t *m);
 
 /* Mode-change listeners (e.g. the clock module watches the CPU's SCG0/SCG1/OSCOFF through
  * component 0: LPM1..LPM4 gate the clocks). Called after the totals are updated. */
 typedef void (*mote_mode_fn)(mote_t *m, void *ctx, int component, int old_mode, int new_mode);
-void mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx);
+int mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx); /* -1: full or already registered */
 /* Cycles spent so far in (component, mode), the open stretch included. */
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
 
@@ -208,6 +208,16 @@ uint64_t mote_component_time(const mote_t *m, int component, int mode);
 void mote_serial_out(mote_t *m, int port, uint8_t byte);
 /* Copy up to `max` buffered bytes of `port` into `out`, remove them; returns the count. */
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
+/* Bytes of `port` lost since mote_create because the buffer was full (the host did not drain). */
+uint64_t mote_serial_dropped(const mote_t *m, int port);
+
+/* Registration (I/O ranges, hooks, listeners, components, devices) fails loudly: the function
+ * returns -1 (NULL for an attach) and mote_setup_fail() leaves a message, read with
+ * mote_setup_error() (per thread, "" when none; mote_setup_clear() empties it). mote_create()
+ * returns NULL when a registration failed while it attached the peripherals. */
+int mote_setup_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *mote_setup_error(void);
+void mote_setup_clear(void);
 
 /* Stop the run loop from a peripheral or callback with a fault code (enum mote_fault). */
 void mote_fault(mote_t *m, int code, uint16_t pc);

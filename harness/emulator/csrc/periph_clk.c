@@ -158,14 +158,15 @@ uint64_t clk_cycle_of_lfxt1_half(mote_t *m, uint64_t k)
     return cycle_at(s, m, ((u128)k << 32) + ((u128)1 << 31) + s->lfxt_lost);
 }
 
-void clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx)
+int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx)
 {
     clk_state_t *s = st(m);
-    if (s->nlis < CLK_MAX_LISTENERS) {
-        s->lis[s->nlis].fn = fn;
-        s->lis[s->nlis].ctx = ctx;
-        s->nlis++;
-    }
+    if (s->nlis >= CLK_MAX_LISTENERS)
+        return mote_setup_fail("clk_add_listener: all %d listener slots taken", CLK_MAX_LISTENERS);
+    s->lis[s->nlis].fn = fn;
+    s->lis[s->nlis].ctx = ctx;
+    s->nlis++;
+    return 0;
 }
 
 static void notify(mote_t *m, int phase)

@@ -58,7 +58,7 @@ int clk_run_until_ns(mote_t *m, uint64_t ns);
 /* Clock configuration changes: every listener is called with phase 0 just before (old mapping
  * still valid: sync your counters) and with phase 1 just after (reschedule your events). */
 typedef void (*clk_change_fn)(mote_t *m, void *ctx, int phase);
-void clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx);
+int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx); /* -1: full (mote_setup_error) */
 
 void clk_attach(mote_t *m);
 void clk_reset(mote_t *m, int por);

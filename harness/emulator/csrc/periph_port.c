@@ -156,7 +156,8 @@ uint8_t port_get_dir(mote_t *m, int n) { return (n >= 1 && n <= 6) ? st(m)->p[n]
 int port_add_output_listener(mote_t *m, port_out_fn fn, void *ctx)
 {
     ports_t *s = st(m);
-    if (s->nlis >= PORT_MAX_LISTENERS) return -1;
+    if (s->nlis >= PORT_MAX_LISTENERS)
+        return mote_setup_fail("port_add_output_listener: all %d listener slots taken", PORT_MAX_LISTENERS);
     s->lis[s->nlis].fn = fn;
     s->lis[s->nlis].ctx = ctx;
     s->nlis++;

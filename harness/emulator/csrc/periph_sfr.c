@@ -44,14 +44,15 @@ void sfr_clear_bits(mote_t *m, int reg, uint8_t bits)
     if (reg == SFR_IFG1 || reg == SFR_IE1) sfr_update_nmi(m);
 }
 
-void sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx)
+int sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx)
 {
     sfr_state_t *s = st(m);
-    if (s->nlis < SFR_MAX_LISTENERS) {
-        s->lis[s->nlis].fn = fn;
-        s->lis[s->nlis].ctx = ctx;
-        s->nlis++;
-    }
+    if (s->nlis >= SFR_MAX_LISTENERS)
+        return mote_setup_fail("sfr_add_listener: all %d listener slots taken", SFR_MAX_LISTENERS);
+    s->lis[s->nlis].fn = fn;
+    s->lis[s->nlis].ctx = ctx;
+    s->nlis++;
+    return 0;
 }
 
 void sfr_set_accv_pending(mote_t *m, int pending)

@@ -24,7 +24,7 @@ void sfr_clear_bits(mote_t *m, int reg, uint8_t bits); /* hardware clears flags 
 
 /* Called after every software write to an SFR byte, so owners recompute their interrupt lines. */
 typedef void (*sfr_listener_fn)(mote_t *m, void *ctx);
-void sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx);
+int sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx); /* -1: full (mote_setup_error) */
 
 /* Extra NMI sources outside the SFRs (flash ACCVIFG): the owner reports its pending level here. */
 void sfr_set_accv_pending(mote_t *m, int pending);

@@ -294,12 +294,15 @@ static void sfr_changed(mote_t *m, void *ctx)
 
 /* ---- public ---- */
 
-void uart_set_tx_listener(mote_t *m, int u, uart_tx_fn fn, void *ctx)
+int uart_set_tx_listener(mote_t *m, int u, uart_tx_fn fn, void *ctx)
 {
     usart_t *s = st(m, u);
-    if (!s) return;
+    if (!s) return mote_setup_fail("uart_set_tx_listener: no USART%d", u);
+    if (s->tx_fn && fn)
+        return mote_setup_fail("uart_set_tx_listener: USART%d already has a TX listener", u);
     s->tx_fn = fn;
     s->tx_ctx = ctx;
+    return 0;
 }
 
 uint64_t uart_tx_count(mote_t *m, int u)
@@ -351,12 +354,15 @@ uint64_t uart_char_cycles(mote_t *m, int u)
     return end == UINT64_MAX ? 0 : end - m->now;
 }
 
-void spi_attach(mote_t *m, int u, spi_exchange_fn exchange, void *ctx)
+int spi_attach(mote_t *m, int u, spi_exchange_fn exchange, void *ctx)
 {
     usart_t *s = st(m, u);
-    if (!s) return;
+    if (!s) return mote_setup_fail("spi_attach: no USART%d", u);
+    if (s->spi_fn && exchange)
+        return mote_setup_fail("spi_attach: USART%d already has an SPI device", u);
     s->spi_fn = exchange;
     s->spi_ctx = ctx;
+    return 0;
 }
 
 static void make(mote_t *m, int u)

@@ -29,7 +29,7 @@
 
 /* TX listener: byte finished shifting out at cycle `cycle` (== m->now when called). */
 typedef void (*uart_tx_fn)(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t cycle);
-void uart_set_tx_listener(mote_t *m, int usart, uart_tx_fn fn, void *ctx);
+int uart_set_tx_listener(mote_t *m, int usart, uart_tx_fn fn, void *ctx); /* -1: one is set (NULL clears) */
 
 uint64_t uart_tx_count(mote_t *m, int usart); /* characters transmitted since power-on */
 
@@ -46,7 +46,7 @@ uint64_t uart_char_cycles(mote_t *m, int usart);
 
 /* SPI device: exchange() is called at the end of each 8-bit transfer with m->now at that time. */
 typedef uint8_t (*spi_exchange_fn)(mote_t *m, void *ctx, uint8_t mosi);
-void spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx);
+int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: a device is attached (NULL detaches) */
 
 void usart_attach(mote_t *m);
 void usart_reset(mote_t *m, int por);

@@ -73,8 +73,16 @@ simm_t *simm_attach(mote_t *m)
     uint64_t now = clk_now_ns(m);
     for (int c = 0; c < MOTE_MAX_COMPONENTS; c++)
         s->since_ns[c] = now;
-    mote_on_mode_change(m, on_mode, s);
-    uart_set_tx_listener(m, 1, on_uart_tx, s);
+    /* UART1's TX listener is this bookkeeping's: a second attach fails (mote_setup_error) */
+    if (uart_set_tx_listener(m, 1, on_uart_tx, s) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (mote_on_mode_change(m, on_mode, s) != 0) {
+        uart_set_tx_listener(m, 1, NULL, NULL);
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -97,6 +105,8 @@ uint64_t simm_mode_ns(simm_t *s, int component, int mode)
 }
 
 size_t simm_uart_pending(simm_t *s) { return s->uart_len; }
+
+uint64_t simm_uart_dropped(simm_t *s) { return s->uart_dropped; }
 
 size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max)
 {
@@ -134,7 +144,10 @@ void simg_free(simg_t *g)
 int simg_add(simg_t *g, simm_t *s)
 {
     if (g->n >= SIMG_MAX_MEMBERS)
-        return -1;
+        return mote_setup_fail("simg_add: the group is full (%d members)", SIMG_MAX_MEMBERS);
+    for (int i = 0; i < g->n; i++)
+        if (g->members[i] == s)
+            return mote_setup_fail("simg_add: mote %d is already a member", i);
     if (g->n == g->cap) {
         int cap = g->cap ? 2 * g->cap : 16;
         simm_t **p = realloc(g->members, (size_t)cap * sizeof *p);

@@ -30,7 +30,8 @@ typedef struct simm simm_t;
 typedef struct simg simg_t;
 
 /* Attach the bookkeeping to a loaded mote (registers a UART1 TX listener and a mode listener; the
- * power totals start at the mote's present). Free it only when the mote will not run again. */
+ * power totals start at the mote's present). Free it only when the mote will not run again.
+ * NULL when out of memory or when the mote already has one (mote_setup_error says which). */
 simm_t *simm_attach(mote_t *m);
 void simm_free(simm_t *s);
 uint64_t simm_now_ns(simm_t *s);
@@ -42,10 +43,13 @@ uint64_t simm_mode_ns(simm_t *s, int component, int mode);
 /* UART1 bytes sent since the last take: count, their end times (ns) and values. */
 size_t simm_uart_pending(simm_t *s);
 size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max);
+/* UART1 bytes lost because the host did not take them in time (the oldest go first). */
+uint64_t simm_uart_dropped(simm_t *s);
 
 simg_t *simg_create(uint64_t lookahead_ns);
 void simg_free(simg_t *g);
-/* Add a member (members are stepped in the order added). Returns its index, -1 when full. */
+/* Add a member (members are stepped in the order added). Returns its index, -1 when full or when
+ * `s` is a member already (mote_setup_error). */
 int simg_add(simg_t *g, simm_t *s);
 /* Something observable happened inside the current run (e.g. a frame was committed to the air):
  * the run returns at the end of the current window. */

@@ -8,17 +8,7 @@
 #include "mote.h"
 #include "periph.h"
 
-static int failures, checks;
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        checks++;                                                                        \
-        if (!(cond)) {                                                                   \
-            failures++;                                                                  \
-            printf("FAIL %s:%d: ", __func__, __LINE__);                                  \
-            printf(__VA_ARGS__);                                                         \
-            printf("\n");                                                                \
-        }                                                                                \
-    } while (0)
+#include "check.h"
 
 static uint16_t rd(mote_t *m, uint16_t a) { return m->io[a].read(m, m->io[a].ctx, a, 0); }
 static uint8_t rd8(mote_t *m, uint16_t a) { return (uint8_t)m->io[a].read(m, m->io[a].ctx, a, 1); }

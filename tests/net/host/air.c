@@ -3,22 +3,22 @@
  * reaches every other registered node at once (one collision-free broadcast medium), through that
  * node's radio "interrupt" (host_radio_rx). The test can lose frames on purpose and reads the log.
  */
+#include "air.h"
+
 #include <stdint.h>
 #include <string.h>
 
 #define AIR_NODES 16
 #define AIR_LOG 512
 
-typedef void (*rx_fn)(const uint8_t *frame, uint8_t len);
-
-static rx_fn nodes[AIR_NODES];
+static air_rx_fn nodes[AIR_NODES];
 static uint8_t log_frames[AIR_LOG][127];
 static uint8_t log_len[AIR_LOG];
 static uint8_t log_from[AIR_LOG];
 static int log_count;
 static int drop_data, drop_acks;
 
-void air_register(int index, rx_fn fn)
+void air_register(int index, air_rx_fn fn)
 {
     if (index >= 0 && index < AIR_NODES)
         nodes[index] = fn;

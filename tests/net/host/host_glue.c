@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "host_glue.h"
+
 #include "ccs_app.h"
 #include "ccs_sensors.h"
 #include "coap.h"
@@ -58,12 +60,15 @@ uint8_t ccs_leds_get(void) { return leds; }
 
 /* ---- UART: bytes out for the test to drain ---- */
 static uint8_t uart_out[16384];
-static uint32_t uart_len;
+static uint32_t uart_len, uart_dropped;
 static void uart_putc(uint8_t c)
 {
     if (uart_len < sizeof uart_out)
         uart_out[uart_len++] = c;
+    else
+        uart_dropped++; /* the test did not drain: nethost.Node raises on it */
 }
+uint32_t host_uart_dropped(void) { return uart_dropped; }
 uint32_t host_uart_drain(uint8_t *out, uint32_t max)
 {
     uint32_t n = uart_len < max ? uart_len : max;
@@ -143,8 +148,7 @@ void host_mac_input(const uint8_t *src, uint8_t src_len, const uint8_t *dst, uin
 
 
 #else /* HOST_WITH_MAC: mac802154.c is the MAC; this is its radio (radio.h), on the test's air (air.c) */
-typedef void (*air_fn)(int from, const uint8_t *frame, uint8_t len);
-static air_fn air;
+static host_air_fn air;
 static int air_index;
 static int cca_busy;
 static uint32_t delay_us, transmissions;
@@ -153,7 +157,7 @@ static uint8_t rxq[RXQ][NET_FRAME_MAX];
 static uint8_t rxq_len[RXQ];
 static uint8_t rxq_count;
 
-void host_set_air(air_fn fn, int index)
+void host_set_air(host_air_fn fn, int index)
 {
     air = fn;
     air_index = index;
