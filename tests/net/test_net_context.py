@@ -35,9 +35,9 @@ class Mote:
     """Node 2 of the host build, fed IPv6 datagrams directly (as 6LoWPAN would hand them up)."""
 
     def __init__(self, node: Node) -> None:
-        self.lib = node.lib
+        self.lib = node.firmware  # ctypes face: the stack's internals
         self.node = node
-        self.lib.host_node_start(2, 1)
+        node.lib.host_node_start(2, 1)
         self.lib.sixlowpan_context0.restype = ctypes.c_void_p
         self.lib.sixlowpan_compress.restype = ctypes.c_uint8
         self.lib.sixlowpan_decompress.restype = ctypes.c_int
