@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "harness.build.cli",
     "harness.demo",
     "harness.emulator.cli",
+    "harness.energy.energest",
     "harness.sim.cli",
     "harness.ssm",
     "harness.tinydtls.cli",

@@ -40,6 +40,7 @@ def test_lpm3_firmware_energy(elf) -> None:
     assert active_ns + lpm3_ns == rep.total_ns - start.total_ns
     want = (active_ns * CPU_ACTIVE_MA + lpm3_ns * CPU_LPM_MA) / 1e9 * SKY_VOLTAGE
     assert energy == pytest.approx(want, rel=1e-12)
-    # the DCO is fixed after boot: cycles at that (integer-Hz rounded) MCLK give the same times
-    assert active_ns == pytest.approx(active * 1e9 / m.mclk_hz, rel=1e-6)
-    assert lpm3_ns == pytest.approx(lpm3 * 1e9 / m.mclk_hz, rel=1e-6)
+    # the DCO is fixed after boot: cycles at that MCLK give the same times (ns are floored at
+    # each of the few dozen mode changes)
+    assert abs(active_ns - active * 1e9 / m.mclk_hz) < 100
+    assert abs(lpm3_ns - lpm3 * 1e9 / m.mclk_hz) < 100

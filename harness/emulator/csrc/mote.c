@@ -31,6 +31,7 @@ mote_t *mote_create(void)
     }
     m->stop_pc = -1;
     m->node_id_addr = -1;
+    m->event_when = UINT64_MAX;
     m->mclk_hz = 1000000u; /* until a clock module publishes the DCO frequency */
     for (int v = 0; v < MOTE_NUM_VECTORS; v++) {
         mote_event_init(&m->irq_pulse_ev[v], "irq-pulse", NULL, NULL);

@@ -183,6 +183,9 @@ struct mote {
     int nmode_hooks;
     struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; } serial[2];
     mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
+    /* while an event's fire() runs: its scheduled cycle (now may be up to one instruction later);
+     * a peripheral that timestamps the event (a timer capture) uses this. UINT64_MAX otherwise. */
+    uint64_t event_when;
 };
 
 /* ======================================================================================
