@@ -157,3 +157,27 @@ def test_esse_energest_command(compared, tmp_path, capsys) -> None:
     assert main(["energest", str(empty), str(tmp_path / "missing.log")]) == 1
     err = capsys.readouterr().err
     assert "no energest reports" in err and "cannot read" in err
+
+
+def test_ccs_serial_reports_in_slip_frames(tmp_path) -> None:
+    """ccs_serial carries SLIP on UART1: its report is a frame of its own, and the log parser finds it."""
+    from harness.emulator.mote import Mote
+
+    spec = load_app(paths.APPS_DIR / "ccs_serial")
+    res = build_firmware(spec.name, spec.sources, [spec.root, *spec.include_dirs],
+                         [*spec.defines, "ENERGEST_PERIOD_S=1"], spec.cflags, modules=spec.modules,
+                         out_dir=tmp_path / "ccs_serial", linker_script=spec.linker_script)
+    mote = Mote(res.elf)
+    mote.run_until_time(2_600_000_000)
+    raw = mote.uart_output()
+    assert b"\xc0EG1 " in raw
+    intervals, errors = intervals_from_log(raw)
+    assert not errors and [iv.seq for iv in intervals] == [0, 1, 2]
+    last = parse_line(raw.split(b"\xc0")[-2].decode())
+    assert last is not None and last.seq == 2
+    again = Mote(res.elf)  # the same run, stopped at the last report's instant
+    again.run_until_time(math.ceil(last.now * 1e9 / 32768))
+    tracker = power_report(again).state_ns()
+    total = intervals[-1].total_seconds
+    for state in ("CPU", "LPM"):
+        assert total[state] == pytest.approx(tracker[state] / 1e9, rel=TOLERANCE), state

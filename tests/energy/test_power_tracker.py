@@ -78,3 +78,8 @@ def test_report_states_sum_to_elapsed_time(elf) -> None:
     states = rep.state_ns()
     assert states["CPU"] + states["LPM"] == rep.total_ns == m.time_ns
     assert rep.ns("cpu", "active") == m.active_ns == states["CPU"]
+
+
+def test_esse_run_refuses_a_non_positive_time(elf, capsys) -> None:
+    assert run_command(str(elf), 10**6, seconds=0) == 1
+    assert "--seconds must be positive" in capsys.readouterr().err
