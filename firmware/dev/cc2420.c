@@ -281,6 +281,8 @@ void cc2420_off(void)
 int cc2420_is_on(void) { return listening; }
 
 /* ---- transmit */
+static int tx_start(uint8_t lk, int cca);
+
 int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
 {
     if (len > CC2420_MAX_MPDU)
@@ -304,6 +306,12 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
     for (uint8_t i = 0; i < len; i++)
         spi(mpdu[i]);
     csn_high();
+    return tx_start(lk, cca);
+}
+
+/* Strobes TX for the frame in the TXFIFO and waits for its end (the FIFOP interrupt is locked). */
+static int tx_start(uint8_t lk, int cca)
+{
     transmitting = 1;
     tx_sfd_rise = tx_sfd_fall = 0;
     csn_low();
@@ -338,6 +346,11 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
         energest_off(ENERGEST_LISTEN);
     }
     return rc;
+}
+
+int cc2420_resend(void)
+{
+    return tx_start(fifop_lock(), 0); /* the TXFIFO keeps the frame after sending it */
 }
 
 void cc2420_last_tx_sfd(uint16_t *rise, uint16_t *fall)
@@ -499,3 +512,7 @@ SKY_WAKEUP_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
 int8_t cc2420_rssi_dbm(void) { return (int8_t)((int8_t)(reg_read(RSSI) & 0xFFu) - 45); }
 
 int cc2420_cca(void) { return (P1IN & CCA_BIT) != 0; }
+
+int cc2420_rssi_valid(void) { return (status() & ST_RSSI_VALID) != 0; }
+
+int cc2420_sfd(void) { return (P4IN & SFD_BIT) != 0; }

@@ -40,7 +40,7 @@ int main(void)
         energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         /* a frame that arrived since the last sleep (even one the MAC held while sending) has
          * already called sky_wake_main(): this returns at once and the loop polls again */
-        sky_clock_set_alarm(sky_clock_ticks() + TICK);
+        sky_clock_set_alarm(radio_cc2420_wakeup(sky_clock_ticks() + TICK)); /* LPL checks */
         sky_sleep(SKY_LPM3);
     }
 }
