@@ -127,6 +127,14 @@ def bench_crypto_kat(c, ecc=False):
     sys.exit(run_bench(["--ecc"] if ecc else []))
 
 
+@task(name="bench-lpl")
+def bench_lpl(c, seconds=20.0):
+    """Radio duty of low-power listening (ccs_lpl: 8 Hz channel checks) against the always-on ccs."""
+    from harness.energy.lpl_bench import report
+
+    print(report(float(seconds)))
+
+
 @task(name="bench-net-duty")
 def bench_net_duty(c, seconds=20.0):
     """CPU duty cycle of border_router and ccs (the demo scenario, idle) on the emulator."""

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "harness.demo",
     "harness.emulator.cli",
     "harness.flash.cli",
+    "harness.energy.energest",
     "harness.sim.cli",
     "harness.ssm.cli",
     "harness.tinydtls.cli",

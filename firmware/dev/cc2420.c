@@ -4,6 +4,7 @@
 #include <msp430.h>
 #include <string.h>
 
+#include "energest.h"
 #include "irq.h"
 #include "sky.h"
 
@@ -202,7 +203,7 @@ int cc2420_init(void)
     cc2420_set_short_addr(0xFFFFu);
 
     /* SFD timestamps: Timer_B continuous on SMCLK, CCR1 captures both edges of CCI1A = P4.1 */
-    TBCTL = TBSSEL_2 | MC_2 | TBCLR;
+    TBCTL = TBSSEL_2 | MC_2; /* no TBCLR: energest measures CPU stretches with TBR */
     TBCCTL1 = CM_3 | CCIS_0 | SCS | CAP | CCIE;
 
     rxq_head = rxq_count = 0;
@@ -242,8 +243,15 @@ void cc2420_set_short_addr(uint16_t addr)
 
 void cc2420_set_ext_addr(const uint8_t addr[8]) { ram_write(RAM_IEEEADR, addr, 8); }
 
+/* The radio acknowledges by itself (energest: that time is TX, not listen). */
+static uint8_t autoacking;
+/* An automatic acknowledgement: 12-symbol turnaround, 5 bytes of preamble and SFD, length + 5-byte
+ * frame, 32 us a byte (CC2420 datasheet; IEEE 802.15.4-2003 at 2.4 GHz). */
+#define ACK_TX_US (192u + 5u * 32u + 6u * 32u)
+
 void cc2420_set_address_filter(int enable, int autoack, int pan_coordinator)
 {
+    autoacking = enable && autoack;
     uint16_t v = reg_read(MDMCTRL0) & (uint16_t)~(MDM_ADR_DECODE | MDM_AUTOACK | MDM_PAN_COORDINATOR);
     if (enable)
         v |= MDM_ADR_DECODE;
@@ -260,25 +268,31 @@ void cc2420_on(void)
 {
     listening = 1;
     strobe(SRXON);
+    energest_on(ENERGEST_LISTEN);
 }
 
 void cc2420_off(void)
 {
     listening = 0;
     strobe(SRFOFF);
+    energest_off(ENERGEST_LISTEN);
 }
 
 int cc2420_is_on(void) { return listening; }
 
 /* ---- transmit */
+static int tx_start(uint8_t lk, int cca);
+
 int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
 {
     if (len > CC2420_MAX_MPDU)
         return CC2420_ERR_LEN;
     if (cca && !listening) {
         strobe(SRXON);
+        energest_on(ENERGEST_LISTEN);
         if (!wait_status(ST_RSSI_VALID, SKY_CLOCK_HZ / 500)) { /* 2 ms */
             strobe(SRFOFF);
+            energest_off(ENERGEST_LISTEN);
             return CC2420_ERR_TX;
         }
     }
@@ -292,11 +306,19 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
     for (uint8_t i = 0; i < len; i++)
         spi(mpdu[i]);
     csn_high();
+    return tx_start(lk, cca);
+}
+
+/* Strobes TX for the frame in the TXFIFO and waits for its end (the FIFOP interrupt is locked). */
+static int tx_start(uint8_t lk, int cca)
+{
     transmitting = 1;
     tx_sfd_rise = tx_sfd_fall = 0;
     csn_low();
     spi(cca ? STXONCCA : STXON);
+    uint16_t strobed = TBR; /* the radio acted on the strobe as its last bit went in */
     csn_high();
+    energest_switch_at(ENERGEST_LISTEN, ENERGEST_TX, strobed); /* TX calibration counts as TX */
     fifop_unlock(lk);
 
     int rc = CC2420_OK;
@@ -315,9 +337,20 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
             rc = CC2420_ERR_TX;
     }
     transmitting = 0;
-    if (!listening)
+    if (rc == CC2420_OK && tx_sfd_fall != 0)
+        energest_switch_at(ENERGEST_TX, ENERGEST_LISTEN, tx_sfd_fall); /* the frame's last bit */
+    else
+        energest_switch(ENERGEST_TX, ENERGEST_LISTEN);
+    if (!listening) {
         strobe(SRFOFF); /* after a transmission the radio listens: keep it off if it was */
+        energest_off(ENERGEST_LISTEN);
+    }
     return rc;
+}
+
+int cc2420_resend(void)
+{
+    return tx_start(fifop_lock(), 0); /* the TXFIFO keeps the frame after sending it */
 }
 
 void cc2420_last_tx_sfd(uint16_t *rise, uint16_t *fall)
@@ -394,6 +427,9 @@ static void read_frame(uint16_t rise, uint16_t fall)
     s->info.sfd_time = rise;
     s->info.sfd_ticks = (uint16_t)(fall - rise);
     rxq_count++;
+    /* the radio acknowledged it on its own (same conditions as the chip: ack requested, not an ack) */
+    if (autoacking && s->info.crc_ok && n >= 2 && (s->data[0] & 0x20u) && (s->data[0] & 7u) != 2u)
+        energest_move(ENERGEST_LISTEN, ENERGEST_TX, ACK_TX_US);
 }
 
 static int rx_in_progress(void)
@@ -454,7 +490,8 @@ SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
         rx_callback();
 }
 
-SKY_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
+/* A wake-up handler only for its entry/exit code (energest: it may run while main() sleeps). */
+SKY_WAKEUP_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
 {
     uint16_t iv = TBIV;
     if (iv != 0x02u)
@@ -475,3 +512,7 @@ SKY_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
 int8_t cc2420_rssi_dbm(void) { return (int8_t)((int8_t)(reg_read(RSSI) & 0xFFu) - 45); }
 
 int cc2420_cca(void) { return (P1IN & CCA_BIT) != 0; }
+
+int cc2420_rssi_valid(void) { return (status() & ST_RSSI_VALID) != 0; }
+
+int cc2420_sfd(void) { return (P4IN & SFD_BIT) != 0; }

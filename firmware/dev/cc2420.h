@@ -64,6 +64,8 @@ int cc2420_is_on(void);
  * (turned on for the attempt if off) and the frame goes out only on a clear channel. Returns once the
  * last byte is on the air: CC2420_OK or CC2420_ERR_*. The radio is left as it was (on/off). */
 int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca);
+/* The last frame again, straight from the TXFIFO (no CCA); same results as cc2420_send(). */
+int cc2420_resend(void);
 /* Timer_B timestamps (SMCLK ticks) of the SFD edges of the last transmitted frame. */
 void cc2420_last_tx_sfd(uint16_t *rise, uint16_t *fall);
 /* Timer_B timestamps of the last SFD pulse seen (received or transmitted frame). */
@@ -84,6 +86,8 @@ void cc2420_rx_pause(int pause);
 
 int8_t cc2420_rssi_dbm(void); /* current RSSI (valid 8 symbols after listening starts) */
 int cc2420_cca(void);         /* CCA pin: 1 = channel clear */
+int cc2420_rssi_valid(void);  /* listening long enough for RSSI and CCA to mean something */
+int cc2420_sfd(void);         /* SFD pin: a frame is on the air (being received or sent) */
 uint16_t cc2420_rx_dropped(void); /* frames lost to a full queue, overflows or bad lengths */
 
 #endif /* ESSE_CC2420_H */

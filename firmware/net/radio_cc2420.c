@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cc2420.h"
+#include "lpl.h"
 #include "mac802154.h"
 #include "radio.h"
 #include "radio_cc2420.h"
@@ -34,17 +35,30 @@ int radio_cc2420_init(uint16_t pan, const lladdr_t *own)
     }
     cc2420_set_address_filter(1, 1, 0);
     cc2420_on();
+    lpl_init();
     return 0;
 }
 
+static int acked(uint8_t seq);
+
 int radio_transmit(const uint8_t *frame, uint8_t len)
 {
+    if (LPL_TX) /* the receiver may be asleep: repeat the frame through its check period */
+        return lpl_transmit(frame, len, acked);
     return cc2420_send(frame, len, 0) == CC2420_OK ? 0 : -1; /* the MAC already did CCA */
 }
 
-int radio_channel_clear(void) { return cc2420_cca(); }
+int radio_channel_clear(void)
+{
+    if (LPL_TX)
+        return lpl_channel_clear();
+    lpl_radio_needed(); /* LPL_RX: the radio may be off */
+    return cc2420_cca();
+}
 
 /* While the MAC waits: ACKs go to it now, other frames wait in `held` for the main loop. */
+static uint8_t ack_seen, ack_seq;
+
 static void take_pending(void)
 {
     uint8_t buf[CC2420_MAX_MPDU];
@@ -55,6 +69,8 @@ static void take_pending(void)
         if (n < 3 || !info.crc_ok) /* a collision or noise: the radio did not acknowledge it either */
             continue;
         if ((buf[0] & 7) == MAC_FRAME_ACK) {
+            ack_seen = 1;
+            ack_seq = buf[2];
             mac_rx_filter(buf, (uint8_t)n);
         } else if (held_count < HELD_FRAMES) {
             memcpy(held[held_count], buf, (uint8_t)n);
@@ -73,6 +89,16 @@ void radio_delay_us(uint16_t us)
     take_pending();
 }
 
+/* LPL: the acknowledgement of `seq` arrived (frames meanwhile go to the MAC or wait in `held`). */
+static int acked(uint8_t seq)
+{
+    ack_seen = 0;
+    take_pending();
+    return ack_seen && ack_seq == seq;
+}
+
+uint32_t radio_cc2420_wakeup(uint32_t at) { return lpl_wakeup(at); }
+
 uint8_t radio_cc2420_poll(void)
 {
     uint8_t buf[CC2420_MAX_MPDU];
@@ -85,14 +111,21 @@ uint8_t radio_cc2420_poll(void)
         held_count--;
         memmove(held, held + 1, (uint16_t)held_count * sizeof held[0]);
         memmove(held_len, held_len + 1, held_count);
-        if (mac_rx_filter(buf, len))
+        if (mac_rx_filter(buf, len)) {
+            if (buf[0] & 0x20u)
+                lpl_activity();
             mac_input(buf, len);
+        }
         count++;
     }
     while ((n = cc2420_read(buf, sizeof buf, &info)) >= 0) {
-        if (n >= 3 && info.crc_ok && mac_rx_filter(buf, (uint8_t)n))
+        if (n >= 3 && info.crc_ok && mac_rx_filter(buf, (uint8_t)n)) {
+            if (buf[0] & 0x20u) /* acknowledged: unicast (LPL stays awake for what follows) */
+                lpl_activity();
             mac_input(buf, (uint8_t)n);
+        }
         count++;
     }
+    lpl_poll();
     return count;
 }

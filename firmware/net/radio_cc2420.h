@@ -21,5 +21,8 @@
 int radio_cc2420_init(uint16_t pan, const lladdr_t *own);
 /* Pass every received frame to the MAC (mac_rx_filter, then mac_input); returns how many. */
 uint8_t radio_cc2420_poll(void);
+/* The alarm a main loop should set: `at`, or earlier when low-power listening (firmware/dev/lpl.h,
+ * LPL_RX=1) has a channel check or a radio switch-off due before. */
+uint32_t radio_cc2420_wakeup(uint32_t at);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * crt0.S - reset entry for the MSP430F1611: stack, watchdog off, .data copied from its load
  * address in flash, .bss cleared, then main(). Also the trap every unused vector points at.
+ * Timer_B is started on ACLK right away: sky_boot_ticks() reads the boot time from it.
  */
         .section .crt0.trap, "ax", @progbits
         .global __unexpected_trap
@@ -15,6 +16,8 @@ __unexpected_trap:                      /* at 0x4000: the fill value of empty ve
 _start:
         mov     #__stack, r1
         mov     #0x5a80, &0x0120        /* WDTCTL = WDTPW | WDTHOLD */
+        mov     #0x0124, &0x0180        /* TBCTL = TBSSEL_1 | MC_2 | TBCLR: Timer_B counts ACLK
+                                           from here, so the boot's length can be read (energest) */
         mov     #__data_load_start, r12
         mov     #__data_start, r13
         mov     #__data_end, r14

@@ -1,6 +1,7 @@
 /* sky.c - board bring-up (see sky.h for the order). */
 #include <stdio.h>
 
+#include "energest.h"
 #include "irq.h"
 #include "sky.h"
 
@@ -18,6 +19,7 @@ void sky_init(void)
         sky_leds_on(SKY_LED_RED);
     }
     sky_clock_start();
+    energest_init(); /* reads the boot time from Timer_B, then moves it to SMCLK */
     sky_uart1_init(hz, SKY_UART_BAUD);
     stdio_set_output(stdout_to_uart);
     irq_enable();

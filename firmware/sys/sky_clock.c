@@ -21,6 +21,8 @@
 #define CAPTURE_MAX_POLLS 20000u
 
 static uint32_t dco_hz;
+static uint32_t boot_ticks;   /* ACLK ticks from power-on to the end of the calibration */
+static uint16_t aclk8_edges;  /* ACLK/8 rising edges the calibration saw */
 static volatile uint16_t clock_overflows;
 static sky_timera_ccr_fn ccr_handler;
 static volatile uint8_t alarm_armed, alarm_expired;
@@ -32,7 +34,8 @@ static int wait_capture(uint16_t *at)
 {
     for (uint16_t polls = 0; polls < CAPTURE_MAX_POLLS; polls++) {
         if (TACCTL2 & CCIFG) {
-            TACCTL2 &= (uint16_t)~CCIFG;
+            aclk8_edges += (TACCTL2 & COV) ? 2u : 1u; /* COV: one edge went by unread */
+            TACCTL2 &= (uint16_t)~(CCIFG | COV);
             *at = TACCR2;
             return 1;
         }
@@ -63,6 +66,8 @@ static void dco_step(int up)
 uint32_t sky_dco_calibrate(void)
 {
     uint16_t sr = irq_save_disable();
+    uint16_t tb_start = TBR; /* Timer_B has counted ACLK since crt0 (power-on) */
+    aclk8_edges = 0;
     BCSCTL1 = (uint8_t)(XT2OFF | DIVA_3 | (BCSCTL1 & (RSEL2 | RSEL1 | RSEL0)));
     BCSCTL2 = 0; /* MCLK = SMCLK = DCO, undivided */
     TACTL = TASSEL_2 | MC_2 | TACLR;
@@ -91,6 +96,12 @@ uint32_t sky_dco_calibrate(void)
     TACCTL2 = 0;
     TACTL = TACLR;
     BCSCTL1 &= (uint8_t)~DIVA_3; /* ACLK back to 32 768 Hz */
+    /* Boot length for energest: the ACLK divider counts LFXT1 edges since power-on, so ACLK/8 edges
+     * fall on multiples of 8 ticks: the first one after tb_start, then one per capture seen. The few
+     * microseconds from the last capture to here are left out (less than a tick). */
+    boot_ticks = tb_start;
+    if (aclk8_edges)
+        boot_ticks = (tb_start | 7u) + 1u + 8ul * (aclk8_edges - 1u);
     dco_hz = ok ? (uint32_t)count * ACLK_DIV8_HZ : 0;
     irq_restore(sr);
     return dco_hz;
@@ -99,6 +110,11 @@ uint32_t sky_dco_calibrate(void)
 uint32_t sky_dco_hz(void)
 {
     return dco_hz;
+}
+
+uint32_t sky_boot_ticks(void)
+{
+    return boot_ticks + sky_clock_ticks();
 }
 
 void sky_clock_start(void)

@@ -8,6 +8,7 @@
  */
 #include <msp430.h>
 
+#include "energest.h"
 #include "irq.h"
 #include "sky.h"
 
@@ -24,10 +25,14 @@ void sky_sleep(uint16_t mode)
         while (!(U1TCTL & TXEPT)) { /* SMCLK stops: let the last byte leave */
         }
     }
+    energest_settle();
     irq_disable();
-    if (!__sky_wake_flag)
+    if (!__sky_wake_flag) {
+        energest_sleep(mode);
         __asm__ volatile("bis %0, r2\n\tnop" : : "r"((uint16_t)(mode | GIE)) : "memory");
+    }
     irq_disable();
     __sky_wake_flag = 0;
     irq_enable();
+    energest_wake(); /* normally done already by the interrupt's exit code */
 }

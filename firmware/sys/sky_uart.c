@@ -1,6 +1,7 @@
 /* sky_uart.c - USART1 in UART mode on P3.6 (TXD) / P3.7 (RXD), clocked from SMCLK. */
 #include <msp430.h>
 
+#include "energest.h"
 #include "sky.h"
 
 static sky_uart_rx_fn rx_handler;
@@ -30,6 +31,7 @@ void sky_uart1_putc(char c)
     while (!(IFG2 & UTXIFG1)) {
     }
     U1TXBUF = (uint8_t)c;
+    energest_uart_byte();
 }
 
 void sky_uart1_set_rx_handler(sky_uart_rx_fn fn)

@@ -34,6 +34,8 @@ typedef struct {
     int mode;
     uint64_t since;
     uint64_t total[8];
+    uint64_t since_ns;
+    uint64_t total_ns[8];
 } mote_component_t;
 
 struct mote {
@@ -76,6 +78,8 @@ void mote_irq_set(mote_t *m, int vec, int level);
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 void mote_invalidate_code(mote_t *m);
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
+uint64_t mote_component_ns(mote_t *m, int component, int mode);
+uint64_t mote_now_ns(mote_t *m);
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
 uint64_t mote_serial_dropped(const mote_t *m, int port);
 void mote_serial_out(mote_t *m, int port, uint8_t byte);

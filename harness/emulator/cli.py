@@ -1,5 +1,6 @@
 """`esse run FIRMWARE.elf`: run any Sky ELF on the emulator, print UART1 output live and the
-cycle/mode totals. Exit 0 at the stop symbol or UART pattern, 2 at the cycle limit, 1 on a fault."""
+time per mode from the core's power tracker (harness.emulator.power). Exit 0 at the stop symbol or
+UART pattern (or at --seconds when neither is given), 2 at the cycle or time limit, 1 on a fault."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def run_command(
     until_uart: str | None = None,
     node_id: int = 1,
     out: TextIO | None = None,
+    seconds: float | None = None,
 ) -> int:
     """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode."""
     out = out or sys.stdout
@@ -41,13 +43,33 @@ def run_command(
         except KeyError as exc:
             print(f"esse run: {exc.args[0]}", file=sys.stderr)
             return 1
+    if seconds is not None and seconds <= 0:
+        print(f"esse run: --seconds must be positive (got {seconds})", file=sys.stderr)
+        return 1
     limit = mote.now + max_cycles
+    end_ns = round(seconds * 1e9) if seconds is not None else None
     shown = 0
     code = 2
     chunk = 1_000_000
     try:
         while mote.now < limit:
+            if end_ns is not None:
+                if mote.time_ns >= end_ns:
+                    code = 0 if stop_pc is None and pattern is None else 2
+                    break
+                if stop_pc is None and pattern is None:
+                    # exact stop at the simulated instant (the DCO may change on the way)
+                    mote.run_until_time(min(end_ns, mote.time_ns + 100_000_000))
+                    result = None
+                    text = mote.uart_output()
+                    if len(text) > shown:
+                        out.write(text[shown:].decode("latin-1"))
+                        out.flush()
+                        shown = len(text)
+                    continue
             budget = min(chunk, limit - mote.now)
+            if end_ns is not None:
+                budget = max(1, min(budget, mote.cycle_at_ns(end_ns) - mote.now))
             if stop_pc is not None:
                 result = mote.run_until_pc(stop_pc, budget)
             elif pattern is not None:
@@ -67,13 +89,18 @@ def run_command(
         print(f"\nesse run: FAULT: {exc}", file=sys.stderr)
         code = 1
     if code == 2:
-        print(f"\nesse run: cycle limit ({max_cycles}) reached", file=sys.stderr)
+        timed = end_ns is not None and mote.now < limit
+        what = f"time limit ({seconds} s)" if timed else f"cycle limit ({max_cycles})"
+        print(f"\nesse run: {what} reached", file=sys.stderr)
     report = power_report(mote)
     print(f"\nCYCLES {mote.now}", file=out)
+    print(f"TIME_NS {report.total_ns}", file=out)
     print(f"ACTIVE_CYCLES {mote.active_cycles}", file=out)
     print(f"MCLK_HZ {mote.mclk_hz}", file=out)
     for line in report.lines():
         print(line, file=out)
+    for state, ns in report.state_ns().items():
+        print(f"STATE_NS {state} {ns}", file=out)
     return code
 
 
@@ -85,6 +112,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-symbol", help="stop (exit 0) when this function/label is about to execute")
     p.add_argument("--until-uart", metavar="REGEX", help="stop (exit 0) when UART1 output matches")
     p.add_argument("--node-id", type=int, default=1, help="mote id written into `node_id` (default 1)")
+    p.add_argument("--seconds", type=float, help="stop at this simulated time since power-on (exit 0)")
     p.set_defaults(
-        func=lambda a: run_command(a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id)
+        func=lambda a: run_command(a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id,
+                                   seconds=a.seconds)
     )

@@ -217,6 +217,20 @@ class Mote:
             for i in range(comp.nmodes)
         }
 
+    def mode_ns(self, component: int = 0) -> dict[str, int]:
+        """Simulated nanoseconds spent in each mode of a component (0 = CPU), the current stretch
+        included: the core's power tracker, exact across DCO changes (unlike cycles / mclk_hz)."""
+        comp = self._m.comp[component]
+        return {
+            ffi.string(comp.mode_names[i]).decode(): lib.mote_component_ns(self._m, component, i)
+            for i in range(comp.nmodes)
+        }
+
+    @property
+    def active_ns(self) -> int:
+        """Simulated nanoseconds the CPU has been active since power-on (the core's tracker)."""
+        return lib.mote_component_ns(self._m, 0, 0)
+
     def cpu_mode(self) -> str:
         return CPU_MODES[self._m.comp[0].mode]
 

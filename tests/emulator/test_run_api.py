@@ -72,8 +72,9 @@ def test_power_report_uses_sky_currents() -> None:
     rep = power_report(m)
     active, lpm0 = rep.cycles("cpu", "active"), rep.cycles("cpu", "lpm0")
     assert active + lpm0 == m.now and 0 < active < 100 and lpm0 > 99_900
-    hz = m.mclk_hz
-    want = (active / hz * CPU_ACTIVE_MA + lpm0 / hz * CPU_LPM_MA) * 3.0  # s * mA * V = mJ
+    active_ns, lpm0_ns = rep.ns("cpu", "active"), rep.ns("cpu", "lpm0")
+    assert active_ns + lpm0_ns == rep.total_ns == m.time_ns
+    want = (active_ns * CPU_ACTIVE_MA + lpm0_ns * CPU_LPM_MA) / 1e9 * 3.0  # s * mA * V = mJ
     assert rep.energy_mj == pytest.approx(want)
     assert CPU_LPM_MA == 0.0545 and CPU_ACTIVE_MA == 1.8
     assert any("lpm0" in line for line in rep.lines())

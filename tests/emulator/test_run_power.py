@@ -31,10 +31,16 @@ def test_lpm3_firmware_energy(elf) -> None:
     assert active + lpm3 == rep.total_cycles - start.total_cycles
     assert lpm3 > 0.98 * (active + lpm3)
     assert m.uart_text().count("wake ") >= 9
-    seconds = (rep.total_cycles - start.total_cycles) / m.mclk_hz
+    seconds = (rep.total_ns - start.total_ns) / 1e9
     energy = rep.energy_mj - start.energy_mj
     # bounded by all-LPM and all-active over the same time, and close to the LPM figure
     assert seconds * CPU_LPM_MA * SKY_VOLTAGE < energy < seconds * CPU_ACTIVE_MA * SKY_VOLTAGE
-    assert energy == pytest.approx(
-        (active * CPU_ACTIVE_MA + lpm3 * CPU_LPM_MA) / m.mclk_hz * SKY_VOLTAGE, rel=1e-9
-    )
+    active_ns = rep.ns("cpu", "active") - start.ns("cpu", "active")
+    lpm3_ns = rep.ns("cpu", "lpm3") - start.ns("cpu", "lpm3")
+    assert active_ns + lpm3_ns == rep.total_ns - start.total_ns
+    want = (active_ns * CPU_ACTIVE_MA + lpm3_ns * CPU_LPM_MA) / 1e9 * SKY_VOLTAGE
+    assert energy == pytest.approx(want, rel=1e-12)
+    # the DCO is fixed after boot: cycles at that MCLK give the same times (ns are floored at
+    # each of the few dozen mode changes)
+    assert abs(active_ns - active * 1e9 / m.mclk_hz) < 100
+    assert abs(lpm3_ns - lpm3 * 1e9 / m.mclk_hz) < 100

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "cc2420.h"
+#include "energest.h"
 #include "sky.h"
 
 #define BEACON_CHANNEL 26
@@ -26,6 +27,14 @@
 #endif
 #ifndef BEACON_REPORT
 #define BEACON_REPORT 10u
+#endif
+/* BEACON_ACKED=1: each frame goes to the next node id (1 -> 2 -> ... -> BEACON_ACKED_NODES -> 1)
+ * with the acknowledgement request set, and the radio acknowledges frames to it by itself. */
+#ifndef BEACON_ACKED
+#define BEACON_ACKED 0
+#endif
+#ifndef BEACON_ACKED_NODES
+#define BEACON_ACKED_NODES 2u
 #endif
 
 static volatile uint16_t rx_ok, rx_bad;
@@ -71,7 +80,7 @@ int main(void)
     cc2420_set_channel(BEACON_CHANNEL);
     cc2420_set_pan_id(BEACON_PAN);
     cc2420_set_short_addr(me);
-    cc2420_set_address_filter(1, 0, 0);
+    cc2420_set_address_filter(1, BEACON_ACKED, 0);
     cc2420_set_rx_callback(on_rx);
     cc2420_on();
     uint16_t light = adc_read(INCH_4 | SREF_0);
@@ -83,8 +92,11 @@ int main(void)
     uint32_t next = sky_clock_ticks() + (uint32_t)(me * 97u % 1000u) * period / 1000u + 1u;
     uint8_t frame[BEACON_MPDU];
     uint16_t seq = 0;
-    const uint16_t fcf = 0x0001u | 0x0040u | 0x0800u | 0x8000u; /* data, PAN compression, short/short */
+    /* data, PAN compression, short/short; ack request when acked */
+    const uint16_t fcf = 0x0001u | 0x0040u | 0x0800u | 0x8000u | (BEACON_ACKED ? 0x0020u : 0u);
+    const uint16_t dst = BEACON_ACKED ? (uint16_t)(me % BEACON_ACKED_NODES + 1u) : 0xFFFFu;
     for (;;) {
+        energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         sky_clock_set_alarm(next);
         while (!sky_clock_alarm_expired())
             sky_sleep(SKY_LPM3);
@@ -94,8 +106,8 @@ int main(void)
         frame[2] = (uint8_t)seq;
         frame[3] = (uint8_t)BEACON_PAN;
         frame[4] = (uint8_t)(BEACON_PAN >> 8);
-        frame[5] = 0xFF;
-        frame[6] = 0xFF;
+        frame[5] = (uint8_t)dst;
+        frame[6] = (uint8_t)(dst >> 8);
         frame[7] = (uint8_t)me;
         frame[8] = (uint8_t)(me >> 8);
         for (uint8_t i = 9; i < BEACON_MPDU; i++)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "ccs_app.h"
+#include "energest.h"
 #include "ipv6.h"
 #include "mac802154.h"
 #include "radio_cc2420.h"
@@ -35,9 +36,10 @@ int main(void)
     for (;;) {
         radio_cc2420_poll();
         ccs_app_periodic();
+        energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         /* a frame that arrived since the last sleep (even one the MAC held while sending) has
          * already called sky_wake_main(): this returns at once and the loop polls again */
-        sky_clock_set_alarm(sky_clock_ticks() + TICK);
+        sky_clock_set_alarm(radio_cc2420_wakeup(sky_clock_ticks() + TICK)); /* LPL checks */
         sky_sleep(SKY_LPM3);
     }
 }

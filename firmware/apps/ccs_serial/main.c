@@ -7,6 +7,7 @@
  * keeps the UART receiving; every received byte wakes it), at least every TICK for the timers.
  */
 #include "ccs_app.h"
+#include "energest.h"
 #include "ipv6.h"
 #include "sky.h"
 #include "slipif.h"
@@ -14,6 +15,20 @@
 #define TICK (SKY_CLOCK_HZ / 16u) /* 62.5 ms: RS, CoAP retransmission and reassembly timers */
 
 static void uart_putc(uint8_t c) { sky_uart1_putc((char)c); }
+
+/* The energest line (ENERGEST_PERIOD_S, 0 = off) in a SLIP frame of its own: the bridge keeps
+ * frames that are not IPv6 as mote text. */
+static void energest_slip(void)
+{
+    char line[ENERGEST_LINE_MAX];
+    int n = energest_poll(line, sizeof line);
+    if (n <= 0)
+        return;
+    uart_putc(0xC0);
+    for (int i = 0; i < n; i++)
+        uart_putc((uint8_t)line[i]);
+    uart_putc(0xC0);
+}
 
 int main(void)
 {
@@ -25,6 +40,7 @@ int main(void)
     for (;;) {
         slipif_poll();
         ccs_app_periodic();
+        energest_slip();
         sky_clock_set_alarm(sky_clock_ticks() + TICK);
         sky_sleep(SKY_LPM0);
     }

@@ -2,6 +2,7 @@
  * CPU asleep in LPM3 between beats (so `esse run` shows a realistic split of time per mode). */
 #include <stdio.h>
 
+#include "energest.h"
 #include "selftest.h"
 #include "sky.h"
 
@@ -16,6 +17,7 @@ int main(void)
     sky_leds_off(SKY_LED_GREEN);
     uint32_t beat = sky_clock_ticks();
     for (;;) {
+        energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         sky_leds_toggle(SKY_LED_BLUE);
         beat += SKY_CLOCK_HZ / 2;
         sky_clock_set_alarm(beat);

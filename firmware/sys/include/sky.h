@@ -35,6 +35,8 @@
 /* Declares an interrupt handler that can wake main() from sky_sleep(): the body is a plain C
  * function; when it (or anything it calls) runs sky_wake_main(), the entry code clears the
  * low-power bits in the status register saved on the stack, so the CPU stays awake after RETI.
+ * The entry and exit code also tell energest (energest.h) when the interrupt came in a low-power
+ * mode: its time is CPU time. Handlers that run while main() may sleep should use this form.
  *     SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, button) { P1IFG = 0; sky_wake_main(); }           */
 #define SKY_STR_(x) #x
 #define SKY_STR(x) SKY_STR_(x)
@@ -44,11 +46,14 @@
             ".global " #name "\n"                                                                  \
             ".type " #name ",@function\n" #name ":\n"                                              \
             "\tpush r15\n\tpush r14\n\tpush r13\n\tpush r12\n\tpush r11\n"                         \
+            "\tmov &0x0190, r11\n\tpush r11\n" /* TBR (SMCLK) at entry, for energest */            \
             "\tcall #" #name "_body\n"                                                             \
+            "\tmov 12(r1), r12\n\tmov 0(r1), r13\n\tcall #__energest_isr\n"                       \
             "\ttst.b &__sky_wake_flag\n"                                                           \
             "\tjz 1f\n"                                                                            \
-            "\tbic #0x00F0, 10(r1)\n" /* CPUOFF, OSCOFF, SCG0, SCG1 of the saved SR */             \
-            "1:\tpop r11\n\tpop r12\n\tpop r13\n\tpop r14\n\tpop r15\n\treti\n"                    \
+            "\tbic #0x00F0, 12(r1)\n" /* CPUOFF, OSCOFF, SCG0, SCG1 of the saved SR */             \
+            "1:\tadd #2, r1\n"                                                                     \
+            "\tpop r11\n\tpop r12\n\tpop r13\n\tpop r14\n\tpop r15\n\treti\n"                      \
             ".size " #name ", .-" #name "\n"                                                       \
             ".section __interrupt_vector_" SKY_STR(vector) ",\"ax\",@progbits\n"                  \
             ".word " #name "\n"                                                                    \
@@ -72,6 +77,10 @@ void sky_init(void);
  * when ACLK gave no capture edges (then the DCO is left where the search stopped). */
 uint32_t sky_dco_calibrate(void);
 uint32_t sky_dco_hz(void); /* last calibrated value */
+/* ACLK ticks since power-on (after sky_clock_start()): the boot up to the end of the DCO
+ * calibration, from Timer_B (started on ACLK by crt0) and the calibration's ACLK/8 captures, plus
+ * sky_clock_ticks(). */
+uint32_t sky_boot_ticks(void);
 
 void sky_leds_init(void);
 void sky_leds_on(uint8_t leds);

@@ -772,8 +772,11 @@ static int slow_path(mote_t *m)
         while (m->nheap && m->heap[0]->when <= m->now) {
             mote_event_t *ev = m->heap[0];
             mote_event_cancel(m, ev);
-            if (ev->fire)
+            if (ev->fire) {
+                m->event_when = ev->when;
                 ev->fire(m, ev);
+                m->event_when = UINT64_MAX;
+            }
         }
         if (m->fault || m->puc_pending || m->stop_request)
             continue;

@@ -49,6 +49,7 @@ mote_t *mote_create(void)
     }
     m->stop_pc = -1;
     m->node_id_addr = -1;
+    m->event_when = UINT64_MAX;
     m->mclk_hz = 1000000u; /* until a clock module publishes the DCO frequency */
     for (int v = 0; v < MOTE_NUM_VECTORS; v++) {
         mote_event_init(&m->irq_pulse_ev[v], "irq-pulse", NULL, NULL);
@@ -249,6 +250,7 @@ int mote_component_register(mote_t *m, const char *name, const char *const *mode
         k->mode_names[i] = mode_names[i];
     k->mode = initial_mode;
     k->since = m->now;
+    k->since_ns = mote_now_ns(m);
     return c;
 }
 
@@ -260,8 +262,11 @@ void mote_component_set_mode(mote_t *m, int component, int mode)
     if (mode < 0 || mode >= k->nmodes || mode == k->mode)
         return;
     int old = k->mode;
+    uint64_t ns = mote_now_ns(m);
     k->total[old] += m->now - k->since;
     k->since = m->now;
+    k->total_ns[old] += ns - k->since_ns;
+    k->since_ns = ns;
     k->mode = mode;
     for (int i = 0; i < m->nmode_hooks; i++)
         m->mode_hooks[i].fn(m, m->mode_hooks[i].ctx, component, old, mode);
@@ -277,6 +282,29 @@ uint64_t mote_component_time(const mote_t *m, int component, int mode)
     uint64_t t = k->total[mode];
     if (k->mode == mode && m->now > k->since)
         t += m->now - k->since;
+    return t;
+}
+
+uint64_t mote_now_ns(mote_t *m)
+{
+    if (m->time_ns)
+        return m->time_ns(m);
+    return (uint64_t)((unsigned __int128)m->now * 1000000000u / (m->mclk_hz ? m->mclk_hz : 1));
+}
+
+uint64_t mote_component_ns(mote_t *m, int component, int mode)
+{
+    if (component < 0 || component >= m->ncomp)
+        return 0;
+    mote_component_t *k = &m->comp[component];
+    if (mode < 0 || mode >= k->nmodes)
+        return 0;
+    uint64_t t = k->total_ns[mode];
+    if (k->mode == mode) {
+        uint64_t ns = mote_now_ns(m);
+        if (ns > k->since_ns)
+            t += ns - k->since_ns;
+    }
     return t;
 }
 

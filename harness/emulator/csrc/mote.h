@@ -81,7 +81,11 @@ int mote_irq_on_accept(mote_t *m, int vec, mote_irq_accept_fn fn, void *ctx); /*
 
 /* ---- operating modes and their listeners (the ground-truth power tracker) ----
  * Every chip (CPU, radio, ...) registers a component and reports mode changes; the tracker
- * totals cycles per (component, mode). Modes are small integers named by the component. */
+ * totals, per (component, mode), MCLK-rate cycles and simulated nanoseconds. The nanoseconds are
+ * the one power tracker every report uses: they are taken from the clock module's exact time base
+ * at each change, so they stay right when the DCO is re-tuned (a cycle count converted at one
+ * MCLK frequency does not: boot runs at ~750 kHz before the firmware calibrates the DCO).
+ * Modes are small integers named by the component. */
 #define MOTE_MAX_COMPONENTS 8
 #define MOTE_MAX_MODES 8
 typedef struct {
@@ -91,6 +95,8 @@ typedef struct {
     int mode;             /* current */
     uint64_t since;       /* cycle at which `mode` was entered */
     uint64_t total[MOTE_MAX_MODES]; /* cycles accumulated in each finished stretch */
+    uint64_t since_ns;    /* simulated ns at which `mode` was entered */
+    uint64_t total_ns[MOTE_MAX_MODES]; /* ns accumulated in each finished stretch */
 } mote_component_t;
 int mote_component_register(mote_t *m, const char *name, const char *const *mode_names, int nmodes,
                             int initial_mode);
@@ -127,6 +133,8 @@ struct mote {
     uint64_t now;                        /* MCLK-rate cycles since reset, LPM included */
     uint64_t active_cycles;              /* cycles with the CPU on */
     uint32_t mclk_hz;                    /* current MCLK frequency, set by the clock module */
+    uint64_t (*time_ns)(mote_t *m);      /* simulated ns at `now`, published by the clock module;
+                                            NULL: now / mclk_hz (exact only at a fixed MCLK) */
 
     /* interrupts */
     uint16_t irq_lines;                  /* bit v = line of vector index v asserted */
@@ -175,6 +183,9 @@ struct mote {
     int nmode_hooks;
     struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; uint64_t dropped; } serial[2];
     mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
+    /* while an event's fire() runs: its scheduled cycle (now may be up to one instruction later);
+     * a peripheral that timestamps the event (a timer capture) uses this. UINT64_MAX otherwise. */
+    uint64_t event_when;
 };
 
 /* ======================================================================================
@@ -202,6 +213,10 @@ typedef void (*mote_mode_fn)(mote_t *m, void *ctx, int component, int old_mode, 
 int mote_on_mode_change(mote_t *m, mote_mode_fn fn, void *ctx); /* -1: full or already registered */
 /* Cycles spent so far in (component, mode), the open stretch included. */
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
+/* Simulated nanoseconds spent so far in (component, mode), the open stretch included. */
+uint64_t mote_component_ns(mote_t *m, int component, int mode);
+/* Simulated nanoseconds since power-on at `now` (m->time_ns, or the fixed-MCLK fallback). */
+uint64_t mote_now_ns(mote_t *m);
 
 /* Serial output towards the host: a UART module calls this with each byte that has finished
  * transmitting (port 0 = USART0, 1 = USART1). The host drains the buffer. */

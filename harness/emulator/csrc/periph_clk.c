@@ -277,6 +277,7 @@ void clk_attach(mote_t *m)
     m->periph[PERIPH_SLOT_CLK] = s;
     mote_map_io(m, 0x56, 0x59, clk_read, clk_write, NULL);
     mote_on_mode_change(m, clk_mode_hook, NULL);
+    m->time_ns = clk_now_ns; /* the power tracker's nanoseconds come from this time base */
     s->dcoctl = 0x60;
     s->bcsctl1 = 0x84;
     s->smclk_on = s->lfxt_on = 1;
@@ -309,6 +310,7 @@ void clk_reset(mote_t *m, int por)
 
 void clk_detach(mote_t *m)
 {
+    m->time_ns = NULL;
     free(m->periph[PERIPH_SLOT_CLK]);
     m->periph[PERIPH_SLOT_CLK] = NULL;
 }

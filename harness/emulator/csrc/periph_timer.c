@@ -507,7 +507,9 @@ void timer_capture_input(mote_t *m, int which, int x, int sel, int level)
     level = level != 0;
     int old = input_level(t, x);
     t->cci[x][sel] = (uint8_t)level;
-    edge(m, t, x, old, input_level(t, x), m->now);
+    /* an input changed by a device event: capture at the event's cycle, not after the overshoot */
+    uint64_t at = m->event_when < m->now ? m->event_when : m->now;
+    edge(m, t, x, old, input_level(t, x), at);
     refresh(m, t);
 }
 

@@ -14,9 +14,8 @@
 struct simm {
     mote_t *m;
     simg_t *group;
-    /* power: ns per (component, mode), and when each component entered its current mode */
-    uint64_t mode_ns[MOTE_MAX_COMPONENTS][MOTE_MAX_MODES];
-    uint64_t since_ns[MOTE_MAX_COMPONENTS];
+    /* power: the core's ns per (component, mode) at attach (totals are reported from there) */
+    uint64_t base_ns[MOTE_MAX_COMPONENTS][MOTE_MAX_MODES];
     /* UART1 output ring */
     uint64_t uart_t[SIMM_UART_CAP];
     uint8_t uart_b[SIMM_UART_CAP];
@@ -34,17 +33,6 @@ struct simg {
 };
 
 /* ---------------------------------------------------------------- per mote */
-
-static void on_mode(mote_t *m, void *ctx, int component, int old_mode, int new_mode)
-{
-    (void)new_mode;
-    simm_t *s = ctx;
-    if (component < 0 || component >= MOTE_MAX_COMPONENTS || old_mode < 0 || old_mode >= MOTE_MAX_MODES)
-        return;
-    uint64_t now = clk_now_ns(m);
-    s->mode_ns[component][old_mode] += now - s->since_ns[component];
-    s->since_ns[component] = now;
-}
 
 static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t cycle)
 {
@@ -70,16 +58,11 @@ simm_t *simm_attach(mote_t *m)
     if (!s)
         return NULL;
     s->m = m;
-    uint64_t now = clk_now_ns(m);
-    for (int c = 0; c < MOTE_MAX_COMPONENTS; c++)
-        s->since_ns[c] = now;
+    for (int c = 0; c < m->ncomp && c < MOTE_MAX_COMPONENTS; c++)
+        for (int k = 0; k < MOTE_MAX_MODES; k++)
+            s->base_ns[c][k] = mote_component_ns(m, c, k);
     /* UART1's TX listener is this bookkeeping's: a second attach fails (mote_setup_error) */
     if (uart_set_tx_listener(m, 1, on_uart_tx, s) != 0) {
-        free(s);
-        return NULL;
-    }
-    if (mote_on_mode_change(m, on_mode, s) != 0) {
-        uart_set_tx_listener(m, 1, NULL, NULL);
         free(s);
         return NULL;
     }
@@ -94,14 +77,9 @@ int simm_run_until_ns(simm_t *s, uint64_t ns) { return clk_run_until_ns(s->m, ns
 
 uint64_t simm_mode_ns(simm_t *s, int component, int mode)
 {
-    mote_t *m = s->m;
-    if (component < 0 || component >= m->ncomp || component >= MOTE_MAX_COMPONENTS || mode < 0 ||
-        mode >= MOTE_MAX_MODES)
+    if (component < 0 || component >= MOTE_MAX_COMPONENTS || mode < 0 || mode >= MOTE_MAX_MODES)
         return 0;
-    uint64_t t = s->mode_ns[component][mode];
-    if (m->comp[component].mode == mode)
-        t += clk_now_ns(m) - s->since_ns[component];
-    return t;
+    return mote_component_ns(s->m, component, mode) - s->base_ns[component][mode];
 }
 
 size_t simm_uart_pending(simm_t *s) { return s->uart_len; }

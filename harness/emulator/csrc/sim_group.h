@@ -4,8 +4,7 @@
  * without returning to Python at every engine window.
  *
  * Per mote (simm_t): UART1 bytes stamped with the simulated time their stop bit ended, and the time
- * spent in every (component, mode) of the power tracker in nanoseconds (exact across DCO changes,
- * unlike cycle counts).
+ * spent in every (component, mode) since attach, from the core's power tracker (mote.h).
  *
  * Group (simg_t): conservative lookahead, extended. A frame reaches the air no earlier than
  * `lookahead_ns` (CC2420: 192 us) after the decision that made it (a TX strobe or an automatic
@@ -29,8 +28,9 @@
 typedef struct simm simm_t;
 typedef struct simg simg_t;
 
-/* Attach the bookkeeping to a loaded mote (registers a UART1 TX listener and a mode listener; the
- * power totals start at the mote's present). Free it only when the mote will not run again.
+/* Attach the bookkeeping to a loaded mote (registers a UART1 TX listener; the power totals, read
+ * from the core's tracker, start at the mote's present). Free it only when the mote will not run
+ * again.
  * NULL when out of memory or when the mote already has one (mote_setup_error says which). */
 simm_t *simm_attach(mote_t *m);
 void simm_free(simm_t *s);
@@ -38,7 +38,8 @@ uint64_t simm_now_ns(simm_t *s);
 /* Run the mote until its simulated time is >= ns (the first cycle at or after ns). Returns mote_run's
  * code (0 reached). */
 int simm_run_until_ns(simm_t *s, uint64_t ns);
-/* Nanoseconds spent in (component, mode) since attach, the open stretch included. */
+/* Nanoseconds spent in (component, mode) since attach, the open stretch included (the core's
+ * tracker, mote_component_ns, minus its value at attach). */
 uint64_t simm_mode_ns(simm_t *s, int component, int mode);
 /* UART1 bytes sent since the last take: count, their end times (ns) and values. */
 size_t simm_uart_pending(simm_t *s);

@@ -1,0 +1,59 @@
+"""Low-power listening (firmware/dev/lpl.h) on emulated hardware: host CoAP client -> bridge -> SLIP
+-> border_router_lpl (always listening, strobed sends) -> CC2420 -> ccs_lpl (radio off between 8 Hz
+channel checks): the sensor still answers, and its radio really sleeps between checks.
+The duty figures are measured by `invoke bench-lpl` (harness/energy/lpl_bench.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import aiocoap
+import pytest
+from aiocoap.numbers.codes import Code
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "net"))  # the net tests' host runners
+
+from ccs_oracle import assert_temperature  # noqa: E402
+from e2e_helpers import PREFIX, free_base_port, wait_for_prefix  # noqa: E402
+from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner  # noqa: E402
+
+from harness.bridge import Bridge  # noqa: E402
+from harness.build import build_app  # noqa: E402
+from harness.emulator.power import power_report  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def test_coap_answered_through_low_power_listening() -> None:
+    br = EmulatedMote(build_app("border_router_lpl").elf, node_id=1)
+    temperature_adc = 2222
+    ccs = EmulatedMote(build_app("ccs_lpl").elf, node_id=2, adc={10: temperature_adc, 4: 333})
+    net = EmulatedRadioNet([br, ccs])
+    base = free_base_port([1, 2])
+    radio_modes: list[dict[str, int]] = []
+
+    async def scenario(url: str) -> None:
+        async with Bridge(url, PREFIX, base_port=base, motes=[1, 2]) as bridge:
+            await wait_for_prefix(bridge, 2)
+            ctx = await aiocoap.Context.create_client_context()
+            try:
+                uri = f"coap://127.0.0.1:{base + 2}"
+                for _ in range(2):
+                    req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/sensors/temperature")
+                    r = await asyncio.wait_for(ctx.request(req).response, 60)
+                    assert r.code == Code.CONTENT
+                    assert_temperature(r.payload, temperature_adc)
+            finally:
+                await ctx.shutdown()
+            radio_modes.append(ccs.mote.mode_ns(1))
+
+    with SerialSocketRunner(br, [net.advance]) as runner:
+        asyncio.run(scenario(runner.url))
+    # the CCS's radio spent most of the run switched off (always-on ccs: never after boot)
+    modes = radio_modes[0]
+    assert modes["idle"] + modes["off"] + modes["powerdown"] > modes["listen"] + modes["transmit"]
+    # and the border router's radio never slept after its boot (DCO calibration, radio start-up)
+    states = power_report(br.mote).state_ns()
+    assert states["RX"] + states["TX"] > br.mote.time_ns - 600_000_000
