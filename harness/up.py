@@ -1,0 +1,287 @@
+"""`esse up SCENARIO`: the whole ESSE system from one scenario file, in one process.
+
+    simulation (emulated border router + CCS motes, real time)  --serial socket-->  bridge
+    bridge: 127.0.0.1:<coap base + N> -> mote N port 5683 (plain CoAP baseline),
+            127.0.0.1:<ssm base + N>  -> mote N port 61617 (the SSM <-> CCS messages)
+    SSM delegator: DTLS for outside clients on 127.0.0.1 / [::1]; its relay table names every CCS mote
+    at its bridge port with the PSK_DN the scenario provisioned into that mote's information flash.
+
+Scenario keys beyond the simulator's (cooja_configs/scenarios/esse_demo.toml):
+
+    [[motes]] psk_dn = "32 hex digits"     # per CCS mote: written into its information flash
+    [clients.alice]                        # a PSK identity outside clients use
+    key = "secretPSK"                      # text (or key_hex)
+    mote = 2                               # the CCS mote it reaches
+    [ssm]                                  # delegator options (harness/ssm/config.py), e.g. cipher_suites
+
+Every start provisions the motes afresh (information flash erased, counters at 0), so the delegator's
+table and counters start afresh too (relay.sqlite in the output folder is replaced).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.bridge import Bridge, BridgeError
+from harness.bridge.ipv6 import parse_prefix
+from harness.build import build_app
+from harness.sim.engine import Engine
+from harness.sim.output import Recorder
+from harness.sim.runner import build_motes
+from harness.sim.scenario import ScenarioError, scenario_from_dict
+from harness.sim.serial_socket import attach_serial_servers
+from harness.ssm.config import ConfigError, SsmConfig, from_dict
+from harness.ssm.delegator import Delegator
+
+SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
+COAP_PORT = 5683
+PREFIX = "fd00:e55e::/64"
+BORDER_ROUTER_APP = "border_router"
+SYSTEM_KEYS = ("clients", "ssm")
+
+
+class UpError(RuntimeError):
+    """The system could not come up; the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class Client:
+    """An outside client's PSK identity and the CCS mote it reaches."""
+
+    identity: str
+    key: bytes
+    mote: int
+
+
+def _free_base(count: int, span: int) -> int:
+    """A base port B with B + 1 .. B + span free on 127.0.0.1 (UDP), ports from the OS."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1] - 1
+        if base + span >= 65535:
+            continue
+        socks = []
+        try:
+            for i in range(1, span + 1):
+                t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(t)
+                t.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for t in socks:
+                t.close()
+    raise UpError(f"no {count} runs of {span} free UDP ports on 127.0.0.1")
+
+
+def load_system(path: Path) -> dict[str, Any]:
+    """The scenario file as a dict (UpError naming the file when it cannot be read)."""
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UpError(f"{path}: no such scenario file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UpError(f"{path}: {exc}") from None
+
+
+class EsseSystem:
+    """`async with EsseSystem(data, out_dir) as system:` simulation, bridge and SSM until the block ends;
+    `system.files` (radio.pcap, ...) exist afterwards."""
+
+    def __init__(
+        self, data: dict[str, Any], out_dir: Path, *, seed: int | None = None, speed: float = 1.0
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        sim_data = {k: v for k, v in data.items() if k not in SYSTEM_KEYS}
+        try:
+            self.scenario = scenario_from_dict(sim_data, "scenario")
+        except ScenarioError as exc:
+            raise UpError(str(exc)) from None
+        self.seed = seed if seed is not None else int(data.get("seed", 1))
+        self.speed = speed
+        apps = [m["app"] for m in data["motes"] for _ in range(int(m.get("count", 1)))]
+        self.apps = {i: app for i, app in enumerate(apps, start=1)}
+        routers = [i for i, app in self.apps.items() if app == BORDER_ROUTER_APP]
+        if len(routers) != 1:
+            raise UpError(f"scenario: want exactly one {BORDER_ROUTER_APP} mote, found {len(routers)}")
+        self.border_router = routers[0]
+        self.psk_dn = self.scenario.sim.esse_psk_dn()
+        if not self.psk_dn:
+            raise UpError("scenario: no mote has a psk_dn, so no CCS can take part in ESSE")
+        self.clients = self._clients(data.get("clients", {}))
+        self.ssm_options = dict(data.get("ssm", {}))
+        self.files: dict[str, Path] = {}
+        self.engine: Engine | None = None
+        self.bridge: Bridge | None = None
+        self.delegator: Delegator | None = None
+        self._thread: threading.Thread | None = None
+        self._servers: list[Any] = []
+        self._error: BaseException | None = None
+
+    def _clients(self, table: dict[str, Any]) -> list[Client]:
+        out = []
+        for name, c in table.items():
+            mote = c.get("mote")
+            if mote not in self.psk_dn:
+                raise UpError(f"scenario: [clients.{name}] mote = {mote!r} is not a mote with a psk_dn")
+            if "key_hex" in c:
+                key = bytes.fromhex(str(c["key_hex"]))
+            elif "key" in c:
+                key = str(c["key"]).encode()
+            else:
+                raise UpError(f"scenario: [clients.{name}] needs key or key_hex")
+            out.append(Client(str(c.get("identity", name)), key, int(mote)))
+        if not out:
+            raise UpError("scenario: no [clients.NAME] table, so no outside client could reach a mote")
+        return out
+
+    @property
+    def ccs_motes(self) -> list[int]:
+        """Ids of the motes that take part in ESSE (they have a PSK_DN)."""
+        return sorted(self.psk_dn)
+
+    def ssm_config(self, ssm_base: int) -> SsmConfig:
+        """The delegator's configuration: every CCS mote at its bridge port."""
+        ssm = {
+            "listen": ["127.0.0.1:0", "[::1]:0"],
+            "ccs_listen": "127.0.0.1:0",
+            "ack_timeout": 1.0,
+            "ack_retries": 4,
+            **self.ssm_options,
+            "db": str(self.out_dir / "relay.sqlite"),
+        }
+        data = {
+            "ssm": ssm,
+            "ccs": {
+                f"mote{n}": {"address": f"127.0.0.1:{ssm_base + n}", "psk_dn": key.hex()}
+                for n, key in self.psk_dn.items()
+            },
+            "clients": {c.identity: {"key_hex": c.key.hex(), "ccs": f"mote{c.mote}"} for c in self.clients},
+        }
+        try:
+            return from_dict(data)
+        except (ConfigError, KeyError, ValueError) as exc:
+            raise UpError(f"scenario [ssm]/[clients]: {exc}") from None
+
+    # -- lifecycle
+
+    async def start(self) -> None:
+        """Build, start the simulation, the bridge and the SSM; return once every CCS answers pings."""
+        for app in sorted(set(self.apps.values())):
+            await asyncio.to_thread(build_app, app)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
+        sim = self.scenario.sim
+        motes = build_motes(sim)
+        m = sim.medium
+        self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
+        self.recorder = Recorder()
+        self.recorder.attach(self.engine)
+        self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
+        url = f"socket://127.0.0.1:{self._servers[0].port}"
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+        span = max(self.apps)
+        coap_base, ssm_base = _free_base(1, span), 0
+        while not ssm_base or abs(ssm_base - coap_base) <= span:
+            ssm_base = _free_base(1, span)
+        self.coap_base, self.ssm_base = coap_base, ssm_base
+        self.bridge = Bridge(
+            url,
+            parse_prefix(PREFIX),
+            base_port=coap_base,
+            motes=self.ccs_motes,
+            port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base},
+        )
+        try:
+            await self.bridge.start()
+        except BridgeError as exc:
+            raise UpError(f"bridge: {exc}") from None
+        for mote in self.ccs_motes:
+            await self._wait_for_prefix(mote)
+        self.delegator = Delegator(self.ssm_config(ssm_base))
+        await self.delegator.start()
+
+    async def _wait_for_prefix(self, mote: int, timeout: float = 60.0) -> None:
+        assert self.bridge is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            self.check()
+            try:
+                await self.bridge.ping(mote, timeout=0.5)
+                return
+            except BridgeError:
+                await asyncio.sleep(0.1)
+        raise UpError(f"mote {mote} never answered a ping through the border router")
+
+    def _run(self) -> None:
+        assert self.engine is not None
+        try:
+            self.engine.run(speed=self.speed)
+        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread by check()
+            self._error = exc
+
+    def check(self) -> None:
+        """Raise at once if the simulation thread died (e.g. an emulator fault)."""
+        if self._error is not None:
+            raise UpError(f"simulation failed: {self._error}")
+
+    async def stop(self) -> None:
+        """Stop SSM, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
+        if self.delegator is not None:
+            await self.delegator.stop()
+            self.delegator = None
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+        if self.engine is not None:
+            self.engine.stop()
+            if self._thread is not None:
+                await asyncio.to_thread(self._thread.join, 30)
+            for s in self._servers:
+                s.close()
+            self.files = self.recorder.write(
+                self.out_dir,
+                seed=self.seed,
+                power=self.engine.power(),
+                stats=self.engine.medium.stats,
+                per_mote=self.engine.medium.per_mote,
+                end_us=self.engine.now_us,
+                reason="stopped",
+                verdict=None,
+            )
+
+    async def __aenter__(self) -> EsseSystem:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- what to tell the user
+
+    def client_port(self, family: int = 4) -> int:
+        """The SSM's DTLS port for outside clients."""
+        assert self.delegator is not None
+        return self.delegator.client_port(family)
+
+    def usage(self) -> list[str]:
+        """One line per client: the command that reaches its mote through the SSM."""
+        port = self.client_port(4)
+        return [
+            f"mote {c.mote}: coap-client-openssl -u {c.identity} -k {c.key.decode(errors='replace')} "
+            f"coaps://127.0.0.1:{port}/sensors/temperature"
+            for c in self.clients
+        ]
