@@ -119,6 +119,7 @@ class EsseSystem:
         self.clients = self._clients(data.get("clients", {}))
         self.ssm_options = dict(data.get("ssm", {}))
         self.files: dict[str, Path] = {}
+        self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
         self.engine: Engine | None = None
         self.bridge: Bridge | None = None
         self.delegator: Delegator | None = None
@@ -185,6 +186,7 @@ class EsseSystem:
         self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
         self.recorder = Recorder()
         self.recorder.attach(self.engine)
+        self.engine.add_line_listener(lambda line: self.lines.append((line.mote_id, line.text)))
         self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
         url = f"socket://127.0.0.1:{self._servers[0].port}"
         self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
@@ -221,6 +223,23 @@ class EsseSystem:
             except BridgeError:
                 await asyncio.sleep(0.1)
         raise UpError(f"mote {mote} never answered a ping through the border router")
+
+    async def reboot(self, mote_id: int) -> None:
+        """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is
+        lost to crt0, the information flash stays), then the simulation resumes."""
+        assert self.engine is not None and self._thread is not None
+        mote = next((m for m in self.engine.motes if m.mote_id == mote_id), None)
+        if mote is None or not hasattr(mote, "mote"):
+            raise UpError(f"no emulated mote {mote_id}")
+        self.engine.stop()
+        await asyncio.to_thread(self._thread.join, 30)
+        mote.mote.reset()
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+
+    def mote_lines(self, mote_id: int) -> list[str]:
+        """What one mote printed so far."""
+        return [text for m, text in self.lines if m == mote_id]
 
     def _run(self) -> None:
         assert self.engine is not None

@@ -99,8 +99,6 @@ int ccs_coaps_answer(const uint8_t *req, uint16_t len, uint8_t *out, uint16_t ca
         out[3] = req[3];
         return 4;
     }
-    if (len >= 4u && (req[0] >> 6) == COAP_VERSION && req[1] >= 64u)
-        return 0; /* a response: this CCS sends no requests over DTLS */
     if (!is_request(req, len)) {
         if (len > cap)
             return -1;

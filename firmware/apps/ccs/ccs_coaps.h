@@ -3,7 +3,8 @@
  * resource table (ccs_app.h). Differences from the plain server on 5683: no deduplication (the record
  * layer's replay window drops repeated records, and the resources are idempotent), and Block2
  * (RFC 7959) for representations larger than CCS_BLOCK_SIZE, so every answer fits one record in one
- * 802.15.4 frame. Application data that is not a CoAP request is echoed (openssl s_client).
+ * 802.15.4 frame. Application data that is neither a CoAP request nor an empty CoAP message is
+ * echoed (this CCS sends no requests over DTLS, so no response is expected; openssl s_client).
  */
 #ifndef CCS_COAPS_H
 #define CCS_COAPS_H
@@ -19,7 +20,7 @@
 #endif
 
 /* Answer the request in `req` (len bytes) into out (cap bytes); returns the answer's length, 0 for
- * no answer (e.g. a CoAP response or an empty ACK reached us), or -1 when it did not fit. */
+ * no answer (an empty ACK/RST reached us), or -1 when it did not fit. */
 int ccs_coaps_answer(const uint8_t *req, uint16_t len, uint8_t *out, uint16_t cap);
 
 #endif
