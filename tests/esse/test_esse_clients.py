@@ -86,7 +86,8 @@ def test_openssl_s_client_psk_ccm8_data_both_ways(tmp_path):
             assert d is not None
             proc = await asyncio.create_subprocess_exec(
                 "openssl", "s_client", "-dtls1_2", "-connect", f"127.0.0.1:{system.client_port(4)}",
-                "-psk", ALICE_KEY.encode().hex(), "-psk_identity", ALICE, "-cipher", "PSK-AES128-CCM8", "-quiet",
+                "-psk", ALICE_KEY.encode().hex(), "-psk_identity", ALICE,
+                "-cipher", "PSK-AES128-CCM8", "-quiet",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
             try:
