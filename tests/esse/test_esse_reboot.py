@@ -1,5 +1,6 @@
-"""After a CCS reset nothing old is accepted and no (key, nonce) pair is used twice: the counters live in
-the mote's information flash (segment A, firmware/infomem), written before the KEY_ACK that depends on them."""
+"""After a CCS reset nothing old is accepted and no (key, nonce) pair is used twice: the counters live
+in the mote's information flash (segment A, firmware/infomem), written before the KEY_ACK that depends
+on them."""
 
 from __future__ import annotations
 
