@@ -14,7 +14,8 @@ PSK_DN = bytes(range(16))
 def key_material(counter: int) -> bytes:
     ks = protocol.KeyState(
         os.urandom(8), 0xC0A8, 0xFEFD, 1, 1, 1, 0, 1,
-        bytearray(os.urandom(16)), bytearray(os.urandom(16)), bytearray(os.urandom(4)), bytearray(os.urandom(4)),
+        bytearray(os.urandom(16)), bytearray(os.urandom(16)),
+        bytearray(os.urandom(4)), bytearray(os.urandom(4)),
     )  # fmt: skip
     return bytes(protocol.seal_key_material(PSK_DN, counter, ks.encode()))
 
