@@ -208,11 +208,12 @@ class EsseSystem:
         except BridgeError as exc:
             raise UpError(f"bridge: {exc}") from None
         for mote in self.ccs_motes:
-            await self._wait_for_prefix(mote)
+            await self.wait_for_mote(mote)
         self.delegator = Delegator(self.ssm_config(ssm_base))
         await self.delegator.start()
 
-    async def _wait_for_prefix(self, mote: int, timeout: float = 60.0) -> None:
+    async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
+        """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
         assert self.bridge is not None
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:

@@ -13,3 +13,11 @@ def rec() -> tuple[Any, Any]:
     from harness.ssm.record import ensure_record_extension
 
     return ensure_record_extension()
+
+
+@pytest.fixture(scope="session")
+def tinydtls() -> Any:
+    """The delegator's TinyDTLS binding (built if missing or stale)."""
+    from harness.ssm.handshake import ensure_tinydtls_extension
+
+    return ensure_tinydtls_extension()
