@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "harness.sim.cli",
     "harness.ssm",
     "harness.tinydtls.cli",
+    "harness.up",
 ]
 
 

@@ -21,7 +21,9 @@ table and counters start afresh too (relay.sqlite in the output folder is replac
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
+import sys
 import threading
 import tomllib
 from dataclasses import dataclass
@@ -305,3 +307,55 @@ class EsseSystem:
             f"coaps://127.0.0.1:{port}/sensors/temperature"
             for c in self.clients
         ]
+
+
+# -- `esse up`
+
+
+async def _serve(path: Path, out_dir: Path, seed: int | None, port: int, stop: asyncio.Event) -> None:
+    data = load_system(path)
+    data.setdefault("ssm", {})["listen"] = [f"127.0.0.1:{port}", f"[::1]:{port}"]
+    async with EsseSystem(data, out_dir, seed=seed) as system:
+        assert system.delegator is not None
+        print(f"esse up: ready: CCS motes {system.ccs_motes} behind the SSM", flush=True)
+        print(f"  DTLS (coaps) on 127.0.0.1:{system.client_port(4)} and [::1]:{system.client_port(6)}")
+        for mote in system.ccs_motes:
+            print(f"  plain CoAP baseline of mote {mote}: coap://127.0.0.1:{system.coap_base + mote}/")
+        for line in system.usage():
+            print(f"  {line}")
+        print("Ctrl-C stops everything", flush=True)
+        waiter = asyncio.ensure_future(stop.wait())
+        while not waiter.done():
+            await asyncio.wait([waiter], timeout=0.5)
+            system.check()
+    print(f"esse up: stopped; simulation outputs in {out_dir}", flush=True)
+
+
+def up_command(scenario: str, out: str | None, seed: int | None, port: int = 0) -> int:
+    """Run the system until Ctrl-C/SIGTERM; a clear message and exit 1 when it cannot come up."""
+    path = Path(scenario)
+    out_dir = Path(out) if out else Path("build") / "up" / path.stem
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await _serve(path, out_dir, seed, port, stop)
+
+    try:
+        asyncio.run(main())
+    except UpError as exc:
+        print(f"esse up: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_cli(sub: Any) -> None:
+    """Register `esse up SCENARIO`."""
+    p = sub.add_parser("up", help="bring up simulation + bridge + SSM from one scenario, print coaps:// URLs")
+    p.add_argument("scenario", help="scenario TOML with psk_dn per CCS mote and [clients.NAME] tables")
+    p.add_argument("--out", help="output folder (default build/up/<scenario>)")
+    p.add_argument("--seed", type=int, help="simulation seed (default: the scenario's)")
+    p.add_argument("--port", type=int, default=0, help="SSM DTLS port, e.g. 5684 (default: one the OS picks)")
+    p.set_defaults(func=lambda a: up_command(a.scenario, a.out, a.seed, a.port))
