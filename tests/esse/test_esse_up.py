@@ -63,3 +63,17 @@ def test_up_serves_coaps_and_stops_on_ctrl_c(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.slow
+def test_demo_dtls_part_answers_through_the_ssm(tmp_path, capsys):
+    import asyncio
+
+    from harness.up import demo_dtls
+
+    need("coap-client-openssl", "libcoap3-bin")
+    answers = asyncio.run(demo_dtls(tmp_path, SCENARIO))
+    out = capsys.readouterr().out
+    assert f"-> mote 2: '{temperature_text(scenario_adc(2))}'" in out
+    assert f"-> mote 3: '{temperature_text(scenario_adc(3))}'" in out
+    assert "echoed 'hello mote' from mote 2" in out and "3 hand-offs, 3 acked" in answers[-1]
