@@ -15,7 +15,7 @@ from elftools.elf.elffile import ELFFile
 from harness.build import build_app
 from harness.build.provision import ProvisionError, provision_elf, read_identity
 from harness.wire.infomem import INFO_START, SEGMENT_A, Identity, crc16_ccitt
-from tests.esse.esse_fixtures import LOG_ENTRY, LOG_ENTRIES, counter_log
+from tests.esse.esse_fixtures import LOG_ENTRIES, LOG_ENTRY, counter_log
 
 PSK = bytes.fromhex("00112233445566778899aabbccddeeff")
 BOOT = rb"ccs: (SSM port 61617, counters rx \d+ tx \d+|no PSK_DN[^\n]*)"
