@@ -45,6 +45,7 @@ class PendingAck:
     session_id: bytes
     deadline: float
     tries: int = 1
+    held: list[bytes] = field(default_factory=list)  # client records that arrived before the KEY_ACK
 
 
 @dataclass
@@ -370,6 +371,13 @@ class Delegator:
             r.content_type == CT_APPLICATION_DATA for r in records
         ):
             del self._final_flights[entry.session_id]  # the peer has our Finished
+        pending = self._pending_acks.get(entry.session_id)
+        if pending is not None:
+            # the CCS has not installed the session yet (key material lost or still on its way over
+            # the LLN): a record relayed now would meet "unknown session"; it follows the KEY_ACK
+            pending.held.append(payload)
+            self.stats["held_until_ack"] += 1
+            return
         self.ccs_transport.send(
             entry.ccs_address, protocol.build_relay(protocol.MSG_RELAY, entry.session_id, payload)
         )
@@ -440,6 +448,9 @@ class Delegator:
             protocol.wipe(pending.message)
             del self._pending_acks[sid]
             self.stats["acks"] += 1
+            for payload in pending.held:
+                self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
+                self.stats["relayed_to_ccs"] += 1
 
     def _on_ccs_error(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
