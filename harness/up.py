@@ -13,6 +13,8 @@ Scenario keys beyond the simulator's (cooja_configs/scenarios/esse_demo.toml):
     key = "secretPSK"                      # text (or key_hex)
     mote = 2                               # the CCS mote it reaches
     [ssm]                                  # delegator options (harness/ssm/config.py), e.g. cipher_suites
+    [ecdsa] private/public_x/public_y      # the SSM's raw public key (ECDHE-ECDSA), hex
+    [[ecdsa.clients]] public_x, public_y, mote   # accepted client keys and the CCS mote they reach
 
 Every start provisions the motes afresh (information flash erased, counters at 0), so the delegator's
 table and counters start afresh too (relay.sqlite in the output folder is replaced).
@@ -46,7 +48,7 @@ SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secur
 COAP_PORT = 5683
 PREFIX = "fd00:e55e::/64"
 BORDER_ROUTER_APP = "border_router"
-SYSTEM_KEYS = ("clients", "ssm")
+SYSTEM_KEYS = ("clients", "ssm", "ecdsa")
 
 
 class UpError(RuntimeError):
@@ -85,6 +87,16 @@ def _free_base(count: int, span: int) -> int:
     raise UpError(f"no {count} runs of {span} free UDP ports on 127.0.0.1")
 
 
+def _build(app: str) -> None:
+    """Build a scenario's firmware: an app folder, or ccs-tinydtls (the ccs with TinyDTLS records)."""
+    if app == "ccs-tinydtls":
+        from harness.tinydtls.ccs_build import build_ccs_tinydtls
+
+        build_ccs_tinydtls()
+    else:
+        build_app(app)
+
+
 def load_system(path: Path) -> dict[str, Any]:
     """The scenario file as a dict (UpError naming the file when it cannot be read)."""
     try:
@@ -121,6 +133,7 @@ class EsseSystem:
             raise UpError("scenario: no mote has a psk_dn, so no CCS can take part in ESSE")
         self.clients = self._clients(data.get("clients", {}))
         self.ssm_options = dict(data.get("ssm", {}))
+        self.ecdsa = dict(data.get("ecdsa", {}))
         self.files: dict[str, Path] = {}
         self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
         self.engine: Engine | None = None
@@ -170,6 +183,12 @@ class EsseSystem:
             },
             "clients": {c.identity: {"key_hex": c.key.hex(), "ccs": f"mote{c.mote}"} for c in self.clients},
         }
+        if self.ecdsa:  # raw public keys: [ecdsa] as in the SSM config, clients name their mote
+            clients = [
+                {"public_x": c["public_x"], "public_y": c["public_y"], "ccs": f"mote{c['mote']}"}
+                for c in self.ecdsa.get("clients", [])
+            ]
+            data["ecdsa"] = {**self.ecdsa, "clients": clients}
         try:
             return from_dict(data)
         except (ConfigError, KeyError, ValueError) as exc:
@@ -180,7 +199,7 @@ class EsseSystem:
     async def start(self) -> None:
         """Build, start the simulation, the bridge and the SSM; return once every CCS answers pings."""
         for app in sorted(set(self.apps.values())):
-            await asyncio.to_thread(build_app, app)
+            await asyncio.to_thread(_build, app)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
         sim = self.scenario.sim

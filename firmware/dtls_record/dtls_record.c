@@ -1,7 +1,8 @@
-/* DTLS 1.2 AEAD record protection (RFC 5246 6.2.3.3, RFC 6347 4.1, RFC 6655 nonce construction). */
+/* DTLS 1.2 AEAD record protection (RFC 5246 6.2.3.3, RFC 6347 4.1, RFC 6655 nonce construction).
+ * The AES-128-CCM itself comes from the backend the build picks: record_aead.c (our AES and CCM) or
+ * firmware/dtls_record_tinydtls (TinyDTLS's, -DESSE_RECORD_TINYDTLS). */
 #include "dtls_record.h"
 
-#include "ccm.h"
 #include "esse_util.h"
 #include "record_common.h"
 
@@ -20,8 +21,7 @@ int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
     wk = ks->client_write_key; wiv = ks->client_iv;
     rk = ks->server_write_key; riv = ks->server_iv;
   }
-  esse_aes128_init(&st->write_key, wk);
-  esse_aes128_init(&st->read_key, rk);
+  esse_record_aead_keys(st, wk, rk);
   esse_copy(st->write_iv, wiv, 4);
   esse_copy(st->read_iv, riv, 4);
   esse_copy(st->session_id, ks->session_id, ESSE_SESSION_ID_LEN);
@@ -69,7 +69,7 @@ int esse_record_seal(esse_record_t *st, uint8_t type, const uint8_t *payload, si
   esse_put16(out + 11, (uint16_t)(ESSE_RECORD_EXPLICIT + len + st->tag_len));
   esse_copy(out + ESSE_RECORD_HEADER, out + 3, 8); /* explicit nonce repeats epoch | seq */
   make_nonce_aad(st->write_iv, out + 3, type, st->version, (uint16_t)len, nonce, aad);
-  esse_ccm_seal(&st->write_key, nonce, 12, st->tag_len, aad, 13, body, len, body + len);
+  esse_record_aead_seal(st, nonce, aad, body, len);
   st->next_send_seq++;
   esse_wipe(nonce, sizeof nonce);
   return (int)total;
@@ -112,9 +112,9 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   /* the explicit nonce is what the sender put in the fragment; RFC 6655 has it equal epoch | seq */
   make_nonce_aad(st->read_iv, buf + ESSE_RECORD_HEADER, type, version, plain_len, nonce, aad);
   esse_copy(aad, buf + 3, 8); /* AAD uses the header's epoch | seq */
-  rc = esse_ccm_open(&st->read_key, nonce, 12, st->tag_len, aad, 13, body, plain_len, body + plain_len);
+  rc = esse_record_aead_open(st, nonce, aad, body, plain_len);
   esse_wipe(nonce, sizeof nonce);
-  if (rc != ESSE_CCM_OK) return ESSE_REC_ERR_TAG;
+  if (rc != 0) return ESSE_REC_ERR_TAG;
 
   esse_replay_accept(&st->recv_max, &st->recv_window, seq);
   view->payload = body;

@@ -65,7 +65,7 @@ from harness.sim.medium import UDGMParams
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
 POWER_TRACKER_BY_GENERATION = {"3": POWER_TRACKER, "4": "org.contikios.cooja.plugins.PowerTracker"}
-# "clients" and "ssm" are read by `esse up` (harness/up.py); the simulation itself ignores them
+# "clients", "ssm" and "ecdsa" are read by `esse up` (harness/up.py); the simulation itself ignores them
 _TOP_KEYS = {
     "title",
     "seed",
@@ -78,6 +78,7 @@ _TOP_KEYS = {
     "power",
     "clients",
     "ssm",
+    "ecdsa",
 }
 
 

@@ -19,18 +19,25 @@ ALICE, ALICE_KEY, BOB, BOB_KEY = "alice", "secretPSK", "bob", "bobsPSK"
 LOG_ENTRY, LOG_ENTRIES = 10, 12  # firmware/infomem/infomem.h
 
 
-def demo_data(**ssm: Any) -> dict[str, Any]:
-    """The demo scenario as a dict, with [ssm] options added."""
+# the two record backends of the CCS firmware: our dtls_record, TinyDTLS's CCM (ccs-tinydtls)
+BACKENDS = {"dtls_record": "ccs", "tinydtls": "ccs-tinydtls"}
+
+
+def demo_data(backend: str = "dtls_record", **ssm: Any) -> dict[str, Any]:
+    """The demo scenario as a dict with the CCS firmware of `backend` and [ssm] options added."""
     data = load_system(SCENARIO)
     data["ssm"] = {**data.get("ssm", {}), **ssm}
+    for m in data["motes"]:
+        if m["app"] == "ccs":
+            m["app"] = BACKENDS[backend]
     return data
 
 
 @contextlib.asynccontextmanager
-async def demo_system(out_dir: Path, **ssm: Any) -> AsyncIterator[EsseSystem]:
+async def demo_system(out_dir: Path, backend: str = "dtls_record", **ssm: Any) -> AsyncIterator[EsseSystem]:
     """The demo network with its SSM, up and pinged; stopped (pcap written) when the block ends."""
     pytest.importorskip("harness.emulator.simmote", reason="the emulator extension is not built")
-    async with EsseSystem(demo_data(**ssm), out_dir) as system:
+    async with EsseSystem(demo_data(backend, **ssm), out_dir) as system:
         yield system
 
 

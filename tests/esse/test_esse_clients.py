@@ -26,11 +26,12 @@ from tests.ssm.harness_fixtures import need, run_tool, wait_until
 pytestmark = pytest.mark.slow
 
 
-def test_coap_client_openssl_psk_ccm8_get_put_and_blockwise(tmp_path):
+@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
+def test_coap_client_openssl_psk_ccm8_get_put_and_blockwise(tmp_path, backend):
     tool = need("coap-client-openssl", "libcoap3-bin")
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             port = system.client_port(4)
             d = system.delegator
             assert d is not None
@@ -63,11 +64,12 @@ def test_coap_client_openssl_psk_ccm8_get_put_and_blockwise(tmp_path):
     asyncio.run(go())
 
 
-def test_coap_client_gnutls_psk_ccm(tmp_path):
+@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
+def test_coap_client_gnutls_psk_ccm(tmp_path, backend):
     tool = need("coap-client-gnutls", "libcoap3-bin")
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             rc, out, err = await run_tool(
                 *libcoap(tool, ALICE, ALICE_KEY, system.client_port(4), "sensors/temperature")
             )
