@@ -45,10 +45,11 @@ from harness.ssm.config import ConfigError, SsmConfig, from_dict
 from harness.ssm.delegator import Delegator
 
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
+MGMT_PORT = 61618  # the CCS's plain management port (outbound trigger)
 COAP_PORT = 5683
 PREFIX = "fd00:e55e::/64"
 BORDER_ROUTER_APP = "border_router"
-SYSTEM_KEYS = ("clients", "ssm", "ecdsa")
+SYSTEM_KEYS = ("clients", "ssm", "ecdsa", "outbound")
 
 
 class UpError(RuntimeError):
@@ -134,6 +135,7 @@ class EsseSystem:
         self.clients = self._clients(data.get("clients", {}))
         self.ssm_options = dict(data.get("ssm", {}))
         self.ecdsa = dict(data.get("ecdsa", {}))
+        self.outbound_credentials = dict(data.get("outbound", {}))
         self.files: dict[str, Path] = {}
         self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
         self.engine: Engine | None = None
@@ -183,6 +185,8 @@ class EsseSystem:
             },
             "clients": {c.identity: {"key_hex": c.key.hex(), "ccs": f"mote{c.mote}"} for c in self.clients},
         }
+        if self.outbound_credentials:  # credentials for sessions the motes ask for (paper 5.2)
+            data["outbound"] = self.outbound_credentials
         if self.ecdsa:  # raw public keys: [ecdsa] as in the SSM config, clients name their mote
             clients = [
                 {"public_x": c["public_x"], "public_y": c["public_y"], "ccs": f"mote{c['mote']}"}
@@ -214,16 +218,19 @@ class EsseSystem:
         self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
         self._thread.start()
         span = max(self.apps)
-        coap_base, ssm_base = _free_base(1, span), 0
-        while not ssm_base or abs(ssm_base - coap_base) <= span:
-            ssm_base = _free_base(1, span)
-        self.coap_base, self.ssm_base = coap_base, ssm_base
+        bases: list[int] = []
+        while len(bases) < 3:
+            b = _free_base(1, span)
+            if all(abs(b - o) > span for o in bases):
+                bases.append(b)
+        coap_base, ssm_base, mgmt_base = bases
+        self.coap_base, self.ssm_base, self.mgmt_base = coap_base, ssm_base, mgmt_base
         self.bridge = Bridge(
             url,
             parse_prefix(PREFIX),
             base_port=coap_base,
             motes=self.ccs_motes,
-            port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base},
+            port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base, MGMT_PORT: mgmt_base},
         )
         try:
             await self.bridge.start()
@@ -246,6 +253,48 @@ class EsseSystem:
             except BridgeError:
                 await asyncio.sleep(0.1)
         raise UpError(f"mote {mote} never answered a ping through the border router")
+
+    async def outbound(self, mote: int, host: str, port: int, identity: bytes, path: str) -> None:
+        """Ask a CCS mote (management port) to have the SSM handshake with host:port as `identity` and
+        then PUT its temperature to `path` there (firmware/apps/ccs/ccs_secure.h)."""
+        import ipaddress
+
+        assert self.bridge is not None and self.delegator is not None
+        server = ipaddress.ip_address(host).packed
+        ssm_port = int(self.delegator.ccs_address[1])
+        req = (
+            self.bridge.host_address.packed
+            + ssm_port.to_bytes(2, "big")
+            + bytes([len(server)])
+            + server
+            + port.to_bytes(2, "big")
+            + bytes([len(identity)])
+            + identity
+            + path.encode()
+        )
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[bytes] = loop.create_future()
+
+        class Proto(asyncio.DatagramProtocol):
+            def datagram_received(self, data: bytes, addr: Any) -> None:
+                if not answer.done():
+                    answer.set_result(data)
+
+        transport, _ = await loop.create_datagram_endpoint(Proto, local_addr=("127.0.0.1", 0))
+        try:
+            for _ in range(5):  # plain UDP over the LLN: ask again when the answer got lost
+                transport.sendto(req, ("127.0.0.1", self.mgmt_base + mote))
+                try:
+                    status = await asyncio.wait_for(asyncio.shield(answer), 2.0)
+                    break
+                except TimeoutError:
+                    continue
+            else:
+                raise UpError(f"mote {mote} did not answer the outbound request")
+        finally:
+            transport.close()
+        if status != b"\x00":
+            raise UpError(f"mote {mote} refused the outbound request (status {status.hex()})")
 
     async def reboot(self, mote_id: int) -> None:
         """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is

@@ -4,6 +4,10 @@
 
 #include "ccs_coaps.h"
 #include "ccs_secure.h"
+#include "ccs_sensors.h"
+#include "ccs_temperature.h"
+#include "coap.h"
+#include "netplat.h"
 #include "esse_util.h"
 #include "infomem.h"
 #include "ssm_client.h"
@@ -31,6 +35,12 @@ static uint8_t have_ssm;
 static uint16_t use_clock;
 static uint8_t rx[CCS_RX_MAX];
 static ccs_secure_stats_t stats;
+static uint8_t have_identity;
+static struct {
+    uint8_t pending;  /* DELEGATE sent, the reading goes out once a client-role session arrives */
+    uint8_t path[24]; /* NUL-terminated Uri-Path of the PUT */
+    uint16_t mid;
+} outbound;
 
 const ccs_secure_stats_t *ccs_secure_stats(void) { return &stats; }
 
@@ -137,6 +147,71 @@ static session_t *slot_for_new(void)
     return lru;
 }
 
+/* Outbound: PUT the temperature to the server in a CON request of our own. */
+static void send_reading(session_t *s)
+{
+    uint8_t *p = udp_payload_buf() + PLAIN_AT, text[CCS_TEMPERATURE_TEXT_MAX], token[2] = {'e', 'o'};
+    coap_writer_t w;
+    uint16_t n = ccs_temperature_text(ccs_sensor_temperature_raw(), text, sizeof text);
+    int len;
+    outbound.pending = 0;
+    outbound.mid = (uint16_t)(netplat_random16() | 1u);
+    coap_writer_init(&w, p, (uint16_t)(UDP_PAYLOAD_MAX - PLAIN_AT - TAG_MAX), COAP_TYPE_CON, COAP_PUT, outbound.mid,
+                     token, sizeof token);
+    coap_write_path_options(&w, COAP_OPT_URI_PATH, (const char *)outbound.path, '/');
+    coap_write_uint_option(&w, COAP_OPT_CONTENT_FORMAT, COAP_FORMAT_TEXT);
+    coap_write_payload(&w, text, n);
+    len = coap_writer_finish(&w);
+    if (len > 0)
+        send_record(s, ESSE_CT_APPLICATION_DATA, (uint16_t)len);
+}
+
+/* Outbound: the server's answer to our request (we are the DTLS client here, nothing to serve). */
+static void outbound_answer(const uint8_t *p, uint16_t n)
+{
+    coap_msg_t m;
+    uint8_t text[32];
+    uint16_t k;
+    if (coap_parse(&m, p, n) != 0 || m.code < 64u)
+        return;
+    k = m.payload_len < sizeof text - 1u ? m.payload_len : (uint16_t)(sizeof text - 1u);
+    memcpy(text, m.payload, k);
+    text[k] = 0;
+    printf("ccs: outbound answer %u.%02u '%s'\n", (unsigned)(m.code >> 5), (unsigned)(m.code & 31u), (char *)text);
+}
+
+int ccs_secure_outbound(const uint8_t *req, uint16_t len)
+{
+    uint8_t alen, idlen, *out;
+    uint16_t at, sport, path_len;
+    int n;
+    if (!have_identity || len < 16u + 2u + 1u)
+        return -1;
+    alen = req[18];
+    at = (uint16_t)(19u + alen);
+    if ((alen != 4u && alen != 16u) || len < at + 3u)
+        return -1;
+    sport = (uint16_t)((req[at] << 8) | req[at + 1u]);
+    idlen = req[at + 2u];
+    if (len < at + 3u + idlen || idlen > ESSE_DELEGATE_MAX_IDENTITY)
+        return -1;
+    path_len = (uint16_t)(len - (at + 3u + idlen));
+    if (path_len == 0 || path_len >= sizeof outbound.path || persist(1) != 0)
+        return -1;
+    memcpy(outbound.path, req + at + 3u + idlen, path_len);
+    outbound.path[path_len] = 0;
+    memcpy(ssm_addr, req, 16);
+    ssm_port = (uint16_t)((req[16] << 8) | req[17]);
+    have_ssm = 1;
+    out = udp_payload_buf();
+    n = esse_delegate_build(&link, req + 19, alen, sport, req + at + 3u, idlen, out, UDP_PAYLOAD_MAX);
+    if (n < 0)
+        return -1;
+    outbound.pending = 1;
+    to_ssm(out, (uint16_t)n);
+    return 0;
+}
+
 static void key_material(const uint8_t src[16], uint16_t sport, uint16_t len)
 {
     esse_keystate_t ks;
@@ -187,6 +262,8 @@ static void key_material(const uint8_t src[16], uint16_t sport, uint16_t len)
     }
     if (evict)
         send_error(ESSE_ECODE_SESSION_CLOSED, evicted_sid);
+    if (rc == ESSE_KM_OK && s->rec.role == ESSE_ROLE_CLIENT && outbound.pending)
+        send_reading(s);
 }
 
 static void on_alert(session_t *s, const uint8_t *p, uint16_t n)
@@ -221,7 +298,9 @@ static void relay(uint16_t len)
         } else if (rc == ESSE_REC_OK) {
             stats.records_in++;
             s->last_used = ++use_clock;
-            if (view.type == ESSE_CT_APPLICATION_DATA) {
+            if (view.type == ESSE_CT_APPLICATION_DATA && s->rec.role == ESSE_ROLE_CLIENT) {
+                outbound_answer(view.payload, view.payload_len);
+            } else if (view.type == ESSE_CT_APPLICATION_DATA) {
                 int n = ccs_coaps_answer(view.payload, view.payload_len, out + PLAIN_AT,
                                          (uint16_t)(UDP_PAYLOAD_MAX - PLAIN_AT - TAG_MAX));
                 if (n > 0)
@@ -247,6 +326,10 @@ static void ssm_error(uint16_t len)
         return;
     }
     stats.errors_in++;
+    if (code == ESSE_ECODE_HANDSHAKE_FAILED && outbound.pending) {
+        outbound.pending = 0;
+        printf("ccs: outbound handshake failed at the SSM\n");
+    }
     s = find(sid);
     if (s)
         esse_record_wipe(&s->rec);
@@ -277,6 +360,13 @@ static void ssm_input(const uint8_t src[16], uint16_t sport, uint16_t dport, con
     esse_wipe(rx, len); /* decrypted application data and key material do not linger */
 }
 
+static void mgmt_input(const uint8_t src[16], uint16_t sport, uint16_t dport, const uint8_t *data, uint16_t len)
+{
+    uint8_t status = ccs_secure_outbound(data, len) == 0 ? 0u : 1u;
+    (void)dport;
+    udp_send(src, sport, CCS_MGMT_PORT, &status, 1);
+}
+
 int ccs_secure_init(void)
 {
     infomem_identity_t id;
@@ -287,6 +377,7 @@ int ccs_secure_init(void)
         printf("ccs: no PSK_DN in information flash (%d): DTLS off\n", rc);
         return -1;
     }
+    have_identity = 1;
     infomem_read_counters(&stored, 0);
     /* continue above everything a previous run may have used or accepted */
     esse_ssm_link_init(&link, id.psk_dn, stored.rx_counter, stored.tx_mark);
@@ -294,5 +385,6 @@ int ccs_secure_init(void)
     printf("ccs: SSM port %u, counters rx %lu tx %lu, %u sessions x %u B\n", CCS_SSM_PORT,
            (unsigned long)stored.rx_counter, (unsigned long)stored.tx_mark, CCS_MAX_SESSIONS,
            (unsigned)sizeof(session_t));
+    udp_bind(CCS_MGMT_PORT, mgmt_input);
     return udp_bind(CCS_SSM_PORT, ssm_input);
 }
