@@ -254,14 +254,26 @@ class EsseSystem:
                 await asyncio.sleep(0.1)
         raise UpError(f"mote {mote} never answered a ping through the border router")
 
-    async def outbound(self, mote: int, host: str, port: int, identity: bytes, path: str) -> None:
-        """Ask a CCS mote (management port) to have the SSM handshake with host:port as `identity` and
-        then PUT its temperature to `path` there (firmware/apps/ccs/ccs_secure.h)."""
+    async def outbound(
+        self,
+        mote: int,
+        host: str,
+        port: int,
+        identity: bytes,
+        path: str,
+        method: str = "PUT",
+        ssm: Any = None,
+    ) -> None:
+        """Ask a CCS mote (management port) to have its SSM (default: ours) handshake with host:port as
+        `identity`, then send `method` `path` there (PUT: its temperature) (firmware/apps/ccs/ccs_secure.h)."""
         import ipaddress
 
-        assert self.bridge is not None and self.delegator is not None
+        assert self.bridge is not None
         server = ipaddress.ip_address(host).packed
-        ssm_port = int(self.delegator.ccs_address[1])
+        ssm_port = int((ssm or self.delegator).ccs_address[1])
+        methods = {"GET": 1, "PUT": 3}
+        if method not in methods:
+            raise UpError(f"outbound method {method!r}: GET or PUT")
         req = (
             self.bridge.host_address.packed
             + ssm_port.to_bytes(2, "big")
@@ -270,6 +282,7 @@ class EsseSystem:
             + port.to_bytes(2, "big")
             + bytes([len(identity)])
             + identity
+            + bytes([methods[method]])
             + path.encode()
         )
         loop = asyncio.get_running_loop()

@@ -20,6 +20,7 @@ SOURCES = [
     RECORD_DIR / "dtls_record.c",
     RECORD_DIR / "keystate.c",
     RECORD_DIR / "replay.c",
+    RECORD_DIR / "record_aead.c",
     CLIENT_DIR / "ssm_client.c",
 ]
 HEADERS = [p.with_suffix(".h") for p in SOURCES if p.with_suffix(".h").exists()] + [

@@ -38,7 +38,8 @@ static ccs_secure_stats_t stats;
 static uint8_t have_identity;
 static struct {
     uint8_t pending;  /* DELEGATE sent, the reading goes out once a client-role session arrives */
-    uint8_t path[24]; /* NUL-terminated Uri-Path of the PUT */
+    uint8_t path[24]; /* NUL-terminated Uri-Path of the request */
+    uint8_t method;   /* COAP_GET or COAP_PUT (the temperature as payload) */
     uint16_t mid;
 } outbound;
 
@@ -147,7 +148,7 @@ static session_t *slot_for_new(void)
     return lru;
 }
 
-/* Outbound: PUT the temperature to the server in a CON request of our own. */
+/* Outbound: our CON request to the server (PUT: the temperature as payload). */
 static void send_reading(session_t *s)
 {
     uint8_t *p = udp_payload_buf() + PLAIN_AT, text[CCS_TEMPERATURE_TEXT_MAX], token[2] = {'e', 'o'};
@@ -156,11 +157,13 @@ static void send_reading(session_t *s)
     int len;
     outbound.pending = 0;
     outbound.mid = (uint16_t)(netplat_random16() | 1u);
-    coap_writer_init(&w, p, (uint16_t)(UDP_PAYLOAD_MAX - PLAIN_AT - TAG_MAX), COAP_TYPE_CON, COAP_PUT, outbound.mid,
-                     token, sizeof token);
+    coap_writer_init(&w, p, (uint16_t)(UDP_PAYLOAD_MAX - PLAIN_AT - TAG_MAX), COAP_TYPE_CON, outbound.method,
+                     outbound.mid, token, sizeof token);
     coap_write_path_options(&w, COAP_OPT_URI_PATH, (const char *)outbound.path, '/');
-    coap_write_uint_option(&w, COAP_OPT_CONTENT_FORMAT, COAP_FORMAT_TEXT);
-    coap_write_payload(&w, text, n);
+    if (outbound.method == COAP_PUT) {
+        coap_write_uint_option(&w, COAP_OPT_CONTENT_FORMAT, COAP_FORMAT_TEXT);
+        coap_write_payload(&w, text, n);
+    }
     len = coap_writer_finish(&w);
     if (len > 0)
         send_record(s, ESSE_CT_APPLICATION_DATA, (uint16_t)len);
@@ -195,10 +198,14 @@ int ccs_secure_outbound(const uint8_t *req, uint16_t len)
     idlen = req[at + 2u];
     if (len < at + 3u + idlen || idlen > ESSE_DELEGATE_MAX_IDENTITY)
         return -1;
-    path_len = (uint16_t)(len - (at + 3u + idlen));
-    if (path_len == 0 || path_len >= sizeof outbound.path || persist(1) != 0)
+    if (len < at + 4u + idlen)
         return -1;
-    memcpy(outbound.path, req + at + 3u + idlen, path_len);
+    outbound.method = req[at + 3u + idlen];
+    path_len = (uint16_t)(len - (at + 4u + idlen));
+    if ((outbound.method != COAP_GET && outbound.method != COAP_PUT) || path_len == 0 ||
+        path_len >= sizeof outbound.path || persist(1) != 0)
+        return -1;
+    memcpy(outbound.path, req + at + 4u + idlen, path_len);
     outbound.path[path_len] = 0;
     memcpy(ssm_addr, req, 16);
     ssm_port = (uint16_t)((req[16] << 8) | req[17]);

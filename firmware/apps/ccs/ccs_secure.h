@@ -48,11 +48,12 @@ uint8_t ccs_secure_sessions(void);
 #define CCS_MGMT_PORT 61618u /* plain UDP, the operator's trigger for outbound sessions */
 #endif
 
-/* Outbound (paper 5.2): `req` asks this CCS to have its SSM handshake with a server, then to PUT its
- * temperature there inside the handed-over session and print the answer on UART1 ("ccs: outbound
- * answer 2.04 ..."). The request arrives on UDP CCS_MGMT_PORT (answered with one byte, 0 = started):
+/* Outbound (paper 5.2): `req` asks this CCS to have its SSM handshake with a server, then to send a
+ * CoAP request there inside the handed-over session (PUT: its temperature) and print the answer on
+ * UART1 ("ccs: outbound answer 2.04 '...'"). The request arrives on UDP CCS_MGMT_PORT (answered with
+ * one byte, 0 = started):
  *   ssm address (16) | ssm port (2) | server address length (1: 4 or 16) | server address |
- *   server port (2) | identity length (1) | identity | Uri-Path of the PUT ("a/b", the rest)
+ *   server port (2) | identity length (1) | identity | method (1: 1 GET, 3 PUT) | Uri-Path ("a/b")
  * Returns 0 once DELEGATE is sent, -1 on a malformed request or without PSK_DN. */
 int ccs_secure_outbound(const uint8_t *req, uint16_t len);
 
