@@ -265,7 +265,7 @@ class EsseSystem:
         ssm: Any = None,
     ) -> None:
         """Ask a CCS mote (management port) to have its SSM (default: ours) handshake with host:port as
-        `identity`, then send `method` `path` there (PUT: its temperature) (firmware/apps/ccs/ccs_secure.h)."""
+        `identity`, then send `method` `path` there (PUT: its temperature); see ccs_secure.h."""
         import ipaddress
 
         assert self.bridge is not None
