@@ -270,7 +270,9 @@ class EsseSystem:
 
         assert self.bridge is not None
         server = ipaddress.ip_address(host).packed
-        ssm_port = int((ssm or self.delegator).ccs_address[1])
+        delegator = ssm or self.delegator
+        assert delegator is not None
+        ssm_port = int(delegator.ccs_address[1])
         methods = {"GET": 1, "PUT": 3}
         if method not in methods:
             raise UpError(f"outbound method {method!r}: GET or PUT")
