@@ -96,9 +96,9 @@ def test_tshark_decrypts_the_mote_records_host_side_and_on_the_air(tmp_path):
                 host.append((True, bytes(data)))
                 on_client(addr, data)
 
-            def spy_out(addr, data):  # noqa: ANN001
+            def spy_out(addr, data, **kw):  # noqa: ANN001, ANN003
                 host.append((False, bytes(data)))
-                send_client(addr, data)
+                send_client(addr, data, **kw)
 
             d._on_client_datagram = spy_in  # type: ignore[method-assign]
             d._sendto_client = spy_out  # type: ignore[method-assign]
