@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "harness.sim.cli",
     "harness.ssm.cli",
     "harness.tinydtls.cli",
+    "harness.up",
 ]
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from harness.paths import COOJA_CONFIGS_DIR, build_dir
 
 SCENARIO = COOJA_CONFIGS_DIR / "scenarios" / "ccs_demo.toml"
+ESSE_SCENARIO = COOJA_CONFIGS_DIR / "scenarios" / "esse_demo.toml"
 BORDER_ROUTER = 1
 PREFIX = "fd00::/64"
 BRIDGE_BASE_PORT = 5700
@@ -215,6 +216,14 @@ def demo() -> int:
         sim = Simulation(SCENARIO, out_dir / "sim")
         url = sim.start(timeout=30)
         asyncio.run(asyncio.wait_for(talk_to_motes(url, ccs), DEADLINE_S))
+        sim.stop()
+        sim = None
+        step(
+            "ESSE: coaps:// to the sensors through the SSM (handshake at the SSM, session handed to the mote)"
+        )
+        from harness.up import demo_dtls
+
+        asyncio.run(asyncio.wait_for(demo_dtls(out_dir / "esse", ESSE_SCENARIO), DEADLINE_S))
     except (DemoError, OSError) as exc:
         print(f"\nesse demo: FAILED: {exc}", file=sys.stderr)
         return 1
@@ -231,6 +240,8 @@ def demo() -> int:
     print(f"  esse sim run cooja_configs/scenarios/{SCENARIO.name} --realtime &")
     print(f"  esse bridge --serial socket://127.0.0.1:60001 --motes 2,3 --base-port {BRIDGE_BASE_PORT} &")
     print(f"  coap-client-notls coap://127.0.0.1:{BRIDGE_BASE_PORT + 2}/sensors/temperature")
+    print(f"  esse up cooja_configs/scenarios/{ESSE_SCENARIO.name} --port 5684   # then, as it prints:")
+    print("  coap-client-openssl -u alice -k secretPSK coaps://127.0.0.1:5684/sensors/temperature")
     return 0
 
 

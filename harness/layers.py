@@ -30,6 +30,8 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("tinydtls", ("tinydtls",)),
     # services built on the above, independent of each other
     ("services", ("ssm", "standin", "bridge", "flash")),
+    # the whole system brought up from a scenario: simulation + bridge + SSM (`esse up`)
+    ("system", ("up",)),
     # what reports on, measures or drives everything
     ("top", ("energy", "bench", "demo", "cli")),
 ]

@@ -74,8 +74,13 @@ typedef struct {
   uint16_t version;
   uint16_t epoch;
   uint8_t session_id[ESSE_SESSION_ID_LEN];
-  esse_aes128_t write_key;
+#ifdef ESSE_RECORD_TINYDTLS
+  uint8_t write_key[16]; /* TinyDTLS expands the AES key schedule for every record it protects */
+  uint8_t read_key[16];
+#else
+  esse_aes128_t write_key; /* expanded once per session: 2 x 176 bytes of RAM, faster records */
   esse_aes128_t read_key;
+#endif
   uint8_t write_iv[4];
   uint8_t read_iv[4];
   uint64_t next_send_seq;

@@ -104,6 +104,7 @@ def build_app(
 # list calls each after the apps as function(clean=, jobs=, log=, build_root=) -> list[BuildResult].
 EXTRA_FIRMWARE = [
     "harness.tinydtls.profiles:build_profiles",  # TinyDTLS record/psk/ecc size profiles
+    "harness.tinydtls.ccs_build:build_ccs_tinydtls",  # the ccs with TinyDTLS's record cipher
 ]
 
 

@@ -37,6 +37,9 @@ class SizeReport:
         return out
 
 
+INFOMEM_SECTION = ".infomem"
+
+
 def size_of_elf(elf: Path) -> SizeReport:
     """Sum allocated sections by kind: vectors, bss (no file bytes), text (executable),
     data (writable), rodata (the rest)."""
@@ -44,8 +47,8 @@ def size_of_elf(elf: Path) -> SizeReport:
     with open(elf, "rb") as f:
         for sec in ELFFile(f).iter_sections():
             flags = sec["sh_flags"]
-            if not flags & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
-                continue
+            if not flags & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0 or sec.name == INFOMEM_SECTION:
+                continue  # information flash is not the 48 KB main flash
             if sec.name == ".vectors":
                 kind = "vectors"
             elif sec["sh_type"] == "SHT_NOBITS":

@@ -18,9 +18,14 @@ SOURCES = [
     RECORD_DIR / "aes128.c",
     RECORD_DIR / "ccm.c",
     RECORD_DIR / "dtls_record.c",
+    RECORD_DIR / "keystate.c",
+    RECORD_DIR / "replay.c",
+    RECORD_DIR / "record_aead.c",
     CLIENT_DIR / "ssm_client.c",
 ]
-HEADERS = [p.with_suffix(".h") for p in SOURCES]
+HEADERS = [p.with_suffix(".h") for p in SOURCES if p.with_suffix(".h").exists()] + [
+    RECORD_DIR / "record_common.h"
+]
 
 CDEF = """
 #define ESSE_REC_OK ...

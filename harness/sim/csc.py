@@ -225,6 +225,16 @@ class CscSimulation:
             out.setdefault(mote, {})[ch] = value
         return out
 
+    def esse_psk_dn(self) -> dict[int, bytes]:
+        """Per-mote PSK_DN our renderer embeds in the script: `// esse-psk-dn mote=<id> key=<32 hex>`
+        → {mote id: key}; the simulator writes each into that mote's information flash."""
+        out: dict[int, bytes] = {}
+        for m in re.finditer(
+            r"^// esse-psk-dn mote=(\d+) key=([0-9a-fA-F]{32})\s*$", self.script() or "", re.M
+        ):
+            out[int(m.group(1))] = bytes.fromhex(m.group(2))
+        return out
+
     def has_power_tracker(self) -> bool:
         """Whether the simulation has a PowerTracker plugin."""
         return bool(self.plugins_of(POWER_TRACKER_CLASSES))

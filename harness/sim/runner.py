@@ -14,6 +14,7 @@ from harness.sim.motes import MoteRequest, create_mote
 from harness.sim.output import Recorder
 from harness.sim.scenario import Scenario, ScenarioError
 from harness.sim.serial_socket import attach_serial_servers, serial_ports_from_base
+from harness.wire.infomem import INFO_START, Identity
 
 
 class SimulationError(RuntimeError):
@@ -34,6 +35,7 @@ def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = 
     """One simulated mote per <mote> of the simulation, made by `factory`."""
     check_firmware_files(sim)
     adc = sim.esse_adc()
+    psk_dn = sim.esse_psk_dn()
     motes = []
     for m in sim.motes:
         t = sim.mote_type(m.type_identifier)
@@ -43,8 +45,20 @@ def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = 
                 f"{sim.path}:{t.line}: firmware {t.firmware!r} needs a Contiki tree; "
                 "only the real Cooja can run it"
             )
-        motes.append(factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {}))))
+        mote = factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {})))
+        if m.mote_id in psk_dn:
+            provision_mote(mote, Identity(node_id=m.mote_id, psk_dn=psk_dn[m.mote_id]))
+        motes.append(mote)
     return motes
+
+
+def provision_mote(mote: SimMote, identity: Identity) -> None:
+    """Write the identity into an emulated mote's information flash (what provisioning does to a
+    real one), after its ELF was loaded and before it runs."""
+    emulated = getattr(mote, "mote", None)
+    if emulated is None or not hasattr(emulated, "write_bytes"):
+        raise CscError(f"mote {identity.node_id}: psk_dn needs an emulated mote (information flash access)")
+    emulated.write_bytes(INFO_START, identity.encode())
 
 
 def run_scenario(

@@ -65,7 +65,21 @@ from harness.sim.medium import UDGMParams
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
 POWER_TRACKER_BY_GENERATION = {"3": POWER_TRACKER, "4": "org.contikios.cooja.plugins.PowerTracker"}
-_TOP_KEYS = {"title", "seed", "duration_s", "medium", "topology", "motes", "success", "serial", "power"}
+# "clients", "ssm" and "ecdsa" are read by `esse up` (harness/up.py); the simulation itself ignores them
+_TOP_KEYS = {
+    "title",
+    "seed",
+    "duration_s",
+    "medium",
+    "topology",
+    "motes",
+    "success",
+    "serial",
+    "power",
+    "clients",
+    "ssm",
+    "ecdsa",
+}
 
 
 class ScenarioError(ValueError):
@@ -136,17 +150,33 @@ def _adc_values(raw: object, where: str) -> dict[int, int]:
     for key, value in raw.items():
         ch = ADC_NAMES.get(key, int(key) if str(key).isdigit() else -1)
         if not 0 <= ch <= 15:
-            raise ScenarioError(
-                f"{where}: adc channel {key!r} is not 0..15 or one of {', '.join(ADC_NAMES)}"
-            )
+            raise ScenarioError(f"{where}: adc channel {key!r} is not 0..15 or one of {', '.join(ADC_NAMES)}")
         if not isinstance(value, int) or not 0 <= value <= 4095:
             raise ScenarioError(f"{where}: adc value {value!r} for {key!r} must be an integer 0..4095")
         out[ch] = value
     return out
 
 
+def _psk_dn(m: dict, where: str) -> bytes:
+    """A mote's PSK_DN (32 hex digits); every mote has its own, so not with count > 1."""
+    if int(m.get("count", 1)) != 1:
+        raise ScenarioError(f"{where}: psk_dn is one mote's key; give each mote its own entry (no count)")
+    try:
+        key = bytes.fromhex(str(m["psk_dn"]))
+    except ValueError:
+        key = b""
+    if len(key) != 16 or key == b"\xff" * 16:
+        raise ScenarioError(
+            f"{where}: psk_dn must be 16 bytes as 32 hex digits (not all ff), got {m['psk_dn']!r}"
+        )
+    return key
+
+
 def success_script(
-    success: Success | None, duration_s: float | None, adc: dict[int, dict[int, int]] | None = None
+    success: Success | None,
+    duration_s: float | None,
+    adc: dict[int, dict[int, int]] | None = None,
+    psk_dn: dict[int, bytes] | None = None,
 ) -> str:
     """The Cooja ScriptRunner JavaScript for a success condition (run by real Cooja only)."""
     ms = int(round((duration_s or 3600.0) * 1000))
@@ -155,6 +185,7 @@ def success_script(
         for mote, chans in sorted((adc or {}).items())
         for ch, value in sorted(chans.items())
     ]
+    lines += [f"// esse-psk-dn mote={mote} key={key.hex()}" for mote, key in sorted((psk_dn or {}).items())]
     if success is None:
         lines += ["// esse-success none", f"TIMEOUT({ms}, log.testOK());"]
         lines += [
@@ -235,7 +266,10 @@ def scenario_from_dict(
     kind = topo.get("kind", "line")
     entries: list[tuple[str, tuple[float, float, float] | None]] = []
     adc: dict[int, dict[int, int]] = {}
+    psk_dn: dict[int, bytes] = {}
     for i, m in enumerate(motes_in):
+        if "psk_dn" in m:
+            psk_dn[len(entries) + 1] = _psk_dn(m, f"{where}: [[motes]] entry {i + 1}")
         if "adc" in m:
             values = _adc_values(m["adc"], f"{where}: [[motes]] entry {i + 1}")
             for k in range(int(m.get("count", 1))):
@@ -284,7 +318,8 @@ def scenario_from_dict(
         success = Success(str(s["regex"]), motes, require_all=motes is not None)
     sim.plugins.append(
         PluginSpec(
-            SCRIPT_RUNNER, config=[("script", success_script(success, duration, adc)), ("active", "true")]
+            SCRIPT_RUNNER,
+            config=[("script", success_script(success, duration, adc, psk_dn)), ("active", "true")],
         )
     )
 

@@ -42,6 +42,7 @@ class PendingAck:
     session_id: bytes
     deadline: float
     tries: int = 1
+    held: list[bytes] = field(default_factory=list)  # client records that arrived before the KEY_ACK
 
 
 @dataclass
@@ -103,6 +104,10 @@ class Delegator:
         self.stats: collections.Counter[str] = collections.Counter()
         self.relay_latency_ns: collections.deque[int] = collections.deque(maxlen=200_000)
         self._sockets: list[asyncio.DatagramTransport] = []
+        # outbound handshakes and relaying (paper 5.2) use sockets of their own, so that a server that is
+        # this SSM's own DTLS endpoint (sensor to sensor behind one SSM) is a different peer address
+        self._out_sockets: list[asyncio.DatagramTransport] = []
+        self._outbound_sessions: set[bytes] = set()
         self._ctx: Any = None
         self._outbound_ctx: dict[tuple[str, int], Any] = {}
         self._handshakes: collections.OrderedDict[tuple[str, int], Handshake] = collections.OrderedDict()
@@ -123,6 +128,13 @@ class Delegator:
         self._ctx = self._new_context(binding, server=True)
         for host, port in self.config.listen:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
+        for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}):
+            try:
+                self._out_sockets.append(
+                    await open_udp(host, 0, self._on_outbound_datagram, self._on_socket_error)
+                )
+            except OSError as exc:  # e.g. no IPv6 on this host: outbound to that family is unavailable
+                log.warning("no outbound socket on %s: %s", host, exc)
         await self.ccs_transport.start(self._on_ccs_frame)
         self._schedule_tick()
         log.info(
@@ -139,9 +151,10 @@ class Delegator:
         for p in self._pending_acks.values():
             protocol.wipe(p.message)
         self._pending_acks.clear()
-        for s in self._sockets:
+        for s in [*self._sockets, *self._out_sockets]:
             s.close()
         self._sockets.clear()
+        self._out_sockets.clear()
         self.ccs_transport.close()
         await asyncio.sleep(0)  # let the transports release their sockets (a restart binds them again)
         for ctx in [self._ctx, *self._outbound_ctx.values()]:
@@ -208,11 +221,11 @@ class Delegator:
         hs = self._sending_for
         if hs is not None:
             hs.last_flight.append(data)
-        self._sendto_client(addr, data)
+        self._sendto_client(addr, data, outbound=hs is not None and hs.outbound)
 
-    def _sendto_client(self, addr: Address, data: bytes) -> None:
+    def _sendto_client(self, addr: Address, data: bytes, *, outbound: bool = False) -> None:
         v6 = ":" in str(addr[0])
-        for s in self._sockets:
+        for s in self._out_sockets if outbound else self._sockets:
             if (s.get_extra_info("socket").family.name == "AF_INET6") == v6:
                 s.sendto(data, addr[:2] if not v6 else addr)
                 return
@@ -301,9 +314,16 @@ class Delegator:
             self.stats["export_failed"] += 1
             log.error("key export failed for %r", addr)
             return
+        if self.table.get(ks.session_id) is not None:
+            # both ends of one DTLS session behind this SSM (sensor to sensor): the id is only a label
+            # between SSM and CCS, so the second end gets it with the top bit flipped
+            ks.session_id = bytes([ks.session_id[0] ^ 0x80]) + ks.session_id[1:]
+            self.stats["session_id_relabelled"] += 1
         try:
             ccs = self._route(ctx, addr, ks.cipher_suite, hs)
             body = ks.encode()
+            if hs is not None and hs.outbound:
+                self._outbound_sessions.add(ks.session_id)
         finally:
             ks.wipe()
         if ccs is None:
@@ -338,13 +358,6 @@ class Delegator:
     def _on_client_datagram(self, addr: Address, data: bytes) -> None:
         t0 = time.perf_counter_ns()
         key = address_key(addr)
-        out_ctx = self._outbound_ctx.get(key)
-        if out_ctx is not None:
-            self._feed(out_ctx, addr, data, outbound=True)
-            if out_ctx.raw_peer(addr) is None and key not in self._handshakes:
-                self._outbound_ctx.pop(key, None)
-                out_ctx.free()
-            return
         entry = self.table.for_client(addr) if self.table is not None else None
         if entry is not None and not is_client_hello(data) and key not in self._handshakes:
             self._relay_from_client(entry, data)
@@ -355,6 +368,22 @@ class Delegator:
         except Exception:  # noqa: BLE001 - one bad datagram must not stop the daemon
             self.stats["tinydtls_errors"] += 1
             log.exception("TinyDTLS failed on a datagram from %r", addr)
+
+    def _on_outbound_datagram(self, addr: Address, data: bytes) -> None:
+        """From a server this SSM handshakes with for a CCS (outbound socket)."""
+        key = address_key(addr)
+        out_ctx = self._outbound_ctx.get(key)
+        if out_ctx is not None:
+            self._feed(out_ctx, addr, data, outbound=True)
+            if out_ctx.raw_peer(addr) is None and key not in self._handshakes:
+                self._outbound_ctx.pop(key, None)
+                out_ctx.free()
+            return
+        entry = self.table.for_client(addr) if self.table is not None else None
+        if entry is not None and entry.session_id in self._outbound_sessions:
+            self._relay_from_client(entry, data)
+        else:
+            self.stats["outbound_socket_unknown_peer"] += 1
 
     def _relay_from_client(self, entry: RelayEntry, data: bytes) -> None:
         records = split_records(data)
@@ -370,6 +399,13 @@ class Delegator:
             r.content_type == CT_APPLICATION_DATA for r in records
         ):
             del self._final_flights[entry.session_id]  # the peer has our Finished
+        pending = self._pending_acks.get(entry.session_id)
+        if pending is not None:
+            # the CCS has not installed the session yet (key material lost or still on its way over
+            # the LLN): a record relayed now would meet "unknown session"; it follows the KEY_ACK
+            pending.held.append(payload)
+            self.stats["held_until_ack"] += 1
+            return
         self.ccs_transport.send(
             entry.ccs_address, protocol.build_relay(protocol.MSG_RELAY, entry.session_id, payload)
         )
@@ -425,7 +461,7 @@ class Delegator:
                 ff.last_sent = 0.0
             self._resend_final_flight(entry)
             return
-        self._sendto_client(entry.client_address, records)
+        self._sendto_client(entry.client_address, records, outbound=sid in self._outbound_sessions)
         assert self.table is not None
         self.table.touch(entry)
         self.stats["relayed_to_client"] += 1
@@ -440,6 +476,9 @@ class Delegator:
             protocol.wipe(pending.message)
             del self._pending_acks[sid]
             self.stats["acks"] += 1
+            for payload in pending.held:
+                self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
+                self.stats["relayed_to_ccs"] += 1
 
     def _on_ccs_error(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
@@ -469,6 +508,7 @@ class Delegator:
         assert self.table is not None
         self.table.remove(sid)
         self._final_flights.pop(sid, None)
+        self._outbound_sessions.discard(sid)
         p = self._pending_acks.pop(sid, None)
         if p is not None:
             protocol.wipe(p.message)

@@ -15,8 +15,10 @@ import asyncio
 import collections
 import ipaddress
 import logging
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiocoap
@@ -40,6 +42,7 @@ from harness.wire.ssm import (
 log = logging.getLogger("harness.standin.ccs")
 
 MAX_SESSIONS = 64  # a mote has room for a handful; the stand-in is generous but bounded
+COUNTER_RESERVE = 1024  # own counters reserved per counter-file write
 
 Resource = Callable[[aiocoap.Message], tuple[Code, bytes]]
 CONTENT_FORMAT_TEXT = 0  # text/plain; charset=utf-8
@@ -67,16 +70,45 @@ class StandinCcs:
     """The CCS logic, transport-free: `handle(frame) -> frames to send back to the SSM`."""
 
     def __init__(
-        self, psk_dn: bytes, resources: dict[str, Resource] | None = None, tx_counter: int = 0
+        self,
+        psk_dn: bytes,
+        resources: dict[str, Resource] | None = None,
+        tx_counter: int = 0,
+        counter_file: Path | None = None,
     ) -> None:
         self.ffi, self.lib = ensure_record_extension()
         self.link = self.ffi.new("esse_ssm_link_t *")
-        self.lib.esse_ssm_link_init(self.link, psk_dn, 0, tx_counter)
+        # like the mote's information flash: the accepted SSM counter and a reserved own-counter mark
+        # survive a restart, so old key material is refused and no CCM nonce comes back
+        self.counter_file = counter_file
+        self._rx, self._mark = self._load_counters()
+        self.lib.esse_ssm_link_init(self.link, psk_dn, self._rx, max(tx_counter, self._mark))
         self.sessions: collections.OrderedDict[bytes, Any] = collections.OrderedDict()
         self.resources: dict[str, Resource] = resources or {"/sensors/temperature": temperature}
         self.stats: collections.Counter[str] = collections.Counter()
         self.received: list[bytes] = []  # application payloads, for tests
         self._buf = self.ffi.new("uint8_t[]", 2048)
+
+    def _load_counters(self) -> tuple[int, int]:
+        if self.counter_file is None or not self.counter_file.exists():
+            return 0, 0
+        try:
+            rx, mark = (int(v) for v in self.counter_file.read_text().split())
+        except ValueError:
+            raise ValueError(f"{self.counter_file}: not a stand-in counter file ('RX TX_MARK')") from None
+        return rx, mark
+
+    def _persist(self, more: int) -> None:
+        """Write the counters before a message that depends on them leaves (atomic rename)."""
+        rx, tx = int(self.link.last_rx_counter), int(self.link.tx_counter)
+        mark = self._mark if tx + more <= self._mark else tx + more + COUNTER_RESERVE
+        if self.counter_file is None or (rx, mark) == (self._rx, self._mark):
+            self._rx, self._mark = rx, mark
+            return
+        tmp = self.counter_file.with_suffix(".tmp")
+        tmp.write_text(f"{rx} {mark}\n")
+        os.replace(tmp, self.counter_file)
+        self._rx, self._mark = rx, mark
 
     def close(self) -> None:
         """Wipe every session's keys and the link state."""
@@ -127,6 +159,7 @@ class StandinCcs:
                 self.stats["km_installed"] += 1
             else:
                 self.stats["km_duplicate"] += 1
+            self._persist(1)
             out = ffi.new("uint8_t[64]")
             n = lib.esse_km_ack(self.link, counter[0], sid, out, 64)
             return [bytes(ffi.buffer(out, n))] if n > 0 else []
@@ -150,6 +183,7 @@ class StandinCcs:
         st = self.sessions.get(sid)
         if st is None:
             self.stats["unknown_session"] += 1
+            self._persist(1)
             out = ffi.new("uint8_t[32]")
             n = lib.esse_error_build(self.link, ECODE_UNKNOWN_SESSION, sid, out, 32)
             return [bytes(ffi.buffer(out, n))] if n > 0 else []
@@ -188,6 +222,7 @@ class StandinCcs:
     def delegate_request(self, host: str, port: int, identity: bytes) -> bytes:
         """Outbound (paper 5.2): the DELEGATE message asking the SSM to handshake with host:port."""
         addr = ipaddress.ip_address(host).packed
+        self._persist(1)
         out = self.ffi.new("uint8_t[96]")
         n = self.lib.esse_delegate_build(self.link, addr, len(addr), port, identity, len(identity), out, 96)
         if n < 0:
@@ -229,8 +264,10 @@ class StandinCcs:
 class StandinCcsServer:
     """StandinCcs on a UDP socket (replies go to the frame's source, i.e. the SSM)."""
 
-    def __init__(self, psk_dn: bytes, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.ccs = StandinCcs(psk_dn)
+    def __init__(
+        self, psk_dn: bytes, host: str = "127.0.0.1", port: int = 0, counter_file: Path | None = None
+    ) -> None:
+        self.ccs = StandinCcs(psk_dn, counter_file=counter_file)
         self.host, self.port = host, port
         self._transport: asyncio.DatagramTransport | None = None
 
@@ -274,14 +311,16 @@ class StandinCcsServer:
         self.close()
 
 
-def command(listen: str, psk_dn: bytes) -> list[str]:
+def command(listen: str, psk_dn: bytes, counter_file: Path | None = None) -> list[str]:
     """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
-    return [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    argv = [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    return argv + (["--counters", str(counter_file)] if counter_file is not None else [])
 
 
 async def _serve(args: argparse.Namespace) -> None:
     host, port = parse_hostport(args.listen)
-    async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port) as srv:
+    counters = Path(args.counters) if args.counters else None
+    async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port, counter_file=counters) as srv:
         print(f"stand-in CCS on {srv.address}", flush=True)
         await asyncio.Event().wait()
 
@@ -291,6 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m harness.standin.ccs", description=__doc__.splitlines()[0])
     p.add_argument("--listen", default="127.0.0.1:61617", help="UDP host:port (default %(default)s)")
     p.add_argument("--psk-dn", required=True, help="PSK shared with the SSM, 32 hex digits")
+    p.add_argument(
+        "--counters",
+        metavar="FILE",
+        help="anti-replay/nonce counter file kept across restarts (like the mote's information flash)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
     try:
@@ -303,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_serve(args))
     except KeyboardInterrupt:
         pass
+    except ValueError as exc:  # e.g. a counter file that is not ours
+        print(f"stand-in CCS: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -72,6 +72,12 @@ static const coap_resource_t resources[] = {
      leds},
 };
 
+const coap_resource_t *ccs_app_resources(uint8_t *n)
+{
+    *n = (uint8_t)(sizeof resources / sizeof resources[0]);
+    return resources;
+}
+
 void ccs_app_init(uint16_t node_id)
 {
     netstack_init(node_id);

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "coap_server.h"
+
 #ifndef CCS_RS_INTERVAL_MS
 #define CCS_RS_INTERVAL_MS 4000u
 #endif
@@ -25,5 +27,7 @@
  * for a CCS attached to the host bridge by its UART. */
 void ccs_app_init(uint16_t node_id);
 void ccs_app_periodic(void);
+/* The resource table (also served inside DTLS by ccs_coaps.c); *n its length. */
+const coap_resource_t *ccs_app_resources(uint8_t *n);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include "ccs_app.h"
 #include "energest.h"
+#include "ccs_secure.h"
+#include "infomem.h"
 #include "ipv6.h"
 #include "mac802154.h"
 #include "radio_cc2420.h"
@@ -16,23 +18,34 @@
 
 #define TICK (SKY_CLOCK_HZ / 16u) /* 62.5 ms: RS, CoAP retransmission and reassembly timers */
 
+/* The provisioned node id (information flash) wins over the one the simulator wrote into node_id. */
+static uint16_t own_node_id(void)
+{
+    infomem_identity_t id;
+    if (infomem_read_identity(&id) == 0 && id.node_id != INFOMEM_NO_NODE_ID)
+        return id.node_id;
+    return sky_node_id();
+}
+
 int main(void)
 {
     lladdr_t own;
     int rc;
+    uint16_t node = own_node_id();
     sky_init();
-    ccs_app_init(sky_node_id());
-    ipv6_lladdr_from_node_id(sky_node_id(), &own); /* short address = node id */
+    ccs_app_init(node);
+    ccs_secure_init();
+    ipv6_lladdr_from_node_id(node, &own); /* short address = node id */
     mac_init(NET_PAN_ID, &own);
     rc = radio_cc2420_init(NET_PAN_ID, &own);
     if (rc != 0) {
-        printf("ccs %u: radio init failed (%d)\n", sky_node_id(), rc);
+        printf("ccs %u: radio init failed (%d)\n", node, rc);
         sky_leds_on(SKY_LED_RED);
         for (;;) {
         }
     }
     ipv6_set_output(ipv6_radio_output);
-    printf("ccs %u up\n", sky_node_id());
+    printf("ccs %u up\n", node);
     for (;;) {
         radio_cc2420_poll();
         ccs_app_periodic();

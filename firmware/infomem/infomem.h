@@ -1,0 +1,61 @@
+/*
+ * infomem.h — the information flash of the MSP430F1611 (0x1000-0x10FF, two 128-byte segments).
+ *
+ * Segment B (0x1000): the identity provisioning wrote (layout: harness/wire/infomem.py): magic "ES",
+ * version 1, node id (LE), PSK_DN, IK_d, CRC-16/CCITT-FALSE over bytes 0x00-0x7D. Read-only here.
+ *
+ * Segment A (0x1080): the durable counter store, an append-only log of 10-byte entries
+ *     rx_counter (4, LE) | tx_mark (4, LE) | CRC-16/CCITT-FALSE of the 8 bytes before (2, LE)
+ * 12 entries per segment (8 bytes unused). The state is the last entry whose CRC holds; an entry
+ * torn by a reset mid-write fails its CRC and is skipped (its write had not been acknowledged to
+ * anybody, see ccs_secure.c). When the log is full the segment is erased and the state written as
+ * entry 0: one segment erase per 12 writes. Erased (all 0xFF) = freshly provisioned: both counters 0.
+ *
+ * rx_counter: the highest SSM counter the CCS accepted (anti-replay across reboots).
+ * tx_mark:    every CCS counter up to tx_mark may have been used; after a reboot the CCS continues at
+ *             tx_mark, so reserving N counters ahead costs one flash write per N messages.
+ */
+#ifndef ESSE_INFOMEM_H
+#define ESSE_INFOMEM_H
+
+#include <stdint.h>
+
+#define INFOMEM_SEGMENT_B 0x1000u
+#define INFOMEM_SEGMENT_A 0x1080u
+#define INFOMEM_SEGMENT_SIZE 128u
+#define INFOMEM_KEY_LEN 16u
+#define INFOMEM_NO_NODE_ID 0xFFFFu
+#define INFOMEM_LOG_ENTRY 10u
+#define INFOMEM_LOG_ENTRIES 12u
+
+typedef struct {
+    uint16_t node_id;                 /* INFOMEM_NO_NODE_ID: none provisioned */
+    uint8_t has_psk_dn;
+    uint8_t psk_dn[INFOMEM_KEY_LEN];
+} infomem_identity_t;
+
+typedef struct {
+    uint32_t rx_counter;
+    uint32_t tx_mark;
+} infomem_counters_t;
+
+/* 0 and *id filled when segment B holds a valid identity; -1 erased, -2 bad magic/version, -3 CRC. */
+int infomem_read_identity(infomem_identity_t *id);
+
+/* The counter state in segment A (zeros when erased); *writes_left = free log entries. */
+void infomem_read_counters(infomem_counters_t *c, uint8_t *writes_left);
+
+/* Append the state (erasing the segment first when the log is full). 0, or -1 when the read-back
+ * differs (flash worn out or write refused). Interrupts are off during the flash operations. */
+int infomem_write_counters(const infomem_counters_t *c);
+
+/* Flash operations done by this firmware since reset (writes and erases), for reports. */
+typedef struct {
+    uint16_t entry_writes, segment_erases;
+} infomem_stats_t;
+const infomem_stats_t *infomem_stats(void);
+
+/* CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF). */
+uint16_t infomem_crc16(const volatile uint8_t *p, uint16_t n);
+
+#endif
