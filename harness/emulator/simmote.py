@@ -101,6 +101,20 @@ class SkySimMote:
         self._error: Exception | None = None
         self._times = ffi.new("uint64_t[]", _UART_TAKE)
         self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
+        self._held_ns = 0  # simulated time before the mote powered on (start_at)
+
+    def start_at(self, time_us: int) -> None:
+        """Power the mote on at simulated time `time_us` instead of 0 (Cooja's start-up delay);
+        call before the first run. Until then it is held unpowered (csrc/sim_start.h)."""
+        if self._at_us != 0 or time_us < 0:
+            raise ValueError(f"mote {self.mote_id}: start_at({time_us}) needs a fresh mote and a time >= 0")
+        if time_us == 0:
+            return
+        h = lib.sim_start_hold(self.mote.ptr, time_us * 1000)
+        if h == ffi.NULL:
+            raise MemoryError("sim_start_hold failed")
+        self.mote.__dict__.setdefault("_sim_state", []).append(ffi.gc(h, lib.sim_start_free))
+        self._held_ns = lib.sim_start_held_ns(h)
 
     # the engine groups motes that share a group class and steps them in one call
     @property
@@ -158,7 +172,8 @@ class SkySimMote:
 
     def power(self) -> dict[str, int]:
         s = self._sim
-        lpm = sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6))
+        # the held stretch before power-on is tracked as LPM4: it is no time of the running mote
+        lpm = max(0, sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6)) - self._held_ns)
         out = {"CPU": lib.simm_mode_ns(s, 0, 0) // 1000, "LPM": lpm // 1000, "TX": 0, "RX": 0}
         if self._radio is not None:
             comp = lib.cc2420_component(self._radio._r)

@@ -24,6 +24,11 @@ the next medium event, paced UART byte, stop time and MAX_FREE_RUN_US (stop/paci
 latency); with other (ungrouped) motes present also by the quantum. After the run it checks that
 no frame starts before the time reached (CausalityError).
 
+Start-up (Cooja's `motedelay_us`): with `motedelay_us` > 0 every mote that can be started late
+(`start_at(time_us)`, the emulated Sky) powers on at an offset drawn uniformly from
+[0, motedelay_us) by a generator seeded from the simulation seed alone (one draw per mote, ascending
+ids), so motes do not all boot at the same instant and the same seed gives the same offsets.
+
 Determinism: motes are stepped in ascending id order, medium events are ordered by (time, sender),
 output lines by (time, mote id), and every random draw comes from one `random.Random(seed)`.
 Only bytes arriving from outside (serial sockets) depend on wall-clock time.
@@ -162,6 +167,21 @@ class _Uart:
         self.rx_next_us = 0
 
 
+def start_offsets(motes: Sequence[SimMote], seed: int, motedelay_us: int) -> dict[int, int]:
+    """Power-on time of every mote that can start late, drawn from [0, motedelay_us) (see above)."""
+    if motedelay_us <= 0:
+        return {}
+    rng = random.Random(f"motedelay/{seed}")  # its own stream: the medium's draws stay as they were
+    offsets: dict[int, int] = {}
+    for m in sorted(motes, key=lambda m: m.mote_id):
+        offset = rng.randrange(motedelay_us)
+        start_at = getattr(m, "start_at", None)
+        if start_at is not None:
+            start_at(offset)
+            offsets[m.mote_id] = offset
+    return offsets
+
+
 class Engine:
     def __init__(
         self,
@@ -171,9 +191,10 @@ class Engine:
         seed: int = 0,
         quantum_us: int | None = None,
         group: bool = True,
+        motedelay_us: int = 0,
     ) -> None:
         """`group=False` steps every mote on its own in quantum windows (the reference behaviour
-        the group fast path must reproduce exactly)."""
+        the group fast path must reproduce exactly). `motedelay_us`: start-up offsets (see above)."""
         if not motes:
             raise ValueError("a simulation needs at least one mote")
         ids = [m.mote_id for m in motes]
@@ -191,6 +212,9 @@ class Engine:
         self.quantum_us = quantum_us
         self.seed = seed
         self.rng = random.Random(seed)
+        if motedelay_us < 0:
+            raise ValueError(f"motedelay_us must be >= 0, not {motedelay_us}")
+        self.start_offsets_us = start_offsets(self.motes, seed, motedelay_us)
         self.medium = UDGMMedium(params or UDGMParams(), self.rng)
         positions = positions or {}
         for m in self.motes:

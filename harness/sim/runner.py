@@ -66,7 +66,7 @@ def run_scenario(
     until_us = int(round(duration * 1e6))
     params = sim.medium
     positions = {s.mote_id: s.position for s in sim.motes}
-    engine = Engine(motes, positions, params, seed=seed)
+    engine = Engine(motes, positions, params, seed=seed, motedelay_us=sim.motedelay_us)
     recorder = Recorder()
     recorder.attach(engine)
     conditions = []
