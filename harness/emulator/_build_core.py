@@ -46,6 +46,9 @@ struct mote {
     int32_t node_id_addr;
     uint16_t node_id;
     int serial_break;
+    uint32_t reset_count[8];
+    int last_reset_cause;
+    uint64_t last_reset_cycle;
     ...;
 };
 
@@ -55,6 +58,7 @@ mote_t *mote_create(void);
 void mote_destroy(mote_t *m);
 void mote_reset(mote_t *m);
 void mote_puc(mote_t *m);
+void mote_puc_cause(mote_t *m, int cause);
 int mote_run(mote_t *m, uint64_t until);
 void mote_clear_fault(mote_t *m);
 void mote_set_stop_pc(mote_t *m, int32_t pc);

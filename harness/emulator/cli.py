@@ -1,5 +1,6 @@
 """`esse run FIRMWARE.elf`: run any Sky ELF on the emulator, print UART1 output live and the
-cycle/mode totals. Exit 0 at the stop symbol or UART pattern, 2 at the cycle limit, 1 on a fault."""
+cycle/mode totals. Exit 0 at the stop symbol or UART pattern, 2 at the cycle limit, 1 on a fault
+(or a reset with --fail-on-reset). Every reset is reported; a stripped ELF is warned about loudly."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import argparse
 import re
 import sys
 
-from harness.emulator.elf import ElfError
+from harness.emulator.elf import ElfError, symbol_problems
 
 
 def run_command(
@@ -17,16 +18,22 @@ def run_command(
     until_uart: str | None = None,
     node_id: int = 1,
     out=None,
+    fail_on_reset: bool = False,
 ) -> int:
+    """Run `elf` (see the module docstring); with fail_on_reset a PUC ends the run with exit 1."""
     out = out or sys.stdout
     from harness.emulator.mote import EmulatorFault, Mote
     from harness.emulator.power import power_report
+    from harness.emulator.resets import last_cause, puc_count
 
     try:
         mote = Mote(elf, node_id=node_id)
     except ElfError as exc:
         print(f"esse run: {exc}", file=sys.stderr)
         return 1
+    assert mote.image is not None
+    for problem in symbol_problems(mote.image):
+        print(f"esse run: WARNING: {problem}", file=sys.stderr)
     try:
         pattern = re.compile(until_uart.encode()) if until_uart else None
     except re.error as exc:
@@ -43,6 +50,7 @@ def run_command(
     shown = 0
     code = 2
     chunk = 1_000_000
+    resets = 0
     try:
         while mote.now < limit:
             budget = min(chunk, limit - mote.now)
@@ -57,6 +65,16 @@ def run_command(
                 out.write(text[shown:].decode("latin-1"))
                 out.flush()
                 shown = len(text)
+            if puc_count(mote.ptr) != resets:  # no reset goes unreported
+                resets = puc_count(mote.ptr)
+                print(
+                    f"\nesse run: RESET ({last_cause(mote.ptr)}) at cycle {mote.ptr.last_reset_cycle}"
+                    f" ({resets} so far)",
+                    file=sys.stderr,
+                )
+                if fail_on_reset:
+                    code = 1
+                    break
             if result.reason in ("stop", "uart"):
                 code = 0
                 break
@@ -82,6 +100,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stop-symbol", help="stop (exit 0) when this function/label is about to execute")
     p.add_argument("--until-uart", metavar="REGEX", help="stop (exit 0) when UART1 output matches")
     p.add_argument("--node-id", type=int, default=1, help="mote id written into `node_id` (default 1)")
+    p.add_argument("--fail-on-reset", action="store_true", help="a PUC (watchdog, key violation) exits 1")
     p.set_defaults(
-        func=lambda a: run_command(a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id)
+        func=lambda a: run_command(
+            a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id, fail_on_reset=a.fail_on_reset
+        )
     )

@@ -25,9 +25,10 @@ from harness.emulator.core_build import ensure_built
 
 ensure_built()
 
-from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
+from harness.emulator.elf import ElfImage, load_elf, symbol_problems  # noqa: E402
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
+from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
 from harness.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -81,7 +82,10 @@ class SkySimMote:
     ) -> None:
         self.mote_id = mote_id
         self.firmware = Path(firmware)
-        self.mote = Mote(_elf_image(self.firmware), node_id=mote_id)
+        image = _elf_image(self.firmware)
+        if not image.symbols:  # Cooja/MSPSim refuse such an ELF too; never run it silently
+            raise ValueError(f"mote {mote_id}: {symbol_problems(image)[0]}")
+        self.mote = Mote(image, node_id=mote_id)
         for key, value in (adc or {}).items():
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
@@ -102,6 +106,7 @@ class SkySimMote:
         self._times = ffi.new("uint64_t[]", _UART_TAKE)
         self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
         self._held_ns = 0  # simulated time before the mote powered on (start_at)
+        self._resets_seen = 0
 
     def start_at(self, time_us: int) -> None:
         """Power the mote on at simulated time `time_us` instead of 0 (Cooja's start-up delay);
@@ -159,6 +164,16 @@ class SkySimMote:
             err, self._error = self._error, None
             raise err
 
+    def take_resets(self) -> list[ResetEvent]:
+        """PUCs since the last call (several in one engine window: one event each, at the latest's
+        time and cause; the C core keeps only the latest)."""
+        n = lib.simm_resets(self._sim)
+        if n == self._resets_seen:
+            return []
+        new, self._resets_seen = n - self._resets_seen, n
+        t_us = lib.simm_last_reset_ns(self._sim) // 1000
+        return [ResetEvent(t_us, self.mote_id, last_cause(self.mote.ptr))] * new
+
     def uart_rx(self, data: bytes) -> None:
         lib.uart_rx_push(self.mote.ptr, 1, data, len(data))
 
@@ -206,6 +221,7 @@ class SkyMoteGroup:
             m.__dict__["_group_ref"] = self._g  # free the group only after its members
         self._reached = ffi.new("uint64_t *")
         self._fault = ffi.new("int *")
+        self._resets_seen = 0
         self._uart_idx = ffi.new("int[]", max(1, len(self.motes)))
 
     @property
@@ -225,6 +241,14 @@ class SkyMoteGroup:
                 m._error = None
             raise err
         return reached
+
+    def take_resets(self) -> list[ResetEvent]:
+        """Members' PUCs since the last call (one counter polled; members scanned only after one)."""
+        n = lib.simg_resets(self._g)
+        if n == self._resets_seen:
+            return []
+        self._resets_seen = n
+        return [ev for m in self.motes for ev in m.take_resets()]
 
     def uart_members(self) -> list[SkySimMote]:
         n = lib.simg_uart_members(self._g, self._uart_idx, len(self.motes))

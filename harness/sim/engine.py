@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from harness.emulator.resets import ResetEvent
 from harness.sim.interfaces import SimMote
 from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
 
@@ -140,7 +141,7 @@ class EventCount:
 
 @dataclass(frozen=True)
 class RunResult:
-    reason: str  # "time" | "condition" | "stopped"
+    reason: str  # "time" | "condition" | "stopped" | "reset" (stop_on_reset)
     end_us: int
 
 
@@ -230,6 +231,12 @@ class Engine:
         self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
         self._conditions: list[StopCondition] = []
         self.medium.add_listener(self._on_radio)
+        # resets (watchdog, key violations, ...) of motes that report them (`take_resets`): logged,
+        # counted, and with stop_on_reset the end of the run
+        self.resets: list[ResetEvent] = []
+        self.stop_on_reset = False
+        self._reset_listeners: list[Callable[[ResetEvent], None]] = []
+        self._reset_sources: list = [x for x in [self.group, *self._solo] if hasattr(x, "take_resets")]
 
     def _make_group(self) -> tuple[MoteGroup | None, list[SimMote]]:
         """One group for the motes of the first group class found (ascending ids); the rest run
@@ -248,6 +255,10 @@ class Engine:
 
     def add_radio_listener(self, fn: Callable[[RadioEvent], None]) -> None:
         self.medium.add_listener(fn)
+
+    def add_reset_listener(self, fn: Callable[[ResetEvent], None]) -> None:
+        """fn(ResetEvent) for every reset of a mote, in (time, mote id) order per window."""
+        self._reset_listeners.append(fn)
 
     def add_uart_tx_listener(self, mote_id: int, fn: Callable[[bytes], None]) -> None:
         self._check_id(mote_id)
@@ -301,6 +312,9 @@ class Engine:
             if self._conditions and any(c.satisfied for c in self._conditions):
                 reason = "condition"
                 break
+            if self.stop_on_reset and self.resets:
+                reason = "reset"
+                break
             if until_us is not None and self.now_us >= until_us:
                 reason = "time"
                 break
@@ -314,6 +328,8 @@ class Engine:
                 m.run_until(target)
             self.now_us = target
             self._collect_uart_tx()
+            if self._reset_sources:
+                self._collect_resets()
             if speed is not None:
                 ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
                 if ahead > 0.002:
@@ -391,6 +407,14 @@ class Engine:
                 c.on_line(ln)
             for fn in self._line_listeners:
                 fn(ln)
+
+    def _collect_resets(self) -> None:
+        new: list[ResetEvent] = [ev for src in self._reset_sources for ev in src.take_resets()]
+        new.sort(key=lambda ev: (ev.time_us, ev.mote_id))
+        self.resets += new
+        for ev in new:
+            for fn in self._reset_listeners:
+                fn(ev)
 
     def _on_radio(self, ev: RadioEvent) -> None:
         for c in self._conditions:

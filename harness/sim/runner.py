@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.emulator.resets import ResetEvent
 from harness.sim.csc import CscError, CscSimulation, check_firmware_files
 from harness.sim.engine import Engine, OutputMatch, RunResult
 from harness.sim.interfaces import SimMote
@@ -56,7 +57,11 @@ def run_scenario(
     serial: bool = True,
     announce: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fail_on_reset: bool = False,
+    on_reset: Callable[[ResetEvent], None] | None = None,
 ) -> SimOutcome:
+    """Run `sc` on `motes`; every mote reset goes to on_reset (and the summary); with fail_on_reset
+    the first one ends the run with verdict False."""
     sim = sc.sim
     if seed is None:
         seed = sim.random_seed if sim.random_seed is not None else random.SystemRandom().randrange(2**31)
@@ -69,6 +74,9 @@ def run_scenario(
     engine = Engine(motes, positions, params, seed=seed, motedelay_us=sim.motedelay_us)
     recorder = Recorder()
     recorder.attach(engine)
+    engine.stop_on_reset = fail_on_reset
+    if on_reset is not None:
+        engine.add_reset_listener(on_reset)
     conditions = []
     if sc.success is not None:
         motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
@@ -91,6 +99,8 @@ def run_scenario(
         for s in servers:
             s.close()
     verdict = (conditions[0].satisfied and failure is None) if conditions else None
+    if fail_on_reset and engine.resets:
+        verdict = False
     files = recorder.write(
         out_dir,
         seed=seed,

@@ -736,7 +736,7 @@ static void accept_irq(mote_t *m, unsigned lines)
     int vec = 31 - __builtin_clz(lines);
     if (vec == MOTE_VEC_RESET) {
         mote_irq_set(m, vec, 0);
-        mote_puc(m);
+        mote_puc_cause(m, MOTE_RESET_VECTOR);
         return;
     }
     uint16_t ipc = m->r[0];

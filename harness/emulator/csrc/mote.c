@@ -263,6 +263,10 @@ void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx)
 
 static void do_reset(mote_t *m, int por)
 {
+    int cause = por ? MOTE_RESET_POR : m->puc_cause;
+    m->reset_count[cause]++;
+    m->last_reset_cause = cause;
+    m->last_reset_cycle = m->now;
     m->puc_pending = 0;
     m->irq_defer = 0;
     for (int i = 0; i < m->nreset_hooks; i++)
@@ -273,8 +277,12 @@ static void do_reset(mote_t *m, int por)
 
 void mote_reset(mote_t *m) { do_reset(m, 1); }
 
-void mote_puc(mote_t *m)
+void mote_puc(mote_t *m) { mote_puc_cause(m, MOTE_RESET_PUC_OTHER); }
+
+void mote_puc_cause(mote_t *m, int cause)
 {
+    if (!m->puc_pending) /* the first cause of a pending PUC is the one reported */
+        m->puc_cause = cause > MOTE_RESET_POR && cause <= MOTE_RESET_PUC_OTHER ? cause : MOTE_RESET_PUC_OTHER;
     m->puc_pending = 1;
     m->next_check = 0;
 }

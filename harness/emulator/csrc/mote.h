@@ -175,6 +175,11 @@ struct mote {
     int nmode_hooks;
     struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; } serial[2];
     mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
+    /* resets seen (enum mote_reset_cause); the cause of a pending PUC is puc_cause */
+    int puc_cause;
+    uint32_t reset_count[8];
+    int last_reset_cause;
+    uint64_t last_reset_cycle;
 };
 
 /* ======================================================================================
@@ -195,6 +200,18 @@ typedef void (*mote_reset_fn)(mote_t *m, void *ctx, int por);
 void mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx);
 void mote_reset(mote_t *m);
 void mote_puc(mote_t *m);
+
+/* Why a reset happened (counted in m->reset_count[cause], the latest in last_reset_cause/_cycle, so
+ * no reset goes unnoticed). mote_puc() is mote_puc_cause(m, MOTE_RESET_PUC_OTHER). */
+enum mote_reset_cause {
+    MOTE_RESET_POR = 0,        /* power-on reset (mote_reset) */
+    MOTE_RESET_WATCHDOG,       /* watchdog expiry in watchdog mode */
+    MOTE_RESET_WDT_KEY,        /* WDTCTL written without the 0x5A password */
+    MOTE_RESET_FLASH_KEY,      /* FCTLx written without the 0xA5 key */
+    MOTE_RESET_VECTOR,         /* the reset-vector line asserted (host/test API) */
+    MOTE_RESET_PUC_OTHER,      /* mote_puc() without a cause */
+};
+void mote_puc_cause(mote_t *m, int cause);
 
 /* Mode-change listeners (e.g. the clock module watches the CPU's SCG0/SCG1/OSCOFF through
  * component 0: LPM1..LPM4 gate the clocks). Called after the totals are updated. */

@@ -43,6 +43,11 @@ uint64_t simm_mode_ns(simm_t *s, int component, int mode);
 size_t simm_uart_pending(simm_t *s);
 size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max);
 
+/* PUCs (watchdog, key violations, ...) of this mote since attach, and the simulated time of the latest
+ * (its cause is m->last_reset_cause). A PUC also ends the group's current window, like a line. */
+uint64_t simm_resets(simm_t *s);
+uint64_t simm_last_reset_ns(simm_t *s);
+
 simg_t *simg_create(uint64_t lookahead_ns);
 void simg_free(simg_t *g);
 /* Add a member (members are stepped in the order added). Returns its index, -1 when full. */
@@ -57,6 +62,8 @@ void simg_note_event(simg_t *g);
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index);
 /* Members with UART1 bytes waiting: writes up to max member indices into out, returns the count. */
 int simg_uart_members(simg_t *g, int *out, int max);
+/* Members' PUCs since creation (one counter to poll instead of every member). */
+uint64_t simg_resets(simg_t *g);
 /* Windows stepped since creation (a figure for the benchmark). */
 uint64_t simg_windows(simg_t *g);
 
