@@ -106,6 +106,8 @@ static int is_flash(uint16_t a)
     return (a >= MOTE_INFO_START && a < MOTE_INFO_END) || a >= MOTE_FLASH_START;
 }
 
+static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte);
+
 static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v, int is_byte,
                                                  uint16_t ipc)
 {
@@ -117,6 +119,8 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
             m->mem[a] = (uint8_t)v;
         else
             st16(m, a, v);
+    } else if (a < MOTE_MIRROR_END) {
+        mirror_write(m, a, v, is_byte);
     } else if (is_flash(a)) {
         if (m->flash_write)
             m->flash_write(m, m->flash_write_ctx, a, v, is_byte);
@@ -127,14 +131,32 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
 }
 
 #define RAM_SPAN ((uint16_t)(MOTE_RAM_END - MOTE_RAM_START))
+#define MIRRORED_END ((uint16_t)(MOTE_MIRROR_END + MOTE_MIRROR_OFFSET)) /* 0x1900 */
+
+/* A RAM store at a (RAM address), with node_id kept and the mirror (0x0200-0x09FF) updated. */
+AI void ram_st16(mote_t *m, uint16_t a, uint16_t v)
+{
+    st16(m, a, v);
+    if (UNLIKELY((int32_t)a == m->node_id_addr))
+        st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
+    if (UNLIKELY(a < MIRRORED_END))
+        st16(m, (uint16_t)(a - MOTE_MIRROR_OFFSET), ld16(m, a));
+}
+
+AI void ram_st8(mote_t *m, uint16_t a, uint16_t v)
+{
+    m->mem[a] = (uint8_t)v;
+    if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
+        st16(m, a & 0xFFFE, m->node_id);
+    if (UNLIKELY(a < MIRRORED_END))
+        st16(m, (uint16_t)((a & 0xFFFE) - MOTE_MIRROR_OFFSET), ld16(m, a & 0xFFFE));
+}
 
 AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 {
     a &= 0xFFFE;
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        st16(m, a, v);
-        if (UNLIKELY((int32_t)a == m->node_id_addr))
-            st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
+        ram_st16(m, a, v);
     } else {
         H_OUT(h);
         wr_slow(m, a, v, 0, ipc);
@@ -145,14 +167,22 @@ AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 {
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        m->mem[a] = (uint8_t)v;
-        if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
-            st16(m, a & 0xFFFE, m->node_id);
+        ram_st8(m, a, v);
     } else {
         H_OUT(h);
         wr_slow(m, a, (uint8_t)v, 1, ipc);
         H_IN(h);
     }
+}
+
+/* A write through the RAM mirror lands in RAM (and comes back to the mirror from there). */
+static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
+{
+    uint16_t ra = (uint16_t)(a + MOTE_MIRROR_OFFSET);
+    if (is_byte)
+        ram_st8(m, ra, v);
+    else
+        ram_st16(m, ra, v);
 }
 
 AI uint16_t rd(mote_t *m, struct hot *h, uint16_t a, int bw) { return bw ? rd8(m, h, a) : rd16(m, h, a); }
@@ -558,7 +588,8 @@ static const uint8_t f2_cycles[5][3] = {
 
 static int pc_fetchable(uint16_t pc)
 {
-    return (pc >= MOTE_INFO_START && pc < MOTE_RAM_END) || pc >= MOTE_FLASH_START;
+    return (pc >= MOTE_INFO_START && pc < MOTE_RAM_END) || pc >= MOTE_FLASH_START ||
+           (pc >= MOTE_MIRROR_START && pc < MOTE_MIRROR_END);
 }
 
 /* Source operand (As, reg) -> kind, constant, cycle row, extension words. */
@@ -724,6 +755,8 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
 
 void cpu_reset(mote_t *m)
 {
+    /* RAM may have been written by the host (ELF .data, tests): bring the mirror in step */
+    memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
     uint16_t old = m->r[2];
     memset(m->r, 0, sizeof m->r);
     m->r[0] = ld16(m, 0xFFFE) & 0xFFFE;

@@ -33,6 +33,12 @@
 #define MOTE_INFO_START 0x1000u
 #define MOTE_INFO_END 0x1100u /* exclusive */
 #define MOTE_FLASH_START 0x4000u /* main flash incl. vectors up to 0xFFFF */
+/* The lowest 2 KB of RAM (0x1100-0x18FF) also appear at 0x0200-0x09FF (F1611 datasheet memory map:
+ * "mirrored" RAM): a write through either address changes both, code runs from either. The core
+ * keeps the two copies equal (host writes to RAM are copied over at every reset). */
+#define MOTE_MIRROR_START 0x0200u
+#define MOTE_MIRROR_END 0x0A00u /* exclusive */
+#define MOTE_MIRROR_OFFSET (MOTE_RAM_START - MOTE_MIRROR_START) /* mirror + offset = RAM */
 
 typedef struct mote mote_t;
 
