@@ -49,6 +49,7 @@ struct mote {
     uint32_t reset_count[8];
     int last_reset_cause;
     uint64_t last_reset_cycle;
+    uint32_t dco_wake_ns;
     ...;
 };
 
@@ -65,6 +66,7 @@ void mote_set_stop_pc(mote_t *m, int32_t pc);
 void mote_irq_set(mote_t *m, int vec, int level);
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 void mote_invalidate_code(mote_t *m);
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on);
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
 void mote_serial_out(mote_t *m, int port, uint8_t byte);

@@ -29,6 +29,7 @@ from harness.emulator.elf import ElfImage, load_elf, symbol_problems  # noqa: E4
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
 from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
+from harness.emulator.sky_devices import DS2411, M25P80  # noqa: E402
 from harness.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -90,6 +91,9 @@ class SkySimMote:
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
             lib.adc_set_channel(self.mote.ptr, adc_channel(key), int(value))
+        # the Sky's serial number (its own per mote) and serial flash, as on the real board
+        self.ds2411 = DS2411(self.mote)
+        self.flash = M25P80(self.mote)
         self._radio: SkyRadio | None = None
         if with_radio:
             label = f"mote {mote_id}"

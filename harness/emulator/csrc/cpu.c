@@ -645,7 +645,7 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         mote_fault(m, MOTE_FAULT_FETCH, ipc);
         return NULL;
     }
-    if ((int32_t)ipc == m->stop_pc) {
+    if ((int32_t)ipc == m->stop_pc || (m->bp_map && ((m->bp_map[ipc >> 4] >> ((ipc >> 1) & 7)) & 1))) {
         mote_fault(m, MOTE_FAULT_HALT, ipc);
         return NULL;
     }
@@ -789,6 +789,27 @@ static void accept_irq(mote_t *m, unsigned lines)
         m->irq_accept[vec](m, m->irq_accept_ctx[vec], vec);
 }
 
+/* An interrupt wakes the chip from LPM3/LPM4 (DCO off): the CPU starts once the DCO runs, dco_wake_ns
+ * later. Returns 1 while that start-up is still going on. */
+static int dco_waking(mote_t *m, uint16_t sr)
+{
+    int mode = cpu_mode_of_sr(sr);
+    if (mode != CPU_MODE_LPM3 && mode != CPU_MODE_LPM4) {
+        m->wake_at = 0;
+        return 0;
+    }
+    if (!m->wake_at) {
+        uint64_t cycles = ((uint64_t)m->mclk_hz * m->dco_wake_ns + 999999999u) / 1000000000u;
+        if (!cycles)
+            return 0;
+        m->wake_at = m->now + cycles;
+    }
+    if (m->now < m->wake_at)
+        return 1;
+    m->wake_at = 0;
+    return 0;
+}
+
 /* Between instructions: events, faults, stops, interrupt acceptance, LPM time jumps.
  * Returns -1 to continue executing, otherwise the mote_run result. */
 static int slow_path(mote_t *m)
@@ -819,6 +840,14 @@ static int slow_path(mote_t *m)
                 m->irq_defer = 0;
                 m->next_check = m->now + 1; /* one instruction, then accept */
                 return -1;
+            }
+            if (UNLIKELY(dco_waking(m, sr))) {
+                /* the DCO is still starting: events meanwhile fire on time, then accept */
+                uint64_t next = m->wake_at < m->run_until ? m->wake_at : m->run_until;
+                if (m->nheap && m->heap[0]->when < next)
+                    next = m->heap[0]->when;
+                m->now = next;
+                continue;
             }
             accept_irq(m, enabled);
             continue;

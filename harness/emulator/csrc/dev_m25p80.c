@@ -20,7 +20,7 @@ static const uint8_t rdid[3] = {0x20, 0x20, 0x14};
 
 struct m25p80 {
     mote_t *m;
-    uint8_t *mem;
+    uint8_t *mem; /* NULL until the first change: all erased (a simulation has many motes) */
     int selected, held;
     /* the instruction being received */
     int cmd;        /* -1: none yet; -2: rejected until S goes high */
@@ -40,6 +40,19 @@ struct m25p80 {
 };
 
 static uint64_t now_ns(m25p80_t *f) { return clk_now_ns(f->m); }
+
+static uint8_t mem_at(const m25p80_t *f, uint32_t a) { return f->mem ? f->mem[a & (M25P80_SIZE - 1)] : 0xFF; }
+
+/* The memory, allocated (erased) at its first change; NULL when out of memory. */
+static uint8_t *mem_rw(m25p80_t *f)
+{
+    if (!f->mem) {
+        f->mem = malloc(M25P80_SIZE);
+        if (f->mem)
+            memset(f->mem, 0xFF, M25P80_SIZE);
+    }
+    return f->mem;
+}
 
 static int busy(m25p80_t *f)
 {
@@ -96,9 +109,10 @@ static void execute(m25p80_t *f)
                 uint32_t off = f->addr & 0xFFu;
                 /* the buffer wraps inside the page: with more than 256 bytes the last 256 count */
                 int n = f->page_n > 256 ? 256 : f->page_n;
-                for (int i = 0; i < n; i++) {
+                uint8_t *mem = mem_rw(f);
+                for (int i = 0; mem && i < n; i++) {
                     uint32_t o = (off + (uint32_t)i) & 0xFFu;
-                    f->mem[base + o] &= f->page[o];
+                    mem[base + o] &= f->page[o];
                 }
                 f->programs++;
             }
@@ -108,7 +122,8 @@ static void execute(m25p80_t *f)
     case CMD_SE:
         if (f->nbytes == 4 && wel) {
             if (f->addr < protected_from(f)) {
-                memset(f->mem + (f->addr & ~0xFFFFu), 0xFF, 0x10000);
+                if (f->mem)
+                    memset(f->mem + (f->addr & ~0xFFFFu), 0xFF, 0x10000);
                 f->erases++;
             }
             start_cycle(f, M25P80_SE_NS);
@@ -117,7 +132,8 @@ static void execute(m25p80_t *f)
     case CMD_BE:
         if (f->nbytes == 1 && wel) {
             if (!(f->sr & SR_BP)) {
-                memset(f->mem, 0xFF, M25P80_SIZE);
+                if (f->mem)
+                    memset(f->mem, 0xFF, M25P80_SIZE);
                 f->erases++;
             }
             start_cycle(f, M25P80_BE_NS);
@@ -186,7 +202,7 @@ static uint8_t spi_exchange(mote_t *m, void *ctx, uint8_t mosi)
         if (f->cmd == CMD_SE)
             return 0x00;
         {
-            uint8_t v = f->mem[f->addr];
+            uint8_t v = mem_at(f, f->addr);
             f->addr = (f->addr + 1) & (M25P80_SIZE - 1);
             return v;
         }
@@ -221,13 +237,10 @@ m25p80_t *m25p80_attach(mote_t *m)
     m25p80_t *f = calloc(1, sizeof *f);
     if (!f)
         return NULL;
-    f->mem = malloc(M25P80_SIZE);
-    if (!f->mem || port_add_output_listener(m, pins, f) != 0) {
-        free(f->mem);
+    if (port_add_output_listener(m, pins, f) != 0) {
         free(f);
         return NULL;
     }
-    memset(f->mem, 0xFF, M25P80_SIZE);
     f->m = m;
     f->cmd = -1;
     spi_attach(m, 0, spi_exchange, f);
@@ -246,13 +259,14 @@ void m25p80_free(m25p80_t *f)
 void m25p80_read(const m25p80_t *f, uint32_t addr, uint8_t *out, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        out[i] = f->mem[(addr + i) & (M25P80_SIZE - 1)];
+        out[i] = mem_at(f, (uint32_t)(addr + i));
 }
 
 void m25p80_write(m25p80_t *f, uint32_t addr, const uint8_t *data, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        f->mem[(addr + i) & (M25P80_SIZE - 1)] = data[i];
+    uint8_t *mem = mem_rw(f);
+    for (size_t i = 0; mem && i < len; i++)
+        mem[(addr + i) & (M25P80_SIZE - 1)] = data[i];
 }
 
 uint64_t m25p80_programs(const m25p80_t *f) { return f->programs; }

@@ -32,6 +32,7 @@ mote_t *mote_create(void)
     m->stop_pc = -1;
     m->node_id_addr = -1;
     m->mclk_hz = 1000000u; /* until a clock module publishes the DCO frequency */
+    m->dco_wake_ns = MOTE_DCO_WAKE_NS;
     for (int v = 0; v < MOTE_NUM_VECTORS; v++) {
         mote_event_init(&m->irq_pulse_ev[v], "irq-pulse", NULL, NULL);
     }
@@ -51,6 +52,7 @@ void mote_destroy(mote_t *m)
     periph_detach_all(m);
 #endif
     free(m->dcache);
+    free(m->bp_map);
     free(m);
 }
 
@@ -269,6 +271,7 @@ static void do_reset(mote_t *m, int por)
     m->last_reset_cycle = m->now;
     m->puc_pending = 0;
     m->irq_defer = 0;
+    m->wake_at = 0;
     for (int i = 0; i < m->nreset_hooks; i++)
         m->reset_hooks[i].fn(m, m->reset_hooks[i].ctx, por);
     cpu_reset(m);
@@ -346,6 +349,24 @@ void mote_set_stop_pc(mote_t *m, int32_t pc)
     m->stop_pc = pc;
     if (pc >= 0)
         m->dcache[(pc & 0xFFFF) >> 1].key = 0;
+}
+
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
+{
+    pc &= 0xFFFE;
+    if (!m->bp_map) {
+        if (!on)
+            return;
+        m->bp_map = calloc(MOTE_MEM_SIZE / 16, 1);
+        if (!m->bp_map)
+            return;
+    }
+    uint8_t bit = (uint8_t)(1u << ((pc >> 1) & 7));
+    if (on)
+        m->bp_map[pc >> 4] |= bit;
+    else
+        m->bp_map[pc >> 4] &= (uint8_t)~bit;
+    m->dcache[pc >> 1].key = 0; /* seen again by the decoder */
 }
 
 void mote_invalidate_code(mote_t *m)

@@ -26,6 +26,7 @@
 #define MOTE_NUM_VECTORS 16 /* TI numbering 1..16 maps to index 0..15; index 15 = reset */
 #define MOTE_VEC_NMI 14     /* 0xFFFC */
 #define MOTE_VEC_RESET 15   /* 0xFFFE */
+#define MOTE_DCO_WAKE_NS 6000u /* DCO start-up after LPM3/LPM4 (F1611 datasheet: wake-up < 6 us) */
 
 /* F1611 memory map */
 #define MOTE_RAM_START 0x1100u
@@ -186,6 +187,11 @@ struct mote {
     uint32_t reset_count[8];
     int last_reset_cause;
     uint64_t last_reset_cycle;
+    /* DCO wake-up from LPM3/LPM4: an interrupt is accepted once the DCO runs again, dco_wake_ns
+     * after it woke the chip (user's guide/datasheet: <= 6 us); wake_at is that cycle (0: none) */
+    uint32_t dco_wake_ns;
+    uint64_t wake_at;
+    uint8_t *bp_map; /* debugger breakpoints: 1 bit per word address (NULL: none), see below */
 };
 
 /* ======================================================================================
@@ -243,6 +249,9 @@ int mote_run(mote_t *m, uint64_t until);
 void mote_clear_fault(mote_t *m);
 /* Stop before executing the instruction at pc (-1: none). */
 void mote_set_stop_pc(mote_t *m, int32_t pc);
+/* Debugger breakpoints (any number): the run stops with MOTE_FAULT_HALT before executing pc, like
+ * the stop PC. Checked when an instruction is decoded, so they cost nothing in the run loop. */
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on);
 /* Host/test API: assert (level 1) or release (0) line `vec` at absolute cycle `when`. */
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 /* Forget predecoded instructions (after the host rewrites program memory). */
