@@ -19,8 +19,11 @@ def run_command(
     node_id: int = 1,
     out=None,
     fail_on_reset: bool = False,
+    gdb: str | None = None,
+    gdb_reg_bytes: int = 2,
 ) -> int:
-    """Run `elf` (see the module docstring); with fail_on_reset a PUC ends the run with exit 1."""
+    """Run `elf` (see the module docstring); with fail_on_reset a PUC ends the run with exit 1;
+    with gdb (":PORT" or "HOST:PORT") serve the GDB remote protocol instead of running freely."""
     out = out or sys.stdout
     from harness.emulator.mote import EmulatorFault, Mote
     from harness.emulator.power import power_report
@@ -39,6 +42,8 @@ def run_command(
     except re.error as exc:
         print(f"esse run: bad --until-uart pattern {until_uart!r}: {exc}", file=sys.stderr)
         return 1
+    if gdb is not None:
+        return _serve_gdb(mote, gdb, gdb_reg_bytes, out)
     stop_pc = None
     if stop_symbol:
         try:
@@ -93,6 +98,30 @@ def run_command(
     return code
 
 
+def _serve_gdb(mote, address: str, reg_bytes: int, out) -> int:
+    import socket
+
+    from harness.emulator.gdbstub import GdbStub, parse_address
+
+    try:
+        host, port = parse_address(address)
+        listener = socket.create_server((host, port))
+    except (ValueError, OSError) as exc:
+        print(f"esse run: {exc}", file=sys.stderr)
+        return 1
+    with listener:
+        bound = listener.getsockname()
+        print(f"esse run: GDB server on {bound[0]}:{bound[1]}, waiting for a client", file=out, flush=True)
+
+        def console(data: bytes) -> None:
+            out.write(data.decode("latin-1"))
+            out.flush()
+
+        GdbStub(mote, reg_bytes=reg_bytes, console=console).serve(listener)
+    print(f"\nesse run: GDB client gone at cycle {mote.now}", file=out)
+    return 0
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a Sky firmware ELF on the cycle-counting emulator")
     p.add_argument("elf", metavar="FIRMWARE.elf")
@@ -101,8 +130,27 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until-uart", metavar="REGEX", help="stop (exit 0) when UART1 output matches")
     p.add_argument("--node-id", type=int, default=1, help="mote id written into `node_id` (default 1)")
     p.add_argument("--fail-on-reset", action="store_true", help="a PUC (watchdog, key violation) exits 1")
+    p.add_argument(
+        "--gdb",
+        metavar="[HOST]:PORT",
+        help="serve the GDB remote protocol there (port 0: a free one, printed) instead of running",
+    )
+    p.add_argument(
+        "--gdb-reg-bytes",
+        type=int,
+        choices=(2, 4),
+        default=2,
+        help="register width in g/p packets: 2 (MSP430, mspdebug gdbc) or 4 (gdb built for MSP430X)",
+    )
     p.set_defaults(
         func=lambda a: run_command(
-            a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id, fail_on_reset=a.fail_on_reset
+            a.elf,
+            a.max_cycles,
+            a.stop_symbol,
+            a.until_uart,
+            a.node_id,
+            fail_on_reset=a.fail_on_reset,
+            gdb=a.gdb,
+            gdb_reg_bytes=a.gdb_reg_bytes,
         )
     )
