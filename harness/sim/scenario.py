@@ -3,6 +3,7 @@
     title = "Two motes"
     seed = 123456
     duration_s = 30.0
+    motedelay_us = 1000000        # motes power on at seeded offsets in [0, this) (Cooja's default)
 
     [medium]                      # UDGM; every key optional
     transmitting_range = 50.0
@@ -65,7 +66,9 @@ from harness.sim.medium import UDGMParams
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
 POWER_TRACKER_BY_GENERATION = {"3": POWER_TRACKER, "4": "org.contikios.cooja.plugins.PowerTracker"}
-_TOP_KEYS = {"title", "seed", "duration_s", "medium", "topology", "motes", "success", "serial", "power"}
+_TOP_KEYS = {
+    "title", "seed", "duration_s", "motedelay_us", "medium", "topology", "motes", "success", "serial", "power"
+}
 
 
 class ScenarioError(ValueError):
@@ -221,6 +224,11 @@ def scenario_from_dict(
     if not isinstance(seed, int):
         raise ScenarioError(f"{where}: seed must be an integer")
     sim = CscSimulation(title=str(data.get("title", "ESSE simulation")), random_seed=seed)
+    if "motedelay_us" in data:
+        delay = data["motedelay_us"]
+        if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
+            raise ScenarioError(f"{where}: motedelay_us must be an integer >= 0 (µs), not {delay!r}")
+        sim.motedelay_us = delay
 
     medium = data.get("medium", {})
     try:
