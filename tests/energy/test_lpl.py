@@ -16,30 +16,32 @@ from aiocoap.numbers.codes import Code
 sys.path.insert(0, str(Path(__file__).parents[1] / "net"))  # the net tests' host runners
 
 from ccs_oracle import assert_temperature  # noqa: E402
-from e2e_helpers import PREFIX, free_base_port, wait_for_prefix  # noqa: E402
-from hostrunner import EmulatedMote, EmulatedRadioNet, SerialSocketRunner  # noqa: E402
+from e2e_helpers import PREFIX, wait_for_prefix  # noqa: E402
+from simnet import EngineSession  # noqa: E402
 
 from harness.bridge import Bridge  # noqa: E402
 from harness.build import build_app  # noqa: E402
 from harness.emulator.power import power_report  # noqa: E402
+from harness.sim.engine import Engine  # noqa: E402
+from harness.target.drivers import open_target  # noqa: E402
+from harness.target.resources import SimulatedSky  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
 def test_coap_answered_through_low_power_listening() -> None:
-    br = EmulatedMote(build_app("border_router_lpl").elf, node_id=1)
+    br = open_target(SimulatedSky(build_app("border_router_lpl").elf, 1))
     temperature_adc = 2222
-    ccs = EmulatedMote(build_app("ccs_lpl").elf, node_id=2, adc={10: temperature_adc, 4: 333})
-    net = EmulatedRadioNet([br, ccs])
-    base = free_base_port([1, 2])
+    ccs = open_target(SimulatedSky(build_app("ccs_lpl").elf, 2, adc={10: temperature_adc, 4: 333}))
+    engine = Engine([br, ccs], {1: (0.0, 0.0, 0.0), 2: (10.0, 0.0, 0.0)})  # type: ignore[list-item]
     radio_modes: list[dict[str, int]] = []
 
     async def scenario(url: str) -> None:
-        async with Bridge(url, PREFIX, base_port=base, motes=[1, 2]) as bridge:
+        async with Bridge(url, PREFIX, base_port=0, motes=[1, 2]) as bridge:
             await wait_for_prefix(bridge, 2)
             ctx = await aiocoap.Context.create_client_context()
             try:
-                uri = f"coap://127.0.0.1:{base + 2}"
+                uri = f"coap://127.0.0.1:{bridge.port_of(2)}"
                 for _ in range(2):
                     req = aiocoap.Message(code=aiocoap.GET, uri=f"{uri}/sensors/temperature")
                     r = await asyncio.wait_for(ctx.request(req).response, 60)
@@ -49,8 +51,8 @@ def test_coap_answered_through_low_power_listening() -> None:
                 await ctx.shutdown()
             radio_modes.append(ccs.mote.mode_ns(1))
 
-    with SerialSocketRunner(br, [net.advance]) as runner:
-        asyncio.run(scenario(runner.url))
+    with EngineSession(engine, serial_mote=1) as session:
+        asyncio.run(scenario(session.url))
     # the CCS's radio spent most of the run switched off (always-on ccs: never after boot)
     modes = radio_modes[0]
     assert modes["idle"] + modes["off"] + modes["powerdown"] > modes["listen"] + modes["transmit"]
