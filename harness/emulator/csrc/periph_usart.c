@@ -363,6 +363,13 @@ int spi_attach(mote_t *m, int u, spi_exchange_fn exchange, void *ctx)
 {
     usart_t *s = st(m, u);
     if (!s) return mote_setup_fail("spi_attach: no USART%d", u);
+    if (!exchange) { /* detach every device of this bus */
+        s->nspi = 0;
+        return 0;
+    }
+    for (int i = 0; i < s->nspi; i++)
+        if (s->spi_fn[i] == exchange && s->spi_ctx[i] == ctx)
+            return mote_setup_fail("spi_attach: USART%d already has that SPI device", u);
     if (s->nspi >= SPI_MAX_DEVICES)
         return mote_setup_fail("spi_attach: USART%d has %d SPI devices already", u, SPI_MAX_DEVICES);
     s->spi_fn[s->nspi] = exchange;

@@ -50,7 +50,7 @@ uint64_t uart_char_cycles(mote_t *m, int usart);
  * (0xFF with no device attached). */
 #define SPI_MAX_DEVICES 4
 typedef uint8_t (*spi_exchange_fn)(mote_t *m, void *ctx, uint8_t mosi);
-int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: a device is attached (NULL detaches) */
+int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: bus full or device already on it; NULL detaches all */
 
 void usart_attach(mote_t *m);
 void usart_reset(mote_t *m, int por);
