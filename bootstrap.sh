@@ -11,6 +11,8 @@ APT_PACKAGES=(
   nodejs                                     # runs the generated Cooja ScriptRunner JavaScript in tests
   python3 python3-venv python3-dev build-essential git autoconf automake libtool
   pkg-config                                 # pkg.m4: DTLSSocket's autogen.sh needs PKG_CHECK_MODULES
+  mspdebug                                   # its gdbc driver is the GDB-protocol client of esse run --gdb
+                                             # (Debian's gdb-multiarch has no msp430 target)
 )
 
 SUDO=""

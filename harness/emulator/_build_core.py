@@ -54,6 +54,10 @@ struct mote {
     int32_t node_id_addr;
     uint16_t node_id;
     int serial_break;
+    uint32_t reset_count[8];
+    int last_reset_cause;
+    uint64_t last_reset_cycle;
+    uint32_t dco_wake_ns;
     ...;
 };
 
@@ -71,12 +75,14 @@ mote_t *mote_create(void);
 void mote_destroy(mote_t *m);
 void mote_reset(mote_t *m);
 void mote_puc(mote_t *m);
+void mote_puc_cause(mote_t *m, int cause);
 int mote_run(mote_t *m, uint64_t until);
 void mote_clear_fault(mote_t *m);
 void mote_set_stop_pc(mote_t *m, int32_t pc);
 void mote_irq_set(mote_t *m, int vec, int level);
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 void mote_invalidate_code(mote_t *m);
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on);
 uint64_t mote_component_time(const mote_t *m, int component, int mode);
 uint64_t mote_component_ns(mote_t *m, int component, int mode);
 uint64_t mote_now_ns(mote_t *m);

@@ -1,6 +1,7 @@
 """`esse run FIRMWARE.elf`: run any Sky ELF on the emulator, print UART1 output live and the
 time per mode from the core's power tracker (harness.emulator.power). Exit 0 at the stop symbol or
-UART pattern (or at --seconds when neither is given), 2 at the cycle or time limit, 1 on a fault."""
+UART pattern (or at --seconds when neither is given), 2 at the cycle or time limit, 1 on a fault
+(or a reset with --fail-on-reset). Every reset is reported; a stripped ELF is warned about loudly."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 import sys
 from typing import TextIO
 
-from harness.emulator.elf import ElfError
+from harness.emulator.elf import ElfError, symbol_problems
 
 
 def run_command(
@@ -20,22 +21,31 @@ def run_command(
     node_id: int = 1,
     out: TextIO | None = None,
     seconds: float | None = None,
+    fail_on_reset: bool = False,
+    gdb: str | None = None,
+    gdb_reg_bytes: int = 2,
 ) -> int:
     """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode."""
     out = out or sys.stdout
     from harness.emulator.mote import EmulatorFault, Mote
     from harness.emulator.power import power_report
+    from harness.emulator.resets import last_cause, puc_count
 
     try:
         mote = Mote(elf, node_id=node_id)
     except ElfError as exc:
         print(f"esse run: {exc}", file=sys.stderr)
         return 1
+    assert mote.image is not None
+    for problem in symbol_problems(mote.image):
+        print(f"esse run: WARNING: {problem}", file=sys.stderr)
     try:
         pattern = re.compile(until_uart.encode()) if until_uart else None
     except re.error as exc:
         print(f"esse run: bad --until-uart pattern {until_uart!r}: {exc}", file=sys.stderr)
         return 1
+    if gdb is not None:
+        return _serve_gdb(mote, gdb, gdb_reg_bytes, out)
     stop_pc = None
     if stop_symbol:
         try:
@@ -51,6 +61,7 @@ def run_command(
     shown = 0
     code = 2
     chunk = 1_000_000
+    resets = 0
     try:
         while mote.now < limit:
             if end_ns is not None:
@@ -81,6 +92,16 @@ def run_command(
                 out.write(text[shown:].decode("latin-1"))
                 out.flush()
                 shown = len(text)
+            if puc_count(mote.ptr) != resets:  # no reset goes unreported
+                resets = puc_count(mote.ptr)
+                print(
+                    f"\nesse run: RESET ({last_cause(mote.ptr)}) at cycle {mote.ptr.last_reset_cycle}"
+                    f" ({resets} so far)",
+                    file=sys.stderr,
+                )
+                if fail_on_reset:
+                    code = 1
+                    break
             if result.reason in ("stop", "uart"):
                 code = 0
                 break
@@ -104,6 +125,30 @@ def run_command(
     return code
 
 
+def _serve_gdb(mote, address: str, reg_bytes: int, out) -> int:
+    import socket
+
+    from harness.emulator.gdbstub import GdbStub, parse_address
+
+    try:
+        host, port = parse_address(address)
+        listener = socket.create_server((host, port))
+    except (ValueError, OSError) as exc:
+        print(f"esse run: {exc}", file=sys.stderr)
+        return 1
+    with listener:
+        bound = listener.getsockname()
+        print(f"esse run: GDB server on {bound[0]}:{bound[1]}, waiting for a client", file=out, flush=True)
+
+        def console(data: bytes) -> None:
+            out.write(data.decode("latin-1"))
+            out.flush()
+
+        GdbStub(mote, reg_bytes=reg_bytes, console=console).serve(listener)
+    print(f"\nesse run: GDB client gone at cycle {mote.now}", file=out)
+    return 0
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     """Register the `run` sub-command."""
     p = sub.add_parser("run", help="run a Sky firmware ELF on the cycle-counting emulator")
@@ -113,7 +158,29 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until-uart", metavar="REGEX", help="stop (exit 0) when UART1 output matches")
     p.add_argument("--node-id", type=int, default=1, help="mote id written into `node_id` (default 1)")
     p.add_argument("--seconds", type=float, help="stop at this simulated time since power-on (exit 0)")
+    p.add_argument("--fail-on-reset", action="store_true", help="a PUC (watchdog, key violation) exits 1")
+    p.add_argument(
+        "--gdb",
+        metavar="[HOST]:PORT",
+        help="serve the GDB remote protocol there (port 0: a free one, printed) instead of running",
+    )
+    p.add_argument(
+        "--gdb-reg-bytes",
+        type=int,
+        choices=(2, 4),
+        default=2,
+        help="register width in g/p packets: 2 (MSP430, mspdebug gdbc) or 4 (gdb built for MSP430X)",
+    )
     p.set_defaults(
-        func=lambda a: run_command(a.elf, a.max_cycles, a.stop_symbol, a.until_uart, a.node_id,
-                                   seconds=a.seconds)
+        func=lambda a: run_command(
+            a.elf,
+            a.max_cycles,
+            a.stop_symbol,
+            a.until_uart,
+            a.node_id,
+            fail_on_reset=a.fail_on_reset,
+            gdb=a.gdb,
+            gdb_reg_bytes=a.gdb_reg_bytes,
+            seconds=a.seconds,
+        )
     )

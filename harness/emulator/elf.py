@@ -56,6 +56,23 @@ class ElfImage:
         return name if off == 0 else f"{name}+0x{off:x}"
 
 
+def symbol_problems(image: ElfImage) -> list[str]:
+    """What the emulator cannot do with this image for want of symbols (empty: nothing lacks).
+    A stripped ELF runs, but nothing in it can be checked or named: say so loudly."""
+    if not image.symbols:
+        return [
+            f"{image.path}: no symbol table (stripped ELF?): no node_id (the mote id is not written), "
+            "no _end (no stack-overflow check), faults cannot name a function, and MSPSim/Cooja "
+            "refuse it; build without stripping"
+        ]
+    problems = []
+    if "node_id" not in image.symbols:
+        problems.append(f"{image.path}: no symbol 'node_id': the mote id is not written into the firmware")
+    if "_end" not in image.symbols:
+        problems.append(f"{image.path}: no symbol '_end': no stack-overflow check")
+    return problems
+
+
 def load_elf(path: str | Path) -> ElfImage:
     """Read an MSP430 ELF; ElfError saying what is wrong when it cannot be loaded."""
     path = Path(path)

@@ -25,10 +25,12 @@ from harness.emulator.core_build import ensure_built
 
 ensure_built()
 
-from harness.emulator.elf import ElfImage, load_elf  # noqa: E402
+from harness.emulator.elf import ElfImage, load_elf, symbol_problems  # noqa: E402
 from harness.emulator.errors import SerialOverflow  # noqa: E402
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib, setup_error  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
+from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
+from harness.emulator.sky_devices import DS2411, M25P80  # noqa: E402
 from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -82,11 +84,17 @@ class SkySimMote:
     ) -> None:
         self.mote_id = mote_id
         self.firmware = Path(firmware)
-        self.mote = Mote(_elf_image(self.firmware), node_id=mote_id)
+        image = _elf_image(self.firmware)
+        if not image.symbols:  # Cooja/MSPSim refuse such an ELF too; never run it silently
+            raise ValueError(f"mote {mote_id}: {symbol_problems(image)[0]}")
+        self.mote = Mote(image, node_id=mote_id)
         for key, value in (adc or {}).items():
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
             lib.adc_set_channel(self.mote.ptr, adc_channel(key), int(value))
+        # the Sky's serial number (its own per mote) and serial flash, as on the real board
+        self.ds2411 = DS2411(self.mote)
+        self.flash = M25P80(self.mote)
         self._radio: SkyRadio | None = None
         if with_radio:
             label = f"mote {mote_id}"
@@ -104,6 +112,21 @@ class SkySimMote:
         self._held: list[tuple[int, int]] = []  # taken when a loss was raised: returned next time
         self._times = ffi.new("uint64_t[]", _UART_TAKE)
         self._bytes = ffi.new("uint8_t[]", _UART_TAKE)
+        self._held_ns = 0  # simulated time before the mote powered on (start_at)
+        self._resets_seen = 0
+
+    def start_at(self, time_us: int) -> None:
+        """Power the mote on at simulated time `time_us` instead of 0 (Cooja's start-up delay);
+        call before the first run. Until then it is held unpowered (csrc/sim_start.h)."""
+        if self._at_us != 0 or time_us < 0:
+            raise ValueError(f"mote {self.mote_id}: start_at({time_us}) needs a fresh mote and a time >= 0")
+        if time_us == 0:
+            return
+        h = lib.sim_start_hold(self.mote.ptr, time_us * 1000)
+        if h == ffi.NULL:
+            raise MemoryError("sim_start_hold failed")
+        self.mote.__dict__.setdefault("_sim_state", []).append(ffi.gc(h, lib.sim_start_free))
+        self._held_ns = lib.sim_start_held_ns(h)
 
     # the engine groups motes that share a group class and steps them in one call
     @property
@@ -147,6 +170,16 @@ class SkySimMote:
         if self._error is not None:
             err, self._error = self._error, None
             raise err
+
+    def take_resets(self) -> list[ResetEvent]:
+        """PUCs since the last call (several in one engine window: one event each, at the latest's
+        time and cause; the C core keeps only the latest)."""
+        n = lib.simm_resets(self._sim)
+        if n == self._resets_seen:
+            return []
+        new, self._resets_seen = n - self._resets_seen, n
+        t_us = lib.simm_last_reset_ns(self._sim) // 1000
+        return [ResetEvent(t_us, self.mote_id, last_cause(self.mote.ptr))] * new
 
     def uart_rx(self, data: bytes) -> None:
         """Bytes arrive at UART1 now (the engine paces them); SerialOverflow if the queue is full."""
@@ -204,7 +237,8 @@ class SkySimMote:
 
     def power(self) -> dict[str, int]:
         s = self._sim
-        lpm = sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6))
+        # the held stretch before power-on is tracked as LPM4: it is no time of the running mote
+        lpm = max(0, sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6)) - self._held_ns)
         out = {"CPU": lib.simm_mode_ns(s, 0, 0) // 1000, "LPM": lpm // 1000, "TX": 0, "RX": 0}
         if self._radio is not None:
             comp = lib.cc2420_component(self._radio._r)
@@ -237,6 +271,7 @@ class SkyMoteGroup:
             m.__dict__["_group_ref"] = self._g  # free the group only after its members
         self._reached = ffi.new("uint64_t *")
         self._fault = ffi.new("int *")
+        self._resets_seen = 0
         self._uart_idx = ffi.new("int[]", max(1, len(self.motes)))
 
     @property
@@ -256,6 +291,14 @@ class SkyMoteGroup:
                 m._error = None
             raise err
         return reached
+
+    def take_resets(self) -> list[ResetEvent]:
+        """Members' PUCs since the last call (one counter polled; members scanned only after one)."""
+        n = lib.simg_resets(self._g)
+        if n == self._resets_seen:
+            return []
+        self._resets_seen = n
+        return [ev for m in self.motes for ev in m.take_resets()]
 
     def uart_members(self) -> list[SkySimMote]:
         n = lib.simg_uart_members(self._g, self._uart_idx, len(self.motes))

@@ -68,6 +68,8 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             speed=args.realtime,
             port_base=args.port_base,
             progress=_progress_bar if tty else None,
+            fail_on_reset=args.fail_on_reset,
+            on_reset=lambda ev: print(f"{chr(10) if tty else ''}esse sim run: {ev}", file=sys.stderr),
         )
         if tty:
             sys.stderr.write("\n")
@@ -84,6 +86,9 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     if outcome.result.reason == "interrupted":
         print(f"esse sim run: interrupted at {outcome.result.end_us} µs", file=sys.stderr)
         return 130
+    if args.fail_on_reset and outcome.engine.resets:
+        print(f"esse sim run: failed: {outcome.engine.resets[0]} (--fail-on-reset)", file=sys.stderr)
+        return 1
     return 1 if outcome.verdict is False else 0
 
 
@@ -154,6 +159,11 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="BASE",
         help="serial sockets on BASE + mote id instead of the file's ports (0: free ports, see SERIAL READY)",
+    )
+    r.add_argument(
+        "--fail-on-reset",
+        action="store_true",
+        help="a mote reset (watchdog, key violation) ends the run and fails it (exit 1)",
     )
     r.set_defaults(func=cmd_sim_run)
 

@@ -24,6 +24,11 @@ the next medium event, paced UART byte, stop time and MAX_FREE_RUN_US (stop/paci
 latency); with other (ungrouped) motes present also by the quantum. After the run it checks that
 no frame starts before the time reached (CausalityError).
 
+Start-up (Cooja's `motedelay_us`): with `motedelay_us` > 0 every mote that can be started late
+(`start_at(time_us)`, the emulated Sky) powers on at an offset drawn uniformly from
+[0, motedelay_us) by a generator seeded from the simulation seed alone (one draw per mote, ascending
+ids), so motes do not all boot at the same instant and the same seed gives the same offsets.
+
 Determinism: motes are stepped in ascending id order, medium events are ordered by (time, sender),
 output lines by (time, mote id), and every random draw comes from one `random.Random(seed)`.
 Only bytes arriving from outside (serial sockets) depend on wall-clock time.
@@ -42,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from harness.clock import SimClock
+from harness.emulator.resets import ResetEvent
 from harness.sim.interfaces import SimMote
 from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
 
@@ -151,7 +157,7 @@ class EventCount:
 @dataclass(frozen=True)
 class RunResult:
     """Why a run ended and the simulated time it ended at."""
-    reason: str  # "time" | "condition" | "stopped"
+    reason: str  # "time" | "condition" | "stopped" | "reset" (stop_on_reset)
     end_us: int
 
 
@@ -178,6 +184,21 @@ class _Uart:
         self.rx_next_us = 0
 
 
+def start_offsets(motes: Sequence[SimMote], seed: int, motedelay_us: int) -> dict[int, int]:
+    """Power-on time of every mote that can start late, drawn from [0, motedelay_us) (see above)."""
+    if motedelay_us <= 0:
+        return {}
+    rng = random.Random(f"motedelay/{seed}")  # its own stream: the medium's draws stay as they were
+    offsets: dict[int, int] = {}
+    for m in sorted(motes, key=lambda m: m.mote_id):
+        offset = rng.randrange(motedelay_us)
+        start_at = getattr(m, "start_at", None)
+        if start_at is not None:
+            start_at(offset)
+            offsets[m.mote_id] = offset
+    return offsets
+
+
 class Engine:
     """The discrete-event simulation: motes, the radio medium and UARTs on one simulated clock."""
 
@@ -189,9 +210,10 @@ class Engine:
         seed: int = 0,
         quantum_us: int | None = None,
         group: bool = True,
+        motedelay_us: int = 0,
     ) -> None:
         """`group=False` steps every mote on its own in quantum windows (the reference behaviour
-        the group fast path must reproduce exactly)."""
+        the group fast path must reproduce exactly). `motedelay_us`: start-up offsets (see above)."""
         if not motes:
             raise ValueError("a simulation needs at least one mote")
         ids = [m.mote_id for m in motes]
@@ -209,6 +231,9 @@ class Engine:
         self.quantum_us = quantum_us
         self.seed = seed
         self.rng = random.Random(seed)
+        if motedelay_us < 0:
+            raise ValueError(f"motedelay_us must be >= 0, not {motedelay_us}")
+        self.start_offsets_us = start_offsets(self.motes, seed, motedelay_us)
         self.medium = UDGMMedium(params or UDGMParams(), self.rng)
         positions = positions or {}
         for m in self.motes:
@@ -227,6 +252,12 @@ class Engine:
         self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
         self._conditions: list[StopCondition] = []
         self.medium.add_listener(self._on_radio)
+        # resets (watchdog, key violations, ...) of motes that report them (`take_resets`): logged,
+        # counted, and with stop_on_reset the end of the run
+        self.resets: list[ResetEvent] = []
+        self.stop_on_reset = False
+        self._reset_listeners: list[Callable[[ResetEvent], None]] = []
+        self._reset_sources: list = [x for x in [self.group, *self._solo] if hasattr(x, "take_resets")]
 
     def _make_group(self) -> tuple[MoteGroup | None, list[SimMote]]:
         """One group for the motes of the first group class found (ascending ids); the rest run
@@ -247,6 +278,10 @@ class Engine:
     def add_radio_listener(self, fn: Callable[[RadioEvent], None]) -> None:
         """Call `fn` with every radio event of the medium."""
         self.medium.add_listener(fn)
+
+    def add_reset_listener(self, fn: Callable[[ResetEvent], None]) -> None:
+        """fn(ResetEvent) for every reset of a mote, in (time, mote id) order per window."""
+        self._reset_listeners.append(fn)
 
     def add_uart_tx_listener(self, mote_id: int, fn: Callable[[bytes], None]) -> None:
         """Call `fn` with the bytes the mote sends on UART1."""
@@ -302,6 +337,9 @@ class Engine:
             if self._conditions and any(c.satisfied for c in self._conditions):
                 reason = "condition"
                 break
+            if self.stop_on_reset and self.resets:
+                reason = "reset"
+                break
             if until_us is not None and self.now_us >= until_us:
                 reason = "time"
                 break
@@ -317,6 +355,8 @@ class Engine:
             self._collect_uart_tx()
             if self._clock_due is not None and self._clock_due * 1e6 <= self.now_us:
                 self.clock.advance_to(self.now_us / 1e6)
+            if self._reset_sources:
+                self._collect_resets()
             if speed is not None:
                 ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
                 if ahead > 0.002:
@@ -398,6 +438,14 @@ class Engine:
                 c.on_line(ln)
             for fn in self._line_listeners:
                 fn(ln)
+
+    def _collect_resets(self) -> None:
+        new: list[ResetEvent] = [ev for src in self._reset_sources for ev in src.take_resets()]
+        new.sort(key=lambda ev: (ev.time_us, ev.mote_id))
+        self.resets += new
+        for ev in new:
+            for fn in self._reset_listeners:
+                fn(ev)
 
     def _on_radio(self, ev: RadioEvent) -> None:
         for c in self._conditions:

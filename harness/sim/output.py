@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from harness.emulator.resets import ResetEvent
 from harness.energy.model import CURRENT_MA, SUPPLY_V, energy_mj
 from harness.sim.engine import MoteLine
 from harness.sim.interfaces import POWER_MODES
@@ -128,11 +129,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.lines: list[MoteLine] = []
+        self.resets: list[ResetEvent] = []
         self.pcap = PcapWriter()
 
     def attach(self, engine: Engine) -> None:
         """Record the engine's mote lines and radio frames."""
         engine.add_line_listener(self.lines.append)
+        engine.add_reset_listener(self.resets.append)
         engine.add_radio_listener(self._on_radio)
 
     def _on_radio(self, ev: RadioEvent) -> None:
@@ -176,6 +179,7 @@ class Recorder:
             "frames_per_mote": {str(k): asdict(v) for k, v in sorted(per_mote.items())},
             "energy_mJ": {k: v["total_energy_mJ"] for k, v in pj["motes"].items()},
             "output_lines": len(self.lines),
+            "resets": [{"time_us": r.time_us, "mote": r.mote_id, "cause": r.cause} for r in self.resets],
         }
         files["summary"].write_text(_dump(summary))
         return files
@@ -194,4 +198,8 @@ def summary_text(summary_path: Path) -> str:
     ]
     for mote, mj in s["energy_mJ"].items():
         lines.append(f"mote {mote}: {mj:.3f} mJ")
+    resets = s.get("resets", [])
+    if resets:
+        lines.append(f"resets: {len(resets)}")
+        lines += [f"  mote {r['mote']} reset ({r['cause']}) at {r['time_us']} µs" for r in resets[:20]]
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.emulator.resets import ResetEvent
 from harness.sim.csc import CscError, CscSimulation, check_firmware_files
 from harness.sim.engine import Engine, OutputMatch, RunResult
 from harness.sim.interfaces import SimMote
@@ -73,9 +74,12 @@ def run_scenario(
     port_base: int | None = None,
     announce: Callable[[str], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    fail_on_reset: bool = False,
+    on_reset: Callable[[ResetEvent], None] | None = None,
 ) -> SimOutcome:
     """Run the scenario on `motes` and write Cooja's outputs to `out_dir`; `port_base` overrides the
-    file's serial socket ports (base + mote id, 0: free ports picked by the OS)."""
+    file's serial socket ports (base + mote id, 0: free ports picked by the OS); every mote reset goes
+    to on_reset (and the summary); with fail_on_reset the first one ends the run with verdict False."""
     sim = sc.sim
     ports = sim.serial_ports()
     if port_base is not None:
@@ -88,9 +92,12 @@ def run_scenario(
     until_us = int(round(duration * 1e6))
     params = sim.medium
     positions = {s.mote_id: s.position for s in sim.motes}
-    engine = Engine(motes, positions, params, seed=seed)
+    engine = Engine(motes, positions, params, seed=seed, motedelay_us=sim.motedelay_us)
     recorder = Recorder()
     recorder.attach(engine)
+    engine.stop_on_reset = fail_on_reset
+    if on_reset is not None:
+        engine.add_reset_listener(on_reset)
     conditions = []
     if sc.success is not None:
         motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
@@ -113,6 +120,8 @@ def run_scenario(
         for s in servers:
             s.close()
     verdict = (conditions[0].satisfied and failure is None) if conditions else None
+    if fail_on_reset and engine.resets:
+        verdict = False
     files = recorder.write(
         out_dir,
         seed=seed,

@@ -3,6 +3,7 @@
     title = "Two motes"
     seed = 123456
     duration_s = 30.0
+    motedelay_us = 1000000        # motes power on at seeded offsets in [0, this) (Cooja's default)
 
     [medium]                      # UDGM; every key optional
     transmitting_range = 50.0
@@ -70,6 +71,7 @@ _TOP_KEYS = {
     "title",
     "seed",
     "duration_s",
+    "motedelay_us",
     "medium",
     "topology",
     "motes",
@@ -252,6 +254,11 @@ def scenario_from_dict(
     if not isinstance(seed, int):
         raise ScenarioError(f"{where}: seed must be an integer")
     sim = CscSimulation(title=str(data.get("title", "ESSE simulation")), random_seed=seed)
+    if "motedelay_us" in data:
+        delay = data["motedelay_us"]
+        if not isinstance(delay, int) or isinstance(delay, bool) or delay < 0:
+            raise ScenarioError(f"{where}: motedelay_us must be an integer >= 0 (µs), not {delay!r}")
+        sim.motedelay_us = delay
 
     medium = data.get("medium", {})
     try:

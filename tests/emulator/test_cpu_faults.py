@@ -27,10 +27,10 @@ buffer: .fill 32, 1, 0
 
 
 def test_fetch_outside_memory() -> None:
-    m = mote_from_asm(program("        br #0x0300"))
-    with pytest.raises(EmulatorFault, match=r"fetch outside flash/RAM at PC=0x0300") as info:
+    m = mote_from_asm(program("        br #0x3a00"))  # vacant: above RAM (0x0300 is the RAM mirror)
+    with pytest.raises(EmulatorFault, match=r"fetch outside flash/RAM at PC=0x3a00") as info:
         m.run(1000)
-    assert info.value.pc == 0x0300
+    assert info.value.pc == 0x3A00
 
 
 def test_write_to_flash_without_controller() -> None:

@@ -59,7 +59,7 @@ def test_two_motes_from_toml_and_from_the_rendered_csc(radiotest_elf, tmp_path, 
 def test_adc_values_from_the_scenario_reach_the_firmware(beacon_elf, tmp_path, capsys):
     scenario = tmp_path / "adc.toml"
     scenario.write_text(
-        'title = "ADC"\nseed = 5\nduration_s = 0.6\n'
+        'title = "ADC"\nseed = 5\nduration_s = 0.6\nmotedelay_us = 0\n'
         '[[motes]]\napp = "beacon"\nadc = { temperature = 2400, light = 300 }\n'
         '[[motes]]\napp = "beacon"\nadc = { "10" = 1234 }\n'
     )
@@ -96,7 +96,7 @@ class _Stub:
 def test_serial_socket_to_an_emulated_mote_in_a_realtime_run(radiotest_elf, tmp_path):
     scenario = tmp_path / "serial.toml"
     scenario.write_text(
-        'title = "serial"\nseed = 1\nduration_s = 30.0\n'
+        'title = "serial"\nseed = 1\nduration_s = 30.0\nmotedelay_us = 0\n'
         '[[motes]]\napp = "radiotest"\ncount = 2\n'
         "[serial]\nmotes = [1]\n"
     )
@@ -161,6 +161,7 @@ def test_a_faulting_mote_is_named_and_the_outputs_are_kept(radiotest_elf, tmp_pa
     # mote 2 runs a program that jumps to unmapped memory (0x3A00) after ~6000 cycles
     sim.mote_types.append(type(sim.mote_types[0])("crasher", "crasher", str(crasher)))
     sim.motes[1].type_identifier = "crasher"
+    sim.motedelay_us = 0  # both power on at 0: the crash comes within the first 10 ms
     from harness.sim.csc import write_csc
 
     write_csc(sim, csc)

@@ -106,6 +106,8 @@ static int is_flash(uint16_t a)
     return (a >= MOTE_INFO_START && a < MOTE_INFO_END) || a >= MOTE_FLASH_START;
 }
 
+static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte);
+
 static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v, int is_byte,
                                                  uint16_t ipc)
 {
@@ -117,6 +119,8 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
             m->mem[a] = (uint8_t)v;
         else
             st16(m, a, v);
+    } else if (a < MOTE_MIRROR_END) {
+        mirror_write(m, a, v, is_byte);
     } else if (is_flash(a)) {
         if (m->flash_write)
             m->flash_write(m, m->flash_write_ctx, a, v, is_byte);
@@ -127,14 +131,32 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
 }
 
 #define RAM_SPAN ((uint16_t)(MOTE_RAM_END - MOTE_RAM_START))
+#define MIRRORED_END ((uint16_t)(MOTE_MIRROR_END + MOTE_MIRROR_OFFSET)) /* 0x1900 */
+
+/* A RAM store at a (RAM address), with node_id kept and the mirror (0x0200-0x09FF) updated. */
+AI void ram_st16(mote_t *m, uint16_t a, uint16_t v)
+{
+    st16(m, a, v);
+    if (UNLIKELY((int32_t)a == m->node_id_addr))
+        st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
+    if (UNLIKELY(a < MIRRORED_END))
+        st16(m, (uint16_t)(a - MOTE_MIRROR_OFFSET), ld16(m, a));
+}
+
+AI void ram_st8(mote_t *m, uint16_t a, uint16_t v)
+{
+    m->mem[a] = (uint8_t)v;
+    if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
+        st16(m, a & 0xFFFE, m->node_id);
+    if (UNLIKELY(a < MIRRORED_END))
+        st16(m, (uint16_t)((a & 0xFFFE) - MOTE_MIRROR_OFFSET), ld16(m, a & 0xFFFE));
+}
 
 AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 {
     a &= 0xFFFE;
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        st16(m, a, v);
-        if (UNLIKELY((int32_t)a == m->node_id_addr))
-            st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
+        ram_st16(m, a, v);
     } else {
         H_OUT(h);
         wr_slow(m, a, v, 0, ipc);
@@ -145,14 +167,22 @@ AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
 {
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        m->mem[a] = (uint8_t)v;
-        if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
-            st16(m, a & 0xFFFE, m->node_id);
+        ram_st8(m, a, v);
     } else {
         H_OUT(h);
         wr_slow(m, a, (uint8_t)v, 1, ipc);
         H_IN(h);
     }
+}
+
+/* A write through the RAM mirror lands in RAM (and comes back to the mirror from there). */
+static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
+{
+    uint16_t ra = (uint16_t)(a + MOTE_MIRROR_OFFSET);
+    if (is_byte)
+        ram_st8(m, ra, v);
+    else
+        ram_st16(m, ra, v);
 }
 
 AI uint16_t rd(mote_t *m, struct hot *h, uint16_t a, int bw) { return bw ? rd8(m, h, a) : rd16(m, h, a); }
@@ -558,7 +588,8 @@ static const uint8_t f2_cycles[5][3] = {
 
 static int pc_fetchable(uint16_t pc)
 {
-    return (pc >= MOTE_INFO_START && pc < MOTE_RAM_END) || pc >= MOTE_FLASH_START;
+    return (pc >= MOTE_INFO_START && pc < MOTE_RAM_END) || pc >= MOTE_FLASH_START ||
+           (pc >= MOTE_MIRROR_START && pc < MOTE_MIRROR_END);
 }
 
 /* Source operand (As, reg) -> kind, constant, cycle row, extension words. */
@@ -614,7 +645,7 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         mote_fault(m, MOTE_FAULT_FETCH, ipc);
         return NULL;
     }
-    if ((int32_t)ipc == m->stop_pc) {
+    if ((int32_t)ipc == m->stop_pc || (m->bp_map && ((m->bp_map[ipc >> 4] >> ((ipc >> 1) & 7)) & 1))) {
         mote_fault(m, MOTE_FAULT_HALT, ipc);
         return NULL;
     }
@@ -724,6 +755,8 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
 
 void cpu_reset(mote_t *m)
 {
+    /* RAM may have been written by the host (ELF .data, tests): bring the mirror in step */
+    memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
     uint16_t old = m->r[2];
     memset(m->r, 0, sizeof m->r);
     m->r[0] = ld16(m, 0xFFFE) & 0xFFFE;
@@ -736,7 +769,7 @@ static void accept_irq(mote_t *m, unsigned lines)
     int vec = 31 - __builtin_clz(lines);
     if (vec == MOTE_VEC_RESET) {
         mote_irq_set(m, vec, 0);
-        mote_puc(m);
+        mote_puc_cause(m, MOTE_RESET_VECTOR);
         return;
     }
     uint16_t ipc = m->r[0];
@@ -754,6 +787,27 @@ static void accept_irq(mote_t *m, unsigned lines)
     m->now += 6;
     if (m->irq_accept[vec])
         m->irq_accept[vec](m, m->irq_accept_ctx[vec], vec);
+}
+
+/* An interrupt wakes the chip from LPM3/LPM4 (DCO off): the CPU starts once the DCO runs, dco_wake_ns
+ * later. Returns 1 while that start-up is still going on. */
+static int dco_waking(mote_t *m, uint16_t sr)
+{
+    int mode = cpu_mode_of_sr(sr);
+    if (mode != CPU_MODE_LPM3 && mode != CPU_MODE_LPM4) {
+        m->wake_at = 0;
+        return 0;
+    }
+    if (!m->wake_at) {
+        uint64_t cycles = ((uint64_t)m->mclk_hz * m->dco_wake_ns + 999999999u) / 1000000000u;
+        if (!cycles)
+            return 0;
+        m->wake_at = m->now + cycles;
+    }
+    if (m->now < m->wake_at)
+        return 1;
+    m->wake_at = 0;
+    return 0;
 }
 
 /* Between instructions: events, faults, stops, interrupt acceptance, LPM time jumps.
@@ -789,6 +843,14 @@ static int slow_path(mote_t *m)
                 m->irq_defer = 0;
                 m->next_check = m->now + 1; /* one instruction, then accept */
                 return -1;
+            }
+            if (UNLIKELY(dco_waking(m, sr))) {
+                /* the DCO is still starting: events meanwhile fire on time, then accept */
+                uint64_t next = m->wake_at < m->run_until ? m->wake_at : m->run_until;
+                if (m->nheap && m->heap[0]->when < next)
+                    next = m->heap[0]->when;
+                m->now = next;
+                continue;
             }
             accept_irq(m, enabled);
             continue;

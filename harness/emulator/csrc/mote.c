@@ -51,6 +51,7 @@ mote_t *mote_create(void)
     m->node_id_addr = -1;
     m->event_when = UINT64_MAX;
     m->mclk_hz = 1000000u; /* until a clock module publishes the DCO frequency */
+    m->dco_wake_ns = MOTE_DCO_WAKE_NS;
     for (int v = 0; v < MOTE_NUM_VECTORS; v++) {
         mote_event_init(&m->irq_pulse_ev[v], "irq-pulse", NULL, NULL);
     }
@@ -74,6 +75,7 @@ void mote_destroy(mote_t *m)
     periph_detach_all(m);
 #endif
     free(m->dcache);
+    free(m->bp_map);
     free(m);
 }
 
@@ -340,8 +342,13 @@ int mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx)
 
 static void do_reset(mote_t *m, int por)
 {
+    int cause = por ? MOTE_RESET_POR : m->puc_cause;
+    m->reset_count[cause]++;
+    m->last_reset_cause = cause;
+    m->last_reset_cycle = m->now;
     m->puc_pending = 0;
     m->irq_defer = 0;
+    m->wake_at = 0;
     for (int i = 0; i < m->nreset_hooks; i++)
         m->reset_hooks[i].fn(m, m->reset_hooks[i].ctx, por);
     cpu_reset(m);
@@ -350,8 +357,12 @@ static void do_reset(mote_t *m, int por)
 
 void mote_reset(mote_t *m) { do_reset(m, 1); }
 
-void mote_puc(mote_t *m)
+void mote_puc(mote_t *m) { mote_puc_cause(m, MOTE_RESET_PUC_OTHER); }
+
+void mote_puc_cause(mote_t *m, int cause)
 {
+    if (!m->puc_pending) /* the first cause of a pending PUC is the one reported */
+        m->puc_cause = cause > MOTE_RESET_POR && cause <= MOTE_RESET_PUC_OTHER ? cause : MOTE_RESET_PUC_OTHER;
     m->puc_pending = 1;
     m->next_check = 0;
 }
@@ -422,6 +433,24 @@ void mote_set_stop_pc(mote_t *m, int32_t pc)
     m->stop_pc = pc;
     if (pc >= 0)
         m->dcache[(pc & 0xFFFF) >> 1].key = 0;
+}
+
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
+{
+    pc &= 0xFFFE;
+    if (!m->bp_map) {
+        if (!on)
+            return;
+        m->bp_map = calloc(MOTE_MEM_SIZE / 16, 1);
+        if (!m->bp_map)
+            return;
+    }
+    uint8_t bit = (uint8_t)(1u << ((pc >> 1) & 7));
+    if (on)
+        m->bp_map[pc >> 4] |= bit;
+    else
+        m->bp_map[pc >> 4] &= (uint8_t)~bit;
+    m->dcache[pc >> 1].key = 0; /* seen again by the decoder */
 }
 
 void mote_invalidate_code(mote_t *m)

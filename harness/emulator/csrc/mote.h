@@ -26,6 +26,7 @@
 #define MOTE_NUM_VECTORS 16 /* TI numbering 1..16 maps to index 0..15; index 15 = reset */
 #define MOTE_VEC_NMI 14     /* 0xFFFC */
 #define MOTE_VEC_RESET 15   /* 0xFFFE */
+#define MOTE_DCO_WAKE_NS 6000u /* DCO start-up after LPM3/LPM4 (F1611 datasheet: wake-up < 6 us) */
 
 /* F1611 memory map */
 #define MOTE_RAM_START 0x1100u
@@ -33,6 +34,12 @@
 #define MOTE_INFO_START 0x1000u
 #define MOTE_INFO_END 0x1100u /* exclusive */
 #define MOTE_FLASH_START 0x4000u /* main flash incl. vectors up to 0xFFFF */
+/* The lowest 2 KB of RAM (0x1100-0x18FF) also appear at 0x0200-0x09FF (F1611 datasheet memory map:
+ * "mirrored" RAM): a write through either address changes both, code runs from either. The core
+ * keeps the two copies equal (host writes to RAM are copied over at every reset). */
+#define MOTE_MIRROR_START 0x0200u
+#define MOTE_MIRROR_END 0x0A00u /* exclusive */
+#define MOTE_MIRROR_OFFSET (MOTE_RAM_START - MOTE_MIRROR_START) /* mirror + offset = RAM */
 
 typedef struct mote mote_t;
 
@@ -186,6 +193,16 @@ struct mote {
     /* while an event's fire() runs: its scheduled cycle (now may be up to one instruction later);
      * a peripheral that timestamps the event (a timer capture) uses this. UINT64_MAX otherwise. */
     uint64_t event_when;
+    /* resets seen (enum mote_reset_cause); the cause of a pending PUC is puc_cause */
+    int puc_cause;
+    uint32_t reset_count[8];
+    int last_reset_cause;
+    uint64_t last_reset_cycle;
+    /* DCO wake-up from LPM3/LPM4: an interrupt is accepted once the DCO runs again, dco_wake_ns
+     * after it woke the chip (user's guide/datasheet: <= 6 us); wake_at is that cycle (0: none) */
+    uint32_t dco_wake_ns;
+    uint64_t wake_at;
+    uint8_t *bp_map; /* debugger breakpoints: 1 bit per word address (NULL: none), see below */
 };
 
 /* ======================================================================================
@@ -206,6 +223,18 @@ typedef void (*mote_reset_fn)(mote_t *m, void *ctx, int por);
 int mote_on_reset(mote_t *m, mote_reset_fn fn, void *ctx); /* -1: table full or already registered */
 void mote_reset(mote_t *m);
 void mote_puc(mote_t *m);
+
+/* Why a reset happened (counted in m->reset_count[cause], the latest in last_reset_cause/_cycle, so
+ * no reset goes unnoticed). mote_puc() is mote_puc_cause(m, MOTE_RESET_PUC_OTHER). */
+enum mote_reset_cause {
+    MOTE_RESET_POR = 0,        /* power-on reset (mote_reset) */
+    MOTE_RESET_WATCHDOG,       /* watchdog expiry in watchdog mode */
+    MOTE_RESET_WDT_KEY,        /* WDTCTL written without the 0x5A password */
+    MOTE_RESET_FLASH_KEY,      /* FCTLx written without the 0xA5 key */
+    MOTE_RESET_VECTOR,         /* the reset-vector line asserted (host/test API) */
+    MOTE_RESET_PUC_OTHER,      /* mote_puc() without a cause */
+};
+void mote_puc_cause(mote_t *m, int cause);
 
 /* Mode-change listeners (e.g. the clock module watches the CPU's SCG0/SCG1/OSCOFF through
  * component 0: LPM1..LPM4 gate the clocks). Called after the totals are updated. */
@@ -245,6 +274,9 @@ int mote_run(mote_t *m, uint64_t until);
 void mote_clear_fault(mote_t *m);
 /* Stop before executing the instruction at pc (-1: none). */
 void mote_set_stop_pc(mote_t *m, int32_t pc);
+/* Debugger breakpoints (any number): the run stops with MOTE_FAULT_HALT before executing pc, like
+ * the stop PC. Checked when an instruction is decoded, so they cost nothing in the run loop. */
+void mote_set_breakpoint(mote_t *m, uint16_t pc, int on);
 /* Host/test API: assert (level 1) or release (0) line `vec` at absolute cycle `when`. */
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 /* Forget predecoded instructions (after the host rewrites program memory). */

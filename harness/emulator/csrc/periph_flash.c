@@ -143,7 +143,7 @@ static void io_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is
     uint16_t a = addr & ~1u;
     if (is_byte || (value >> 8) != 0xA5) {
         f->fctl3 |= KEYV; /* key violation: PUC */
-        mote_puc(m);
+        mote_puc_cause(m, MOTE_RESET_FLASH_KEY);
         return;
     }
     uint8_t v = (uint8_t)value;

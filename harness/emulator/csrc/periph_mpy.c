@@ -29,10 +29,13 @@ static void compute(mpy_t *s)
         s->sumext = (uint16_t)(sum >> 32); /* carry of the 32-bit accumulation */
         break;
     }
-    default: { /* MACS: 32-bit signed accumulate, no saturation; SUMEXT = sign of the result */
-        int32_t p = (int32_t)(int16_t)s->op1 * (int16_t)s->op2;
-        res = res + (uint32_t)p;
-        s->sumext = (res & 0x80000000u) ? 0xFFFF : 0;
+    default: { /* MACS: 32-bit signed accumulate, no saturation */
+        int64_t sum = (int64_t)(int32_t)res + (int32_t)(int16_t)s->op1 * (int16_t)s->op2;
+        res = (uint32_t)sum;
+        /* SUMEXT holds the correct sign of the sum (user's guide, "MACS Underflow and Overflow"):
+         * FFFFh after an overflow (negative + negative wrapped to positive), 0000h after an
+         * underflow (positive + positive wrapped to negative) */
+        s->sumext = sum < 0 ? 0xFFFF : 0;
         break;
     }
     }

@@ -38,8 +38,11 @@ typedef struct {
     uint64_t tx_count;
     uart_tx_fn tx_fn;
     void *tx_ctx;
-    spi_exchange_fn spi_fn;
-    void *spi_ctx;
+    /* SPI bus: several devices, each framed by its own chip select; a deselected device drives
+     * nothing (reads as 0), so MISO is the OR of what the devices return */
+    spi_exchange_fn spi_fn[SPI_MAX_DEVICES];
+    void *spi_ctx[SPI_MAX_DEVICES];
+    int nspi;
 } usart_t;
 
 static usart_t *st(mote_t *m, int u)
@@ -134,7 +137,9 @@ static void tx_done(mote_t *m, mote_event_t *ev)
     uint8_t byte = s->shift;
     s->tx_count++;
     if (is_spi(s)) {
-        uint8_t miso = s->spi_fn ? s->spi_fn(m, s->spi_ctx, byte) : 0xFF;
+        uint8_t miso = s->nspi ? 0x00 : 0xFF;
+        for (int i = 0; i < s->nspi; i++)
+            miso |= s->spi_fn[i](m, s->spi_ctx[i], byte);
         receive(m, s, miso);
     } else {
         mote_serial_out(m, s->u, byte);
@@ -358,10 +363,18 @@ int spi_attach(mote_t *m, int u, spi_exchange_fn exchange, void *ctx)
 {
     usart_t *s = st(m, u);
     if (!s) return mote_setup_fail("spi_attach: no USART%d", u);
-    if (s->spi_fn && exchange)
-        return mote_setup_fail("spi_attach: USART%d already has an SPI device", u);
-    s->spi_fn = exchange;
-    s->spi_ctx = ctx;
+    if (!exchange) { /* detach every device of this bus */
+        s->nspi = 0;
+        return 0;
+    }
+    for (int i = 0; i < s->nspi; i++)
+        if (s->spi_fn[i] == exchange && s->spi_ctx[i] == ctx)
+            return mote_setup_fail("spi_attach: USART%d already has that SPI device", u);
+    if (s->nspi >= SPI_MAX_DEVICES)
+        return mote_setup_fail("spi_attach: USART%d has %d SPI devices already", u, SPI_MAX_DEVICES);
+    s->spi_fn[s->nspi] = exchange;
+    s->spi_ctx[s->nspi] = ctx;
+    s->nspi++;
     return 0;
 }
 

@@ -44,9 +44,13 @@ uint64_t uart_rx_ready_cycle(mote_t *m, int usart);
 /* Duration of one character with the current settings, in cycles (0 if BRCLK never ticks). */
 uint64_t uart_char_cycles(mote_t *m, int usart);
 
-/* SPI device: exchange() is called at the end of each 8-bit transfer with m->now at that time. */
+/* SPI devices: exchange() is called at the end of each 8-bit transfer with m->now at that time.
+ * Up to SPI_MAX_DEVICES share a bus (Sky USART0: the CC2420, CSn P4.2, and the M25P80 flash, S P4.4);
+ * each one watches its own chip select and returns 0 when deselected; MISO is the OR of the returns
+ * (0xFF with no device attached). */
+#define SPI_MAX_DEVICES 4
 typedef uint8_t (*spi_exchange_fn)(mote_t *m, void *ctx, uint8_t mosi);
-int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: a device is attached (NULL detaches) */
+int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: bus full or device already on it; NULL detaches all */
 
 void usart_attach(mote_t *m);
 void usart_reset(mote_t *m, int por);

@@ -62,7 +62,7 @@ static void expire(mote_t *m, mote_event_t *ev)
     wdt_t *w = ev->ctx;
     sfr_set_bits(m, SFR_IFG1, SFR1_WDT);
     if (!(w->ctl & WDTTMSEL)) {
-        mote_puc(m); /* watchdog mode: reset; WDTIFG tells the firmware why */
+        mote_puc_cause(m, MOTE_RESET_WATCHDOG); /* watchdog mode: reset; WDTIFG tells the firmware why */
         return;
     }
     update_irq(m);
@@ -83,7 +83,7 @@ static void io_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is
     wdt_t *w = ctx;
     (void)addr;
     if (is_byte || (value >> 8) != 0x5A) {
-        mote_puc(m); /* password violation */
+        mote_puc_cause(m, MOTE_RESET_WDT_KEY); /* password violation */
         return;
     }
     uint8_t v = (uint8_t)value;

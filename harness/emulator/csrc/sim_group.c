@@ -22,6 +22,7 @@ struct simm {
     size_t uart_head, uart_len;
     uint64_t uart_dropped;
     uint64_t wake_ns;   /* group: earliest decision time after its last run (UINT64_MAX: never) */
+    uint64_t resets, last_reset_ns; /* PUCs since attach and when the latest happened */
 };
 
 struct simg {
@@ -30,6 +31,7 @@ struct simg {
     int n, cap;
     int event; /* something observable happened in the current window */
     uint64_t windows;
+    uint64_t resets; /* members' PUCs since creation */
 };
 
 /* ---------------------------------------------------------------- per mote */
@@ -52,6 +54,24 @@ static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t c
         s->group->event = 1;
 }
 
+/* A PUC is an event of the simulation: stamp it and end the group's window (sim_group.h). */
+static void on_reset(mote_t *m, void *ctx, int por)
+{
+    simm_t *s = ctx;
+    if (por)
+        return;
+    s->resets++;
+    s->last_reset_ns = clk_now_ns(m);
+    if (s->group) {
+        s->group->resets++;
+        s->group->event = 1;
+    }
+}
+
+uint64_t simm_resets(simm_t *s) { return s->resets; }
+uint64_t simm_last_reset_ns(simm_t *s) { return s->last_reset_ns; }
+uint64_t simg_resets(simg_t *g) { return g->resets; }
+
 simm_t *simm_attach(mote_t *m)
 {
     simm_t *s = calloc(1, sizeof *s);
@@ -63,6 +83,11 @@ simm_t *simm_attach(mote_t *m)
             s->base_ns[c][k] = mote_component_ns(m, c, k);
     /* UART1's TX listener is this bookkeeping's: a second attach fails (mote_setup_error) */
     if (uart_set_tx_listener(m, 1, on_uart_tx, s) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (mote_on_reset(m, on_reset, s) != 0) {
+        uart_set_tx_listener(m, 1, NULL, NULL);
         free(s);
         return NULL;
     }

@@ -47,6 +47,11 @@ size_t simm_uart_take(simm_t *s, uint64_t *t_ns, uint8_t *bytes, size_t max);
 /* UART1 bytes lost because the host did not take them in time (the oldest go first). */
 uint64_t simm_uart_dropped(simm_t *s);
 
+/* PUCs (watchdog, key violations, ...) of this mote since attach, and the simulated time of the latest
+ * (its cause is m->last_reset_cause). A PUC also ends the group's current window, like a line. */
+uint64_t simm_resets(simm_t *s);
+uint64_t simm_last_reset_ns(simm_t *s);
+
 simg_t *simg_create(uint64_t lookahead_ns);
 void simg_free(simg_t *g);
 /* Add a member (members are stepped in the order added). Returns its index, -1 when full or when
@@ -62,6 +67,8 @@ void simg_note_event(simg_t *g);
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index);
 /* Members with UART1 bytes waiting: writes up to max member indices into out, returns the count. */
 int simg_uart_members(simg_t *g, int *out, int max);
+/* Members' PUCs since creation (one counter to poll instead of every member). */
+uint64_t simg_resets(simg_t *g);
 /* Windows stepped since creation (a figure for the benchmark). */
 uint64_t simg_windows(simg_t *g);
 

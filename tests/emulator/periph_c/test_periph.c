@@ -318,7 +318,9 @@ static void test_mpy(void)
         wr(m, 0x13A, (uint16_t)sacc); wr(m, 0x13C, (uint16_t)((uint32_t)sacc >> 16));
         wr(m, 0x136, a); wr(m, 0x138, b);
         int32_t ss = (int32_t)((uint32_t)sacc + (uint32_t)sp);
-        if (rd(m, 0x13A) != (uint16_t)ss || rd(m, 0x13C) != (uint16_t)((uint32_t)ss >> 16) || rd(m, 0x13E) != (ss < 0 ? 0xFFFF : 0)) bad++, printf("MACS\n");
+        /* SUMEXT: the correct sign of the sum, also after an overflow/underflow (user's guide) */
+        int64_t true_sum = (int64_t)sacc + sp;
+        if (rd(m, 0x13A) != (uint16_t)ss || rd(m, 0x13C) != (uint16_t)((uint32_t)ss >> 16) || rd(m, 0x13E) != (true_sum < 0 ? 0xFFFF : 0)) bad++, printf("MACS\n");
         sacc = ss;
     }
     CHECK(bad == 0, "multiplier mismatches: %d", bad);

@@ -86,8 +86,12 @@ static void test_device_slots(void)
 {
     mote_t *m = mote_create();
     CHECK(spi_attach(m, 0, spi_dev, NULL) == 0, "first SPI device on USART0");
-    REFUSED(spi_attach(m, 0, spi_dev, NULL), "already has an SPI device");
+    REFUSED(spi_attach(m, 0, spi_dev, NULL), "already has that SPI device");
     CHECK(spi_attach(m, 0, NULL, NULL) == 0 && spi_attach(m, 0, spi_dev, NULL) == 0, "detach, then attach again");
+    static int bus_ctx[SPI_MAX_DEVICES];
+    for (int i = 1; i < SPI_MAX_DEVICES; i++)
+        CHECK(spi_attach(m, 0, spi_dev, &bus_ctx[i]) == 0, "SPI device %d shares USART0", i);
+    REFUSED(spi_attach(m, 0, spi_dev, &bus_ctx[0]), "SPI devices already");
     REFUSED(spi_attach(m, 2, spi_dev, NULL), "no USART2");
     CHECK(uart_set_tx_listener(m, 1, on_tx, NULL) == 0, "first UART1 TX listener");
     REFUSED(uart_set_tx_listener(m, 1, on_tx, NULL), "already has a TX listener");
