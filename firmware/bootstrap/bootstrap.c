@@ -40,7 +40,7 @@ int esse_boot_request(esse_boot_t *b, const uint8_t rn_d[ESSE_BOOT_RN_LEN], uint
 }
 
 /* RFC 4493 section 2.3: multiply by x in GF(2^128) */
-static void cmac_double(uint8_t k[16]) {
+__attribute__((noinline)) static void cmac_double(uint8_t k[16]) {
   uint8_t carry = (uint8_t)(k[0] & 0x80u), i;
   for (i = 0; i < 15; i++) k[i] = (uint8_t)((k[i] << 1) | (k[i + 1] >> 7));
   k[15] = (uint8_t)(k[15] << 1);
