@@ -30,7 +30,9 @@ class Pending:
     rn_c: bytes
     ts: int
     started: float
+    request: bytes  # the BOOT_REQUEST, to recognise the device's retransmissions
     psk: bytes | None = None
+    response: bytes | None = None  # the BOOT_RESPONSE sent, resent on a retransmitted request
 
 
 class TidStore:
@@ -75,6 +77,7 @@ class Controller:
         self.timeout = timeout
         self.pending: dict[int, Pending] = {}
         self.installed: dict[int, bytes] = {}  # device id -> PSK_DN handed to the SSM
+        self.done: dict[int, tuple[bytes, float]] = {}  # TID -> (BOOT_CONFIRM accepted, when)
         self.refusals: list[m.BootError] = []
 
     def handle(self, data: bytes, source: Addr) -> Out:
@@ -97,6 +100,9 @@ class Controller:
             return []
 
     def _expire(self) -> None:
+        for tid, (_, when) in list(self.done.items()):
+            if self.now() - when > self.timeout:
+                del self.done[tid]
         for tid, p in list(self.pending.items()):
             if self.now() - p.started > self.timeout:
                 del self.pending[tid]
@@ -104,8 +110,12 @@ class Controller:
 
     def _request(self, data: bytes, source: Addr) -> Out:
         boot = m.BootRequest.decode(data)
+        for p in self.pending.values():
+            if p.request == data:  # the device retransmitted: answer again, never ask the AS twice
+                p.device_addr = source
+                return [] if p.response is None else [(p.response, source)]
         tid, ts, rn_c = self.tids.next(), int(self.now()), self.rng(m.RN_LEN)
-        self.pending[tid] = Pending(source, boot.id_d, rn_c, ts, self.now())
+        self.pending[tid] = Pending(source, boot.id_d, rn_c, ts, self.now(), bytes(data))
         req = m.AsRequest(self.id_c, tid, ts, rn_c, bytes(data)).sealed(self.sk_cs)
         return [(req.encode(), self.as_addr)]
 
@@ -126,8 +136,8 @@ class Controller:
                 "unknown_tid", f"AS_RESPONSE for TID {tid} names device {resp.id_d}, not {p.id_d}"
             )
         p.psk = resp.psk_dn
-        boot = m.BootResponse(p.id_d, self.id_c, tid, p.ts, p.rn_c, resp.device_tag)
-        return [(boot.encode(), p.device_addr)]
+        p.response = m.BootResponse(p.id_d, self.id_c, tid, p.ts, p.rn_c, resp.device_tag).encode()
+        return [(p.response, p.device_addr)]
 
     def _as_error(self, data: bytes, source: Addr) -> Out:
         tid, code = m.parse_error(data)
@@ -140,6 +150,8 @@ class Controller:
 
     def _confirm(self, data: bytes, source: Addr) -> Out:
         conf = m.BootConfirm.decode(data)
+        if self.done.get(conf.tid, (b"",))[0] == data:
+            return []  # a retransmitted confirmation of a finished transaction
         p = self._lookup(conf.tid, "BOOT_CONFIRM")
         if p.psk is None or p.id_d != conf.id_d:
             raise m.BootError(
@@ -150,6 +162,7 @@ class Controller:
                 "confirm", f"BOOT_CONFIRM of device {conf.id_d} is not made with the new PSK_DN"
             )
         del self.pending[conf.tid]
+        self.done[conf.tid] = (bytes(data), self.now())
         self.installed[conf.id_d] = p.psk
         if self.on_psk is not None:
             self.on_psk(conf.id_d, p.psk)

@@ -226,3 +226,16 @@ def test_over_udp(repo: Repository) -> None:
 
     psk = asyncio.run(run())
     assert repo.issued(NODE).psk == psk
+
+
+def test_retransmissions_are_answered_without_asking_the_as_again(wire: Wire, repo: Repository) -> None:
+    dev = CDevice(IK, NODE)
+    request = dev.request(RN_D)
+    (resp,) = wire.to_controller(request)
+    assert wire.to_controller(request) == [resp]  # BOOT_RESPONSE lost: the same answer, no new AS_REQUEST
+    assert len(wire.as_requests) == 1
+    psk, confirm = dev.accept(resp)
+    wire.to_controller(confirm)
+    n = len(wire.ctl.refusals)
+    assert wire.to_controller(confirm) == []  # a retransmitted confirmation is no refusal
+    assert len(wire.ctl.refusals) == n and wire.ctl.installed == {NODE: psk}
