@@ -3,7 +3,7 @@
  * links, so the only new code is the CMAC for the KDF (the subkey doubling and the last-block mask). */
 #include "bootstrap.h"
 
-#include "ccm.h"
+#include "../dtls_record/ccm.h" /* by path: TinyDTLS has a ccm.h of its own */
 #include "esse_util.h"
 
 static const uint8_t kdf_label[] = {'E', 'S', 'S', 'E', ' ', 'P', 'S', 'K', '_', 'D', 'N'};
