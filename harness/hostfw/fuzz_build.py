@@ -1,0 +1,81 @@
+"""ASan+UBSan host builds of firmware C fuzz targets (tests/fuzz/c), and bounded runs of them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.paths import REPO_ROOT
+
+FIRMWARE = REPO_ROOT / "firmware"
+FUZZ_C = REPO_ROOT / "tests" / "fuzz" / "c"
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1", "-Wall", "-Wextra"]
+TARGETS: dict[str, list[Path]] = {
+    "record": [
+        FIRMWARE / "dtls_record" / name for name in ("esse_util.c", "aes128.c", "ccm.c", "dtls_record.c")
+    ] + [FIRMWARE / "ssm_client" / "ssm_client.c", FUZZ_C / "fuzz_record.c"],
+}
+
+
+class FuzzBuildError(RuntimeError):
+    """The sanitizer build of a fuzz target failed (compiler missing or errors)."""
+
+
+@dataclass
+class FuzzResult:
+    """Outcome of one bounded run: executions, seconds, and the reproducer path if it crashed."""
+
+    target: str
+    runs: int
+    seconds: float
+    crashed: bool
+    reproducer: Path | None
+    log: str
+
+
+def compiler() -> str:
+    """A C compiler whose ASan+UBSan runtime links here: clang-16 if libclang-rt-16-dev is present, else gcc."""
+    probe = FUZZ_C / "driver.c"
+    for name in ("clang-16", "clang", "gcc"):
+        if not shutil.which(name):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            proc = subprocess.run([name, *SANITIZE, "-c", "-o", f"{tmp}/p.o", str(probe)],
+                                  capture_output=True, check=False)
+            if proc.returncode == 0 and subprocess.run(
+                    [name, *SANITIZE, "-o", f"{tmp}/p", f"{tmp}/p.o", "-Wl,--defsym=LLVMFuzzerTestOneInput=main"],
+                    capture_output=True, check=False).returncode == 0:
+                return name
+    raise FuzzBuildError("no C compiler with the ASan/UBSan runtime: install gcc or clang-16 + libclang-rt-16-dev")
+
+
+def build(target: str, out_dir: Path) -> Path:
+    """Compile TARGET with the standalone mutation driver under ASan+UBSan into out_dir."""
+    if target not in TARGETS:
+        raise FuzzBuildError(f"unknown fuzz target {target!r}; known: {', '.join(TARGETS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    exe = out_dir / f"fuzz_{target}"
+    cmd = [compiler(), *SANITIZE, "-I", str(FIRMWARE / "dtls_record"), "-I", str(FIRMWARE / "ssm_client"),
+           "-o", str(exe), *map(str, TARGETS[target]), str(FUZZ_C / "driver.c")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise FuzzBuildError(f"building fuzz target {target} failed:\n{proc.stderr}")
+    return exe
+
+
+def run(target: str, corpus: Path, out_dir: Path, runs: int, seed: int = 1) -> FuzzResult:
+    """Build TARGET and run it on its corpus plus `runs` seeded mutations; keep a crash's reproducer."""
+    exe = build(target, out_dir)
+    crash = out_dir / f"crash-{target}-{seed}"
+    files = sorted(str(p) for p in corpus.iterdir() if p.is_file())
+    start = time.monotonic()
+    proc = subprocess.run([str(exe), str(seed), str(runs), str(crash), *files],
+                          capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - start
+    crashed = proc.returncode != 0
+    return FuzzResult(target, runs + len(files), seconds, crashed, crash if crashed else None,
+                      proc.stdout + proc.stderr)
