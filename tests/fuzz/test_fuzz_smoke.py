@@ -17,7 +17,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 
 @pytest.mark.parametrize("target", ["record"])
 def test_c_target_survives_bounded_run(target: str, tmp_path: Path) -> None:
-    """The sanitizer build runs its seed corpus and 20 000 mutations without a report; a crash keeps its input."""
+    """The sanitizer build runs its seeds and 20 000 mutations clean; a crash's input is kept."""
     result = run(target, CORPUS / target, tmp_path, runs=20000, seed=1)
     if result.crashed:
         assert result.reproducer is not None
