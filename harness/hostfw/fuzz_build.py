@@ -18,7 +18,13 @@ TARGETS: dict[str, list[Path]] = {
     "record": [
         FIRMWARE / "dtls_record" / name for name in ("esse_util.c", "aes128.c", "ccm.c", "dtls_record.c")
     ] + [FIRMWARE / "ssm_client" / "ssm_client.c", FUZZ_C / "fuzz_record.c"],
+    # The net stack as tests/net/nethost.py builds it (host_glue.c is the platform and the MAC).
+    "net": sorted(p for p in (FIRMWARE / "net").glob("*.c")
+                  if p.name not in {"netplat_sky.c", "radio_cc2420.c", "mac802154.c"})
+    + [FIRMWARE / "apps" / "ccs" / "ccs_app.c", FIRMWARE / "apps" / "ccs" / "ccs_temperature.c",
+       REPO_ROOT / "tests" / "net" / "host" / "host_glue.c", FUZZ_C / "fuzz_net.c"],
 }
+INCLUDES = [FIRMWARE / "dtls_record", FIRMWARE / "ssm_client", FIRMWARE / "net", FIRMWARE / "apps" / "ccs"]
 
 
 class FuzzBuildError(RuntimeError):
@@ -57,8 +63,8 @@ def build(target: str, out_dir: Path) -> Path:
         raise FuzzBuildError(f"unknown fuzz target {target!r}; known: {', '.join(TARGETS)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     exe = out_dir / f"fuzz_{target}"
-    cmd = [compiler(), *SANITIZE, "-I", str(FIRMWARE / "dtls_record"), "-I", str(FIRMWARE / "ssm_client"),
-           "-o", str(exe), *map(str, TARGETS[target]), str(FUZZ_C / "driver.c")]
+    cmd = [compiler(), *SANITIZE, "-std=c99", *(f"-I{d}" for d in INCLUDES), "-o", str(exe),
+           *map(str, TARGETS[target]), str(FUZZ_C / "driver.c")]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise FuzzBuildError(f"building fuzz target {target} failed:\n{proc.stderr}")

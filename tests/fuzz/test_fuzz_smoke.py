@@ -15,7 +15,7 @@ from harness.wire import dtls, ssm
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
-@pytest.mark.parametrize("target", ["record"])
+@pytest.mark.parametrize("target", ["record", "net"])
 def test_c_target_survives_bounded_run(target: str, tmp_path: Path) -> None:
     """The sanitizer build runs its seeds and 20 000 mutations clean; a crash's input is kept."""
     result = run(target, CORPUS / target, tmp_path, runs=20000, seed=1)
