@@ -83,3 +83,17 @@ def run(target: str, corpus: Path, out_dir: Path, runs: int, seed: int = 1) -> F
     crashed = proc.returncode != 0
     return FuzzResult(target, runs + len(files), seconds, crashed, crash if crashed else None,
                       proc.stdout + proc.stderr)
+
+
+def fuzz_for(target: str, seconds: float, out_dir: Path, seed: int = 1, batch: int = 50_000) -> str:
+    """Run TARGET in seeded batches for about `seconds`: a summary with exec/s, or the crash and its input."""
+    corpus = REPO_ROOT / "tests" / "fuzz" / "corpus" / target
+    total, spent, deadline = 0, 0.0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = run(target, corpus, out_dir, batch, seed)
+        total += result.runs
+        spent += result.seconds
+        if result.crashed:
+            return f"{target}: CRASH at seed {seed}, reproducer {result.reproducer}\n{result.log[-4000:]}"
+        seed += 1
+    return f"{target}: {total} executions in {spent:.1f} s ({total / max(spent, 1e-9):.0f} exec/s), no crash"
