@@ -1,11 +1,12 @@
 /* Standalone driver for LLVMFuzzerTestOneInput where clang's libFuzzer runtime is absent:
  * replays every corpus file, then runs N seeded random mutations of them (not coverage-guided).
- * usage: driver SEED RUNS OUT_CRASH_FILE CORPUS_FILE... ; the input being run is written to
- * OUT_CRASH_FILE first, so a sanitizer abort leaves its reproducer there. */
+ * usage: driver SEED RUNS OUT_CRASH_FILE CORPUS_FILE... ; when a sanitizer reports, its death callback
+ * writes the input being run to OUT_CRASH_FILE (the reproducer). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sanitizer/common_interface_defs.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,9 +16,18 @@ static uint32_t next_rand(void) {
   return (uint32_t)rng;
 }
 
-static void run(const char *crash, const uint8_t *d, size_t n) {
-  FILE *f = fopen(crash, "wb");
-  if (f) { fwrite(d, 1, n, f); fclose(f); }
+static const char *crash_path;
+static const uint8_t *cur_data;
+static size_t cur_len;
+
+static void save_reproducer(void) {
+  FILE *f = fopen(crash_path, "wb");
+  if (f) { fwrite(cur_data, 1, cur_len, f); fclose(f); }
+}
+
+static void run(const uint8_t *d, size_t n) {
+  cur_data = d;
+  cur_len = n;
   LLVMFuzzerTestOneInput(d, n);
 }
 
@@ -30,12 +40,14 @@ int main(int argc, char **argv) {
   if (argc < 4) { fprintf(stderr, "usage: %s SEED RUNS CRASH_FILE CORPUS...\n", argv[0]); return 2; }
   rng = strtoull(argv[1], NULL, 10) * 2654435761u + 1;
   long runs = strtol(argv[2], NULL, 10);
+  crash_path = argv[3];
+  __sanitizer_set_death_callback(save_reproducer);
   for (int i = 4; i < argc && nseeds < SEEDS; i++) {
     FILE *f = fopen(argv[i], "rb");
     if (!f) continue;
     lens[nseeds] = fread(seeds[nseeds], 1, MAX, f);
     fclose(f);
-    run(argv[3], seeds[nseeds], lens[nseeds]);
+    run(seeds[nseeds], lens[nseeds]);
     nseeds++;
   }
   if (nseeds == 0) { lens[0] = 1; nseeds = 1; }
@@ -51,9 +63,8 @@ int main(int argc, char **argv) {
       else if (op == 2 && n > 1) n = 1 + next_rand() % n;            /* truncate */
       else if (op == 3 && n < MAX) cur[n++] = (uint8_t)next_rand();   /* extend */
     }
-    run(argv[3], cur, n);
+    run(cur, n);
   }
-  remove(argv[3]);
   printf("runs=%ld\n", runs + nseeds);
   return 0;
 }
