@@ -141,3 +141,13 @@ def bench_net_duty(c, seconds=20.0):
     from harness.bench.net_duty import report
 
     print(report(float(seconds)))
+
+
+@task(help={"seconds": "how long per target (default 60)", "target": "record or net; default: both"})
+def fuzz(c, seconds=60.0, target=None, seed=1):
+    """Long seeded fuzz run of the firmware C parsers under ASan+UBSan (a crash keeps its reproducer)."""
+    from harness import paths
+    from harness.hostfw.fuzz_build import TARGETS, fuzz_for
+
+    for name in [target] if target else list(TARGETS):
+        print(fuzz_for(name, float(seconds), paths.build_dir() / "fuzz", int(seed)))
