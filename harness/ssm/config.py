@@ -38,13 +38,13 @@ from __future__ import annotations
 
 import os
 import socket
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.configfile import describe_errors, read_toml
 from harness.udp import Address, parse_hostport, resolve
 
 
@@ -261,27 +261,6 @@ class SsmFile(BaseModel):
     outbound: dict[str, _KeyedSection] = {}
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "<top>"
-
-
-def describe_errors(exc: ValidationError) -> str:
-    """One line naming every bad key path with what is allowed there."""
-    parts = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], dict):
-            msg += f" (got {err['input']!r})"
-        parts.append(f"{_where(loc)}: {msg}")
-    return "; ".join(parts)
-
-
 def _address(text: str, what: str) -> Address:
     host, port = parse_hostport(text)
     try:
@@ -309,7 +288,8 @@ def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ConfigError(f"ssm.db: cannot create {cfg.db} ({parent} is not a writable directory)")
-    cfg.handshake_timeout, cfg.ack_timeout, cfg.idle_timeout = s.handshake_timeout, s.ack_timeout, s.idle_timeout
+    cfg.handshake_timeout, cfg.ack_timeout = s.handshake_timeout, s.ack_timeout
+    cfg.idle_timeout = s.idle_timeout
     cfg.max_handshakes, cfg.ack_retries = s.max_handshakes, s.ack_retries
     cfg.cipher_suites = s.cipher_suites
     cfg.metrics = parse_hostport(s.metrics) if s.metrics else None
@@ -335,24 +315,6 @@ def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
         cfg.outbound[(ob.identity or name).encode()] = key
     cfg.validate()
     return cfg
-
-
-def read_toml(path: Path, what: str = "config file") -> dict[str, Any]:
-    """Parse a TOML file; ValueError with one line for missing / directory / unreadable / bad TOML."""
-    if not path.exists():
-        raise ValueError(f"{path}: no such {what}")
-    if path.is_dir():
-        raise ValueError(f"{path}: is a directory, not a {what}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not UTF-8 text (want a TOML {what})") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML: {exc}") from None
 
 
 def load(path: Path) -> SsmConfig:

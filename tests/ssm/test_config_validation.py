@@ -1,4 +1,4 @@
-"""Bad `ssm.toml` files through `esse ssm run --config` (a subprocess): exit 2, the key named, no traceback."""
+"""Bad `ssm.toml` files through `esse ssm run --config` (subprocess): exit 2, key named, no traceback."""
 
 from __future__ import annotations
 
