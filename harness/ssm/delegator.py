@@ -21,6 +21,7 @@ from typing import Any
 from harness.clock import Clock, Handle, WallClock
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
+from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.udp import Address, open_udp
@@ -32,6 +33,8 @@ PSK_SUITES = {0xC0A4, 0xC0A8}
 TICK = 0.1  # housekeeping period (s)
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
+LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
+TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
 
 
 @dataclass
@@ -114,6 +117,10 @@ class Delegator:
         self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
         self._ticker: Handle | None = None
         self._last_flush = float("-inf")  # the first tick flushes
+        self.drops = DropCounter()
+        self._tinydtls_filter = BurstFilter(TINYDTLS_LOG_BURST)
+        self._last_summary = 0.0
+        self.metrics: Any = None  # MetricsServer when [ssm] metrics is set
 
     # -- lifecycle
 
@@ -124,6 +131,13 @@ class Delegator:
         for host, port in self.config.listen:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
         await self.ccs_transport.start(self._on_ccs_frame)
+        logging.getLogger("harness.tinydtls").addFilter(self._tinydtls_filter)
+        self._last_summary = self.clock.now()
+        if self.config.metrics is not None:
+            from harness.ssm.metrics import DelegatorCollector, MetricsServer
+
+            self.metrics = MetricsServer(*self.config.metrics, DelegatorCollector(self._metrics_snapshot))
+            log.info("metrics on http://%s:%d/metrics", *self.metrics.address)
         self._schedule_tick()
         log.info(
             "SSM delegator on %s, CCS side %s, %d relay sessions restored",
@@ -139,6 +153,10 @@ class Delegator:
         for p in self._pending_acks.values():
             protocol.wipe(p.message)
         self._pending_acks.clear()
+        logging.getLogger("harness.tinydtls").removeFilter(self._tinydtls_filter)
+        if self.metrics is not None:
+            self.metrics.close()
+            self.metrics = None
         for s in self._sockets:
             s.close()
         self._sockets.clear()
@@ -337,6 +355,11 @@ class Delegator:
 
     def _on_client_datagram(self, addr: Address, data: bytes) -> None:
         t0 = time.perf_counter_ns()
+        why = malformed_reason(data)
+        if why is not None:  # not DTLS at all: counted, summarised once per LOG_INTERVAL
+            self.drops.note(addr[0], why)
+            self.stats[f"malformed_{why}"] += 1
+            return
         key = address_key(addr)
         out_ctx = self._outbound_ctx.get(key)
         if out_ctx is not None:
@@ -537,6 +560,9 @@ class Delegator:
         for sid, ff in list(self._final_flights.items()):
             if mono > ff.expires:
                 del self._final_flights[sid]
+        if mono - self._last_summary >= LOG_INTERVAL:
+            self.summarise_drops()
+            self._last_summary = mono
         if self.table is not None and mono - self._last_flush > 1.0:
             for e in self.table.expire(mono - self.config.idle_timeout):
                 self._close_at_ccs(e)
@@ -544,6 +570,23 @@ class Delegator:
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
+
+    def summarise_drops(self) -> None:
+        """Log (once) what was dropped or suppressed since the last summary."""
+        line = self.drops.summary()
+        if line is not None:
+            log.warning("%s", line)
+        hidden = self._tinydtls_filter.new_interval()
+        if hidden:
+            log.warning("suppressed %d TinyDTLS log lines", hidden)
+
+    def _metrics_snapshot(self) -> tuple[dict[str, int], int, int]:
+        for _ in range(5):  # read from the HTTP thread while the loop counts
+            try:
+                return dict(self.stats), len(self.table) if self.table else 0, len(self._handshakes)
+            except RuntimeError:
+                continue
+        return {}, 0, 0
 
     def sessions(self) -> list[RelayEntry]:
         """The relay sessions (a copy)."""
