@@ -39,6 +39,7 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 
 @dataclass
 class PendingAck:
+    """A sealed key-material message awaiting the CCS's KEY_ACK."""
     message: bytearray  # the sealed key-material message, wiped once acknowledged or given up
     counter: int
     ccs: CcsEntry
@@ -49,6 +50,7 @@ class PendingAck:
 
 @dataclass
 class Handshake:
+    """A half-open handshake with an outside peer and its last flight."""
     address: Address
     started: float
     last_flight: list[bytes] = field(default_factory=list)
@@ -60,6 +62,7 @@ class Handshake:
 
 @dataclass
 class FinalFlight:
+    """The last flight of a handed-off handshake, kept for resending."""
     datagrams: list[bytes]
     expires: float
     last_sent: float = 0.0
@@ -68,7 +71,7 @@ class FinalFlight:
 def _routing_psk_store_class() -> type:
     from harness.tinydtls.binding import PskStore
 
-    class RoutingPskStore(PskStore):  # type: ignore[misc]
+    class RoutingPskStore(PskStore):
         """Looks up client PSKs and notes which CCS the identity routes to on the handshake that
         TinyDTLS is processing (TinyDTLS frees the identity with the handshake state at CONNECTED)."""
 
@@ -125,6 +128,7 @@ class Delegator:
     # -- lifecycle
 
     async def start(self) -> None:
+        """Open the relay table, the TinyDTLS context, the sockets and the metrics endpoint."""
         binding = handshake._binding()
         self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
@@ -147,6 +151,7 @@ class Delegator:
         )
 
     async def stop(self) -> None:
+        """Close sockets, contexts and the relay table; wipe unacknowledged key material."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -180,9 +185,11 @@ class Delegator:
 
     @property
     def client_addresses(self) -> list[Address]:
+        """The bound addresses outside clients connect to."""
         return [s.get_extra_info("sockname") for s in self._sockets]
 
     def client_port(self, family: int = 4) -> int:
+        """The bound client port of the IPv4 (4) or IPv6 (6) listener."""
         for addr in self.client_addresses:
             if (":" in addr[0]) == (family == 6):
                 return int(addr[1])
@@ -190,12 +197,15 @@ class Delegator:
 
     @property
     def ccs_address(self) -> Address:
+        """The bound address of the socket towards the CCSs."""
         return self.ccs_transport.local_address
 
     def handshakes_in_progress(self) -> int:
+        """Number of half-open handshakes."""
         return len(self._handshakes)
 
     def tinydtls_peers(self) -> int:
+        """Number of peers TinyDTLS holds state for."""
         return handshake.peer_count(self._ctx)
 
     # -- TinyDTLS
@@ -594,6 +604,7 @@ class Delegator:
 
 
 async def run_forever(config: SsmConfig) -> None:
+    """Run a delegator until cancelled (`esse ssm run`)."""
     async with Delegator(config) as d:
         print(f"esse ssm: DTLS on {d.client_addresses}, CCS side on {d.ccs_address}", flush=True)
         await asyncio.Event().wait()
