@@ -25,12 +25,15 @@ from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.udp import Address, open_udp
-from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
+from harness.wire.dtls import CT_APPLICATION_DATA, CT_HANDSHAKE, is_client_hello, split_records
 
 log = logging.getLogger("harness.ssm.delegator")
 
 PSK_SUITES = {0xC0A4, 0xC0A8}
 TICK = 0.1  # housekeeping period (s)
+# A fatal bad_record_mac alert (RFC 5246 §7.2.2) in plaintext epoch 0, the epoch a client that has sent
+# its ChangeCipherSpec still reads until ours arrives; its sequence number lies above any we used in epoch 0.
+ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" "14")
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
@@ -285,12 +288,32 @@ class Delegator:
             self._sending_for = None
         if len(hs.last_flight) > sent_before:  # this call sent a flight: it is now the last one
             del hs.last_flight[:sent_before]
+        if not outbound and self._finished_undecryptable(ctx, addr, data):
+            self._refuse_handshake(key, hs)
+            return
         if ctx.raw_peer(addr) is None and not self._connected:
             self._handshakes.pop(key, None)  # stateless exchange (HelloVerifyRequest) or peer dropped
         elif fresh:
             self.stats["handshakes_started"] += 1
             self._bound_handshakes()
         self._complete_connected(ctx)
+
+    @staticmethod
+    def _finished_undecryptable(ctx: Any, addr: Address, data: bytes) -> bool:
+        """True when the peer's Finished (an epoch-1 handshake record) arrived after its
+        ChangeCipherSpec and TinyDTLS could not decrypt it: the client derived other keys, i.e. it
+        holds a different PSK. TinyDTLS drops such records silently (RFC 6347 §4.1.2.7)."""
+        raw = ctx.raw_peer(addr)
+        if raw is None or int(raw.state) != int(handshake._binding().lib.DTLS_STATE_WAIT_FINISHED):
+            return False
+        return any(r.epoch == 1 and r.content_type == CT_HANDSHAKE for r in split_records(data))
+
+    def _refuse_handshake(self, key: tuple[str, int], hs: Handshake) -> None:
+        """End a handshake whose Finished failed: a fatal bad_record_mac alert, then forget the peer."""
+        self._handshakes.pop(key, None)
+        self._sendto_client(hs.address, ALERT_BAD_RECORD_MAC)
+        self.stats["bad_finished"] += 1
+        self._drop_handshake(hs, "failed: its Finished did not decrypt (wrong PSK?); bad_record_mac sent")
 
     def _bound_handshakes(self) -> None:
         while len(self._handshakes) > self.config.max_handshakes:

@@ -14,6 +14,7 @@ FAILURES = {
     "handshake_timeouts": "timeout",
     "handshakes_evicted": "evicted",
     "alerts": "alert",
+    "bad_finished": "bad_finished",
     "export_failed": "export_failed",
     "no_route": "no_route",
     "unknown_raw_public_key": "unknown_raw_public_key",
