@@ -105,3 +105,40 @@ def test_metrics_after_real_handshake_and_relay(tmp_path, rec, tinydtls) -> None
             assert to_ccs == d.stats["relayed_to_ccs"]
 
     asyncio.run(go())
+
+
+def test_tinydtls_warnings_are_burst_limited(tmp_path, rec, tinydtls, caplog) -> None:
+    """500 well-framed but too short handshake records (a TinyDTLS warning each): at most the burst
+    reaches the log, the rest is one 'suppressed N' line."""
+    from harness.ssm.delegator import TINYDTLS_LOG_BURST
+
+    caplog.set_level(logging.DEBUG)
+    n = 500
+
+    async def go() -> None:
+        async with ssm_and_ccs(tmp_path) as (d, _):
+            caplog.clear()
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                for i in range(n):
+                    rec_ = (
+                        bytes([22, 0xFE, 0xFD, 0, 0])
+                        + i.to_bytes(6, "big")
+                        + (4).to_bytes(2, "big")
+                        + b"\x01\x00\x00\x00"
+                    )
+                    s.sendto(rec_, ("127.0.0.1", d.client_port(4)))
+                    if i % 50 == 0:
+                        await asyncio.sleep(0)
+            f = d._tinydtls_filter
+            await wait_until(lambda: f.passed + f.suppressed >= n * 0.9, timeout=20)
+            seen = f.passed + f.suppressed
+            d.summarise_drops()
+            tiny = [
+                r for r in caplog.records if r.name == "harness.tinydtls" and r.levelno >= logging.WARNING
+            ]
+            assert len(tiny) == TINYDTLS_LOG_BURST
+            assert [r.getMessage() for r in caplog.records if "suppressed" in r.getMessage()] == [
+                f"suppressed {seen - TINYDTLS_LOG_BURST} TinyDTLS log lines"
+            ]
+
+    asyncio.run(go())
