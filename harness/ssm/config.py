@@ -11,6 +11,8 @@ ack_retries = 3
 idle_timeout = 3600.0                        # relay sessions unused this long are freed
 cipher_suites = ["PSK_AES_128_CCM_8", "PSK_AES_128_CCM", "ECDHE_ECDSA_AES_128_CCM_8"]
 metrics = "127.0.0.1:9464"                  # optional: Prometheus /metrics listen address
+max_sessions_per_identity = 8                # optional quotas: beyond them the oldest session of
+max_sessions_per_address = 16                # that identity / client IP is closed
 
 [ccs.sensor1]
 address = "127.0.0.1:61617"
@@ -93,6 +95,8 @@ class SsmConfig:
     idle_timeout: float = 3600.0
     cipher_suites: list[str] | None = None
     metrics: tuple[str, int] | None = None
+    max_sessions_per_identity: int | None = None  # None: no quota
+    max_sessions_per_address: int | None = None
     ccs: dict[str, CcsEntry] = field(default_factory=dict)
     clients: dict[bytes, ClientEntry] = field(default_factory=dict)
     ecdsa_private: bytes | None = None
@@ -160,6 +164,8 @@ class _SsmSection(BaseModel):
     idle_timeout: Seconds = 3600.0
     cipher_suites: list[str] | None = Field(default=None, min_length=1)
     metrics: str | None = None
+    max_sessions_per_identity: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_sessions_per_address: int | None = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("listen")
     @classmethod
@@ -293,6 +299,8 @@ def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
     cfg.max_handshakes, cfg.ack_retries = s.max_handshakes, s.ack_retries
     cfg.cipher_suites = s.cipher_suites
     cfg.metrics = parse_hostport(s.metrics) if s.metrics else None
+    cfg.max_sessions_per_identity = s.max_sessions_per_identity
+    cfg.max_sessions_per_address = s.max_sessions_per_address
     for name, c in f.ccs.items():
         cfg.ccs[name] = CcsEntry(name, _address(c.address, f"ccs.{name}.address"), bytes.fromhex(c.psk_dn))
     for name, cl in f.clients.items():

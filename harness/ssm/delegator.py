@@ -61,6 +61,7 @@ class Handshake:
         None  # from the PSK identity or the verified raw public key; outbound: the requester
     )
     outbound: bool = False
+    identity: bytes | None = None  # PSK identity, or b"rpk:" + the raw public key's x
 
 
 @dataclass
@@ -88,6 +89,7 @@ def _routing_psk_store_class() -> type:
             client = self.delegator.config.clients.get(bytes(identity))
             if key is not None and hs is not None and client is not None:
                 hs.ccs_name = client.ccs
+                hs.identity = bytes(identity)
             return key
 
     return RoutingPskStore
@@ -127,6 +129,7 @@ class Delegator:
         self._tinydtls_filter = BurstFilter(TINYDTLS_LOG_BURST)
         self._last_summary = 0.0
         self.metrics: Any = None  # MetricsServer when [ssm] metrics is set
+        self._identity_of: dict[bytes, bytes] = {}  # session id -> identity (sessions handed off by us)
 
     # -- lifecycle
 
@@ -271,6 +274,7 @@ class Delegator:
             return False
         if hs is not None:
             hs.ccs_name = ccs
+            hs.identity = b"rpk:" + bytes(x)
         return True
 
     def _feed(self, ctx: Any, addr: Address, data: bytes, *, outbound: bool = False) -> None:
@@ -380,9 +384,32 @@ class Delegator:
             # the peer started over, its previous session is dead; sent after the key material
             # because a CCS accepts SSM counters only in increasing order
             self._close_at_ccs(old)
+            self._identity_of.pop(old.session_id, None)
+        if hs is not None and hs.identity is not None:
+            self._identity_of[ks.session_id] = hs.identity
+        self._enforce_quotas(ks.session_id, addr)
         self.stats["handoffs"] += 1
         self.stats[f"suite_{ks.cipher_suite:04X}"] += 1
         log.info("session %s with %r handed off to CCS %s", ks.session_id.hex(), addr, ccs.name)
+
+    def _enforce_quotas(self, sid: bytes, addr: Address) -> None:
+        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP."""
+        assert self.table is not None
+        ident = self._identity_of.get(sid)
+        for limit, same, why in (
+            (self.config.max_sessions_per_identity,
+             lambda e: ident is not None and self._identity_of.get(e.session_id) == ident, "identity"),
+            (self.config.max_sessions_per_address, lambda e: e.client_address[0] == addr[0], "address"),
+        ):
+            if limit is None:
+                continue
+            mine = sorted((e for e in self.table.by_sid.values() if same(e)), key=lambda e: e.created)
+            for e in mine[: max(0, len(mine) - limit)]:
+                if e.session_id == sid:
+                    continue
+                self._close_at_ccs(e)
+                self._free_session(e.session_id, f"quota of sessions per {why} reached; oldest closed")
+                self.stats[f"quota_evicted_{why}"] += 1
 
     # -- datagrams from outside peers
 
@@ -524,6 +551,7 @@ class Delegator:
     def _free_session(self, sid: bytes, why: str) -> None:
         assert self.table is not None
         self.table.remove(sid)
+        self._identity_of.pop(sid, None)
         self._final_flights.pop(sid, None)
         p = self._pending_acks.pop(sid, None)
         if p is not None:
@@ -599,6 +627,7 @@ class Delegator:
         if self.table is not None and mono - self._last_flush > 1.0:
             for e in self.table.expire(mono - self.config.idle_timeout):
                 self._close_at_ccs(e)
+                self._identity_of.pop(e.session_id, None)
                 self.stats["idle_expired"] += 1
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
