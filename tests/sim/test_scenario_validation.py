@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from user_errors import ROOT, assert_one_line_error, run_cli
 
 from harness.sim.scenario import load_scenario
 
-ROOT = Path(__file__).resolve().parents[2]
 GOOD = """title = "t"
 seed = 1
 duration_s = 1.0
@@ -53,17 +51,8 @@ BAD: list[tuple[str, str]] = [
 
 
 def _run(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "harness.cli", "sim", "run", str(path), "--out", str(cwd / "out")]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+    return run_cli("sim", "run", str(path), "--out", str(cwd / "out"), cwd=cwd)
 
-
-def _check(proc: subprocess.CompletedProcess[str], needle: str) -> None:
-    out = proc.stdout + proc.stderr
-    assert "Traceback" not in out, out
-    assert proc.returncode == 2, out
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], out
 
 
 @pytest.mark.parametrize("text,needle", BAD, ids=[f"bad{i:02d}" for i in range(len(BAD))])
@@ -71,15 +60,15 @@ def test_bad_scenario_file(tmp_path: Path, text: str, needle: str) -> None:
     """Each bad scenario: exit 2 with one line naming the key."""
     f = tmp_path / "bad.toml"
     f.write_text(text)
-    _check(_run(f, tmp_path), needle)
+    assert_one_line_error(_run(f, tmp_path), needle)
 
 
 def test_missing_and_directory(tmp_path: Path) -> None:
     """A scenario path that does not exist, and a directory named .toml."""
-    _check(_run(tmp_path / "nope.toml", tmp_path), "no such scenario file")
+    assert_one_line_error(_run(tmp_path / "nope.toml", tmp_path), "no such scenario file")
     d = tmp_path / "dir.toml"
     d.mkdir()
-    _check(_run(d, tmp_path), "is a directory")
+    assert_one_line_error(_run(d, tmp_path), "is a directory")
 
 
 SHIPPED = sorted((ROOT / "cooja_configs" / "scenarios").glob("*.toml"))

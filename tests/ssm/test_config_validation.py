@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from user_errors import assert_one_line_error, run_cli
 
 from harness.ssm.config import ConfigError, from_dict, load
 
-ROOT = Path(__file__).resolve().parents[2]
 PSK = "00112233445566778899aabbccddeeff"
 HEX32 = "11" * 32
 GOOD = f"""
@@ -82,18 +81,8 @@ BAD: list[tuple[str, str]] = [
 
 
 def _run(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "harness.cli", "ssm", "run", "--config", str(config)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+    return run_cli("ssm", "run", "--config", str(config), cwd=cwd)
 
-
-def _check(proc: subprocess.CompletedProcess[str], needle: str) -> None:
-    out = proc.stdout + proc.stderr
-    assert "Traceback" not in out, out
-    assert proc.returncode == 2, out
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, out
-    assert needle in lines[0], out
 
 
 def test_corpus_size() -> None:
@@ -106,27 +95,28 @@ def test_bad_config_file(tmp_path: Path, text: str, needle: str) -> None:
     """Each bad file: exit 2 with one line naming the key, no traceback."""
     cfg = tmp_path / "ssm.toml"
     cfg.write_bytes(text.encode("latin-1") if "\xff" in text else text.encode())
-    _check(_run(cfg, tmp_path), needle)
+    assert_one_line_error(_run(cfg, tmp_path), needle)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     """A config path that does not exist."""
-    _check(_run(tmp_path / "nope.toml", tmp_path), "no such config file")
+    assert_one_line_error(_run(tmp_path / "nope.toml", tmp_path), "no such config file")
 
 
 def test_directory(tmp_path: Path) -> None:
     """A directory given as the config."""
-    _check(_run(tmp_path, tmp_path), "is a directory")
+    assert_one_line_error(_run(tmp_path, tmp_path), "is a directory")
 
 
 def test_unreadable(tmp_path: Path) -> None:
-    """A file the user cannot read."""
+    """A file that exists but cannot be read (mode 0 for a normal user; /proc/self/mem, EIO, for root)."""
     if os.geteuid() == 0:
-        pytest.skip("root reads files regardless of their mode")
+        assert_one_line_error(_run(Path("/proc/self/mem"), tmp_path), "cannot read")
+        return
     cfg = tmp_path / "ssm.toml"
     cfg.write_text(GOOD)
     cfg.chmod(0)
-    _check(_run(cfg, tmp_path), "cannot read")
+    assert_one_line_error(_run(cfg, tmp_path), "cannot read")
 
 
 def test_good_config_loads(tmp_path: Path) -> None:
