@@ -13,7 +13,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     # wire formats (no deps); the package's own metadata; this list
     ("ground", ("wire", "__init__", "layers")),
     # host plumbing without domain knowledge: source-tree paths, subprocesses, asyncio UDP sockets
-    ("plumbing", ("paths", "proc", "udp")),
+    ("plumbing", ("paths", "proc", "udp", "configfile")),
     # time: wall clock on the asyncio loop, simulated time for the engine
     ("clock", ("clock",)),
     # energy accounting that needs no emulator: the Sky power model, then what is computed from it

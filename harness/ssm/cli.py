@@ -24,6 +24,9 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(run_forever(cfg))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # a listen address taken or not ours
+        print(f"esse ssm: cannot listen: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
