@@ -11,6 +11,7 @@ APT_PACKAGES=(
   nodejs                                     # runs the generated Cooja ScriptRunner JavaScript in tests
   python3 python3-venv python3-dev build-essential git autoconf automake libtool
   pkg-config                                 # pkg.m4: DTLSSocket's autogen.sh needs PKG_CHECK_MODULES
+  chromium chromium-driver                   # headless browser test of the SSM's host page (selenium)
 )
 
 SUDO=""
