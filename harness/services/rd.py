@@ -11,7 +11,9 @@ from typing import Any
 
 import aiocoap
 from aiocoap.cli import rd as aiord
+from aiocoap.numbers import ContentFormat
 from aiocoap.resource import Site, WKCResource
+from aiocoap.util.linkformat import Link, LinkFormat
 
 from harness.clock import Clock, Handle, WallClock
 
@@ -89,6 +91,26 @@ def delegation_attrs(ssm_base: str | None, suites: Iterable[str], known: Callabl
     return attrs
 
 
+class SensorRedirect(aiord.ThingWithCommonRD, aiord.Resource, aiord.PathCapable):
+    """The paper's redirect on the SSM's CoAP entry point: GET /sensor/EP[/PATH] answers 2.05 with a
+    link-format link to coaps://DELEGATOR/PATH (CoAP has no 3.xx), carrying `ep` and `dtls`."""
+
+    async def render_get(self, request: aiocoap.Message) -> aiocoap.Message:
+        """The link to the sensor's resource through the delegator, or 4.04."""
+        path = list(request.opt.uri_path)
+        if not path:
+            raise aiord.error.BadRequest("want /sensor/EP[/PATH]")
+        ep, rest = path[0], "/".join(path[1:])
+        reg = next((r for (e, _d), r in self.common_rd._by_key.items() if e == ep), None)
+        ssm = reg.registration_parameters.get(ATTR_SSM, [None])[0] if reg is not None else None
+        if reg is None or ssm is None:
+            raise aiord.error.NotFound(f"no delegated sensor {ep!r} in the RD")
+        attrs = [["ep", ep]] + [[ATTR_DTLS, v] for v in reg.registration_parameters.get(ATTR_DTLS, [])]
+        link = LinkFormat([Link(f"{ssm.rstrip('/')}/{rest}", attrs)])
+        return aiocoap.Message(code=aiocoap.CONTENT, payload=str(link).encode(),
+                               content_format=ContentFormat.LINKFORMAT)
+
+
 class ResourceDirectorySite(Site):
     """The RD's CoAP site: aiocoap's function-set resources on RFC 9176's paths."""
 
@@ -100,6 +122,7 @@ class ResourceDirectorySite(Site):
         self.add_resource(["rd"], aiord.DirectoryResource(common_rd=common_rd))
         self.add_resource(["rd-lookup", "ep"], aiord.EndpointLookupInterface(common_rd=common_rd))
         self.add_resource(["rd-lookup", "res"], aiord.ResourceLookupInterface(common_rd=common_rd))
+        self.add_resource(["sensor"], SensorRedirect(common_rd=common_rd))
         self.add_resource(list(common_rd.entity_prefix), aiord.RegistrationDispatchSite(common_rd=common_rd))
 
 

@@ -58,6 +58,12 @@ def test_register_lookup_update_remove_expire_with_aiocoap() -> None:
                 assert 'ep="other"' in r.payload.decode() and "ssm=" not in r.payload.decode(), r.payload
                 r = await _req(ctx, aiocoap.GET, f"{base}/rd-lookup/res?ssm={SSM}")
                 assert r.payload.decode().count("/sensors/light") == 1  # only sensor1's
+                # the paper's redirect on the CoAP entry point: to the delegator, not the sensor
+                r = await _req(ctx, aiocoap.GET, f"{base}/sensor/sensor1/sensors/temperature")
+                assert r.code == aiocoap.CONTENT and r.opt.content_format == ContentFormat.LINKFORMAT
+                assert r.payload.decode().startswith(f"<{SSM}/sensors/temperature>;ep=\"sensor1\""), r.payload
+                r = await _req(ctx, aiocoap.GET, f"{base}/sensor/other/x")
+                assert r.code == aiocoap.NOT_FOUND
                 # update: refreshes the lifetime (lt + 15 s grace) from now
                 clock.advance(50)
                 r = await _req(ctx, aiocoap.POST, f"{base}{location}?lt=60")
