@@ -1,6 +1,7 @@
 """The `[rd]` and `[http]` keys of ssm.toml, parsed apart from the delegator's schema (the lead merges
 them into harness/ssm/config.py's schema): `[rd] listen = "HOST:PORT"`, `[rd] grace = SECONDS`,
-`[http] listen = "HOST:PORT"`."""
+`[rd] ssm_base = "coaps://NAME:PORT"` (what the `ssm` attribute says; default: the delegator's first
+listen address), `[http] listen = "HOST:PORT"`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from harness.ssm.config import ConfigError
 from harness.udp import parse_hostport
 
 #: every key this module reads, for the schema merge
-KEYS = ("rd.listen", "rd.grace", "http.listen")
+KEYS = ("rd.listen", "rd.grace", "rd.ssm_base", "http.listen")
 
 
 @dataclass
@@ -20,6 +21,7 @@ class ServicesConfig:
 
     rd_listen: tuple[str, int] | None = None
     rd_grace: float = 15.0
+    rd_ssm_base: str | None = None
     http_listen: tuple[str, int] | None = None
 
 
@@ -50,6 +52,11 @@ def services_from_dict(data: dict[str, Any]) -> ServicesConfig:
         if not isinstance(grace, (int, float)) or isinstance(grace, bool) or grace < 0:
             raise ConfigError(f"rd.grace: {grace!r} must be a number of seconds >= 0")
         out.rd_grace = float(grace)
+    if "ssm_base" in data.get("rd", {}):
+        base = data["rd"]["ssm_base"]
+        if not isinstance(base, str) or not base.startswith("coaps://") or len(base) <= len("coaps://"):
+            raise ConfigError(f"rd.ssm_base: {base!r} must be a coaps://HOST[:PORT] URI")
+        out.rd_ssm_base = base.rstrip("/")
     if out.http_listen is not None and out.rd_listen is None:
         raise ConfigError("http.listen: the host page lists the resource directory; set [rd] listen too")
     return out

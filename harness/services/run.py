@@ -25,10 +25,9 @@ def load_services(path: Path) -> ServicesConfig:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def coaps_base(address: tuple[str, int] | tuple[str, int, int, int]) -> str:
-    """coaps://HOST:PORT of a bound socket address (IPv6 in brackets)."""
-    host, port = address[0], address[1]
-    return f"coaps://[{host}]:{port}" if ":" in host else f"coaps://{host}:{port}"
+def uri(scheme: str, host: str, port: int) -> str:
+    """scheme://HOST:PORT with an IPv6 literal in brackets."""
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 async def run_forever(cfg: SsmConfig, services: ServicesConfig) -> None:
@@ -37,14 +36,16 @@ async def run_forever(cfg: SsmConfig, services: ServicesConfig) -> None:
         d = await stack.enter_async_context(Delegator(cfg))
         print(f"esse ssm: DTLS on {d.client_addresses}, CCS side on {d.ccs_address}", flush=True)
         if services.rd_listen is not None:
-            ssm = coaps_base(d.client_addresses[0])
+            # a wildcard listen address is no address for clients: set rd.ssm_base then
+            ssm = services.rd_ssm_base or uri("coaps", *d.client_addresses[0][:2])
             attrs = delegation_attrs(ssm, cfg.cipher_suites or DEFAULT_SUITES, lambda ep: ep in cfg.ccs)
             rd = await stack.enter_async_context(
                 ResourceDirectory(services.rd_listen, delegated=attrs, grace=services.rd_grace))
-            print(f"esse ssm: resource directory on coap://{services.rd_listen[0]}:{rd.port}/rd", flush=True)
+            print(f"esse ssm: resource directory on {uri('coap', services.rd_listen[0], rd.port)}/rd",
+                  flush=True)
             if services.http_listen is not None:
                 host = HostServer(rd.common, cfg.clients)
                 port = await host.start(*services.http_listen)
                 stack.push_async_callback(host.stop)
-                print(f"esse ssm: host page on http://{services.http_listen[0]}:{port}/", flush=True)
+                print(f"esse ssm: host page on {uri('http', services.http_listen[0], port)}/", flush=True)
         await asyncio.Event().wait()

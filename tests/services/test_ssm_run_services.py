@@ -82,6 +82,7 @@ ccs = "kitchen"
     ('[rd]\nlisten = "127.0.0.1:0"\nlifetime = 3\n', "rd.lifetime: unknown key"),
     ('[rd]\nlisten = "127.0.0.1:0"\ngrace = -1\n', "rd.grace"),
     ('[http]\nlisten = "127.0.0.1:0"\n', "set [rd] listen too"),
+    ('[rd]\nlisten = "127.0.0.1:0"\nssm_base = "coap://x"\n', "rd.ssm_base"),
 ])
 def test_bad_services_config_is_a_clear_error(tmp_path: Path, section: str, message: str) -> None:
     """A bad [rd]/[http] value: exit 2 and a message naming the key, no traceback."""
@@ -90,3 +91,12 @@ def test_bad_services_config_is_a_clear_error(tmp_path: Path, section: str, mess
     out = subprocess.run([sys.executable, "-m", "harness.cli", "ssm", "run", "--config", str(cfg)],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_ssm_base_overrides_the_listen_address() -> None:
+    """rd.ssm_base is what the `ssm` attribute will say (a wildcard listen address is no client address)."""
+    from harness.services.config import services_from_dict
+
+    cfg = services_from_dict({"rd": {"listen": "[::]:5683", "ssm_base": "coaps://home.example:5684/"}})
+    assert (cfg.rd_listen, cfg.rd_ssm_base) == (("::", 5683), "coaps://home.example:5684")
+    assert cfg.http_listen is None
