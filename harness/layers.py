@@ -30,8 +30,10 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("tinydtls", ("tinydtls",)),
     # services built on the above, independent of each other
     ("services", ("ssm", "standin", "bridge", "flash")),
+    # the SSM's RD and host page, on the delegator (paper §3.2); `esse ssm run` starts them
+    ("ssm services", ("services",)),
     # what reports on, measures or drives everything
-    ("top", ("energy", "bench", "demo", "cli")),
+    ("top", ("energy", "bench", "demo", "cli", "ssm.cli")),
 ]
 
 
