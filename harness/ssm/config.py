@@ -265,6 +265,10 @@ class SsmFile(BaseModel):
     clients: dict[str, _ClientSection] = {}
     ecdsa: _EcdsaSection | None = None
     outbound: dict[str, _KeyedSection] = {}
+    # tables other services read and check themselves (harness/services/config.py, harness/bootstrap)
+    rd: dict[str, Any] | None = None
+    http: dict[str, Any] | None = None
+    bootstrap: dict[str, Any] | None = None
 
 
 def _address(text: str, what: str) -> Address:
