@@ -29,7 +29,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("sim", ("sim",)),
     ("tinydtls", ("tinydtls",)),
     # services built on the above, independent of each other
-    ("services", ("ssm", "standin", "bridge", "flash")),
+    ("services", ("ssm", "standin", "bridge", "flash", "bootstrap")),
     # the SSM's RD and host page, on the delegator (paper §3.2); `esse ssm run` starts them
     ("ssm services", ("services",)),
     # what reports on, measures or drives everything

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.hostfw.fuzz_build import run
 from harness.wire import dtls, ssm
+from tests.fuzz.fuzz_build import run
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -49,3 +49,17 @@ def test_ssm_relay_parse_only_raises_protocol_error(data: bytes) -> None:
     except ssm.ProtocolError:
         return
     assert ssm.build_relay(msg_type, sid, records) == data
+
+
+@pytest.mark.parametrize("target", ["record", "net"])
+def test_long_fuzz_run(target: str, tmp_path: Path) -> None:
+    """`invoke fuzz` (ESSE_FUZZ_SECONDS set): seeded batches for that long; without it, about one second."""
+    import os
+
+    from tests.fuzz.fuzz_build import fuzz_for
+
+    seconds = float(os.environ.get("ESSE_FUZZ_SECONDS", "1"))
+    seed = int(os.environ.get("ESSE_FUZZ_SEED", "1"))
+    summary = fuzz_for(target, seconds, tmp_path, seed, batch=50_000 if seconds > 1 else 2_000)
+    print(summary)
+    assert "CRASH" not in summary, summary

@@ -1,4 +1,4 @@
-"""ASan+UBSan host builds of firmware C fuzz targets (tests/fuzz/c), and bounded runs of them."""
+"""ASan+UBSan host builds of the firmware C fuzz targets in tests/fuzz/c, and bounded runs of them."""
 
 from __future__ import annotations
 
@@ -100,3 +100,4 @@ def fuzz_for(target: str, seconds: float, out_dir: Path, seed: int = 1, batch: i
             return f"{target}: CRASH at seed {seed}, reproducer {result.reproducer}\n{result.log[-4000:]}"
         seed += 1
     return f"{target}: {total} executions in {spent:.1f} s ({total / max(spent, 1e-9):.0f} exec/s), no crash"
+
