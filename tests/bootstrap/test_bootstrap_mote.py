@@ -5,19 +5,14 @@ decodes with harness.wire.infomem. Cycles per step are in the reply (see docs/bo
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
+from harness.bench.crypto_kat import KatMote, build_kat
 from harness.bootstrap import messages as m
 from harness.bootstrap.repository import Repository
 from harness.wire.infomem import Identity
 
 from .conftest import IK, NODE, Wire
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "emulator"))
-from crypto_kat_driver import KatMote, build_kat  # noqa: E402
 
 RN_D = bytes.fromhex("a1a2a3a4a5a6a7a8")
 SEG_B = Identity(node_id=NODE, ik=IK).encode_segment_b()
