@@ -13,6 +13,7 @@ APT_PACKAGES=(
   pkg-config                                 # pkg.m4: DTLSSocket's autogen.sh needs PKG_CHECK_MODULES
   mspdebug                                   # its gdbc driver is the GDB-protocol client of esse run --gdb
                                              # (Debian's gdb-multiarch has no msp430 target)
+  chromium chromium-driver                   # headless browser test of the SSM's host page (selenium)
 )
 
 SUDO=""

@@ -8,6 +8,7 @@ from setuptools import setup
 
 CFFI_MODULES = [
     # one line per cffi extension; keep sorted
+    "harness/bootstrap/_build_boot.py:ffibuilder",
     "harness/emulator/_build_core.py:ffibuilder",
     "harness/hostfw/_build_record.py:ffibuilder",
     "harness/tinydtls/_build_tinydtls.py:ffibuilder",

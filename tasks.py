@@ -141,3 +141,12 @@ def bench_net_duty(c, seconds=20.0):
     from harness.bench.net_duty import report
 
     print(report(float(seconds)))
+
+
+@task(help={"seconds": "how long per target (default 60)", "target": "record or net; default: both"})
+def fuzz(c, seconds=60.0, target=None, seed=1):
+    """Long seeded fuzz run of the firmware C parsers under ASan+UBSan (a crash keeps its reproducer)."""
+    # the fuzz harnesses are test code: run their long test with a time budget, import nothing of it
+    env = {"ESSE_FUZZ_SECONDS": str(float(seconds)), "ESSE_FUZZ_SEED": str(int(seed))}
+    select = f"test_long_fuzz_run and {target}" if target else "test_long_fuzz_run"
+    c.run(f"{sys.executable} -m pytest -q -s -k '{select}'", env=env)

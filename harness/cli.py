@@ -12,6 +12,7 @@ import sys
 # Modules that contribute sub-commands, each with `add_cli(subparsers) -> None`.
 # A sub-command's handler is stored as `func` on its parser and returns an exit code.
 COMMAND_MODULES = [
+    "harness.bootstrap.cli",
     "harness.bridge.cli",
     "harness.build.cli",
     "harness.demo",

@@ -13,7 +13,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     # wire formats (no deps); the package's own metadata; this list
     ("ground", ("wire", "__init__", "layers")),
     # host plumbing without domain knowledge: source-tree paths, subprocesses, asyncio UDP sockets
-    ("plumbing", ("paths", "proc", "udp")),
+    ("plumbing", ("paths", "proc", "udp", "configfile")),
     # time: wall clock on the asyncio loop, simulated time for the engine
     ("clock", ("clock",)),
     # energy accounting that needs no emulator: the Sky power model, then what is computed from it
@@ -29,11 +29,13 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("sim", ("sim",)),
     ("tinydtls", ("tinydtls",)),
     # services built on the above, independent of each other
-    ("services", ("ssm", "standin", "bridge", "flash")),
+    ("services", ("ssm", "standin", "bridge", "flash", "bootstrap")),
+    # the SSM's RD and host page, on the delegator (paper §3.2); `esse ssm run` starts them
+    ("ssm services", ("services",)),
     # the whole system brought up from a scenario: simulation + bridge + SSM (`esse up`)
     ("system", ("up",)),
     # what reports on, measures or drives everything
-    ("top", ("energy", "bench", "demo", "cli")),
+    ("top", ("energy", "bench", "demo", "cli", "ssm.cli")),
 ]
 
 

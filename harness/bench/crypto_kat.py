@@ -58,7 +58,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
 
     tree = prepare_tree()
     name = "crypto_kat-tinydtls" + ("-ecc" if ecc else "")
-    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "kat_ssm.c",
+    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "kat_ssm.c", "kat_boot.c",
                                      "tinydtls/kat_tinydtls.c")]
     sources += [tree / s for s in CRYPTO_SOURCES]
     defines = [*COMMON_DEFINES, "DTLS_PSK", "KAT_TINYDTLS"]
@@ -72,7 +72,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
         include_dirs=[APP_DIR, paths.FIRMWARE_DIR, tree, PLATFORM_DIR / "include"],
         defines=defines,
         cflags=[*TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=["dtls_record", "ssm_client", "mspabi_ops"],
+        modules=["dtls_record", "ssm_client", "mspabi_ops", "bootstrap"],
         out_dir=(build_root or paths.build_dir()) / name,
     )
 

@@ -46,10 +46,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.configfile import describe_errors, read_toml
 from harness.paths import build_dir
 from harness.sim.csc import (
     POWER_TRACKER,
@@ -66,22 +70,6 @@ from harness.sim.medium import UDGMParams
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
 POWER_TRACKER_BY_GENERATION = {"3": POWER_TRACKER, "4": "org.contikios.cooja.plugins.PowerTracker"}
-# "clients", "ssm" and "ecdsa" are read by `esse up` (harness/up.py); the simulation itself ignores them
-_TOP_KEYS = {
-    "title",
-    "seed",
-    "duration_s",
-    "motedelay_us",
-    "medium",
-    "topology",
-    "motes",
-    "success",
-    "serial",
-    "power",
-    "clients",
-    "ssm",
-    "ecdsa",
-}
 
 
 class ScenarioError(ValueError):
@@ -103,6 +91,109 @@ class Scenario:
     duration_s: float | None
     success: Success | None
     source: Path | None = None
+
+
+# ---- the schema of a TOML scenario (types and ranges; cross checks such as mote ids follow below) ----
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+_Num = Annotated[float, Field(strict=False, allow_inf_nan=False)]
+
+
+def _mote_ids(value: Any) -> Any:
+    ok = value in ("all", "any") or (
+        isinstance(value, list | int)
+        and not isinstance(value, bool)
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                for v in (value if isinstance(value, list) else [value]))
+    )
+    if not ok:
+        raise ValueError('must be "all", "any", a mote id (>= 1) or a list of ids')
+    return value
+
+
+_MoteIds = Annotated[Any, AfterValidator(_mote_ids)]
+
+
+class _Medium(BaseModel):
+    model_config = _STRICT
+    transmitting_range: Annotated[_Num, Field(ge=0)] = 50.0
+    interference_range: Annotated[_Num, Field(ge=0)] = 100.0
+    success_ratio_tx: Annotated[_Num, Field(ge=0, le=1)] = 1.0
+    success_ratio_rx: Annotated[_Num, Field(ge=0, le=1)] = 1.0
+
+
+class _Topology(BaseModel):
+    model_config = _STRICT
+    kind: Literal["manual", "line", "grid", "random"] = "line"
+    spacing: Annotated[_Num, Field(ge=0)] = 20.0
+    columns: int = Field(default=1, ge=1, le=10_000)
+    width: Annotated[_Num, Field(ge=0)] = 100.0
+    height: Annotated[_Num, Field(ge=0)] = 100.0
+    seed: int = 0
+
+
+class _Motes(BaseModel):
+    model_config = _STRICT
+    app: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    count: int = Field(default=1, ge=1, le=10_000)
+    adc: dict[str, int] | None = None
+    position: list[_Num] | None = Field(default=None, min_length=2, max_length=3)
+    psk_dn: str | None = None  # one CCS mote's key for its information flash (checked by _psk_dn)
+
+
+class _Success(BaseModel):
+    model_config = _STRICT
+    regex: str = Field(min_length=1)
+    motes: _MoteIds = "any"
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return v
+
+
+class _Serial(BaseModel):
+    model_config = _STRICT
+    motes: _MoteIds = "all"
+    base_port: int = Field(default=60000, ge=0, le=65534)
+
+
+class _Power(BaseModel):
+    model_config = _STRICT
+    tracker: bool = False
+
+
+class ScenarioFile(BaseModel):
+    """The schema of a TOML scenario file (every table and key `load_scenario` reads)."""
+
+    model_config = _STRICT
+    title: str = "ESSE simulation"
+    seed: int = Field(default=123456, ge=0, le=2**63 - 1)
+    duration_s: Annotated[_Num, Field(gt=0)] | None = None
+    motedelay_us: int = Field(default=1_000_000, ge=0)
+    medium: _Medium = _Medium()
+    topology: _Topology = _Topology()
+    motes: list[_Motes] = Field(min_length=1)
+    success: _Success | None = None
+    serial: _Serial | None = None
+    power: _Power = _Power()
+    # read and checked by `esse up` (harness/up.py); the simulation itself ignores them
+    clients: dict[str, dict[str, Any]] = {}
+    ssm: dict[str, Any] = {}
+    ecdsa: dict[str, Any] = {}
+    outbound: dict[str, Any] = {}
+
+
+def _validate_schema(data: dict, where: str) -> None:
+    """ScenarioError naming every bad key path with the allowed values."""
+    try:
+        ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(f"{where}: {describe_errors(exc)}") from None
 
 
 def firmware_for_app(app: str) -> Path:
@@ -231,11 +322,9 @@ def load_scenario(path: str | Path, csc_path: str | Path | None = None, generati
     path = Path(path)
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text())
-    except OSError as exc:
-        raise ScenarioError(f"{where}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{where}: bad TOML: {exc}") from None
+        data = read_toml(path, "scenario file")
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
     sc = scenario_from_dict(data, where, csc_path, generation)
     sc.source = path
     if csc_path is not None:
@@ -247,9 +336,7 @@ def scenario_from_dict(
     data: dict, where: str = "<scenario>", csc_path: str | Path | None = None, generation: str = "3"
 ) -> Scenario:
     """A scenario from parsed TOML; ScenarioError naming the bad key or value."""
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)} (known: {sorted(_TOP_KEYS)})")
+    _validate_schema(data, where)
     seed = data.get("seed", 123456)
     if not isinstance(seed, int):
         raise ScenarioError(f"{where}: seed must be an integer")

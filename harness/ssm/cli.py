@@ -1,4 +1,5 @@
-"""`esse ssm run --config FILE`: the DTLS handshake delegator as a daemon."""
+"""`esse ssm run --config FILE`: the DTLS handshake delegator as a daemon (with the RD and host page
+of harness/services when ssm.toml has [rd] / [http] listen)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ def _run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from harness.services.run import load_services, run_forever
     from harness.ssm.config import ConfigError, load
-    from harness.ssm.delegator import run_forever
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
     try:
         cfg = load(Path(args.config))
+        services = load_services(Path(args.config))
     except ConfigError as exc:
         print(f"esse ssm: {exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(run_forever(cfg))
+        asyncio.run(run_forever(cfg, services))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # a listen address taken or not ours
+        print(f"esse ssm: cannot listen: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

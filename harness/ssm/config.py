@@ -10,6 +10,9 @@ ack_timeout = 0.5                            # key-material retransmission inter
 ack_retries = 3
 idle_timeout = 3600.0                        # relay sessions unused this long are freed
 cipher_suites = ["PSK_AES_128_CCM_8", "PSK_AES_128_CCM", "ECDHE_ECDSA_AES_128_CCM_8"]
+metrics = "127.0.0.1:9464"                  # optional: Prometheus /metrics listen address
+max_sessions_per_identity = 8                # optional quotas: beyond them the oldest session of
+max_sessions_per_address = 16                # that identity / client IP is closed
 
 [ccs.sensor1]
 address = "127.0.0.1:61617"
@@ -35,20 +38,26 @@ key = "..."
 
 from __future__ import annotations
 
-import tomllib
+import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.configfile import describe_errors, read_toml
 from harness.udp import Address, parse_hostport, resolve
 
 
 class ConfigError(ValueError):
-    pass
+    """A config file that cannot be used; the one-line message names the file and the key."""
 
 
 @dataclass
 class CcsEntry:
+    """One constrained CoAP server the delegator hands sessions to."""
+
     name: str
     address: Address
     psk_dn: bytes
@@ -56,6 +65,8 @@ class CcsEntry:
 
 @dataclass
 class ClientEntry:
+    """A PSK identity of outside clients and the CCS it reaches."""
+
     identity: bytes
     key: bytes
     ccs: str
@@ -63,6 +74,8 @@ class ClientEntry:
 
 @dataclass
 class EcdsaClient:
+    """An accepted client raw public key and the CCS it reaches."""
+
     public_x: bytes
     public_y: bytes
     ccs: str
@@ -70,6 +83,8 @@ class EcdsaClient:
 
 @dataclass
 class SsmConfig:
+    """The delegator's settings after validation."""
+
     listen: list[tuple[str, int]] = field(default_factory=lambda: [("127.0.0.1", 5684)])
     ccs_listen: tuple[str, int] = ("127.0.0.1", 0)
     db: Path = Path("build/ssm/relay.sqlite")
@@ -79,6 +94,9 @@ class SsmConfig:
     ack_retries: int = 3
     idle_timeout: float = 3600.0
     cipher_suites: list[str] | None = None
+    metrics: tuple[str, int] | None = None
+    max_sessions_per_identity: int | None = None  # None: no quota
+    max_sessions_per_address: int | None = None
     ccs: dict[str, CcsEntry] = field(default_factory=dict)
     clients: dict[bytes, ClientEntry] = field(default_factory=dict)
     ecdsa_private: bytes | None = None
@@ -87,6 +105,7 @@ class SsmConfig:
     outbound: dict[bytes, bytes] = field(default_factory=dict)  # identity -> key
 
     def validate(self) -> None:
+        """Check cross references (clients naming CCSs)."""
         for c in self.clients.values():
             if c.ccs not in self.ccs:
                 raise ConfigError(f"client {c.identity!r} names unknown CCS {c.ccs!r}")
@@ -95,77 +114,228 @@ class SsmConfig:
                 raise ConfigError(f"ECDSA client names unknown CCS {e.ccs!r}")
 
 
-def _hex(value: Any, what: str, size: int | None = None) -> bytes:
+# ---- the schema of the TOML file (what a user may write; ranges are the ones that admit clients) ----
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+Seconds = Annotated[float, Field(gt=0, le=86400 * 365, strict=False)]
+
+
+def _check_hostport(value: str) -> str:
     try:
-        raw = bytes.fromhex(str(value))
+        host, port = parse_hostport(value)
     except ValueError as exc:
-        raise ConfigError(f"{what}: not hex: {value!r}") from exc
+        if "invalid literal" in str(exc):
+            raise ValueError(f"port of {value!r} is not a number (want host:port, port 0..65535)") from None
+        raise
+    if not host:
+        raise ValueError(f"address {value!r} has no host (want host:port or [v6]:port)")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} of {value!r} outside 0..65535")
+    return value
+
+
+def _check_hex(value: str, size: int | None) -> str:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise ValueError(f"not hex: {value!r}") from None
     if size is not None and len(raw) != size:
-        raise ConfigError(f"{what}: want {size} bytes, got {len(raw)}")
-    return raw
+        raise ValueError(f"want {size} bytes of hex ({2 * size} digits), got {len(raw)} bytes")
+    if size is None and not raw:
+        raise ValueError("empty key")
+    return value
 
 
-def _key(table: dict[str, Any], what: str) -> bytes:
-    if "key_hex" in table:
-        return _hex(table["key_hex"], f"{what}.key_hex")
-    if "key" in table:
-        return str(table["key"]).encode()
-    raise ConfigError(f"{what}: needs key or key_hex")
+def _suite_names() -> list[str]:
+    from harness.tinydtls.binding import Cipher
+
+    return list(Cipher.__members__)
+
+
+class _SsmSection(BaseModel):
+    model_config = _STRICT
+    listen: list[str] = Field(default=["127.0.0.1:5684"], min_length=1)
+    ccs_listen: str = "127.0.0.1:0"
+    db: str = Field(default="build/ssm/relay.sqlite", min_length=1)
+    handshake_timeout: Seconds = 10.0
+    max_handshakes: int = Field(default=256, ge=1, le=1_000_000)
+    ack_timeout: Seconds = 0.5
+    ack_retries: int = Field(default=3, ge=0, le=100)
+    idle_timeout: Seconds = 3600.0
+    cipher_suites: list[str] | None = Field(default=None, min_length=1)
+    metrics: str | None = None
+    max_sessions_per_identity: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_sessions_per_address: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: list[str]) -> list[str]:
+        for x in v:
+            _check_hostport(x)  # port 0: the OS picks one (tests)
+        return v
+
+    @field_validator("ccs_listen", "metrics")
+    @classmethod
+    def _addr(cls, v: str | None) -> str | None:
+        return None if v is None else _check_hostport(v)
+
+    @field_validator("cipher_suites")
+    @classmethod
+    def _suites(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            known = _suite_names()
+            for name in v:
+                if name not in known:
+                    raise ValueError(f"unknown cipher suite {name!r} (known: {', '.join(known)})")
+        return v
+
+
+class _CcsSection(BaseModel):
+    model_config = _STRICT
+    address: str
+    psk_dn: str
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        _check_hostport(v)
+        if parse_hostport(v)[1] == 0:
+            raise ValueError(f"port of {v!r} must be 1..65535")
+        return v
+
+    @field_validator("psk_dn")
+    @classmethod
+    def _psk(cls, v: str) -> str:
+        return _check_hex(v, 16)
+
+
+class _KeyedSection(BaseModel):
+    model_config = _STRICT
+    identity: str | None = Field(default=None, min_length=1, max_length=255)
+    key: str | None = Field(default=None, min_length=1, max_length=255)
+    key_hex: str | None = None
+
+    @field_validator("key_hex")
+    @classmethod
+    def _key_hex(cls, v: str | None) -> str | None:
+        return None if v is None else _check_hex(v, None)
+
+    def key_bytes(self) -> bytes | None:
+        """The PSK as bytes, None when neither key nor key_hex is given."""
+        if self.key_hex is not None:
+            return bytes.fromhex(self.key_hex)
+        return None if self.key is None else self.key.encode()
+
+
+class _ClientSection(_KeyedSection):
+    ccs: str
+
+
+class _EcdsaClientSection(BaseModel):
+    model_config = _STRICT
+    public_x: str
+    public_y: str
+    ccs: str
+
+    @field_validator("public_x", "public_y")
+    @classmethod
+    def _h(cls, v: str) -> str:
+        return _check_hex(v, 32)
+
+
+class _EcdsaSection(BaseModel):
+    model_config = _STRICT
+    private: str
+    public_x: str
+    public_y: str
+    clients: list[_EcdsaClientSection] = []
+
+    @field_validator("private", "public_x", "public_y")
+    @classmethod
+    def _h(cls, v: str) -> str:
+        return _check_hex(v, 32)
+
+
+class SsmFile(BaseModel):
+    """The schema of `ssm.toml` (every table and key the delegator reads)."""
+
+    model_config = _STRICT
+    ssm: _SsmSection = _SsmSection()
+    ccs: dict[str, _CcsSection] = {}
+    clients: dict[str, _ClientSection] = {}
+    ecdsa: _EcdsaSection | None = None
+    outbound: dict[str, _KeyedSection] = {}
+    # tables other services read and check themselves (harness/services/config.py, harness/bootstrap)
+    rd: dict[str, Any] | None = None
+    http: dict[str, Any] | None = None
+    bootstrap: dict[str, Any] | None = None
+
+
+def _address(text: str, what: str) -> Address:
+    host, port = parse_hostport(text)
+    try:
+        return resolve(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigError(f"{what}: cannot resolve {host!r}: {exc}") from None
 
 
 def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
+    """Validate parsed TOML against the schema and build an SsmConfig; ConfigError names the key."""
+    try:
+        f = SsmFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+    s = f.ssm
     cfg = SsmConfig()
-    ssm = data.get("ssm", {})
-    if "listen" in ssm:
-        cfg.listen = [parse_hostport(x) for x in ssm["listen"]]
-    if "ccs_listen" in ssm:
-        cfg.ccs_listen = parse_hostport(ssm["ccs_listen"])
-    if "db" in ssm:
-        db = Path(ssm["db"])
-        cfg.db = db if db.is_absolute() or base is None else base / db
-    for name in ("handshake_timeout", "ack_timeout", "idle_timeout"):
-        if name in ssm:
-            setattr(cfg, name, float(ssm[name]))
-    for name in ("max_handshakes", "ack_retries"):
-        if name in ssm:
-            setattr(cfg, name, int(ssm[name]))
-    if "cipher_suites" in ssm:
-        cfg.cipher_suites = list(ssm["cipher_suites"])
-    for name, table in data.get("ccs", {}).items():
-        host, port = parse_hostport(table["address"])
-        cfg.ccs[name] = CcsEntry(name, resolve(host, port), _hex(table["psk_dn"], f"ccs.{name}.psk_dn", 16))
-    for name, table in data.get("clients", {}).items():
-        identity = str(table.get("identity", name)).encode()
-        cfg.clients[identity] = ClientEntry(identity, _key(table, f"clients.{name}"), str(table["ccs"]))
-    ecdsa = data.get("ecdsa")
-    if ecdsa:
-        cfg.ecdsa_private = _hex(ecdsa["private"], "ecdsa.private", 32)
-        cfg.ecdsa_public = (
-            _hex(ecdsa["public_x"], "ecdsa.public_x", 32),
-            _hex(ecdsa["public_y"], "ecdsa.public_y", 32),
-        )
-        for i, c in enumerate(ecdsa.get("clients", [])):
-            cfg.ecdsa_clients.append(
-                EcdsaClient(
-                    _hex(c["public_x"], f"ecdsa.clients[{i}].public_x", 32),
-                    _hex(c["public_y"], f"ecdsa.clients[{i}].public_y", 32),
-                    str(c["ccs"]),
-                )
-            )
-    for name, table in data.get("outbound", {}).items():
-        cfg.outbound[str(table.get("identity", name)).encode()] = _key(table, f"outbound.{name}")
+    cfg.listen = [parse_hostport(x) for x in s.listen]
+    cfg.ccs_listen = parse_hostport(s.ccs_listen)
+    db = Path(s.db)
+    cfg.db = db if db.is_absolute() or base is None else base / db
+    if cfg.db.is_dir():
+        raise ConfigError(f"ssm.db: {cfg.db} is a directory (want a SQLite file path)")
+    parent = cfg.db.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError(f"ssm.db: cannot create {cfg.db} ({parent} is not a writable directory)")
+    cfg.handshake_timeout, cfg.ack_timeout = s.handshake_timeout, s.ack_timeout
+    cfg.idle_timeout = s.idle_timeout
+    cfg.max_handshakes, cfg.ack_retries = s.max_handshakes, s.ack_retries
+    cfg.cipher_suites = s.cipher_suites
+    cfg.metrics = parse_hostport(s.metrics) if s.metrics else None
+    cfg.max_sessions_per_identity = s.max_sessions_per_identity
+    cfg.max_sessions_per_address = s.max_sessions_per_address
+    for name, c in f.ccs.items():
+        cfg.ccs[name] = CcsEntry(name, _address(c.address, f"ccs.{name}.address"), bytes.fromhex(c.psk_dn))
+    for name, cl in f.clients.items():
+        key = cl.key_bytes()
+        if key is None:
+            raise ConfigError(f"clients.{name}: needs key or key_hex")
+        identity = (cl.identity or name).encode()
+        cfg.clients[identity] = ClientEntry(identity, key, cl.ccs)
+    if f.ecdsa is not None:
+        e = f.ecdsa
+        cfg.ecdsa_private = bytes.fromhex(e.private)
+        cfg.ecdsa_public = (bytes.fromhex(e.public_x), bytes.fromhex(e.public_y))
+        cfg.ecdsa_clients = [
+            EcdsaClient(bytes.fromhex(c.public_x), bytes.fromhex(c.public_y), c.ccs) for c in e.clients
+        ]
+    for name, ob in f.outbound.items():
+        key = ob.key_bytes()
+        if key is None:
+            raise ConfigError(f"outbound.{name}: needs key or key_hex")
+        cfg.outbound[(ob.identity or name).encode()] = key
     cfg.validate()
     return cfg
 
 
 def load(path: Path) -> SsmConfig:
+    """Read and validate an `ssm.toml`; ConfigError with a one-line message on any problem."""
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: no such config file") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        data = read_toml(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         return from_dict(data, base=path.parent)
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

@@ -21,21 +21,28 @@ from typing import Any
 from harness.clock import Clock, Handle, WallClock
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
+from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.udp import Address, open_udp
-from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
+from harness.wire.dtls import CT_APPLICATION_DATA, CT_HANDSHAKE, is_client_hello, split_records
 
 log = logging.getLogger("harness.ssm.delegator")
 
 PSK_SUITES = {0xC0A4, 0xC0A8}
 TICK = 0.1  # housekeeping period (s)
+# A fatal bad_record_mac alert (RFC 5246 §7.2.2) in plaintext epoch 0, the epoch a client that has sent
+# its ChangeCipherSpec still reads until ours arrives; its sequence number lies above any we used in epoch 0.
+ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" "14")
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
+LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
+TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
 
 
 @dataclass
 class PendingAck:
+    """A sealed key-material message awaiting the CCS's KEY_ACK."""
     message: bytearray  # the sealed key-material message, wiped once acknowledged or given up
     counter: int
     ccs: CcsEntry
@@ -47,6 +54,7 @@ class PendingAck:
 
 @dataclass
 class Handshake:
+    """A half-open handshake with an outside peer and its last flight."""
     address: Address
     started: float
     last_flight: list[bytes] = field(default_factory=list)
@@ -54,10 +62,12 @@ class Handshake:
         None  # from the PSK identity or the verified raw public key; outbound: the requester
     )
     outbound: bool = False
+    identity: bytes | None = None  # PSK identity, or b"rpk:" + the raw public key's x
 
 
 @dataclass
 class FinalFlight:
+    """The last flight of a handed-off handshake, kept for resending."""
     datagrams: list[bytes]
     expires: float
     last_sent: float = 0.0
@@ -66,7 +76,7 @@ class FinalFlight:
 def _routing_psk_store_class() -> type:
     from harness.tinydtls.binding import PskStore
 
-    class RoutingPskStore(PskStore):  # type: ignore[misc]
+    class RoutingPskStore(PskStore):
         """Looks up client PSKs and notes which CCS the identity routes to on the handshake that
         TinyDTLS is processing (TinyDTLS frees the identity with the handshake state at CONNECTED)."""
 
@@ -80,6 +90,7 @@ def _routing_psk_store_class() -> type:
             client = self.delegator.config.clients.get(bytes(identity))
             if key is not None and hs is not None and client is not None:
                 hs.ccs_name = client.ccs
+                hs.identity = bytes(identity)
             return key
 
     return RoutingPskStore
@@ -119,10 +130,16 @@ class Delegator:
         self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
         self._ticker: Handle | None = None
         self._last_flush = float("-inf")  # the first tick flushes
+        self.drops = DropCounter()
+        self._tinydtls_filter = BurstFilter(TINYDTLS_LOG_BURST)
+        self._last_summary = 0.0
+        self.metrics: Any = None  # MetricsServer when [ssm] metrics is set
+        self._identity_of: dict[bytes, bytes] = {}  # session id -> identity (sessions handed off by us)
 
     # -- lifecycle
 
     async def start(self) -> None:
+        """Open the relay table, the TinyDTLS context, the sockets and the metrics endpoint."""
         binding = handshake._binding()
         self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
@@ -136,6 +153,13 @@ class Delegator:
             except OSError as exc:  # e.g. no IPv6 on this host: outbound to that family is unavailable
                 log.warning("no outbound socket on %s: %s", host, exc)
         await self.ccs_transport.start(self._on_ccs_frame)
+        logging.getLogger("harness.tinydtls").addFilter(self._tinydtls_filter)
+        self._last_summary = self.clock.now()
+        if self.config.metrics is not None:
+            from harness.ssm.metrics import DelegatorCollector, MetricsServer
+
+            self.metrics = MetricsServer(*self.config.metrics, DelegatorCollector(self._metrics_snapshot))
+            log.info("metrics on http://%s:%d/metrics", *self.metrics.address)
         self._schedule_tick()
         log.info(
             "SSM delegator on %s, CCS side %s, %d relay sessions restored",
@@ -145,12 +169,17 @@ class Delegator:
         )
 
     async def stop(self) -> None:
+        """Close sockets, contexts and the relay table; wipe unacknowledged key material."""
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
         for p in self._pending_acks.values():
             protocol.wipe(p.message)
         self._pending_acks.clear()
+        logging.getLogger("harness.tinydtls").removeFilter(self._tinydtls_filter)
+        if self.metrics is not None:
+            self.metrics.close()
+            self.metrics = None
         for s in [*self._sockets, *self._out_sockets]:
             s.close()
         self._sockets.clear()
@@ -175,9 +204,11 @@ class Delegator:
 
     @property
     def client_addresses(self) -> list[Address]:
+        """The bound addresses outside clients connect to."""
         return [s.get_extra_info("sockname") for s in self._sockets]
 
     def client_port(self, family: int = 4) -> int:
+        """The bound client port of the IPv4 (4) or IPv6 (6) listener."""
         for addr in self.client_addresses:
             if (":" in addr[0]) == (family == 6):
                 return int(addr[1])
@@ -185,12 +216,15 @@ class Delegator:
 
     @property
     def ccs_address(self) -> Address:
+        """The bound address of the socket towards the CCSs."""
         return self.ccs_transport.local_address
 
     def handshakes_in_progress(self) -> int:
+        """Number of half-open handshakes."""
         return len(self._handshakes)
 
     def tinydtls_peers(self) -> int:
+        """Number of peers TinyDTLS holds state for."""
         return handshake.peer_count(self._ctx)
 
     # -- TinyDTLS
@@ -253,6 +287,7 @@ class Delegator:
             return False
         if hs is not None:
             hs.ccs_name = ccs
+            hs.identity = b"rpk:" + bytes(x)
         return True
 
     def _feed(self, ctx: Any, addr: Address, data: bytes, *, outbound: bool = False) -> None:
@@ -270,12 +305,32 @@ class Delegator:
             self._sending_for = None
         if len(hs.last_flight) > sent_before:  # this call sent a flight: it is now the last one
             del hs.last_flight[:sent_before]
+        if not outbound and self._finished_undecryptable(ctx, addr, data):
+            self._refuse_handshake(key, hs)
+            return
         if ctx.raw_peer(addr) is None and not self._connected:
             self._handshakes.pop(key, None)  # stateless exchange (HelloVerifyRequest) or peer dropped
         elif fresh:
             self.stats["handshakes_started"] += 1
             self._bound_handshakes()
         self._complete_connected(ctx)
+
+    @staticmethod
+    def _finished_undecryptable(ctx: Any, addr: Address, data: bytes) -> bool:
+        """True when the peer's Finished (an epoch-1 handshake record) arrived after its
+        ChangeCipherSpec and TinyDTLS could not decrypt it: the client derived other keys, i.e. it
+        holds a different PSK. TinyDTLS drops such records silently (RFC 6347 §4.1.2.7)."""
+        raw = ctx.raw_peer(addr)
+        if raw is None or int(raw.state) != int(handshake._binding().lib.DTLS_STATE_WAIT_FINISHED):
+            return False
+        return any(r.epoch == 1 and r.content_type == CT_HANDSHAKE for r in split_records(data))
+
+    def _refuse_handshake(self, key: tuple[str, int], hs: Handshake) -> None:
+        """End a handshake whose Finished failed: a fatal bad_record_mac alert, then forget the peer."""
+        self._handshakes.pop(key, None)
+        self._sendto_client(hs.address, ALERT_BAD_RECORD_MAC)
+        self.stats["bad_finished"] += 1
+        self._drop_handshake(hs, "failed: its Finished did not decrypt (wrong PSK?); bad_record_mac sent")
 
     def _bound_handshakes(self) -> None:
         while len(self._handshakes) > self.config.max_handshakes:
@@ -349,14 +404,42 @@ class Delegator:
             # the peer started over, its previous session is dead; sent after the key material
             # because a CCS accepts SSM counters only in increasing order
             self._close_at_ccs(old)
+            self._identity_of.pop(old.session_id, None)
+        if hs is not None and hs.identity is not None:
+            self._identity_of[ks.session_id] = hs.identity
+        self._enforce_quotas(ks.session_id, addr)
         self.stats["handoffs"] += 1
         self.stats[f"suite_{ks.cipher_suite:04X}"] += 1
         log.info("session %s with %r handed off to CCS %s", ks.session_id.hex(), addr, ccs.name)
+
+    def _enforce_quotas(self, sid: bytes, addr: Address) -> None:
+        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP."""
+        assert self.table is not None
+        ident = self._identity_of.get(sid)
+        for limit, same, why in (
+            (self.config.max_sessions_per_identity,
+             lambda e: ident is not None and self._identity_of.get(e.session_id) == ident, "identity"),
+            (self.config.max_sessions_per_address, lambda e: e.client_address[0] == addr[0], "address"),
+        ):
+            if limit is None:
+                continue
+            mine = sorted((e for e in self.table.by_sid.values() if same(e)), key=lambda e: e.created)
+            for e in mine[: max(0, len(mine) - limit)]:
+                if e.session_id == sid:
+                    continue
+                self._close_at_ccs(e)
+                self._free_session(e.session_id, f"quota of sessions per {why} reached; oldest closed")
+                self.stats[f"quota_evicted_{why}"] += 1
 
     # -- datagrams from outside peers
 
     def _on_client_datagram(self, addr: Address, data: bytes) -> None:
         t0 = time.perf_counter_ns()
+        why = malformed_reason(data)
+        if why is not None:  # not DTLS at all: counted, summarised once per LOG_INTERVAL
+            self.drops.note(addr[0], why)
+            self.stats[f"malformed_{why}"] += 1
+            return
         key = address_key(addr)
         entry = self.table.for_client(addr) if self.table is not None else None
         if entry is not None and not is_client_hello(data) and key not in self._handshakes:
@@ -507,6 +590,7 @@ class Delegator:
     def _free_session(self, sid: bytes, why: str) -> None:
         assert self.table is not None
         self.table.remove(sid)
+        self._identity_of.pop(sid, None)
         self._final_flights.pop(sid, None)
         self._outbound_sessions.discard(sid)
         p = self._pending_acks.pop(sid, None)
@@ -577,13 +661,34 @@ class Delegator:
         for sid, ff in list(self._final_flights.items()):
             if mono > ff.expires:
                 del self._final_flights[sid]
+        if mono - self._last_summary >= LOG_INTERVAL:
+            self.summarise_drops()
+            self._last_summary = mono
         if self.table is not None and mono - self._last_flush > 1.0:
             for e in self.table.expire(mono - self.config.idle_timeout):
                 self._close_at_ccs(e)
+                self._identity_of.pop(e.session_id, None)
                 self.stats["idle_expired"] += 1
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
+
+    def summarise_drops(self) -> None:
+        """Log (once) what was dropped or suppressed since the last summary."""
+        line = self.drops.summary()
+        if line is not None:
+            log.warning("%s", line)
+        hidden = self._tinydtls_filter.new_interval()
+        if hidden:
+            log.warning("suppressed %d TinyDTLS log lines", hidden)
+
+    def _metrics_snapshot(self) -> tuple[dict[str, int], int, int]:
+        for _ in range(5):  # read from the HTTP thread while the loop counts
+            try:
+                return dict(self.stats), len(self.table) if self.table else 0, len(self._handshakes)
+            except RuntimeError:
+                continue
+        return {}, 0, 0
 
     def sessions(self) -> list[RelayEntry]:
         """The relay sessions (a copy)."""
@@ -591,6 +696,7 @@ class Delegator:
 
 
 async def run_forever(config: SsmConfig) -> None:
+    """Run a delegator until cancelled (`esse ssm run`)."""
     async with Delegator(config) as d:
         print(f"esse ssm: DTLS on {d.client_addresses}, CCS side on {d.ccs_address}", flush=True)
         await asyncio.Event().wait()

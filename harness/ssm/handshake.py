@@ -82,6 +82,7 @@ def wipe_peer(ctx: Any, addr: Any) -> int | None:
 
 
 def key_bytes_held(ctx: Any, addr: Any) -> int | None:
+    """Bytes of key material TinyDTLS still holds for a peer (None: no peer)."""
     b = _binding()
     peer = ctx.raw_peer(addr)
     return None if peer is None else int(b.lib.esse_peer_key_bytes_nonzero(peer))
@@ -94,5 +95,6 @@ def retire(ctx: Any, addr: Any) -> bool:
 
 
 def peer_count(ctx: Any) -> int:
+    """Number of peers in a TinyDTLS context."""
     b = _binding()
     return int(b.lib.esse_peer_count(ctx.raw))

@@ -36,11 +36,13 @@ CREATE TABLE IF NOT EXISTS ccs_counters (
 
 
 def address_text(addr: Address) -> str:
+    """An address as 'host:port' or '[v6]:port'."""
     host, port = addr[0], addr[1]
     return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
 
 
 def address_from_text(text: str) -> Address:
+    """The address written by address_text."""
     if text.startswith("["):
         host, _, port = text[1:].partition("]:")
         return (host, int(port), 0, 0)
@@ -55,6 +57,7 @@ def address_key(addr: Address) -> tuple[str, int]:
 
 @dataclass
 class RelayEntry:
+    """One relayed session: which CCS and which client address it connects."""
     session_id: bytes
     ccs_name: str
     ccs_address: Address
@@ -96,6 +99,7 @@ class RelayTable:
         return len(self.by_sid)
 
     def add(self, e: RelayEntry) -> None:
+        """Insert a session, replacing the client's previous one."""
         old = self.by_client.get(address_key(e.client_address))
         if old is not None and old != e.session_id:
             self.remove(old)  # a client that handshakes again replaces its old session
@@ -113,17 +117,21 @@ class RelayTable:
         )
 
     def get(self, sid: bytes) -> RelayEntry | None:
+        """The session with this id, or None."""
         return self.by_sid.get(sid)
 
     def for_client(self, addr: Address) -> RelayEntry | None:
+        """The session of a client address, or None."""
         sid = self.by_client.get(address_key(addr))
         return None if sid is None else self.by_sid.get(sid)
 
     def touch(self, e: RelayEntry, now: float | None = None) -> None:
+        """Mark a session used now (written at the next flush)."""
         e.last_used = self.clock.now() if now is None else now
         self._dirty.add(e.session_id)
 
     def remove(self, sid: bytes) -> RelayEntry | None:
+        """Forget a session; the removed entry or None."""
         e = self.by_sid.pop(sid, None)
         if e is not None:
             key = address_key(e.client_address)
@@ -134,12 +142,14 @@ class RelayTable:
         return e
 
     def expire(self, idle_before: float) -> list[RelayEntry]:
+        """Remove and return the sessions unused since `idle_before`."""
         gone = [e for e in self.by_sid.values() if e.last_used < idle_before]
         for e in gone:
             self.remove(e.session_id)
         return gone
 
     def flush(self) -> None:
+        """Write pending last-used times to SQLite."""
         if self._dirty:
             rows = [(self.by_sid[s].last_used, s) for s in self._dirty if s in self.by_sid]
             self.db.execute("BEGIN")
@@ -152,6 +162,7 @@ class RelayTable:
     # -- anti-replay counters
 
     def next_tx_counter(self, ccs: str) -> int:
+        """The next SSM->CCS message counter for a CCS (reserved ahead in SQLite)."""
         nxt, limit = self._tx.get(ccs, [1, 0])
         if nxt >= limit:
             limit = nxt + COUNTER_BLOCK
@@ -164,11 +175,14 @@ class RelayTable:
         return nxt
 
     def rx_last(self, ccs: str) -> int:
+        """The last counter accepted from a CCS."""
         return self._rx.get(ccs, 0)
 
     def set_rx_last(self, ccs: str, counter: int) -> None:
+        """Record the last counter accepted from a CCS."""
         self._rx[ccs] = counter
 
     def close(self) -> None:
+        """Flush and close the database."""
         self.flush()
         self.db.close()

@@ -41,20 +41,24 @@ class UdpCcsTransport(CcsTransport):
         self._transport: asyncio.DatagramTransport | None = None
 
     async def start(self, on_frame: FrameHandler) -> None:
+        """Bind the socket and deliver incoming frames to `on_frame`."""
         self._transport = await open_udp(self.host, self.port, on_frame)
 
     def send(self, address: Address, frame: bytes) -> None:
+        """Send one frame to a CCS."""
         if self._transport is None:
             raise RuntimeError("CCS transport not started")
         self._transport.sendto(frame, address)
 
     def close(self) -> None:
+        """Close the socket."""
         if self._transport is not None:
             self._transport.close()
             self._transport = None
 
     @property
     def local_address(self) -> Address:
+        """The bound address of the socket."""
         if self._transport is None:
             raise RuntimeError("CCS transport not started")
         return self._transport.get_extra_info("sockname")

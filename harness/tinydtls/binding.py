@@ -43,6 +43,7 @@ class DtlsError(RuntimeError):
 
 
 class Cipher(enum.IntEnum):
+    """The cipher suites TinyDTLS offers."""
     PSK_AES_128_CCM = int(lib.TLS_PSK_WITH_AES_128_CCM)
     PSK_AES_128_CCM_8 = int(lib.TLS_PSK_WITH_AES_128_CCM_8)
     ECDHE_ECDSA_AES_128_CCM = int(lib.TLS_ECDHE_ECDSA_WITH_AES_128_CCM)
@@ -50,6 +51,7 @@ class Cipher(enum.IntEnum):
 
 
 class AlertLevel(enum.IntEnum):
+    """TLS alert levels (RFC 5246 §7.2)."""
     WARNING = int(lib.DTLS_ALERT_LEVEL_WARNING)
     FATAL = int(lib.DTLS_ALERT_LEVEL_FATAL)
 
@@ -89,6 +91,7 @@ class DtlsEvent(enum.IntEnum):
 
 
 class PeerState(enum.IntEnum):
+    """TinyDTLS peer states."""
     INIT = int(lib.DTLS_STATE_INIT)
     CONNECTED = int(lib.DTLS_STATE_CONNECTED)
     CLOSING = int(lib.DTLS_STATE_CLOSING)
@@ -111,6 +114,7 @@ class PskStore:
     hint: bytes = b""
 
     def key_for(self, identity: bytes) -> bytes | None:
+        """The PSK of an identity, or None when unknown."""
         return self.keys.get(bytes(identity))
 
 
@@ -134,6 +138,7 @@ class EcdsaKey:
 
     @classmethod
     def generate(cls) -> EcdsaKey:
+        """A fresh secp256r1 key pair."""
         from cryptography.hazmat.primitives.asymmetric import ec
 
         return cls.from_cryptography(ec.generate_private_key(ec.SECP256R1()))
@@ -178,6 +183,7 @@ def session_from_address(addr: Address) -> Any:
 
 
 def address_from_session(session: Any) -> Address:
+    """The socket address a TinyDTLS session stands for."""
     raw = ffi.new("unsigned char[16]")
     port = ffi.new("uint16_t *")
     scope = ffi.new("uint32_t *")
@@ -225,10 +231,12 @@ def set_log_level(level: int) -> None:
 
 
 def version() -> str:
+    """The TinyDTLS package version string."""
     return ffi.string(lib.dtls_package_version()).decode()
 
 
 def now_ticks() -> int:
+    """TinyDTLS's clock now, in its ticks."""
     t = ffi.new("dtls_tick_t *")
     lib.dtls_ticks(t)
     return int(t[0])
@@ -416,6 +424,7 @@ class DtlsContext:
         return None if raw == ffi.NULL else raw
 
     def is_connected(self, addr: Address) -> bool:
+        """Whether the peer at `addr` has completed its handshake."""
         info = self.peer(addr)
         return info is not None and info.state == PeerState.CONNECTED
 

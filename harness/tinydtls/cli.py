@@ -10,6 +10,7 @@ from harness.tinydtls.pipeline import TinyDtlsPipelineError, prepare_tree
 
 
 def prepare_command(offline: bool = False) -> int:
+    """`esse tinydtls prepare`: fetch, verify and patch the pinned TinyDTLS tree."""
     try:
         tree = prepare_tree(offline=offline)
     except (TinyDtlsPipelineError, ToolMissing, CommandFailed) as exc:
@@ -21,6 +22,7 @@ def prepare_command(offline: bool = False) -> int:
 
 
 def extension_command() -> int:
+    """`esse tinydtls extension`: build the host cffi extension."""
     from harness.tinydtls.extension import ensure_built
 
     try:
@@ -49,6 +51,7 @@ def profiles_command(names: list[str], clean: bool = False) -> int:
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
+    """Register `esse tinydtls`."""
     p = sub.add_parser("tinydtls", help="pinned TinyDTLS: patched tree, host extension, mote profiles")
     tsub = p.add_subparsers(dest="tinydtls_command", metavar="ACTION", required=True)
     prep = tsub.add_parser("prepare", help="fetch, verify and patch TinyDTLS; print the tree and its STAMP")

@@ -26,6 +26,7 @@ MOTE_ADDRESS: Address = ("fe80::1", 5684)  # the peer address the profile app us
 
 @dataclass
 class LinkEvent:
+    """One datagram crossing the mote's UART, with its CPU cycle."""
     cycle: int
     direction: str  # "mote->host" or "host->mote"
     datagram: bytes
@@ -34,6 +35,7 @@ class LinkEvent:
 
 @dataclass
 class UartDatagramLink:
+    """Datagrams framed over an emulated mote's UART, exchanged with a host DTLS context."""
     mote: Any  # harness.emulator.mote.Mote
     start: int = 0  # UART output offset where frames begin
     mote_address: Address = MOTE_ADDRESS
@@ -52,6 +54,7 @@ class UartDatagramLink:
         self._settled_at = 0  # cycle after which the last pushed frame has surely been received
 
     def attach(self, host: DtlsContext) -> None:
+        """Connect the host DTLS context that receives the mote's datagrams."""
         self._host = host
 
     def to_mote(self, addr: Address, datagram: bytes) -> None:
@@ -117,9 +120,11 @@ class MoteHandshake:
 
     @property
     def handshake_cycles(self) -> int:
+        """CPU cycles the mote spent from start to connected."""
         return self.connected_cycle - self.start_cycle
 
     def datagrams(self, direction: str) -> list[bytes]:
+        """The datagrams logged in one direction."""
         return [e.datagram for e in self.link.log if e.direction == direction]
 
     def flights(self) -> list[Flight]:

@@ -28,10 +28,11 @@ class TinyDtlsPipelineError(RuntimeError):
 
 
 class SdistHashMismatch(TinyDtlsPipelineError):
-    pass
+    """The downloaded sdist does not match the pinned hash."""
 
 
 class PatchFailed(TinyDtlsPipelineError):
+    """A patch did not apply; the message carries the tail of its output."""
     def __init__(self, patch: Path, output: str) -> None:
         tail = "\n".join(output.strip().splitlines()[-15:])
         super().__init__(f"TinyDTLS patch {patch.name} does not apply ({patch}):\n{tail}")
@@ -52,6 +53,7 @@ class Upstream:
 
     @classmethod
     def load(cls, patches_dir: Path) -> Upstream:
+        """Read the pinned upstream (name, URL, hash) from patches/UPSTREAM."""
         path = patches_dir / "UPSTREAM"
         if not path.is_file():
             raise TinyDtlsPipelineError(f"{path}: missing (it pins the TinyDTLS sdist and its sha256)")
@@ -101,6 +103,7 @@ def tree_key(patches_dir: Path) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, hex."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 16), b""):
@@ -109,6 +112,7 @@ def sha256_file(path: Path) -> str:
 
 
 def verify_sdist(path: Path, expected: str) -> None:
+    """Raise SdistHashMismatch unless the file has the expected SHA-256."""
     actual = sha256_file(path)
     if actual != expected:
         raise SdistHashMismatch(
@@ -241,6 +245,7 @@ def read_stamp(tree: Path) -> dict[str, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry of the TinyDTLS pipeline."""
     import argparse
 
     parser = argparse.ArgumentParser(description="prepare the patched TinyDTLS tree")

@@ -19,9 +19,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import paths
 from harness.tinydtls.pipeline import TinyDtlsPipelineError, prepare_tree
+
+if TYPE_CHECKING:
+    from harness.build.firmware import BuildResult
 
 PLATFORM_DIR = paths.FIRMWARE_DIR / "tinydtls_platform"
 
@@ -44,6 +48,7 @@ TINYDTLS_CFLAGS = ["-Wno-unused-parameter", "-Wno-unused-function", "-Wno-unused
 
 @dataclass(frozen=True)
 class Profile:
+    """A TinyDTLS build profile for the mote (suites, features, main file)."""
     name: str
     main: str  # under firmware/tinydtls_platform/profiles/
     tinydtls_sources: list[str]
@@ -55,6 +60,7 @@ class Profile:
 
     @property
     def firmware_name(self) -> str:
+        """The firmware app name of this profile."""
         return f"tinydtls-{self.name}"
 
 
@@ -85,7 +91,7 @@ def build_profile(
     jobs: int | None = None,
     log: Callable[[str], None] | None = None,
     build_root: Path | None = None,
-):  # -> harness.build.BuildResult (imported lazily: the host binding does not need the MSP430 build)
+) -> BuildResult:  # harness.build imported lazily: the host binding does not need the MSP430 build
     """Build one profile (incremental) into <build_root or build_dir()>/tinydtls-<name>/."""
     from harness.build import BuildError, build_firmware
 
@@ -135,7 +141,7 @@ def build_profiles(
 _MAP_INPUT = re.compile(r"^\s*[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+(\S.*\.o):\((\S+)\)\s*$")
 
 
-def component_sizes(name: str, result) -> dict[str, tuple[int, int]]:
+def component_sizes(name: str, result: BuildResult) -> dict[str, tuple[int, int]]:
     """Flash and RAM bytes per component of a built profile, from the linker map:
     'tinydtls' (the patched sources), 'glue' (firmware/tinydtls_platform), 'app' (the profile's
     main) and 'board' (firmware/sys and everything else)."""
@@ -176,6 +182,7 @@ def format_components(rows: Sequence[tuple[str, dict[str, tuple[int, int]]]]) ->
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: build and report the profiles."""
     from harness.tinydtls.cli import profiles_command
 
     return profiles_command(list(argv if argv is not None else sys.argv[1:]))

@@ -71,15 +71,18 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
 
     @property
     def address(self) -> Address:
+        """The bound socket address."""
         assert self.transport is not None
         return normalize_address(self.transport.get_extra_info("sockname"))
 
     # -- asyncio.DatagramProtocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport asyncio created."""
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: Address) -> None:
+        """Feed a datagram to TinyDTLS."""
         if self._closed:
             return
         if self.drop is not None and self.drop(data):
@@ -96,9 +99,11 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
         self._reschedule()
 
     def error_received(self, exc: Exception) -> None:
+        """Log a socket error (ICMP unreachable and the like)."""
         log.debug("UDP error: %s", exc)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the retransmission timer."""
         self._cancel_timer()
 
     # -- hooks (override in subclasses)

@@ -57,6 +57,7 @@ int kat_take_u32(struct kat_reader *r, uint32_t *v);
 extern const struct kat_command kat_record_commands[];
 extern const struct kat_command kat_mspabi_commands[];
 extern const struct kat_command kat_ssm_commands[];
+extern const struct kat_command kat_boot_commands[];
 #ifdef KAT_TINYDTLS
 extern const struct kat_command kat_tinydtls_commands[];
 /* Seeds TinyDTLS's PRNG (ECC builds); returns the entropy samples that changed (0 without ECC). */

@@ -203,6 +203,8 @@ static void serve(void)
         run = find(kat_mspabi_commands, current_cmd);
     if (!run)
         run = find(kat_ssm_commands, current_cmd);
+    if (!run)
+        run = find(kat_boot_commands, current_cmd);
 #ifdef KAT_TINYDTLS
     if (!run)
         run = find(kat_tinydtls_commands, current_cmd);

@@ -1,0 +1,1 @@
+"""Secure bootstrapping (paper section 4, docs/bootstrap.md): controller, authentication server, messages."""
