@@ -79,6 +79,8 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
 
 @dataclass
 class Reply:
+    """One reply line of the KAT firmware, with the cycles it took."""
+
     cmd: str
     ok: bool
     data: bytes  # the output (ok) ...

@@ -100,6 +100,7 @@ def _idle_ratio(sim_seconds: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    """Print the emulator's speed in emulated MHz on each benchmark."""
     ensure_built()
     print(f"cpu tight loop (dec/jnz)      {_mhz(TIGHT_LOOP, 1_000_000_000):8.0f} emulated MHz")
     print(f"cpu memory kernel             {_mhz(MEMORY_KERNEL, 500_000_000):8.0f} emulated MHz")

@@ -21,6 +21,7 @@ PSK_KEY = bytes(range(16))  # the psk/ecc profile app's demo credentials (handsh
 
 
 def host_kwargs(profile: str) -> dict:
+    """The host TinyDTLS context's keyword arguments for a profile (psk or ecc)."""
     from harness.tinydtls.binding import Cipher, EcdsaKey, PskStore
 
     if profile == "psk":
@@ -52,6 +53,7 @@ def record_cycles() -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the handshake benchmark for each profile given (default: psk, ecc); the exit status."""
     from harness.emulator.core_build import ensure_built as ensure_emulator
     from harness.tinydtls.extension import ensure_built as ensure_binding
 

@@ -28,6 +28,7 @@ EXTRAS = [
 
 
 def bench_source() -> str:
+    """The C source of the benchmark firmware (one call to each helper between markers)."""
     lines = [
         "#include <stdint.h>",
         '#include "mspabi.h"',
@@ -61,6 +62,7 @@ def bench_source() -> str:
 
 
 def mspabi_cycles() -> dict[str, int]:
+    """MCLK cycles per MSPABI helper call, by helper name."""
     from harness.emulator.mote import Mote  # the emulator is only needed for the run
 
     out = paths.build_dir() / "mspabi_bench"
@@ -85,5 +87,6 @@ def mspabi_cycles() -> dict[str, int]:
 
 
 def format_cycles(cycles: dict[str, int]) -> str:
+    """The cycle figures as an aligned table, one helper per line."""
     width = max(map(len, cycles))
     return "\n".join(f"{name:<{width}}  {n:>6} cycles" for name, n in cycles.items())

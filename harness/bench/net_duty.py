@@ -41,6 +41,7 @@ def duty_cycles(seconds: float = 20.0, scenario: Path = SCENARIO) -> dict[int, t
 
 
 def report(seconds: float = 20.0) -> str:
+    """A Markdown table of each mote's CPU duty cycle on an idle network."""
     lines = [f"CPU duty cycle, idle network, {BOOT_S:.0f} s .. {seconds:.0f} s of simulated time", ""]
     lines += ["| mote | app | CPU duty |", "| --- | --- | --- |"]
     for mid, (app, duty) in duty_cycles(seconds).items():

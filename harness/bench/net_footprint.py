@@ -43,10 +43,13 @@ CORE = ("MAC", "6LoWPAN", "IPv6/ICMPv6/UDP", "CoAP")  # the issue's 16 KB ROM / 
 
 @dataclass
 class Footprint:
+    """ROM and RAM bytes of a source file or layer."""
+
     rom: int = 0
     ram: int = 0
 
     def add(self, rom: int, ram: int) -> None:
+        """Add `rom` and `ram` bytes to the footprint."""
         self.rom += rom
         self.ram += ram
 
@@ -87,6 +90,7 @@ def linked_footprints(map_file: Path) -> dict[str, Footprint]:
 
 
 def by_layer(per_source: dict[str, Footprint]) -> dict[str, Footprint]:
+    """The per-source footprints summed per net stack layer."""
     layers: dict[str, Footprint] = {}
     for stem, fp in per_source.items():
         layers.setdefault(LAYERS.get(stem, stem), Footprint()).add(fp.rom, fp.ram)
@@ -94,6 +98,7 @@ def by_layer(per_source: dict[str, Footprint]) -> dict[str, Footprint]:
 
 
 def report(defines: tuple[str, ...] = ()) -> str:
+    """The net stack's ROM/RAM footprint per layer as a text table."""
     objects = by_layer(module_footprints(defines))
     lines = ["net stack on MSP430F1611 (object sizes, every function; bytes)"]
     lines.append(f"{'layer':<18}{'ROM':>8}{'RAM':>8}")

@@ -22,6 +22,7 @@ from harness.sim.scripted import ScriptedMote
 def bench(
     motes: int = 10, seconds: float = 10.0, period_ms: float = 100.0, seed: int = 1
 ) -> dict[str, float]:
+    """Engine speed with scripted motes sending periodically: wall time, windows and frame counts."""
     rng = random.Random(seed)
     ms = [ScriptedMote(i, report_rx=False) for i in range(1, motes + 1)]
     n = int(seconds * 1000 / period_ms)
@@ -51,6 +52,7 @@ def bench(
 
 
 def bench_emulated(motes: int = 20, seconds: float = 10.0, spacing_m: float = 20.0, seed: int = 1) -> dict:
+    """Engine speed with emulated Sky motes running the beacon app: CPU time, windows and frame counts."""
     from harness.build import build_app
     from harness.emulator.simmote import SkySimMote
 
@@ -90,6 +92,7 @@ def bench_emulated(motes: int = 20, seconds: float = 10.0, spacing_m: float = 20
 
 
 def main(quick: bool = False) -> None:
+    """Print the simulation benchmarks (scripted motes, then emulated ones)."""
     for motes in (2, 10, 30):
         r = bench(motes=motes)
         print(

@@ -138,6 +138,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
+    """The delegator's figures: handshakes per second, relay latency and memory per session."""
     from harness.hostfw.record import ensure_record_extension
     from harness.ssm.handshake import ensure_tinydtls_extension
     from harness.standin import ccs as standin_ccs
@@ -216,6 +217,7 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
 
 
 def report(r: dict[str, float]) -> str:
+    """The figures of run() as text, each against its target."""
     ok = lambda cond: "ok" if cond else "MISSED"  # noqa: E731
     return "\n".join(
         [
@@ -237,6 +239,7 @@ def report(r: dict[str, float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`invoke bench-ssm` (or, with --serve, the delegator process itself); the exit status."""
     p = argparse.ArgumentParser(prog="python -m harness.bench.ssm")
     p.add_argument("--serve", metavar="CONFIG", help=argparse.SUPPRESS)
     p.add_argument("--sessions", type=int, default=10_000)

@@ -107,9 +107,13 @@ def segment_of(address: int) -> range | None:
 class Memory(Protocol):
     """The mote's 64 KB address space as the BSL sees it (harness.emulator.mote.Mote has these)."""
 
-    def read_bytes(self, addr: int, n: int) -> bytes: ...
+    def read_bytes(self, addr: int, n: int) -> bytes:
+        """`n` bytes from `addr`."""
+        ...
 
-    def write_bytes(self, addr: int, data: bytes) -> None: ...
+    def write_bytes(self, addr: int, data: bytes) -> None:
+        """Store `data` from `addr`."""
+        ...
 
 
 def blank_flash(memory: Memory) -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from harness.emulator.elf import ElfError, symbol_problems
+
+if TYPE_CHECKING:
+    from harness.emulator.mote import Mote
 
 
 def run_command(
@@ -125,7 +128,7 @@ def run_command(
     return code
 
 
-def _serve_gdb(mote, address: str, reg_bytes: int, out) -> int:
+def _serve_gdb(mote: Mote, address: str, reg_bytes: int, out: TextIO) -> int:
     import socket
 
     from harness.emulator.gdbstub import GdbStub, parse_address

@@ -58,6 +58,8 @@ class EmulatorFault(RuntimeError):
 
 @dataclass
 class RunResult:
+    """How a run ended and how many cycles it took."""
+
     reason: str  # "limit", "stop" (stop address reached), "uart" (pattern matched)
     cycles: int  # cycles elapsed during this call
     match: re.Match[bytes] | None = None
@@ -113,27 +115,33 @@ class Mote:
         lib.mote_reset(self._m)
 
     def symbol(self, name: str) -> int:
+        """The address of an ELF symbol; KeyError when unknown or no ELF is loaded."""
         if self.image is None:
             raise KeyError(f"no ELF loaded: unknown symbol '{name}'")
         return self.image.symbol(name)
 
     def nearest_symbol(self, address: int) -> str:
+        """The name of the symbol nearest below `address` ("?" without an ELF)."""
         return self.image.nearest(address) if self.image else "?"
 
     # ------------------------------------------------------------------ state
 
     @property
-    def ptr(self):  # the cffi mote_t* (for peripheral/radio bindings)
+    def ptr(self):
+        """The cffi mote_t* (for peripheral/radio bindings)."""
         return self._m
 
     @property
     def regs(self) -> list[int]:
+        """The CPU registers R0..R15."""
         return list(self._m.r)
 
     def reg(self, n: int) -> int:
+        """The value of register Rn."""
         return self._m.r[n]
 
     def set_reg(self, n: int, value: int) -> None:
+        """Set register Rn to `value` (16 bits)."""
         self._m.r[n] = value & 0xFFFF
 
     pc = property(lambda self: self._m.r[0], lambda self, v: self.set_reg(0, v & 0xFFFE))
@@ -187,10 +195,12 @@ class Mote:
 
     @property
     def active_cycles(self) -> int:
+        """MCLK-rate cycles the CPU has been active since power-on."""
         return lib.mote_component_time(self._m, 0, 0)
 
     @property
     def mclk_hz(self) -> int:
+        """The current MCLK frequency in Hz."""
         return self._m.mclk_hz
 
     @property
@@ -207,6 +217,7 @@ class Mote:
         return -(-ns * max(1, self._m.mclk_hz) // 1_000_000_000)
 
     def components(self) -> list[str]:
+        """The names of the power-tracked components (0 = CPU)."""
         return [ffi.string(self._m.comp[i].name).decode() for i in range(self._m.ncomp)]
 
     def mode_cycles(self, component: int = 0) -> dict[str, int]:
@@ -232,14 +243,17 @@ class Mote:
         return lib.mote_component_ns(self._m, 0, 0)
 
     def cpu_mode(self) -> str:
+        """The CPU's current mode name (active, lpm0..lpm4)."""
         return CPU_MODES[self._m.comp[0].mode]
 
     # ------------------------------------------------------------------ interrupts (host/test API)
 
     def irq_set(self, vec: int, level: bool) -> None:
+        """Raise (`level` True) or clear the interrupt request of vector `vec` now."""
         lib.mote_irq_set(self._m, vec, int(bool(level)))
 
     def schedule_irq(self, vec: int, level: bool, at_cycle: int) -> None:
+        """Raise or clear the interrupt request of vector `vec` at cycle `at_cycle`."""
         lib.mote_schedule_irq(self._m, vec, int(bool(level)), at_cycle)
 
     # ------------------------------------------------------------------ UART output
@@ -260,10 +274,12 @@ class Mote:
                 )
 
     def uart_output(self, port: int = UART1) -> bytes:
+        """Everything the mote sent on a UART port since load."""
         self._drain_uart()
         return bytes(self._uart[port])
 
     def uart_text(self, port: int = UART1) -> str:
+        """The UART port's output since load as text (latin-1)."""
         return self.uart_output(port).decode("latin-1")
 
     def uart_send(self, data: bytes, port: int = UART1) -> int:
@@ -317,6 +333,7 @@ class Mote:
         return RunResult("limit", self.now - start)
 
     def run_until_cycle(self, cycle: int) -> RunResult:
+        """Run until cycle `cycle` (no-op when it has passed)."""
         start = self.now
         if cycle > start:
             self._run_raw(cycle)
@@ -333,6 +350,7 @@ class Mote:
         return RunResult("limit", self.now - start)
 
     def run_for_time(self, seconds: float) -> RunResult:
+        """Run for `seconds` of simulated time."""
         return self.run_until_time(self.time_ns + round(seconds * 1e9))
 
     def step(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from harness.emulator.mote import Mote, ffi, lib, setup_error
 
@@ -53,6 +54,7 @@ class TxFrame:
 
     @property
     def airtime_ns(self) -> int:
+        """The frame's time on the air in nanoseconds."""
         return self.end_ns - self.start_ns
 
 
@@ -101,9 +103,11 @@ class Radio:
             raise RuntimeError("more than 8 frames on the air at one radio")
 
     def set_noise_dbm(self, dbm: int) -> None:
+        """Set the background noise level the radio hears, in dBm."""
         lib.cc2420_set_noise_dbm(self._r, dbm)
 
     def set_channel_busy(self, busy: bool) -> None:
+        """Force the CCA pin to busy (True) or leave it to the energy heard (False)."""
         lib.cc2420_set_channel_busy(self._r, int(bool(busy)))
 
     def set_channel_energy(self, channel: int, dbm: int) -> None:
@@ -125,45 +129,56 @@ class Radio:
     # ---------------------------------------------------------------- observation
     @property
     def now_ns(self) -> int:
+        """The mote clock's simulated nanoseconds since power-on."""
         return lib.clk_now_ns(self.mote.ptr)
 
     @property
     def state(self) -> str:
+        """The radio's current state name."""
         return STATES[lib.cc2420_state(self._r)]
 
     @property
     def channel(self) -> int:
+        """The current 802.15.4 channel."""
         return lib.cc2420_channel(self._r)
 
     @property
     def component(self) -> int:
+        """The radio's power-tracker component number in the mote."""
         return lib.cc2420_component(self._r)
 
     def reg(self, addr: int) -> int:
+        """The value of CC2420 register `addr`."""
         return lib.cc2420_reg(self._r, addr)
 
     def ram(self, addr: int, n: int = 1) -> bytes:
+        """`n` bytes of the radio's RAM from `addr`."""
         return bytes(lib.cc2420_ram(self._r, addr + i) for i in range(n))
 
     @property
     def status(self) -> dict[str, bool]:
+        """The status byte's bits by name."""
         s = lib.cc2420_status(self._r)
         return {name: bool(s & bit) for name, bit in STATUS_BITS.items()}
 
     @property
     def rxfifo_count(self) -> int:
+        """The number of bytes in the RXFIFO."""
         return lib.cc2420_rxfifo_count(self._r)
 
     @property
     def rx_overflow(self) -> bool:
+        """True when the RXFIFO has overflowed."""
         return bool(lib.cc2420_rx_overflow(self._r))
 
     @property
     def pins(self) -> dict[str, int]:
+        """The levels of the FIFOP, FIFO, CCA and SFD pins."""
         p = lib.cc2420_pins(self._r)
         return {"fifop": p & 1, "fifo": (p >> 1) & 1, "cca": (p >> 2) & 1, "sfd": (p >> 3) & 1}
 
     def stats(self) -> dict[str, int]:
+        """The radio model's counters by name."""
         out = ffi.new("cc2420_stats_t *")
         lib.cc2420_get_stats(self._r, out)
         return {name: getattr(out, name) for name, _ in ffi.typeof("cc2420_stats_t").fields}
@@ -178,6 +193,12 @@ NO_ENERGY_DBM = -128
 # itself decides at the SFD, so RX calibration (e.g. the 12 symbols after sending, while an
 # acknowledgement is on its way) counts as listening for the medium.
 _RX_STATES = frozenset(STATES.index(s) for s in ("rx_calibrate", "rx_search", "rx_frame"))
+
+
+class _RadioSink(Protocol):
+    """Where SkyRadio reports a transmission: harness.sim.interfaces.RadioSink (a floor above)."""
+
+    def on_transmit(self, frame: bytes, start_us: int, end_us: int, channel: int, power: int) -> None: ...
 
 
 class SkyRadio:
@@ -208,11 +229,12 @@ class SkyRadio:
         self._on_frame = on_frame
         self._on_error = on_error
         self._energy: dict[int, int] = {}
-        self._sink = None
+        self._sink: _RadioSink | None = None
         self._corrupted: set[int] = set()  # start_us of receptions marked by corrupt_reception()
         self.late_corruptions = 0  # deliver(crc_ok=False) the model could no longer mark
 
-    def attach(self, sink) -> None:  # noqa: ANN001 - a harness.sim.interfaces.RadioSink
+    def attach(self, sink: _RadioSink) -> None:
+        """Called once by the engine: from then on transmissions go to `sink.on_transmit`."""
         self._sink = sink
         self.radio.keep_transmitted = False
         self.radio.on_transmit = self._forward
@@ -231,12 +253,15 @@ class SkyRadio:
             self._on_error(exc)
 
     def channel(self) -> int:
+        """The current 802.15.4 channel (11..26)."""
         return lib.cc2420_channel(self._r)
 
     def listening(self) -> bool:
+        """True when the receiver can sync to a frame now."""
         return lib.cc2420_state(self._r) in _RX_STATES
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
+        """A frame the medium hands over begins on air (preamble at `start_us`): into the model's receiver."""
         rc = lib.cc2420_receive(
             self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_us * 1000
         )
@@ -254,6 +279,7 @@ class SkyRadio:
         return marked
 
     def air_energy(self, levels: dict[int, float]) -> None:
+        """What the radio hears on each channel (dBm), for its CCA pin and RSSI register."""
         old, new, r = self._energy, {}, self._r
         for ch, level in levels.items():
             if 11 <= ch <= 26:
@@ -266,6 +292,7 @@ class SkyRadio:
         self._energy = new
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        """The medium's verdict on a reception: a collision it could not mark in time counts as late."""
         # The model received the frame byte by byte on its own clock; a corruption is normally
         # marked when the medium saw it (corrupt_reception).
         if start_us in self._corrupted:

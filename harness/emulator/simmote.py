@@ -131,16 +131,20 @@ class SkySimMote:
     # the engine groups motes that share a group class and steps them in one call
     @property
     def group_class(self) -> type[SkyMoteGroup]:
+        """The class that steps motes of this kind together (SkyMoteGroup)."""
         return SkyMoteGroup
 
     @property
     def radio(self) -> SkyRadio | None:
+        """The mote's radio face for the medium (None without a radio)."""
         return self._radio
 
     def now_us(self) -> int:
+        """The mote's simulated time in microseconds."""
         return self._at_us
 
     def run_until(self, time_us: int) -> None:
+        """Run the mote up to simulated time `time_us`."""
         if time_us <= self._at_us:
             return
         rc = lib.simm_run_until_ns(self._sim, time_us * 1000)
@@ -160,6 +164,7 @@ class SkySimMote:
             self._group._error = exc
 
     def raise_fault(self, rc: int) -> None:
+        """Raise MoteFault for a fault return code of the C core."""
         try:
             self.mote._check(rc)
         except EmulatorFault as exc:
@@ -236,6 +241,7 @@ class SkySimMote:
         self.run_until(self._at_us + round(seconds * 1e6))
 
     def power(self) -> dict[str, int]:
+        """Microseconds in each power state (CPU, LPM, TX, RX) since power-on."""
         s = self._sim
         # the held stretch before power-on is tracked as LPM4: it is no time of the running mote
         lpm = max(0, sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6)) - self._held_ns)
@@ -276,9 +282,11 @@ class SkyMoteGroup:
 
     @property
     def windows(self) -> int:
+        """The number of windows the group has stepped."""
         return lib.simg_windows(self._g)
 
     def run_until(self, now_us: int, limit_us: int) -> int:
+        """Advance every member from `now_us` towards `limit_us`; the time reached."""
         rc = lib.simg_run(self._g, now_us, limit_us, self._reached, self._fault)
         reached = self._reached[0]
         for m in self.motes:
@@ -301,5 +309,6 @@ class SkyMoteGroup:
         return [ev for m in self.motes for ev in m.take_resets()]
 
     def uart_members(self) -> list[SkySimMote]:
+        """The members with UART output waiting."""
         n = lib.simg_uart_members(self._g, self._uart_idx, len(self.motes))
         return [self.motes[self._uart_idx[i]] for i in range(n)]

@@ -49,10 +49,12 @@ class DS2411:
 
     @property
     def presences(self) -> int:
+        """How many reset/presence pulses the DS2411 answered."""
         return int(lib.ds2411_presences(self._d))
 
     @property
     def rom_reads(self) -> int:
+        """How many times its ROM (the serial number) was read."""
         return int(lib.ds2411_rom_reads(self._d))
 
 
@@ -80,12 +82,15 @@ class M25P80:
 
     @property
     def status(self) -> int:
+        """The flash's status register."""
         return int(lib.m25p80_status(self._f))
 
     @property
     def programs(self) -> int:
+        """How many page programs it performed."""
         return int(lib.m25p80_programs(self._f))
 
     @property
     def erases(self) -> int:
+        """How many erases it performed."""
         return int(lib.m25p80_erases(self._f))

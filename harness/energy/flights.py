@@ -70,6 +70,8 @@ def _messages(datagram: bytes) -> list[tuple[str, int | None]]:
 
 @dataclass(frozen=True)
 class Flight:
+    """One DTLS flight of a handshake with what it costs the mote."""
+
     index: int  # 1-based
     sender: str  # "mote" or "peer"
     messages: tuple[str, ...]
@@ -83,14 +85,17 @@ class Flight:
 
     @property
     def cpu_mj(self) -> float:
+        """The CPU energy of the flight in mJ."""
         return cpu_energy_mj(self.cpu_cycles, self.mclk_hz)
 
     @property
     def radio_mj(self) -> float:
+        """The radio energy of the flight (TX and RX) in mJ."""
         return energy_mj("TX", self.tx_us) + energy_mj("RX", self.rx_us)
 
     @property
     def energy_mj(self) -> float:
+        """The flight's total energy (CPU + radio) in mJ."""
         return self.cpu_mj + self.radio_mj
 
 

@@ -72,9 +72,13 @@ class Backend(Protocol):
     name: str
     capabilities: frozenset[Capability]
 
-    def plan(self, request: FlashRequest) -> list[Step]: ...
+    def plan(self, request: FlashRequest) -> list[Step]:
+        """The steps that program the mote as requested."""
+        ...
 
-    def explain(self, request: FlashRequest, step: Step, returncode: int, output: str) -> str: ...
+    def explain(self, request: FlashRequest, step: Step, returncode: int, output: str) -> str:
+        """What a failed step's return code and output mean, for the user."""
+        ...
 
 
 @dataclass

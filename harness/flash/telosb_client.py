@@ -12,7 +12,7 @@ from __future__ import annotations
 from msp430.bsl.target.telosb import TelosBTarget
 
 
-class TelosB(TelosBTarget):  # type: ignore[misc]
+class TelosB(TelosBTarget):
     """TelosBTarget whose start_bsl() takes the argument the base class passes."""
 
     def start_bsl(self, prompt_before_release: bool = False) -> None:

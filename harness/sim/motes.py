@@ -21,6 +21,8 @@ class MoteBackendUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class MoteRequest:
+    """A mote the simulation asks for: its id, Cooja mote type and firmware."""
+
     mote_id: int
     type_class: str  # e.g. org.contikios.cooja.mspmote.SkyMoteType
     type_identifier: str
@@ -55,6 +57,7 @@ MOTE_FACTORIES: dict[str, Callable[[MoteRequest], SimMote]] = {
 
 
 def create_mote(req: MoteRequest) -> SimMote:
+    """The simulated mote for a request, from the factory of its mote type class."""
     factory = MOTE_FACTORIES.get(req.type_class)
     if factory is None:
         raise MoteBackendUnavailable(

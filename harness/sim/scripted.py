@@ -23,6 +23,8 @@ CPU_US_PER_ACTION = 50  # nominal active time charged per scripted action (power
 
 
 class ScriptedRadio:
+    """The radio of a ScriptedMote (harness.sim.interfaces.SimRadio), recording what it hears."""
+
     def __init__(self, mote: ScriptedMote, channel: int = 26) -> None:
         self._mote = mote
         self._channel = channel
@@ -35,18 +37,23 @@ class ScriptedRadio:
         self.energy_log: list[tuple[int, dict[int, float]]] = []
 
     def attach(self, sink: RadioSink) -> None:
+        """Called once by the engine: from then on transmissions go to `sink.on_transmit`."""
         self._sink = sink
 
     def channel(self) -> int:
+        """The current 802.15.4 channel."""
         return self._channel
 
     def set_channel(self, channel: int) -> None:
+        """Switch to `channel`."""
         self._channel = channel
 
     def listening(self) -> bool:
+        """True when the radio is on and not transmitting."""
         return self.on and self._mote.now_us() >= self.tx_until
 
     def air_energy(self, levels: dict[int, float]) -> None:
+        """What the radio hears on each channel, recorded."""
         self.energy = dict(levels)
         self.energy_log.append((self._mote.now_us(), dict(levels)))
 
@@ -55,13 +62,16 @@ class ScriptedRadio:
         return self._channel not in self.energy
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
+        """A frame this radio locked onto begins on air (recorded)."""
         self.rx_started.append(start_us)
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        """A received frame with its verdict: recorded and passed to the mote."""
         self.received.append((start_us, frame, rssi, crc_ok))
         self._mote.on_frame(frame, rssi, crc_ok, start_us)
 
     def send(self, frame: bytes, decided_us: int, power: int = PA_LEVEL_MAX) -> None:
+        """Put `frame` on air, decided at `decided_us` (on air a lookahead later)."""
         if self._sink is None:
             raise RuntimeError(f"mote {self._mote.mote_id}: radio not attached to a medium")
         start = decided_us + self._mote.lookahead_us
@@ -114,12 +124,15 @@ class ScriptedMote:
     # ---- SimMote ----
     @property
     def radio(self) -> ScriptedRadio:
+        """The mote's radio."""
         return self._radio
 
     def now_us(self) -> int:
+        """The mote's simulated time in microseconds."""
         return self._now
 
     def run_until(self, time_us: int) -> None:
+        """Run the scripted actions due up to `time_us`."""
         if time_us < self._now:
             raise ValueError(f"mote {self.mote_id}: cannot run back from {self._now} to {time_us}")
         while self._actions and self._actions[0].time_us <= time_us:
@@ -130,11 +143,13 @@ class ScriptedMote:
         self._now = time_us
 
     def uart_rx(self, data: bytes) -> None:
+        """Bytes arriving at UART1 (echoed with echo_uart)."""
         self.uart_received += data
         if self.echo_uart:
             self._emit_uart(data)
 
     def drain_uart_tx(self) -> list[tuple[int, int]]:
+        """UART1 bytes sent up to now as (time_us, byte), since the last call."""
         out = [b for b in self._uart_tx if b[0] <= self._now]
         self._uart_tx = [b for b in self._uart_tx if b[0] > self._now]
         return out
@@ -181,6 +196,7 @@ class ScriptedMote:
 
     # ---- scripting ----
     def at(self, time_us: int, fn: Callable[[], None]) -> None:
+        """Run `fn` at `time_us`."""
         self._seq += 1
         heapq.heappush(self._actions, _Action(time_us, self._seq, fn))
 
@@ -199,11 +215,13 @@ class ScriptedMote:
         self.at(time_us, go)
 
     def every(self, start_us: int, period_us: int, count: int, fn: Callable[[int], None]) -> None:
+        """Run `fn(i)` `count` times, every `period_us` from `start_us`."""
         for i in range(count):
             t = start_us + i * period_us
             self.at(t, functools.partial(fn, i))
 
     def radio_on(self, time_us: int, on: bool) -> None:
+        """Switch the radio on or off at `time_us`."""
         self.at(time_us, lambda: self._set_radio(on))
 
     def _set_radio(self, on: bool) -> None:
@@ -218,11 +236,13 @@ class ScriptedMote:
 
     # ---- hooks used by the radio ----
     def on_frame(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        """A frame the radio received: reported on UART1 with report_rx."""
         if self.report_rx:
             src = frame_source(frame)
             self._emit_uart(f"RX src={src} len={len(frame)} crc={'ok' if crc_ok else 'bad'}\n".encode())
 
     def charge_tx(self, start: int, end: int) -> None:
+        """Account the radio transmitting from `start` to `end`."""
         self._tx_spans.append((start, end))
 
     def _emit_uart(self, data: bytes) -> None:

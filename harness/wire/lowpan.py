@@ -23,6 +23,7 @@ def frame_bytes(payload: int) -> dict[str, int]:
 
 
 def max_payload() -> int:
+    """The largest UDP payload in one 802.15.4 frame (link-local IPHC, short ports)."""
     return MAX_PSDU - (SHORT_DATA_HEADER_BYTES + IPHC_LINK_LOCAL + UDP_NHC_SHORT_PORTS + FCS_BYTES)
 
 

@@ -75,7 +75,9 @@ def test_reboot_refuses_old_key_material_and_keeps_counters_monotonic(tmp_path):
                     lambda: any("key material refused (-4)" in t for t in system.mote_lines(MOTE)), 10
                 )
             except AssertionError:
-                raise AssertionError(f"no refusal; the mote printed {system.mote_lines(MOTE)[-12:]}") from None
+                raise AssertionError(
+                    f"no refusal; the mote printed {system.mote_lines(MOTE)[-12:]}"
+                ) from None
             await asyncio.sleep(0.5)
             assert sum(f[0] == protocol.MSG_KEY_ACK for f in from_ccs) == acks_before
 

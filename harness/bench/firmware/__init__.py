@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.build.firmware import BuildResult
 
 HERE = Path(__file__).resolve().parent
 
 
-def build_sha256_bench(rounds: int = 8, build_root: Path | None = None):
+def build_sha256_bench(rounds: int = 8, build_root: Path | None = None) -> BuildResult:
     """Build sha256_bench.sky; returns harness.build's BuildResult."""
     from harness import paths
     from harness.build.firmware import build_firmware
