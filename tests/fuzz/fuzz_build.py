@@ -16,7 +16,10 @@ FUZZ_C = REPO_ROOT / "tests" / "fuzz" / "c"
 SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g", "-O1", "-Wall", "-Wextra"]
 TARGETS: dict[str, list[Path]] = {
     "record": [
-        FIRMWARE / "dtls_record" / name for name in ("esse_util.c", "aes128.c", "ccm.c", "dtls_record.c", "keystate.c", "replay.c", "record_aead.c")
+        FIRMWARE / "dtls_record" / name
+        for name in (
+            "esse_util.c", "aes128.c", "ccm.c", "dtls_record.c", "keystate.c", "replay.c", "record_aead.c"
+        )
     ] + [FIRMWARE / "ssm_client" / "ssm_client.c", FUZZ_C / "fuzz_record.c"],
     # The net stack as tests/net/nethost.py builds it (host_glue.c is the platform and the MAC).
     "net": sorted(p for p in (FIRMWARE / "net").glob("*.c")
