@@ -87,7 +87,10 @@ class _Conn:
         self.sock = sock
 
     def write(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            pass  # the client is gone (cable pulled); the reader loop notices and cleans up
 
 
 class EmulatedTelos:

@@ -94,7 +94,10 @@ class MspBslBackend:
             return ("no answer from the bootstrap loader (sync failed): not a TelosB/"
                     "Tmote Sky, or the BSL entry through DTR/RTS did not work; the mote was not changed")
         lost_words = ("connection lost", "connection failed", "connection reset", "i/o error", "disconnected",
-                      "not open", "broken pipe")
+                      "not open", "broken pipe",
+                      # RFC 2217: the port server (not the BSL) answers option negotiation, so its
+                      # silence means the network port itself went away
+                      "waiting for option")
         if any(w in low for w in lost_words):
             if phase == "start":
                 return (f"the port closed before the bootstrap loader started ({detail}): another program "
