@@ -19,7 +19,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     # energy accounting that needs no emulator: the Sky power model, then what is computed from it
     # (energy per DTLS flight; the firmware's energest lines, which `esse console` and the sim read)
     ("energy.model", ("energy.model",)),
-    ("energy.accounting", ("energy.flights", "energy.energest")),
+    ("energy.accounting", ("energy.flights", "energy.energest", "energy.phases")),
     # building C for the host through cffi
     ("cffi", ("cffi_build",)),
     # firmware build for the mote; the host builds of firmware C (record layer, CCS codec)
