@@ -16,14 +16,15 @@ sensor work's; its KEY_ACK takes the same path as this echo reply).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
+import oneframe
 import pytest
 from e2e_helpers import PREFIX, wait_for_prefix
 from nethost import Air, HostMote, Node, host_session
+from oneframe import frame_for, keys_values
 from simnet import EngineSession
-from wpan import tshark_json, write_pcap
+from wpan import write_pcap
 
 from harness.bridge import Bridge
 from harness.bridge import ipv6 as v6
@@ -33,72 +34,17 @@ pytestmark = pytest.mark.slow
 
 SSM_PORT, CCS_PORT = 61616, 61617  # 0xF0B0, 0xF0B1
 KEY_MATERIAL_LEN, KEY_ACK_LEN = 96, 25
-OVERHEAD = 9 + 2 + 4 + 2  # MAC header, IPHC, UDP NHC, FCS
 CCS_ID, BR_ID = 2, 1
-
-
-def frame_for(payload_len: int) -> int:
-    """Bytes on the air (MAC header to FCS) of a UDP payload of `payload_len` bytes."""
-    return OVERHEAD + payload_len
 
 
 def tshark_layers(pcap: Path) -> list[dict]:
     """Every frame of `pcap` as tshark dissects it, with context 0 = the bridge's prefix."""
-    return tshark_json(pcap, {"6lowpan.context0": str(PREFIX), "udp.check_checksum": "TRUE"})
-
-
-def keys(tree: object) -> Iterator[str]:
-    """Every field name in a tshark JSON layer tree."""
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            yield k
-            yield from keys(v)
-    elif isinstance(tree, list):
-        for v in tree:
-            yield from keys(v)
+    return oneframe.tshark_layers(pcap, PREFIX)
 
 
 def assert_one_udp_frame(layers: list[dict], src: int, dst: int, sport: int, dport: int, size: int) -> dict:
-    """Exactly one distinct frame (MAC retransmissions aside) carries the UDP datagram sport -> dport;
-    it is `size` bytes long, unfragmented, with short addresses and fully elided IPv6 addresses.
-    No frame of the run is malformed. Returns the frame's layers."""
-    bad = [
-        i for i, lay in enumerate(layers, 1) if "_ws.malformed" in lay or lay["wpan"]["wpan.fcs_ok"] != "1"
-    ]
-    assert not bad, f"malformed frames: {bad}"
-    hits = [
-        lay
-        for lay in layers
-        if lay.get("udp", {}).get("udp.srcport") == str(sport)
-        and lay.get("udp", {}).get("udp.dstport") == str(dport)
-    ]
-    assert hits, f"no frame carries UDP {sport} -> {dport}"
-    assert len({lay["wpan"]["wpan.seq_no"] for lay in hits}) == 1, "the datagram took more than one frame"
-    lay = hits[0]
-    assert int(lay["frame"]["frame.len"]) == size
-    assert not [k for k in keys(layers) if k.startswith("6lowpan.frag")], "a fragment on the air"
-    f = dict(keys_values(lay))
-    assert (f["wpan.dst_addr_mode"], f["wpan.src_addr_mode"]) == ("0x0002", "0x0002")  # short, short
-    assert f["wpan.pan_id_compression"] == "1"
-    assert (int(f["wpan.dst16"], 16), int(f["wpan.src16"], 16)) == (dst, src)
-    iphc = tuple(f[f"6lowpan.iphc.{k}"] for k in ("tf", "nh", "hlim", "cid", "sac", "sam", "m", "dac", "dam"))
-    assert iphc == ("0x0003", "1", "0x0002", "0", "1", "0x0003", "0", "1", "0x0003"), iphc
-    assert f["6lowpan.iphc.sctx.prefix"] == f["6lowpan.iphc.dctx.prefix"] == str(PREFIX.network_address)
-    assert (f["6lowpan.nhc.udp.ports"], f["6lowpan.nhc.udp.checksum"]) == ("3", "0")  # 4+4 bits, carried
-    ports = lay["udp"]
-    assert ports["udp.checksum.status"] == "1"
-    assert int(ports["udp.length"]) == 8 + size - OVERHEAD
-    return lay
-
-
-def keys_values(tree: object) -> Iterator[tuple[str, str]]:
-    """Every (field, value) pair with a plain value in a tshark JSON layer tree."""
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            if isinstance(v, str):
-                yield k, v
-            else:
-                yield from keys_values(v)
+    """oneframe.assert_one_udp_frame with the bridge's prefix as context 0."""
+    return oneframe.assert_one_udp_frame(layers, src, dst, sport, dport, size, PREFIX)
 
 
 # ---- host builds: the C stack as BR and CCS, mac802154.c on a perfect air ----------------------------

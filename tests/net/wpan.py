@@ -5,10 +5,10 @@ Frame layout and FCS (CRC-16/KERMIT): harness/wire/ieee802154.py, the one home o
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from harness.proc import require, run
+from oneframe import tshark_json  # noqa: F401 - the one home of tshark's JSON; used by the net tests
+
 from harness.sim.output import LINKTYPE_IEEE802_15_4_WITHFCS, PcapWriter
 from harness.wire import ieee802154
 from harness.wire.ieee802154 import fcs16 as crc16_kermit  # noqa: F401 - used by test_net_mac
@@ -27,15 +27,3 @@ def write_pcap(path: Path, frames: list[bytes], linktype: int = LINKTYPE_IEEE802
     for i, frame in enumerate(frames):
         pcap.add(i * 1_000_000, frame)
     pcap.write(path)
-
-
-def tshark_json(pcap: Path, prefs: dict[str, str] | None = None) -> list[dict]:
-    """Dissect with tshark; one dict of layers per frame."""
-    tshark = require("tshark", "apt-get install tshark")
-    argv = [tshark, "-r", str(pcap), "-T", "json", "-n"]
-    for key, value in (prefs or {}).items():
-        argv += ["-o", f"{key}:{value}"]
-    res = run(argv, timeout=120)
-    return [p["_source"]["layers"] for p in json.loads(res.stdout)]
-
-
