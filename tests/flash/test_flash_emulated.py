@@ -141,20 +141,44 @@ def test_port_vanishing_mid_write_is_reported_and_the_mote_stays_in_its_bsl(hell
         assert board.mote.read16(0xFFFE) == 0xFFFF  # the vectors come last: nothing would run
 
 
-def test_serial_mote_drives_the_emulated_telos_like_a_real_one(hello_elf):
+def test_serial_port_target_drives_the_emulated_telos_like_a_real_one(hello_elf, tmp_path):
+    """harness.target's SerialPort resource opens (driver: harness.flash's SerialMote) on the emulated
+    Telos's RFC 2217 port: a Target (UART1 bytes each once, node id, reset through DTR/RTS) that is
+    Loadable (the image and an identity through the BSL, then it runs)."""
     from harness.flash.serial_mote import SerialMote
+    from harness.target import Loadable, Target
+    from harness.target.drivers import open_target
+    from harness.target.resources import SerialPort
+    from harness.wire.infomem import SEGMENT_B, SEGMENT_SIZE
+
+    def read_until(mote: Target, pattern: bytes, timeout: float = 60) -> bytes:
+        got = b""
+        deadline = time.monotonic() + timeout
+        while pattern not in got and time.monotonic() < deadline:
+            time.sleep(0.1)
+            got += mote.read_serial()
+        assert pattern in got, got
+        return got
 
     with bsl_port.EmulatedTelos(firmware=hello_elf, node_id=3, speed=1.0) as board:
         board.serve()
-        mote = SerialMote(board.url)
+        mote = open_target(SerialPort(board.url, node_id=3))
+        assert isinstance(mote, SerialMote)
         try:
-            time.sleep(0.3)
-            before = len(mote.serial)
+            assert isinstance(mote, Target) and isinstance(mote, Loadable) and mote.node_id == 3
+            read_until(mote, b"T selftest_ticks=")  # running since before the port opened
             mote.reset()
-            deadline = time.monotonic() + 60
-            while b"T selftest_ticks=" not in mote.serial[before:] and time.monotonic() < deadline:
-                mote.run_for(0.2)
-            assert b"ESSE hello node=3 " in mote.serial[before:]
+            boot = read_until(mote, b"T selftest_ticks=")
+            banner = boot[boot.index(b"ESSE hello") :]
+            assert banner.startswith(b"ESSE hello node=3 ") and banner.count(b"ESSE hello") == 1
+            assert b"ESSE hello" not in mote.read_serial()  # each byte once: the banner is not read again
+            assert len(mote.serial) >= len(boot)  # the whole log stays available
+
+            mote.load(hello_elf, Identity(node_id=9, psk_dn=PSK))  # through the BSL, then a reset
+            assert mote.node_id == 9 and board.state == "run"
+            segment_b = board.mote.read_bytes(SEGMENT_B, SEGMENT_SIZE)
+            assert Identity.decode(segment_b) == Identity(node_id=9, psk_dn=PSK)
+            read_until(mote, b"T selftest_ticks=")  # the flashed image boots and talks
             assert mote.error is None
         finally:
             mote.close()
