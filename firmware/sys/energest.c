@@ -277,9 +277,12 @@ int energest_format(char *buf, size_t size)
 int energest_poll(char *buf, size_t size)
 {
 #if ENERGEST_PERIOD_S > 0
-    if (!running || (int32_t)(sky_clock_ticks() + clock_base - next_report) < 0)
+    uint32_t now = sky_clock_ticks() + clock_base;
+    if (!running || (int32_t)(now - next_report) < 0)
         return 0;
-    next_report += (uint32_t)ENERGEST_PERIOD_S * SKY_ACLK_HZ;
+    /* from this report, not from the last due time: after a long busy stretch (a self-test) the
+     * reports would otherwise come at every poll until the schedule caught up */
+    next_report = now + (uint32_t)ENERGEST_PERIOD_S * SKY_ACLK_HZ;
     return energest_format(buf, size);
 #else
     (void)buf;

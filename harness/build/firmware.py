@@ -20,6 +20,8 @@ DEFAULT_LINKER_SCRIPT = paths.FIRMWARE_DIR / "sys" / "sky.ld"
 
 @dataclass
 class BuildResult:
+    """One built firmware: its ELF and ROM/RAM sizes."""
+
     name: str
     elf: Path  # <out_dir>/<name>.sky
     hex: Path  # Intel HEX of the same image
@@ -78,8 +80,10 @@ def build_app(
     jobs: int | None = None,
     log: Callable[[str], None] | None = None,
     build_root: Path | None = None,
+    defines: Sequence[str] = (),
 ) -> BuildResult:
-    """Build one app: a name under firmware/apps/, or the path of an app folder anywhere.
+    """Build one app: a name under firmware/apps/, or the path of an app folder anywhere, with
+    `defines` (e.g. "ENERGEST_PERIOD_S=1") after its manifest's.
     Output goes to <build_root>/<app>/ (default build_root: harness.paths.build_dir())."""
     app_dir = Path(app) if isinstance(app, Path) or "/" in str(app) else paths.APPS_DIR / app
     spec = load_app(app_dir)
@@ -90,7 +94,7 @@ def build_app(
         spec.name,
         spec.sources,
         [spec.root, *spec.include_dirs],
-        spec.defines,
+        [*spec.defines, *defines],
         spec.cflags,
         modules=spec.modules,
         out_dir=out,
@@ -148,6 +152,7 @@ def build_all(
 
 
 def size_table(results: Sequence[BuildResult]) -> str:
+    """The ROM/RAM table of built firmware."""
     return format_size_table([(r.name, r.size) for r in results])
 
 

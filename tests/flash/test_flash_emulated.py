@@ -216,3 +216,40 @@ def test_image_outside_flash_is_refused_by_the_bsl_and_a_bad_checksum_is_nak(tmp
             assert answer[0] == DATA_ACK and answer[5:9] == b"\x00\x01\x00\x01"
         finally:
             port.close()
+
+
+def test_esse_console_shows_live_energest_of_the_emulated_mote(tmp_path):
+    """Issue 14 item 3 end to end: the hello firmware built with ENERGEST_PERIOD_S=1 runs in the emulated
+    Telos (no radio there: the ccs stops at its radio init); `esse console --port rfc2217://... --reset`
+    shows each EG1 report with, right under it, the
+    energy of the interval it closes; those lines are exactly what harness.energy.energest makes of the
+    same EG1 lines, and the totals since power-on are the sums of the intervals shown."""
+    from harness.energy.energest import MODEL_STATES, intervals_from_log, parse_line
+
+    elf = build_app("hello", build_root=tmp_path / "build", defines=["ENERGEST_PERIOD_S=1"]).elf
+    log = tmp_path / "console.log"
+    with bsl_port.EmulatedTelos(firmware=elf, node_id=2, speed=1.0) as board:
+        board.serve()
+        proc = esse("console", "--port", board.url, "--reset", "--until", r"^EG1 2 3 ",
+                    "--duration", "90", "--log", str(log))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    shown = [line.split(" ", 1)[1] for line in proc.stdout.splitlines()]  # without the timestamps
+    reports = [i for i, text in enumerate(shown) if parse_line(text) is not None]
+    assert [parse_line(shown[i]).seq for i in reports] == [0, 1, 2, 3]  # type: ignore[union-attr]
+    live = [shown[i + 1] for i in reports[:-1]]  # each report's interval follows it at once
+    assert all(text.startswith("energest: node 2 #") for text in live), shown
+    last = shown[reports[-1] + 1 :]  # the console stopped at the matching report (its own line last)
+    assert last == [] or last[0].startswith("energest: node 2 #3 ")
+
+    expected, errors = intervals_from_log("\n".join(shown[i] for i in reports))
+    assert not errors and [iv.seq for iv in expected] == [0, 1, 2, 3]
+    console_intervals = [text.removeprefix("energest: ") for text in shown if text.startswith("energest: ")]
+    assert console_intervals == [str(iv) for iv in expected][: len(console_intervals)]
+    assert len(console_intervals) >= 3
+    for state in MODEL_STATES:  # totals since power-on = the intervals added up
+        assert expected[-1].total_seconds[state] == pytest.approx(sum(iv.seconds[state] for iv in expected))
+    total = expected[-1].total_seconds
+    assert total["CPU"] + total["LPM"] == pytest.approx(expected[-1].end_s)  # every second is CPU or LPM
+    for iv in expected[1:]:  # ENERGEST_PERIOD_S=1: a second since the last report, + the 0.5 s heartbeat
+        assert 1.0 <= iv.end_s - iv.start_s <= 1.5 + 0.01, iv
+    assert log.read_text().splitlines() == proc.stdout.splitlines()
