@@ -21,6 +21,17 @@ async def coap(ctx: aiocoap.Context, code, uri: str, payload: bytes = b"") -> ai
     return await asyncio.wait_for(ctx.request(req).response, 30)
 
 
+def server_port(ctx: aiocoap.Context) -> int:
+    """The UDP port the OS gave an aiocoap server context bound to port 0 (its udp6 transport's socket)."""
+    for ri in ctx.request_interfaces:
+        message_interface = getattr(getattr(ri, "token_interface", None), "message_interface", None)
+        transport = getattr(message_interface, "transport", None)
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is not None:
+            return int(sock.getsockname()[1])
+    raise AssertionError("the aiocoap server context has no bound UDP socket")
+
+
 async def coap_client_notls(*args: str) -> str:
     """libcoap's coap-client-notls (Debian libcoap3-bin); its stdout."""
     tool = require_tool("coap-client-notls", "libcoap3-bin")

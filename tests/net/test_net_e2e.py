@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import sys
 
 import aiocoap
 import pytest
 from aiocoap.numbers.codes import Code
 from ccs_oracle import assert_temperature
-from e2e_helpers import PREFIX, coap, coap_client_notls, wait_for_prefix
+from e2e_helpers import PREFIX, coap, coap_client_notls, server_port, wait_for_prefix
 from nethost import Air, HostMote, Node, host_session
 from simnet import EngineSession
 
@@ -179,11 +178,8 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
     async def scenario(runner: EngineSession) -> None:
         site = resource.Site()
         site.add_resource(["hello"], Hello())
-        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        probe.bind(("127.0.0.1", 0))
-        server_port = probe.getsockname()[1]
-        probe.close()
-        server = await aiocoap.Context.create_server_context(site, bind=("127.0.0.1", server_port))
+        server = await aiocoap.Context.create_server_context(site, bind=("127.0.0.1", 0))  # the OS picks
+        port = server_port(server)
         loop = asyncio.get_running_loop()
         ssm_got: asyncio.Queue[tuple[bytes, tuple[str, int]]] = asyncio.Queue()
 
@@ -200,7 +196,7 @@ def test_mote_initiated_exchanges_and_extra_port_maps(make_node):
                 host = bridge.host_address.packed
                 # mote -> host CoAP server
                 await asyncio.wrap_future(
-                    runner.call(lambda: ccs.lib.host_coap_request(host, server_port, 1, 1, b"hello"))
+                    runner.call(lambda: ccs.lib.host_coap_request(host, port, 1, 1, b"hello"))
                 )
                 for _ in range(100):
                     status, payload = await asyncio.wrap_future(runner.call(coap_result))
