@@ -293,3 +293,17 @@ def test_build_all_builds_the_rest_and_reports_every_failure(tmp_path):
     with pytest.raises(BuildError, match=expected):
         build_all([bad1, good, bad2], build_root=tmp_path / "out")
     assert (tmp_path / "out" / "good" / "good.sky").is_file()
+
+
+def test_firmware_from_outside_the_apps_is_registered_by_its_own_floor():
+    """harness.build names no package above it: TinyDTLS registers its firmware builders when imported
+    (as the `esse` CLI does), and a name takes one builder only."""
+    import harness.tinydtls  # noqa: F401
+    from harness.build.firmware import extra_firmware, register_firmware
+    from harness.tinydtls.ccs_build import build_ccs_tinydtls
+    from harness.tinydtls.profiles import build_profiles
+
+    assert extra_firmware() == {"tinydtls-profiles": build_profiles, "ccs-tinydtls": build_ccs_tinydtls}
+    register_firmware("ccs-tinydtls", build_ccs_tinydtls)  # the same again: no change
+    with pytest.raises(ValueError, match="already registered as 'ccs-tinydtls'"):
+        register_firmware("ccs-tinydtls", build_profiles)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -104,12 +103,24 @@ def build_app(
     )
 
 
-# Firmware built from outside firmware/apps, as "module:function". build_all() without an app
-# list calls each after the apps as function(clean=, jobs=, log=, build_root=) -> list[BuildResult].
-EXTRA_FIRMWARE = [
-    "harness.tinydtls.profiles:build_profiles",  # TinyDTLS record/psk/ecc size profiles
-    "harness.tinydtls.ccs_build:build_ccs_tinydtls",  # the ccs with TinyDTLS's record cipher
-]
+# Firmware built from outside firmware/apps by a higher floor (e.g. the TinyDTLS profiles): the floor
+# that knows how registers its builder here (harness.tinydtls registers its own when imported), so the
+# build never names a package above it. build_all() without an app list calls each after the apps as
+# builder(clean=, jobs=, log=, build_root=) -> list[BuildResult].
+FirmwareBuilder = Callable[..., list[BuildResult]]
+_EXTRA_FIRMWARE: dict[str, FirmwareBuilder] = {}
+
+
+def register_firmware(name: str, builder: FirmwareBuilder) -> None:
+    """Have `build_all()` (every firmware) also run `builder`; one builder per name."""
+    if _EXTRA_FIRMWARE.get(name, builder) is not builder:
+        raise ValueError(f"another firmware builder is already registered as {name!r}")
+    _EXTRA_FIRMWARE[name] = builder
+
+
+def extra_firmware() -> dict[str, FirmwareBuilder]:
+    """The registered builders of firmware from outside firmware/apps, by name."""
+    return dict(_EXTRA_FIRMWARE)
 
 
 def build_all(
@@ -137,13 +148,11 @@ def build_all(
         except (BuildError, ManifestError) as exc:
             failures.append(f"{Path(app).name}: {exc}")
     if not apps:
-        for entry in EXTRA_FIRMWARE:
-            module, _, func = entry.partition(":")
-            builder = getattr(importlib.import_module(module), func)
+        for name, builder in extra_firmware().items():
             try:
                 results += builder(clean=clean, jobs=jobs, log=log, build_root=build_root)
             except (BuildError, ManifestError) as exc:
-                failures.append(f"{entry}: {exc}")
+                failures.append(f"{name}: {exc}")
     if verbose and results:
         print(size_table(results))
     if failures:

@@ -39,3 +39,17 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = sorted(_LAZY)
+
+
+def _register_firmware() -> None:
+    """`build_all()` (`esse build`) builds the TinyDTLS mote profiles and the ccs with TinyDTLS records
+    too: this floor registers them with the build, which cannot name a package above it."""
+    from harness.build.firmware import register_firmware
+    from harness.tinydtls.ccs_build import build_ccs_tinydtls
+    from harness.tinydtls.profiles import build_profiles
+
+    register_firmware("tinydtls-profiles", build_profiles)  # record / psk / ecc size profiles
+    register_firmware("ccs-tinydtls", build_ccs_tinydtls)  # the ccs with TinyDTLS's record cipher
+
+
+_register_firmware()
