@@ -1,5 +1,5 @@
 """The firmware net stack built for the host (gcc, shared library) and driven through cffi (ABI mode,
-the cdef read from host/host_glue.h, host/air.h and the stack's own prototypes).
+the cdef read from host/host_glue.h and the stack's own prototypes).
 
 Each `Node` loads its own copy of the library (its own globals = its own mote). `Medium` carries
 the MAC frames the nodes queue between them, as a 127-byte-frame radio would; the UART of a node
@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import queue
+import random
 import re
 import shutil
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from harness.cffi_build import header_cdef
 from harness.emulator.errors import SerialOverflow
 from harness.proc import require, run
 from harness.sim.engine import Engine
+from harness.sim.medium import PA_LEVEL_MAX, UDGMMedium, UDGMParams
+from harness.wire.ieee802154 import air_time_us, with_fcs
 
 REPO = paths.REPO_ROOT
 NET_DIR = REPO / "firmware" / "net"
@@ -36,7 +39,7 @@ LIB = LIB_DIR / "libnethost.so"
 CFLAGS = ["-std=c99", "-O1", "-g", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-Wl,-Bsymbolic"]
 
 
-AIR = HOST_DIR / "air.c"
+AIR_CHANNEL = 26  # the channel of the host nodes' air (one medium, so any one channel)
 
 
 def sources(with_mac: bool) -> list[Path]:
@@ -68,10 +71,6 @@ def build_library(with_mac: bool = False) -> Path:
     return _compile(LIB, sources(False), [])
 
 
-def build_air() -> Path:
-    return _compile(LIB_DIR / "libair.so", [AIR], [])
-
-
 _instance = itertools.count()
 
 
@@ -93,7 +92,6 @@ def firmware_decls(names: list[str]) -> str:
 ffi = FFI()
 ffi.cdef(
     header_cdef(HOST_DIR / "host_glue.h")
-    + header_cdef(HOST_DIR / "air.h")
     + firmware_decls(
         [
             "udp_send",
@@ -273,40 +271,93 @@ class Medium:
         return moved
 
 
+class _HostRadio:
+    """A host node's radio (host_glue.c with the MAC) as the sim medium sees it: always listening on
+    one channel; a frame that ends undamaged goes to the node's radio "interrupt" (host_radio_rx)."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+    def attach(self, sink: object) -> None:
+        """Transmissions reach the medium through `Air`, which keeps the air's own clock."""
+
+    def channel(self) -> int:
+        return AIR_CHANNEL
+
+    def listening(self) -> bool:
+        return True
+
+    def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
+        """Reception is whole-frame here: nothing to do at the preamble."""
+
+    def air_energy(self, levels: dict[int, float]) -> None:
+        """The host MAC's CCA is scripted (host_set_cca_busy), not read from the air."""
+
+    def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
+        if crc_ok:
+            payload = frame[:-2]  # the radio strips the FCS it checked
+            self.node.lib.host_radio_rx(payload, len(payload))
+
+
 class Air:
-    """The radio channel for nodes built with the MAC (host/air.c): frames reach every other node at
-    once, ACKs included, so the MAC's ACK wait sees them."""
+    """The radio channel for nodes built with the MAC: the simulation's UDGM medium (harness/sim/medium.py,
+    perfect links, every node in range) on an air clock of its own. A frame goes on the air when the MAC
+    transmits and is delivered at once (the host MAC waits for its ACK inside radio_transmit), frame by
+    frame: a frame sent while one is being delivered (an ACK) goes on the air after that one ended."""
 
     def __init__(self, workdir: Path, nodes: list[Node]) -> None:
-        path = workdir / f"air{next(_instance)}.so"
-        shutil.copyfile(build_air(), path)
-        self.lib = ffi.dlopen(str(path))
         self.nodes = nodes
-        transmit = ffi.addressof(self.lib, "air_transmit")
+        self.medium = UDGMMedium(UDGMParams(), random.Random(0))  # perfect links: no draw is made
+        self._log: list[tuple[int, bytes]] = []
+        self._queue: list[tuple[int, bytes]] = []
+        self._busy = False
+        self._now_us = 0
+        self._drop = {"data": 0, "acks": 0}
+        self._transmit = ffi.callback("host_air_fn", self._on_transmit)  # kept alive with the Air
         for i, node in enumerate(nodes):
             if not node.with_mac:
                 raise ValueError(f"node {i} was built without the MAC: it has no radio for the air")
-            self.lib.air_register(i, ffi.addressof(node.lib, "host_radio_rx"))
-            node.lib.host_set_air(transmit, i)
+            self.medium.add_radio(i, (0.0, 0.0, 0.0), _HostRadio(node))
+            node.lib.host_set_air(self._transmit, i)
             node.on_air = True
 
     def drop(self, data: int = 0, acks: int = 0) -> None:
-        self.lib.air_drop(data, acks)
+        """Lose the next `data` data frames and `acks` ACK frames (they are still logged)."""
+        self._drop = {"data": data, "acks": acks}
 
     def log(self) -> list[tuple[int, bytes]]:
         """(sender index, frame without FCS) of every transmission so far."""
-        out = []
-        buf, sender = ffi.new("uint8_t[127]"), ffi.new("int *")
-        for i in range(self.lib.air_log_count()):
-            n = self.lib.air_log_frame(i, buf, sender)
-            out.append((sender[0], ffi.buffer(buf, n)[:]))
-        return out
+        return list(self._log)
+
+    def _on_transmit(self, sender: int, frame: object, length: int) -> None:
+        self._queue.append((sender, ffi.buffer(frame, length)[:]))
+        if self._busy:
+            return  # sent during a delivery: on the air once that frame has ended
+        self._busy = True
+        try:
+            while self._queue:
+                self._air(*self._queue.pop(0))
+        finally:
+            self._busy = False
+
+    def _air(self, sender: int, frame: bytes) -> None:
+        self._log.append((sender, frame))
+        kind = "acks" if frame and frame[0] & 7 == 2 else "data"
+        if self._drop[kind] > 0:
+            self._drop[kind] -= 1
+            return
+        psdu = with_fcs(frame)
+        start, end = self._now_us, self._now_us + air_time_us(len(psdu))
+        self.medium.transmit(sender, psdu, start, end, AIR_CHANNEL, PA_LEVEL_MAX)
+        self.medium.process(start)
+        self.medium.process(end)
+        self._now_us = end
 
     def process(self) -> None:
         """Every node's main loop takes its received frames (until nothing moves)."""
         before = -1
-        while before != self.lib.air_log_count():
-            before = self.lib.air_log_count()
+        while before != len(self._log):
+            before = len(self._log)
             for node in self.nodes:
                 node.lib.host_radio_process()
 

@@ -147,7 +147,7 @@ void host_mac_input(const uint8_t *src, uint8_t src_len, const uint8_t *dst, uin
 }
 
 
-#else /* HOST_WITH_MAC: mac802154.c is the MAC; this is its radio (radio.h), on the test's air (air.c) */
+#else /* HOST_WITH_MAC: mac802154.c is the MAC; this is its radio (radio.h), on the sim medium (tests/net/nethost.py Air) */
 static host_air_fn air;
 static int air_index;
 static int cca_busy;
