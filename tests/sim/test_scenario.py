@@ -104,7 +104,7 @@ def test_two_motes_example_renders_and_reads_back(tmp_path, monkeypatch):
     assert fw == "[CONFIG_DIR]/../build/radiotest/radiotest.sky"
     assert sim.resolve_path(fw).resolve() == (tmp_path / "build" / "radiotest" / "radiotest.sky").resolve()
     assert [p.class_name for p in sim.plugins] == [SCRIPT_RUNNER, SERIAL_SOCKET_SERVER, POWER_TRACKER]
-    assert sim.serial_ports() == {1: 60001}
+    assert sim.serial_ports() == {1: 60101}
     assert sim.timeout_ms() == 30000
     # the success condition travels inside the .csc
     sc = scenario_from_csc(sim)
