@@ -70,6 +70,7 @@ from harness.sim.csc import (
     PluginSpec,
 )
 from harness.sim.medium import UDGMParams
+from harness.wire.infomem import Identity
 
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
@@ -488,9 +489,63 @@ def scenario_from_csc(sim: CscSimulation) -> Scenario:
     return Scenario(sim, timeout / 1000 if timeout is not None else None, success, sim.path)
 
 
-def render_scenario(path: str | Path, out: str | Path, generation: str = "3") -> Path:
-    """Render a TOML scenario as a .csc at `out`; its path."""
+FIRMWARE_MODES = ("copy", "point")
+
+
+def bundle_firmware(sim: CscSimulation, out_dir: Path) -> None:
+    """Copy every mote type's ELF into `out_dir` and refer to it as `[CONFIG_DIR]/<name>.sky`, so the
+    `.csc` and its firmware move together; a mote with a psk_dn gets its own mote type whose ELF
+    carries its identity in `.infomem` (Cooja loads that segment; it cannot run our esse-psk-dn
+    comments). Our engine still writes the same identity from the comments: the result is equal."""
+    import shutil
+
+    from harness.build.provision import ProvisionError, provision_elf
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    psk_dn = sim.esse_psk_dn()
+    types = {t.identifier: t for t in sim.mote_types}
+    used: list[MoteTypeSpec] = []
+    for t in sim.mote_types:
+        src = sim.resolve_path(t.firmware)
+        if src is None or not src.is_file():
+            raise ScenarioError(f"firmware of mote type {t.identifier!r} not found: {src} "
+                                f"(build it: esse build {Path(t.firmware).stem})")
+        if src.resolve() != (out_dir / src.name).resolve():
+            shutil.copyfile(src, out_dir / src.name)
+        t.firmware = f"[CONFIG_DIR]/{src.name}"
+    for m in sim.motes:
+        t = types[m.type_identifier]
+        if m.mote_id not in psk_dn:
+            if t not in used:
+                used.append(t)
+            continue
+        base = out_dir / Path(t.firmware).name
+        own = out_dir / f"{base.stem}-node{m.mote_id}{base.suffix}"
+        try:
+            provision_elf(base, Identity(node_id=m.mote_id, psk_dn=psk_dn[m.mote_id]), own)
+        except ProvisionError as exc:
+            raise ScenarioError(f"mote {m.mote_id}: psk_dn: {exc}") from None
+        mine = MoteTypeSpec(
+            identifier=f"{t.identifier}_node{m.mote_id}",
+            description=f"{t.description} (node {m.mote_id}, provisioned)",
+            firmware=f"[CONFIG_DIR]/{own.name}",
+        )
+        used.append(mine)
+        m.type_identifier = mine.identifier
+    sim.mote_types = used
+
+
+def render_scenario(
+    path: str | Path, out: str | Path, generation: str = "3", firmware: str = "copy"
+) -> Path:
+    """Render a TOML scenario as a .csc at `out`; its path. `firmware`: "copy" puts the ELFs (and a
+    provisioned ELF per psk_dn mote) beside the .csc; "point" refers to the build directory,
+    relative to the .csc ([CONFIG_DIR]/../build/...)."""
     from harness.sim.csc import write_csc
 
+    if firmware not in FIRMWARE_MODES:
+        raise ScenarioError(f"firmware mode {firmware!r} is not one of {', '.join(FIRMWARE_MODES)}")
     sc = load_scenario(path, csc_path=out, generation=generation)
+    if firmware == "copy":
+        bundle_firmware(sc.sim, Path(out).resolve().parent)
     return write_csc(sc.sim, out)

@@ -30,6 +30,7 @@ def fake_firmware(build):
 
 
 def test_render_command(tmp_path, build, capsys):
+    fake_firmware(build)
     out = tmp_path / "two.csc"
     assert main(["sim", "render", str(TWO), "-o", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
