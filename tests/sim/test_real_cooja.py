@@ -41,3 +41,25 @@ def test_scenario_passes_in_real_cooja(path, cooja, tmp_path):
     sim = read_csc(csc)
     assert {ln.mote_id for ln in log.lines} == {m.mote_id for m in sim.motes}  # every mote spoke
 
+
+
+def test_a_failure_line_fails_the_cooja_test_at_once(cooja, tmp_path):
+    """Stands in for `radio init failed`: fail_regex matching a line the CCS does print."""
+    from harness.configfile import read_toml
+    from harness.sim.csc import write_csc
+    from harness.sim.scenario import bundle_firmware, scenario_from_dict
+
+    jar, contiki = cooja
+    data = read_toml(COOJA_CONFIGS_DIR / "scenarios" / "ccs_demo.toml", "scenario")
+    data["success"]["fail_regex"] = "ccs 3 up"
+    csc = tmp_path / "sim" / "fail.csc"
+    sc = scenario_from_dict(data, "fail", csc_path=csc)
+    sc.sim.path = csc.resolve()
+    for t in sc.sim.mote_types:
+        build_app(t.identifier.removeprefix("sky_"))
+    bundle_firmware(sc.sim, csc.parent)
+    write_csc(sc.sim, csc)
+    result, _ = run_cooja(csc, jar, contiki, tmp_path / "out", seed=1, timeout=600)
+    log = parse_testlog((tmp_path / "out" / "COOJA.testlog").read_text())
+    assert log.verdict is False and result.returncode != 0
+    assert log.lines[-1].text == "ccs 3 up" and log.lines[-1].time_us < 5_000_000  # not at the timeout
