@@ -22,7 +22,7 @@ enum {
     SNOP = 0x00, SXOSCON = 0x01, SRXON = 0x03, STXON = 0x04, STXONCCA = 0x05, SRFOFF = 0x06,
     SFLUSHRX = 0x08, SFLUSHTX = 0x09, SACK = 0x0A, SACKPEND = 0x0B,
     MDMCTRL0 = 0x11, MDMCTRL1 = 0x12, RSSI = 0x13, RXCTRL1 = 0x17, FSCTRL = 0x18, SECCTRL0 = 0x19,
-    IOCFG0 = 0x1C, MANFIDL = 0x1E,
+    IOCFG0 = 0x1C,
     TXFIFO = 0x3E, RXFIFO = 0x3F
 };
 #define REG_READ 0x40u
@@ -39,7 +39,7 @@ enum {
 #define MDM_ADR_DECODE 0x0800u
 #define MDM_AUTOCRC 0x0020u
 #define MDM_AUTOACK 0x0010u
-#define CHIP_ID 0x233Du /* MANFIDL: part number low nibble 2, Chipcon JEDEC id 0x33D */
+#define CORR_THR_20 (20u << 6) /* MDMCTRL1: CORR_THR = 20 (datasheet) */
 
 /* ---- state */
 typedef struct {
@@ -188,12 +188,14 @@ int cc2420_init(void)
     strobe(SXOSCON);
     if (!wait_status(ST_XOSC16M_STABLE, SKY_CLOCK_HZ / 100)) /* 10 ms */
         return CC2420_ERR_CHIP;
-    if (reg_read(MANFIDL) != CHIP_ID)
+    /* A chip answers when a written register reads back (an absent one reads 0 or 0xFFFF).
+     * Not the chip id: MSPSim's CC2420 model leaves MANFIDL/MANFIDH at 0. */
+    reg_write(MDMCTRL1, CORR_THR_20);
+    if (reg_read(MDMCTRL1) != CORR_THR_20)
         return CC2420_ERR_CHIP;
 
     /* Defaults: AUTOCRC, CCA mode 3 and 3 preamble bytes as reset (0x0AE2) minus ADR_DECODE. */
     reg_write(MDMCTRL0, (uint16_t)(0x0AE2u & ~MDM_ADR_DECODE));
-    reg_write(MDMCTRL1, 20u << 6);                           /* CORR_THR = 20 (datasheet) */
     reg_write(RXCTRL1, (uint16_t)(reg_read(RXCTRL1) | 0x2000u)); /* RXBPF_LOCUR (datasheet) */
     reg_write(SECCTRL0, (uint16_t)(reg_read(SECCTRL0) & ~0x0200u)); /* no RXFIFO protection */
     reg_write(IOCFG0, 127u); /* FIFOP only on complete frames (or >127 bytes) */

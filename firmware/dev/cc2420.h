@@ -31,7 +31,7 @@
 #define CC2420_ERR_LEN (-1)     /* frame too long / bad argument */
 #define CC2420_ERR_BUSY (-2)    /* STXONCCA refused: channel not clear */
 #define CC2420_ERR_TX (-3)      /* underflow or the frame never started/ended */
-#define CC2420_ERR_CHIP (-4)    /* init: oscillator did not start or wrong chip id */
+#define CC2420_ERR_CHIP (-4)    /* init: oscillator did not start or no chip answers */
 
 typedef struct {
     uint8_t crc_ok;    /* FCS verified by the radio */
@@ -41,8 +41,9 @@ typedef struct {
     uint16_t sfd_ticks; /* SFD pulse length (SFD received to last byte), Timer_B ticks */
 } cc2420_rx_info_t;
 
-/* Power up (VREG_EN, RESETn pulse), start the oscillator, check the chip id, set defaults: AUTOCRC on,
- * address recognition and auto-ack off, channel 26, PAN 0xFFFF, short 0xFFFF, radio off (idle). */
+/* Power up (VREG_EN, RESETn pulse), start the oscillator, check the chip answers (a register reads
+ * back what was written), set defaults: AUTOCRC on, address recognition and auto-ack off, channel 26,
+ * PAN 0xFFFF, short 0xFFFF, radio off (idle). */
 int cc2420_init(void);
 
 void cc2420_set_channel(uint8_t channel); /* 11..26; recalibrates when listening */

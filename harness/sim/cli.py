@@ -97,8 +97,8 @@ def cmd_sim_render(args: argparse.Namespace) -> int:
     from harness.sim.scenario import ScenarioError, render_scenario
 
     try:
-        out = render_scenario(args.scenario, args.output, args.generation)
-    except ScenarioError as exc:
+        out = render_scenario(args.scenario, args.output, args.generation, args.firmware)
+    except (ScenarioError, OSError) as exc:
         print(f"esse sim render: {exc}", file=sys.stderr)
         return 2
     print(out)
@@ -172,6 +172,13 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     d.add_argument("-o", "--output", required=True, help="the .csc to write")
     d.add_argument(
         "--generation", choices=("3", "4"), default="3", help="target Cooja 3.x or 4.x class names"
+    )
+    d.add_argument(
+        "--firmware",
+        choices=("copy", "point"),
+        default="copy",
+        help="copy: the ELFs (a provisioned one per psk_dn mote) beside the .csc, [CONFIG_DIR]/NAME.sky "
+        "(default); point: [CONFIG_DIR]-relative paths into the build directory",
     )
     d.set_defaults(func=cmd_sim_render)
 

@@ -213,6 +213,15 @@ class CscSimulation:
         m = re.search(r"^// esse-success motes=(\S+) regex=(.*)$", self.script() or "", re.M)
         return (m.group(1), m.group(2)) if m else None
 
+    def esse_fail(self) -> str | None:
+        """The failure regex our renderer embeds in the script: `// esse-fail regex=<regex>`."""
+        m = re.search(r"^// esse-fail regex=(.*)$", self.script() or "", re.M)
+        return m.group(1) if m else None
+
+    def esse_keep_running(self) -> bool:
+        """Whether the script says our engine runs on after success (`// esse-keep-running`)."""
+        return re.search(r"^// esse-keep-running\b", self.script() or "", re.M) is not None
+
     def esse_adc(self) -> dict[int, dict[int, int]]:
         """Per-mote ADC12 input values our renderer embeds in the script, one comment line each:
         `// esse-adc mote=<id> ch=<0..15> value=<0..4095>` → {mote id: {channel: value}}.

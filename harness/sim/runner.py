@@ -9,7 +9,7 @@ from pathlib import Path
 
 from harness.emulator.resets import ResetEvent
 from harness.sim.csc import CscError, CscSimulation, check_firmware_files
-from harness.sim.engine import Engine, OutputMatch, RunResult
+from harness.sim.engine import Engine, MoteLine, OutputMatch, RadioEvent, RunResult, StopCondition
 from harness.sim.interfaces import SimMote
 from harness.sim.motes import MoteRequest, create_mote
 from harness.sim.output import Recorder
@@ -30,6 +30,29 @@ class SimOutcome:
     verdict: bool | None
     files: dict[str, Path]
     engine: Engine
+
+
+@dataclass
+class WatchOnly:
+    """A success condition the run does not stop on (scenario `stop = false`): seen, not obeyed."""
+
+    inner: OutputMatch
+
+    def on_line(self, line: MoteLine) -> None:
+        """Pass the line on."""
+        self.inner.on_line(line)
+
+    def on_radio(self, ev: RadioEvent) -> None:
+        """Radio events do not count."""
+
+    @property
+    def satisfied(self) -> bool:
+        """Never: the run goes on to its duration."""
+        return False
+
+    def describe(self) -> str:
+        """The watched condition in words."""
+        return f"{self.inner.describe()} (run goes on)"
 
 
 def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
@@ -98,10 +121,16 @@ def run_scenario(
     engine.stop_on_reset = fail_on_reset
     if on_reset is not None:
         engine.add_reset_listener(on_reset)
-    conditions = []
+    conditions: list[StopCondition] = []
+    success: OutputMatch | None = None
+    failure_match: OutputMatch | None = None
     if sc.success is not None:
         motes_set = frozenset(sc.success.motes) if sc.success.motes is not None else None
-        conditions.append(OutputMatch(sc.success.regex, motes_set, sc.success.require_all))
+        success = OutputMatch(sc.success.regex, motes_set, sc.success.require_all)
+        conditions.append(success if sc.success.stop else WatchOnly(success))
+        if sc.success.fail_regex is not None:
+            failure_match = OutputMatch(sc.success.fail_regex)
+            conditions.append(failure_match)
     servers = attach_serial_servers(engine, ports, announce) if serial else []
     failure: Exception | None = None
     try:
@@ -119,7 +148,10 @@ def run_scenario(
     finally:
         for s in servers:
             s.close()
-    verdict = (conditions[0].satisfied and failure is None) if conditions else None
+    verdict = None
+    if success is not None:
+        failed = failure_match is not None and failure_match.satisfied
+        verdict = success.satisfied and not failed and failure is None
     if fail_on_reset and engine.resets:
         verdict = False
     files = recorder.write(

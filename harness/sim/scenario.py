@@ -28,6 +28,9 @@
     [success]                     # optional: regex on mote output
     regex = "acked=1|RX len=50 crc=1"
     motes = "all"                 # "all", "any", a mote id or a list of ids
+    fail_regex = "init failed"    # optional: any mote printing a match fails the run at once
+    stop = true                   # false: our engine runs on to duration_s after success (demos
+                                  # with a bridge); Cooja's script still ends its test there
 
     [serial]                      # optional: SerialSocketServer per mote
     motes = [1]                   # or "all"
@@ -37,7 +40,8 @@
     tracker = true                # adds Cooja's PowerTracker plugin
 
 The success condition is written into the `.csc` as a ScriptRunner script (Cooja runs it) that
-carries a `// esse-success ...` comment, so our engine can read the same condition back. ADC values
+carries `// esse-success ...` (and `// esse-fail regex=...`, `// esse-keep-running`) comments, so our
+engine can read the same condition back. ADC values
 travel the same way: one `// esse-adc mote=<id> ch=<channel> value=<0..4095>` comment per value.
 """
 
@@ -66,6 +70,7 @@ from harness.sim.csc import (
     PluginSpec,
 )
 from harness.sim.medium import UDGMParams
+from harness.wire.infomem import Identity
 
 TOPOLOGIES = ("manual", "line", "grid", "random")
 # Cooja 3.x loads PowerTracker from its powertracker app (bare class name); 4.x has it built in.
@@ -82,6 +87,8 @@ class Success:
     regex: str
     motes: list[int] | None  # None: any mote
     require_all: bool
+    fail_regex: str | None = None  # a line of any mote matching it fails the run at once
+    stop: bool = True  # False: our engine runs to the duration after success (Cooja's test ends)
 
 
 @dataclass
@@ -145,14 +152,18 @@ class _Success(BaseModel):
     model_config = _STRICT
     regex: str = Field(min_length=1)
     motes: _MoteIds = "any"
+    fail_regex: str | None = Field(default=None, min_length=1)
+    stop: bool = True
 
-    @field_validator("regex")
+    @field_validator("regex", "fail_regex")
     @classmethod
-    def _compiles(cls, v: str) -> str:
+    def _compiles(cls, v: str | None) -> str | None:
         try:
-            re.compile(v)
+            re.compile(v or "")
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
+        if v is not None and "\n" in v:
+            raise ValueError("must be one line")
         return v
 
 
@@ -290,8 +301,14 @@ def success_script(
         return "\n".join(lines)
     who = "any" if success.motes is None else ",".join(map(str, success.motes))
     lines.append(f"// esse-success motes={who} regex={success.regex}")
+    if success.fail_regex is not None:
+        lines.append(f"// esse-fail regex={success.fail_regex}")
+    if not success.stop:
+        lines.append("// esse-keep-running (our engine runs on after success; this test ends there)")
     lines.append(f"TIMEOUT({ms}, log.testFailed());")
     lines.append(f"var pattern = new RegExp({json.dumps(success.regex)});")
+    fail = "null" if success.fail_regex is None else f"new RegExp({json.dumps(success.fail_regex)})"
+    lines.append(f"var failure = {fail};")
     if success.motes is None:
         lines.append("var waiting = null;")
     else:
@@ -300,7 +317,9 @@ def success_script(
         "while (true) {",
         "  if (msg) {",
         '    log.log(time + " " + id + " " + msg + "\\n");',
-        "    if (pattern.test(msg)) {",
+        "    if (failure != null && failure.test(msg)) {",
+        "      log.testFailed();",
+        "    } else if (pattern.test(msg)) {",
         "      if (waiting == null) {",
         "        log.testOK();",
         "      } else {",
@@ -409,7 +428,13 @@ def scenario_from_dict(
         if "regex" not in s:
             raise ScenarioError(f"{where}: [success] needs regex")
         motes = _mote_ids_arg(s.get("motes", "any"), ids, "[success] motes", where)
-        success = Success(str(s["regex"]), motes, require_all=motes is not None)
+        success = Success(
+            str(s["regex"]),
+            motes,
+            require_all=motes is not None,
+            fail_regex=s.get("fail_regex"),
+            stop=bool(s.get("stop", True)),
+        )
     sim.plugins.append(
         PluginSpec(
             SCRIPT_RUNNER,
@@ -446,13 +471,14 @@ def scenario_from_csc(sim: CscSimulation) -> Scenario:
     if cond is not None:
         who, regex = cond
         ids = [m.mote_id for m in sim.motes]
+        fail, stop = sim.esse_fail(), not sim.esse_keep_running()
         if who == "all":  # hand-written files may say "all"
-            success = Success(regex, ids, True)
+            success = Success(regex, ids, True, fail, stop)
         elif who == "any":
-            success = Success(regex, None, False)
+            success = Success(regex, None, False, fail, stop)
         else:
             try:
-                success = Success(regex, [int(v) for v in who.split(",")], True)
+                success = Success(regex, [int(v) for v in who.split(",")], True, fail, stop)
             except ValueError:
                 raise CscError(f"{sim.path}: bad esse-success motes={who!r}") from None
     elif sim.script() and "esse-success none" not in (sim.script() or ""):
@@ -463,9 +489,63 @@ def scenario_from_csc(sim: CscSimulation) -> Scenario:
     return Scenario(sim, timeout / 1000 if timeout is not None else None, success, sim.path)
 
 
-def render_scenario(path: str | Path, out: str | Path, generation: str = "3") -> Path:
-    """Render a TOML scenario as a .csc at `out`; its path."""
+FIRMWARE_MODES = ("copy", "point")
+
+
+def bundle_firmware(sim: CscSimulation, out_dir: Path) -> None:
+    """Copy every mote type's ELF into `out_dir` and refer to it as `[CONFIG_DIR]/<name>.sky`, so the
+    `.csc` and its firmware move together; a mote with a psk_dn gets its own mote type whose ELF
+    carries its identity in `.infomem` (Cooja loads that segment; it cannot run our esse-psk-dn
+    comments). Our engine still writes the same identity from the comments: the result is equal."""
+    import shutil
+
+    from harness.build.provision import ProvisionError, provision_elf
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    psk_dn = sim.esse_psk_dn()
+    types = {t.identifier: t for t in sim.mote_types}
+    used: list[MoteTypeSpec] = []
+    for t in sim.mote_types:
+        src = sim.resolve_path(t.firmware)
+        if src is None or not src.is_file():
+            raise ScenarioError(f"firmware of mote type {t.identifier!r} not found: {src} "
+                                f"(build it: esse build {Path(t.firmware).stem})")
+        if src.resolve() != (out_dir / src.name).resolve():
+            shutil.copyfile(src, out_dir / src.name)
+        t.firmware = f"[CONFIG_DIR]/{src.name}"
+    for m in sim.motes:
+        t = types[m.type_identifier]
+        if m.mote_id not in psk_dn:
+            if t not in used:
+                used.append(t)
+            continue
+        base = out_dir / Path(t.firmware).name
+        own = out_dir / f"{base.stem}-node{m.mote_id}{base.suffix}"
+        try:
+            provision_elf(base, Identity(node_id=m.mote_id, psk_dn=psk_dn[m.mote_id]), own)
+        except ProvisionError as exc:
+            raise ScenarioError(f"mote {m.mote_id}: psk_dn: {exc}") from None
+        mine = MoteTypeSpec(
+            identifier=f"{t.identifier}_node{m.mote_id}",
+            description=f"{t.description} (node {m.mote_id}, provisioned)",
+            firmware=f"[CONFIG_DIR]/{own.name}",
+        )
+        used.append(mine)
+        m.type_identifier = mine.identifier
+    sim.mote_types = used
+
+
+def render_scenario(
+    path: str | Path, out: str | Path, generation: str = "3", firmware: str = "copy"
+) -> Path:
+    """Render a TOML scenario as a .csc at `out`; its path. `firmware`: "copy" puts the ELFs (and a
+    provisioned ELF per psk_dn mote) beside the .csc; "point" refers to the build directory,
+    relative to the .csc ([CONFIG_DIR]/../build/...)."""
     from harness.sim.csc import write_csc
 
+    if firmware not in FIRMWARE_MODES:
+        raise ScenarioError(f"firmware mode {firmware!r} is not one of {', '.join(FIRMWARE_MODES)}")
     sc = load_scenario(path, csc_path=out, generation=generation)
+    if firmware == "copy":
+        bundle_firmware(sc.sim, Path(out).resolve().parent)
     return write_csc(sc.sim, out)

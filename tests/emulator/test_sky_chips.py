@@ -89,7 +89,7 @@ def test_firmware_drives_the_m25p80(chips_elf):
     assert flash.programs == 1 and flash.erases == 1
     assert flash.read(0x20000, 5) == b"\xff" * 5
     # the radio, up and idle on the same bus, took none of it (its chip select stayed high)
-    assert "CC2420 init rc=0" in out  # the driver checked MANFIDL on the shared bus
+    assert "CC2420 init rc=0" in out  # the driver read back a register on the shared bus
     assert radio is not None and lib.cc2420_state(radio._r) == 4  # CC2420_IDLE
     # CC2420 datasheet: MANFIDL 233Dh (part number 002h low nibble, JEDEC id 33Dh), MANFIDH 3000h
     # (version 3); MSPSim's model reads 0 here, which is why our driver failed there (issue 15)

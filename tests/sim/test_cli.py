@@ -30,6 +30,7 @@ def fake_firmware(build):
 
 
 def test_render_command(tmp_path, build, capsys):
+    fake_firmware(build)
     out = tmp_path / "two.csc"
     assert main(["sim", "render", str(TWO), "-o", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
@@ -95,16 +96,16 @@ def test_runner_end_to_end_with_scripted_motes(tmp_path, build):
 
 
 def test_port_base_moves_the_serial_sockets(tmp_path, build):
-    """The file says 60000 + id; port_base 0 puts every serial socket on a port the OS picks."""
+    """The file says 60100 + id; port_base 0 puts every serial socket on a port the OS picks."""
     fake_firmware(build)
     sc = load_scenario(TWO, csc_path=tmp_path / "sim.csc")
-    assert sc.sim.serial_ports() == {1: 60001}
+    assert sc.sim.serial_ports() == {1: 60101}
     announced: list[str] = []
     run_scenario(sc, build_motes(sc.sim, scripted_factory), tmp_path / "out", port_base=0,
                  duration_s=0.001, announce=announced.append)
     assert len(announced) == 1
     port = int(announced[0].removeprefix("SERIAL READY id=1 port="))
-    assert 0 < port != 60001
+    assert 0 < port != 60101
 
 
 def test_port_base_out_of_range_is_a_clear_error(tmp_path, build, capsys):

@@ -74,3 +74,16 @@ def test_regex_with_quotes_and_escapes():
 def test_no_condition_logs_everything():
     r = run_script(success_script(None, 2.0), LINES)
     assert r["verdict"] == "END" and len(r["logged"]) == 5 and r["timeout"] == 2000
+
+
+def test_a_failure_line_fails_at_once():
+    lines = [(100, 2, "ccs 2: radio init failed (-4)"), (200, 1, "RADIOTEST OK"), (300, 2, "RADIOTEST OK")]
+    failing = Success("RADIOTEST OK", [1, 2], True, fail_regex="init failed")
+    r = run_script(success_script(failing, 9.0), lines)
+    assert r["verdict"] == "FAILED" and r["consumed"] == 1
+
+
+def test_failure_regex_does_not_hide_success():
+    failing = Success("RADIOTEST OK", [1, 2], True, fail_regex="init failed")
+    r = run_script(success_script(failing, 9.0), LINES)
+    assert r["verdict"] == "OK" and r["consumed"] == 5

@@ -94,7 +94,9 @@ def test_bad_scenarios(data, message):
 
 def test_two_motes_example_renders_and_reads_back(tmp_path, monkeypatch):
     monkeypatch.setenv("ESSE_BUILD_DIR", str(tmp_path / "build"))
-    out = render_scenario(COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "sims" / "two.csc")
+    out = render_scenario(
+        COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "sims" / "two.csc", firmware="point"
+    )
     sim = read_csc(out, check_firmware=False)
     assert sim.warnings == []
     assert sim.title == "Two motes: radio test" and sim.random_seed == 123456
@@ -104,7 +106,7 @@ def test_two_motes_example_renders_and_reads_back(tmp_path, monkeypatch):
     assert fw == "[CONFIG_DIR]/../build/radiotest/radiotest.sky"
     assert sim.resolve_path(fw).resolve() == (tmp_path / "build" / "radiotest" / "radiotest.sky").resolve()
     assert [p.class_name for p in sim.plugins] == [SCRIPT_RUNNER, SERIAL_SOCKET_SERVER, POWER_TRACKER]
-    assert sim.serial_ports() == {1: 60001}
+    assert sim.serial_ports() == {1: 60101}
     assert sim.timeout_ms() == 30000
     # the success condition travels inside the .csc
     sc = scenario_from_csc(sim)
@@ -128,7 +130,8 @@ def test_script_is_escaped_and_survives(tmp_path, monkeypatch):
 def test_generation_4_uses_the_builtin_power_tracker_class(tmp_path, monkeypatch):
     monkeypatch.setenv("ESSE_BUILD_DIR", str(tmp_path))
     out = render_scenario(
-        COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "t.csc", generation="4"
+        COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "t.csc", generation="4",
+        firmware="point",
     )
     sim = read_csc(out, check_firmware=False)
     assert sim.plugins[-1].class_name == "org.contikios.cooja.plugins.PowerTracker"
@@ -142,3 +145,16 @@ def test_load_scenario_reports_bad_toml(tmp_path):
     p.write_text("seed = [\n")
     with pytest.raises(ScenarioError, match=f"{p}: not valid TOML"):
         load_scenario(p)
+
+
+def test_render_copy_needs_the_firmware_and_says_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("ESSE_BUILD_DIR", str(tmp_path / "build"))
+    with pytest.raises(ScenarioError, match="esse build radiotest"):
+        render_scenario(COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "two.csc")
+    (tmp_path / "build" / "radiotest").mkdir(parents=True)
+    (tmp_path / "build" / "radiotest" / "radiotest.sky").write_bytes(b"\x7fELF")
+    out = render_scenario(COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "sims" / "two.csc")
+    assert read_csc(out).mote_types[0].firmware == "[CONFIG_DIR]/radiotest.sky"
+    assert (tmp_path / "sims" / "radiotest.sky").read_bytes() == b"\x7fELF"
+    with pytest.raises(ScenarioError, match="firmware mode 'x'"):
+        render_scenario(COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml", tmp_path / "t.csc", firmware="x")

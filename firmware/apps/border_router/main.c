@@ -1,9 +1,12 @@
 /*
  * main.c — the border router: IPv6 between SLIP on UART1 (towards the host bridge, `esse bridge`)
- * and 6LoWPAN on the CC2420. Forwarding, RA relay and RS: firmware/net/router.c. UART1 carries SLIP
- * only: nothing else may print. Between events the CPU sleeps in LPM0 (SMCLK keeps UART1 receiving;
+ * and 6LoWPAN on the CC2420. Forwarding, RA relay and RS: firmware/net/router.c. UART1 carries SLIP,
+ * after one status line at start-up ("border_router N up" or "... radio init failed"): the bridge
+ * takes that text, before the first SLIP END, as a non-IPv6 frame, and a Cooja test script can
+ * see whether the router started without a host on the line. Between events the CPU sleeps in LPM0 (SMCLK keeps UART1 receiving;
  * every received byte, every radio frame (FIFOP) and the TICK alarm wake it); the radio stays in RX.
  */
+#include <stdio.h>
 #include "lladdr.h"
 #include "mac802154.h"
 #include "netstack.h"
@@ -24,11 +27,14 @@ int main(void)
     netstack_init(sky_node_id());
     ipv6_lladdr_from_node_id(sky_node_id(), &own); /* short address = node id */
     mac_init(NET_PAN_ID, &own);
-    if (radio_cc2420_init(NET_PAN_ID, &own) != 0) {
+    int rc = radio_cc2420_init(NET_PAN_ID, &own);
+    if (rc != 0) {
+        printf("border_router %u: radio init failed (%d)\n", sky_node_id(), rc);
         sky_leds_on(SKY_LED_RED); /* no radio: nothing to route */
         for (;;) {
         }
     }
+    printf("border_router %u up\n", sky_node_id());
     router_init(uart_putc);
     sky_uart1_set_rx_handler(slipif_rx_irq);
     for (;;) {
