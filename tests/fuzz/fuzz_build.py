@@ -39,7 +39,8 @@ TARGETS: dict[str, list[Path]] = {
     "ssm": [*RECORD, FIRMWARE / "ssm_client" / "ssm_client.c", *NET, HOST_NET / "host_glue.c",
             *(CCS / f"ccs_{name}.c" for name in ("app", "temperature", "secure", "coaps")),
             FUZZ_C / "infomem_ram.c", FUZZ_C / "fuzz_ssm.c"],
-    "net": [*NET, CCS / "ccs_app.c", CCS / "ccs_temperature.c", HOST_NET / "host_glue.c", FUZZ_C / "fuzz_net.c"],
+    "net": [*NET, CCS / "ccs_app.c", CCS / "ccs_temperature.c", HOST_NET / "host_glue.c",
+            FUZZ_C / "fuzz_net.c"],
 }
 INCLUDES = [FIRMWARE / "dtls_record", FIRMWARE / "ssm_client", FIRMWARE / "net", FIRMWARE / "infomem", CCS,
             FUZZ_C]
@@ -80,11 +81,13 @@ def libfuzzer_missing() -> str | None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text("#include <stddef.h>\n#include <stdint.h>\n"
-                       "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n")
+                       "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {\n"
+                       "  (void)d; (void)n; return 0;\n}\n")
         proc = subprocess.run([CLANG, *FLAGS, "-o", str(Path(tmp) / "probe"), str(src)],
                               capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        return f"{RUNTIME_HINT} ({proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else 'link failed'})"
+        last = proc.stderr.strip().splitlines()[-1:] or ["link failed"]
+        return f"{RUNTIME_HINT} ({last[0]})"
     return None
 
 
@@ -110,13 +113,16 @@ def build(target: str) -> Path:
     return exe
 
 
+# Dictionaries (tests/fuzz/dict/*.dict) each target's runs take; libFuzzer reads one file, so they are joined.
+DICT_PARTS = {"record": ["record"], "ssm": ["record", "coap"], "net": ["coap"]}
+
+
 def options(target: str) -> list[str]:
     """libFuzzer flags every run of TARGET takes: its dictionary, quiet stdout, inputs up to 1 KiB."""
-    opts = ["-close_fd_mask=1", "-max_len=1024", "-print_final_stats=1"]
-    dictionary = DICTS / f"{target}.dict"
-    if dictionary.exists():
-        opts.append(f"-dict={dictionary}")
-    return opts
+    joined = build_dir() / "fuzz" / f"{target}.dict"
+    joined.parent.mkdir(parents=True, exist_ok=True)
+    joined.write_text("".join((DICTS / f"{part}.dict").read_text() for part in DICT_PARTS[target]))
+    return ["-close_fd_mask=1", "-max_len=1024", "-print_final_stats=1", f"-dict={joined}"]
 
 
 _STAT = re.compile(r"^stat::(\w+):\s+(\d+)", re.M)

@@ -178,7 +178,8 @@ static void outbound_answer(const uint8_t *p, uint16_t n)
     if (coap_parse(&m, p, n) != 0 || m.code < 64u)
         return;
     k = m.payload_len < sizeof text - 1u ? m.payload_len : (uint16_t)(sizeof text - 1u);
-    memcpy(text, m.payload, k);
+    if (k)
+        memcpy(text, m.payload, k); /* an answer without payload has none: memcpy from NULL is undefined */
     text[k] = 0;
     printf("ccs: outbound answer %u.%02u '%s'\n", (unsigned)(m.code >> 5), (unsigned)(m.code & 31u), (char *)text);
 }
