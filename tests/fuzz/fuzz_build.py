@@ -8,9 +8,12 @@ test_fuzz_regressions.py replays on every test run.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +47,9 @@ TARGETS: dict[str, list[Path]] = {
 }
 INCLUDES = [FIRMWARE / "dtls_record", FIRMWARE / "ssm_client", FIRMWARE / "net", FIRMWARE / "infomem", CCS,
             FUZZ_C]
+# atheris targets (Python, coverage-guided through libFuzzer too): name -> module run with -m
+PY_TARGETS = {"delegator": "tests.fuzz.atheris_delegator"}
+ALL_TARGETS = [*TARGETS, *PY_TARGETS]
 RUNTIME_HINT = "clang-16's libFuzzer runtime is missing: apt-get install clang-16 libclang-rt-16-dev"
 
 
@@ -91,6 +97,29 @@ def libfuzzer_missing() -> str | None:
     return None
 
 
+def missing(target: str) -> str | None:
+    """Why TARGET cannot run on this machine (no libFuzzer runtime, no atheris), or None."""
+    if target in PY_TARGETS:
+        if importlib.util.find_spec("atheris") is None:
+            return "atheris not installed: pip install atheris (pyproject.toml dev extra)"
+        return None
+    return libfuzzer_missing()
+
+
+def command(target: str) -> list[str]:
+    """The fuzzer executable of TARGET and its first arguments (a C target is built first)."""
+    if target in PY_TARGETS:
+        return [sys.executable, "-m", PY_TARGETS[target]]
+    return [str(build(target))]
+
+
+def _env() -> dict[str, str]:
+    """The environment of a fuzzer process: the checkout importable (atheris), UBSan reports with stacks."""
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": f"{REPO_ROOT}{os.pathsep}{path}" if path else str(REPO_ROOT),
+            "UBSAN_OPTIONS": "print_stacktrace=1"}
+
+
 def build(target: str) -> Path:
     """The libFuzzer binary of TARGET under build/fuzz, compiled when a source or header is newer."""
     if target not in TARGETS:
@@ -114,7 +143,7 @@ def build(target: str) -> Path:
 
 
 # Dictionaries (tests/fuzz/dict/*.dict) each target's runs take; libFuzzer reads one file, so they are joined.
-DICT_PARTS = {"record": ["record"], "ssm": ["record", "coap"], "net": ["coap"]}
+DICT_PARTS = {"record": ["record"], "ssm": ["record", "coap"], "net": ["coap"], "delegator": ["record"]}
 
 
 def options(target: str) -> list[str]:
@@ -131,14 +160,14 @@ _COV = re.compile(r"cov: (\d+) ft: (\d+) corp: (\d+)")
 
 def fuzz(target: str, seconds: float, work: Path, seed: int = 1, keep_crashes: bool = True) -> FuzzStats:
     """Fuzz TARGET for `seconds` from its committed seeds (scratch corpus in work); crashes go to CRASHES."""
-    exe = build(target)
+    cmd = command(target)
     corpus = work / "corpus"
     artifacts = work / "artifacts"
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
-    cmd = [str(exe), *options(target), f"-max_total_time={max(1, round(seconds))}", f"-seed={seed}",
-           f"-artifact_prefix={artifacts}/", str(corpus), str(CORPUS / target)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    cmd += [*options(target), f"-max_total_time={max(1, round(seconds))}", f"-seed={seed}",
+            f"-artifact_prefix={artifacts}/", str(corpus), str(CORPUS / target)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO_ROOT, env=_env())
     log = proc.stderr
     stats = {k: int(v) for k, v in _STAT.findall(log)}
     cov = _COV.findall(log)
@@ -155,6 +184,5 @@ def fuzz(target: str, seconds: float, work: Path, seed: int = 1, keep_crashes: b
 
 def replay(target: str, inputs: list[Path]) -> subprocess.CompletedProcess[str]:
     """Run TARGET once on each input file (no mutation): the exit status says whether any crashed."""
-    exe = build(target)
-    return subprocess.run([str(exe), *options(target), "-runs=1", *map(str, inputs)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run([*command(target), *options(target), "-runs=1", *map(str, inputs)],
+                          capture_output=True, text=True, check=False, cwd=REPO_ROOT, env=_env())

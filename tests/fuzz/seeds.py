@@ -118,9 +118,23 @@ def ssm_seeds() -> dict[str, bytes]:
     }
 
 
+def delegator_seeds() -> dict[str, bytes]:
+    """Seeds of the delegator target (atheris FuzzedDataProvider bytes): real DTLS records inside."""
+    raw = record(keystate(), 3, coap(GET, "sensors/temperature", 0x4001))
+    # epoch 0, seq 0, a 12-byte handshake header of an empty ClientHello: what the cookie exchange starts with
+    hello = bytes([dtls.CT_HANDSHAKE]) + b"\xfe\xff" + bytes(8) + struct.pack(">H", 12) + bytes(
+        [dtls.HS_CLIENT_HELLO]) + bytes(11)
+    return {"appdata_record": raw, "client_hello_head": hello,
+            "relay_frame": ssm.build_relay(ssm.MSG_RELAY, b"SESSION1", raw)}
+
+
+GENERATED = {"record": record_seeds, "ssm": ssm_seeds, "delegator": delegator_seeds}
+
+
 def write() -> None:
-    """Rewrite the record and ssm seed corpora."""
-    for target, seeds in (("record", record_seeds()), ("ssm", ssm_seeds())):
+    """Rewrite the generated seed corpora."""
+    for target, make in GENERATED.items():
+        seeds = make()
         folder = CORPUS / target
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
