@@ -38,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PEERS 8u
 #define SENT_LOG 4u
+#define KM_MAX 16u /* > the KMs a max_len (1 KiB) input holds: every session the CCS installed stays known */
 #define SSM_PORT 5690u
 
 static const uint8_t PSK[16] = {0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78,
@@ -45,11 +46,15 @@ static const uint8_t PSK[16] = {0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x69, 0x78,
 static const uint8_t SSM_ADDR[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0x02};
 
 typedef struct {
+  esse_keystate_t ks;
+  uint32_t counter;
+  uint8_t peered; /* the target's peer was installed from it (once only: a reinstall resets its window) */
+} km_t;
+
+typedef struct {
   uint8_t msg[ESSE_KM_LEN];
   uint16_t len;
-  uint8_t is_km;
-  uint8_t peered; /* the target's peer was installed from it (once only: a reinstall resets its window) */
-  esse_keystate_t ks;
+  km_t *km; /* the key material it carries, NULL for ERROR */
 } sent_t;
 
 typedef struct {
@@ -63,11 +68,13 @@ static struct {
   uint32_t ssm_ctr;         /* highest SSM counter this target used */
   uint32_t ccs_ctr;         /* highest CCS counter seen (0: none) */
   uint32_t acked;           /* highest SSM counter the CCS acknowledged */
-  sent_t *pending;          /* key material in flight, installed by the peer when acknowledged */
+  km_t *pending;            /* key material in flight, installed by the peer when acknowledged */
   peer_t peers[PEERS];
   uint8_t next_peer;
   sent_t sent[SENT_LOG];    /* the last messages sent, for byte-exact replays */
   unsigned nsent;
+  km_t kms[KM_MAX];         /* every key material sent, oldest first */
+  unsigned nkm;
   uint32_t now;
 } t;
 
@@ -123,14 +130,15 @@ static peer_t *install_peer(const esse_keystate_t *installed) {
   return p;
 }
 
-/* A session installed from key material whose KEY_ACK never left (the flash write failed). */
+/* A session installed from key material whose KEY_ACK never left (the flash write failed): the
+ * newest key material sent for that session id is what the CCS holds. */
 static peer_t *unacked_peer(const uint8_t *sid) {
-  for (unsigned back = 0; back < SENT_LOG && back < t.nsent; back++) {
-    sent_t *s = &t.sent[(t.nsent - 1u - back) % SENT_LOG];
-    if (s->is_km && !s->peered && memcmp(s->ks.session_id, sid, ESSE_SESSION_ID_LEN) == 0) {
-      s->peered = 1;
-      return install_peer(&s->ks);
-    }
+  for (unsigned i = t.nkm; i-- > 0;) {
+    km_t *s = &t.kms[i];
+    if (memcmp(s->ks.session_id, sid, ESSE_SESSION_ID_LEN) != 0) continue;
+    if (s->peered) return 0; /* its peer exists already: installing it again would hide a reused nonce */
+    s->peered = 1;
+    return install_peer(&s->ks);
   }
   return 0;
 }
@@ -142,7 +150,7 @@ static void on_ack(const uint8_t *m, uint16_t len) {
   check(acked >= t.acked && acked <= infomem_ram_counters()->rx_counter);
   if (acked == t.acked) return; /* a duplicate: acknowledged again, nothing installed */
   t.acked = acked;
-  check(t.pending && acked == esse_get32(t.pending->msg + 1) &&
+  check(t.pending && acked == t.pending->counter &&
         memcmp(m + 9, t.pending->ks.session_id, ESSE_SESSION_ID_LEN) == 0);
   if (!t.pending->peered) install_peer(&t.pending->ks);
   t.pending->peered = 1;
@@ -256,15 +264,20 @@ static void send_ssm(uint8_t delta, const uint8_t *msg, uint16_t len, const esse
     if (back >= t.nsent) return;
     s = &t.sent[(t.nsent - 1u - back) % SENT_LOG];
   } else {
+    if (ks && t.nkm == KM_MAX) return;
     s = &t.sent[t.nsent % SENT_LOG];
     t.nsent++;
     memcpy(s->msg, msg, len);
     s->len = len;
-    s->is_km = ks != 0;
-    s->peered = 0;
-    if (ks) s->ks = *ks;
+    s->km = 0;
+    if (ks) {
+      s->km = &t.kms[t.nkm++];
+      s->km->ks = *ks;
+      s->km->counter = esse_get32(msg + 1);
+      s->km->peered = 0;
+    }
   }
-  t.pending = s->is_km ? s : 0;
+  t.pending = s->km;
   deliver(CCS_SSM_PORT, s->msg, s->len);
 }
 
