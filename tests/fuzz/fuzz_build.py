@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,7 +168,9 @@ def fuzz(target: str, seconds: float, work: Path, seed: int = 1, keep_crashes: b
     artifacts.mkdir(parents=True, exist_ok=True)
     cmd += [*options(target), f"-max_total_time={max(1, round(seconds))}", f"-seed={seed}",
             f"-artifact_prefix={artifacts}/", str(corpus), str(CORPUS / target)]
+    start = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO_ROOT, env=_env())
+    spent = time.monotonic() - start
     log = proc.stderr
     stats = {k: int(v) for k, v in _STAT.findall(log)}
     cov = _COV.findall(log)
@@ -178,7 +181,7 @@ def fuzz(target: str, seconds: float, work: Path, seed: int = 1, keep_crashes: b
         kept_dir.mkdir(parents=True, exist_ok=True)
         found = [Path(shutil.copy(p, kept_dir / p.name)) for p in found]
     runs = stats.get("number_of_executed_units", 0)
-    return FuzzStats(target, seconds, runs, stats.get("average_exec_per_sec", 0), edges, features, size,
+    return FuzzStats(target, spent, runs, stats.get("average_exec_per_sec", 0), edges, features, size,
                      found, log)
 
 
