@@ -1,6 +1,6 @@
 """A bounded coverage-guided run of every fuzz target: libFuzzer on the firmware C, atheris on the delegator.
 
-CI runs each target for ESSE_FUZZ_CI_SECONDS (default 7 s); `invoke fuzz` runs the same test with
+CI runs each target for ESSE_FUZZ_CI_SECONDS (default 6 s); `invoke fuzz` runs the same test with
 ESSE_FUZZ_SECONDS per target. A crash fails the test and leaves its input in tests/fuzz/crashes/<target>/,
 which test_fuzz_regressions.py then replays on every run: commit it with the fix.
 """
@@ -18,7 +18,7 @@ from tests.requirements import require
 
 def budget() -> float:
     """Seconds per target: the long run's ESSE_FUZZ_SECONDS, else the CI's short one."""
-    return float(os.environ.get("ESSE_FUZZ_SECONDS") or os.environ.get("ESSE_FUZZ_CI_SECONDS", "7"))
+    return float(os.environ.get("ESSE_FUZZ_SECONDS") or os.environ.get("ESSE_FUZZ_CI_SECONDS", "6"))
 
 
 @pytest.mark.parametrize("target", ALL_TARGETS)
