@@ -18,7 +18,9 @@ A Python exception escaping a handler is a crash; so is a broken bound (half-ope
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +38,7 @@ with atheris.instrument_imports(include=["harness"]):
 CCS_ADDR = ("127.0.0.1", 9)
 DTLS_HEADS = (b"\x16\xfe\xfd", b"\x17\xfe\xfd")
 WORK = Path(tempfile.mkdtemp(prefix="atheris-delegator-"))
+atexit.register(shutil.rmtree, WORK, True)
 LOOP = asyncio.new_event_loop()
 logging.disable(logging.CRITICAL)  # a log line per bad datagram would dominate the run time
 

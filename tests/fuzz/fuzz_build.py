@@ -81,16 +81,16 @@ class FuzzStats:
         return head + ", no crash"
 
 
-def libfuzzer_missing() -> str | None:
-    """Why clang-16 cannot link a libFuzzer+ASan+UBSan binary here, or None when it can."""
-    if shutil.which(CLANG) is None:
-        return f"{CLANG} not installed: {RUNTIME_HINT}"
+def libfuzzer_missing(clang: str = CLANG) -> str | None:
+    """Why `clang` cannot link a libFuzzer+ASan+UBSan binary here, or None when it can."""
+    if shutil.which(clang) is None:
+        return f"{clang} not installed: {RUNTIME_HINT}"
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "probe.c"
         src.write_text("#include <stddef.h>\n#include <stdint.h>\n"
                        "int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) {\n"
                        "  (void)d; (void)n; return 0;\n}\n")
-        proc = subprocess.run([CLANG, *FLAGS, "-o", str(Path(tmp) / "probe"), str(src)],
+        proc = subprocess.run([clang, *FLAGS, "-o", str(Path(tmp) / "probe"), str(src)],
                               capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1:] or ["link failed"]

@@ -4,11 +4,12 @@ runs clean through its fuzz target: found bugs stay fixed."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.fuzz.fuzz_build import ALL_TARGETS, CORPUS, CRASHES, missing, replay
+from tests.fuzz.fuzz_build import ALL_TARGETS, CORPUS, CRASHES, libfuzzer_missing, missing, replay
 from tests.requirements import require
 
 
@@ -38,3 +39,12 @@ def test_every_target_has_seeds() -> None:
     """Each target starts from a committed seed corpus."""
     for target in ALL_TARGETS:
         assert any((CORPUS / target).iterdir()), target
+
+
+
+def test_missing_libfuzzer_runtime_names_the_package() -> None:
+    """A compiler without libFuzzer (gcc) or no compiler at all: the reason names the Debian package."""
+    require(shutil.which("gcc"), "gcc not installed: apt-get install gcc")
+    for compiler in ("gcc", "clang-none-such"):
+        why = libfuzzer_missing(compiler)
+        assert why is not None and "libclang-rt-16-dev" in why, why
