@@ -14,6 +14,7 @@ APT_PACKAGES=(
   mspdebug                                   # its gdbc driver is the GDB-protocol client of esse run --gdb
                                              # (Debian's gdb-multiarch has no msp430 target)
   chromium chromium-driver                   # headless browser test of the SSM's host page (selenium)
+  libclang-rt-16-dev                         # clang-16's libFuzzer + sanitizer runtimes (tests/fuzz)
 )
 
 SUDO=""

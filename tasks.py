@@ -144,10 +144,11 @@ def bench_net_duty(c, seconds=20.0):
     print(report(float(seconds)))
 
 
-@task(help={"seconds": "how long per target (default 60)", "target": "record or net; default: both"})
+@task(help={"seconds": "how long per target (default 60)",
+            "target": "record, ssm, net or delegator; default: all", "seed": "libFuzzer seed"})
 def fuzz(c, seconds=60.0, target=None, seed=1):
-    """Long seeded fuzz run of the firmware C parsers under ASan+UBSan (a crash keeps its reproducer)."""
-    # the fuzz harnesses are test code: run their long test with a time budget, import nothing of it
+    """Long coverage-guided fuzz run (libFuzzer: firmware C, atheris: the delegator); crashes are kept."""
+    # the fuzz harnesses are test code: run their bounded-run tests with a long budget, import nothing of it
     env = {"ESSE_FUZZ_SECONDS": str(float(seconds)), "ESSE_FUZZ_SEED": str(int(seed))}
-    select = f"test_long_fuzz_run and {target}" if target else "test_long_fuzz_run"
-    c.run(f"{sys.executable} -m pytest -q -s -k '{select}'", env=env)
+    keyword = "bounded_run" + (f" and {target}" if target else "")
+    c.run(f"{sys.executable} -m pytest -q -s tests/fuzz -k '{keyword}'", env=env)

@@ -112,6 +112,8 @@ static void put(coap_writer_t *w, const uint8_t *data, uint16_t n)
         w->overflow = 1;
         return;
     }
+    if (n == 0)
+        return; /* an empty token or payload may come as NULL: memcpy from NULL is undefined */
     memcpy(w->buf + w->len, data, n);
     w->len = (uint16_t)(w->len + n);
 }

@@ -106,9 +106,10 @@ int ccs_coaps_answer(const uint8_t *req, uint16_t len, uint8_t *out, uint16_t ca
         return (int)len;
     }
     rc = coap_parse(&m, req, len);
+    /* a request cut inside its token parses no token (m.token NULL): the 4.00 then carries none */
     coap_writer_init(&w, out, cap, m.type == COAP_TYPE_CON ? COAP_TYPE_ACK : COAP_TYPE_NON, 0,
                      m.type == COAP_TYPE_CON ? m.mid : (uint16_t)(mid_seq++ ^ netplat_random16()),
-                     m.token, m.tkl);
+                     m.token, m.token ? m.tkl : 0);
     resp.code = m.code == COAP_GET ? COAP_CONTENT : COAP_CHANGED;
     resp.content_format = COAP_FORMAT_NONE;
     resp.payload = body;

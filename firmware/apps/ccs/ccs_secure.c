@@ -178,7 +178,8 @@ static void outbound_answer(const uint8_t *p, uint16_t n)
     if (coap_parse(&m, p, n) != 0 || m.code < 64u)
         return;
     k = m.payload_len < sizeof text - 1u ? m.payload_len : (uint16_t)(sizeof text - 1u);
-    memcpy(text, m.payload, k);
+    if (k)
+        memcpy(text, m.payload, k); /* an answer without payload has none: memcpy from NULL is undefined */
     text[k] = 0;
     printf("ccs: outbound answer %u.%02u '%s'\n", (unsigned)(m.code >> 5), (unsigned)(m.code & 31u), (char *)text);
 }
@@ -254,22 +255,25 @@ static void key_material(const uint8_t src[16], uint16_t sport, uint16_t len)
         }
     } else {
         stats.km_duplicate++;
+        /* re-acknowledge only what is installed: a retry of state the record layer refused (or of a
+         * session closed since) would otherwise tell the SSM a dead session is up */
+        s = find(ks.session_id);
     }
     memcpy(sid, ks.session_id, sizeof sid);
     esse_keystate_wipe(&ks);
     if (persist(evict ? 2 : 1) != 0)
         return; /* no ACK for a counter the flash does not hold */
-    if (rc == ESSE_KM_OK && !s)
-        return; /* state refused by the record layer: the SSM gives up after its retries */
-    out = udp_payload_buf();
-    n = esse_km_ack(&link, counter, sid, out, UDP_PAYLOAD_MAX);
-    if (n > 0) {
-        to_ssm(out, (uint16_t)n);
-        stats.acks++;
+    if (s) { /* else state refused by the record layer: no ACK, the SSM gives up after its retries */
+        out = udp_payload_buf();
+        n = esse_km_ack(&link, counter, sid, out, UDP_PAYLOAD_MAX);
+        if (n > 0) {
+            to_ssm(out, (uint16_t)n);
+            stats.acks++;
+        }
     }
-    if (evict)
+    if (evict) /* the evicted session is gone even when the new state was refused */
         send_error(ESSE_ECODE_SESSION_CLOSED, evicted_sid);
-    if (rc == ESSE_KM_OK && s->rec.role == ESSE_ROLE_CLIENT && outbound.pending)
+    if (s && rc == ESSE_KM_OK && s->rec.role == ESSE_ROLE_CLIENT && outbound.pending)
         send_reading(s);
 }
 
@@ -380,6 +384,9 @@ int ccs_secure_init(void)
     int rc = infomem_read_identity(&id);
     memset(sessions, 0, sizeof sessions);
     memset(&stats, 0, sizeof stats);
+    memset(&outbound, 0, sizeof outbound); /* init is a reboot: nothing of a previous run survives in RAM */
+    have_ssm = 0;
+    use_clock = 0;
     if (rc != 0 || !id.has_psk_dn) {
         printf("ccs: no PSK_DN in information flash (%d): DTLS off\n", rc);
         return -1;
