@@ -22,6 +22,7 @@ from harness.clock import Clock, Handle, WallClock
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
+from harness.ssm.halfopen import FairHalfOpen
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.udp import Address, open_udp
@@ -121,9 +122,14 @@ class Delegator:
         self._outbound_sessions: set[bytes] = set()
         self._ctx: Any = None
         self._outbound_ctx: dict[tuple[str, int], Any] = {}
-        self._handshakes: collections.OrderedDict[tuple[str, int], Handshake] = collections.OrderedDict()
+        self._handshakes: FairHalfOpen[Handshake] = FairHalfOpen(
+            config.source_prefix_v4, config.source_prefix_v6
+        )
         self._connected: list[Address] = []
         self._sending_for: Handshake | None = None
+        # datagrams TinyDTLS produced during one _feed: they leave after any hand-off they complete is
+        # durable (the client must not hold a session the SSM could forget in a crash)
+        self._outbox: list[tuple[Address, bytes, bool]] | None = None
         self._pending_acks: dict[bytes, PendingAck] = {}
         self._final_flights: dict[bytes, FinalFlight] = {}
         self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
@@ -153,6 +159,7 @@ class Delegator:
             except OSError as exc:  # e.g. no IPv6 on this host: outbound to that family is unavailable
                 log.warning("no outbound socket on %s: %s", host, exc)
         await self.ccs_transport.start(self._on_ccs_frame)
+        self._resume_pending_acks()
         logging.getLogger("harness.tinydtls").addFilter(self._tinydtls_filter)
         self._last_summary = self.clock.now()
         if self.config.metrics is not None:
@@ -167,6 +174,24 @@ class Delegator:
             self.ccs_transport.local_address,
             len(self.table),
         )
+
+    def _resume_pending_acks(self) -> None:
+        """After a restart: resend the key material of hand-offs never acknowledged (the same bytes, so
+        a CCS that installed it only acknowledges again), in counter order."""
+        assert self.table is not None
+        now = self.clock.now()
+        for sid, counter, message in self.table.pending_key_material():
+            entry = self.table.get(sid)
+            ccs = self.config.ccs.get(entry.ccs_name) if entry is not None else None
+            if ccs is None:
+                protocol.wipe(message)
+                self.table.remove(sid)
+                continue
+            self._pending_acks[sid] = PendingAck(message, counter, ccs, sid, now + self.config.ack_timeout)
+            self.ccs_transport.send(ccs.address, bytes(message))
+            self.stats["key_material_resumed"] += 1
+        if self._pending_acks:
+            log.info("resent %d unacknowledged key-material messages", len(self._pending_acks))
 
     async def stop(self) -> None:
         """Close sockets, contexts and the relay table; wipe unacknowledged key material."""
@@ -255,7 +280,11 @@ class Delegator:
         hs = self._sending_for
         if hs is not None:
             hs.last_flight.append(data)
-        self._sendto_client(addr, data, outbound=hs is not None and hs.outbound)
+        outbound = hs is not None and hs.outbound
+        if self._outbox is not None:
+            self._outbox.append((addr, data, outbound))
+        else:
+            self._sendto_client(addr, data, outbound=outbound)
 
     def _sendto_client(self, addr: Address, data: bytes, *, outbound: bool = False) -> None:
         v6 = ":" in str(addr[0])
@@ -291,6 +320,15 @@ class Delegator:
         return True
 
     def _feed(self, ctx: Any, addr: Address, data: bytes, *, outbound: bool = False) -> None:
+        self._outbox = []
+        try:
+            self._feed_held(ctx, addr, data, outbound)
+        finally:
+            out, self._outbox = self._outbox, None
+            for a, d, ob in out:
+                self._sendto_client(a, d, outbound=ob)
+
+    def _feed_held(self, ctx: Any, addr: Address, data: bytes, outbound: bool) -> None:
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
@@ -334,8 +372,9 @@ class Delegator:
 
     def _bound_handshakes(self) -> None:
         while len(self._handshakes) > self.config.max_handshakes:
-            key, hs = self._handshakes.popitem(last=False)
-            self._drop_handshake(hs, "evicted (too many half-open handshakes)")
+            # the heaviest source pays: a flood from one source evicts its own handshakes first
+            key, hs = self._handshakes.evict_heaviest()
+            self._drop_handshake(hs, "evicted (too many half-open handshakes; its source holds the most)")
             self.stats["handshakes_evicted"] += 1
 
     def _drop_handshake(self, hs: Handshake, why: str) -> None:
@@ -391,7 +430,8 @@ class Delegator:
         handshake.retire(ctx, addr)
         now = self.clock.now()
         old = self.table.for_client(addr)
-        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now))
+        # write-ahead: row and sealed key material are durable before either it or our Finished leaves
+        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now), (counter, message))
         self._pending_acks[ks.session_id] = PendingAck(
             message, counter, ccs, ks.session_id, now + self.config.ack_timeout
         )
@@ -553,11 +593,12 @@ class Delegator:
     def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
-        self.table.set_rx_last(ccs.name, counter)
+        self._accepted(ccs, counter, "KEY_ACK")
         pending = self._pending_acks.get(sid)
         if pending is not None and pending.counter == acked:
             protocol.wipe(pending.message)
             del self._pending_acks[sid]
+            self.table.acknowledged(sid)
             self.stats["acks"] += 1
             for payload in pending.held:
                 self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
@@ -568,10 +609,16 @@ class Delegator:
         counter, code, sid = protocol.open_error(
             ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_last(ccs.name)
         )
-        self.table.set_rx_last(ccs.name, counter)
+        self._accepted(ccs, counter, "ERROR")
         entry = self.table.get(sid)
         if entry is not None and entry.ccs_name == ccs.name:
             self._free_session(sid, f"CCS {ccs.name} reported error {code}")
+
+    def _accepted(self, ccs: CcsEntry, counter: int, what: str) -> None:
+        """A CCS message authenticated: its counter is durable before anything acts on the message."""
+        assert self.table is not None
+        self.table.set_rx_last(ccs.name, counter)
+        log.debug("CCS %s: %s counter %d accepted", ccs.name, what, counter)
 
     def _send_error(self, ccs: CcsEntry, code: int, sid: bytes) -> None:
         assert self.table is not None
@@ -603,7 +650,7 @@ class Delegator:
     def _on_delegate(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
-        self.table.set_rx_last(ccs.name, req.counter)
+        self._accepted(ccs, req.counter, "DELEGATE")
         if req.identity not in self.config.outbound:
             self.stats["outbound_unknown_identity"] += 1
             self._send_error(ccs, protocol.ECODE_HANDSHAKE_FAILED, bytes(8))
