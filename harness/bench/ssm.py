@@ -153,6 +153,7 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
         cfg = Path(tmp) / "ssm.toml"
         cfg.write_text(
             f'[ssm]\nlisten = ["127.0.0.1:0"]\ndb = "relay.sqlite"\nmax_handshakes = 1024\n'
+            "hello_rate_per_source = 1000000\n"  # the clients all come from one address
             f"idle_timeout = 86400.0\n"
             f'[ccs.bench]\naddress = "127.0.0.1:{ccs_port}"\npsk_dn = "{PSK_DN.hex()}"\n'
             f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n'

@@ -23,6 +23,7 @@ from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
 from harness.ssm.halfopen import FairHalfOpen
+from harness.ssm.ratelimit import SourceRateLimit
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.udp import Address, open_udp
@@ -126,6 +127,10 @@ class Delegator:
             config.source_prefix_v4, config.source_prefix_v6
         )
         self._connected: list[Address] = []
+        self._hello_limit = SourceRateLimit(
+            config.hello_rate_per_source, config.hello_burst_per_source,
+            config.source_prefix_v4, config.source_prefix_v6,
+        )
         self._sending_for: Handshake | None = None
         # datagrams TinyDTLS produced during one _feed: they leave after any hand-off they complete is
         # durable (the client must not hold a session the SSM could forget in a crash)
@@ -485,6 +490,9 @@ class Delegator:
         if entry is not None and not is_client_hello(data) and key not in self._handshakes:
             self._relay_from_client(entry, data)
             self.relay_latency_ns.append(time.perf_counter_ns() - t0)
+            return
+        if not self._hello_limit.allow(str(addr[0]), data, self.clock.now()):
+            self.stats["rate_limited"] += 1  # a cookie-carrying hello over its source's rate: no work
             return
         try:
             self._feed(self._ctx, addr, data)

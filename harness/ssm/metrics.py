@@ -20,6 +20,7 @@ FAILURES = {
     "unknown_raw_public_key": "unknown_raw_public_key",
     "tinydtls_errors": "tinydtls_error",
     "ccs_gone": "ccs_no_ack",
+    "rate_limited": "rate_limited",
 }
 
 

@@ -10,23 +10,24 @@ from typing import Any
 from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY
 
 
-async def cookie_hellos(
+async def prepared_hellos(
     server: tuple[str, int], count: int, source: str = "127.0.0.2", ecdhe: bool = False
-) -> list[socket.socket]:
-    """`count` handshakes from `source` (one UDP port each) that pass the cookie exchange, so the server
-    keeps state for each, and then go silent. PSK by default; `ecdhe` offers ECDHE-ECDSA only, which
-    makes the server sign and compute a key share for every one. Returns the open sockets."""
+) -> list[tuple[socket.socket, bytes]]:
+    """`count` (socket on `source`, ClientHello carrying its cookie) pairs, not yet sent: each passes
+    the cookie exchange, so the server keeps state for it (and, for `ecdhe`, which offers ECDHE-ECDSA
+    only, signs a key share) once it arrives."""
     from harness.tinydtls import binding
 
-    socks = []
+    pairs = []
     loop = asyncio.get_running_loop()
+    key = binding.EcdsaKey.generate() if ecdhe else None
     for _ in range(count):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((source, 0))
         s.setblocking(False)
         out: list[bytes] = []
         kw: dict[str, Any] = (
-            {"ecdsa_key": binding.EcdsaKey.generate(), "verify_peer_key": lambda *a: True,
+            {"ecdsa_key": key, "verify_peer_key": lambda *a: True,
              "cipher_suites": [binding.Cipher.ECDHE_ECDSA_AES_128_CCM_8]}
             if ecdhe else {"psk": binding.PskStore({CLIENT_ID.encode(): CLIENT_KEY.encode()},
                                                    identity=CLIENT_ID.encode())}
@@ -37,11 +38,20 @@ async def cookie_hellos(
             s.sendto(out.pop(), server)
             hvr = await asyncio.wait_for(loop.sock_recv(s, 2048), 5)
             ctx.handle_message(server, hvr)
-            s.sendto(out.pop(), server)  # the ClientHello with the cookie; then silence
+            pairs.append((s, out.pop()))
         finally:
             ctx.free()
-        socks.append(s)
-    return socks
+    return pairs
+
+
+async def cookie_hellos(
+    server: tuple[str, int], count: int, source: str = "127.0.0.2", ecdhe: bool = False
+) -> list[socket.socket]:
+    """prepared_hellos, each sent at once (then silence); returns the open sockets."""
+    pairs = await prepared_hellos(server, count, source, ecdhe)
+    for s, hello in pairs:
+        s.sendto(hello, server)
+    return [s for s, _ in pairs]
 
 
 class SteppedClient:

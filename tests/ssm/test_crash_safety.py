@@ -133,7 +133,7 @@ def test_kill9_twenty_times_under_traffic(tmp_path, rec, tinydtls) -> None:
             cfg = tmp_path / "ssm.toml"
             cfg.write_text(
                 f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
-                'db = "relay.sqlite"\nack_timeout = 0.2\nack_retries = 10\n'
+                'db = "relay.sqlite"\nack_timeout = 0.2\nack_retries = 10\nhello_rate_per_source = 1000\n'
                 f'[ccs.s1]\naddress = "{ccs_addr[0]}:{ccs_addr[1]}"\npsk_dn = "{PSK_DN.hex()}"\n'
                 f'[clients.{CLIENT_ID}]\nkey = "{CLIENT_KEY}"\nccs = "s1"\n'
             )
