@@ -26,8 +26,10 @@ from harness.ssm.halfopen import FairHalfOpen
 from harness.ssm.ratelimit import SourceRateLimit
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
+from harness.ssm.workers import Result, WorkerPool, finished_undecryptable
 from harness.udp import Address, open_udp
-from harness.wire.dtls import CT_APPLICATION_DATA, CT_HANDSHAKE, is_client_hello, split_records
+from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
+from harness.wire.ssm import KeyState
 
 log = logging.getLogger("harness.ssm.delegator")
 
@@ -127,6 +129,7 @@ class Delegator:
             config.source_prefix_v4, config.source_prefix_v6
         )
         self._connected: list[Address] = []
+        self._pool: WorkerPool | None = None
         self._hello_limit = SourceRateLimit(
             config.hello_rate_per_source, config.hello_burst_per_source,
             config.source_prefix_v4, config.source_prefix_v6,
@@ -154,6 +157,9 @@ class Delegator:
         binding = handshake._binding()
         self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
+        if self.config.workers:
+            self._pool = WorkerPool(self.config, self.config.workers, self._on_worker_result, self._send_all)
+            self._pool.start()
         for host, port in self.config.listen:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
         for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}):
@@ -207,6 +213,9 @@ class Delegator:
             protocol.wipe(p.message)
         self._pending_acks.clear()
         logging.getLogger("harness.tinydtls").removeFilter(self._tinydtls_filter)
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self.metrics is not None:
             self.metrics.close()
             self.metrics = None
@@ -358,15 +367,56 @@ class Delegator:
             self._bound_handshakes()
         self._complete_connected(ctx)
 
-    @staticmethod
-    def _finished_undecryptable(ctx: Any, addr: Address, data: bytes) -> bool:
-        """True when the peer's Finished (an epoch-1 handshake record) arrived after its
-        ChangeCipherSpec and TinyDTLS could not decrypt it: the client derived other keys, i.e. it
-        holds a different PSK. TinyDTLS drops such records silently (RFC 6347 §4.1.2.7)."""
-        raw = ctx.raw_peer(addr)
-        if raw is None or int(raw.state) != int(handshake._binding().lib.DTLS_STATE_WAIT_FINISHED):
-            return False
-        return any(r.epoch == 1 and r.content_type == CT_HANDSHAKE for r in split_records(data))
+    _finished_undecryptable = staticmethod(finished_undecryptable)
+
+    # -- handshakes in worker processes ([ssm] workers)
+
+    def _send_all(self, outs: list[tuple[Address, bytes]]) -> None:
+        for a, d in outs:
+            self._sendto_client(a, d)
+
+    def _on_worker_result(self, result: Result) -> None:
+        """A worker handled one datagram: book-keep the handshake, hand off what completed, and only
+        then let its datagrams out (the same order as _feed)."""
+        addr, outs, peer, bad, err, done = result
+        key = address_key(addr)
+        hs = self._handshakes.get(key)
+        fresh = hs is None
+        if hs is None:
+            hs = Handshake(addr, self.clock.now())
+        mine = [d for a, d in outs if address_key(a) == key]
+        if mine:
+            hs.last_flight = mine
+        if err:
+            self.stats["tinydtls_errors"] += 1
+        if bad:
+            self._send_all(outs)
+            self._handshakes.pop(key, None)
+            self._sendto_client(addr, ALERT_BAD_RECORD_MAC)
+            self.stats["bad_finished"] += 1
+            log.info("handshake with %r failed: its Finished did not decrypt (wrong PSK?)", addr)
+            return
+        if peer and fresh:
+            self._handshakes[key] = hs
+            self.stats["handshakes_started"] += 1
+            self._bound_handshakes()
+        try:
+            for a, route, body in done:
+                h = self._handshakes.pop(address_key(a), None) or (hs if address_key(a) == key else None)
+                if h is not None and route is not None:
+                    if route[0] == "psk":
+                        client = self.config.clients.get(route[1])
+                        h.ccs_name, h.identity = (client.ccs if client else None), route[1]
+                    else:
+                        h.ccs_name = self._ecdsa_routes.get((route[1], route[2]))
+                        h.identity = b"rpk:" + route[1]
+                ks = KeyState.decode(body)
+                protocol.wipe(body)
+                self._hand_off_keys(None, a, h, ks)
+        finally:
+            if not peer and not done:
+                self._handshakes.pop(key, None)
+            self._send_all(outs)
 
     def _refuse_handshake(self, key: tuple[str, int], hs: Handshake) -> None:
         """End a handshake whose Finished failed: a fatal bad_record_mac alert, then forget the peer."""
@@ -384,7 +434,9 @@ class Delegator:
 
     def _drop_handshake(self, hs: Handshake, why: str) -> None:
         ctx = self._outbound_ctx.pop(address_key(hs.address), None) if hs.outbound else self._ctx
-        if ctx is not None:
+        if self._pool is not None and not hs.outbound:
+            self._pool.retire(hs.address)
+        elif ctx is not None:
             handshake.retire(ctx, hs.address)
             if hs.outbound:
                 ctx.free()
@@ -413,6 +465,11 @@ class Delegator:
             self.stats["export_failed"] += 1
             log.error("key export failed for %r", addr)
             return
+        self._hand_off_keys(ctx, addr, hs, ks)
+
+    def _hand_off_keys(self, ctx: Any, addr: Address, hs: Handshake | None, ks: KeyState) -> None:
+        """Seal the exported state for the CCS, make the session durable, send the key material."""
+        assert self.table is not None
         if self.table.get(ks.session_id) is not None:
             # both ends of one DTLS session behind this SSM (sensor to sensor): the id is only a label
             # between SSM and CCS, so the second end gets it with the top bit flipped
@@ -432,7 +489,8 @@ class Delegator:
             return
         counter = self.table.next_tx_counter(ccs.name)
         message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
-        handshake.retire(ctx, addr)
+        if ctx is not None:
+            handshake.retire(ctx, addr)
         now = self.clock.now()
         old = self.table.for_client(addr)
         # write-ahead: row and sealed key material are durable before either it or our Finished leaves
@@ -493,6 +551,10 @@ class Delegator:
             return
         if not self._hello_limit.allow(str(addr[0]), data, self.clock.now()):
             self.stats["rate_limited"] += 1  # a cookie-carrying hello over its source's rate: no work
+            return
+        if self._pool is not None:
+            if not self._pool.submit(addr, data):
+                self.stats["handshake_queue_full"] += 1
             return
         try:
             self._feed(self._ctx, addr, data)
