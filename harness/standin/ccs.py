@@ -326,16 +326,21 @@ class StandinCcsServer:
         self.close()
 
 
-def command(listen: str, psk_dn: bytes, counter_file: Path | None = None) -> list[str]:
+def command(
+    listen: str, psk_dn: bytes, counter_file: Path | None = None, max_sessions: int = MAX_SESSIONS
+) -> list[str]:
     """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
     argv = [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    argv += ["--max-sessions", str(max_sessions)] if max_sessions != MAX_SESSIONS else []
     return argv + (["--counters", str(counter_file)] if counter_file is not None else [])
 
 
 async def _serve(args: argparse.Namespace) -> None:
     host, port = parse_hostport(args.listen)
     counters = Path(args.counters) if args.counters else None
-    async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port, counter_file=counters) as srv:
+    async with StandinCcsServer(
+        bytes.fromhex(args.psk_dn), host, port, counter_file=counters, max_sessions=args.max_sessions
+    ) as srv:
         print(f"stand-in CCS on {srv.address}", flush=True)
         await asyncio.Event().wait()
 
@@ -350,8 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="anti-replay/nonce counter file kept across restarts (like the mote's information flash)",
     )
+    p.add_argument("--max-sessions", type=int, default=MAX_SESSIONS,
+                   help="sessions held before the least recently used is evicted (default %(default)s)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
+    if args.max_sessions < 1:
+        p.error("--max-sessions must be at least 1")
     try:
         if len(bytes.fromhex(args.psk_dn)) != 16:
             raise ValueError
