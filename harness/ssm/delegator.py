@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import fcntl
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +132,7 @@ class Delegator:
         )
         self._connected: list[Address] = []
         self._pool: WorkerPool | None = None
+        self._lock_fd: int | None = None
         self._hello_limit = SourceRateLimit(
             config.hello_rate_per_source, config.hello_burst_per_source,
             config.source_prefix_v4, config.source_prefix_v6,
@@ -152,8 +155,29 @@ class Delegator:
 
     # -- lifecycle
 
+    async def _take_lock(self) -> None:
+        """Become the active SSM of this relay table: an exclusive lock on `<db>.lock`. A second SSM on
+        the same table waits here as a standby and takes over the moment the active one dies (the
+        kernel drops a dead process's lock), resuming from the durable relay state."""
+        path = self.config.db.with_name(self.config.db.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("standby: another SSM holds %s; taking over when it stops", path)
+            print(f"esse ssm: standby for {path}", flush=True)
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            log.warning("standby: the active SSM is gone; taking over")
+        self._lock_fd = fd
+
     async def start(self) -> None:
         """Open the relay table, the TinyDTLS context, the sockets and the metrics endpoint."""
+        await self._take_lock()
         binding = handshake._binding()
         self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
@@ -233,6 +257,9 @@ class Delegator:
         if self.table is not None:
             self.table.close()
             self.table = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock: a standby takes over
+            self._lock_fd = None
 
     async def __aenter__(self) -> Delegator:
         await self.start()
