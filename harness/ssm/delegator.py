@@ -43,6 +43,7 @@ ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" 
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
+STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
 
 
@@ -168,7 +169,13 @@ class Delegator:
             log.warning("standby: another SSM holds %s; taking over when it stops", path)
             print(f"esse ssm: standby for {path}", flush=True)
             try:
-                await asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+                while True:  # polled, not a blocked thread: a standby stops at once when told to
+                    await asyncio.sleep(STANDBY_POLL)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        continue
             except BaseException:
                 os.close(fd)
                 raise
