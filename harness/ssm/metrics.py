@@ -21,6 +21,7 @@ FAILURES = {
     "tinydtls_errors": "tinydtls_error",
     "ccs_gone": "ccs_no_ack",
     "rate_limited": "rate_limited",
+    "handshake_queue_full": "queue_full",
 }
 
 

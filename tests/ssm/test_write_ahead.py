@@ -30,7 +30,11 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_key_material_lost_in_a_crash_is_resent_and_the_session_relays(tmp_path, rec, tinydtls) -> None:
+@pytest.mark.parametrize("workers", [0, 2])
+def test_key_material_lost_in_a_crash_is_resent_and_the_session_relays(
+    tmp_path, rec, tinydtls, workers: int
+) -> None:
+    """In-process and with handshake workers alike."""
     from harness.tinydtls.binding import PskStore
     from harness.tinydtls.udp import DtlsClient
 
@@ -39,6 +43,7 @@ def test_key_material_lost_in_a_crash_is_resent_and_the_session_relays(tmp_path,
         async with StandinCcsServer(PSK_DN) as ccs:
             cfg = config(tmp_path / "relay.sqlite", ccs.address)
             cfg.listen = [("127.0.0.1", port)]
+            cfg.workers = workers
             server = ("127.0.0.1", port)
             sent_before_commit: list[int] = []
             d1 = Delegator(cfg)
