@@ -84,9 +84,12 @@ def _worker_main(conn: Connection, cfg: SsmConfig) -> None:  # pragma: no cover 
         if outs:
             conn.send(("out", list(outs)))
             outs.clear()
-        if not conn.poll(min(delay, 0.5) if delay is not None else 0.5):
-            continue
-        msg = conn.recv()
+        try:
+            if not conn.poll(min(delay, 0.5) if delay is not None else 0.5):
+                continue
+            msg = conn.recv()
+        except (EOFError, OSError):  # the delegator is gone (even kill -9): so are we
+            msg = ("stop",)
         if msg[0] == "stop":
             ctx.free()
             return
