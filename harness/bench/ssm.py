@@ -76,17 +76,19 @@ async def _serve_delegator(cfg_path: str) -> None:
 # -- the client side
 
 
-async def _handshake(server: tuple[str, int], index: int) -> None:
+async def _handshake(server: tuple[str, int], index: int, ecdhe: Any = None) -> None:
     from harness.tinydtls import binding
     from harness.tinydtls.udp import DtlsClient
 
     # a distinct loopback address per client, so every handshake leaves its own relay session
     local = (f"127.{1 + (index >> 16)}.{(index >> 8) & 255}.{index & 255}", 0)
-    client = await DtlsClient.create(
-        local,
-        psk=binding.PskStore({IDENTITY: KEY}, identity=IDENTITY),
-        cipher_suites=[binding.Cipher.PSK_AES_128_CCM_8],
-    )
+    if ecdhe is not None:  # our EcdsaKey: ECDHE-ECDSA (the SSM does not ask for client authentication)
+        kw: dict[str, Any] = {"ecdsa_key": ecdhe, "verify_peer_key": lambda *a: True,
+                              "cipher_suites": [binding.Cipher.ECDHE_ECDSA_AES_128_CCM_8]}
+    else:
+        kw = {"psk": binding.PskStore({IDENTITY: KEY}, identity=IDENTITY),
+              "cipher_suites": [binding.Cipher.PSK_AES_128_CCM_8]}
+    client = await DtlsClient.create(local, **kw)
     try:
         await client.connect(server, timeout=10.0)
     except TimeoutError:
@@ -95,12 +97,17 @@ async def _handshake(server: tuple[str, int], index: int) -> None:
         client.close()
 
 
-async def _handshakes(server: tuple[str, int], start: int, count: int, concurrency: int) -> float:
+async def _handshakes(
+    server: tuple[str, int], start: int, count: int, concurrency: int, ecdhe: bool = False
+) -> float:
+    from harness.tinydtls import binding
+
     sem = asyncio.Semaphore(concurrency)
+    key = binding.EcdsaKey.generate() if ecdhe else None
 
     async def one(i: int) -> None:
         async with sem:
-            await _handshake(server, i)
+            await _handshake(server, i, key)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(one(start + i) for i in range(count)))
@@ -137,7 +144,20 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) -> dict[str, float]:
+def _ecdsa_toml() -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pub = key.public_key().public_numbers()
+    return (
+        f'[ecdsa]\nprivate = "{key.private_numbers().private_value.to_bytes(32, "big").hex()}"\n'
+        f'public_x = "{pub.x.to_bytes(32, "big").hex()}"\npublic_y = "{pub.y.to_bytes(32, "big").hex()}"\n'
+    )
+
+
+def run(
+    sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000, ecdhe: int = 200
+) -> dict[str, float]:
     """The delegator's figures: handshakes per second, relay latency and memory per session."""
     from harness.hostfw.record import ensure_record_extension
     from harness.ssm.handshake import ensure_tinydtls_extension
@@ -153,12 +173,13 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
         cfg = Path(tmp) / "ssm.toml"
         cfg.write_text(
             f'[ssm]\nlisten = ["127.0.0.1:0"]\ndb = "relay.sqlite"\nmax_handshakes = 1024\n'
+            "hello_rate_per_source = 1000000\n"  # the clients all come from one address
             f"idle_timeout = 86400.0\n"
             f'[ccs.bench]\naddress = "127.0.0.1:{ccs_port}"\npsk_dn = "{PSK_DN.hex()}"\n'
-            f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n'
+            f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n' + _ecdsa_toml()
         )
         ccs = subprocess.Popen(
-            ["taskset", "-c", "1", *standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN)],
+            ["taskset", "-c", "1", *standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN, max_sessions=10**6)],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -194,10 +215,20 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
             rtts = asyncio.run(_round_trips(server, round_trips))
             lat = ask("stats")["latency_ns"]
             db_size = sum(p.stat().st_size for p in Path(tmp).glob("relay.sqlite*"))
+            # ECDHE-ECDSA in-process: the clients' own public-key work shares CPU 1, so the
+            # delegator's CPU-seconds give its rate on one core
+            ecpu0 = _cpu_seconds(dele.pid)
+            ewall = asyncio.run(_handshakes(server, warm + sessions, ecdhe, concurrency, ecdhe=True))
+            ecpu = _cpu_seconds(dele.pid) - ecpu0
         finally:
-            for p in (dele, ccs):
-                p.terminate()
-                p.wait(10)
+            dele.terminate()
+            dele.wait(10)
+        try:
+            cores = os.cpu_count() or 1
+            pool = {w: _ecdhe_with_workers(cfg, w, ecdhe, concurrency) for w in sorted({1, cores})}
+        finally:
+            ccs.terminate()
+            ccs.wait(10)
     return {
         "handshakes": sessions,
         "handshakes_per_s": sessions / wall,
@@ -213,7 +244,34 @@ def run(sessions: int = 10_000, concurrency: int = 32, round_trips: int = 2000) 
         "rss_growth_mib": (rss1 - rss0) / 1024,
         "rss_total_mib": rss1 / 1024,
         "sqlite_mib": db_size / 2**20,
+        "ecdhe_handshakes": ecdhe,
+        "ecdhe_per_s": ecdhe / ewall,
+        "ecdhe_per_cpu_s": ecdhe / ecpu if ecpu else float("inf"),
+        "cores": float(cores),
+        "ecdhe_workers_1_per_s": pool[1],
+        "ecdhe_workers_all_per_s": pool[cores],
     }
+
+
+def _ecdhe_with_workers(cfg: Path, workers: int, count: int, concurrency: int) -> float:
+    """ECDHE-ECDSA handshakes per second (wall) through a delegator with `workers` handshake processes,
+    unpinned (its workers and the clients share every core)."""
+    wcfg = cfg.with_name(f"ssm-workers{workers}.toml")
+    wcfg.write_text(cfg.read_text().replace("[ssm]\n", f"[ssm]\nworkers = {workers}\n", 1)
+                    .replace('db = "relay.sqlite"', f'db = "relay-w{workers}.sqlite"'))
+    dele = subprocess.Popen(
+        [sys.executable, "-m", "harness.bench.ssm", "--serve", str(wcfg)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        assert dele.stdout is not None
+        server = ("127.0.0.1", json.loads(dele.stdout.readline())["port"])
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))  # undo the pin to CPU 1
+        asyncio.run(_handshakes(server, 100_000, 20, concurrency, ecdhe=True))  # workers warm
+        return count / asyncio.run(_handshakes(server, 100_200, count, concurrency, ecdhe=True))
+    finally:
+        dele.terminate()
+        dele.wait(10)
 
 
 def report(r: dict[str, float]) -> str:
@@ -234,6 +292,12 @@ def report(r: dict[str, float]) -> str:
             f"  memory at {r['relay_sessions']:.0f} relay sessions: RSS growth {r['rss_growth_mib']:.1f} MiB "
             f"(total RSS {r['rss_total_mib']:.1f} MiB; SQLite {r['sqlite_mib']:.1f} MiB)   "
             f"[target <= 50 MB: {ok(r['rss_total_mib'] * 1.048576 <= 50)}]",
+            f"  ECDHE-ECDSA handshakes ({r['ecdhe_handshakes']:.0f}): {r['ecdhe_per_s']:.0f} /s wall, "
+            f"{r['ecdhe_per_cpu_s']:.0f} per CPU-second of the in-process delegator (one core)",
+            f"  ECDHE-ECDSA with handshake workers (wall, clients on the same cores doing as much "
+            f"public-key work): 1 worker {r['ecdhe_workers_1_per_s']:.0f} /s, {r['cores']:.0f} workers "
+            f"{r['ecdhe_workers_all_per_s']:.0f} /s   [target >= 1000/s on 8 cores: "
+            f"{ok(r['ecdhe_per_cpu_s'] * 8 >= 1000)} if 8 cores each did the per-CPU-second rate]",
         ]
     )
 
@@ -245,11 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sessions", type=int, default=10_000)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--round-trips", type=int, default=2000)
+    p.add_argument("--ecdhe", type=int, default=200, help="ECDHE-ECDSA handshakes to time")
     args = p.parse_args(argv)
     if args.serve:
         asyncio.run(_serve_delegator(args.serve))
         return 0
-    print(report(run(args.sessions, args.concurrency, args.round_trips)))
+    print(report(run(args.sessions, args.concurrency, args.round_trips, args.ecdhe)))
     return 0
 
 

@@ -5,7 +5,12 @@ listen = ["127.0.0.1:5684", "[::1]:5684"]   # DTLS endpoints for outside clients
 ccs_listen = "127.0.0.1:0"                   # socket towards the CCSs
 db = "build/ssm/relay.sqlite"                # relay reference table
 handshake_timeout = 10.0                     # seconds a half-open handshake may live
-max_handshakes = 256                         # half-open handshakes kept (oldest evicted)
+max_handshakes = 256                         # half-open handshakes kept (heaviest source's oldest evicted)
+source_prefix_v4 = 32                        # a source (fair share of half-open slots): IPv4 /32,
+source_prefix_v6 = 64                        # IPv6 /64
+hello_rate_per_source = 20.0                 # ClientHellos with a cookie per second and source (more
+hello_burst_per_source = 40                  # are dropped unanswered), bucket depth
+workers = 2                                  # server handshakes in N worker processes (0: in-process)
 ack_timeout = 0.5                            # key-material retransmission interval
 ack_retries = 3
 idle_timeout = 3600.0                        # relay sessions unused this long are freed
@@ -90,6 +95,11 @@ class SsmConfig:
     db: Path = Path("build/ssm/relay.sqlite")
     handshake_timeout: float = 10.0
     max_handshakes: int = 256
+    source_prefix_v4: int = 32  # a "source" for fair sharing / rate limits: this network of the address
+    source_prefix_v6: int = 64
+    hello_rate_per_source: float = 20.0  # cookie-carrying ClientHellos per second and source
+    hello_burst_per_source: int = 40
+    workers: int = 0  # handshake worker processes; 0: handshakes on the event loop
     ack_timeout: float = 0.5
     ack_retries: int = 3
     idle_timeout: float = 3600.0
@@ -159,6 +169,11 @@ class _SsmSection(BaseModel):
     db: str = Field(default="build/ssm/relay.sqlite", min_length=1)
     handshake_timeout: Seconds = 10.0
     max_handshakes: int = Field(default=256, ge=1, le=1_000_000)
+    source_prefix_v4: int = Field(default=32, ge=8, le=32)
+    source_prefix_v6: int = Field(default=64, ge=16, le=128)
+    hello_rate_per_source: float = Field(default=20.0, gt=0, le=1_000_000, strict=False)
+    hello_burst_per_source: int = Field(default=40, ge=1, le=1_000_000)
+    workers: int = Field(default=0, ge=0, le=1024)
     ack_timeout: Seconds = 0.5
     ack_retries: int = Field(default=3, ge=0, le=100)
     idle_timeout: Seconds = 3600.0
@@ -301,6 +316,9 @@ def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
     cfg.handshake_timeout, cfg.ack_timeout = s.handshake_timeout, s.ack_timeout
     cfg.idle_timeout = s.idle_timeout
     cfg.max_handshakes, cfg.ack_retries = s.max_handshakes, s.ack_retries
+    cfg.source_prefix_v4, cfg.source_prefix_v6 = s.source_prefix_v4, s.source_prefix_v6
+    cfg.hello_rate_per_source, cfg.hello_burst_per_source = s.hello_rate_per_source, s.hello_burst_per_source
+    cfg.workers = s.workers
     cfg.cipher_suites = s.cipher_suites
     cfg.metrics = parse_hostport(s.metrics) if s.metrics else None
     cfg.max_sessions_per_identity = s.max_sessions_per_identity

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import fcntl
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +24,14 @@ from harness.clock import Clock, Handle, WallClock
 from harness.ssm import handshake, protocol
 from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
+from harness.ssm.halfopen import FairHalfOpen
+from harness.ssm.ratelimit import SourceRateLimit
 from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
+from harness.ssm.workers import Result, WorkerPool, finished_undecryptable
 from harness.udp import Address, open_udp
-from harness.wire.dtls import CT_APPLICATION_DATA, CT_HANDSHAKE, is_client_hello, split_records
+from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
+from harness.wire.ssm import KeyState
 
 log = logging.getLogger("harness.ssm.delegator")
 
@@ -37,6 +43,7 @@ ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" 
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
+STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
 
 
@@ -121,9 +128,20 @@ class Delegator:
         self._outbound_sessions: set[bytes] = set()
         self._ctx: Any = None
         self._outbound_ctx: dict[tuple[str, int], Any] = {}
-        self._handshakes: collections.OrderedDict[tuple[str, int], Handshake] = collections.OrderedDict()
+        self._handshakes: FairHalfOpen[Handshake] = FairHalfOpen(
+            config.source_prefix_v4, config.source_prefix_v6
+        )
         self._connected: list[Address] = []
+        self._pool: WorkerPool | None = None
+        self._lock_fd: int | None = None
+        self._hello_limit = SourceRateLimit(
+            config.hello_rate_per_source, config.hello_burst_per_source,
+            config.source_prefix_v4, config.source_prefix_v6,
+        )
         self._sending_for: Handshake | None = None
+        # datagrams TinyDTLS produced during one _feed: they leave after any hand-off they complete is
+        # durable (the client must not hold a session the SSM could forget in a crash)
+        self._outbox: list[tuple[Address, bytes, bool]] | None = None
         self._pending_acks: dict[bytes, PendingAck] = {}
         self._final_flights: dict[bytes, FinalFlight] = {}
         self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
@@ -138,11 +156,41 @@ class Delegator:
 
     # -- lifecycle
 
+    async def _take_lock(self) -> None:
+        """Become the active SSM of this relay table: an exclusive lock on `<db>.lock`. A second SSM on
+        the same table waits here as a standby and takes over the moment the active one dies (the
+        kernel drops a dead process's lock), resuming from the durable relay state."""
+        path = self.config.db.with_name(self.config.db.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("standby: another SSM holds %s; taking over when it stops", path)
+            print(f"esse ssm: standby for {path}", flush=True)
+            try:
+                while True:  # polled, not a blocked thread: a standby stops at once when told to
+                    await asyncio.sleep(STANDBY_POLL)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        continue
+            except BaseException:
+                os.close(fd)
+                raise
+            log.warning("standby: the active SSM is gone; taking over")
+        self._lock_fd = fd
+
     async def start(self) -> None:
         """Open the relay table, the TinyDTLS context, the sockets and the metrics endpoint."""
+        await self._take_lock()
         binding = handshake._binding()
         self.table = RelayTable(self.config.db, self.clock)
         self._ctx = self._new_context(binding, server=True)
+        if self.config.workers:
+            self._pool = WorkerPool(self.config, self.config.workers, self._on_worker_result, self._send_all)
+            self._pool.start()
         for host, port in self.config.listen:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
         for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}):
@@ -153,6 +201,7 @@ class Delegator:
             except OSError as exc:  # e.g. no IPv6 on this host: outbound to that family is unavailable
                 log.warning("no outbound socket on %s: %s", host, exc)
         await self.ccs_transport.start(self._on_ccs_frame)
+        self._resume_pending_acks()
         logging.getLogger("harness.tinydtls").addFilter(self._tinydtls_filter)
         self._last_summary = self.clock.now()
         if self.config.metrics is not None:
@@ -168,6 +217,24 @@ class Delegator:
             len(self.table),
         )
 
+    def _resume_pending_acks(self) -> None:
+        """After a restart: resend the key material of hand-offs never acknowledged (the same bytes, so
+        a CCS that installed it only acknowledges again), in counter order."""
+        assert self.table is not None
+        now = self.clock.now()
+        for sid, counter, message in self.table.pending_key_material():
+            entry = self.table.get(sid)
+            ccs = self.config.ccs.get(entry.ccs_name) if entry is not None else None
+            if ccs is None:
+                protocol.wipe(message)
+                self.table.remove(sid)
+                continue
+            self._pending_acks[sid] = PendingAck(message, counter, ccs, sid, now + self.config.ack_timeout)
+            self.ccs_transport.send(ccs.address, bytes(message))
+            self.stats["key_material_resumed"] += 1
+        if self._pending_acks:
+            log.info("resent %d unacknowledged key-material messages", len(self._pending_acks))
+
     async def stop(self) -> None:
         """Close sockets, contexts and the relay table; wipe unacknowledged key material."""
         if self._ticker is not None:
@@ -177,6 +244,9 @@ class Delegator:
             protocol.wipe(p.message)
         self._pending_acks.clear()
         logging.getLogger("harness.tinydtls").removeFilter(self._tinydtls_filter)
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self.metrics is not None:
             self.metrics.close()
             self.metrics = None
@@ -194,6 +264,9 @@ class Delegator:
         if self.table is not None:
             self.table.close()
             self.table = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock: a standby takes over
+            self._lock_fd = None
 
     async def __aenter__(self) -> Delegator:
         await self.start()
@@ -255,7 +328,11 @@ class Delegator:
         hs = self._sending_for
         if hs is not None:
             hs.last_flight.append(data)
-        self._sendto_client(addr, data, outbound=hs is not None and hs.outbound)
+        outbound = hs is not None and hs.outbound
+        if self._outbox is not None:
+            self._outbox.append((addr, data, outbound))
+        else:
+            self._sendto_client(addr, data, outbound=outbound)
 
     def _sendto_client(self, addr: Address, data: bytes, *, outbound: bool = False) -> None:
         v6 = ":" in str(addr[0])
@@ -291,6 +368,15 @@ class Delegator:
         return True
 
     def _feed(self, ctx: Any, addr: Address, data: bytes, *, outbound: bool = False) -> None:
+        self._outbox = []
+        try:
+            self._feed_held(ctx, addr, data, outbound)
+        finally:
+            out, self._outbox = self._outbox, None
+            for a, d, ob in out:
+                self._sendto_client(a, d, outbound=ob)
+
+    def _feed_held(self, ctx: Any, addr: Address, data: bytes, outbound: bool) -> None:
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
@@ -315,15 +401,56 @@ class Delegator:
             self._bound_handshakes()
         self._complete_connected(ctx)
 
-    @staticmethod
-    def _finished_undecryptable(ctx: Any, addr: Address, data: bytes) -> bool:
-        """True when the peer's Finished (an epoch-1 handshake record) arrived after its
-        ChangeCipherSpec and TinyDTLS could not decrypt it: the client derived other keys, i.e. it
-        holds a different PSK. TinyDTLS drops such records silently (RFC 6347 §4.1.2.7)."""
-        raw = ctx.raw_peer(addr)
-        if raw is None or int(raw.state) != int(handshake._binding().lib.DTLS_STATE_WAIT_FINISHED):
-            return False
-        return any(r.epoch == 1 and r.content_type == CT_HANDSHAKE for r in split_records(data))
+    _finished_undecryptable = staticmethod(finished_undecryptable)
+
+    # -- handshakes in worker processes ([ssm] workers)
+
+    def _send_all(self, outs: list[tuple[Address, bytes]]) -> None:
+        for a, d in outs:
+            self._sendto_client(a, d)
+
+    def _on_worker_result(self, result: Result) -> None:
+        """A worker handled one datagram: book-keep the handshake, hand off what completed, and only
+        then let its datagrams out (the same order as _feed)."""
+        addr, outs, peer, bad, err, done = result
+        key = address_key(addr)
+        hs = self._handshakes.get(key)
+        fresh = hs is None
+        if hs is None:
+            hs = Handshake(addr, self.clock.now())
+        mine = [d for a, d in outs if address_key(a) == key]
+        if mine:
+            hs.last_flight = mine
+        if err:
+            self.stats["tinydtls_errors"] += 1
+        if bad:
+            self._send_all(outs)
+            self._handshakes.pop(key, None)
+            self._sendto_client(addr, ALERT_BAD_RECORD_MAC)
+            self.stats["bad_finished"] += 1
+            log.info("handshake with %r failed: its Finished did not decrypt (wrong PSK?)", addr)
+            return
+        if peer and fresh:
+            self._handshakes[key] = hs
+            self.stats["handshakes_started"] += 1
+            self._bound_handshakes()
+        try:
+            for a, route, body in done:
+                h = self._handshakes.pop(address_key(a), None) or (hs if address_key(a) == key else None)
+                if h is not None and route is not None:
+                    if route[0] == "psk":
+                        client = self.config.clients.get(route[1])
+                        h.ccs_name, h.identity = (client.ccs if client else None), route[1]
+                    else:
+                        h.ccs_name = self._ecdsa_routes.get((route[1], route[2]))
+                        h.identity = b"rpk:" + route[1]
+                ks = KeyState.decode(body)
+                protocol.wipe(body)
+                self._hand_off_keys(None, a, h, ks)
+        finally:
+            if not peer and not done:
+                self._handshakes.pop(key, None)
+            self._send_all(outs)
 
     def _refuse_handshake(self, key: tuple[str, int], hs: Handshake) -> None:
         """End a handshake whose Finished failed: a fatal bad_record_mac alert, then forget the peer."""
@@ -334,13 +461,16 @@ class Delegator:
 
     def _bound_handshakes(self) -> None:
         while len(self._handshakes) > self.config.max_handshakes:
-            key, hs = self._handshakes.popitem(last=False)
-            self._drop_handshake(hs, "evicted (too many half-open handshakes)")
+            # the heaviest source pays: a flood from one source evicts its own handshakes first
+            key, hs = self._handshakes.evict_heaviest()
+            self._drop_handshake(hs, "evicted (too many half-open handshakes; its source holds the most)")
             self.stats["handshakes_evicted"] += 1
 
     def _drop_handshake(self, hs: Handshake, why: str) -> None:
         ctx = self._outbound_ctx.pop(address_key(hs.address), None) if hs.outbound else self._ctx
-        if ctx is not None:
+        if self._pool is not None and not hs.outbound:
+            self._pool.retire(hs.address)
+        elif ctx is not None:
             handshake.retire(ctx, hs.address)
             if hs.outbound:
                 ctx.free()
@@ -369,6 +499,11 @@ class Delegator:
             self.stats["export_failed"] += 1
             log.error("key export failed for %r", addr)
             return
+        self._hand_off_keys(ctx, addr, hs, ks)
+
+    def _hand_off_keys(self, ctx: Any, addr: Address, hs: Handshake | None, ks: KeyState) -> None:
+        """Seal the exported state for the CCS, make the session durable, send the key material."""
+        assert self.table is not None
         if self.table.get(ks.session_id) is not None:
             # both ends of one DTLS session behind this SSM (sensor to sensor): the id is only a label
             # between SSM and CCS, so the second end gets it with the top bit flipped
@@ -388,10 +523,12 @@ class Delegator:
             return
         counter = self.table.next_tx_counter(ccs.name)
         message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
-        handshake.retire(ctx, addr)
+        if ctx is not None:
+            handshake.retire(ctx, addr)
         now = self.clock.now()
         old = self.table.for_client(addr)
-        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now))
+        # write-ahead: row and sealed key material are durable before either it or our Finished leaves
+        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now), (counter, message))
         self._pending_acks[ks.session_id] = PendingAck(
             message, counter, ccs, ks.session_id, now + self.config.ack_timeout
         )
@@ -445,6 +582,13 @@ class Delegator:
         if entry is not None and not is_client_hello(data) and key not in self._handshakes:
             self._relay_from_client(entry, data)
             self.relay_latency_ns.append(time.perf_counter_ns() - t0)
+            return
+        if not self._hello_limit.allow(str(addr[0]), data, self.clock.now()):
+            self.stats["rate_limited"] += 1  # a cookie-carrying hello over its source's rate: no work
+            return
+        if self._pool is not None:
+            if not self._pool.submit(addr, data):
+                self.stats["handshake_queue_full"] += 1
             return
         try:
             self._feed(self._ctx, addr, data)
@@ -553,11 +697,12 @@ class Delegator:
     def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
-        self.table.set_rx_last(ccs.name, counter)
+        self._accepted(ccs, counter, "KEY_ACK")
         pending = self._pending_acks.get(sid)
         if pending is not None and pending.counter == acked:
             protocol.wipe(pending.message)
             del self._pending_acks[sid]
+            self.table.acknowledged(sid)
             self.stats["acks"] += 1
             for payload in pending.held:
                 self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
@@ -568,10 +713,16 @@ class Delegator:
         counter, code, sid = protocol.open_error(
             ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_last(ccs.name)
         )
-        self.table.set_rx_last(ccs.name, counter)
+        self._accepted(ccs, counter, "ERROR")
         entry = self.table.get(sid)
         if entry is not None and entry.ccs_name == ccs.name:
             self._free_session(sid, f"CCS {ccs.name} reported error {code}")
+
+    def _accepted(self, ccs: CcsEntry, counter: int, what: str) -> None:
+        """A CCS message authenticated: its counter is durable before anything acts on the message."""
+        assert self.table is not None
+        self.table.set_rx_last(ccs.name, counter)
+        log.debug("CCS %s: %s counter %d accepted", ccs.name, what, counter)
 
     def _send_error(self, ccs: CcsEntry, code: int, sid: bytes) -> None:
         assert self.table is not None
@@ -603,7 +754,7 @@ class Delegator:
     def _on_delegate(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
-        self.table.set_rx_last(ccs.name, req.counter)
+        self._accepted(ccs, req.counter, "DELEGATE")
         if req.identity not in self.config.outbound:
             self.stats["outbound_unknown_identity"] += 1
             self._send_error(ccs, protocol.ECODE_HANDSHAKE_FAILED, bytes(8))

@@ -20,6 +20,8 @@ FAILURES = {
     "unknown_raw_public_key": "unknown_raw_public_key",
     "tinydtls_errors": "tinydtls_error",
     "ccs_gone": "ccs_no_ack",
+    "rate_limited": "rate_limited",
+    "handshake_queue_full": "queue_full",
 }
 
 

@@ -3,7 +3,13 @@ address, created, last used. It holds no key material, only routing facts, and s
 
 Lookups are served from memory (relaying must stay well under a millisecond); inserts and deletes are
 written through at once, `last_used` is flushed in batches. The same file keeps the SSM's anti-replay
-counters per CCS: send counters are reserved in blocks, so a restart never reuses one.
+counters per CCS: send counters are reserved in blocks, so a restart never reuses one; the last counter
+accepted from a CCS is written before the SSM acts on the message, so a replay after a crash is refused.
+A session's sealed KEY_MATERIAL is written with its row (one transaction) before it is sent, and deleted
+at its KEY_ACK: after a crash the SSM resends exactly those bytes (write-ahead, issue 16 item 4).
+
+Durability: WAL with synchronous=NORMAL, so every commit survives the SSM process dying (kill -9); a
+power cut may lose the last commits (synchronous=FULL would close that at one fsync per hand-off).
 """
 
 from __future__ import annotations
@@ -27,6 +33,11 @@ CREATE TABLE IF NOT EXISTS relay (
   last_used REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS relay_client ON relay (client_address);
+CREATE TABLE IF NOT EXISTS pending_key_material (
+  session_id BLOB PRIMARY KEY,
+  counter INTEGER NOT NULL,
+  message BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ccs_counters (
   ccs_name TEXT PRIMARY KEY,
   tx_reserved INTEGER NOT NULL,
@@ -76,6 +87,7 @@ class RelayTable:
         self.db = sqlite3.connect(str(self.path), isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA secure_delete=ON")  # acknowledged key material is overwritten, not left
         self.db.executescript(SCHEMA)
         self.by_sid: dict[bytes, RelayEntry] = {}
         self.by_client: dict[tuple[str, int], bytes] = {}
@@ -88,7 +100,7 @@ class RelayTable:
             )
             self._index(e)
         for name, reserved, rx in self.db.execute("SELECT * FROM ccs_counters"):
-            self._tx[name] = [reserved, reserved]  # resume above anything possibly used before
+            self._tx[name] = [max(reserved, 1), reserved]  # resume above anything possibly used before
             self._rx[name] = rx
 
     def _index(self, e: RelayEntry) -> None:
@@ -98,23 +110,46 @@ class RelayTable:
     def __len__(self) -> int:
         return len(self.by_sid)
 
-    def add(self, e: RelayEntry) -> None:
-        """Insert a session, replacing the client's previous one."""
+    def add(self, e: RelayEntry, key_material: tuple[int, bytes | bytearray] | None = None) -> None:
+        """Insert a session, replacing the client's previous one; with `key_material` (counter, sealed
+        message) that message is stored in the same transaction until `acknowledged`."""
         old = self.by_client.get(address_key(e.client_address))
-        if old is not None and old != e.session_id:
-            self.remove(old)  # a client that handshakes again replaces its old session
-        self._index(e)
-        self.db.execute(
-            "INSERT OR REPLACE INTO relay VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                e.session_id,
-                e.ccs_name,
-                address_text(e.ccs_address),
-                address_text(e.client_address),
-                e.created,
-                e.last_used,
-            ),
+        self.db.execute("BEGIN")
+        try:
+            if old is not None and old != e.session_id:
+                self.remove(old)  # a client that handshakes again replaces its old session
+            self._index(e)
+            self.db.execute(
+                "INSERT OR REPLACE INTO relay VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    e.session_id,
+                    e.ccs_name,
+                    address_text(e.ccs_address),
+                    address_text(e.client_address),
+                    e.created,
+                    e.last_used,
+                ),
+            )
+            if key_material is not None:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO pending_key_material VALUES (?, ?, ?)",
+                    (e.session_id, key_material[0], bytes(key_material[1])),
+                )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def acknowledged(self, sid: bytes) -> None:
+        """The CCS installed the session: forget its stored key material."""
+        self.db.execute("DELETE FROM pending_key_material WHERE session_id = ?", (sid,))
+
+    def pending_key_material(self) -> list[tuple[bytes, int, bytearray]]:
+        """(session id, counter, sealed message) of every hand-off not yet acknowledged, by counter."""
+        rows = self.db.execute(
+            "SELECT session_id, counter, message FROM pending_key_material ORDER BY counter"
         )
+        return [(bytes(sid), int(c), bytearray(m)) for sid, c, m in rows if bytes(sid) in self.by_sid]
 
     def get(self, sid: bytes) -> RelayEntry | None:
         """The session with this id, or None."""
@@ -139,6 +174,7 @@ class RelayTable:
                 del self.by_client[key]
             self._dirty.discard(sid)
             self.db.execute("DELETE FROM relay WHERE session_id = ?", (sid,))
+            self.db.execute("DELETE FROM pending_key_material WHERE session_id = ?", (sid,))
         return e
 
     def expire(self, idle_before: float) -> list[RelayEntry]:
@@ -156,8 +192,6 @@ class RelayTable:
             self.db.executemany("UPDATE relay SET last_used = ? WHERE session_id = ?", rows)
             self.db.execute("COMMIT")
             self._dirty.clear()
-        for name, rx in self._rx.items():
-            self.db.execute("UPDATE ccs_counters SET rx_last = ? WHERE ccs_name = ?", (rx, name))
 
     # -- anti-replay counters
 
@@ -179,8 +213,12 @@ class RelayTable:
         return self._rx.get(ccs, 0)
 
     def set_rx_last(self, ccs: str, counter: int) -> None:
-        """Record the last counter accepted from a CCS."""
+        """Record the last counter accepted from a CCS, durably, before the caller acts on its message."""
         self._rx[ccs] = counter
+        self.db.execute(
+            "INSERT INTO ccs_counters VALUES (?, ?, ?) ON CONFLICT(ccs_name) DO UPDATE SET rx_last = ?",
+            (ccs, self._tx.get(ccs, [1, 0])[1], counter, counter),
+        )
 
     def close(self) -> None:
         """Flush and close the database."""

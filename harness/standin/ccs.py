@@ -29,6 +29,7 @@ from harness.hostfw.record import ensure_record_extension
 from harness.udp import Address, open_udp, parse_hostport
 from harness.wire.dtls import CT_ALERT, CT_APPLICATION_DATA
 from harness.wire.ssm import (
+    ECODE_SESSION_CLOSED,
     ECODE_UNKNOWN_SESSION,
     MSG_ERROR,
     MSG_HANDBACK,
@@ -75,8 +76,10 @@ class StandinCcs:
         resources: dict[str, Resource] | None = None,
         tx_counter: int = 0,
         counter_file: Path | None = None,
+        max_sessions: int = MAX_SESSIONS,
     ) -> None:
         self.ffi, self.lib = ensure_record_extension()
+        self.max_sessions = max_sessions
         self.link = self.ffi.new("esse_ssm_link_t *")
         # like the mote's information flash: the accepted SSM counter and a reserved own-counter mark
         # survive a restart, so old key material is refused and no CCM nonce comes back
@@ -147,22 +150,33 @@ class StandinCcs:
                 self.stats["km_rejected_other"] += 1
                 return []
             sid = bytes(ks.session_id)
+            replies: list[bytes] = []
+            evicted: list[bytes] = []
             if rc == lib.ESSE_KM_OK:
                 st = ffi.new("esse_record_t *")
                 if lib.esse_record_install(st, ks) != lib.ESSE_REC_OK:
                     self.stats["km_bad_state"] += 1
                     return []
                 self.sessions[sid] = st
-                while len(self.sessions) > MAX_SESSIONS:
-                    _, old = self.sessions.popitem(last=False)
+                while len(self.sessions) > self.max_sessions:
+                    # like the mote: tell the evicted session's client (close_notify, while we hold
+                    # its keys) and, after the ACK, the SSM (ERROR session closed)
+                    old_sid, old = self.sessions.popitem(last=False)
+                    replies.append(self._seal(old, old_sid, CT_ALERT, b"\x01\x00"))
                     lib.esse_record_wipe(old)
+                    evicted.append(old_sid)
+                    self.stats["evicted"] += 1
                 self.stats["km_installed"] += 1
             else:
                 self.stats["km_duplicate"] += 1
-            self._persist(1)
+            self._persist(1 + len(evicted))
             out = ffi.new("uint8_t[64]")
             n = lib.esse_km_ack(self.link, counter[0], sid, out, 64)
-            return [bytes(ffi.buffer(out, n))] if n > 0 else []
+            replies += [bytes(ffi.buffer(out, n))] if n > 0 else []
+            for old_sid in evicted:
+                n = lib.esse_error_build(self.link, ECODE_SESSION_CLOSED, old_sid, out, 64)
+                replies += [bytes(ffi.buffer(out, n))] if n > 0 else []
+            return replies
         finally:
             lib.esse_keystate_wipe(ks)
 
@@ -265,9 +279,10 @@ class StandinCcsServer:
     """StandinCcs on a UDP socket (replies go to the frame's source, i.e. the SSM)."""
 
     def __init__(
-        self, psk_dn: bytes, host: str = "127.0.0.1", port: int = 0, counter_file: Path | None = None
+        self, psk_dn: bytes, host: str = "127.0.0.1", port: int = 0, counter_file: Path | None = None,
+        max_sessions: int = MAX_SESSIONS,
     ) -> None:
-        self.ccs = StandinCcs(psk_dn, counter_file=counter_file)
+        self.ccs = StandinCcs(psk_dn, counter_file=counter_file, max_sessions=max_sessions)
         self.host, self.port = host, port
         self._transport: asyncio.DatagramTransport | None = None
 
@@ -311,16 +326,21 @@ class StandinCcsServer:
         self.close()
 
 
-def command(listen: str, psk_dn: bytes, counter_file: Path | None = None) -> list[str]:
+def command(
+    listen: str, psk_dn: bytes, counter_file: Path | None = None, max_sessions: int = MAX_SESSIONS
+) -> list[str]:
     """argv that runs the stand-in CCS as its own process (it prints "stand-in CCS on ..." when up)."""
     argv = [sys.executable, "-m", "harness.standin.ccs", "--listen", listen, "--psk-dn", psk_dn.hex()]
+    argv += ["--max-sessions", str(max_sessions)] if max_sessions != MAX_SESSIONS else []
     return argv + (["--counters", str(counter_file)] if counter_file is not None else [])
 
 
 async def _serve(args: argparse.Namespace) -> None:
     host, port = parse_hostport(args.listen)
     counters = Path(args.counters) if args.counters else None
-    async with StandinCcsServer(bytes.fromhex(args.psk_dn), host, port, counter_file=counters) as srv:
+    async with StandinCcsServer(
+        bytes.fromhex(args.psk_dn), host, port, counter_file=counters, max_sessions=args.max_sessions
+    ) as srv:
         print(f"stand-in CCS on {srv.address}", flush=True)
         await asyncio.Event().wait()
 
@@ -335,8 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE",
         help="anti-replay/nonce counter file kept across restarts (like the mote's information flash)",
     )
+    p.add_argument("--max-sessions", type=int, default=MAX_SESSIONS,
+                   help="sessions held before the least recently used is evicted (default %(default)s)")
     p.add_argument("-v", "--verbose", action="store_true")
     args = p.parse_args(argv)
+    if args.max_sessions < 1:
+        p.error("--max-sessions must be at least 1")
     try:
         if len(bytes.fromhex(args.psk_dn)) != 16:
             raise ValueError

@@ -212,7 +212,7 @@ def test_thousand_half_open_handshakes_bounded_and_client_still_served(tmp_path,
     need("coap-client-openssl", "libcoap3-bin")
 
     async def go():
-        async with ssm_and_ccs(tmp_path, max_handshakes=128) as (d, _):
+        async with ssm_and_ccs(tmp_path, max_handshakes=128, hello_rate_per_source=1e6) as (d, _):
             socks = await half_open(("127.0.0.1", d.client_port(4)), 1000)
             try:
                 await wait_until(lambda: d.stats["handshakes_started"] == 1000, 10)
