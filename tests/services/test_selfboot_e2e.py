@@ -1,0 +1,148 @@
+"""Acceptance (issue 13): on the emulated network a fresh mote holding only IK_d bootstraps its PSK_DN from
+the SSM's controller and AS, registers in the RD, shows on the host page, and a real DTLS client
+(libcoap's coap-client-openssl, PSK) found through the RD lookup reads its temperature through the
+delegator; then revoking it closes its sessions, removes it from the RD and the page, refuses new
+sessions and refuses its re-bootstrapping at the AS."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import socket
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.bootstrap import messages as m
+from harness.up import EsseSystem
+from harness.wire.infomem import SEGMENT_B, SEGMENT_SIZE, Identity
+from tests.esse.esse_fixtures import temperature_text
+from tests.requirements import require_module
+from tests.ssm.harness_fixtures import need, run_tool
+
+pytestmark = pytest.mark.slow
+
+IK = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+ADC = 2920
+KEY = "selfbootPSK"
+
+
+def scenario() -> dict[str, Any]:
+    """Border router + one CCS that holds only IK_d, and a PSK client for it."""
+    return {
+        "title": "selfboot",
+        "seed": 3,
+        "duration_s": 3600.0,
+        "medium": {"transmitting_range": 50.0, "interference_range": 100.0},
+        "topology": {"kind": "line", "spacing": 15.0},
+        "motes": [{"app": "border_router"}, {"app": "ccs", "adc": {"temperature": ADC}, "ik": IK.hex()}],
+        "serial": {"motes": [1], "base_port": 0},
+        "clients": {"carol": {"key": KEY, "mote": 2}},
+    }
+
+
+async def rd_lookup(port: int, query: str) -> str:
+    """GET /rd-lookup/ep?QUERY from the RD with aiocoap; the link-format text."""
+    import aiocoap
+
+    ctx = await aiocoap.Context.create_client_context()
+    try:
+        req = aiocoap.Message(code=aiocoap.GET, uri=f"coap://127.0.0.1:{port}/rd-lookup/ep?{query}")
+        resp = await asyncio.wait_for(ctx.request(req).response, 10)
+        return str(resp.payload.decode())
+    finally:
+        await ctx.shutdown()
+
+
+async def wait_for(what: str, probe: Any, timeout: float) -> Any:
+    """Poll the coroutine function `probe` until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        got = await probe()
+        if got:
+            return got
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(0.5)
+
+
+def http_get(url: str) -> str:
+    """Body of an HTTP GET."""
+    with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - loopback test server
+        return str(r.read().decode())
+
+
+def device_request_over_udp(port: int) -> bytes:
+    """What the controller answers a BOOT_REQUEST made with this device's IK_d (C device side)."""
+    from harness.bootstrap.device import CDevice
+
+    dev = CDevice(IK, 2)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        s.sendto(dev.request(secrets.token_bytes(8)), ("127.0.0.1", port))
+        return s.recv(256)
+
+
+def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -> None:
+    """The acceptance test of issue 13, then revocation (item 4)."""
+    tool = need("coap-client-openssl", "libcoap3-bin")
+    lookup_tool = need("coap-client-notls", "libcoap3-bin")
+    require_module("harness.emulator.simmote", "the emulator extension: setup.py build_ext --inplace")
+
+    async def go() -> None:
+        async with EsseSystem(scenario(), tmp_path) as system:
+            services = system.services
+            assert services is not None and system.engine is not None
+            name = await services.wait_installed(2, timeout=60)
+            assert name == "mote2"
+            # PSK_DN durable in segment B: the AS's key, IK_d kept, segment A (old counters) erased
+            info = system.engine.by_id[2].mote.read_bytes(SEGMENT_B, 2 * SEGMENT_SIZE)
+            ident = Identity.decode(info)
+            assert services.repo is not None
+            issued = services.repo.issued(2)
+            assert issued is not None and ident.psk_dn == issued.psk and ident.ik == IK
+            assert info[SEGMENT_SIZE:] == b"\xff" * SEGMENT_SIZE
+            assert system.delegator is not None and system.delegator.config.ccs["mote2"].psk_dn == issued.psk
+
+            # registered in the RD with the delegation attributes; aiocoap and libcoap see it
+            links = await wait_for("RD entry of mote2", lambda: rd_lookup(services.rd_port, "ep=mote2"), 60)
+            assert 'ep="mote2"' in links and "ssm=" in links and "PSK_AES_128_CCM_8" in links
+            rc, out, err = await run_tool(
+                lookup_tool, "-B", "10", f"coap://127.0.0.1:{services.rd_port}/rd-lookup/res?rt=temperature"
+            )
+            assert rc == 0, err
+            href = re.search(rb"<(coap://[^>]+/sensors/temperature)>", out)
+            assert href is not None, out
+            ssm = re.search(r'ssm="(coaps://[^"]+)"', links)
+            assert ssm is not None
+            # on the host page
+            assert services.web is not None
+            page = await asyncio.to_thread(http_get, f"http://127.0.0.1:{services.web.port}/")
+            assert 'id="ep-mote2"' in page and "/sensors/temperature" in page
+            # a real DTLS client at the RD's `ssm` base reads the temperature (handshake delegated)
+            uri = f"{ssm.group(1)}/sensors/temperature"
+            rc, out, err = await run_tool(tool, "-B", "20", "-u", "carol", "-k", KEY, uri, timeout=40)
+            assert rc == 0 and out.decode().strip() == temperature_text(ADC), (out, err)
+            assert len(system.delegator.sessions()) == 1
+
+            # revocation: sessions closed, RD entry gone, new sessions refused, re-bootstrap refused
+            done = services.revoke("mote2")
+            assert (done.sessions_closed, done.rd_removed, done.as_revoked, done.device) == (1, 1, True, 2)
+            assert system.delegator.sessions() == [] and "mote2" not in system.delegator.config.ccs
+            assert 'ep="mote2"' not in await rd_lookup(services.rd_port, "ep=mote2")
+            page = await asyncio.to_thread(http_get, f"http://127.0.0.1:{services.web.port}/api/sensors")
+            assert json.loads(page) == []
+            rc, out, err = await run_tool(tool, "-B", "6", "-u", "carol", "-k", KEY, uri, timeout=30)
+            assert out.decode().strip() != temperature_text(ADC)
+            assert system.delegator.stats["no_route"] >= 1
+            answer = await asyncio.to_thread(device_request_over_udp, services.controller_port)
+            assert answer == m.boot_error(2, "revoked")
+
+            lines = system.mote_lines(2)
+            print("\n".join(ln for ln in lines if "bootstrap" in ln or "rd " in ln))
+
+    asyncio.run(go())
