@@ -250,9 +250,9 @@ class EsseSystem:
         (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
         sim = self.scenario.sim
         motes = build_motes(sim)
-        for mote in motes:  # bootstrapping motes: only their initial key in the information flash
-            if mote.mote_id in self.ik:
-                provision_mote(mote, Identity(node_id=mote.mote_id, ik=self.ik[mote.mote_id]))
+        for sim_mote in motes:  # bootstrapping motes: only their initial key in the information flash
+            if sim_mote.mote_id in self.ik:
+                provision_mote(sim_mote, Identity(node_id=sim_mote.mote_id, ik=self.ik[sim_mote.mote_id]))
         m = sim.medium
         self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
         self.recorder = Recorder()

@@ -129,7 +129,9 @@ class HostServer:
             done = self.revoke(ep)
         except KeyError:
             return web.json_response({"error": f"no sensor {ep!r} known to the SSM"}, status=404)
-        return web.json_response(dataclasses.asdict(done) if dataclasses.is_dataclass(done) else done)
+        if dataclasses.is_dataclass(done) and not isinstance(done, type):
+            return web.json_response(dataclasses.asdict(done))
+        return web.json_response(done)
 
     async def api_sensors(self, request: web.Request) -> web.Response:
         """The sensor list as JSON."""
