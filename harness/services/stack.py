@@ -31,13 +31,15 @@ DEFAULT_SUITES = ("PSK_AES_128_CCM_8", "PSK_AES_128_CCM", "ECDHE_ECDSA_AES_128_C
 
 @dataclass
 class Revocation:
-    """What revoking one device did: relay sessions closed, RD entries removed, AS refusal in place."""
+    """What one revocation did: relay sessions closed; for a CCS also RD entries removed and whether
+    the AS now refuses the device (kind "ccs" or "client")."""
 
+    kind: str
     name: str
-    device: int | None
     sessions_closed: int
-    rd_removed: int
-    as_revoked: bool
+    device: int | None = None
+    rd_removed: int = 0
+    as_revoked: bool = False
 
 
 @dataclass
@@ -118,7 +120,7 @@ class SsmServices:
         attrs = delegation_attrs(ssm, cfg.cipher_suites or DEFAULT_SUITES, lambda ep: ep in cfg.ccs)
         self.rd = await self._stack.enter_async_context(ResourceDirectory((self.host, 0), delegated=attrs))
         if self.http:
-            self.web = HostServer(self.rd.common, cfg.clients, energy=self.energy, revoke=self.revoke)
+            self.web = HostServer(self.rd.common, cfg.clients, energy=self.energy, revoke=self.revoke_any)
             await self.web.start(self.host, 0)
             self._stack.push_async_callback(self.web.stop)
 
@@ -156,7 +158,24 @@ class SsmServices:
             if self.controller is not None:
                 self.controller.installed.pop(device, None)
         log.warning("CCS %s revoked: %d sessions closed, %d RD entries removed", name, closed, removed)
-        return Revocation(name, device, closed, removed, revoked)
+        return Revocation("ccs", name, closed, device, removed, revoked)
+
+    def revoke_client(self, identity: str) -> Revocation:
+        """Revoke an outside client's PSK identity: its relay sessions are closed at the CCS and its
+        handshakes refused from now on. KeyError for an identity the SSM does not know."""
+        if identity.encode() not in self.delegator.config.clients:
+            raise KeyError(f"no client identity {identity!r}")
+        closed = self.delegator.revoke_client(identity.encode())
+        log.warning("client %r revoked: %d sessions closed", identity, closed)
+        return Revocation("client", identity, closed)
+
+    def revoke_any(self, kind: str, name: str) -> Revocation:
+        """revoke (kind "ccs") or revoke_client (kind "client"); KeyError for another kind or name."""
+        if kind == "ccs":
+            return self.revoke(name)
+        if kind == "client":
+            return self.revoke_client(name)
+        raise KeyError(f"nothing of kind {kind!r} can be revoked (ccs or client)")
 
     async def wait_installed(self, device: int, timeout: float) -> str:
         """Until the device has bootstrapped (its CCS name); TimeoutError otherwise."""

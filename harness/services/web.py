@@ -20,8 +20,9 @@ from harness.ssm.config import ClientEntry
 
 #: hook for per-mote energy: endpoint name -> one-line summary (energest's str(IntervalEnergy)) or None
 EnergySource = Callable[[str], "str | None"]
-#: hook for revocation: CCS name -> what was done (its fields go back as JSON); KeyError when unknown
-RevokeHook = Callable[[str], Any]
+#: hook for revocation: (kind "ccs" or "client", name) -> what was done (a dataclass, sent back as JSON);
+#: KeyError when there is nothing of that kind and name
+RevokeHook = Callable[[str, str], Any]
 
 PAGE_SCRIPT = """
 async function readValue(button) {
@@ -121,14 +122,19 @@ class HostServer:
         return web.Response(text=text, content_type="text/html")
 
     async def api_revoke(self, request: web.Request) -> web.Response:
-        """POST /api/revoke?ep=NAME: revoke that sensor (its PSK_DN); what was done as JSON."""
-        ep = request.query.get("ep", "")
+        """POST /api/revoke?ep=NAME (a sensor's PSK_DN) or ?identity=NAME (an outside client's PSK
+        identity): what was done as JSON."""
         if self.revoke is None:
             return web.json_response({"error": "revocation is not wired to this page"}, status=501)
+        q = request.query
+        if ("ep" in q) == ("identity" in q):
+            return web.json_response({"error": "give exactly one of ep=SENSOR or identity=CLIENT"},
+                                     status=400)
+        kind, name = ("ccs", q["ep"]) if "ep" in q else ("client", q["identity"])
         try:
-            done = self.revoke(ep)
-        except KeyError:
-            return web.json_response({"error": f"no sensor {ep!r} known to the SSM"}, status=404)
+            done = self.revoke(kind, name)
+        except KeyError as exc:
+            return web.json_response({"error": str(exc.args[0])}, status=404)
         if dataclasses.is_dataclass(done) and not isinstance(done, type):
             return web.json_response(dataclasses.asdict(done))
         return web.json_response(done)

@@ -700,6 +700,13 @@ class Delegator:
         old = self.config.ccs.get(entry.name)
         if old is not None:
             self._ccs_by_addr.pop(address_key(old.address), None)
+        if old is None or old.psk_dn != entry.psk_dn:
+            # a new key: sessions handed over under the old one are gone with it (the CCS erased its
+            # counter store with the old key), and both counters start afresh
+            assert self.table is not None
+            for e in [e for e in self.table.by_sid.values() if e.ccs_name == entry.name]:
+                self._free_session(e.session_id, f"CCS {entry.name} has a new PSK_DN")
+            self.table.reset_counters(entry.name)
         self.config.ccs[entry.name] = entry
         self._ccs_by_addr[address_key(entry.address)] = entry
         log.info("CCS %s installed at %r", entry.name, entry.address)
