@@ -16,6 +16,7 @@ import asyncio
 import json
 import secrets
 import socket
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -191,6 +192,14 @@ def test_revoking_a_sensor_and_a_client_through_the_page(tmp_path: Path) -> None
             assert psk2 != psk1 and await services.wait_installed(DEVICE, 10) == "s7"
             rc, out, err = await run_tool(tool, "-B", "10", "-u", "erin", "-k", "erinsPSK", uri)
             assert (rc, out.strip()) == (0, b"22.5 C"), err
+            # the operator's command line: `esse ssm revoke` talks to the running SSM's page
+            esse = (sys.executable, "-m", "harness.cli", "ssm", "revoke")
+            rc, out, err = await run_tool(*esse, "client", "erin", "--page", page)
+            assert rc == 0 and out.startswith(b"client erin revoked: "), err
+            rc, out, _ = await run_tool(tool, "-B", "4", "-u", "erin", "-k", "erinsPSK", uri)
+            assert out.strip() != b"22.5 C"
+            rc, out, err = await run_tool(*esse, "ccs", "nosuch", "--page", page)
+            assert (rc, err.strip()) == (1, b"esse ssm revoke: no CCS named 'nosuch'")
             sensor.ccs.close()
 
     asyncio.run(run())
