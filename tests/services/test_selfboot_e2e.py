@@ -27,19 +27,24 @@ from tests.ssm.harness_fixtures import need, run_tool
 pytestmark = pytest.mark.slow
 
 IK = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
+IK3 = bytes.fromhex("00ff11ee22dd33cc44bb55aa66997788")
 ADC = 2920
 KEY = "selfbootPSK"
 
 
 def scenario() -> dict[str, Any]:
-    """Border router + one CCS that holds only IK_d, and a PSK client for it."""
+    """Border router + two CCS that hold only IK_d (mote 3 reports energest), a PSK client for mote 2."""
     return {
         "title": "selfboot",
         "seed": 3,
         "duration_s": 3600.0,
         "medium": {"transmitting_range": 50.0, "interference_range": 100.0},
         "topology": {"kind": "line", "spacing": 15.0},
-        "motes": [{"app": "border_router"}, {"app": "ccs", "adc": {"temperature": ADC}, "ik": IK.hex()}],
+        "motes": [
+            {"app": "border_router"},
+            {"app": "ccs", "adc": {"temperature": ADC}, "ik": IK.hex()},
+            {"app": "ccs_energest", "ik": IK3.hex()},
+        ],
         "serial": {"motes": [1], "base_port": 0},
         "clients": {"carol": {"key": KEY, "mote": 2}},
     }
@@ -149,6 +154,26 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
             assert system.delegator.stats["no_route"] >= 1
             answer = await asyncio.to_thread(device_request_over_udp, services.controller_port)
             assert answer == m.boot_error(2, "revoked")
+
+            # the page's energy line of mote 3 is energest's own summary of that mote's EG1 lines
+            from harness.energy.energest import EnergestMonitor
+
+            await services.wait_installed(3, timeout=60)
+            await wait_for("RD entry of mote3", lambda: rd_lookup(services.rd_port, "ep=mote3"), 60)
+
+            async def energy_shown() -> Any:
+                sensors = json.loads(await asyncio.to_thread(http_get, f"{web}/api/sensors"))
+                return next((s["energy"] for s in sensors if s["ep"] == "mote3" and s["energy"]), None)
+
+            shown = await wait_for("energy of mote3 on the page", energy_shown, 30)
+            monitor, summaries = EnergestMonitor(), []
+            for line in system.mote_lines(3):
+                interval = monitor.feed_line(line) if line.startswith("EG") else None
+                if interval is not None:
+                    summaries.append(str(interval))
+            assert shown in summaries and "mJ" in shown
+            page = await asyncio.to_thread(http_get, f"{web}/")
+            assert 'id="ep-mote3"' in page and 'class="energy"' in page
 
             lines = system.mote_lines(2)
             print("\n".join(ln for ln in lines if "bootstrap" in ln or "rd " in ln))
