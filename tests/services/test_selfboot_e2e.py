@@ -179,3 +179,33 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
             print("\n".join(ln for ln in lines if "bootstrap" in ln or "rd " in ln))
 
     asyncio.run(go())
+
+
+def test_mote_refreshes_its_registration_before_the_lifetime_ends(tmp_path: Path) -> None:
+    """The bootstrapped mote repeats its simple registration every 3/4 of lt (ccs_rd.h: lt 300 s, refresh
+    225 s): run the simulation 25 times faster than real time past the first refresh."""
+    require_module("harness.emulator.simmote", "the emulator extension: setup.py build_ext --inplace")
+    data = scenario()
+    data["motes"] = data["motes"][:2]
+
+    async def go() -> None:
+        async with EsseSystem(data, tmp_path, speed=25.0) as system:
+            services = system.services
+            assert services is not None and system.engine is not None
+            stamped: list[float] = []
+            system.engine.add_line_listener(
+                lambda ln: stamped.append(ln.time_us / 1e6) if ln.mote_id == 2 and "rd registered" in ln.text
+                else None
+            )
+
+            async def refreshed() -> bool:
+                system.check()
+                return len(stamped) >= 2
+
+            await wait_for("two registrations of mote2", refreshed, 60)
+            gap = stamped[1] - stamped[0]
+            assert 225 - 1 <= gap < 300, gap  # before lt (300 s) ends
+            assert 'ep="mote2"' in await rd_lookup(services.rd_port, "ep=mote2")
+            print(f"registration refreshed after {gap:.1f} s of simulated time")
+
+    asyncio.run(go())
