@@ -181,12 +181,53 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
     asyncio.run(go())
 
 
-def test_mote_refreshes_its_registration_before_the_lifetime_ends(tmp_path: Path) -> None:
-    """The bootstrapped mote repeats its simple registration every 3/4 of lt (ccs_rd.h: lt 300 s, refresh
-    225 s): run the simulation 25 times faster than real time past the first refresh."""
+def test_refused_mote_retries_with_a_fresh_rn_until_enrolled(tmp_path: Path) -> None:
+    """A mote the AS does not know gets BOOT_ERROR unknown_device, nothing is stored; it keeps asking
+    with fresh RN_d and bootstraps once the operator enrolled it."""
     require_module("harness.emulator.simmote", "the emulator extension: setup.py build_ext --inplace")
     data = scenario()
     data["motes"] = data["motes"][:2]
+
+    class Unenrolled(EsseSystem):
+        """The AS repository starts without the mote."""
+
+        async def _start_services(self, ssm_base: int) -> None:
+            ik, self.ik = self.ik, {}
+            try:
+                await super()._start_services(ssm_base)
+            finally:
+                self.ik = ik
+
+    async def go() -> None:
+        async with Unenrolled(data, tmp_path) as system:
+            services = system.services
+            assert services is not None and services.repo is not None and services.auth is not None
+
+            async def refused() -> bool:
+                system.check()
+                return sum("bootstrap refused (code 6)" in ln for ln in system.mote_lines(2)) >= 2
+
+            await wait_for("two refusals of mote 2", refused, 30)
+            assert {e.code for e in services.auth.refusals} == {"unknown_device"}
+            assert services.repo.snapshot()["issued"] == [] and services.installed == {}
+            services.repo.add_device(2, IK)
+            await services.wait_installed(2, timeout=30)
+            lines = system.mote_lines(2)
+            requests = [ln for ln in lines if "bootstrap request" in ln]
+            assert len(requests) >= 3 and any("bootstrapped" in ln for ln in lines)
+            rns = {row[2] for row in services.repo.snapshot()["used_rn"] if row[0] == "d"}
+            assert len(rns) == 1  # refused requests stored no RN_d; the accepted one did
+
+    asyncio.run(go())
+
+
+def test_mote_refreshes_its_registration_before_the_lifetime_ends(tmp_path: Path) -> None:
+    """The bootstrapped mote repeats its simple registration every 3/4 of lt (ccs_rd.h: lt 300 s, refresh
+    225 s): run the simulation 25 times faster than real time past the first refresh. Mote 3, provisioned
+    with PSK_DN at build time, skips bootstrapping and registers as well."""
+    require_module("harness.emulator.simmote", "the emulator extension: setup.py build_ext --inplace")
+    data = scenario()
+    data["motes"][2] = {"app": "ccs", "psk_dn": "00112233445566778899aabbccddeeff"}
 
     async def go() -> None:
         async with EsseSystem(data, tmp_path, speed=25.0) as system:
@@ -206,6 +247,10 @@ def test_mote_refreshes_its_registration_before_the_lifetime_ends(tmp_path: Path
             gap = stamped[1] - stamped[0]
             assert 225 - 1 <= gap < 300, gap  # before lt (300 s) ends
             assert 'ep="mote2"' in await rd_lookup(services.rd_port, "ep=mote2")
+            assert 'ep="mote3"' in await rd_lookup(services.rd_port, "ep=mote3")
+            three = system.mote_lines(3)
+            assert not any("bootstrap" in ln for ln in three) and any("rd registered" in ln for ln in three)
+            assert services.installed == {2: "mote2"}  # only mote 2 went through the controller
             print(f"registration refreshed after {gap:.1f} s of simulated time")
 
     asyncio.run(go())
