@@ -98,6 +98,28 @@ def device_request_over_udp(port: int) -> bytes:
         return s.recv(256)
 
 
+@pytest.mark.parametrize(
+    ("mote", "message"),
+    [
+        ({"app": "ccs", "ik": "abcd"}, "ik must be 16 bytes as 32 hex digits"),
+        ({"app": "ccs", "ik": "zz" * 16}, "ik must be 16 bytes as 32 hex digits"),
+        ({"app": "ccs", "ik": "ff" * 16}, "(not all ff)"),
+        ({"app": "ccs", "ik": IK.hex(), "count": 2}, "ik is one mote's initial key"),
+        ({"app": "ccs", "ik": IK.hex(), "psk_dn": IK3.hex()}, "no count, no psk_dn beside it"),
+    ],
+)
+def test_bad_initial_keys_are_named(tmp_path: Path, mote: dict[str, Any], message: str) -> None:
+    """A bad `ik` in a scenario ends with a message naming the entry, before anything starts."""
+    from harness.up import UpError
+
+    data = scenario()
+    data["motes"][1] = mote
+    data["motes"] = data["motes"][:2]
+    with pytest.raises(UpError, match=re.escape(message)) as err:
+        EsseSystem(data, tmp_path)
+    assert "[[motes]] entry 2" in str(err.value)
+
+
 def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -> None:
     """The acceptance test of issue 13, then revocation (item 4)."""
     tool = need("coap-client-openssl", "libcoap3-bin")
