@@ -42,7 +42,8 @@ def _revoke(args: argparse.Namespace) -> int:
 
     page = args.page.rstrip("/")
     if not page.startswith(("http://", "https://")):
-        print(f"esse ssm revoke: --page {args.page!r} is not an http:// URL of the host page", file=sys.stderr)
+        print(f"esse ssm revoke: --page {args.page!r} is not an http:// URL of the host page",
+              file=sys.stderr)
         return 2
     key = "ep" if args.kind == "ccs" else "identity"
     url = f"{page}/api/revoke?{urllib.parse.urlencode({key: args.name})}"
@@ -75,8 +76,10 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--config", required=True, help="TOML config (see harness/ssm/config.py)")
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=_run)
-    rev = ssub.add_parser("revoke", help="revoke a sensor's PSK_DN or a client's PSK identity at run time")
-    rev.add_argument("kind", choices=("ccs", "client"), help="ccs: a sensor ([ccs] name); client: a PSK identity")
+    rev = ssub.add_parser("revoke",
+                          help="revoke a sensor's PSK_DN or a client's PSK identity at run time")
+    rev.add_argument("kind", choices=("ccs", "client"),
+                     help="ccs: a sensor ([ccs] name); client: a PSK identity")
     rev.add_argument("name")
     rev.add_argument("--page", required=True, help="the running SSM's host page, e.g. http://127.0.0.1:8080")
     rev.set_defaults(func=_revoke)
