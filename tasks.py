@@ -46,6 +46,14 @@ def build(c, app=None, clean=False, verbose=False):
         sys.exit(code)
 
 
+@task(name="bench-selfboot", help={"seed": "simulation seed"})
+def bench_selfboot(c, seed=1):
+    """A fresh ccs with only IK_d bootstraps and registers in the RD: time, CPU cycles, frames (prints)."""
+    from harness.bench.selfboot import main as run_bench
+
+    sys.exit(run_bench(int(seed)))
+
+
 @task(name="bench-sim", help={"quick": "20 emulated motes only (skip the 100-mote run)"})
 def bench_sim(c, quick=False):
     """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes

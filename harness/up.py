@@ -9,6 +9,8 @@
 Scenario keys beyond the simulator's (cooja_configs/scenarios/esse_demo.toml):
 
     [[motes]] psk_dn = "32 hex digits"     # per CCS mote: written into its information flash
+    [[motes]] ik = "32 hex digits"         # or IK_d only: the mote bootstraps its PSK_DN from the SSM's
+                                           # controller (and AS, which enrols it), then registers in the RD
     [clients.alice]                        # a PSK identity outside clients use
     key = "secretPSK"                      # text (or key_hex)
     mote = 2                               # the CCS mote it reaches
@@ -23,6 +25,7 @@ table and counters start afresh too (relay.sqlite in the output folder is replac
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import signal
 import socket
 import sys
@@ -38,11 +41,12 @@ from harness.bridge.ipv6 import parse_prefix
 from harness.build import build_app
 from harness.sim.engine import Engine
 from harness.sim.output import Recorder
-from harness.sim.runner import build_motes
+from harness.sim.runner import build_motes, provision_mote
 from harness.sim.scenario import ScenarioError, scenario_from_dict
 from harness.sim.serial_socket import attach_serial_servers
-from harness.ssm.config import ConfigError, SsmConfig, from_dict
+from harness.ssm.config import ClientEntry, ConfigError, SsmConfig, from_dict
 from harness.ssm.delegator import Delegator
+from harness.wire.infomem import Identity
 
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 MGMT_PORT = 61618  # the CCS's plain management port (outbound trigger)
@@ -50,6 +54,9 @@ COAP_PORT = 5683
 PREFIX = "fd00:e55e::/64"
 BORDER_ROUTER_APP = "border_router"
 SYSTEM_KEYS = ("clients", "ssm", "ecdsa", "outbound")
+BOOT_PORT = 61619  # the controller's port on the host address (firmware/apps/ccs/ccs_boot.h)
+RD_PORT = 5683  # the RD's port on the host address (firmware/apps/ccs/ccs_rd.h)
+CONTROLLER_ID = 1
 
 
 class UpError(RuntimeError):
@@ -117,6 +124,7 @@ class EsseSystem:
     ) -> None:
         self.out_dir = Path(out_dir)
         sim_data = {k: v for k, v in data.items() if k not in SYSTEM_KEYS}
+        sim_data["motes"] = [{k: v for k, v in m.items() if k != "ik"} for m in data.get("motes", [])]
         try:
             self.scenario = scenario_from_dict(sim_data, "scenario")
         except ScenarioError as exc:
@@ -125,13 +133,14 @@ class EsseSystem:
         self.speed = speed
         apps = [m["app"] for m in data["motes"] for _ in range(int(m.get("count", 1)))]
         self.apps = {i: app for i, app in enumerate(apps, start=1)}
+        self.ik = self._initial_keys(data)
         routers = [i for i, app in self.apps.items() if app == BORDER_ROUTER_APP]
         if len(routers) != 1:
             raise UpError(f"scenario: want exactly one {BORDER_ROUTER_APP} mote, found {len(routers)}")
         self.border_router = routers[0]
         self.psk_dn = self.scenario.sim.esse_psk_dn()
-        if not self.psk_dn:
-            raise UpError("scenario: no mote has a psk_dn, so no CCS can take part in ESSE")
+        if not self.psk_dn and not self.ik:
+            raise UpError("scenario: no mote has a psk_dn or ik, so no CCS can take part in ESSE")
         self.clients = self._clients(data.get("clients", {}))
         self.ssm_options = dict(data.get("ssm", {}))
         self.ecdsa = dict(data.get("ecdsa", {}))
@@ -141,16 +150,41 @@ class EsseSystem:
         self.engine: Engine | None = None
         self.bridge: Bridge | None = None
         self.delegator: Delegator | None = None
+        self.services: Any = None  # SsmServices (controller, AS, RD, host page) with bootstrapping motes
+        self.energest: dict[int, Any] = {}  # mote id -> EnergestMonitor fed with its EG1 lines
+        self.energy_lines: dict[int, str] = {}  # mote id -> the last interval's summary
         self._thread: threading.Thread | None = None
         self._servers: list[Any] = []
         self._error: BaseException | None = None
+
+    @staticmethod
+    def _initial_keys(sim_data: dict[str, Any]) -> dict[int, bytes]:
+        """{mote id: IK_d} of the [[motes]] entries with `ik` (one mote each, like psk_dn)."""
+        out: dict[int, bytes] = {}
+        mote = 0
+        for i, m in enumerate(sim_data.get("motes", [])):
+            raw = m.get("ik")
+            mote += int(m.get("count", 1)) if raw is None else 1
+            if raw is None:
+                continue
+            where = f"scenario: [[motes]] entry {i + 1}"
+            if "count" in m or "psk_dn" in m:
+                raise UpError(f"{where}: ik is one mote's initial key; no count, no psk_dn beside it")
+            try:
+                key = bytes.fromhex(str(raw))
+            except ValueError:
+                key = b""
+            if len(key) != 16 or key == b"\xff" * 16:
+                raise UpError(f"{where}: ik must be 16 bytes as 32 hex digits (not all ff), got {raw!r}")
+            out[mote] = key
+        return out
 
     def _clients(self, table: dict[str, Any]) -> list[Client]:
         out = []
         for name, c in table.items():
             mote = c.get("mote")
-            if mote not in self.psk_dn:
-                raise UpError(f"scenario: [clients.{name}] mote = {mote!r} is not a mote with a psk_dn")
+            if mote not in self.psk_dn and mote not in self.ik:
+                raise UpError(f"scenario: [clients.{name}] mote = {mote!r} is not a mote with a psk_dn or ik")
             if "key_hex" in c:
                 key = bytes.fromhex(str(c["key_hex"]))
             elif "key" in c:
@@ -164,8 +198,8 @@ class EsseSystem:
 
     @property
     def ccs_motes(self) -> list[int]:
-        """Ids of the motes that take part in ESSE (they have a PSK_DN)."""
-        return sorted(self.psk_dn)
+        """Ids of the motes that take part in ESSE (they have a PSK_DN, or IK_d to bootstrap one)."""
+        return sorted({*self.psk_dn, *self.ik})
 
     def ssm_config(self, ssm_base: int) -> SsmConfig:
         """The delegator's configuration: every CCS mote at its bridge port."""
@@ -183,7 +217,11 @@ class EsseSystem:
                 f"mote{n}": {"address": f"127.0.0.1:{ssm_base + n}", "psk_dn": key.hex()}
                 for n, key in self.psk_dn.items()
             },
-            "clients": {c.identity: {"key_hex": c.key.hex(), "ccs": f"mote{c.mote}"} for c in self.clients},
+            "clients": {
+                c.identity: {"key_hex": c.key.hex(), "ccs": f"mote{c.mote}"}
+                for c in self.clients
+                if c.mote in self.psk_dn
+            },
         }
         if self.outbound_credentials:  # credentials for sessions the motes ask for (paper 5.2)
             data["outbound"] = self.outbound_credentials
@@ -194,9 +232,13 @@ class EsseSystem:
             ]
             data["ecdsa"] = {**self.ecdsa, "clients": clients}
         try:
-            return from_dict(data)
+            cfg = from_dict(data)
         except (ConfigError, KeyError, ValueError) as exc:
             raise UpError(f"scenario [ssm]/[clients]: {exc}") from None
+        for c in self.clients:  # clients of bootstrapping motes: routed once their CCS is installed
+            if c.mote in self.ik:
+                cfg.clients[c.identity.encode()] = ClientEntry(c.identity.encode(), c.key, f"mote{c.mote}")
+        return cfg
 
     # -- lifecycle
 
@@ -208,11 +250,14 @@ class EsseSystem:
         (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
         sim = self.scenario.sim
         motes = build_motes(sim)
+        for sim_mote in motes:  # bootstrapping motes: only their initial key in the information flash
+            if sim_mote.mote_id in self.ik:
+                provision_mote(sim_mote, Identity(node_id=sim_mote.mote_id, ik=self.ik[sim_mote.mote_id]))
         m = sim.medium
         self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
         self.recorder = Recorder()
         self.recorder.attach(self.engine)
-        self.engine.add_line_listener(lambda line: self.lines.append((line.mote_id, line.text)))
+        self.engine.add_line_listener(self._on_line)
         self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
         url = f"socket://127.0.0.1:{self._servers[0].port}"
         self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
@@ -225,12 +270,19 @@ class EsseSystem:
                 bases.append(b)
         coap_base, ssm_base, mgmt_base = bases
         self.coap_base, self.ssm_base, self.mgmt_base = coap_base, ssm_base, mgmt_base
+        services: dict[int, int] = {}
+        if self.ik:  # the SSM (and its controller) first: motes bootstrap as soon as they have the prefix
+            self.delegator = Delegator(self.ssm_config(ssm_base))
+            await self.delegator.start()
+            await self._start_services(ssm_base)
+            services = {BOOT_PORT: self.services.controller_port, RD_PORT: self.services.rd_port}
         self.bridge = Bridge(
             url,
             parse_prefix(PREFIX),
             base_port=coap_base,
             motes=self.ccs_motes,
             port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base, MGMT_PORT: mgmt_base},
+            services=services,
         )
         try:
             await self.bridge.start()
@@ -238,8 +290,42 @@ class EsseSystem:
             raise UpError(f"bridge: {exc}") from None
         for mote in self.ccs_motes:
             await self.wait_for_mote(mote)
-        self.delegator = Delegator(self.ssm_config(ssm_base))
-        await self.delegator.start()
+        if self.delegator is None:
+            self.delegator = Delegator(self.ssm_config(ssm_base))
+            await self.delegator.start()
+
+    def _on_line(self, line: Any) -> None:
+        self.lines.append((line.mote_id, line.text))
+        from harness.energy.energest import EnergestMonitor
+
+        if line.text.startswith("EG"):
+            monitor = self.energest.setdefault(line.mote_id, EnergestMonitor())
+            interval = monitor.feed_line(line.text)
+            if interval is not None:
+                self.energy_lines[line.mote_id] = str(interval)
+
+    def energy_of(self, ep: str) -> str | None:
+        """The host page's energy hook: the last energest interval of CCS `ep` (moteN), or None."""
+        return self.energy_lines.get(int(ep[4:])) if ep.startswith("mote") and ep[4:].isdigit() else None
+
+    async def _start_services(self, ssm_base: int) -> None:
+        """Controller + AS (every ik mote enrolled), RD and host page; motes reach the controller and
+        the RD at fixed ports of the host address, which the bridge maps to the OS-chosen ones."""
+        from harness.services.stack import BootstrapSetup, SsmServices
+
+        assert self.delegator is not None
+        setup = BootstrapSetup(
+            id_c=CONTROLLER_ID,
+            sk_cs=hashlib.sha256(b"esse up SK_cs %d" % self.seed).digest()[:16],
+            db=self.out_dir / "as.sqlite",
+            state=self.out_dir / "controller.sqlite",
+            ccs_for=lambda d: (f"mote{d}", ("127.0.0.1", ssm_base + d)),
+            devices=dict(self.ik),
+        )
+        for name in ("as.sqlite", "controller.sqlite"):
+            (self.out_dir / name).unlink(missing_ok=True)
+        self.services = SsmServices(self.delegator, bootstrap=setup, energy=self.energy_of)
+        await self.services.__aenter__()
 
     async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
         """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
@@ -342,6 +428,9 @@ class EsseSystem:
 
     async def stop(self) -> None:
         """Stop SSM, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
+        if self.services is not None:
+            await self.services.__aexit__(None, None, None)
+            self.services = None
         if self.delegator is not None:
             await self.delegator.stop()
             self.delegator = None

@@ -129,6 +129,74 @@ int infomem_write_counters(const infomem_counters_t *c)
     return 0;
 }
 
+int infomem_read_ik(uint8_t ik[INFOMEM_KEY_LEN])
+{
+    infomem_identity_t id;
+    uint8_t i, absent = 0xFFu;
+    if (infomem_read_identity(&id) != 0)
+        return -1;
+    for (i = 0; i < INFOMEM_KEY_LEN; i++) {
+        ik[i] = INFO(INFOMEM_SEGMENT_B + INFOMEM_IK_OFFSET)[i];
+        absent &= ik[i];
+    }
+    return absent == 0xFFu ? -1 : 0;
+}
+
+/* Erase the segment at `seg`, program the 128 bytes of `img` into it, read back. */
+static int rewrite_segment(uint16_t seg, const volatile uint8_t *img)
+{
+    uint16_t sr = irq_save_disable(), i;
+    flash_word(seg, 0, ERASE);
+    stats.segment_erases++;
+    for (i = 0; i < INFOMEM_SEGMENT_SIZE; i += 2)
+        flash_word((uint16_t)(seg + i), (uint16_t)(img[i] | ((uint16_t)img[i + 1] << 8)), WRT);
+    irq_restore(sr);
+    for (i = 0; i < INFOMEM_SEGMENT_SIZE; i++)
+        if (INFO(seg)[i] != img[i])
+            return -1;
+    return 0;
+}
+
+static void erase_segment(uint16_t seg)
+{
+    uint16_t sr = irq_save_disable();
+    flash_word(seg, 0, ERASE);
+    irq_restore(sr);
+    stats.segment_erases++;
+}
+
+/* Whether the 128 bytes at p are an identity image (magic, version, CRC): what the journal holds. */
+static int is_identity(const volatile uint8_t *p)
+{
+    return p[0] == 'E' && p[1] == 'S' && p[2] == 1u &&
+           infomem_crc16(p, INFOMEM_SEGMENT_SIZE - 2u) == le16(p + INFOMEM_SEGMENT_SIZE - 2u);
+}
+
+static int finish_journal(void)
+{
+    uint8_t i, same = 1;
+    for (i = 0; i < INFOMEM_SEGMENT_SIZE; i++)
+        same &= INFO(INFOMEM_SEGMENT_B)[i] == INFO(INFOMEM_SEGMENT_A)[i];
+    if (!same && rewrite_segment(INFOMEM_SEGMENT_B, INFO(INFOMEM_SEGMENT_A)) != 0)
+        return -1;
+    erase_segment(INFOMEM_SEGMENT_A); /* the journal is done; counters start afresh */
+    return 0;
+}
+
+int infomem_write_identity(const uint8_t seg[INFOMEM_SEGMENT_SIZE])
+{
+    if (!is_identity(seg) || rewrite_segment(INFOMEM_SEGMENT_A, seg) != 0)
+        return -1;
+    return finish_journal();
+}
+
+int infomem_recover(void)
+{
+    if (!is_identity(INFO(INFOMEM_SEGMENT_A)))
+        return 0;
+    return finish_journal() == 0 ? 1 : -1;
+}
+
 const infomem_stats_t *infomem_stats(void) { return &stats; }
 
 /* The information flash image this ELF carries: erased (not provisioned). `esse build APP --psk-dn`

@@ -24,6 +24,7 @@
 #define INFOMEM_SEGMENT_A 0x1080u
 #define INFOMEM_SEGMENT_SIZE 128u
 #define INFOMEM_KEY_LEN 16u
+#define INFOMEM_IK_OFFSET 0x18u
 #define INFOMEM_NO_NODE_ID 0xFFFFu
 #define INFOMEM_LOG_ENTRY 10u
 #define INFOMEM_LOG_ENTRIES 12u
@@ -48,6 +49,20 @@ void infomem_read_counters(infomem_counters_t *c, uint8_t *writes_left);
 /* Append the state (erasing the segment first when the log is full). 0, or -1 when the read-back
  * differs (flash worn out or write refused). Interrupts are off during the flash operations. */
 int infomem_write_counters(const infomem_counters_t *c);
+
+/* IK_d from segment B (secure bootstrapping). 0 and ik filled; -1 no valid identity or no IK_d. */
+int infomem_read_ik(uint8_t ik[INFOMEM_KEY_LEN]);
+
+/* Replace segment B by `seg` (a whole identity image, CRC included) so that a reset at any point
+ * leaves either the old or the new identity: the image is first journalled into segment A, then
+ * segment B is erased and programmed, then segment A is erased (a new identity starts with fresh
+ * counters, and the counter store belongs to the old key). 0, or -1 when a read-back differs. */
+int infomem_write_identity(const uint8_t seg[INFOMEM_SEGMENT_SIZE]);
+
+/* Call at boot before reading identity or counters: finishes an interrupted infomem_write_identity
+ * (segment A holds a valid identity image). Returns 1 when it finished one, 0 when nothing was
+ * pending, -1 on a flash error. */
+int infomem_recover(void);
 
 /* Flash operations done by this firmware since reset (writes and erases), for reports. */
 typedef struct {

@@ -59,6 +59,7 @@ ERROR_CODES = {
     "unknown_tid": 9,  # a response/confirmation for no pending transaction (controller)
     "confirm": 10,  # BOOT_CONFIRM not made with the new PSK_DN (controller)
     "as_timeout": 11,  # the AS did not answer (controller)
+    "revoked": 12,  # the operator revoked the device; refused until it is enrolled again
 }
 ERROR_NAMES = {v: k for k, v in ERROR_CODES.items()}
 

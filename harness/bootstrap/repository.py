@@ -18,8 +18,9 @@ CREATE TABLE IF NOT EXISTS transactions (controller INTEGER NOT NULL, tid INTEGE
     digest BLOB NOT NULL, device INTEGER NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (controller, tid));
 CREATE TABLE IF NOT EXISTS issued (device INTEGER PRIMARY KEY, psk BLOB NOT NULL, controller INTEGER NOT NULL,
     tid INTEGER NOT NULL, ts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked (device INTEGER PRIMARY KEY, ts INTEGER NOT NULL);
 """
-TABLES = ("devices", "controllers", "used_rn", "transactions", "issued")
+TABLES = ("devices", "controllers", "used_rn", "transactions", "issued", "revoked")
 
 
 class RepositoryError(ValueError):
@@ -64,11 +65,28 @@ class Repository:
         self.db.close()
 
     def add_device(self, device: int, ik: bytes) -> None:
-        """Enrol a device with its initial key IK_d (replacing an earlier IK_d for that id)."""
+        """Enrol a device with its initial key IK_d (replacing an earlier IK_d for that id); enrolling
+        a revoked device again lifts its revocation."""
         _check_id("device", device)
         _check_key("IK_d", ik)
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO devices (id, ik) VALUES (?, ?)", (device, ik))
+            self.db.execute("DELETE FROM revoked WHERE device = ?", (device,))
+
+    def revoke(self, device: int, ts: int) -> bool:
+        """Revoke a device: its issued PSK_DN is forgotten and bootstrapping is refused until it is
+        enrolled again (add_device). False when the device is not enrolled."""
+        _check_id("device", device)
+        if self.device_key(device) is None:
+            return False
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO revoked (device, ts) VALUES (?, ?)", (device, ts))
+            self.db.execute("DELETE FROM issued WHERE device = ?", (device,))
+        return True
+
+    def is_revoked(self, device: int) -> bool:
+        """Whether the operator revoked the device (and did not enrol it again)."""
+        return self.db.execute("SELECT 1 FROM revoked WHERE device = ?", (device,)).fetchone() is not None
 
     def add_controller(self, controller: int, sk_cs: bytes) -> None:
         """Register a controller with the key SK_cs it shares with the AS."""

@@ -67,6 +67,8 @@ class AuthServer:
             raise m.BootError("unknown_device", f"device {boot.id_d} is not in the repository")
         if not boot.verify(ik):
             raise m.BootError("device_auth", f"BOOT_REQUEST of device {boot.id_d} is not made with its IK_d")
+        if self.repo.is_revoked(boot.id_d):
+            raise m.BootError("revoked", f"device {boot.id_d} is revoked; enrol it again to bootstrap it")
         if self.repo.rn_used("d", boot.id_d, boot.rn_d):
             raise m.BootError("rn_reused", f"RN_d {boot.rn_d.hex()} of device {boot.id_d} was used before")
         if self.repo.rn_used("c", req.id_c, req.rn_c):

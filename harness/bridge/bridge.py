@@ -82,7 +82,9 @@ class Bridge:
 
     `motes` are the node ids that get loopback ports (the border router's id excepted: its global
     address is the bridge's own); `port_map` maps mote UDP ports to the base of their loopback ports
-    (default {5683: base_port}); a base of 0 lets the OS pick each port (tests).
+    (default {5683: base_port}); a base of 0 lets the OS pick each port (tests). `services` maps a
+    port of the host address that motes send to (e.g. 61619, the bootstrapping controller) to the
+    loopback port of the service behind it (default: the same port).
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class Bridge:
         baudrate: int = BAUD,
         port_map: Mapping[int, int] | None = None,
         border_router: int = ipv6.BORDER_ROUTER_ID,
+        services: Mapping[int, int] | None = None,
     ) -> None:
         if prefix.prefixlen != 64:
             raise BridgeError(f"prefix {prefix} is not a /64")
@@ -106,6 +109,9 @@ class Bridge:
         self.prefix = prefix
         self.base_port = base_port
         self.port_map = dict(port_map) if port_map else {COAP_PORT: base_port}
+        # host services the motes reach at a fixed port of the host address (the bootstrapping
+        # controller, the RD): IPv6-side port -> the loopback port the service really listens on
+        self.services = dict(services or {})
         self.border_router = border_router
         self.motes = sorted(set(motes) - {border_router})
         self.host_address = host_address or ipv6.default_host_address(prefix, border_router)
@@ -345,7 +351,8 @@ class Bridge:
             return
         entry = self._nat_by_v6.get((mote_id, udp.sport, udp.dport))
         if entry is None:  # the mote starts the exchange: towards the host service on port dport
-            entry = self._nat_add(mote_id, udp.sport, (self.bind, udp.dport), udp.dport)
+            service = (self.bind, self.services.get(udp.dport, udp.dport))
+            entry = self._nat_add(mote_id, udp.sport, service, udp.dport)
         entry.last_used = time.monotonic()
         key = (mote_id, udp.sport)
         proto = self._ports.get(key)

@@ -4,6 +4,7 @@ is wired in, and the redirect to the delegator for clients that reach a sensor w
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from harness.ssm.config import ClientEntry
 
 #: hook for per-mote energy: endpoint name -> one-line summary (energest's str(IntervalEnergy)) or None
 EnergySource = Callable[[str], "str | None"]
+#: hook for revocation: (kind "ccs" or "client", name) -> what was done (a dataclass, sent back as JSON);
+#: KeyError when there is nothing of that kind and name
+RevokeHook = Callable[[str, str], Any]
 
 PAGE_SCRIPT = """
 async function readValue(button) {
@@ -29,6 +33,11 @@ async function readValue(button) {
   const j = await r.json();
   out.textContent = r.ok ? j.value : ('error: ' + j.error);
   out.className = r.ok ? 'value' : 'error';
+}
+async function revokeSensor(button) {
+  const r = await fetch('/api/revoke?ep=' + encodeURIComponent(button.dataset.ep), {method: 'POST'});
+  button.textContent = r.ok ? 'revoked' : 'revoke failed';
+  button.disabled = r.ok;
 }
 """
 
@@ -45,16 +54,19 @@ class HostServer:
     """aiohttp application over an RD; `clients` gives the PSK identity the SSM uses per sensor."""
 
     def __init__(self, rd: EsseCommonRD, clients: dict[bytes, ClientEntry],
-                 energy: EnergySource | None = None, timeout: float = 10.0) -> None:
+                 energy: EnergySource | None = None, timeout: float = 10.0,
+                 revoke: RevokeHook | None = None) -> None:
         self.rd = rd
         self.clients = clients
         self.energy = energy
+        self.revoke = revoke
         self.timeout = timeout
         self.app = web.Application()
         self.app.router.add_get("/", self.page)
         self.app.router.add_get("/api/sensors", self.api_sensors)
         self.app.router.add_get("/api/value", self.api_value)
         self.app.router.add_get(r"/go/{ep}/{path:.*}", self.redirect)
+        self.app.router.add_post("/api/revoke", self.api_revoke)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -91,6 +103,9 @@ class HostServer:
                 res.append(f'<tr><td>{html.escape(r["path"])}</td><td>{html.escape(r["rt"])}</td>'
                            f'<td>{button}</td><td id="{out_id}"></td></tr>')
             energy = (f'<p class="energy">energy: {html.escape(s["energy"])}</p>' if s["energy"] else "")
+            if self.revoke is not None and s["ssm"]:
+                energy += (f'<button class="revoke" data-ep="{html.escape(s["ep"])}" '
+                           'onclick="revokeSensor(this)">revoke</button>')
             rows.append(
                 f'<section class="sensor" id="ep-{html.escape(s["ep"])}"><h2>{html.escape(s["ep"])}</h2>'
                 f'<p>via {html.escape(s["ssm"] or "-")} · DTLS {html.escape(", ".join(s["dtls"]) or "-")}</p>'
@@ -105,6 +120,24 @@ class HostServer:
             f"<script>{PAGE_SCRIPT}</script></head><body><h1>ESSE sensors</h1>{body}</body></html>"
         )
         return web.Response(text=text, content_type="text/html")
+
+    async def api_revoke(self, request: web.Request) -> web.Response:
+        """POST /api/revoke?ep=NAME (a sensor's PSK_DN) or ?identity=NAME (an outside client's PSK
+        identity): what was done as JSON."""
+        if self.revoke is None:
+            return web.json_response({"error": "revocation is not wired to this page"}, status=501)
+        q = request.query
+        if ("ep" in q) == ("identity" in q):
+            return web.json_response({"error": "give exactly one of ep=SENSOR or identity=CLIENT"},
+                                     status=400)
+        kind, name = ("ccs", q["ep"]) if "ep" in q else ("client", q["identity"])
+        try:
+            done = self.revoke(kind, name)
+        except KeyError as exc:
+            return web.json_response({"error": str(exc.args[0])}, status=404)
+        if dataclasses.is_dataclass(done) and not isinstance(done, type):
+            return web.json_response(dataclasses.asdict(done))
+        return web.json_response(done)
 
     async def api_sensors(self, request: web.Request) -> web.Response:
         """The sensor list as JSON."""

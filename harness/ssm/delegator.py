@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,9 +93,11 @@ def _routing_psk_store_class() -> type:
             self.delegator = delegator
 
         def key_for(self, identity: bytes) -> bytes | None:
+            client = self.delegator.config.clients.get(bytes(identity))
+            if client is None:  # unknown or revoked at run time (Delegator.revoke_client)
+                return None
             key = super().key_for(identity)
             hs = self.delegator._sending_for
-            client = self.delegator.config.clients.get(bytes(identity))
             if key is not None and hs is not None and client is not None:
                 hs.ccs_name = client.ccs
                 hs.identity = bytes(identity)
@@ -840,6 +843,53 @@ class Delegator:
             except RuntimeError:
                 continue
         return {}, 0, 0
+
+    # -- run-time changes of the CCS and client tables (secure bootstrapping, revocation)
+
+    def install_ccs(self, entry: CcsEntry) -> None:
+        """Add a CCS, or give a known one its new PSK_DN (the bootstrapping controller's on_psk)."""
+        old = self.config.ccs.get(entry.name)
+        if old is not None:
+            self._ccs_by_addr.pop(address_key(old.address), None)
+        if old is None or old.psk_dn != entry.psk_dn:
+            # a new key: sessions handed over under the old one are gone with it (the CCS erased its
+            # counter store with the old key), and both counters start afresh
+            assert self.table is not None
+            for e in [e for e in self.table.by_sid.values() if e.ccs_name == entry.name]:
+                self._free_session(e.session_id, f"CCS {entry.name} has a new PSK_DN")
+            self.table.reset_counters(entry.name)
+        self.config.ccs[entry.name] = entry
+        self._ccs_by_addr[address_key(entry.address)] = entry
+        log.info("CCS %s installed at %r", entry.name, entry.address)
+
+    def _close_sessions(self, affected: Callable[[RelayEntry], bool], why: str) -> int:
+        """ERROR session-closed to the CCS of every matching relay session (while its key still
+        holds), then free it; the number closed."""
+        assert self.table is not None
+        closed = 0
+        for e in [e for e in self.table.by_sid.values() if affected(e)]:
+            self._close_at_ccs(e)
+            self._free_session(e.session_id, why)
+            closed += 1
+        return closed
+
+    def revoke_ccs(self, name: str) -> int:
+        """Revoke a CCS's PSK_DN: close its sessions, forget the key (new sessions find no route)."""
+        closed = self._close_sessions(lambda e: e.ccs_name == name, f"CCS {name} revoked")
+        entry = self.config.ccs.pop(name, None)
+        if entry is not None:
+            self._ccs_by_addr.pop(address_key(entry.address), None)
+            self.stats["ccs_revoked"] += 1
+        return closed
+
+    def revoke_client(self, identity: bytes) -> int:
+        """Revoke an outside client's PSK identity: close its sessions, refuse its handshakes."""
+        closed = self._close_sessions(
+            lambda e: self._identity_of.get(e.session_id) == identity, f"client {identity!r} revoked"
+        )
+        if self.config.clients.pop(identity, None) is not None:
+            self.stats["clients_revoked"] += 1
+        return closed
 
     def sessions(self) -> list[RelayEntry]:
         """The relay sessions (a copy)."""

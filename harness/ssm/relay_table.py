@@ -220,6 +220,13 @@ class RelayTable:
             (ccs, self._tx.get(ccs, [1, 0])[1], counter, counter),
         )
 
+    def reset_counters(self, ccs: str) -> None:
+        """Start a CCS's counters afresh (both ways): for a new PSK_DN, under which reusing counter
+        values as CCM nonces is safe, and which the CCS also starts at 1 (secure bootstrapping)."""
+        self._tx.pop(ccs, None)
+        self._rx.pop(ccs, None)
+        self.db.execute("DELETE FROM ccs_counters WHERE ccs_name = ?", (ccs,))
+
     def close(self) -> None:
         """Flush and close the database."""
         self.flush()

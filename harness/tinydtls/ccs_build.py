@@ -40,6 +40,7 @@ def build_ccs_tinydtls(
     spec = load_app(paths.APPS_DIR / "ccs")
     fw = paths.FIRMWARE_DIR
     record_dir, client_dir, infomem_dir = fw / "dtls_record", fw / "ssm_client", fw / "infomem"
+    boot_dir = fw / "bootstrap"  # only its header: no room for self-bootstrapping nor RD registration
     sources: list[Path] = list(spec.sources)
     sources += sorted(p for p in record_dir.glob("*.c") if p.name != "record_aead.c")
     sources += [fw / "dtls_record_tinydtls" / "record_aead_tinydtls.c", client_dir / "ssm_client.c"]
@@ -51,10 +52,12 @@ def build_ccs_tinydtls(
         NAME,
         sources,
         # TinyDTLS's tree first: its sources find their own ccm.h, not the record layer's
-        include_dirs=[tree, PLATFORM_DIR / "include", spec.root, record_dir, client_dir, infomem_dir],
-        defines=[*spec.defines, *COMMON_DEFINES, "DTLS_PSK", BACKEND_DEFINE],
+        include_dirs=[
+            tree, PLATFORM_DIR / "include", spec.root, record_dir, client_dir, infomem_dir, boot_dir
+        ],
+        defines=[*spec.defines, *COMMON_DEFINES, "DTLS_PSK", BACKEND_DEFINE, "CCS_BOOTSTRAP=0", "CCS_RD=0"],
         cflags=[*spec.cflags, *TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=[m for m in spec.modules if m not in ("ssm_client", "infomem", "dtls_record")],
+        modules=[m for m in spec.modules if m not in ("ssm_client", "infomem", "dtls_record", "bootstrap")],
         out_dir=out,
         jobs=jobs,
         log=log,

@@ -8,6 +8,8 @@
 #include <stdio.h>
 
 #include "ccs_app.h"
+#include "ccs_boot.h"
+#include "ccs_rd.h"
 #include "energest.h"
 #include "ccs_secure.h"
 #include "infomem.h"
@@ -30,11 +32,15 @@ static uint16_t own_node_id(void)
 int main(void)
 {
     lladdr_t own;
-    int rc;
+    int rc, boot;
     uint16_t node = own_node_id();
     sky_init();
     ccs_app_init(node);
-    ccs_secure_init();
+    boot = ccs_boot_init(node); /* finishes an interrupted identity write first */
+    if (ccs_secure_init() == 0)
+        ccs_rd_start(node);
+    else if (boot < 0)
+        printf("ccs %u: neither PSK_DN nor IK_d provisioned\n", node);
     ipv6_lladdr_from_node_id(node, &own); /* short address = node id */
     mac_init(NET_PAN_ID, &own);
     rc = radio_cc2420_init(NET_PAN_ID, &own);
@@ -49,6 +55,9 @@ int main(void)
     for (;;) {
         radio_cc2420_poll();
         ccs_app_periodic();
+        if (ccs_boot_periodic() && ccs_secure_init() == 0) /* PSK_DN just stored: ESSE on, register */
+            ccs_rd_start(node);
+        ccs_rd_periodic();
         energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         /* a frame that arrived since the last sleep (even one the MAC held while sending) has
          * already called sky_wake_main(): this returns at once and the loop polls again */

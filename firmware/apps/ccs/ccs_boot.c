@@ -1,0 +1,118 @@
+/* ccs_boot.c — see ccs_boot.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bootstrap.h"
+#include "ccs_boot.h"
+#include "ccs_rd.h"
+#include "esse_util.h"
+#include "infomem.h"
+#include "ipv6.h"
+#include "netplat.h"
+#include "udp.h"
+
+#if CCS_BOOTSTRAP
+
+enum { BOOT_OFF, BOOT_RUN, BOOT_STORED };
+
+static esse_boot_t boot; /* 188 B, wiped once PSK_DN is stored */
+static uint8_t state, tries, fresh, requests;
+static uint8_t req[ESSE_BOOT_REQUEST_LEN];
+static uint32_t next_at, started;
+
+/* The contract of bootstrap.h: segment B with the new PSK_DN, written so that a reset leaves the old
+ * or the new identity (infomem_write_identity journals it through segment A). */
+int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY])
+{
+    uint8_t seg[ESSE_INFO_SEGMENT_SIZE];
+    int rc;
+    memcpy(seg, (const void *)(uintptr_t)ESSE_INFO_SEGMENT_B, sizeof seg);
+    rc = esse_boot_segment_b_set_psk(seg, psk_dn);
+    if (rc == ESSE_BOOT_OK)
+        rc = infomem_write_identity(seg) == 0 ? 0 : -1;
+    esse_wipe(seg, sizeof seg);
+    return rc;
+}
+
+static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, const uint8_t *data, uint16_t len)
+{
+    uint8_t psk[ESSE_AES128_KEY], confirm[ESSE_BOOT_CONFIRM_LEN];
+    int n;
+    (void)dport;
+    if (state != BOOT_RUN || len < 1)
+        return;
+    if (data[0] == 0x27u) { /* BOOT_ERROR (advisory): next time a fresh RN_d */
+        printf("ccs: bootstrap refused (code %u)\n", len >= 4 ? data[3] : 0u);
+        fresh = 1;
+        return;
+    }
+    n = esse_boot_accept(&boot, data, len, psk, confirm, sizeof confirm);
+    if (n < 0)
+        return; /* not for our pending request: ignored, the request stays pending */
+    if (esse_bootstrap_store_psk(psk) != 0) {
+        printf("ccs: PSK_DN store failed\n");
+        fresh = 1;
+    } else {
+        udp_send(src, sport, CCS_BOOT_PORT, confirm, (uint16_t)n); /* only after the key is durable */
+        esse_boot_wipe(&boot);
+        state = BOOT_STORED;
+        udp_unbind(CCS_BOOT_PORT);
+        printf("ccs: bootstrapped in %lu ms (%u requests)\n", (unsigned long)(netplat_clock_ms() - started),
+               requests);
+    }
+    esse_wipe(psk, sizeof psk);
+}
+
+int ccs_boot_init(uint16_t node_id)
+{
+    infomem_identity_t id;
+    uint8_t ik[INFOMEM_KEY_LEN];
+    if (infomem_recover() > 0)
+        printf("ccs: finished an interrupted identity write\n");
+    if (infomem_read_identity(&id) == 0 && id.has_psk_dn) {
+        esse_wipe(id.psk_dn, sizeof id.psk_dn);
+        return 0;
+    }
+    if (infomem_read_ik(ik) != 0)
+        return -1;
+    esse_boot_init(&boot, ik, node_id);
+    esse_wipe(ik, sizeof ik);
+    udp_bind(CCS_BOOT_PORT, boot_input);
+    state = BOOT_RUN;
+    fresh = 1;
+    next_at = netplat_clock_ms();
+    return 1;
+}
+
+int ccs_boot_periodic(void)
+{
+    uint8_t host[16], rn[ESSE_BOOT_RN_LEN], i;
+    uint32_t now = netplat_clock_ms();
+    if (state == BOOT_STORED) {
+        state = BOOT_OFF;
+        return 1;
+    }
+    if (state != BOOT_RUN || !netplat_time_reached(now, next_at) || ccs_host_address(host) != 0)
+        return 0;
+    if (fresh || tries >= CCS_BOOT_TRIES) {
+        for (i = 0; i < ESSE_BOOT_RN_LEN; i += 2) {
+            uint16_t r = netplat_random16();
+            rn[i] = (uint8_t)r;
+            rn[i + 1] = (uint8_t)(r >> 8);
+        }
+        if (esse_boot_request(&boot, rn, req, sizeof req) < 0)
+            return 0;
+        if (!requests)
+            started = now;
+        requests++;
+        tries = 0;
+        fresh = 0;
+        printf("ccs: bootstrap request %u\n", requests);
+    }
+    udp_send(host, CCS_BOOT_CONTROLLER_PORT, CCS_BOOT_PORT, req, sizeof req);
+    tries++;
+    next_at = now + CCS_BOOT_RETRY_MS;
+    return 0;
+}
+
+#endif /* CCS_BOOTSTRAP */
