@@ -173,9 +173,11 @@ def _on_dask(jobs: list[tuple[dict[str, Any], int]], fn: SweepFn, scheduler: str
 
     cluster = None
     if scheduler is None:
-        # one single-threaded process per worker: the emulator holds the GIL; no dashboard, no fixed ports
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, scheduler_port=0, silence_logs=logging.ERROR)
+        # one single-threaded process per worker: the emulator holds the GIL. No dashboard and no fixed
+        # port: the scheduler's HTTP server would otherwise try 8787 (another sweep may hold it)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, scheduler_port=0,
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"})
         client = Client(cluster)
         where = f"local cluster, {workers} worker(s)"
     else:
