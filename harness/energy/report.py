@@ -215,6 +215,7 @@ def phase_table(run: SetupRun) -> list[str]:
     for p in run.phases:
         lines.append(_row(p.name, p.sender, [p.mj(s) for s in STATE_FIELDS] + [p.total_mj], p.bytes,
                           p.frames, p.fragments, p.time_ns / 1e6, ", ".join(p.messages)))
+    lines.append("-" * len(_HEAD))
     for part, t in totals(run).items():
         lines.append(_row(part, "", [t[STATE_TITLES[s]] for s in STATE_FIELDS] + [t["total mJ"]],
                           t["bytes"], t["frames"], t["fragments"], t["time ms"]))
@@ -234,16 +235,18 @@ def text_report(report: EnergyReport) -> str:
             lines += phase_table(r.run) + [""]
     for kind, why in report.missing().items():
         lines.append(f"{kind}: NOT MEASURED: {why}")
+    if report.missing():
+        lines.append("")
     ratios = report.ratios()
     if ratios:
-        lines += ["", "How many times more energy than ESSE (other / ESSE):"]
+        lines += ["How many times more energy than ESSE (other / ESSE):"]
         for x in ratios:
             factor = f"{x.factor:8.2f} x" if x.factor is not None else "     n/a (ESSE: 0)"
             lines.append(f"  {x.other:<6}{x.what:<22}{factor}   ({x.other_mj:.3f} mJ vs {x.esse_mj:.3f} mJ)")
     elif "esse" in report.runs():
-        lines += ["", "No ratios: no full-handshake kind (psk, ecdhe) was measured."]
+        lines += ["No ratios: no full-handshake kind (psk, ecdhe) was measured."]
     else:
-        lines += ["", "No ratios: ESSE was not measured."]
+        lines += ["No ratios: ESSE was not measured."]
     return "\n".join(lines)
 
 
@@ -312,7 +315,7 @@ def plot_figure11(report: EnergyReport, stem: Path) -> list[Path]:
     plt = pyplot()
     order = phase_order(runs.values())
     fig, axes = plt.subplots(len(runs), 1, figsize=(max(7.0, 0.75 * len(order) + 2), 3.2 * len(runs)),
-                             squeeze=False, sharex=True)
+                             squeeze=False, sharex=True, sharey=True)
     width = 0.2
     for ax, (kind, run) in zip(axes[:, 0], runs.items(), strict=True):
         by_name = {p.name: p for p in run.phases}
@@ -328,6 +331,31 @@ def plot_figure11(report: EnergyReport, stem: Path) -> list[Path]:
     axes[0, 0].legend(ncols=4, fontsize="small")
     axes[-1, 0].set_xticks(range(len(order)), order, rotation=30, ha="right")
     fig.suptitle("Energy per phase on the sensor (Figure 11 style)")
+    fig.tight_layout()
+    return save_figure(fig, plt, stem)
+
+
+def plot_kinds(report: EnergyReport, stem: Path) -> list[Path]:
+    """Per phase, one bar per measured kind: the phase's total mJ, log scale (the kinds side by side).
+    Writes stem.png and stem.svg."""
+    runs = report.runs()
+    if not runs:
+        return []
+    plt = pyplot()
+    order = phase_order(runs.values())
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.75 * len(order) + 2), 4.2))
+    width = 0.8 / len(runs)
+    for j, (kind, run) in enumerate(runs.items()):
+        by_name = {p.name: p for p in run.phases}
+        xs = [i + (j - (len(runs) - 1) / 2) * width for i, name in enumerate(order) if name in by_name]
+        ax.bar(xs, [by_name[name].total_mj or float("nan") for name in order if name in by_name], width,
+               label=f"{kind} (set-up {setup_mj(run):.2f} mJ)")
+    ax.set_yscale("log")
+    ax.set_ylabel("mJ (all states)")
+    ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
+    ax.set_title("Energy per phase on the sensor, per kind")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small")
     fig.tight_layout()
     return save_figure(fig, plt, stem)
 
@@ -365,7 +393,7 @@ def save_figure(fig: Any, plt: Any, stem: Path) -> list[Path]:
 
 
 def write_outputs(report: EnergyReport, out_dir: Path, *, plots: bool = True) -> list[Path]:
-    """report.txt, report.json, report.csv and (with plots) figure11.{png,svg}, totals.{png,svg}."""
+    """report.txt, report.json, report.csv and (with plots) figure11, kinds and totals as .png and .svg."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.txt").write_text(text_report(report) + "\n")
     write_json(report, out_dir / "report.json")
@@ -373,5 +401,6 @@ def write_outputs(report: EnergyReport, out_dir: Path, *, plots: bool = True) ->
     written = [out_dir / n for n in ("report.txt", "report.json", "report.csv")]
     if plots:
         written += plot_figure11(report, out_dir / "figure11")
+        written += plot_kinds(report, out_dir / "kinds")
         written += plot_totals(report, out_dir / "totals")
     return written
