@@ -6,11 +6,13 @@ Until harness.energy.setup_run is on this branch the runs are a real simulation 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import statistics
 from pathlib import Path
 
 import pytest
+from requirements import require
 
 from harness.cli import main as esse
 from harness.energy import sweep
@@ -100,3 +102,15 @@ def test_local_cluster_gives_the_sequential_results(beacon_elf: str, tmp_path: P
     doc = json.loads((tmp_path / "sweep.json").read_text())
     assert doc["points"][1]["estimates"]["set-up mJ"]["n"] == 3
     assert "loss 30 %" in (tmp_path / "sweep.txt").read_text()
+
+
+@pytest.mark.slow
+def test_run_setup_sweep_on_a_local_cluster_equals_sequential() -> None:
+    """The same check on the real set-up runs (harness.energy.setup_run) once they are on the branch."""
+    require(importlib.util.find_spec("harness.energy.setup_run") is not None,
+            "harness.energy.setup_run (run_setup, the simtime room's) is not on this branch")
+    spec = sweep.SweepSpec(kinds=("esse",), losses=(0.0, 0.1), seeds=(1, 2), exchanges=1)
+    here = sweep.run_sweep(spec, workers=0)
+    dask = sweep.run_sweep(spec, workers=2)
+    assert [p.runs for p in dask.points] == [p.runs for p in here.points]
+    assert all(p.estimates["set-up mJ"].mean > 0 for p in here.points)
