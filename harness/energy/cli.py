@@ -55,6 +55,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _sessions(text: str) -> int:
+    value = _positive(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least one session")
+    return value
+
+
 def _ints(text: str) -> tuple[int, ...]:
     """`1,2,5` or `1-5` (inclusive) or a mix."""
     out: list[int] = []
@@ -149,7 +156,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--exchanges", type=_positive, default=3, help="CoAP exchanges after the set-up")
     r.add_argument("--loss", type=_fraction, default=0.0, help="link loss, 0.1 or 10%% (default 0)")
     r.add_argument("--channel-check-hz", type=_hz, default=None, help="radio duty cycle (default: always on)")
-    r.add_argument("--sessions", type=int, default=1)
+    r.add_argument("--sessions", type=_sessions, default=1)
     r.add_argument("--out", type=Path, default=None, help="write report.{txt,json,csv} and plots here")
     r.add_argument("--no-plots", action="store_true")
     r.add_argument("--from-json", type=Path, default=None, metavar="REPORT_JSON",
