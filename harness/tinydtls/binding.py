@@ -24,6 +24,7 @@ import ipaddress
 import logging
 import math
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -268,6 +269,15 @@ def _esse_log(level: int, message: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # the context
 
+_threads = threading.local()  # .calling: contexts inside a TinyDTLS call on this thread, innermost last
+
+
+def _calling() -> list[DtlsContext]:
+    stack = getattr(_threads, "calling", None)
+    if stack is None:
+        stack = _threads.calling = []
+    return stack
+
 
 SendFn = Callable[[Address, bytes], None]
 DataFn = Callable[[Address, bytes], None]
@@ -377,22 +387,30 @@ class DtlsContext:
 
     @contextlib.contextmanager
     def _time(self) -> Iterator[None]:
-        """Around every call into TinyDTLS: pin its clock to ours and select our random stream (the
-        hooks are per thread; released afterwards, so other contexts see the defaults)."""
-        pinned = self._pinned
-        if pinned:
-            assert self.clock is not None
-            self._ticks[0] = ticks_at(self.clock.now()) & TICK_MASK
-            lib.dtls_ticks_override(self._ticks)
-        if self._prng_state is not None:
-            lib.dtls_prng_override(self._prng_state)
+        """Around every call into TinyDTLS: pin its clock to ours and select our random stream. The
+        hooks are per thread; a call made from inside a callback (another context) gets its own and
+        the outer call's are restored afterwards, the defaults once the outermost call returns."""
+        calling = _calling()
+        calling.append(self)
+        self._apply_hooks()
         try:
             yield
         finally:
-            if pinned:
+            calling.pop()
+            if calling:
+                calling[-1]._apply_hooks()
+            else:
                 lib.dtls_ticks_override(ffi.NULL)
-            if self._prng_state is not None:
                 lib.dtls_prng_override(ffi.NULL)
+
+    def _apply_hooks(self) -> None:
+        if self._pinned:
+            assert self.clock is not None
+            self._ticks[0] = ticks_at(self.clock.now()) & TICK_MASK
+            lib.dtls_ticks_override(self._ticks)
+        else:
+            lib.dtls_ticks_override(ffi.NULL)
+        lib.dtls_prng_override(ffi.NULL if self._prng_state is None else self._prng_state)
 
     def _raise_pending(self) -> None:
         err, self._pending_error = self._pending_error, None
