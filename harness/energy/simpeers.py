@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import random
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv6Address
@@ -198,6 +199,8 @@ class InternetHop(CcsTransport):
         self.net = net
         self._ssm: FrameHandler | None = None
         self._clients: dict[tuple[str, int], Callable[[Address, bytes], None]] = {}
+        # observer(direction "c>s" / "s>c", datagram) at each delivery, before the receiver sees it
+        self.observers: list[Callable[[str, bytes], None]] = []
 
     def attach(self, address: Address, deliver: Callable[[Address, bytes], None]) -> None:
         """A client at `address`; deliver(src, datagram) gets what the SSM sends it."""
@@ -209,8 +212,15 @@ class InternetHop(CcsTransport):
         self.net.clock.call_at(self.net.clock.now() + CLIENT_DELAY_S, lambda: self._at_ssm(src, datagram))
 
     def _at_ssm(self, src: Address, datagram: bytes) -> None:
+        for fn in self.observers:
+            fn("c>s", datagram)
         if self._ssm is not None:
             self._ssm(src, datagram)
+
+    def _at_client(self, deliver: Callable[[Address, bytes], None], datagram: bytes) -> None:
+        for fn in self.observers:
+            fn("s>c", datagram)
+        deliver(SSM_ADDRESS, datagram)
 
     # -- CcsTransport (the delegator's side)
 
@@ -224,7 +234,8 @@ class InternetHop(CcsTransport):
         self.net.note(f"inet s>c {key[0]}:{key[1]} {len(frame)} {frame.hex()}")
         deliver = self._clients.get(key)
         if deliver is not None:
-            self.net.clock.call_at(self.net.clock.now() + CLIENT_DELAY_S, lambda: deliver(SSM_ADDRESS, frame))
+            at = self.net.clock.now() + CLIENT_DELAY_S
+            self.net.clock.call_at(at, lambda: self._at_client(deliver, frame))
 
     def close(self) -> None:
         """Forget the delegator."""
@@ -271,6 +282,8 @@ class SimDtlsClient:
         self.net.hop.to_ssm(self.address, datagram)
 
     def _receive(self, src: Address, datagram: bytes) -> None:
+        if self.net.host_delay_s:
+            time.sleep(self.net.host_delay_s)  # a slow host (tests): must change nothing simulated
         self.received.append((self.net.clock.now(), datagram))
         self.context.handle_message(src, datagram)
         self._arm()
@@ -311,11 +324,12 @@ class SimNetwork:
     """Border router + one CCS on the radio medium and the host peers, stepped by one engine."""
 
     def __init__(self, *, seed: int = 1, loss: float = 0.0, apps: Apps = Apps(), spacing_m: float = 15.0,
-                 psk_dn: bytes = PSK_DN) -> None:
+                 psk_dn: bytes = PSK_DN, host_delay_s: float = 0.0) -> None:
         if not 0.0 <= loss < 1.0:
             raise ValueError(f"loss must be within [0, 1), got {loss}")
         self.seed = seed
         self.psk_dn = psk_dn
+        self.host_delay_s = host_delay_s  # wall-clock sleep in the client's receive callback
         br = open_target(SimulatedSky(build_app(apps.border_router).elf, BORDER_ROUTER))
         ccs = open_target(SimulatedSky(build_app(apps.ccs).elf, CCS, adc=dict(CCS_ADC)))
         provision_mote(ccs, Identity(node_id=CCS, psk_dn=psk_dn))  # type: ignore[arg-type]
