@@ -37,6 +37,9 @@ SOURCE_DIR = PLATFORM_DIR / "ccs_full"
 # what the ccs app contributes: resources, CoAP inside DTLS, sensors (not main.c, not ccs_secure.c)
 CCS_SOURCES = ["ccs_app.c", "ccs_coaps.c", "ccs_sensors.c", "ccs_temperature.c"]
 LPL_DEFINES = ["LPL_TX=1", "LPL_RX=1"]
+# what the ccs app drops for this baseline (firmware/apps/ccs/ccs_app.c): the CoAP client and the plain
+# CoAP server on 5683 (the resources are served inside DTLS)
+TRIMS = ["CCS_NO_COAP_CLIENT", "CCS_NO_PLAIN_COAP"]
 # TinyDTLS's T-table AES swapped for the firmware's compact one (rijndael_esse.c): 6.5 KB less flash
 TTABLE_AES = ("aes/rijndael.c", "aes/rijndael_wrap.c")
 COMPACT_AES = [PLATFORM_DIR / "rijndael_esse.c", paths.FIRMWARE_DIR / "dtls_record" / "aes128.c"]
@@ -103,7 +106,7 @@ def build_variant(
     sources += [PLATFORM_DIR / g for g in GLUE_SOURCES]
     sources += [tree / s for s in v.tinydtls_sources if s not in TTABLE_AES] + COMPACT_AES
     record_dir = paths.FIRMWARE_DIR / "dtls_record"
-    defines = [*spec.defines, "CCS_NO_COAP_CLIENT", *COMMON_DEFINES, *v.dtls_defines]
+    defines = [*spec.defines, *TRIMS, *COMMON_DEFINES, *v.dtls_defines]
     out = (build_root or paths.build_dir()) / name
     if clean and out.exists():
         shutil.rmtree(out)
