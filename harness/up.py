@@ -135,7 +135,8 @@ class NetworkSystem:
         self.speed = speed
         apps = [m["app"] for m in data["motes"] for _ in range(int(m.get("count", 1)))]
         self.apps = {i: app for i, app in enumerate(apps, start=1)}
-        routers = [i for i, app in self.apps.items() if app == BORDER_ROUTER_APP]
+        router_apps = (BORDER_ROUTER_APP, f"{BORDER_ROUTER_APP}_lpl")  # always-on or low-power listening
+        routers = [i for i, app in self.apps.items() if app in router_apps]
         if len(routers) != 1:
             raise UpError(f"scenario: want exactly one {BORDER_ROUTER_APP} mote, found {len(routers)}")
         self.border_router = routers[0]

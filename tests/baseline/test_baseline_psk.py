@@ -21,7 +21,8 @@ from tests.esse.esse_fixtures import temperature_text
 from tests.ssm.harness_fixtures import need, run_tool
 
 pytestmark = pytest.mark.slow
-SCENARIO = COOJA_CONFIGS_DIR / "scenarios" / "baseline_psk.toml"
+# always-on radio, and low-power listening (8 Hz channel checks, strobed sends) on both motes
+SCENARIOS = ["baseline_psk.toml", "baseline_psk_lpl.toml"]
 MOTE = 2
 # RFC 5246 §7.4 handshake types; RFC 6347 §4.2.2 adds HelloVerifyRequest (3)
 HANDSHAKE = {1: "ClientHello", 2: "ServerHello", 3: "HelloVerifyRequest", 12: "ServerKeyExchange",
@@ -91,10 +92,11 @@ def flights(layers: list[dict[str, Any]]) -> list[tuple[str, list[str], int, int
     return out
 
 
-def test_coap_client_openssl_full_psk_handshake_with_the_mote(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_coap_client_openssl_full_psk_handshake_with_the_mote(tmp_path: Path, scenario: str) -> None:
     tool = need("coap-client-openssl", "libcoap3-bin")
     need("tshark", "tshark")
-    data = load_system(SCENARIO)
+    data = load_system(COOJA_CONFIGS_DIR / "scenarios" / scenario)
     answers: dict[str, tuple[int, str]] = {}
 
     async def go() -> BaselineSystem:
