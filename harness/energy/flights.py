@@ -53,6 +53,12 @@ def dtls_messages(datagram: bytes) -> list[str]:
     return [name for name, _ in _messages(datagram)]
 
 
+def dtls_message_seqs(datagram: bytes) -> list[tuple[str, int | None]]:
+    """(name, message_seq) per message of a DTLS datagram; message_seq only for plaintext handshake
+    messages (what tells a retransmission: the same sender sends the same message_seq again)."""
+    return _messages(datagram)
+
+
 def _messages(datagram: bytes) -> list[tuple[str, int | None]]:
     """(name, message_seq) per message; message_seq only for plaintext handshake messages."""
     out: list[tuple[str, int | None]] = []

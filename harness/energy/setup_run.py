@@ -15,7 +15,11 @@ Phase boundaries (all in simulated time, the CCS's tracker read at each):
 - exchange i: from the previous phase's end to the CoAP response's arrival at the client.
 Bytes of hand-off and exchanges: the SSM <-> CCS datagrams (UDP payload on the CCS's hop); frames
 and fragments: distinct 802.15.4 data frames to or from the CCS (LPL strobe copies count once).
-kinds "psk" and "ecdhe" (full handshakes on the mote) are not wired yet: SetupRunError says so.
+kind "psk": the client handshakes with the mote itself (the baseline room's ccs-full-psk, DTLS server
+on UDP 61620) over the serial line and the radio; every flight crosses the CCS's hop. A client flight
+ends where the CCS starts sending its answer (its first data frame after the flight: receiving and
+computing), a mote flight at the arrival of its last datagram at the client; bytes are the DTLS
+datagrams. kind "ecdhe" has no mote image that fits the F1611 yet: SetupRunError says so.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 import aiocoap
 
-from harness.energy.flights import dtls_messages
+from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import KINDS, PhaseCost, SetupRun
 from harness.energy.simpeers import CCS, Apps, SimNetError, SimNetwork, data_frame_info
 from harness.sim.medium import RadioEvent
@@ -85,13 +89,14 @@ class _Meter:
         self._start = end
 
 
-def _apps(channel_check_hz: int | None) -> Apps:
+def _apps(kind: str, channel_check_hz: int | None) -> Apps:
+    ccs = {"esse": "ccs", "psk": "ccs-full-psk"}[kind]
     if channel_check_hz is None:
-        return Apps()
+        return Apps(ccs=ccs)
     if channel_check_hz != LPL_HZ:
         raise SetupRunError(f"channel_check_hz={channel_check_hz}: the firmware checks the channel at "
                             f"{LPL_HZ} Hz (ccs_lpl) or not at all (None)")
-    return Apps("border_router_lpl", "ccs_lpl")
+    return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
 
 
 def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
@@ -158,13 +163,64 @@ def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
         client.close()
 
 
+def _psk_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
+                 tick: Callable[[], None]) -> None:
+    """One client's full PSK handshake with the mote, then the exchanges, as phases."""
+    prefix = "" if session == 1 else f"session {session}: "
+    replies: list[bytes] = []
+    client = net.dtls_client(IDENTITY, CLIENT_PSK, index=session, on_data=replies.append, to_mote=True)
+    flights: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()  # (direction, message_seq): a second copy is marked "*"
+
+    def observe(direction: str, datagram: bytes) -> None:
+        if client.connected:
+            return
+        if not flights or flights[-1]["dir"] != direction:
+            flights.append({"dir": direction, "messages": (), "bytes": 0, "end": None})
+        f = flights[-1]
+        for name, seq in dtls_message_seqs(datagram):
+            again = seq is not None and (direction, seq) in seen
+            if seq is not None:
+                seen.add((direction, seq))
+            f["messages"] += (name + ("*" if again else ""),)
+        f["bytes"] += len(datagram)
+        if direction == "s>c":
+            f["end"] = meter._mark()
+
+    def answer_starts(ev: RadioEvent) -> None:
+        info = data_frame_info(ev.frame) if ev.kind == "tx" else None
+        if info is not None and info[0] == CCS and flights and flights[-1]["dir"] == "c>s":
+            if flights[-1]["end"] is None:
+                flights[-1]["end"] = meter._mark()
+
+    client.observers.append(observe)
+    net.radio_listeners.append(answer_starts)
+    try:
+        client.connect()
+        net.wait_for(lambda: client.connected, f"{prefix}the client's handshake with the mote", 300)
+        client.observers.remove(observe)
+        if len(flights) != 6 or any(f["end"] is None for f in flights):
+            raise SetupRunError(f"{prefix}the handshake took {len(flights)} flights, not 6")
+        for i, f in enumerate(flights, 1):
+            meter.close(f"{prefix}flight {i}", "handshake", "peer" if f["dir"] == "c>s" else "mote",
+                        f["messages"], f["bytes"], at=f["end"])
+            tick()
+        for n in range(1, exchanges + 1):
+            _exchange(net, meter, client, replies, f"{prefix}exchange {n}", n + 100 * session)
+            tick()
+    finally:
+        if answer_starts in net.radio_listeners:
+            net.radio_listeners.remove(answer_starts)
+        client.close()
+
+
 def _exchange(net: SimNetwork, meter: _Meter, client: Any, replies: list[bytes], name: str, mid: int) -> None:
     """One confirmable CoAP GET /sensors/temperature over the record layer, resent as RFC 7252 says."""
     request = aiocoap.Message(code=aiocoap.GET, uri_path=("sensors", "temperature"))
     request.mid, request.token, request.mtype = mid & 0xFFFF, mid.to_bytes(2, "big"), aiocoap.CON
     wire = request.encode()
     t0 = net.clock.now()
-    relayed = len(net.ccs_transport.sent), len(net.ccs_transport.received)
+    relayed = (len(net.ccs_transport.sent), len(net.ccs_transport.received)) if not client.to_mote else (0, 0)
     sent_before, got_before = len(client.sent), len(client.received)
     replies.clear()
     timeout = COAP_ACK_TIMEOUT_S
@@ -181,13 +237,15 @@ def _exchange(net: SimNetwork, meter: _Meter, client: Any, replies: list[bytes],
     response = aiocoap.Message.decode(replies[0])
     if response.code != aiocoap.CONTENT:
         raise SetupRunError(f"{name}: the CCS answered {response.code}, not 2.05 Content")
-    to_ccs = net.ccs_transport.sent[relayed[0]:]
-    from_ccs = net.ccs_transport.received[relayed[1]:]
     out = [dg for _, dg in client.sent[sent_before:]]
     back = [dg for _, dg in client.received[got_before:]]
     messages = tuple(m + ("*" if i else "") for i, dg in enumerate(out) for m in dtls_messages(dg))
     messages += tuple(m for dg in back for m in dtls_messages(dg))
-    meter.close(name, "exchange", "peer", messages, sum(len(f) for _, f in to_ccs + from_ccs))
+    if client.to_mote:  # the client's datagrams cross the CCS's hop themselves
+        hop = out + back
+    else:  # the SSM's relay messages do
+        hop = [f for _, f in net.ccs_transport.sent[relayed[0]:] + net.ccs_transport.received[relayed[1]:]]
+    meter.close(name, "exchange", "peer", messages, sum(len(f) for f in hop))
 
 
 def run_setup(kind: str, *, seed: int = 1, exchanges: int = 3, loss: float = 0.0,
@@ -207,16 +265,16 @@ class SetupRunner:
                  progress: Callable[[int, int], None] | None = None, host_delay_s: float = 0.0) -> None:
         if kind not in KINDS:
             raise SetupRunError(f"kind {kind!r}: one of {', '.join(KINDS)}")
-        if kind != "esse":
-            raise SetupRunError(f"kind {kind!r}: the full-handshake CCS apps are not wired into the "
-                                "set-up run yet (only 'esse')")
+        if kind == "ecdhe":
+            raise SetupRunError("kind 'ecdhe': the full ECDHE-ECDSA CCS image (ccs-full-ecc) does not fit "
+                                "the F1611's 48 KB flash yet, so there is no mote to run it on")
         if exchanges < 0 or sessions < 1:
             raise SetupRunError(f"exchanges={exchanges}, sessions={sessions}: want >= 0 and >= 1")
         if not 0.0 <= loss < 1.0:
             raise SetupRunError(f"loss={loss}: want a fraction in [0, 1)")
         self.kind, self.seed, self.exchanges, self.loss = kind, seed, exchanges, loss
         self.channel_check_hz, self.sessions, self.progress = channel_check_hz, sessions, progress
-        self.apps = _apps(channel_check_hz)
+        self.apps = _apps(kind, channel_check_hz)
         self.host_delay_s = host_delay_s
         self.net: SimNetwork | None = None
 
@@ -229,7 +287,7 @@ class SetupRunner:
         """Build, boot, measure; the SetupRun."""
         net = self.net = SimNetwork(seed=self.seed, loss=self.loss, apps=self.apps,
                                          host_delay_s=self.host_delay_s)
-        total = self.sessions * (6 + 2 + self.exchanges)
+        total = self.sessions * (6 + (2 if self.kind == "esse" else 0) + self.exchanges)
         done = 0
 
         def tick() -> None:
@@ -241,10 +299,12 @@ class SetupRunner:
         try:
             try:
                 net.boot()
-                net.start_delegator({IDENTITY: CLIENT_PSK})
+                if self.kind == "esse":
+                    net.start_delegator({IDENTITY: CLIENT_PSK})
                 meter = _Meter(net)
+                session_run = _esse_session if self.kind == "esse" else _psk_session
                 for session in range(1, self.sessions + 1):
-                    _esse_session(net, meter, session, self.exchanges, tick)
+                    session_run(net, meter, session, self.exchanges, tick)
             except SimNetError as exc:
                 raise SetupRunError(f"{self.kind} set-up (seed {self.seed}): {exc}") from None
         finally:

@@ -46,6 +46,8 @@ BORDER_ROUTER = 1
 CCS = 2
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 SSM_HOST_PORT = 61616  # the SSM's port on the host address: both in 0xF0B0..F: one NHC byte (bridge)
+MOTE_DTLS_PORT = 61620  # the full-handshake CCS's DTLS server (harness/tinydtls/ccs_full_build.py)
+CLIENT_LINE_PORT = 61619  # a client on the host address talking to it: one NHC port byte too
 CLIENT_DELAY_S = 0.005  # one way between the outside client and the SSM (a nearby Internet hop)
 SSM_ADDRESS: Address = ("2001:db8::55", 5684)  # where the client reaches the SSM
 PING_EVERY_S = 1.0
@@ -248,24 +250,32 @@ class InternetHop(CcsTransport):
 
 
 class SimDtlsClient:
-    """An outside DTLS client (host TinyDTLS) on the simulation's clock, behind the Internet hop.
-    Its retransmission timer is armed at the instant TinyDTLS's timer names."""
+    """An outside DTLS client (host TinyDTLS) on the simulation's clock, behind the Internet hop
+    (to the SSM), or with `to_mote` on the host address straight to the mote's DTLS server over the
+    serial line (the full-handshake baseline). Its retransmission timer is armed at the instant
+    TinyDTLS's timer names."""
 
     def __init__(self, net: SimNetwork, address: Address, identity: bytes, key: bytes, seed: int,
-                 on_data: Callable[[bytes], None] | None = None) -> None:
+                 on_data: Callable[[bytes], None] | None = None, to_mote: bool = False) -> None:
         self.net = net
+        self.to_mote = to_mote
         self.address = normalize_address(address)
-        self.server = normalize_address(SSM_ADDRESS)
+        mote = (str(ipv6.mote_address(PREFIX, CCS)), MOTE_DTLS_PORT)
+        self.server = normalize_address(mote if to_mote else SSM_ADDRESS)
         self.connected = False
         self.on_data = on_data
         self.sent: list[tuple[float, bytes]] = []  # datagrams sent (simulated time)
         self.received: list[tuple[float, bytes]] = []  # datagrams received
+        self.observers: list[Callable[[str, bytes], None]] = []  # fn("c>s" / "s>c", datagram)
         self._timer: Any = None
         self.context = DtlsContext(
             self._send, on_data=self._data, on_event=self._event, clock=net.clock, seed=seed,
             psk=PskStore({identity: key}, identity=identity), cipher_suites=[Cipher.PSK_AES_128_CCM_8],
         )
-        net.hop.attach(self.address, self._receive)
+        if to_mote:
+            net.line.handlers[CLIENT_LINE_PORT] = lambda src, sport, data: self._receive(self.server, data)
+        else:
+            net.hop.attach(self.address, self._receive)
 
     def connect(self) -> None:
         """Start the handshake with the SSM."""
@@ -279,12 +289,19 @@ class SimDtlsClient:
 
     def _send(self, addr: Address, datagram: bytes) -> None:
         self.sent.append((self.net.clock.now(), datagram))
-        self.net.hop.to_ssm(self.address, datagram)
+        for fn in self.observers:
+            fn("c>s", datagram)
+        if self.to_mote:
+            self.net.line.send_udp(CLIENT_LINE_PORT, CCS, MOTE_DTLS_PORT, datagram)
+        else:
+            self.net.hop.to_ssm(self.address, datagram)
 
     def _receive(self, src: Address, datagram: bytes) -> None:
         if self.net.host_delay_s:
             time.sleep(self.net.host_delay_s)  # a slow host (tests): must change nothing simulated
         self.received.append((self.net.clock.now(), datagram))
+        for fn in self.observers:
+            fn("s>c", datagram)
         self.context.handle_message(src, datagram)
         self._arm()
 
@@ -312,6 +329,15 @@ class SimDtlsClient:
         self.context.free()
 
 
+def _elf(app: str) -> Path:
+    """Build an app (incremental) and return its ELF; ccs-full-* are the baseline's TinyDTLS images."""
+    if app.startswith("ccs-full-"):
+        from harness.tinydtls.ccs_full_build import build_variant
+
+        return Path(build_variant(app).elf)
+    return Path(build_app(app).elf)
+
+
 @dataclass(frozen=True)
 class Apps:
     """The firmware of the network: border router and CCS app names."""
@@ -330,8 +356,8 @@ class SimNetwork:
         self.seed = seed
         self.psk_dn = psk_dn
         self.host_delay_s = host_delay_s  # wall-clock sleep in the client's receive callback
-        br = open_target(SimulatedSky(build_app(apps.border_router).elf, BORDER_ROUTER))
-        ccs = open_target(SimulatedSky(build_app(apps.ccs).elf, CCS, adc=dict(CCS_ADC)))
+        br = open_target(SimulatedSky(_elf(apps.border_router), BORDER_ROUTER))
+        ccs = open_target(SimulatedSky(_elf(apps.ccs), CCS, adc=dict(CCS_ADC)))
         provision_mote(ccs, Identity(node_id=CCS, psk_dn=psk_dn))  # type: ignore[arg-type]
         self.ccs_mote: Any = ccs
         params = UDGMParams(success_ratio_tx=1.0, success_ratio_rx=1.0 - loss)
@@ -413,10 +439,12 @@ class SimNetwork:
         return delegator
 
     def dtls_client(self, identity: bytes, key: bytes, index: int = 1,
-                    on_data: Callable[[bytes], None] | None = None) -> SimDtlsClient:
-        """An outside client at 2001:db8::c:<index>."""
-        return SimDtlsClient(self, (f"2001:db8::c:{index}", 40000 + index), identity, key,
-                             seed=self.seed * 1000 + 500 + index, on_data=on_data)
+                    on_data: Callable[[bytes], None] | None = None, to_mote: bool = False) -> SimDtlsClient:
+        """An outside client at 2001:db8::c:<index> (to_mote: on the host address, to the mote)."""
+        address = (str(self.line.host_address), CLIENT_LINE_PORT) if to_mote else (
+            f"2001:db8::c:{index}", 40000 + index)
+        return SimDtlsClient(self, address, identity, key, seed=self.seed * 1000 + 500 + index,
+                             on_data=on_data, to_mote=to_mote)
 
     def close(self) -> None:
         """Stop the SSM and drop the temporary relay table."""
