@@ -152,9 +152,7 @@ def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
         ack_len = next(len(f) for _, f in reversed(net.ccs_transport.received) if f and f[0] == MSG_KEY_ACK)
         meter.close(f"{prefix}KEY_ACK", "hand-off", "mote", ("KEY_ACK",), ack_len)
         tick()
-        for n in range(1, exchanges + 1):
-            _exchange(net, meter, client, replies, f"{prefix}exchange {n}", n + 100 * session)
-            tick()
+        _exchanges(net, meter, client, replies, prefix, session, exchanges, tick)
     finally:
         if ack_frame in net.radio_listeners:
             net.radio_listeners.remove(ack_frame)
@@ -205,13 +203,19 @@ def _psk_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
             meter.close(f"{prefix}flight {i}", "handshake", "peer" if f["dir"] == "c>s" else "mote",
                         f["messages"], f["bytes"], at=f["end"])
             tick()
-        for n in range(1, exchanges + 1):
-            _exchange(net, meter, client, replies, f"{prefix}exchange {n}", n + 100 * session)
-            tick()
+        _exchanges(net, meter, client, replies, prefix, session, exchanges, tick)
     finally:
         if answer_starts in net.radio_listeners:
             net.radio_listeners.remove(answer_starts)
         client.close()
+
+
+def _exchanges(net: SimNetwork, meter: _Meter, client: Any, replies: list[bytes], prefix: str, session: int,
+               exchanges: int, tick: Callable[[], None]) -> None:
+    """The session's CoAP exchanges, one phase each."""
+    for n in range(1, exchanges + 1):
+        _exchange(net, meter, client, replies, f"{prefix}exchange {n}", n + 100 * session)
+        tick()
 
 
 def _exchange(net: SimNetwork, meter: _Meter, client: Any, replies: list[bytes], name: str, mid: int) -> None:
