@@ -47,7 +47,7 @@ CCS = 2
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 SSM_HOST_PORT = 61616  # the SSM's port on the host address: both in 0xF0B0..F: one NHC byte (bridge)
 MOTE_DTLS_PORT = 61620  # the full-handshake CCS's DTLS server (harness/tinydtls/ccs_full_build.py)
-CLIENT_LINE_PORT = 61619  # a client on the host address talking to it: one NHC port byte too
+CLIENT_LINE_PORT = 61619  # client n on the host address talking to it: 61619 + n - 1 (one NHC byte)
 CLIENT_DELAY_S = 0.005  # one way between the outside client and the SSM (a nearby Internet hop)
 SSM_ADDRESS: Address = ("2001:db8::55", 5684)  # where the client reaches the SSM
 PING_EVERY_S = 1.0
@@ -263,6 +263,7 @@ class SimDtlsClient:
         mote = (str(ipv6.mote_address(PREFIX, CCS)), MOTE_DTLS_PORT)
         self.server = normalize_address(mote if to_mote else SSM_ADDRESS)
         self.connected = False
+        self.closed = False
         self.on_data = on_data
         self.sent: list[tuple[float, bytes]] = []  # datagrams sent (simulated time)
         self.received: list[tuple[float, bytes]] = []  # datagrams received
@@ -273,7 +274,7 @@ class SimDtlsClient:
             psk=PskStore({identity: key}, identity=identity), cipher_suites=[Cipher.PSK_AES_128_CCM_8],
         )
         if to_mote:
-            net.line.handlers[CLIENT_LINE_PORT] = lambda src, sport, data: self._receive(self.server, data)
+            net.line.handlers[self.address[1]] = lambda src, sport, data: self._receive(self.server, data)
         else:
             net.hop.attach(self.address, self._receive)
 
@@ -292,11 +293,14 @@ class SimDtlsClient:
         for fn in self.observers:
             fn("c>s", datagram)
         if self.to_mote:
-            self.net.line.send_udp(CLIENT_LINE_PORT, CCS, MOTE_DTLS_PORT, datagram)
+            self.net.line.send_udp(int(self.address[1]), CCS, MOTE_DTLS_PORT, datagram)
         else:
             self.net.hop.to_ssm(self.address, datagram)
 
     def _receive(self, src: Address, datagram: bytes) -> None:
+        if self.closed:  # a late datagram for a client that has gone away
+            self.net.note("client gone: datagram dropped")
+            return
         if self.net.host_delay_s:
             time.sleep(self.net.host_delay_s)  # a slow host (tests): must change nothing simulated
         self.received.append((self.net.clock.now(), datagram))
@@ -318,14 +322,17 @@ class SimDtlsClient:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self.closed:
+            return
         when = self.context.retransmit_at()
         if when is not None:
             self._timer = self.net.clock.call_at(when, self._arm)
 
     def close(self) -> None:
-        """Free the TinyDTLS context (no close_notify)."""
+        """Free the TinyDTLS context (no close_notify); what still arrives is dropped."""
         if self._timer is not None:
             self._timer.cancel()
+        self.closed = True
         self.context.free()
 
 
@@ -441,7 +448,9 @@ class SimNetwork:
     def dtls_client(self, identity: bytes, key: bytes, index: int = 1,
                     on_data: Callable[[bytes], None] | None = None, to_mote: bool = False) -> SimDtlsClient:
         """An outside client at 2001:db8::c:<index> (to_mote: on the host address, to the mote)."""
-        address = (str(self.line.host_address), CLIENT_LINE_PORT) if to_mote else (
+        if to_mote and not 0 < CLIENT_LINE_PORT + index - 1 <= 0xF0BF:
+            raise ValueError(f"client {index}: at most {0xF0BF - CLIENT_LINE_PORT + 1} clients on the line")
+        address = (str(self.line.host_address), CLIENT_LINE_PORT + index - 1) if to_mote else (
             f"2001:db8::c:{index}", 40000 + index)
         return SimDtlsClient(self, address, identity, key, seed=self.seed * 1000 + 500 + index,
                              on_data=on_data, to_mote=to_mote)

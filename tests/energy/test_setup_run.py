@@ -106,3 +106,11 @@ def test_psk_baseline_handshakes_with_the_mote_over_its_hop():
         assert p.frames >= 1 and p.cpu_ns + p.lpm_ns == p.time_ns
     esse = run_setup("esse", seed=1, exchanges=1)
     assert run.total_mj("handshake") > 5 * esse.total_mj("handshake") + esse.total_mj("hand-off")
+
+
+def test_sessions_follow_one_another_with_their_own_phases():
+    run = run_setup("esse", seed=1, exchanges=1, sessions=2)
+    names = [p.name for p in run.phases]
+    assert names[:9] == [f"flight {i}" for i in range(1, 7)] + ["KEY_MATERIAL", "KEY_ACK", "exchange 1"]
+    assert names[9:] == [f"session 2: {n}" for n in names[:9]]
+    assert run.params["sessions"] == 2
