@@ -39,6 +39,7 @@ IDENTITY = b"alice"
 CLIENT_PSK = b"secretPSK"
 COAP_ACK_TIMEOUT_S = 2.0  # RFC 7252 §4.8 ACK_TIMEOUT; doubled per retransmission, MAX_RETRANSMIT 4
 COAP_MAX_RETRANSMIT = 4
+SETTLE_S = 2.0  # idle after boot before the set-up: the CCS's radio back to its steady duty cycle
 LPL_HZ = 8  # the only channel-check rate the firmware has (firmware/dev/lpl.c)
 STATE_KEYS = (("cpu_ns", "CPU"), ("lpm_ns", "LPM"), ("tx_ns", "TX"), ("listen_ns", "RX"))
 
@@ -305,6 +306,7 @@ class SetupRunner:
                 net.boot()
                 if self.kind == "esse":
                     net.start_delegator({IDENTITY: CLIENT_PSK})
+                net.run_for(SETTLE_S)  # LPL keeps the radio on for a while after the boot's pings
                 meter = _Meter(net)
                 session_run = _esse_session if self.kind == "esse" else _psk_session
                 for session in range(1, self.sessions + 1):
