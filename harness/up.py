@@ -31,7 +31,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from harness.bridge import Bridge, BridgeError
 from harness.bridge.ipv6 import parse_prefix
@@ -43,10 +43,12 @@ from harness.sim.scenario import ScenarioError, scenario_from_dict
 from harness.sim.serial_socket import attach_serial_servers
 from harness.ssm.config import ConfigError, SsmConfig, from_dict
 from harness.ssm.delegator import Delegator
+from harness.tinydtls.ccs_full_build import DTLS_PORT
 
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 MGMT_PORT = 61618  # the CCS's plain management port (outbound trigger)
 COAP_PORT = 5683
+FULL_DTLS_PORT = DTLS_PORT  # the full-handshake CCS's DTLS server (ccs_full.h)
 PREFIX = "fd00:e55e::/64"
 BORDER_ROUTER_APP = "border_router"
 SYSTEM_KEYS = ("clients", "ssm", "ecdsa", "outbound")
@@ -89,11 +91,16 @@ def _free_base(count: int, span: int) -> int:
 
 
 def _build(app: str) -> None:
-    """Build a scenario's firmware: an app folder, or ccs-tinydtls (the ccs with TinyDTLS records)."""
+    """Build a scenario's firmware: an app folder, ccs-tinydtls (the ccs with TinyDTLS records) or a
+    full-handshake CCS (ccs-full-psk, ccs-full-ecc, ...: harness/tinydtls/ccs_full_build.py)."""
+    from harness.tinydtls.ccs_full_build import VARIANTS, build_variant
+
     if app == "ccs-tinydtls":
         from harness.tinydtls.ccs_build import build_ccs_tinydtls
 
         build_ccs_tinydtls()
+    elif app in VARIANTS:
+        build_variant(app)
     else:
         build_app(app)
 
@@ -108,9 +115,12 @@ def load_system(path: Path) -> dict[str, Any]:
         raise UpError(f"{path}: {exc}") from None
 
 
-class EsseSystem:
-    """`async with EsseSystem(data, out_dir) as system:` simulation, bridge and SSM until the block ends;
-    `system.files` (radio.pcap, ...) exist afterwards."""
+class NetworkSystem:
+    """The emulated network of a scenario (real time) and the bridge into it: what `esse up` and the
+    full-handshake baseline share. Subclasses name the mote ports the bridge maps (`mote_ports`), the
+    motes it reaches (`bridged_motes`) and what starts once every one answers pings (`_services`)."""
+
+    mote_ports: tuple[int, ...] = (COAP_PORT,)
 
     def __init__(
         self, data: dict[str, Any], out_dir: Path, *, seed: int | None = None, speed: float = 1.0
@@ -125,10 +135,168 @@ class EsseSystem:
         self.speed = speed
         apps = [m["app"] for m in data["motes"] for _ in range(int(m.get("count", 1)))]
         self.apps = {i: app for i, app in enumerate(apps, start=1)}
-        routers = [i for i, app in self.apps.items() if app == BORDER_ROUTER_APP]
+        router_apps = (BORDER_ROUTER_APP, f"{BORDER_ROUTER_APP}_lpl")  # always-on or low-power listening
+        routers = [i for i, app in self.apps.items() if app in router_apps]
         if len(routers) != 1:
             raise UpError(f"scenario: want exactly one {BORDER_ROUTER_APP} mote, found {len(routers)}")
         self.border_router = routers[0]
+        self.files: dict[str, Path] = {}
+        self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
+        self.engine: Engine | None = None
+        self.bridge: Bridge | None = None
+        self.bases: dict[int, int] = {}  # mote port -> loopback base port (mote N at base + N)
+        self._thread: threading.Thread | None = None
+        self._servers: list[Any] = []
+        self._error: BaseException | None = None
+
+    @property
+    def bridged_motes(self) -> list[int]:
+        """Ids of the motes the bridge maps ports of (default: every mote but the border router)."""
+        return [i for i in self.apps if i != self.border_router]
+
+    async def _services(self) -> None:
+        """Start what runs on top of the network (nothing here)."""
+
+    async def _stop_services(self) -> None:
+        """Stop what _services started."""
+
+    async def start(self) -> None:
+        """Build, start the simulation and the bridge; once every bridged mote answers pings, the services."""
+        for app in sorted(set(self.apps.values())):
+            await asyncio.to_thread(_build, app)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        sim = self.scenario.sim
+        motes = build_motes(sim)
+        m = sim.medium
+        self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
+        self.recorder = Recorder()
+        self.recorder.attach(self.engine)
+        self.engine.add_line_listener(lambda line: self.lines.append((line.mote_id, line.text)))
+        self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
+        url = f"socket://127.0.0.1:{self._servers[0].port}"
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+        span = max(self.apps)
+        bases: list[int] = []
+        while len(bases) < len(self.mote_ports):
+            b = _free_base(1, span)
+            if all(abs(b - o) > span for o in bases):
+                bases.append(b)
+        self.bases = dict(zip(self.mote_ports, bases, strict=True))
+        self.bridge = Bridge(
+            url,
+            parse_prefix(PREFIX),
+            base_port=self.bases[self.mote_ports[0]],
+            motes=self.bridged_motes,
+            port_map=self.bases,
+        )
+        try:
+            await self.bridge.start()
+        except BridgeError as exc:
+            raise UpError(f"bridge: {exc}") from None
+        for mote in self.bridged_motes:
+            await self.wait_for_mote(mote)
+        await self._services()
+
+    async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
+        """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
+        assert self.bridge is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            self.check()
+            try:
+                await self.bridge.ping(mote, timeout=0.5)
+                return
+            except BridgeError:
+                await asyncio.sleep(0.1)
+        raise UpError(f"mote {mote} never answered a ping through the border router")
+
+    async def reboot(self, mote_id: int) -> None:
+        """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is
+        lost to crt0, the information flash stays), then the simulation resumes."""
+        assert self.engine is not None and self._thread is not None
+        mote = next((m for m in self.engine.motes if m.mote_id == mote_id), None)
+        if mote is None or not hasattr(mote, "mote"):
+            raise UpError(f"no emulated mote {mote_id}")
+        self.engine.stop()
+        await asyncio.to_thread(self._thread.join, 30)
+        mote.mote.reset()
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+
+    def mote_lines(self, mote_id: int) -> list[str]:
+        """What one mote printed so far."""
+        return [text for m, text in self.lines if m == mote_id]
+
+    def _run(self) -> None:
+        assert self.engine is not None
+        try:
+            self.engine.run(speed=self.speed)
+        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread by check()
+            self._error = exc
+
+    def check(self) -> None:
+        """Raise at once if the simulation thread died (e.g. an emulator fault)."""
+        if self._error is not None:
+            raise UpError(f"simulation failed: {self._error}")
+
+    async def stop(self) -> None:
+        """Stop the services, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
+        await self._stop_services()
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+        if self.engine is not None:
+            self.engine.stop()
+            if self._thread is not None:
+                await asyncio.to_thread(self._thread.join, 30)
+            for s in self._servers:
+                s.close()
+            self.files = self.recorder.write(
+                self.out_dir,
+                seed=self.seed,
+                power=self.engine.power(),
+                stats=self.engine.medium.stats,
+                per_mote=self.engine.medium.per_mote,
+                end_us=self.engine.now_us,
+                reason="stopped",
+                verdict=None,
+            )
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+class BaselineSystem(NetworkSystem):
+    """`async with BaselineSystem(data, out_dir) as system:` the network with full-handshake CCS motes
+    (`app = "ccs-full-psk"` / `"ccs-full-ecc"`, harness/tinydtls/ccs_full_build.py) and no SSM: a client
+    does the whole DTLS handshake with mote N at 127.0.0.1:`system.dtls_port(N)`."""
+
+    mote_ports = (COAP_PORT, FULL_DTLS_PORT)
+
+    def dtls_port(self, mote: int) -> int:
+        """The loopback port standing for mote N's DTLS port."""
+        return self.bases[FULL_DTLS_PORT] + mote
+
+
+class EsseSystem(NetworkSystem):
+    """`async with EsseSystem(data, out_dir) as system:` simulation, bridge and SSM until the block ends;
+    `system.files` (radio.pcap, ...) exist afterwards."""
+
+    mote_ports = (COAP_PORT, SSM_PORT, MGMT_PORT)
+
+    def __init__(
+        self, data: dict[str, Any], out_dir: Path, *, seed: int | None = None, speed: float = 1.0
+    ) -> None:
+        super().__init__(data, out_dir, seed=seed, speed=speed)
         self.psk_dn = self.scenario.sim.esse_psk_dn()
         if not self.psk_dn:
             raise UpError("scenario: no mote has a psk_dn, so no CCS can take part in ESSE")
@@ -136,14 +304,7 @@ class EsseSystem:
         self.ssm_options = dict(data.get("ssm", {}))
         self.ecdsa = dict(data.get("ecdsa", {}))
         self.outbound_credentials = dict(data.get("outbound", {}))
-        self.files: dict[str, Path] = {}
-        self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
-        self.engine: Engine | None = None
-        self.bridge: Bridge | None = None
         self.delegator: Delegator | None = None
-        self._thread: threading.Thread | None = None
-        self._servers: list[Any] = []
-        self._error: BaseException | None = None
 
     def _clients(self, table: dict[str, Any]) -> list[Client]:
         out = []
@@ -166,6 +327,38 @@ class EsseSystem:
     def ccs_motes(self) -> list[int]:
         """Ids of the motes that take part in ESSE (they have a PSK_DN)."""
         return sorted(self.psk_dn)
+
+    @property
+    def bridged_motes(self) -> list[int]:
+        """The CCS motes."""
+        return self.ccs_motes
+
+    @property
+    def coap_base(self) -> int:
+        """Loopback base of the motes' plain CoAP port (mote N at base + N)."""
+        return self.bases[COAP_PORT]
+
+    @property
+    def ssm_base(self) -> int:
+        """Loopback base of the motes' SSM port."""
+        return self.bases[SSM_PORT]
+
+    @property
+    def mgmt_base(self) -> int:
+        """Loopback base of the motes' management port."""
+        return self.bases[MGMT_PORT]
+
+    async def _services(self) -> None:
+        """The SSM delegator, every CCS mote at its bridge port."""
+        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
+        self.delegator = Delegator(self.ssm_config(self.ssm_base))
+        await self.delegator.start()
+
+    async def _stop_services(self) -> None:
+        """Stop the delegator."""
+        if self.delegator is not None:
+            await self.delegator.stop()
+            self.delegator = None
 
     def ssm_config(self, ssm_base: int) -> SsmConfig:
         """The delegator's configuration: every CCS mote at its bridge port."""
@@ -199,60 +392,6 @@ class EsseSystem:
             raise UpError(f"scenario [ssm]/[clients]: {exc}") from None
 
     # -- lifecycle
-
-    async def start(self) -> None:
-        """Build, start the simulation, the bridge and the SSM; return once every CCS answers pings."""
-        for app in sorted(set(self.apps.values())):
-            await asyncio.to_thread(_build, app)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
-        sim = self.scenario.sim
-        motes = build_motes(sim)
-        m = sim.medium
-        self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
-        self.recorder = Recorder()
-        self.recorder.attach(self.engine)
-        self.engine.add_line_listener(lambda line: self.lines.append((line.mote_id, line.text)))
-        self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
-        url = f"socket://127.0.0.1:{self._servers[0].port}"
-        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
-        self._thread.start()
-        span = max(self.apps)
-        bases: list[int] = []
-        while len(bases) < 3:
-            b = _free_base(1, span)
-            if all(abs(b - o) > span for o in bases):
-                bases.append(b)
-        coap_base, ssm_base, mgmt_base = bases
-        self.coap_base, self.ssm_base, self.mgmt_base = coap_base, ssm_base, mgmt_base
-        self.bridge = Bridge(
-            url,
-            parse_prefix(PREFIX),
-            base_port=coap_base,
-            motes=self.ccs_motes,
-            port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base, MGMT_PORT: mgmt_base},
-        )
-        try:
-            await self.bridge.start()
-        except BridgeError as exc:
-            raise UpError(f"bridge: {exc}") from None
-        for mote in self.ccs_motes:
-            await self.wait_for_mote(mote)
-        self.delegator = Delegator(self.ssm_config(ssm_base))
-        await self.delegator.start()
-
-    async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
-        """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
-        assert self.bridge is not None
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            self.check()
-            try:
-                await self.bridge.ping(mote, timeout=0.5)
-                return
-            except BridgeError:
-                await asyncio.sleep(0.1)
-        raise UpError(f"mote {mote} never answered a ping through the border router")
 
     async def outbound(
         self,
@@ -310,71 +449,6 @@ class EsseSystem:
             transport.close()
         if status != b"\x00":
             raise UpError(f"mote {mote} refused the outbound request (status {status.hex()})")
-
-    async def reboot(self, mote_id: int) -> None:
-        """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is
-        lost to crt0, the information flash stays), then the simulation resumes."""
-        assert self.engine is not None and self._thread is not None
-        mote = next((m for m in self.engine.motes if m.mote_id == mote_id), None)
-        if mote is None or not hasattr(mote, "mote"):
-            raise UpError(f"no emulated mote {mote_id}")
-        self.engine.stop()
-        await asyncio.to_thread(self._thread.join, 30)
-        mote.mote.reset()
-        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
-        self._thread.start()
-
-    def mote_lines(self, mote_id: int) -> list[str]:
-        """What one mote printed so far."""
-        return [text for m, text in self.lines if m == mote_id]
-
-    def _run(self) -> None:
-        assert self.engine is not None
-        try:
-            self.engine.run(speed=self.speed)
-        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread by check()
-            self._error = exc
-
-    def check(self) -> None:
-        """Raise at once if the simulation thread died (e.g. an emulator fault)."""
-        if self._error is not None:
-            raise UpError(f"simulation failed: {self._error}")
-
-    async def stop(self) -> None:
-        """Stop SSM, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
-        if self.delegator is not None:
-            await self.delegator.stop()
-            self.delegator = None
-        if self.bridge is not None:
-            await self.bridge.stop()
-            self.bridge = None
-        if self.engine is not None:
-            self.engine.stop()
-            if self._thread is not None:
-                await asyncio.to_thread(self._thread.join, 30)
-            for s in self._servers:
-                s.close()
-            self.files = self.recorder.write(
-                self.out_dir,
-                seed=self.seed,
-                power=self.engine.power(),
-                stats=self.engine.medium.stats,
-                per_mote=self.engine.medium.per_mote,
-                end_us=self.engine.now_us,
-                reason="stopped",
-                verdict=None,
-            )
-
-    async def __aenter__(self) -> EsseSystem:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # -- what to tell the user
 

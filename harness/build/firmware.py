@@ -105,6 +105,7 @@ def build_app(
 EXTRA_FIRMWARE = [
     "harness.tinydtls.profiles:build_profiles",  # TinyDTLS record/psk/ecc size profiles
     "harness.tinydtls.ccs_build:build_ccs_tinydtls",  # the ccs with TinyDTLS's record cipher
+    "harness.tinydtls.ccs_full_build:build_ccs_full",  # the full-handshake CCS baseline (issue 11 item 5)
 ]
 
 
