@@ -90,3 +90,22 @@ def test_local_cluster_gives_the_sequential_results(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "sweep.json").read_text())
     assert doc["points"][1]["estimates"]["set-up mJ"]["n"] == 3
     assert "loss 30 %" in (tmp_path / "sweep.txt").read_text()
+
+
+@pytest.mark.slow
+def test_scheduler_address_sends_the_sweep_to_an_existing_cluster() -> None:
+    """--scheduler: a cluster started elsewhere (here: its own scheduler and worker processes, reached
+    by its tcp:// address only) runs the sweep and gives the sequential runs."""
+    require(importlib.util.find_spec("harness.energy.setup_run") is not None,
+            "harness.energy.setup_run (run_setup, the simtime room's) is not on this branch")
+    from dask.distributed import LocalCluster
+
+    spec = sweep.SweepSpec(kinds=("esse",), losses=(0.1,), seeds=(4, 5), exchanges=1)
+    no_http = {"dashboard": False, "dashboard_address": ":0"}  # no fixed port
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, scheduler_port=0,
+                      dashboard_address=None, scheduler_kwargs=no_http) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        remote = sweep.run_sweep(spec, scheduler=address)
+    assert remote.where == f"{address} (1 worker(s))"
+    assert [p.runs for p in remote.points] == [p.runs for p in sweep.run_sweep(spec, workers=0).points]
