@@ -94,10 +94,10 @@ def report_command(args: argparse.Namespace) -> int:
         rep = report.measure(args.kinds, seed=args.seed, exchanges=args.exchanges, loss=args.loss,
                              channel_check_hz=args.channel_check_hz, sessions=args.sessions, progress=bar)
         bar.close()
+    written = report.write_outputs(rep, args.out, plots=not args.no_plots) if args.out is not None else []
     print(report.text_report(rep))
-    if args.out is not None:
-        for path in report.write_outputs(rep, args.out, plots=not args.no_plots):
-            print(f"wrote {path}")
+    for path in written:
+        print(f"wrote {path}")
     return 0 if rep.runs() else 1
 
 
@@ -128,8 +128,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     bar = ProgressBar("sweep")
     result = sweep.run_sweep(spec, scheduler=args.scheduler, workers=args.workers, progress=bar)
     bar.close()
+    # files first: a closed stdout pipe must not lose them
+    written = sweep.write_outputs(result, args.out, metric=args.metric)
     print(sweep.table(result))
-    for path in sweep.write_outputs(result, args.out, metric=args.metric):
+    for path in written:
         print(f"wrote {path}")
     return 0
 
