@@ -160,3 +160,34 @@ def fuzz(c, seconds=60.0, target=None, seed=1):
     env = {"ESSE_FUZZ_SECONDS": str(float(seconds)), "ESSE_FUZZ_SEED": str(int(seed))}
     keyword = "bounded_run" + (f" and {target}" if target else "")
     c.run(f"{sys.executable} -m pytest -q -s tests/fuzz -k '{keyword}'", env=env)
+
+
+@task(name="energy-report", help={"out": "output directory (default build/energy)", "kinds": "comma list",
+                                  "exchanges": "CoAP exchanges after the set-up", "seed": "simulation seed"})
+def energy_report(c, out="build/energy", kinds="esse,psk,ecdhe", exchanges=3, seed=1):
+    """Per-phase energy of ESSE vs full PSK / ECDHE handshakes: table, JSON, CSV, Figure 11 plots."""
+    from harness.cli import main as esse
+
+    sys.exit(esse(["energy", "report", "--out", out, "--kinds", kinds, "--exchanges", str(exchanges),
+                   "--seed", str(seed)]))
+
+
+@task(name="energy-baseline", help={"update": "measure again and rewrite the committed baseline"})
+def energy_baseline(c, update=False):
+    """CI energy regression: compare with (or rewrite) harness/energy/energy_baseline.json."""
+    from harness.cli import main as esse
+
+    sys.exit(esse(["energy", "baseline", *(["--update"] if update else [])]))
+
+
+@task(help={"loss": "comma list of link losses", "seeds": "e.g. 1-5", "workers": "Dask workers (0: none)",
+            "scheduler": "tcp://host:8786 of an existing Dask cluster", "out": "output directory"})
+def sweep(c, loss="0,0.1,0.2,0.3", seeds="1-3", kinds="esse", workers=None, scheduler=None,
+          out="build/sweep"):
+    """Set-up energy over link loss (and seeds) with 95 % confidence intervals, on Dask."""
+    from harness.cli import main as esse
+
+    args = ["sweep", "--loss", loss, "--seeds", seeds, "--kinds", kinds, "--out", out]
+    args += ["--workers", str(workers)] if workers is not None else []
+    args += ["--scheduler", scheduler] if scheduler else []
+    sys.exit(esse(args))

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "harness.demo",
     "harness.emulator.cli",
     "harness.flash.cli",
+    "harness.energy.cli",
     "harness.energy.energest",
     "harness.sim.cli",
     "harness.ssm.cli",

@@ -34,7 +34,7 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from harness.bridge import Bridge, BridgeError
 from harness.bridge.ipv6 import parse_prefix
@@ -46,11 +46,13 @@ from harness.sim.scenario import ScenarioError, scenario_from_dict
 from harness.sim.serial_socket import attach_serial_servers
 from harness.ssm.config import ClientEntry, ConfigError, SsmConfig, from_dict
 from harness.ssm.delegator import Delegator
+from harness.tinydtls.ccs_full_build import DTLS_PORT
 from harness.wire.infomem import Identity
 
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 MGMT_PORT = 61618  # the CCS's plain management port (outbound trigger)
 COAP_PORT = 5683
+FULL_DTLS_PORT = DTLS_PORT  # the full-handshake CCS's DTLS server (ccs_full.h)
 PREFIX = "fd00:e55e::/64"
 BORDER_ROUTER_APP = "border_router"
 SYSTEM_KEYS = ("clients", "ssm", "ecdsa", "outbound")
@@ -96,11 +98,16 @@ def _free_base(count: int, span: int) -> int:
 
 
 def _build(app: str) -> None:
-    """Build a scenario's firmware: an app folder, or ccs-tinydtls (the ccs with TinyDTLS records)."""
+    """Build a scenario's firmware: an app folder, ccs-tinydtls (the ccs with TinyDTLS records) or a
+    full-handshake CCS (ccs-full-psk, ccs-full-ecc, ...: harness/tinydtls/ccs_full_build.py)."""
+    from harness.tinydtls.ccs_full_build import VARIANTS, build_variant
+
     if app == "ccs-tinydtls":
         from harness.tinydtls.ccs_build import build_ccs_tinydtls
 
         build_ccs_tinydtls()
+    elif app in VARIANTS:
+        build_variant(app)
     else:
         build_app(app)
 
@@ -115,9 +122,12 @@ def load_system(path: Path) -> dict[str, Any]:
         raise UpError(f"{path}: {exc}") from None
 
 
-class EsseSystem:
-    """`async with EsseSystem(data, out_dir) as system:` simulation, bridge and SSM until the block ends;
-    `system.files` (radio.pcap, ...) exist afterwards."""
+class NetworkSystem:
+    """The emulated network of a scenario (real time) and the bridge into it: what `esse up` and the
+    full-handshake baseline share. Subclasses name the mote ports the bridge maps (`mote_ports`), the
+    motes it reaches (`bridged_motes`) and what starts once every one answers pings (`_services`)."""
+
+    mote_ports: tuple[int, ...] = (COAP_PORT,)
 
     def __init__(
         self, data: dict[str, Any], out_dir: Path, *, seed: int | None = None, speed: float = 1.0
@@ -133,11 +143,182 @@ class EsseSystem:
         self.speed = speed
         apps = [m["app"] for m in data["motes"] for _ in range(int(m.get("count", 1)))]
         self.apps = {i: app for i, app in enumerate(apps, start=1)}
-        self.ik = self._initial_keys(data)
-        routers = [i for i, app in self.apps.items() if app == BORDER_ROUTER_APP]
+        router_apps = (BORDER_ROUTER_APP, f"{BORDER_ROUTER_APP}_lpl")  # always-on or low-power listening
+        routers = [i for i, app in self.apps.items() if app in router_apps]
         if len(routers) != 1:
             raise UpError(f"scenario: want exactly one {BORDER_ROUTER_APP} mote, found {len(routers)}")
         self.border_router = routers[0]
+        self.files: dict[str, Path] = {}
+        self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
+        self.engine: Engine | None = None
+        self.bridge: Bridge | None = None
+        self.bases: dict[int, int] = {}  # mote port -> loopback base port (mote N at base + N)
+        self._thread: threading.Thread | None = None
+        self._servers: list[Any] = []
+        self._error: BaseException | None = None
+
+    @property
+    def bridged_motes(self) -> list[int]:
+        """Ids of the motes the bridge maps ports of (default: every mote but the border router)."""
+        return [i for i in self.apps if i != self.border_router]
+
+    def _provision(self, motes: list[Any]) -> None:
+        """Write what each mote needs into its information flash before it boots (nothing here)."""
+
+    def _on_line(self, line: Any) -> None:
+        self.lines.append((line.mote_id, line.text))
+
+    async def _early_services(self) -> dict[int, int]:
+        """Start what the motes reach as soon as they have the prefix; {host port: OS-chosen port}."""
+        return {}
+
+    async def _services(self) -> None:
+        """Start what runs on top of the network (nothing here)."""
+
+    async def _stop_services(self) -> None:
+        """Stop what _services started."""
+
+    async def start(self) -> None:
+        """Build, start the simulation and the bridge; once every bridged mote answers pings, the services."""
+        for app in sorted(set(self.apps.values())):
+            await asyncio.to_thread(_build, app)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        sim = self.scenario.sim
+        motes = build_motes(sim)
+        self._provision(motes)
+        m = sim.medium
+        self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
+        self.recorder = Recorder()
+        self.recorder.attach(self.engine)
+        self.engine.add_line_listener(self._on_line)
+        self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
+        url = f"socket://127.0.0.1:{self._servers[0].port}"
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+        span = max(self.apps)
+        bases: list[int] = []
+        while len(bases) < len(self.mote_ports):
+            b = _free_base(1, span)
+            if all(abs(b - o) > span for o in bases):
+                bases.append(b)
+        self.bases = dict(zip(self.mote_ports, bases, strict=True))
+        services = await self._early_services()
+        self.bridge = Bridge(
+            url,
+            parse_prefix(PREFIX),
+            base_port=self.bases[self.mote_ports[0]],
+            motes=self.bridged_motes,
+            port_map=self.bases,
+            services=services,
+        )
+        try:
+            await self.bridge.start()
+        except BridgeError as exc:
+            raise UpError(f"bridge: {exc}") from None
+        for mote in self.bridged_motes:
+            await self.wait_for_mote(mote)
+        await self._services()
+
+    async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
+        """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
+        assert self.bridge is not None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            self.check()
+            try:
+                await self.bridge.ping(mote, timeout=0.5)
+                return
+            except BridgeError:
+                await asyncio.sleep(0.1)
+        raise UpError(f"mote {mote} never answered a ping through the border router")
+
+    async def reboot(self, mote_id: int) -> None:
+        """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is
+        lost to crt0, the information flash stays), then the simulation resumes."""
+        assert self.engine is not None and self._thread is not None
+        mote = next((m for m in self.engine.motes if m.mote_id == mote_id), None)
+        if mote is None or not hasattr(mote, "mote"):
+            raise UpError(f"no emulated mote {mote_id}")
+        self.engine.stop()
+        await asyncio.to_thread(self._thread.join, 30)
+        mote.mote.reset()
+        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
+        self._thread.start()
+
+    def mote_lines(self, mote_id: int) -> list[str]:
+        """What one mote printed so far."""
+        return [text for m, text in self.lines if m == mote_id]
+
+    def _run(self) -> None:
+        assert self.engine is not None
+        try:
+            self.engine.run(speed=self.speed)
+        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread by check()
+            self._error = exc
+
+    def check(self) -> None:
+        """Raise at once if the simulation thread died (e.g. an emulator fault)."""
+        if self._error is not None:
+            raise UpError(f"simulation failed: {self._error}")
+
+    async def stop(self) -> None:
+        """Stop the services, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
+        await self._stop_services()
+        if self.bridge is not None:
+            await self.bridge.stop()
+            self.bridge = None
+        if self.engine is not None:
+            self.engine.stop()
+            if self._thread is not None:
+                await asyncio.to_thread(self._thread.join, 30)
+            for s in self._servers:
+                s.close()
+            self.files = self.recorder.write(
+                self.out_dir,
+                seed=self.seed,
+                power=self.engine.power(),
+                stats=self.engine.medium.stats,
+                per_mote=self.engine.medium.per_mote,
+                end_us=self.engine.now_us,
+                reason="stopped",
+                verdict=None,
+            )
+
+    async def __aenter__(self) -> Self:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+class BaselineSystem(NetworkSystem):
+    """`async with BaselineSystem(data, out_dir) as system:` the network with full-handshake CCS motes
+    (`app = "ccs-full-psk"` / `"ccs-full-ecc"`, harness/tinydtls/ccs_full_build.py) and no SSM: a client
+    does the whole DTLS handshake with mote N at 127.0.0.1:`system.dtls_port(N)`."""
+
+    mote_ports = (COAP_PORT, FULL_DTLS_PORT)
+
+    def dtls_port(self, mote: int) -> int:
+        """The loopback port standing for mote N's DTLS port."""
+        return self.bases[FULL_DTLS_PORT] + mote
+
+
+class EsseSystem(NetworkSystem):
+    """`async with EsseSystem(data, out_dir) as system:` simulation, bridge and SSM until the block ends;
+    `system.files` (radio.pcap, ...) exist afterwards."""
+
+    mote_ports = (COAP_PORT, SSM_PORT, MGMT_PORT)
+
+    def __init__(
+        self, data: dict[str, Any], out_dir: Path, *, seed: int | None = None, speed: float = 1.0
+    ) -> None:
+        super().__init__(data, out_dir, seed=seed, speed=speed)
+        self.ik = self._initial_keys(data)
         self.psk_dn = self.scenario.sim.esse_psk_dn()
         if not self.psk_dn and not self.ik:
             raise UpError("scenario: no mote has a psk_dn or ik, so no CCS can take part in ESSE")
@@ -145,17 +326,10 @@ class EsseSystem:
         self.ssm_options = dict(data.get("ssm", {}))
         self.ecdsa = dict(data.get("ecdsa", {}))
         self.outbound_credentials = dict(data.get("outbound", {}))
-        self.files: dict[str, Path] = {}
-        self.lines: list[tuple[int, str]] = []  # (mote id, UART1 line) as the motes print them
-        self.engine: Engine | None = None
-        self.bridge: Bridge | None = None
         self.delegator: Delegator | None = None
         self.services: Any = None  # SsmServices (controller, AS, RD, host page) with bootstrapping motes
         self.energest: dict[int, Any] = {}  # mote id -> EnergestMonitor fed with its EG1 lines
         self.energy_lines: dict[int, str] = {}  # mote id -> the last interval's summary
-        self._thread: threading.Thread | None = None
-        self._servers: list[Any] = []
-        self._error: BaseException | None = None
 
     @staticmethod
     def _initial_keys(sim_data: dict[str, Any]) -> dict[int, bytes]:
@@ -201,6 +375,86 @@ class EsseSystem:
         """Ids of the motes that take part in ESSE (they have a PSK_DN, or IK_d to bootstrap one)."""
         return sorted({*self.psk_dn, *self.ik})
 
+    @property
+    def bridged_motes(self) -> list[int]:
+        """The CCS motes."""
+        return self.ccs_motes
+
+    @property
+    def coap_base(self) -> int:
+        """Loopback base of the motes' plain CoAP port (mote N at base + N)."""
+        return self.bases[COAP_PORT]
+
+    @property
+    def ssm_base(self) -> int:
+        """Loopback base of the motes' SSM port."""
+        return self.bases[SSM_PORT]
+
+    @property
+    def mgmt_base(self) -> int:
+        """Loopback base of the motes' management port."""
+        return self.bases[MGMT_PORT]
+
+    def _provision(self, motes: list[Any]) -> None:
+        """Bootstrapping motes: only their initial key in the information flash."""
+        for sim_mote in motes:
+            if sim_mote.mote_id in self.ik:
+                provision_mote(sim_mote, Identity(node_id=sim_mote.mote_id, ik=self.ik[sim_mote.mote_id]))
+
+    def _on_line(self, line: Any) -> None:
+        super()._on_line(line)
+        from harness.energy.energest import EnergestMonitor
+
+        if line.text.startswith("EG"):
+            monitor = self.energest.setdefault(line.mote_id, EnergestMonitor())
+            interval = monitor.feed_line(line.text)
+            if interval is not None:
+                self.energy_lines[line.mote_id] = str(interval)
+
+    def energy_of(self, ep: str) -> str | None:
+        """The host page's energy hook: the last energest interval of CCS `ep` (moteN), or None."""
+        return self.energy_lines.get(int(ep[4:])) if ep.startswith("mote") and ep[4:].isdigit() else None
+
+    async def _early_services(self) -> dict[int, int]:
+        """With bootstrapping motes, the SSM and its controller, AS, RD and host page before the bridge:
+        motes bootstrap as soon as they have the prefix."""
+        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
+        if not self.ik:
+            return {}
+        from harness.services.stack import BootstrapSetup, SsmServices
+
+        self.delegator = Delegator(self.ssm_config(self.ssm_base))
+        await self.delegator.start()
+        ssm_base = self.ssm_base
+        setup = BootstrapSetup(
+            id_c=CONTROLLER_ID,
+            sk_cs=hashlib.sha256(b"esse up SK_cs %d" % self.seed).digest()[:16],
+            db=self.out_dir / "as.sqlite",
+            state=self.out_dir / "controller.sqlite",
+            ccs_for=lambda d: (f"mote{d}", ("127.0.0.1", ssm_base + d)),
+            devices=dict(self.ik),
+        )
+        for name in ("as.sqlite", "controller.sqlite"):
+            (self.out_dir / name).unlink(missing_ok=True)
+        self.services = SsmServices(self.delegator, bootstrap=setup, energy=self.energy_of)
+        await self.services.__aenter__()
+        return {BOOT_PORT: self.services.controller_port, RD_PORT: self.services.rd_port}
+
+    async def _services(self) -> None:
+        """The SSM delegator (unless bootstrapping started it), every CCS mote at its bridge port."""
+        if self.delegator is None:
+            self.delegator = Delegator(self.ssm_config(self.ssm_base))
+            await self.delegator.start()
+
+    async def _stop_services(self) -> None:
+        """Stop the services and the delegator."""
+        if self.services is not None:
+            await self.services.__aexit__(None, None, None)
+            self.services = None
+        if self.delegator is not None:
+            await self.delegator.stop()
+            self.delegator = None
+
     def ssm_config(self, ssm_base: int) -> SsmConfig:
         """The delegator's configuration: every CCS mote at its bridge port."""
         ssm = {
@@ -241,104 +495,6 @@ class EsseSystem:
         return cfg
 
     # -- lifecycle
-
-    async def start(self) -> None:
-        """Build, start the simulation, the bridge and the SSM; return once every CCS answers pings."""
-        for app in sorted(set(self.apps.values())):
-            await asyncio.to_thread(_build, app)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
-        sim = self.scenario.sim
-        motes = build_motes(sim)
-        for sim_mote in motes:  # bootstrapping motes: only their initial key in the information flash
-            if sim_mote.mote_id in self.ik:
-                provision_mote(sim_mote, Identity(node_id=sim_mote.mote_id, ik=self.ik[sim_mote.mote_id]))
-        m = sim.medium
-        self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
-        self.recorder = Recorder()
-        self.recorder.attach(self.engine)
-        self.engine.add_line_listener(self._on_line)
-        self._servers = attach_serial_servers(self.engine, {self.border_router: 0}, announce=lambda _: None)
-        url = f"socket://127.0.0.1:{self._servers[0].port}"
-        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
-        self._thread.start()
-        span = max(self.apps)
-        bases: list[int] = []
-        while len(bases) < 3:
-            b = _free_base(1, span)
-            if all(abs(b - o) > span for o in bases):
-                bases.append(b)
-        coap_base, ssm_base, mgmt_base = bases
-        self.coap_base, self.ssm_base, self.mgmt_base = coap_base, ssm_base, mgmt_base
-        services: dict[int, int] = {}
-        if self.ik:  # the SSM (and its controller) first: motes bootstrap as soon as they have the prefix
-            self.delegator = Delegator(self.ssm_config(ssm_base))
-            await self.delegator.start()
-            await self._start_services(ssm_base)
-            services = {BOOT_PORT: self.services.controller_port, RD_PORT: self.services.rd_port}
-        self.bridge = Bridge(
-            url,
-            parse_prefix(PREFIX),
-            base_port=coap_base,
-            motes=self.ccs_motes,
-            port_map={COAP_PORT: coap_base, SSM_PORT: ssm_base, MGMT_PORT: mgmt_base},
-            services=services,
-        )
-        try:
-            await self.bridge.start()
-        except BridgeError as exc:
-            raise UpError(f"bridge: {exc}") from None
-        for mote in self.ccs_motes:
-            await self.wait_for_mote(mote)
-        if self.delegator is None:
-            self.delegator = Delegator(self.ssm_config(ssm_base))
-            await self.delegator.start()
-
-    def _on_line(self, line: Any) -> None:
-        self.lines.append((line.mote_id, line.text))
-        from harness.energy.energest import EnergestMonitor
-
-        if line.text.startswith("EG"):
-            monitor = self.energest.setdefault(line.mote_id, EnergestMonitor())
-            interval = monitor.feed_line(line.text)
-            if interval is not None:
-                self.energy_lines[line.mote_id] = str(interval)
-
-    def energy_of(self, ep: str) -> str | None:
-        """The host page's energy hook: the last energest interval of CCS `ep` (moteN), or None."""
-        return self.energy_lines.get(int(ep[4:])) if ep.startswith("mote") and ep[4:].isdigit() else None
-
-    async def _start_services(self, ssm_base: int) -> None:
-        """Controller + AS (every ik mote enrolled), RD and host page; motes reach the controller and
-        the RD at fixed ports of the host address, which the bridge maps to the OS-chosen ones."""
-        from harness.services.stack import BootstrapSetup, SsmServices
-
-        assert self.delegator is not None
-        setup = BootstrapSetup(
-            id_c=CONTROLLER_ID,
-            sk_cs=hashlib.sha256(b"esse up SK_cs %d" % self.seed).digest()[:16],
-            db=self.out_dir / "as.sqlite",
-            state=self.out_dir / "controller.sqlite",
-            ccs_for=lambda d: (f"mote{d}", ("127.0.0.1", ssm_base + d)),
-            devices=dict(self.ik),
-        )
-        for name in ("as.sqlite", "controller.sqlite"):
-            (self.out_dir / name).unlink(missing_ok=True)
-        self.services = SsmServices(self.delegator, bootstrap=setup, energy=self.energy_of)
-        await self.services.__aenter__()
-
-    async def wait_for_mote(self, mote: int, timeout: float = 60.0) -> None:
-        """Until the mote answers a ping at its global address (it has the prefix from the bridge's RA)."""
-        assert self.bridge is not None
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            self.check()
-            try:
-                await self.bridge.ping(mote, timeout=0.5)
-                return
-            except BridgeError:
-                await asyncio.sleep(0.1)
-        raise UpError(f"mote {mote} never answered a ping through the border router")
 
     async def outbound(
         self,
@@ -396,74 +552,6 @@ class EsseSystem:
             transport.close()
         if status != b"\x00":
             raise UpError(f"mote {mote} refused the outbound request (status {status.hex()})")
-
-    async def reboot(self, mote_id: int) -> None:
-        """Power-cycle one emulated mote: the simulation pauses, the MCU takes a power-on reset (RAM is
-        lost to crt0, the information flash stays), then the simulation resumes."""
-        assert self.engine is not None and self._thread is not None
-        mote = next((m for m in self.engine.motes if m.mote_id == mote_id), None)
-        if mote is None or not hasattr(mote, "mote"):
-            raise UpError(f"no emulated mote {mote_id}")
-        self.engine.stop()
-        await asyncio.to_thread(self._thread.join, 30)
-        mote.mote.reset()
-        self._thread = threading.Thread(target=self._run, name="esse-sim", daemon=True)
-        self._thread.start()
-
-    def mote_lines(self, mote_id: int) -> list[str]:
-        """What one mote printed so far."""
-        return [text for m, text in self.lines if m == mote_id]
-
-    def _run(self) -> None:
-        assert self.engine is not None
-        try:
-            self.engine.run(speed=self.speed)
-        except BaseException as exc:  # noqa: BLE001 - reported in the caller's thread by check()
-            self._error = exc
-
-    def check(self) -> None:
-        """Raise at once if the simulation thread died (e.g. an emulator fault)."""
-        if self._error is not None:
-            raise UpError(f"simulation failed: {self._error}")
-
-    async def stop(self) -> None:
-        """Stop SSM, bridge and simulation; write the simulation outputs (radio.pcap, ...)."""
-        if self.services is not None:
-            await self.services.__aexit__(None, None, None)
-            self.services = None
-        if self.delegator is not None:
-            await self.delegator.stop()
-            self.delegator = None
-        if self.bridge is not None:
-            await self.bridge.stop()
-            self.bridge = None
-        if self.engine is not None:
-            self.engine.stop()
-            if self._thread is not None:
-                await asyncio.to_thread(self._thread.join, 30)
-            for s in self._servers:
-                s.close()
-            self.files = self.recorder.write(
-                self.out_dir,
-                seed=self.seed,
-                power=self.engine.power(),
-                stats=self.engine.medium.stats,
-                per_mote=self.engine.medium.per_mote,
-                end_us=self.engine.now_us,
-                reason="stopped",
-                verdict=None,
-            )
-
-    async def __aenter__(self) -> EsseSystem:
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     # -- what to tell the user
 

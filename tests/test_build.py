@@ -301,9 +301,14 @@ def test_firmware_from_outside_the_apps_is_registered_by_its_own_floor():
     import harness.tinydtls  # noqa: F401
     from harness.build.firmware import extra_firmware, register_firmware
     from harness.tinydtls.ccs_build import build_ccs_tinydtls
+    from harness.tinydtls.ccs_full_build import build_ccs_full
     from harness.tinydtls.profiles import build_profiles
 
-    assert extra_firmware() == {"tinydtls-profiles": build_profiles, "ccs-tinydtls": build_ccs_tinydtls}
+    assert extra_firmware() == {
+        "tinydtls-profiles": build_profiles,
+        "ccs-tinydtls": build_ccs_tinydtls,
+        "ccs-full": build_ccs_full,
+    }
     register_firmware("ccs-tinydtls", build_ccs_tinydtls)  # the same again: no change
     with pytest.raises(ValueError, match="already registered as 'ccs-tinydtls'"):
         register_firmware("ccs-tinydtls", build_profiles)

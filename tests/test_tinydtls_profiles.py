@@ -120,7 +120,7 @@ def test_psk_handshake_energy_per_flight_on_the_emulated_mote(built, Mote):
     """The mote's own handshake split into its six flights; the flight where the mote derives the
     keys and MACs its Finished (the PRF runs) costs the most CPU; every CPU cycle of the handshake
     lands in exactly one flight."""
-    from harness.energy.model import cpu_energy_mj
+    from harness.energy.model import energy_mj
     from harness.tinydtls.binding import PskStore
     from harness.tinydtls.mote_link import handshake_with_host
 
@@ -139,12 +139,11 @@ def test_psk_handshake_energy_per_flight_on_the_emulated_mote(built, Mote):
     assert [f.datagrams for f in flights] == [1, 1, 1, 2, 3, 2]  # TinyDTLS: one record per datagram
     assert sum(f.bytes for f in flights) == sum(len(e.datagram) for e in result.link.log[:10])
     key_flight = flights[4]
-    assert all(key_flight.cpu_cycles > 2 * f.cpu_cycles for f in flights if f is not key_flight)
+    assert all(key_flight.cpu_ns > 2 * f.cpu_ns for f in flights if f is not key_flight)
     first_app = next(e for e in result.link.log if e.datagram[0] == 23)
-    handshake_cpu = first_app.active - result.start_active
-    assert sum(f.cpu_cycles for f in flights) == handshake_cpu
-    hz = result.link.mote.mclk_hz
-    assert sum(f.cpu_mj for f in flights) == pytest.approx(cpu_energy_mj(handshake_cpu, hz))
+    handshake_cpu = first_app.active_ns - result.start_active_ns  # the core's ns tracker
+    assert sum(f.cpu_ns for f in flights) == handshake_cpu
+    assert sum(f.cpu_mj for f in flights) == pytest.approx(energy_mj("CPU", handshake_cpu / 1000))
     assert all(f.radio_mj > 0 for f in flights)
 
 
@@ -170,7 +169,7 @@ def test_ecc_profile_handshakes_with_host_tinydtls(built, Mote):
         ("mote", ("ClientHello",)), ("peer", ("HelloVerifyRequest",)), ("mote", ("ClientHello",))]
     assert any(f.sender == "mote" and "CertificateVerify" in f.messages for f in flights)
     first_app = next(e for e in result.link.log if e.datagram[0] == 23)
-    assert sum(f.cpu_cycles for f in flights) == first_app.active - result.start_active
+    assert sum(f.cpu_ns for f in flights) == first_app.active_ns - result.start_active_ns
     assert sum(f.cpu_mj for f in flights) > 1000.0  # joules, where PSK takes millijoules
 
 

@@ -93,7 +93,8 @@ def handoff_energy(rows: list[tuple[str, int]], mclk_hz: int) -> list[str]:
     spans = dict(rows)
     opened = spans["ESSE hand-off: open KEY_MATERIAL"] + spans["ESSE hand-off: install record state"]
     acked = spans["ESSE hand-off: build KEY_ACK"]
-    return flight_table(handoff_flights(KM_LEN, ACK_LEN, opened, acked, mclk_hz))
+    # the spans are cycles of code run after the DCO was calibrated, at one MCLK: ns by that rate
+    return flight_table(handoff_flights(KM_LEN, ACK_LEN, opened * 10**9 // mclk_hz, acked * 10**9 // mclk_hz))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         flights[name] = r.flights()
     for name, fl in flights.items():
         print(f"\n{name}: mote energy per DTLS flight (harness/energy/flights.py)\n"
-              f"  CPU: active cycles, previous flight end to this one's (resolution {FLIGHT_STEP});\n"
+              f"  CPU: active ns (the core's tracker), previous flight end to this one's\n"
+              f"  (resolution {FLIGHT_STEP} cycles);\n"
               "  radio: the flight's 802.15.4 frames and their ACKs, 6LoWPAN-fragmented; no idle listening")
         for line in flight_table(fl):
             print("  " + line)

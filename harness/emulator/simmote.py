@@ -242,14 +242,18 @@ class SkySimMote:
 
     def power(self) -> dict[str, int]:
         """Microseconds in each power state (CPU, LPM, TX, RX) since power-on."""
+        return {state: ns // 1000 for state, ns in self.power_ns().items()}
+
+    def power_ns(self) -> dict[str, int]:
+        """Nanoseconds in each power state (CPU, LPM, TX, RX) since power-on: the core's tracker."""
         s = self._sim
         # the held stretch before power-on is tracked as LPM4: it is no time of the running mote
         lpm = max(0, sum(lib.simm_mode_ns(s, 0, mode) for mode in range(1, 6)) - self._held_ns)
-        out = {"CPU": lib.simm_mode_ns(s, 0, 0) // 1000, "LPM": lpm // 1000, "TX": 0, "RX": 0}
+        out = {"CPU": int(lib.simm_mode_ns(s, 0, 0)), "LPM": int(lpm), "TX": 0, "RX": 0}
         if self._radio is not None:
             comp = lib.cc2420_component(self._radio._r)
-            out["TX"] = lib.simm_mode_ns(s, comp, _RADIO_TRANSMIT) // 1000
-            out["RX"] = lib.simm_mode_ns(s, comp, _RADIO_LISTEN) // 1000
+            out["TX"] = int(lib.simm_mode_ns(s, comp, _RADIO_TRANSMIT))
+            out["RX"] = int(lib.simm_mode_ns(s, comp, _RADIO_LISTEN))
         return out
 
 

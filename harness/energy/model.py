@@ -33,8 +33,3 @@ def state_of(component: str, mode: str) -> str | None:
     if "rx" in mode or "listen" in mode:
         return "RX"
     return None
-
-
-def cpu_energy_mj(active_cycles: int, mclk_hz: int) -> float:
-    """Energy of `active_cycles` MCLK cycles of CPU activity."""
-    return energy_mj("CPU", active_cycles * 1e6 / mclk_hz)

@@ -113,14 +113,25 @@ def _RoutingPskStore(keys: dict[bytes, bytes], delegator: Delegator) -> Any:  # 
 class Delegator:
     """The SSM daemon: DTLS server (and outbound client) for outside peers, relay for handed-off sessions.
     Every timeout (handshakes, KEY_MATERIAL retransmission, idle sessions) runs on `clock`: the wall
-    clock by default, simulated time when the simulation engine or a test owns it."""
+    clock by default, simulated time when the simulation engine or a test owns it; TinyDTLS runs on
+    it too. `client_transport` replaces the client sockets (in-process peers of a simulation, which
+    also pass `seed` for reproducible TinyDTLS randoms)."""
 
     def __init__(
-        self, config: SsmConfig, ccs_transport: CcsTransport | None = None, clock: Clock | None = None
+        self,
+        config: SsmConfig,
+        ccs_transport: CcsTransport | None = None,
+        clock: Clock | None = None,
+        *,
+        client_transport: CcsTransport | None = None,
+        seed: int | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock if clock is not None else WallClock()
         self.ccs_transport = ccs_transport or UdpCcsTransport(*config.ccs_listen)
+        self.client_transport = client_transport
+        self._seed = seed
+        self._contexts_made = 0
         self.table: RelayTable | None = None
         self.stats: collections.Counter[str] = collections.Counter()
         self.relay_latency_ns: collections.deque[int] = collections.deque(maxlen=200_000)
@@ -194,9 +205,12 @@ class Delegator:
         if self.config.workers:
             self._pool = WorkerPool(self.config, self.config.workers, self._on_worker_result, self._send_all)
             self._pool.start()
-        for host, port in self.config.listen:
+        if self.client_transport is not None:
+            await self.client_transport.start(self._on_client_datagram)
+        for host, port in self.config.listen if self.client_transport is None else []:
             self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
-        for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}):
+        for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}
+                           if self.client_transport is None else []):
             try:
                 self._out_sockets.append(
                     await open_udp(host, 0, self._on_outbound_datagram, self._on_socket_error)
@@ -258,6 +272,8 @@ class Delegator:
         self._sockets.clear()
         self._out_sockets.clear()
         self.ccs_transport.close()
+        if self.client_transport is not None:
+            self.client_transport.close()
         await asyncio.sleep(0)  # let the transports release their sockets (a restart binds them again)
         for ctx in [self._ctx, *self._outbound_ctx.values()]:
             if ctx is not None:
@@ -281,6 +297,8 @@ class Delegator:
     @property
     def client_addresses(self) -> list[Address]:
         """The bound addresses outside clients connect to."""
+        if self.client_transport is not None:
+            return [self.client_transport.local_address]
         return [s.get_extra_info("sockname") for s in self._sockets]
 
     def client_port(self, family: int = 4) -> int:
@@ -318,6 +336,8 @@ class Delegator:
             psk = _RoutingPskStore(keys, delegator=self)
         else:
             psk = binding.PskStore(dict(cfg.outbound), identity=identity)
+        seed = None if self._seed is None else self._seed * 1000 + self._contexts_made
+        self._contexts_made += 1
         return binding.DtlsContext(
             self._send_to_peer,
             on_event=self._on_dtls_event,
@@ -325,6 +345,8 @@ class Delegator:
             ecdsa_key=ecdsa,
             verify_peer_key=self._verify_peer_key if (server and self._ecdsa_routes) or not server else None,
             cipher_suites=suites,
+            clock=self.clock,
+            seed=seed,
         )
 
     def _send_to_peer(self, addr: Address, data: bytes) -> None:
@@ -338,6 +360,9 @@ class Delegator:
             self._sendto_client(addr, data, outbound=outbound)
 
     def _sendto_client(self, addr: Address, data: bytes, *, outbound: bool = False) -> None:
+        if self.client_transport is not None:
+            self.client_transport.send(addr, data)
+            return
         v6 = ":" in str(addr[0])
         for s in self._out_sockets if outbound else self._sockets:
             if (s.get_extra_info("socket").family.name == "AF_INET6") == v6:

@@ -5,6 +5,11 @@
     ctx.connect(addr); ctx.write(addr, b"hi"); ctx.close(addr)
     delay = ctx.check_retransmit()           # call again after `delay` seconds (None: nothing pending)
 
+TinyDTLS's time: the system clock by default (and with a harness.clock.WallClock); with any other
+clock (SimClock) every call into TinyDTLS sees that clock's now() in TinyDTLS ticks (ms), frozen for
+the call, so retransmissions follow simulated time (tinydtls_patches/0020). `seed=` makes the
+context's random bytes (randoms, cookie secret, ECDHE keys) a reproducible stream: simulations only.
+
 Addresses are Python socket tuples: (host, port) for IPv4, (host, port[, flowinfo, scope_id]) for IPv6.
 All TinyDTLS calls for one context must come from one thread (TinyDTLS keeps static buffers).
 An exception raised by a user callback is re-raised from the TinyDTLS call that triggered it.
@@ -12,16 +17,20 @@ An exception raised by a user callback is re-raised from the TinyDTLS call that 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import ipaddress
 import logging
+import math
 import socket
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from harness.cffi_build import ExtensionNotBuilt
+from harness.clock import Clock, WallClock
 from harness.tinydtls.extension import EXTENSION
 
 log = logging.getLogger("harness.tinydtls")
@@ -236,10 +245,19 @@ def version() -> str:
 
 
 def now_ticks() -> int:
-    """TinyDTLS's clock now, in its ticks."""
+    """TinyDTLS's clock now, in its ticks (the system clock's, outside a context's call)."""
     t = ffi.new("dtls_tick_t *")
     lib.dtls_ticks(t)
     return int(t[0])
+
+
+TICK_MASK = 0xFFFFFFFF  # dtls_tick_t is 32 bits; TinyDTLS compares ticks modulo 2**32
+
+
+def ticks_at(seconds: float) -> int:
+    """The unwrapped TinyDTLS tick count of a clock time (ticks since the clock's 0). The nanosecond
+    nudge keeps a time that is a whole tick in decimal (1.001 s) from flooring to the tick before."""
+    return math.floor(seconds * int(lib.DTLS_TICKS_PER_SECOND) + 1e-6)
 
 
 @ffi.def_extern()
@@ -250,6 +268,15 @@ def _esse_log(level: int, message: Any) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # the context
+
+_threads = threading.local()  # .calling: contexts inside a TinyDTLS call on this thread, innermost last
+
+
+def _calling() -> list[DtlsContext]:
+    stack = getattr(_threads, "calling", None)
+    if stack is None:
+        stack = _threads.calling = []
+    return stack
 
 
 SendFn = Callable[[Address, bytes], None]
@@ -271,6 +298,9 @@ class DtlsContext:
                                   requests client authentication
     cipher_suites                 offered/accepted suites (default: TinyDTLS's, i.e. all enabled)
     force_extended_master_secret  None keeps TinyDTLS's default (required)
+    clock                         TinyDTLS's time: None / WallClock = the system clock, else that
+                                  clock's now() (harness.clock.SimClock)
+    seed                          a reproducible random stream for this context (simulations)
     """
 
     def __init__(
@@ -284,8 +314,16 @@ class DtlsContext:
         verify_peer_key: VerifyKeyFn | None = None,
         cipher_suites: list[Cipher] | None = None,
         force_extended_master_secret: bool | None = None,
+        clock: Clock | None = None,
+        seed: int | None = None,
     ) -> None:
         _init_library()
+        self.clock = clock
+        self._pinned = clock is not None and not isinstance(clock, WallClock)
+        self._ticks = ffi.new("dtls_tick_t *")
+        self._prng_state: Any = None
+        if seed is not None:
+            self._prng_state = ffi.new("uint64_t *", int(seed) & 0xFFFFFFFFFFFFFFFF)
         self._send = send
         self.on_data = on_data
         self.on_event = on_event
@@ -309,7 +347,8 @@ class DtlsContext:
             self._handler.get_ecdsa_key = lib._esse_get_ecdsa_key
         if verify_peer_key is not None:
             self._handler.verify_ecdsa_key = lib._esse_verify_ecdsa_key
-        ctx = lib.dtls_new_context(self._handle)
+        with self._time():  # the context's cookie secret and its age
+            ctx = lib.dtls_new_context(self._handle)
         if ctx == ffi.NULL:
             raise DtlsError("dtls_new_context failed")
         ctx.h = self._handler
@@ -326,7 +365,8 @@ class DtlsContext:
     def free(self) -> None:
         """Release the context (and all its peers) without sending anything."""
         if self._ctx is not None:
-            lib.dtls_free_context(self._ctx)
+            with self._time():
+                lib.dtls_free_context(self._ctx)
             self._ctx = None
 
     def __enter__(self) -> DtlsContext:
@@ -345,6 +385,33 @@ class DtlsContext:
         if self._ctx is None:
             raise DtlsError("context already freed")
 
+    @contextlib.contextmanager
+    def _time(self) -> Iterator[None]:
+        """Around every call into TinyDTLS: pin its clock to ours and select our random stream. The
+        hooks are per thread; a call made from inside a callback (another context) gets its own and
+        the outer call's are restored afterwards, the defaults once the outermost call returns."""
+        calling = _calling()
+        calling.append(self)
+        self._apply_hooks()
+        try:
+            yield
+        finally:
+            calling.pop()
+            if calling:
+                calling[-1]._apply_hooks()
+            else:
+                lib.dtls_ticks_override(ffi.NULL)
+                lib.dtls_prng_override(ffi.NULL)
+
+    def _apply_hooks(self) -> None:
+        if self._pinned:
+            assert self.clock is not None
+            self._ticks[0] = ticks_at(self.clock.now()) & TICK_MASK
+            lib.dtls_ticks_override(self._ticks)
+        else:
+            lib.dtls_ticks_override(ffi.NULL)
+        lib.dtls_prng_override(ffi.NULL if self._prng_state is None else self._prng_state)
+
     def _raise_pending(self) -> None:
         err, self._pending_error = self._pending_error, None
         if err is not None:
@@ -356,14 +423,16 @@ class DtlsContext:
         """Feed one received datagram from addr. Returns TinyDTLS's result (0 ok, < 0 error)."""
         self._check_open()
         buf = ffi.from_buffer("uint8[]", bytearray(data))
-        rc = lib.dtls_handle_message(self._ctx, session_from_address(addr), buf, len(data))
+        with self._time():
+            rc = lib.dtls_handle_message(self._ctx, session_from_address(addr), buf, len(data))
         self._raise_pending()
         return int(rc)
 
     def connect(self, addr: Address) -> None:
         """Start a handshake as client towards addr (no-op result 0 if already connected)."""
         self._check_open()
-        rc = lib.dtls_connect(self._ctx, session_from_address(addr))
+        with self._time():
+            rc = lib.dtls_connect(self._ctx, session_from_address(addr))
         self._raise_pending()
         if rc < 0:
             raise DtlsError(f"dtls_connect({addr!r}) failed: {rc}")
@@ -372,7 +441,8 @@ class DtlsContext:
         """Send application data; returns the bytes accepted (0 while the handshake is not done)."""
         self._check_open()
         buf = ffi.from_buffer("uint8[]", bytearray(data))
-        rc = lib.dtls_write(self._ctx, session_from_address(addr), buf, len(data))
+        with self._time():
+            rc = lib.dtls_write(self._ctx, session_from_address(addr), buf, len(data))
         self._raise_pending()
         if rc < 0:
             raise DtlsError(f"dtls_write({addr!r}) failed: {rc}")
@@ -381,23 +451,48 @@ class DtlsContext:
     def close(self, addr: Address) -> None:
         """Send close_notify to addr and drop the session."""
         self._check_open()
-        rc = lib.dtls_close(self._ctx, session_from_address(addr))
+        with self._time():
+            rc = lib.dtls_close(self._ctx, session_from_address(addr))
         self._raise_pending()
         if rc < 0:
             raise DtlsError(f"dtls_close({addr!r}) failed: {rc}")
 
     def check_retransmit(self) -> float | None:
         """Retransmit what is due; return seconds until the next due retransmission (None: none)."""
+        delta = self._retransmit_ticks()
+        if delta is None:
+            return None
+        return delta[0] / int(lib.DTLS_TICKS_PER_SECOND)
+
+    def retransmit_at(self) -> float | None:
+        """Retransmit what is due; return the time on this context's clock (the wall clock without
+        one) at which the next retransmission is due, None when none is pending. On a SimClock that
+        is exactly the tick TinyDTLS's timer names."""
+        delta = self._retransmit_ticks()
+        if delta is None:
+            return None
+        ticks, now = delta
+        per_s = int(lib.DTLS_TICKS_PER_SECOND)
+        if self._pinned:
+            return (now + ticks) / per_s
+        return (self.clock or WallClock()).now() + ticks / per_s
+
+    def _retransmit_ticks(self) -> tuple[int, int] | None:
+        """dtls_check_retransmit: (ticks until the next due retransmission, the unwrapped tick count of
+        now on a pinned clock, else 0), or None when nothing is pending."""
         self._check_open()
         nxt = ffi.new("clock_time_t *")
-        lib.dtls_check_retransmit(self._ctx, nxt)
+        with self._time():
+            lib.dtls_check_retransmit(self._ctx, nxt)
+            now = int(self._ticks[0]) if self._pinned else now_ticks()
         self._raise_pending()
         if nxt[0] == 0:
             return None
-        delta = (int(nxt[0]) - now_ticks()) & 0xFFFFFFFF
-        if delta > 0x7FFFFFFF:  # already due
+        delta = (int(nxt[0]) - now) & TICK_MASK
+        if delta > TICK_MASK >> 1:  # already due
             delta = 0
-        return delta / int(lib.DTLS_TICKS_PER_SECOND)
+        unwrapped = ticks_at(self.clock.now()) if self._pinned and self.clock is not None else 0
+        return delta, unwrapped
 
     def peer(self, addr: Address) -> PeerInfo | None:
         """State of the session with addr, or None if TinyDTLS has none."""
@@ -566,5 +661,5 @@ __all__ = [
     "Address", "Alert", "AlertLevel", "Cipher", "DtlsContext", "DtlsError", "DtlsEvent", "EcdsaKey",
     "ExtensionNotBuilt", "PeerInfo", "PeerState", "PskStore", "address_from_session", "alert_error",
     "ffi", "lib", "load_ffi", "normalize_address", "now_ticks", "session_from_address", "set_log_level",
-    "version",
+    "ticks_at", "version",
 ]

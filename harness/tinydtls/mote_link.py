@@ -30,7 +30,7 @@ class LinkEvent:
     cycle: int
     direction: str  # "mote->host" or "host->mote"
     datagram: bytes
-    active: int = 0  # the mote's CPU-active-cycle counter then (harness.energy.flights)
+    active_ns: int = 0  # the mote's CPU-active time then, the core's ns tracker (harness.energy.flights)
 
 
 @dataclass
@@ -80,7 +80,7 @@ class UartDatagramLink:
                 break
             frame = out[self._pos + 2:self._pos + 2 + n]
             self._pos += 2 + n
-            self.log.append(LinkEvent(self.mote.now, "mote->host", frame, self.mote.active_cycles))
+            self.log.append(LinkEvent(self.mote.now, "mote->host", frame, self.mote.active_ns))
             if self._host is not None:
                 self._host.handle_message(self.mote_address, frame)
         if self._to_mote and self._mote_ready():
@@ -91,7 +91,7 @@ class UartDatagramLink:
                 raise RuntimeError(f"mote UART receive queue full ({pushed} of {len(frame)} bytes taken)")
             char = self._lib.uart_char_cycles(self.mote.ptr, 1) or 1
             self._settled_at = self.mote.now + (len(frame) + 1) * char
-            self.log.append(LinkEvent(self.mote.now, "host->mote", datagram, self.mote.active_cycles))
+            self.log.append(LinkEvent(self.mote.now, "host->mote", datagram, self.mote.active_ns))
 
     def run_until(self, done: Callable[[], bool], max_cycles: int, step: int = 200_000) -> bool:
         """Run the mote in `step`-cycle slices, polling the link, until done() or max_cycles."""
@@ -116,7 +116,8 @@ class MoteHandshake:
     start_cycle: int  # mote cycle when the mote's first datagram was on the UART
     echoed: list[bytes]
     active_cycles: int  # CPU active cycles of the mote over the whole run
-    start_active: int = 0  # CPU active cycles when the handshake started
+    start_active_ns: int = 0  # CPU-active time (ns, the core's tracker) when the handshake started
+    end_active_ns: int = 0  # ... at the end of the run
 
     @property
     def handshake_cycles(self) -> int:
@@ -129,8 +130,8 @@ class MoteHandshake:
 
     def flights(self) -> list[Flight]:
         """The handshake's flights with the mote's CPU and radio energy for each."""
-        return split_flights(self.link.log, start_active=self.start_active, end_active=self.active_cycles,
-                             mclk_hz=self.link.mote.mclk_hz)
+        return split_flights(self.link.log, start_active_ns=self.start_active_ns,
+                             end_active_ns=self.end_active_ns)
 
 
 def handshake_with_host(
@@ -158,13 +159,14 @@ def handshake_with_host(
     host = DtlsContext(link.to_mote, on_data=lambda addr, data: echoed.append(data), **host_kwargs)
     link.attach(host)
     try:
-        start, start_active = mote.now, mote.active_cycles
+        start, start_active = mote.now, mote.active_ns
         if not link.run_until(lambda: host.is_connected(link.mote_address), max_cycles, step):
             raise TimeoutError(f"{profile}: no handshake within {max_cycles} cycles; link log: {link.log}")
         connected = mote.now
         host.write(link.mote_address, payload)
         if not link.run_until(lambda: bool(echoed), 50_000_000, step):
             raise TimeoutError(f"{profile}: the app did not echo application data")
-        return MoteHandshake(profile, link, connected, start, echoed, mote.active_cycles, start_active)
+        return MoteHandshake(profile, link, connected, start, echoed, mote.active_cycles, start_active,
+                             mote.active_ns)
     finally:
         host.free()

@@ -10,7 +10,8 @@ scheduled on a clock (harness.clock; the wall clock on the loop by default).
 Subclass and override `on_data`/`on_event` to react inside the protocol instead of using the queues.
 `drop=` loses chosen incoming datagrams (simulated loss, kept in `dropped`); `restart_context()` gives
 the socket a fresh TinyDTLS state (a peer that starts over from the same address). TinyDTLS keeps its
-own retransmission clock; the endpoint's clock decides when it is asked (check_retransmit).
+retransmission timer on the endpoint's clock (a SimClock: simulated time, tinydtls_patches/0020);
+the endpoint asks it (retransmit_at) exactly when that timer is due.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
 
     def _new_context(self) -> DtlsContext:
         return DtlsContext(self._send_datagram, on_data=self._on_data, on_event=self._on_event,
-                           **self._context_kwargs)
+                           clock=self.clock, **self._context_kwargs)
 
     @classmethod
     async def create(cls, local_addr: Address = ("127.0.0.1", 0), **kwargs: Any) -> Any:
@@ -229,9 +230,9 @@ class DtlsEndpoint(asyncio.DatagramProtocol):
         self._cancel_timer()
         if self._closed:
             return
-        delay = self.context.check_retransmit()
-        if delay is not None:
-            self._timer = self.clock.call_at(self.clock.now() + delay, self._retransmit_due)
+        when = self.context.retransmit_at()
+        if when is not None:
+            self._timer = self.clock.call_at(when, self._retransmit_due)
 
     def _retransmit_due(self) -> None:
         self._timer = None

@@ -71,10 +71,11 @@ def test_datagram_frames_follow_rfc4944_fragmentation():
 class Seen:
     direction: str
     datagram: bytes
-    active: int
+    active_ns: int
 
 
 def test_split_flights_groups_by_sender_and_charges_cpu_between_flight_ends():
+    """CPU time comes from the tracker's active nanoseconds at each datagram, never from cycles."""
     ch = record(22, 0, handshake(1, 0, b"c" * 60))
     hvr = record(22, 0, handshake(3, 0, b"v" * 20))
     ch2 = record(22, 0, handshake(1, 1, b"c" * 76))
@@ -87,7 +88,7 @@ def test_split_flights_groups_by_sender_and_charges_cpu_between_flight_ends():
         Seen("mote->host", fin, 9_000), Seen("host->mote", fin, 9_500), Seen("host->mote", app, 12_000),
         Seen("mote->host", app, 13_000),
     ]
-    flights = split_flights(seen, start_active=100, end_active=99_999, mclk_hz=4_000_000)
+    flights = split_flights(seen, start_active_ns=100, end_active_ns=99_999)
     assert [(f.sender, f.messages) for f in flights] == [
         ("mote", ("ClientHello",)),
         ("peer", ("HelloVerifyRequest",)),
@@ -97,9 +98,9 @@ def test_split_flights_groups_by_sender_and_charges_cpu_between_flight_ends():
         ("peer", ("ChangeCipherSpec", "Finished")),
     ]
     # CPU: previous flight's end to this one's; the last runs to the first application datagram
-    assert [f.cpu_cycles for f in flights] == [900, 500, 500, 700, 6_300, 3_000]
-    assert sum(f.cpu_cycles for f in flights) == 12_000 - 100
-    assert flights[4].cpu_mj == pytest.approx(6_300 / 4e6 * CURRENT_MA["CPU"] * SUPPLY_V)
+    assert [f.cpu_ns for f in flights] == [900, 500, 500, 700, 6_300, 3_000]
+    assert sum(f.cpu_ns for f in flights) == 12_000 - 100
+    assert flights[4].cpu_mj == pytest.approx(6_300e-9 * CURRENT_MA["CPU"] * SUPPLY_V)
     # radio: the mote transmits its own frames and receives the ACKs, and the other way round
     one = air_time_us(datagram_frames(len(ch))[0])
     ack = air_time_us(ACK_PSDU)
@@ -127,10 +128,10 @@ def test_handoff_flights_are_one_message_each_way():
     from harness.energy.flights import handoff_flights
     from harness.wire.ssm import ACK_LEN, KM_LEN
 
-    km, ack = handoff_flights(KM_LEN, ACK_LEN, 60_000, 20_000, 4_000_000)
+    km, ack = handoff_flights(KM_LEN, ACK_LEN, 60_000, 20_000)
     assert (km.sender, km.messages, km.frames, ack.sender, ack.messages, ack.frames) == (
         "peer", ("KEY_MATERIAL",), 1, "mote", ("KEY_ACK",), 1)
     # docs/protocol.md: KEY_MATERIAL is a 113-byte frame, KEY_ACK a 42-byte one
     assert km.rx_us == air_time_us(113) and ack.tx_us == air_time_us(42)
     assert km.tx_us == ack.rx_us == air_time_us(ACK_PSDU)
-    assert km.cpu_mj == pytest.approx(60_000 / 4e6 * 1.8 * 3.0)
+    assert km.cpu_mj == pytest.approx(60_000e-9 * 1.8 * 3.0)  # 60 µs of CPU at 1.8 mA, 3 V

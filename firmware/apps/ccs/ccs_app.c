@@ -82,8 +82,12 @@ void ccs_app_init(uint16_t node_id)
 {
     netstack_init(node_id);
     ccs_sensors_init();
+#ifndef CCS_NO_PLAIN_COAP /* the full-handshake baseline serves CoAP inside DTLS only: 1.6 KB less */
     coap_server_init(resources, sizeof resources / sizeof resources[0]);
+#endif
+#ifndef CCS_NO_COAP_CLIENT /* the full-handshake baseline (ccs_full) sends no requests: 0.9 KB less */
     coap_client_init();
+#endif
     next_rs = netplat_clock_ms();
 }
 
@@ -91,7 +95,9 @@ void ccs_app_periodic(void)
 {
     uint32_t now = netplat_clock_ms();
     netstack_periodic();
+#ifndef CCS_NO_COAP_CLIENT
     coap_client_periodic();
+#endif
     if (!ipv6_has_prefix() && netplat_time_reached(now, next_rs)) {
         icmp6_send_rs();
         next_rs = now + CCS_RS_INTERVAL_MS;

@@ -1,0 +1,159 @@
+"""The baseline ESSE is compared against: the CCS with the full TinyDTLS handshake on the mote, reachable
+over 6LoWPAN like the ESSE `ccs` (firmware/tinydtls_platform/ccs_full/ccs_full.c).
+
+    ccs-full-psk       TLS_PSK_WITH_AES_128_CCM_8, DTLS server on UDP 61620
+    ccs-full-ecc       TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw public keys, same port
+    ccs-full-*-lpl     the same with low-power listening (firmware/dev/lpl.h), like ccs_lpl
+
+Each links firmware/apps/ccs's resources and CoAP-over-DTLS answers (ccs_app.c, ccs_coaps.c, sensors),
+the net stack and radio, the TinyDTLS engine and the platform glue; not the SSM client, the
+information flash or bootstrapping (what a sensor that handshakes itself does not need).
+
+    python -m harness.tinydtls.ccs_full_build [NAME...]    # build and print the size table
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import paths
+from harness.build.manifest import load_app
+from harness.tinydtls.pipeline import TinyDtlsPipelineError, prepare_tree
+from harness.tinydtls.profiles import (
+    COMMON_DEFINES,
+    ECC_SOURCES,
+    ENGINE_SOURCES,
+    GLUE_SOURCES,
+    PLATFORM_DIR,
+    TINYDTLS_CFLAGS,
+)
+
+SOURCE_DIR = PLATFORM_DIR / "ccs_full"
+# what the ccs app contributes: resources, CoAP inside DTLS, sensors (not main.c, not ccs_secure.c)
+CCS_SOURCES = ["ccs_app.c", "ccs_coaps.c", "ccs_sensors.c", "ccs_temperature.c"]
+LPL_DEFINES = ["LPL_TX=1", "LPL_RX=1"]
+# what the ccs app drops for this baseline (firmware/apps/ccs/ccs_app.c): the CoAP client and the plain
+# CoAP server on 5683 (the resources are served inside DTLS)
+TRIMS = ["CCS_NO_COAP_CLIENT", "CCS_NO_PLAIN_COAP"]
+# TinyDTLS's T-table AES swapped for the firmware's compact one (rijndael_esse.c): 6.5 KB less flash
+TTABLE_AES = ("aes/rijndael.c", "aes/rijndael_wrap.c")
+COMPACT_AES = [PLATFORM_DIR / "rijndael_esse.c", paths.FIRMWARE_DIR / "dtls_record" / "aes128.c"]
+
+# what clients need (the same values as ccs_full.h)
+DTLS_PORT = 61620
+PSK_IDENTITY = b"alice"
+PSK_KEY = b"secretPSK"
+# the sensor's raw public key (secp256r1) and the one client key it accepts
+SENSOR_PUBLIC_X = "685ec652e9c823534f8571c1ad0a141b2ce55ad696539ca6fde2667a35705e21"
+SENSOR_PUBLIC_Y = "6790b1ebd67b01e1df03032e8f1ff7a6cb5f33077a0523eb76f475626e0901c1"
+CLIENT_PRIVATE = "537eca309d0352ed30fc5319f0643a3570a56adfe5c9149d5f8b609ffe76a88d"
+CLIENT_PUBLIC_X = "28f94ed34f25023f77dff65ab40cab53e94385e29b15d9a62c2dabdfba2712ec"
+CLIENT_PUBLIC_Y = "3ef753fb2652ce6dbd758116c65773e77e8844c152d03ead2626d29e0d4611d7"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One full-handshake CCS firmware: its name, TinyDTLS defines and sources, radio MAC."""
+
+    name: str
+    dtls_defines: tuple[str, ...]
+    tinydtls_sources: tuple[str, ...]
+    lpl: bool = False
+
+
+VARIANTS: dict[str, Variant] = {
+    v.name: v
+    for base in (
+        Variant("ccs-full-psk", ("DTLS_PSK",), tuple(ENGINE_SOURCES)),
+        # ECC only: the PSK key exchange is not part of this baseline (saves its code)
+        Variant("ccs-full-ecc", ("DTLS_ECC",), (*ENGINE_SOURCES, *ECC_SOURCES)),
+    )
+    for v in (base, Variant(f"{base.name}-lpl", base.dtls_defines, base.tinydtls_sources, lpl=True))
+}
+
+
+# what `esse build` builds: the variants that fit the F1611. ccs-full-ecc needs 58 072 B of flash
+# (8 920 B over) even with the compact AES and without the CoAP client and plain server; -lpl 59 212 B.
+FITTING = ("ccs-full-psk", "ccs-full-psk-lpl")
+
+
+def elf_path(name: str, build_root: Path | None = None) -> Path:
+    """Where the ELF of a variant lands (what a scenario's `app = NAME` loads)."""
+    return (build_root or paths.build_dir()) / name / f"{name}.sky"
+
+
+def build_variant(
+    name: str,
+    *,
+    clean: bool = False,
+    jobs: int | None = None,
+    log: Callable[[str], None] | None = None,
+    build_root: Path | None = None,
+) -> Any:
+    """Build one variant (incremental) into <build_root or build_dir()>/<name>/; its BuildResult."""
+    from harness.build import BuildError, build_firmware
+
+    if name not in VARIANTS:
+        raise BuildError(f"unknown full-handshake CCS {name!r}; known: {', '.join(VARIANTS)}")
+    v = VARIANTS[name]
+    try:
+        tree = prepare_tree()
+    except TinyDtlsPipelineError as exc:
+        raise BuildError(f"{name}: {exc}") from exc
+    spec = load_app(paths.APPS_DIR / "ccs")
+    sources: list[Path] = [SOURCE_DIR / "ccs_full.c", *(spec.root / s for s in CCS_SOURCES)]
+    sources += [paths.FIRMWARE_DIR / "net" / "radio_cc2420.c"]
+    sources += [PLATFORM_DIR / g for g in GLUE_SOURCES]
+    sources += [tree / s for s in v.tinydtls_sources if s not in TTABLE_AES] + COMPACT_AES
+    record_dir = paths.FIRMWARE_DIR / "dtls_record"
+    defines = [*spec.defines, *TRIMS, *COMMON_DEFINES, *v.dtls_defines]
+    out = (build_root or paths.build_dir()) / name
+    if clean and out.exists():
+        shutil.rmtree(out)
+    return build_firmware(
+        name,
+        sources,
+        # TinyDTLS's tree before dtls_record: its sources find their own ccm.h
+        include_dirs=[SOURCE_DIR, spec.root, tree, PLATFORM_DIR / "include", record_dir],
+        defines=[*defines, *(LPL_DEFINES if v.lpl else [])],
+        cflags=[*spec.cflags, *TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
+        modules=[m for m in spec.modules if m not in ("ssm_client", "infomem")],
+        out_dir=out,
+        jobs=jobs,
+        log=log,
+    )
+
+
+def build_ccs_full(
+    names: Sequence[str] | None = None,
+    *,
+    clean: bool = False,
+    jobs: int | None = None,
+    log: Callable[[str], None] | None = None,
+    build_root: Path | None = None,
+) -> list[Any]:
+    """Build the named variants (default: those that fit, FITTING); [BuildResult]."""
+    return [
+        build_variant(n, clean=clean, jobs=jobs, log=log, build_root=build_root) for n in names or FITTING
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry: build and print the size table."""
+    from harness.build import BuildError, size_table
+
+    try:
+        print(size_table(build_ccs_full(list(argv if argv is not None else sys.argv[1:]) or None)))
+    except BuildError as exc:
+        print(f"ccs_full_build: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""run_setup("esse"): the SSM and an outside TinyDTLS client on the simulation's clock, in process,
+against the emulated border router + CCS; phases from the CCS's per-mode nanosecond tracker."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.energy.phases import SetupRun
+from harness.energy.setup_run import SetupRunError, SetupRunner, run_setup
+from harness.wire.ssm import ACK_LEN, KM_LEN
+
+FLIGHTS = [
+    ("peer", ("ClientHello",)),
+    ("ssm", ("HelloVerifyRequest",)),
+    ("peer", ("ClientHello",)),
+    ("ssm", ("ServerHello", "ServerHelloDone")),
+    ("peer", ("ClientKeyExchange", "ChangeCipherSpec", "Finished")),
+    ("ssm", ("ChangeCipherSpec", "Finished")),
+]
+
+
+@pytest.fixture(scope="module")
+def esse_run() -> tuple[SetupRun, list[str]]:
+    runner = SetupRunner("esse", seed=3, exchanges=2)
+    return runner.run(), list(runner.log)
+
+
+def test_esse_phases_follow_the_protocol(esse_run):
+    run, _ = esse_run
+    names = [p.name for p in run.phases]
+    hand_off = ["KEY_MATERIAL", "KEY_ACK", "exchange 1", "exchange 2"]
+    assert names == [f"flight {i}" for i in range(1, 7)] + hand_off
+    assert [(p.sender, p.messages) for p in run.phases[:6]] == FLIGHTS
+    # the CCS takes no part in a flight: nothing on its hop, no CPU beyond its idle timer ticks
+    for p in run.phases[:6]:
+        assert p.frames == 0 and p.tx_ns == 0
+        assert p.time_ns == pytest.approx(5_000_000, abs=1_000)  # one Internet hop (CLIENT_DELAY_S)
+    km, ack = run.phases[6], run.phases[7]
+    assert (km.bytes, km.frames, ack.bytes, ack.frames) == (KM_LEN, 1, ACK_LEN, 1)
+    # opening the key material (AES-CCM on the MSP430) costs the CCS real CPU time
+    assert km.cpu_ns > 5 * ack.cpu_ns > 0
+    for p in run.phases[8:]:
+        assert p.frames == 2 and p.fragments == 0 and p.cpu_ns > 0 and p.tx_ns > 0
+        assert p.messages == ("ApplicationData", "ApplicationData")
+    # the states add up to the phase's time: CPU + LPM is all of it (the tracker is exact)
+    for p in run.phases:
+        assert p.cpu_ns + p.lpm_ns == p.time_ns
+        assert p.listen_ns <= p.time_ns
+    assert SetupRun.from_json(run.to_json()) == run
+
+
+def test_same_seed_same_log_and_phases_however_slow_the_host(esse_run):
+    run, log = esse_run
+    slow = SetupRunner("esse", seed=3, exchanges=2, host_delay_s=0.02)
+    assert slow.run() == run
+    assert slow.log == log
+    assert any("inet c>s" in line for line in log) and any("radio tx 2" in line for line in log)
+
+
+def test_another_seed_gives_another_log(esse_run):
+    _, log = esse_run
+    other = SetupRunner("esse", seed=4, exchanges=2)
+    other.run()
+    assert other.log != log
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(SetupRunError, match="kind 'tls'"):
+        run_setup("tls")
+    with pytest.raises(SetupRunError, match="channel_check_hz=4"):
+        run_setup("esse", channel_check_hz=4)
+    with pytest.raises(SetupRunError, match="loss=1.5"):
+        run_setup("esse", loss=1.5)
+    with pytest.raises(SetupRunError, match="does not fit"):
+        run_setup("ecdhe")
+
+
+@pytest.mark.slow
+def test_low_power_listening_and_loss_still_complete():
+    seen: list[tuple[int, int]] = []
+    run = run_setup("esse", seed=2, exchanges=1, loss=0.2, channel_check_hz=8,
+                    progress=lambda done, total: seen.append((done, total)))
+    assert [p.name for p in run.phases][-1] == "exchange 1"
+    assert seen[-1] == (9, 9)
+    assert run.params["apps"] == ["border_router_lpl", "ccs_lpl"]
+
+
+PSK_FLIGHTS = [
+    ("peer", ("ClientHello",)),
+    ("mote", ("HelloVerifyRequest",)),
+    ("peer", ("ClientHello",)),
+    ("mote", ("ServerHello", "ServerHelloDone")),
+]
+
+
+def test_psk_baseline_handshakes_with_the_mote_over_its_hop():
+    """The full PSK handshake on the mote (baseline room's ccs-full-psk): every flight crosses the
+    CCS's hop, and the flight the mote derives its keys in costs far more CPU than ESSE's hand-off."""
+    run = run_setup("psk", seed=1, exchanges=1)
+    names = [p.name for p in run.phases]
+    assert names == [f"flight {i}" for i in range(1, 7)] + ["exchange 1"]
+    assert [(p.sender, p.messages) for p in run.phases[:4]] == PSK_FLIGHTS
+    assert run.phases[4].messages[:3] == ("ClientKeyExchange", "ChangeCipherSpec", "Finished")
+    assert run.phases[5].messages == ("ChangeCipherSpec", "Finished")
+    for p in run.phases:
+        assert p.frames >= 1 and p.cpu_ns + p.lpm_ns == p.time_ns
+    esse = run_setup("esse", seed=1, exchanges=1)
+    assert run.total_mj("handshake") > 5 * esse.total_mj("handshake") + esse.total_mj("hand-off")
+
+
+def test_sessions_follow_one_another_with_their_own_phases():
+    run = run_setup("esse", seed=1, exchanges=1, sessions=2)
+    names = [p.name for p in run.phases]
+    assert names[:9] == [f"flight {i}" for i in range(1, 7)] + ["KEY_MATERIAL", "KEY_ACK", "exchange 1"]
+    assert names[9:] == [f"session 2: {n}" for n in names[:9]]
+    assert run.params["sessions"] == 2
