@@ -305,7 +305,10 @@ class SetupRunner:
             try:
                 net.boot()
                 if self.kind == "esse":
+                    net.serve_rd()
                     net.start_delegator({IDENTITY: CLIENT_PSK})
+                    # the CCS registers in the SSM's RD once it has the prefix: a one-off before the set-up
+                    net.wait_for(lambda: bool(net.registrations), "the CCS registers in the RD", 60.0)
                 net.run_for(SETTLE_S)  # LPL keeps the radio on for a while after the boot's pings
                 meter = _Meter(net)
                 session_run = _esse_session if self.kind == "esse" else _psk_session

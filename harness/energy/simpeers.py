@@ -47,6 +47,7 @@ CCS = 2
 SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secure.h)
 SSM_HOST_PORT = 61616  # the SSM's port on the host address: both in 0xF0B0..F: one NHC byte (bridge)
 MOTE_DTLS_PORT = 61620  # the full-handshake CCS's DTLS server (harness/tinydtls/ccs_full_build.py)
+RD_PORT = 5683  # the SSM's resource directory on the host address (firmware/apps/ccs/ccs_rd.h)
 CLIENT_LINE_PORT = 61619  # client n on the host address talking to it: 61619 + n - 1 (one NHC byte)
 CLIENT_DELAY_S = 0.005  # one way between the outside client and the SSM (a nearby Internet hop)
 SSM_ADDRESS: Address = ("2001:db8::55", 5684)  # where the client reaches the SSM
@@ -381,6 +382,7 @@ class SimNetwork:
         self.rng = random.Random(f"simpeers/{seed}")
         self._tmp = tempfile.TemporaryDirectory(prefix="esse-simpeers-")
         self.delegator: Delegator | None = None
+        self.registrations: list[str] = []  # RD registrations the host answered (serve_rd), query strings
 
     # -- time and log
 
@@ -417,6 +419,28 @@ class SimNetwork:
         self.engine.run(until_us=self.engine.now_us + int(seconds * 1e6))
 
     # -- bring-up
+
+    def serve_rd(self) -> None:
+        """Answer the CCS's RD registration (RFC 9176 simple registration: CON POST /.well-known/rd) with
+        2.01 Created, as the SSM's RD does, so the mote stops retrying before the measured set-up."""
+        import aiocoap
+        from aiocoap.numbers.codes import Code
+
+        def answer(src: IPv6Address, sport: int, data: bytes) -> None:
+            try:
+                req = aiocoap.Message.decode(data)
+            except (ValueError, aiocoap.error.UnparsableMessage):
+                self.note(f"rd: unparsable {data.hex()}")
+                return
+            if req.code != Code.POST or req.opt.uri_path != (".well-known", "rd"):
+                return
+            self.registrations.append("&".join(req.opt.uri_query))
+            res = aiocoap.Message(mtype=aiocoap.ACK, mid=req.mid, token=req.token, code=Code.CREATED)
+            res.opt.location_path = ("rd", str(len(self.registrations)))
+            mote = int(src.packed[-2:].hex(), 16)
+            self.line.send_udp(RD_PORT, mote, sport, res.encode())
+
+        self.line.handlers[RD_PORT] = answer
 
     def boot(self, timeout_s: float = 60.0) -> None:
         """Until the CCS answers an echo request at its global address (pinging every second)."""

@@ -37,9 +37,9 @@ SOURCE_DIR = PLATFORM_DIR / "ccs_full"
 # what the ccs app contributes: resources, CoAP inside DTLS, sensors (not main.c, not ccs_secure.c)
 CCS_SOURCES = ["ccs_app.c", "ccs_coaps.c", "ccs_sensors.c", "ccs_temperature.c"]
 LPL_DEFINES = ["LPL_TX=1", "LPL_RX=1"]
-# what the ccs app drops for this baseline (firmware/apps/ccs/ccs_app.c): the CoAP client and the plain
-# CoAP server on 5683 (the resources are served inside DTLS)
-TRIMS = ["CCS_NO_COAP_CLIENT", "CCS_NO_PLAIN_COAP"]
+# what the ccs app drops for this baseline (firmware/apps/ccs/ccs_app.c): the CoAP client, the plain
+# CoAP server on 5683 (the resources are served inside DTLS), bootstrapping and RD registration (ESSE's)
+TRIMS = ["CCS_NO_COAP_CLIENT", "CCS_NO_PLAIN_COAP", "CCS_BOOTSTRAP=0", "CCS_RD=0"]
 # TinyDTLS's T-table AES swapped for the firmware's compact one (rijndael_esse.c): 6.5 KB less flash
 TTABLE_AES = ("aes/rijndael.c", "aes/rijndael_wrap.c")
 COMPACT_AES = [PLATFORM_DIR / "rijndael_esse.c", paths.FIRMWARE_DIR / "dtls_record" / "aes128.c"]
@@ -122,7 +122,7 @@ def build_variant(
         include_dirs=[SOURCE_DIR, spec.root, tree, PLATFORM_DIR / "include", record_dir],
         defines=[*defines, *(LPL_DEFINES if v.lpl else [])],
         cflags=[*spec.cflags, *TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=[m for m in spec.modules if m not in ("ssm_client", "infomem")],
+        modules=[m for m in spec.modules if m not in ("ssm_client", "infomem", "bootstrap")],
         out_dir=out,
         jobs=jobs,
         log=log,
