@@ -3,6 +3,8 @@ kind of target (UART1 both ways, node id, reset, load/run where simulated), open
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from emu_helpers import uart1_elf, uart_echo_source
 
@@ -58,9 +60,20 @@ def test_scripted_mote_is_a_simulated_target_without_firmware():
     assert sum(mote.power().values()) >= mote.time_ns // 1000
 
 
-def test_open_target_names_what_is_missing():
-    with pytest.raises(LookupError, match=r"no driver for SerialPort \(drivers: EmulatedSky, SimulatedSky"):
-        open_target(SerialPort("/dev/ttyUSB0"))
+def test_open_target_names_what_is_missing(tmp_path):
+    import harness.flash  # noqa: F401 - the flash floor registers the SerialPort driver
+    from harness.flash.runner import FlashError
+
+    @dataclass(frozen=True)
+    class BenchSupply:  # a resource nobody wrote a driver for
+        volts: float
+
+    with pytest.raises(LookupError, match=r"no driver for BenchSupply \(drivers: EmulatedSky, SerialPort, Sim"):
+        open_target(BenchSupply(3.0))
+
+    missing = tmp_path / "ttyUSB9"
+    with pytest.raises(FlashError, match=f"cannot open {missing}"):
+        open_target(SerialPort(str(missing)))
     with pytest.raises(ValueError, match="already registered"):
         register_driver(EmulatedSky, lambda res: Mote())
     with pytest.raises(ValueError, match="ADC channel 16"):
