@@ -27,15 +27,22 @@ void slipif_input_byte(uint8_t c)
         ipv6_input(rx_buf, n, 0);
 }
 
+#if (SLIPIF_RX_RING & (SLIPIF_RX_RING - 1u)) != 0 || SLIPIF_RX_RING > 32768u
+#error "SLIPIF_RX_RING must be a power of two, at most 32768"
+#endif
+
 static volatile uint8_t ring[SLIPIF_RX_RING];
-static volatile uint8_t ring_head, ring_tail;
+static volatile uint16_t ring_head, ring_tail; /* 16-bit: one MSP430 access, atomic against the ISR */
+static volatile uint16_t overruns;
 
 void slipif_rx_irq(uint8_t c)
 {
-    uint8_t next = (uint8_t)((ring_head + 1u) & (SLIPIF_RX_RING - 1u));
+    uint16_t next = (uint16_t)((ring_head + 1u) & (SLIPIF_RX_RING - 1u));
     if (next != ring_tail) {
         ring[ring_head] = c;
         ring_head = next;
+    } else {
+        overruns++;
     }
 }
 
@@ -43,9 +50,11 @@ void slipif_poll(void)
 {
     while (ring_tail != ring_head) {
         uint8_t c = ring[ring_tail];
-        ring_tail = (uint8_t)((ring_tail + 1u) & (SLIPIF_RX_RING - 1u));
+        ring_tail = (uint16_t)((ring_tail + 1u) & (SLIPIF_RX_RING - 1u));
         slipif_input_byte(c);
     }
 }
 
 uint16_t slipif_errors(void) { return decoder.errors; }
+
+uint16_t slipif_overruns(void) { return overruns; }

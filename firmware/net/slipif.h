@@ -9,7 +9,7 @@
 #include "slip.h"
 
 #ifndef SLIPIF_RX_RING
-#define SLIPIF_RX_RING 128u /* power of two, <= 256: about 11 ms of 115200 baud */
+#define SLIPIF_RX_RING 128u /* power of two, <= 32768: 128 B is about 11 ms of 115200 baud */
 #endif
 
 /* putc writes one byte to the serial line (blocking). */
@@ -24,7 +24,9 @@ void slipif_input_byte(uint8_t c);
 void slipif_rx_irq(uint8_t c);
 void slipif_poll(void);
 
-/* Frames dropped (overflow, bad escapes) so far. */
+/* Frames dropped (bad escapes, oversize) so far. */
 uint16_t slipif_errors(void);
+/* Bytes lost because the receive ring was full (the frame they belonged to fails upstream). */
+uint16_t slipif_overruns(void);
 
 #endif
