@@ -159,7 +159,7 @@ def fuzz(c, seconds=60.0, target=None, seed=1):
     # the fuzz harnesses are test code: run their bounded-run tests with a long budget, import nothing of it
     env = {"ESSE_FUZZ_SECONDS": str(float(seconds)), "ESSE_FUZZ_SEED": str(int(seed))}
     keyword = "bounded_run" + (f" and {target}" if target else "")
-    c.run(f"{sys.executable} -m pytest -q -s tests/fuzz -k '{keyword}'", env=env)
+    c.run(f"{sys.executable} -m pytest -q -s -k '{keyword}'", env=env)
 
 
 @task(name="energy-report", help={"out": "output directory (default build/energy)", "kinds": "comma list",

@@ -97,7 +97,7 @@ def _free_base(count: int, span: int) -> int:
     raise UpError(f"no {count} runs of {span} free UDP ports on 127.0.0.1")
 
 
-def _build(app: str) -> None:
+def build_scenario_app(app: str) -> None:
     """Build a scenario's firmware: an app folder, ccs-tinydtls (the ccs with TinyDTLS records) or a
     full-handshake CCS (ccs-full-psk, ccs-full-ecc, ...: harness/tinydtls/ccs_full_build.py)."""
     from harness.tinydtls.ccs_full_build import VARIANTS, build_variant
@@ -181,7 +181,7 @@ class NetworkSystem:
     async def start(self) -> None:
         """Build, start the simulation and the bridge; once every bridged mote answers pings, the services."""
         for app in sorted(set(self.apps.values())):
-            await asyncio.to_thread(_build, app)
+            await asyncio.to_thread(build_scenario_app, app)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         sim = self.scenario.sim
         motes = build_motes(sim)
@@ -421,11 +421,17 @@ class EsseSystem(NetworkSystem):
         (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
         if not self.ik:
             return {}
-        from harness.services.stack import BootstrapSetup, SsmServices
-
         self.delegator = Delegator(self.ssm_config(self.ssm_base))
         await self.delegator.start()
-        ssm_base = self.ssm_base
+        await self._start_services(self.ssm_base)
+        return {BOOT_PORT: self.services.controller_port, RD_PORT: self.services.rd_port}
+
+    async def _start_services(self, ssm_base: int) -> None:
+        """Controller + AS (every ik mote enrolled), RD and host page; motes reach the controller and
+        the RD at fixed ports of the host address, which the bridge maps to the OS-chosen ones."""
+        from harness.services.stack import BootstrapSetup, SsmServices
+
+        assert self.delegator is not None
         setup = BootstrapSetup(
             id_c=CONTROLLER_ID,
             sk_cs=hashlib.sha256(b"esse up SK_cs %d" % self.seed).digest()[:16],
@@ -438,7 +444,6 @@ class EsseSystem(NetworkSystem):
             (self.out_dir / name).unlink(missing_ok=True)
         self.services = SsmServices(self.delegator, bootstrap=setup, energy=self.energy_of)
         await self.services.__aenter__()
-        return {BOOT_PORT: self.services.controller_port, RD_PORT: self.services.rd_port}
 
     async def _services(self) -> None:
         """The SSM delegator (unless bootstrapping started it), every CCS mote at its bridge port."""

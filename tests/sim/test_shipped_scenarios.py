@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from harness.build import build_app
 from harness.build.provision import read_identity
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.csc import read_csc
 from harness.sim.scenario import load_scenario, render_scenario, scenario_from_csc
+from harness.up import build_scenario_app
 
 SCENARIOS = sorted((COOJA_CONFIGS_DIR / "scenarios").glob("*.toml"))
 
@@ -23,7 +23,7 @@ def apps_of(path):
 @pytest.fixture(scope="module")
 def built():
     for app in set().union(*(apps_of(p) for p in SCENARIOS)):
-        build_app(app)
+        build_scenario_app(app)  # app folders and the full-handshake CCS images alike
 
 
 def test_there_are_scenarios():
