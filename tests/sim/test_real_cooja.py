@@ -13,6 +13,7 @@ from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.cooja_backend import parse_testlog, run_cooja
 from harness.sim.csc import read_csc
 from harness.sim.scenario import load_scenario, render_scenario
+from harness.up import build_scenario_app
 
 pytestmark = pytest.mark.cooja
 SCENARIOS = sorted((COOJA_CONFIGS_DIR / "scenarios").glob("*.toml"))
@@ -32,7 +33,7 @@ def test_scenario_passes_in_real_cooja(path, cooja, tmp_path):
     jar, contiki = cooja
     csc = tmp_path / "sim" / f"{path.stem}.csc"
     for t in load_scenario(path).sim.mote_types:
-        build_app(t.identifier.removeprefix("sky_"))
+        build_scenario_app(t.identifier.removeprefix("sky_"))  # app folders and full-handshake CCS images
     render_scenario(path, csc)
     result, files = run_cooja(csc, jar, contiki, tmp_path / "out", seed=1, timeout=1800)
     log = parse_testlog((tmp_path / "out" / "COOJA.testlog").read_text())
