@@ -71,8 +71,10 @@ def test_bad_arguments_are_named():
         run_setup("esse", channel_check_hz=4)
     with pytest.raises(SetupRunError, match="loss=1.5"):
         run_setup("esse", loss=1.5)
-    with pytest.raises(SetupRunError, match="does not fit"):
-        run_setup("ecdhe")
+    with pytest.raises(SetupRunError, match="radio is modelled"):
+        run_setup("ecdhe", loss=0.1)
+    with pytest.raises(SetupRunError, match="radio is modelled"):
+        run_setup("ecdhe", channel_check_hz=8)
 
 
 @pytest.mark.slow
