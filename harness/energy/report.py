@@ -107,7 +107,7 @@ class EnergyReport:
             for state in STATE_FIELDS:
                 what = f"set-up {state_title(state)}"
                 out.append(Ratio(other, what, setup_mj(e, state), setup_mj(o, state)))
-            out.append(Ratio(other, "set-up + exchanges", e.total_mj(), o.total_mj()))
+            out.append(Ratio(other, "set-up + exchanges", session_mj(e), session_mj(o)))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -138,6 +138,11 @@ def setup_mj(run: SetupRun, state: str | None = None) -> float:
     """The set-up's energy (handshake and hand-off phases), in all or in one state, in mJ."""
     phases = [p for p in run.phases if p.group in SETUP_GROUPS]
     return sum(p.mj(state) if state else p.total_mj for p in phases)
+
+
+def session_mj(run: SetupRun) -> float:
+    """The session's energy: set-up and exchanges, without the device's one-off bootstrap and RD phases."""
+    return sum(p.total_mj for p in run.phases if p.group not in DEVICE_GROUPS)
 
 
 def totals(run: SetupRun) -> dict[str, dict[str, float]]:
@@ -261,6 +266,11 @@ def text_report(report: EnergyReport) -> str:
         lines += ["No ratios: no full-handshake kind (psk, ecdhe) was measured."]
     else:
         lines += ["No ratios: ESSE was not measured."]
+    for kind, run in report.runs().items():
+        device = totals(run).get("bootstrap + RD")
+        if device is not None:
+            lines.append(f"{kind}: once per device, before any session: bootstrapping and RD registration "
+                         f"{device['total mJ']:.3f} mJ ({int(device['frames'])} frames), not in the ratios")
     return "\n".join(lines)
 
 
@@ -342,7 +352,7 @@ def plot_figure11(report: EnergyReport, stem: Path) -> list[Path]:
         ax.set_yscale("log")
         ax.set_ylabel("mJ")
         note = f" [{run_note(run)}]" if run_note(run) else ""
-        ax.set_title(f"{kind}: set-up {setup_mj(run):.2f} mJ, with exchanges {run.total_mj():.2f} mJ{note}",
+        ax.set_title(f"{kind}: set-up {setup_mj(run):.2f} mJ, with exchanges {session_mj(run):.2f} mJ{note}",
                      fontsize="medium")
         ax.grid(axis="y", which="major", alpha=0.3)
     axes[0, 0].legend(ncols=4, fontsize="small")

@@ -34,7 +34,7 @@ import aiocoap
 
 from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import KINDS, PhaseCost, SetupRun
-from harness.energy.simpeers import CCS, Apps, SimNetError, SimNetwork, data_frame_info
+from harness.energy.simpeers import BORDER_ROUTER, CCS, IK_D, Apps, SimNetError, SimNetwork, data_frame_info
 from harness.sim.medium import RadioEvent
 from harness.wire.ssm import MSG_KEY_ACK, MSG_KEY_MATERIAL
 
@@ -101,6 +101,74 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
         raise SetupRunError(f"channel_check_hz={channel_check_hz}: the firmware checks the channel at "
                             f"{LPL_HZ} Hz (ccs_lpl) or not at all (None)")
     return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
+
+
+DEVICE_PHASES = 5  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, RD POST, RD 2.01 (without resends)
+Mark = tuple[int, int, dict[str, int]]
+
+
+class _DeviceMeter:
+    """The fresh CCS's one-off messages before any session: bootstrapping (BOOT_REQUEST, BOOT_RESPONSE,
+    BOOT_CONFIRM; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS is on the
+    SSM's backbone) and its RD registration. A mote message's phase ends at its arrival at the host
+    (the first starts with the CCS's frame that carries it); a host message's ends when the CCS
+    acknowledges the frame that brings it, so the mote's work on a message is in its answer's phase."""
+
+    def __init__(self, net: SimNetwork, meter: _Meter) -> None:
+        self.net, self.meter = net, meter
+        self.events: list[tuple[Mark, str, str, str, tuple[str, ...], int]] = []  # end, name, group, ...
+        self.first_start: Mark | None = None
+        self._last_ccs_frame: Mark | None = None
+        self._backbone: tuple[str, ...] = ()
+        self._waiting: list[tuple[str, tuple[str, ...], int]] = []  # host messages not yet acknowledged
+        self._frame_to_ccs = False
+        net.service_observers.append(self._service)
+        net.radio_listeners.append(self._radio)
+
+    @property
+    def pending(self) -> bool:
+        """A host message the CCS has not acknowledged yet."""
+        return bool(self._waiting)
+
+    def _radio(self, ev: RadioEvent) -> None:
+        if ev.kind != "tx":
+            return
+        info = data_frame_info(ev.frame)
+        if info is not None and info[0] == CCS:
+            self._last_ccs_frame = self.meter._mark()
+        elif info is not None and info[:2] == (BORDER_ROUTER, CCS) and self._waiting:
+            self._frame_to_ccs = True
+        elif info is None and ev.sender == CCS and self._frame_to_ccs:  # its acknowledgement
+            self._frame_to_ccs = False
+            name, messages, nbytes = self._waiting.pop(0)
+            self._add(self.meter._mark(), name, "peer", messages, nbytes)
+
+    def _add(self, end: Mark, name: str, sender: str, messages: tuple[str, ...], nbytes: int) -> None:
+        group = "RD registration" if name.startswith("RD") else "bootstrap"
+        self.events.append((end, name, group, sender, messages, nbytes))
+
+    def _service(self, direction: str, name: str, data: bytes) -> None:
+        if direction == "mote>host":
+            if self.first_start is None:
+                self.first_start = self._last_ccs_frame or self.meter._mark()
+            self._add(self.meter._mark(), name, "mote", (name,), len(data))
+        elif direction == "host>mote":
+            self._waiting.append((name, self._backbone + (name,), len(data)))
+            self._backbone = ()
+        else:  # controller <-> AS
+            self._backbone += (name,)
+
+    def close(self, tick: Callable[[], None]) -> None:
+        """The phases, in the order they ended; then detach."""
+        self.net.service_observers.remove(self._service)
+        self.net.radio_listeners.remove(self._radio)
+        if self.first_start is None:
+            raise SetupRunError("the fresh CCS sent no bootstrapping or RD message")
+        self.meter._start = self.first_start
+        self.meter._frames = [f for f in self.meter._frames if f[0] >= self.first_start[0]]
+        for end, name, group, sender, messages, nbytes in sorted(self.events, key=lambda e: e[0][0]):
+            self.meter.close(name, group, sender, messages, nbytes, at=end)
+            tick()
 
 
 def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
@@ -299,9 +367,11 @@ class SetupRunner:
         """Build, boot, measure; the SetupRun."""
         if self.kind == "ecdhe":
             return self._run_ecdhe()
+        fresh = IK_D if self.kind == "esse" else None  # the esse CCS bootstraps its PSK_DN
         net = self.net = SimNetwork(seed=self.seed, loss=self.loss, apps=self.apps,
-                                         host_delay_s=self.host_delay_s)
+                                    host_delay_s=self.host_delay_s, ik_d=fresh)
         total = self.sessions * (6 + (2 if self.kind == "esse" else 0) + self.exchanges)
+        total += DEVICE_PHASES if self.kind == "esse" else 0
         done = 0
 
         def tick() -> None:
@@ -312,14 +382,20 @@ class SetupRunner:
 
         try:
             try:
+                meter = _Meter(net)
+                if self.kind == "esse":  # a fresh CCS with only IK_d: bootstrapping and RD at boot
+                    net.serve_rd()
+                    net.serve_bootstrap()
+                    device = _DeviceMeter(net, meter)
                 net.boot()
                 if self.kind == "esse":
-                    net.serve_rd()
-                    net.start_delegator({IDENTITY: CLIENT_PSK})
-                    # the CCS registers in the SSM's RD once it has the prefix: a one-off before the set-up
-                    net.wait_for(lambda: bool(net.registrations), "the CCS registers in the RD", 60.0)
+                    # one-offs before the set-up: PSK_DN from the controller + AS, the RD registration
+                    net.wait_for(lambda: bool(net.controller.installed) and bool(net.registrations)
+                                 and not device.pending, "the CCS bootstraps and registers in the RD", 60.0)
+                    device.close(tick)
+                    net.start_delegator({IDENTITY: CLIENT_PSK})  # with the PSK_DN just bootstrapped
                 net.run_for(SETTLE_S)  # LPL keeps the radio on for a while after the boot's pings
-                meter = _Meter(net)
+                meter._start, meter._frames = meter._mark(), []
                 session_run = _esse_session if self.kind == "esse" else _psk_session
                 for session in range(1, self.sessions + 1):
                     session_run(net, meter, session, self.exchanges, tick)
