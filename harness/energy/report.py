@@ -23,8 +23,10 @@ from harness.energy.phases import KINDS, STATE_FIELDS, SetupRun
 
 # The four energy states with their column titles (the paper's Figure 11 calls RX "listen").
 STATE_TITLES = {"CPU": "CPU mJ", "LPM": "LPM mJ", "TX": "TX mJ", "RX": "listen mJ"}
-GROUP_ORDER = ("handshake", "hand-off", "exchange")
-SETUP_GROUPS = ("handshake", "hand-off")  # what a session set-up is; the rest are record exchanges
+GROUP_ORDER = ("bootstrap", "RD registration", "handshake", "hand-off", "exchange")
+SETUP_GROUPS = ("handshake", "hand-off")  # what a session set-up is
+# once per device, before any session (kind esse): its own part of the totals, not the set-up's
+DEVICE_GROUPS = ("bootstrap", "RD registration")
 BASELINE_KINDS = ("psk", "ecdhe")  # what ESSE is compared with
 
 
@@ -105,7 +107,7 @@ class EnergyReport:
             for state in STATE_FIELDS:
                 what = f"set-up {state_title(state)}"
                 out.append(Ratio(other, what, setup_mj(e, state), setup_mj(o, state)))
-            out.append(Ratio(other, "set-up + exchanges", e.total_mj(), o.total_mj()))
+            out.append(Ratio(other, "set-up + exchanges", session_mj(e), session_mj(o)))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -138,11 +140,19 @@ def setup_mj(run: SetupRun, state: str | None = None) -> float:
     return sum(p.mj(state) if state else p.total_mj for p in phases)
 
 
+def session_mj(run: SetupRun) -> float:
+    """The session's energy: set-up and exchanges, without the device's one-off bootstrap and RD phases."""
+    return sum(p.total_mj for p in run.phases if p.group not in DEVICE_GROUPS)
+
+
 def totals(run: SetupRun) -> dict[str, dict[str, float]]:
     """Per part ("set-up", "exchanges", "all"): mJ per state and in all, bytes, frames, fragments, ms."""
     parts = {"set-up": [p for p in run.phases if p.group in SETUP_GROUPS],
-             "exchanges": [p for p in run.phases if p.group not in SETUP_GROUPS],
-             "all": list(run.phases)}
+             "exchanges": [p for p in run.phases if p.group not in SETUP_GROUPS + DEVICE_GROUPS]}
+    device = [p for p in run.phases if p.group in DEVICE_GROUPS]
+    if device:
+        parts["bootstrap + RD"] = device
+    parts["all"] = list(run.phases)
     out: dict[str, dict[str, float]] = {}
     for part, phases in parts.items():
         row = {STATE_TITLES[s]: sum(p.mj(s) for p in phases) for s in STATE_FIELDS}
@@ -209,9 +219,15 @@ def _row(name: str, sender: str, mj: Sequence[float], b: float, f: float, fr: fl
     return f"{name:<14}{sender:<6}{cells}{int(b):>7}{int(f):>7}{int(fr):>6}{ms:>10.1f}  {messages}".rstrip()
 
 
+def run_note(run: SetupRun) -> str:
+    """What the reader must know about how a run was measured (params["note"]), or ""."""
+    return str(run.params.get("note", ""))
+
+
 def phase_table(run: SetupRun) -> list[str]:
     """One kind's phases as text lines, one row per phase, then the set-up, exchange and overall totals."""
-    lines = [f"{run.kind}  (seed {run.seed})", _HEAD]
+    note = run_note(run)
+    lines = [f"{run.kind}  (seed {run.seed})" + (f"  [{note}]" if note else ""), _HEAD]
     for p in run.phases:
         lines.append(_row(p.name, p.sender, [p.mj(s) for s in STATE_FIELDS] + [p.total_mj], p.bytes,
                           p.frames, p.fragments, p.time_ns / 1e6, ", ".join(p.messages)))
@@ -240,20 +256,28 @@ def text_report(report: EnergyReport) -> str:
     ratios = report.ratios()
     if ratios:
         lines += ["How many times more energy than ESSE (other / ESSE):"]
+        runs = report.runs()
         for x in ratios:
             factor = f"{x.factor:8.2f} x" if x.factor is not None else "     n/a (ESSE: 0)"
-            lines.append(f"  {x.other:<6}{x.what:<22}{factor}   ({x.other_mj:.3f} mJ vs {x.esse_mj:.3f} mJ)")
+            note = run_note(runs[x.other])
+            lines.append(f"  {x.other:<6}{x.what:<22}{factor}   ({x.other_mj:.3f} mJ vs {x.esse_mj:.3f} mJ)"
+                         + (f"  [{note}]" if note else ""))
     elif "esse" in report.runs():
         lines += ["No ratios: no full-handshake kind (psk, ecdhe) was measured."]
     else:
         lines += ["No ratios: ESSE was not measured."]
+    for kind, run in report.runs().items():
+        device = totals(run).get("bootstrap + RD")
+        if device is not None:
+            lines.append(f"{kind}: once per device, before any session: bootstrapping and RD registration "
+                         f"{device['total mJ']:.3f} mJ ({int(device['frames'])} frames), not in the ratios")
     return "\n".join(lines)
 
 
 # ---- files ----
 
 CSV_FIELDS = ("kind", "seed", "phase", "group", "sender", "messages", "cpu_mj", "lpm_mj", "tx_mj",
-              "listen_mj", "total_mj", "bytes", "frames", "fragments", "time_ms")
+              "listen_mj", "total_mj", "bytes", "frames", "fragments", "time_ms", "note")
 
 
 def write_json(report: EnergyReport, path: Path) -> None:
@@ -280,16 +304,17 @@ def write_csv(report: EnergyReport, path: Path) -> None:
         w.writerow(CSV_FIELDS)
         for r in report.results:
             if r.run is None:
-                w.writerow([r.kind, report.params.get("seed"), "missing", "", "", r.missing] + [""] * 9)
+                w.writerow([r.kind, report.params.get("seed"), "missing", "", "", r.missing] + [""] * 10)
                 continue
             for p in r.run.phases:
                 w.writerow([r.kind, r.run.seed, p.name, p.group, p.sender, " ".join(p.messages),
                             *(f"{p.mj(s):.6f}" for s in STATE_FIELDS), f"{p.total_mj:.6f}",
-                            p.bytes, p.frames, p.fragments, f"{p.time_ns / 1e6:.3f}"])
+                            p.bytes, p.frames, p.fragments, f"{p.time_ns / 1e6:.3f}", run_note(r.run)])
             for part, t in totals(r.run).items():
                 w.writerow([r.kind, r.run.seed, f"total {part}", "", "", "",
                             *(f"{t[STATE_TITLES[s]]:.6f}" for s in STATE_FIELDS), f"{t['total mJ']:.6f}",
-                            int(t["bytes"]), int(t["frames"]), int(t["fragments"]), f"{t['time ms']:.3f}"])
+                            int(t["bytes"]), int(t["frames"]), int(t["fragments"]), f"{t['time ms']:.3f}",
+                            run_note(r.run)])
 
 
 # ---- plots ----
@@ -326,7 +351,9 @@ def plot_figure11(report: EnergyReport, stem: Path) -> list[Path]:
             ax.bar(xs, [y if y > 0 else float("nan") for y in ys], width, label=state_title(state))
         ax.set_yscale("log")
         ax.set_ylabel("mJ")
-        ax.set_title(f"{kind}: set-up {setup_mj(run):.2f} mJ, with exchanges {run.total_mj():.2f} mJ")
+        note = f" [{run_note(run)}]" if run_note(run) else ""
+        ax.set_title(f"{kind}: set-up {setup_mj(run):.2f} mJ, with exchanges {session_mj(run):.2f} mJ{note}",
+                     fontsize="medium")
         ax.grid(axis="y", which="major", alpha=0.3)
     axes[0, 0].legend(ncols=4, fontsize="small")
     axes[-1, 0].set_xticks(range(len(order)), order, rotation=30, ha="right")
@@ -349,7 +376,8 @@ def plot_kinds(report: EnergyReport, stem: Path) -> list[Path]:
         by_name = {p.name: p for p in run.phases}
         xs = [i + (j - (len(runs) - 1) / 2) * width for i, name in enumerate(order) if name in by_name]
         ax.bar(xs, [by_name[name].total_mj or float("nan") for name in order if name in by_name], width,
-               label=f"{kind} (set-up {setup_mj(run):.2f} mJ)")
+               label=f"{kind} (set-up {setup_mj(run):.2f} mJ)"
+               + (f" [{run_note(run)}]" if run_note(run) else ""))
     ax.set_yscale("log")
     ax.set_ylabel("mJ (all states)")
     ax.set_xticks(range(len(order)), order, rotation=30, ha="right")
@@ -367,7 +395,8 @@ def plot_totals(report: EnergyReport, stem: Path) -> list[Path]:
         return []
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    labels = [f"{k}\n{part}" for k in runs for part in ("set-up", "exchanges")]
+    labels = [f"{k}{'*' if run_note(r) else ''}\n{part}" for k, r in runs.items()
+              for part in ("set-up", "exchanges")]
     bottoms = [0.0] * len(labels)
     for state in STATE_FIELDS:
         ys = [totals(run)[part][STATE_TITLES[state]] for run in runs.values()
@@ -376,7 +405,9 @@ def plot_totals(report: EnergyReport, stem: Path) -> list[Path]:
         bottoms = [b + y for b, y in zip(bottoms, ys, strict=True)]
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel("mJ")
-    ax.set_title("Energy on the sensor per kind")
+    noted = [f"*{k}: {run_note(r)}" for k, r in runs.items() if run_note(r)]
+    ax.set_title("Energy on the sensor per kind" + ("\n" + "; ".join(noted) if noted else ""),
+                 fontsize="medium")
     ax.legend(fontsize="small")
     fig.tight_layout()
     return save_figure(fig, plt, stem)

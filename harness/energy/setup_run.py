@@ -19,7 +19,10 @@ kind "psk": the client handshakes with the mote itself (the baseline room's ccs-
 on UDP 61620) over the serial line and the radio; every flight crosses the CCS's hop. A client flight
 ends where the CCS starts sending its answer (its first data frame after the flight: receiving and
 computing), a mote flight at the arrival of its last datagram at the client; bytes are the DTLS
-datagrams. kind "ecdhe" has no mote image that fits the F1611 yet: SetupRunError says so.
+datagrams. kind "ecdhe": no F1611 image holds the ECDHE-ECDSA engine and the network stack, so the
+handshake runs on the `tinydtls-ecc` mote over its serial line with the radio modelled
+(harness.energy.ecdhe_run; params["note"] says so); loss, low-power listening and several sessions
+are not modelled for it (SetupRunError).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import aiocoap
 
 from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import KINDS, PhaseCost, SetupRun
-from harness.energy.simpeers import CCS, Apps, SimNetError, SimNetwork, data_frame_info
+from harness.energy.simpeers import BORDER_ROUTER, CCS, IK_D, Apps, SimNetError, SimNetwork, data_frame_info
 from harness.sim.medium import RadioEvent
 from harness.wire.ssm import MSG_KEY_ACK, MSG_KEY_MATERIAL
 
@@ -98,6 +101,74 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
         raise SetupRunError(f"channel_check_hz={channel_check_hz}: the firmware checks the channel at "
                             f"{LPL_HZ} Hz (ccs_lpl) or not at all (None)")
     return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
+
+
+DEVICE_PHASES = 5  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, RD POST, RD 2.01 (without resends)
+Mark = tuple[int, int, dict[str, int]]
+
+
+class _DeviceMeter:
+    """The fresh CCS's one-off messages before any session: bootstrapping (BOOT_REQUEST, BOOT_RESPONSE,
+    BOOT_CONFIRM; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS is on the
+    SSM's backbone) and its RD registration. A mote message's phase ends at its arrival at the host
+    (the first starts with the CCS's frame that carries it); a host message's ends when the CCS
+    acknowledges the frame that brings it, so the mote's work on a message is in its answer's phase."""
+
+    def __init__(self, net: SimNetwork, meter: _Meter) -> None:
+        self.net, self.meter = net, meter
+        self.events: list[tuple[Mark, str, str, str, tuple[str, ...], int]] = []  # end, name, group, ...
+        self.first_start: Mark | None = None
+        self._last_ccs_frame: Mark | None = None
+        self._backbone: tuple[str, ...] = ()
+        self._waiting: list[tuple[str, tuple[str, ...], int]] = []  # host messages not yet acknowledged
+        self._frame_to_ccs = False
+        net.service_observers.append(self._service)
+        net.radio_listeners.append(self._radio)
+
+    @property
+    def pending(self) -> bool:
+        """A host message the CCS has not acknowledged yet."""
+        return bool(self._waiting)
+
+    def _radio(self, ev: RadioEvent) -> None:
+        if ev.kind != "tx":
+            return
+        info = data_frame_info(ev.frame)
+        if info is not None and info[0] == CCS:
+            self._last_ccs_frame = self.meter._mark()
+        elif info is not None and info[:2] == (BORDER_ROUTER, CCS) and self._waiting:
+            self._frame_to_ccs = True
+        elif info is None and ev.sender == CCS and self._frame_to_ccs:  # its acknowledgement
+            self._frame_to_ccs = False
+            name, messages, nbytes = self._waiting.pop(0)
+            self._add(self.meter._mark(), name, "peer", messages, nbytes)
+
+    def _add(self, end: Mark, name: str, sender: str, messages: tuple[str, ...], nbytes: int) -> None:
+        group = "RD registration" if name.startswith("RD") else "bootstrap"
+        self.events.append((end, name, group, sender, messages, nbytes))
+
+    def _service(self, direction: str, name: str, data: bytes) -> None:
+        if direction == "mote>host":
+            if self.first_start is None:
+                self.first_start = self._last_ccs_frame or self.meter._mark()
+            self._add(self.meter._mark(), name, "mote", (name,), len(data))
+        elif direction == "host>mote":
+            self._waiting.append((name, self._backbone + (name,), len(data)))
+            self._backbone = ()
+        else:  # controller <-> AS
+            self._backbone += (name,)
+
+    def close(self, tick: Callable[[], None]) -> None:
+        """The phases, in the order they ended; then detach."""
+        self.net.service_observers.remove(self._service)
+        self.net.radio_listeners.remove(self._radio)
+        if self.first_start is None:
+            raise SetupRunError("the fresh CCS sent no bootstrapping or RD message")
+        self.meter._start = self.first_start
+        self.meter._frames = [f for f in self.meter._frames if f[0] >= self.first_start[0]]
+        for end, name, group, sender, messages, nbytes in sorted(self.events, key=lambda e: e[0][0]):
+            self.meter.close(name, group, sender, messages, nbytes, at=end)
+            tick()
 
 
 def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
@@ -270,29 +341,37 @@ class SetupRunner:
                  progress: Callable[[int, int], None] | None = None, host_delay_s: float = 0.0) -> None:
         if kind not in KINDS:
             raise SetupRunError(f"kind {kind!r}: one of {', '.join(KINDS)}")
-        if kind == "ecdhe":
-            raise SetupRunError("kind 'ecdhe': the full ECDHE-ECDSA CCS image (ccs-full-ecc) does not fit "
-                                "the F1611's 48 KB flash yet, so there is no mote to run it on")
+        if kind == "ecdhe" and (loss or channel_check_hz is not None or sessions != 1):
+            raise SetupRunError(f"kind 'ecdhe' (loss={loss}, channel_check_hz={channel_check_hz}, sessions="
+                                f"{sessions}): its radio is modelled (no F1611 image holds ECDHE + network), "
+                                "for one session without loss on an always-on radio only")
         if exchanges < 0 or sessions < 1:
             raise SetupRunError(f"exchanges={exchanges}, sessions={sessions}: want >= 0 and >= 1")
         if not 0.0 <= loss < 1.0:
             raise SetupRunError(f"loss={loss}: want a fraction in [0, 1)")
         self.kind, self.seed, self.exchanges, self.loss = kind, seed, exchanges, loss
         self.channel_check_hz, self.sessions, self.progress = channel_check_hz, sessions, progress
-        self.apps = _apps(kind, channel_check_hz)
+        self.apps = _apps(kind, channel_check_hz) if kind != "ecdhe" else Apps("", "tinydtls-ecc")
         self.host_delay_s = host_delay_s
         self.net: SimNetwork | None = None
+        self.ecdhe: Any = None  # harness.energy.ecdhe_run.EcdheRun for kind ecdhe
 
     @property
     def log(self) -> list[str]:
-        """The network's event log (empty before run())."""
+        """The network's event log (ecdhe: the serial link's; empty before run())."""
+        if self.kind == "ecdhe":
+            return self.ecdhe.log if self.ecdhe is not None else []
         return self.net.log if self.net is not None else []
 
     def run(self) -> SetupRun:
         """Build, boot, measure; the SetupRun."""
+        if self.kind == "ecdhe":
+            return self._run_ecdhe()
+        fresh = IK_D if self.kind == "esse" else None  # the esse CCS bootstraps its PSK_DN
         net = self.net = SimNetwork(seed=self.seed, loss=self.loss, apps=self.apps,
-                                         host_delay_s=self.host_delay_s)
+                                    host_delay_s=self.host_delay_s, ik_d=fresh)
         total = self.sessions * (6 + (2 if self.kind == "esse" else 0) + self.exchanges)
+        total += DEVICE_PHASES if self.kind == "esse" else 0
         done = 0
 
         def tick() -> None:
@@ -303,14 +382,20 @@ class SetupRunner:
 
         try:
             try:
+                meter = _Meter(net)
+                if self.kind == "esse":  # a fresh CCS with only IK_d: bootstrapping and RD at boot
+                    net.serve_rd()
+                    net.serve_bootstrap()
+                    device = _DeviceMeter(net, meter)
                 net.boot()
                 if self.kind == "esse":
-                    net.serve_rd()
-                    net.start_delegator({IDENTITY: CLIENT_PSK})
-                    # the CCS registers in the SSM's RD once it has the prefix: a one-off before the set-up
-                    net.wait_for(lambda: bool(net.registrations), "the CCS registers in the RD", 60.0)
+                    # one-offs before the set-up: PSK_DN from the controller + AS, the RD registration
+                    net.wait_for(lambda: bool(net.controller.installed) and bool(net.registrations)
+                                 and not device.pending, "the CCS bootstraps and registers in the RD", 60.0)
+                    device.close(tick)
+                    net.start_delegator({IDENTITY: CLIENT_PSK})  # with the PSK_DN just bootstrapped
                 net.run_for(SETTLE_S)  # LPL keeps the radio on for a while after the boot's pings
-                meter = _Meter(net)
+                meter._start, meter._frames = meter._mark(), []
                 session_run = _esse_session if self.kind == "esse" else _psk_session
                 for session in range(1, self.sessions + 1):
                     session_run(net, meter, session, self.exchanges, tick)
@@ -321,3 +406,23 @@ class SetupRunner:
         params = {"exchanges": self.exchanges, "loss": self.loss, "channel_check_hz": self.channel_check_hz,
                   "sessions": self.sessions, "apps": [self.apps.border_router, self.apps.ccs]}
         return SetupRun(kind=self.kind, seed=self.seed, params=params, phases=tuple(meter.phases))
+
+    def _run_ecdhe(self) -> SetupRun:
+        """Kind ecdhe: the handshake on the tinydtls-ecc mote, radio modelled (harness.energy.ecdhe_run)."""
+        from harness.energy.ecdhe_run import RADIO_NOTE, EcdheRun
+
+        done, total = 0, 6 + self.exchanges
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if self.progress is not None:
+                self.progress(done, total)
+
+        run = EcdheRun(seed=self.seed, exchanges=self.exchanges, tick=tick)
+        self.ecdhe = run
+        phases = run.run()
+        params = {"exchanges": self.exchanges, "loss": self.loss, "channel_check_hz": self.channel_check_hz,
+                  "sessions": self.sessions, "apps": ["tinydtls-ecc"], "note": RADIO_NOTE,
+                  "mote_role": "DTLS client (the tinydtls-ecc profile app), host TinyDTLS the server"}
+        return SetupRun(kind=self.kind, seed=self.seed, params=params, phases=tuple(phases))

@@ -48,6 +48,11 @@ SSM_PORT = 61617  # the CCS's port for SSM messages (firmware/apps/ccs/ccs_secur
 SSM_HOST_PORT = 61616  # the SSM's port on the host address: both in 0xF0B0..F: one NHC byte (bridge)
 MOTE_DTLS_PORT = 61620  # the full-handshake CCS's DTLS server (harness/tinydtls/ccs_full_build.py)
 RD_PORT = 5683  # the SSM's resource directory on the host address (firmware/apps/ccs/ccs_rd.h)
+CONTROLLER_PORT = 61619  # the bootstrapping controller on the host address (firmware/apps/ccs/ccs_boot.h)
+IK_D = bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0")  # the CCS's initial key for bootstrapping runs
+ID_C = 7  # the SSM's controller id and the key it shares with its AS (fixed: deterministic runs)
+SK_CS = bytes.fromhex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf")
+AS_ADDRESS = ("2001:db8::a5", 61618)  # the AS on the SSM's backbone (in process: no delay)
 CLIENT_LINE_PORT = 61619  # client n on the host address talking to it: 61619 + n - 1 (one NHC byte)
 CLIENT_DELAY_S = 0.005  # one way between the outside client and the SSM (a nearby Internet hop)
 SSM_ADDRESS: Address = ("2001:db8::55", 5684)  # where the client reaches the SSM
@@ -358,7 +363,7 @@ class SimNetwork:
     """Border router + one CCS on the radio medium and the host peers, stepped by one engine."""
 
     def __init__(self, *, seed: int = 1, loss: float = 0.0, apps: Apps = Apps(), spacing_m: float = 15.0,
-                 psk_dn: bytes = PSK_DN, host_delay_s: float = 0.0) -> None:
+                 psk_dn: bytes = PSK_DN, host_delay_s: float = 0.0, ik_d: bytes | None = None) -> None:
         if not 0.0 <= loss < 1.0:
             raise ValueError(f"loss must be within [0, 1), got {loss}")
         self.seed = seed
@@ -366,7 +371,10 @@ class SimNetwork:
         self.host_delay_s = host_delay_s  # wall-clock sleep in the client's receive callback
         br = open_target(SimulatedSky(_elf(apps.border_router), BORDER_ROUTER))
         ccs = open_target(SimulatedSky(_elf(apps.ccs), CCS, adc=dict(CCS_ADC)))
-        provision_mote(ccs, Identity(node_id=CCS, psk_dn=psk_dn))  # type: ignore[arg-type]
+        # ik_d: a fresh mote that holds only its initial key and bootstraps PSK_DN (serve_bootstrap)
+        identity = Identity(node_id=CCS, ik=ik_d) if ik_d is not None else Identity(CCS, psk_dn=psk_dn)
+        provision_mote(ccs, identity)  # type: ignore[arg-type]
+        self.ik_d = ik_d
         self.ccs_mote: Any = ccs
         params = UDGMParams(success_ratio_tx=1.0, success_ratio_rx=1.0 - loss)
         positions = {BORDER_ROUTER: (0.0, 0.0, 0.0), CCS: (spacing_m, 0.0, 0.0)}
@@ -383,6 +391,10 @@ class SimNetwork:
         self._tmp = tempfile.TemporaryDirectory(prefix="esse-simpeers-")
         self.delegator: Delegator | None = None
         self.registrations: list[str] = []  # RD registrations the host answered (serve_rd), query strings
+        # fn(direction "mote>host" / "host>mote", message name, UDP payload) for bootstrapping and RD
+        # messages, as the host receives or sends them
+        self.service_observers: list[Callable[[str, str, bytes], None]] = []
+        self.controller: Any = None  # harness.bootstrap.controller.Controller once serve_bootstrap ran
 
     # -- time and log
 
@@ -422,7 +434,13 @@ class SimNetwork:
 
     def serve_rd(self) -> None:
         """Answer the CCS's RD registration (RFC 9176 simple registration: CON POST /.well-known/rd) with
-        2.01 Created, as the SSM's RD does, so the mote stops retrying before the measured set-up."""
+        2.01 Created, as the SSM's RD does, so the mote stops retrying before the measured set-up.
+
+        Not harness.services.rd: its simple registration (aiocoap's) answers through an aiocoap
+        Context bound to OS sockets and then fetches the endpoint's /.well-known/core through that
+        context; no aiocoap transport runs over this in-process serial line on simulated time. The
+        mote's side (its POST, the 2.01, their frames) is what the report measures; the RD's own
+        GET /.well-known/core (one more exchange for the mote) is not in it."""
         import aiocoap
         from aiocoap.numbers.codes import Code
 
@@ -435,12 +453,64 @@ class SimNetwork:
             if req.code != Code.POST or req.opt.uri_path != (".well-known", "rd"):
                 return
             self.registrations.append("&".join(req.opt.uri_query))
+            self._service("mote>host", "RD POST", data)
             res = aiocoap.Message(mtype=aiocoap.ACK, mid=req.mid, token=req.token, code=Code.CREATED)
             res.opt.location_path = ("rd", str(len(self.registrations)))
             mote = int(src.packed[-2:].hex(), 16)
+            self._service("host>mote", "RD 2.01", res.encode())
             self.line.send_udp(RD_PORT, mote, sport, res.encode())
 
         self.line.handlers[RD_PORT] = answer
+
+    def _service(self, direction: str, name: str, data: bytes) -> None:
+        self.note(f"service {direction} {name} {data.hex()}")
+        for fn in self.service_observers:
+            fn(direction, name, data)
+
+    def serve_bootstrap(self) -> None:
+        """The SSM's bootstrapping controller on the line's CONTROLLER_PORT and its AS (an SQLite
+        repository with the CCS enrolled under ik_d), the real harness.bootstrap code on the simulated
+        clock. The PSK_DN the controller hands over becomes the delegator's key for the CCS."""
+        from harness.bootstrap.controller import Controller, TidStore
+        from harness.bootstrap.messages import AS_RESPONSE, BOOT_CONFIRM, BOOT_REQUEST, BOOT_RESPONSE
+        from harness.bootstrap.repository import Repository
+        from harness.bootstrap.server import AuthServer
+
+        if self.ik_d is None:
+            raise SimNetError("serve_bootstrap: the CCS was provisioned with a PSK_DN, not an IK_d")
+        repo = Repository(Path(self._tmp.name) / "as.sqlite")
+        repo.add_controller(ID_C, SK_CS)
+        repo.add_device(CCS, self.ik_d)
+        self._repo = repo
+        auth = AuthServer(repo, now=self.clock.now)
+
+        def installed(device: int, psk: bytes) -> None:
+            self.psk_dn = psk
+
+        controller = self.controller = Controller(
+            ID_C, SK_CS, AS_ADDRESS, on_psk=installed, now=self.clock.now, rng=self.rng.randbytes,
+            tids=TidStore(Path(self._tmp.name) / "tids.sqlite"))
+        names = {BOOT_REQUEST: "BOOT_REQUEST", BOOT_CONFIRM: "BOOT_CONFIRM"}
+
+        def handle(src: IPv6Address, sport: int, data: bytes) -> None:
+            self._service("mote>host", names.get(data[0], f"type 0x{data[0]:02x}") if data else "empty", data)
+            out = controller.handle(data, (str(src), sport))
+            while out:
+                datagram, dst = out.pop(0)
+                if dst == AS_ADDRESS:  # the backbone: the AS answers at once
+                    self._service("ssm>as", "AS_REQUEST", datagram)
+                    reply = auth.handle(datagram)
+                    if reply is not None:
+                        what = "AS_RESPONSE" if reply[0] == AS_RESPONSE else "AS_ERROR"
+                        self._service("as>ssm", what, reply)
+                        out += controller.handle(reply, AS_ADDRESS)
+                    continue
+                name = "BOOT_RESPONSE" if datagram[0] == BOOT_RESPONSE else "BOOT_ERROR"
+                self._service("host>mote", name, datagram)
+                mote = int(IPv6Address(dst[0]).packed[-2:].hex(), 16)
+                self.line.send_udp(CONTROLLER_PORT, mote, int(dst[1]), datagram)
+
+        self.line.handlers[CONTROLLER_PORT] = handle
 
     def boot(self, timeout_s: float = 60.0) -> None:
         """Until the CCS answers an echo request at its global address (pinging every second)."""
@@ -484,4 +554,7 @@ class SimNetwork:
         if self.delegator is not None:
             asyncio.run(self.delegator.stop())
             self.delegator = None
+        repo = getattr(self, "_repo", None)
+        if repo is not None:
+            repo.close()
         self._tmp.cleanup()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.energy.phases import KINDS, SetupRun
-from harness.energy.report import ReportError, default_runner, setup_mj, totals
+from harness.energy.report import ReportError, default_runner, session_mj, setup_mj, totals
 
 SweepFn = Callable[[dict[str, Any], int], SetupRun]
 SWEPT = ("kind", "loss", "channel_check_hz", "sessions")  # the grid's axes, in this order
@@ -77,7 +77,7 @@ def metrics(run: SetupRun) -> dict[str, float]:
     """The figures a sweep summarises per run."""
     t = totals(run)
     return {"set-up mJ": setup_mj(run), "exchanges mJ": t["exchanges"]["total mJ"],
-            "total mJ": run.total_mj(), "set-up fragments": t["set-up"]["fragments"],
+            "total mJ": session_mj(run), "set-up fragments": t["set-up"]["fragments"],
             "set-up ms": t["set-up"]["time ms"]}
 
 

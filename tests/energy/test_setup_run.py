@@ -25,8 +25,14 @@ def esse_run() -> tuple[SetupRun, list[str]]:
     return runner.run(), list(runner.log)
 
 
+DEVICE = ["BOOT_REQUEST", "BOOT_RESPONSE", "BOOT_CONFIRM", "RD POST", "RD 2.01"]
+
+
 def test_esse_phases_follow_the_protocol(esse_run):
     run, _ = esse_run
+    device = [p for p in run.phases if p.group in ("bootstrap", "RD registration")]
+    assert [p.name for p in device] == DEVICE
+    run = SetupRun(run.kind, run.seed, run.params, tuple(p for p in run.phases if p not in device))
     names = [p.name for p in run.phases]
     hand_off = ["KEY_MATERIAL", "KEY_ACK", "exchange 1", "exchange 2"]
     assert names == [f"flight {i}" for i in range(1, 7)] + hand_off
@@ -43,10 +49,30 @@ def test_esse_phases_follow_the_protocol(esse_run):
         assert p.frames == 2 and p.fragments == 0 and p.cpu_ns > 0 and p.tx_ns > 0
         assert p.messages == ("ApplicationData", "ApplicationData")
     # the states add up to the phase's time: CPU + LPM is all of it (the tracker is exact)
-    for p in run.phases:
+    for p in run.phases + tuple(device):
         assert p.cpu_ns + p.lpm_ns == p.time_ns
         assert p.listen_ns <= p.time_ns
     assert SetupRun.from_json(run.to_json()) == run
+
+
+def test_a_fresh_ccs_bootstraps_then_registers_as_phases_of_their_own(esse_run):
+    from harness.bootstrap.messages import CONFIRM_LEN, REQUEST_LEN, RESPONSE_LEN
+
+    run, log = esse_run
+    by = {p.name: p for p in run.phases}
+    assert [by[n].group for n in DEVICE] == ["bootstrap"] * 3 + ["RD registration"] * 2
+    assert [by[n].sender for n in DEVICE] == ["mote", "peer", "mote", "mote", "peer"]
+    # the real controller asked the real AS (SQLite repository) on the way: both messages are named
+    assert by["BOOT_RESPONSE"].messages == ("AS_REQUEST", "AS_RESPONSE", "BOOT_RESPONSE")
+    sizes = [by[n].bytes for n in DEVICE[:3]]
+    assert sizes == [REQUEST_LEN, RESPONSE_LEN, CONFIRM_LEN]  # docs/bootstrap.md, one frame each
+    assert all(by[n].frames == 1 and by[n].fragments == 0 for n in DEVICE)
+    # checking BOOT_RESPONSE, deriving PSK_DN and writing it to information flash: the confirmation's
+    # phase holds the mote's most CPU of the five
+    assert by["BOOT_CONFIRM"].cpu_ns == max(by[n].cpu_ns for n in DEVICE)
+    # the hand-off worked with the PSK_DN the mote bootstrapped (nothing provisioned it)
+    assert by["KEY_ACK"].frames == 1
+    assert any("service mote>host BOOT_CONFIRM" in line for line in log)
 
 
 def test_same_seed_same_log_and_phases_however_slow_the_host(esse_run):
@@ -71,8 +97,10 @@ def test_bad_arguments_are_named():
         run_setup("esse", channel_check_hz=4)
     with pytest.raises(SetupRunError, match="loss=1.5"):
         run_setup("esse", loss=1.5)
-    with pytest.raises(SetupRunError, match="does not fit"):
-        run_setup("ecdhe")
+    with pytest.raises(SetupRunError, match="radio is modelled"):
+        run_setup("ecdhe", loss=0.1)
+    with pytest.raises(SetupRunError, match="radio is modelled"):
+        run_setup("ecdhe", channel_check_hz=8)
 
 
 @pytest.mark.slow
@@ -81,7 +109,7 @@ def test_low_power_listening_and_loss_still_complete():
     run = run_setup("esse", seed=2, exchanges=1, loss=0.2, channel_check_hz=8,
                     progress=lambda done, total: seen.append((done, total)))
     assert [p.name for p in run.phases][-1] == "exchange 1"
-    assert seen[-1] == (9, 9)
+    assert seen[-1] == (14, 14)  # 5 bootstrap and RD phases, 6 flights, 2 hand-off, 1 exchange
     assert run.params["apps"] == ["border_router_lpl", "ccs_lpl"]
 
 
@@ -110,7 +138,7 @@ def test_psk_baseline_handshakes_with_the_mote_over_its_hop():
 
 def test_sessions_follow_one_another_with_their_own_phases():
     run = run_setup("esse", seed=1, exchanges=1, sessions=2)
-    names = [p.name for p in run.phases]
+    names = [p.name for p in run.phases][len(DEVICE):]  # the device's one-offs come once, first
     assert names[:9] == [f"flight {i}" for i in range(1, 7)] + ["KEY_MATERIAL", "KEY_ACK", "exchange 1"]
     assert names[9:] == [f"session 2: {n}" for n in names[:9]]
     assert run.params["sessions"] == 2

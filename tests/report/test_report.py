@@ -171,3 +171,32 @@ def test_esse_energy_report_bad_input(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit):
         esse(["energy", "report", "--loss", "1.5"])
     assert "a loss is a fraction" in capsys.readouterr().err
+
+
+def test_bootstrap_and_rd_phases_are_a_once_per_device_part_outside_set_up_and_ratios() -> None:
+    from .runs import phase
+
+    device = [phase("BOOT_REQUEST", "bootstrap", "mote", cpu_ms=10, lpm_ms=10, tx_ms=1, listen_ms=20,
+                    nbytes=19, frames=1),
+              phase("BOOT_CONFIRM", "bootstrap", "mote", cpu_ms=100, lpm_ms=0, tx_ms=1, listen_ms=100,
+                    nbytes=15, frames=1),
+              phase("RD POST", "RD registration", "mote", cpu_ms=20, lpm_ms=0, tx_ms=1, listen_ms=20,
+                    nbytes=37, frames=1)]
+    plain = esse_run()
+    fresh = SetupRun("esse", 1, plain.params, tuple(device) + plain.phases)
+    t = report.totals(fresh)
+    assert t["set-up"] == report.totals(plain)["set-up"]
+    assert t["exchanges"] == report.totals(plain)["exchanges"]
+    assert t["bootstrap + RD"]["CPU mJ"] == pytest.approx(mj(130, CPU_MA))
+    assert t["bootstrap + RD"]["total mJ"] == pytest.approx(
+        mj(130, CPU_MA) + mj(10, LPM_MA) + mj(3, TX_MA) + mj(140, RX_MA))
+    assert (t["bootstrap + RD"]["frames"], t["bootstrap + RD"]["bytes"]) == (3, 71)
+    assert t["all"]["total mJ"] == pytest.approx(t["bootstrap + RD"]["total mJ"] + plain.total_mj())
+    assert "bootstrap + RD" not in report.totals(plain)
+    runs = {"esse": fresh, "psk": handshake_run("psk")}
+    rep = report.measure(list(runs), runner=runner_of(runs))
+    same = report.measure(["esse", "psk"], runner=runner_of({"esse": plain, "psk": runs["psk"]}))
+    assert [x.factor for x in rep.ratios()] == [x.factor for x in same.ratios()]
+    text = report.text_report(rep)
+    assert "esse: once per device, before any session: bootstrapping and RD registration" in text
+    assert report.phase_order([fresh])[:3] == ["BOOT_REQUEST", "BOOT_CONFIRM", "RD POST"]
