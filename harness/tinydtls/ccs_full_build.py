@@ -77,8 +77,8 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-# what `esse build` builds: the variants that fit the F1611. ccs-full-ecc needs 58 072 B of flash
-# (5 258 B over: 54 410 B) even with the compact AES and without the CoAP client and plain server; -lpl about 1.1 KB more.
+# what `esse build` builds: the variants that fit the F1611. ccs-full-ecc needs 54 410 B of flash (5 258 B
+# over) even with the compact AES and without the CoAP client, plain server and bootstrapping; -lpl more.
 FITTING = ("ccs-full-psk", "ccs-full-psk-lpl")
 
 
