@@ -11,8 +11,7 @@ import pytest
 
 from harness.standin.ccs import StandinCcsServer
 from tests.ssm import harness_fixtures as fx
-from tests.ssm.test_crash_safety import free_udp_port
-from tests.ssm.test_failover import _daemon, _line
+from tests.ssm.test_failover import _line, active_and_standby
 
 pytestmark = pytest.mark.slow
 
@@ -23,18 +22,7 @@ def test_handshake_in_progress_completes_with_the_standby(tmp_path, rec, tinydtl
 
     async def go() -> None:
         async with StandinCcsServer(fx.PSK_DN) as ccs:
-            port, ccs_port = free_udp_port(), free_udp_port()
-            cfg = tmp_path / "ssm.toml"
-            cfg.write_text(
-                f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
-                f'db = "relay.sqlite"\n[ccs.s1]\naddress = "{ccs.address[0]}:{ccs.address[1]}"\n'
-                f'psk_dn = "{fx.PSK_DN.hex()}"\n'
-                f'[clients.{fx.CLIENT_ID}]\nkey = "{fx.CLIENT_KEY}"\nccs = "s1"\n'
-            )
-            active = await _daemon(cfg)
-            assert (await _line(active)).startswith(b"esse ssm: DTLS on")
-            standby = await _daemon(cfg)
-            assert (await _line(standby)).startswith(b"esse ssm: standby for")
+            port, active, standby = await active_and_standby(tmp_path, ccs)
             server = ("127.0.0.1", port)
             ident = fx.CLIENT_ID.encode()
             c = await DtlsClient.create(psk=PskStore({ident: fx.CLIENT_KEY.encode()}, identity=ident))
