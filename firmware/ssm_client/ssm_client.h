@@ -34,6 +34,7 @@
 #define ESSE_ECODE_NO_ROUTE 3u
 #define ESSE_ECODE_KEY_REJECTED 4u
 #define ESSE_ECODE_SESSION_CLOSED 5u
+#define ESSE_ECODE_CLOSE_ALERT 6u /* SSM -> CCS: close_notify to the client, then close */
 
 /* return codes */
 #define ESSE_KM_OK 0

@@ -43,6 +43,7 @@ TICK = 0.1  # housekeeping period (s)
 ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" "14")
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
+CLOSE_ALERT_KEEP = 10.0  # how long a closed session's route is kept for the CCS's close_notify (s)
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
 STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
@@ -167,6 +168,9 @@ class Delegator:
         self._last_summary = 0.0
         self.metrics: Any = None  # MetricsServer when [ssm] metrics is set
         self._identity_of: dict[bytes, bytes] = {}  # session id -> identity (sessions handed off by us)
+        # sessions closed with ERROR close-alert: session id -> (client, outbound, until when) for the
+        # one close_notify the CCS seals to the client before it forgets the keys
+        self._closing: dict[bytes, tuple[Address, bool, float]] = {}
 
     # -- lifecycle
 
@@ -592,8 +596,7 @@ class Delegator:
             for e in mine[: max(0, len(mine) - limit)]:
                 if e.session_id == sid:
                     continue
-                self._close_at_ccs(e)
-                self._free_session(e.session_id, f"quota of sessions per {why} reached; oldest closed")
+                self._close_and_alert(e, f"quota of sessions per {why} reached; oldest closed")
                 self.stats[f"quota_evicted_{why}"] += 1
 
     # -- datagrams from outside peers
@@ -704,6 +707,11 @@ class Delegator:
         t0 = time.perf_counter_ns()
         kind, sid, records = protocol.parse_relay(frame)
         entry = self.table.get(sid) if self.table is not None else None
+        closing = self._closing.pop(sid, None) if entry is None and kind == protocol.MSG_RELAY else None
+        if closing is not None:  # the CCS's close_notify for a session we closed: its last record
+            self._sendto_client(closing[0], records, outbound=closing[1])
+            self.stats["close_alerts_relayed"] += 1
+            return
         if entry is None or entry.ccs_name != ccs.name:
             self.stats["unknown_session"] += 1
             log.info("record for unknown session %s from CCS %s dropped", sid.hex(), ccs.name)
@@ -765,6 +773,18 @@ class Delegator:
         if ccs is not None:
             self._send_error(ccs, protocol.ECODE_SESSION_CLOSED, entry.session_id)
         self._final_flights.pop(entry.session_id, None)
+
+    def _close_and_alert(self, entry: RelayEntry, why: str) -> None:
+        """Close a relay session whose client is still there: ERROR close-alert makes the CCS (which
+        holds the keys) seal a close_notify to the client, relayed once, before it drops the session."""
+        ccs = self.config.ccs.get(entry.ccs_name)
+        if ccs is not None:
+            self._closing[entry.session_id] = (
+                entry.client_address, entry.session_id in self._outbound_sessions,
+                self.clock.now() + CLOSE_ALERT_KEEP,
+            )
+            self._send_error(ccs, protocol.ECODE_CLOSE_ALERT, entry.session_id)
+        self._free_session(entry.session_id, why)
 
     def _free_session(self, sid: bytes, why: str) -> None:
         assert self.table is not None
@@ -840,6 +860,9 @@ class Delegator:
         for sid, ff in list(self._final_flights.items()):
             if mono > ff.expires:
                 del self._final_flights[sid]
+        for sid, (_, _, until) in list(self._closing.items()):
+            if mono > until:
+                del self._closing[sid]  # the CCS never answered (it had lost the session)
         if mono - self._last_summary >= LOG_INTERVAL:
             self.summarise_drops()
             self._last_summary = mono

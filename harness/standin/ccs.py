@@ -29,6 +29,7 @@ from harness.hostfw.record import ensure_record_extension
 from harness.udp import Address, open_udp, parse_hostport
 from harness.wire.dtls import CT_ALERT, CT_APPLICATION_DATA
 from harness.wire.ssm import (
+    ECODE_CLOSE_ALERT,
     ECODE_SESSION_CLOSED,
     ECODE_UNKNOWN_SESSION,
     MSG_ERROR,
@@ -186,11 +187,14 @@ class StandinCcs:
         if self.lib.esse_error_open(self.link, frame, len(frame), code, sid) != 0:
             self.stats["error_rejected"] += 1
             return []
+        replies: list[bytes] = []
         st = self.sessions.pop(bytes(sid), None)
         if st is not None:
+            if code[0] == ECODE_CLOSE_ALERT:  # the SSM closed it (quota): tell its client, like the mote
+                replies.append(self._seal(st, bytes(sid), CT_ALERT, b"\x01\x00"))
             self.lib.esse_record_wipe(st)
         self.stats[f"ssm_error_{code[0]}"] += 1
-        return []
+        return replies
 
     def _records(self, sid: bytes, data: bytes) -> list[bytes]:
         lib, ffi = self.lib, self.ffi

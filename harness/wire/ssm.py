@@ -39,6 +39,7 @@ ECODE_HANDSHAKE_FAILED = 2
 ECODE_NO_ROUTE = 3
 ECODE_KEY_REJECTED = 4
 ECODE_SESSION_CLOSED = 5
+ECODE_CLOSE_ALERT = 6  # SSM -> CCS: close the session and send its client a close_notify first
 
 ROLE_CLIENT = 0
 ROLE_SERVER = 1

@@ -32,24 +32,32 @@ async def _line(p: asyncio.subprocess.Process, timeout: float = 60) -> bytes:
     return await asyncio.wait_for(p.stdout.readline(), timeout)
 
 
+async def active_and_standby(
+    tmp_path, ccs: StandinCcsServer  # noqa: ANN001
+) -> tuple[int, asyncio.subprocess.Process, asyncio.subprocess.Process]:
+    """An active `esse ssm run` and its standby on one relay table: (client port, active, standby)."""
+    port, ccs_port = free_udp_port(), free_udp_port()
+    cfg = tmp_path / "ssm.toml"
+    cfg.write_text(
+        f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
+        f'db = "relay.sqlite"\n[ccs.s1]\naddress = "{ccs.address[0]}:{ccs.address[1]}"\n'
+        f'psk_dn = "{fx.PSK_DN.hex()}"\n'
+        f'[clients.{fx.CLIENT_ID}]\nkey = "{fx.CLIENT_KEY}"\nccs = "s1"\n'
+    )
+    active = await _daemon(cfg)
+    assert (await _line(active)).startswith(b"esse ssm: DTLS on")
+    standby = await _daemon(cfg)
+    assert (await _line(standby)).startswith(b"esse ssm: standby for")
+    return port, active, standby
+
+
 def test_standby_takes_over_relaying(tmp_path, rec, tinydtls) -> None:
     from harness.tinydtls.binding import PskStore
     from harness.tinydtls.udp import DtlsClient
 
     async def go() -> None:
         async with StandinCcsServer(fx.PSK_DN) as ccs:
-            port, ccs_port = free_udp_port(), free_udp_port()
-            cfg = tmp_path / "ssm.toml"
-            cfg.write_text(
-                f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
-                f'db = "relay.sqlite"\n[ccs.s1]\naddress = "{ccs.address[0]}:{ccs.address[1]}"\n'
-                f'psk_dn = "{fx.PSK_DN.hex()}"\n'
-                f'[clients.{fx.CLIENT_ID}]\nkey = "{fx.CLIENT_KEY}"\nccs = "s1"\n'
-            )
-            active = await _daemon(cfg)
-            assert (await _line(active)).startswith(b"esse ssm: DTLS on")
-            standby = await _daemon(cfg)
-            assert (await _line(standby)).startswith(b"esse ssm: standby for")
+            port, active, standby = await active_and_standby(tmp_path, ccs)
             server = ("127.0.0.1", port)
             ident = fx.CLIENT_ID.encode()
             clients = []

@@ -342,6 +342,8 @@ static void ssm_error(uint16_t len)
         printf("ccs: outbound handshake failed at the SSM\n");
     }
     s = find(sid);
+    if (s && code == ESSE_ECODE_CLOSE_ALERT)
+        send_alert(s, ALERT_WARNING, ALERT_CLOSE_NOTIFY); /* the SSM closed it (quota): tell its client */
     if (s)
         esse_record_wipe(&s->rec);
 }
