@@ -54,13 +54,19 @@ def bench_selfboot(c, seed=1):
     sys.exit(run_bench(int(seed)))
 
 
-@task(name="bench-sim", help={"quick": "20 emulated motes only (skip the 100-mote run)"})
-def bench_sim(c, quick=False):
+@task(
+    name="bench-sim",
+    help={
+        "quick": "20 emulated motes only (skip the 100-mote run)",
+        "motes": "also N emulated motes (e.g. 1000, issue 15's target), 5 s simulated",
+    },
+)
+def bench_sim(c, quick=False, motes=0):
     """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes
     (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper (prints figures)."""
     from harness.bench.sim import main as run_bench
 
-    run_bench(quick=quick)
+    run_bench(quick=quick, extra_motes=int(motes))
 
 
 @task(iterable=["profile"], help={"profile": "record, psk or ecc (repeatable); default: all"})

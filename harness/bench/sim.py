@@ -91,8 +91,9 @@ def bench_emulated(motes: int = 20, seconds: float = 10.0, spacing_m: float = 20
     }
 
 
-def main(quick: bool = False) -> None:
-    """Print the simulation benchmarks (scripted motes, then emulated ones)."""
+def main(quick: bool = False, extra_motes: int = 0) -> None:
+    """Print the simulation benchmarks (scripted motes, then emulated ones; `extra_motes` > 0 adds a
+    run of that many emulated motes over 5 simulated seconds)."""
     for motes in (2, 10, 30):
         r = bench(motes=motes)
         print(
@@ -103,8 +104,11 @@ def main(quick: bool = False) -> None:
     from harness.emulator.core_build import ensure_built
 
     ensure_built()
-    for motes in (20,) if quick else (20, 100):
-        r = bench_emulated(motes=motes)
+    runs = [(20, 10.0)] if quick else [(20, 10.0), (100, 10.0)]
+    if extra_motes > 0:
+        runs.append((extra_motes, 5.0))
+    for motes, seconds in runs:
+        r = bench_emulated(motes=motes, seconds=seconds)
         print(
             f"{r['motes']:3d} emulated Sky motes (beacon, 1 frame/s, LPM3), "
             f"{r['simulated_s']:.0f} s simulated: "

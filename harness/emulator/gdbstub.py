@@ -60,8 +60,9 @@ class GdbStub:
     # ---------------------------------------------------------------- transport
     def serve(self, listener: socket.socket) -> None:
         """Accept one client on `listener` and answer it until it detaches, kills or hangs up."""
-        conn, _ = listener.accept()
-        self._conn = conn
+        self.accept(listener)
+        conn = self._conn
+        assert conn is not None
         try:
             while True:
                 packet = self._read_packet()
@@ -75,6 +76,58 @@ class GdbStub:
             self._flush_console()
             conn.close()
             self._conn = None
+
+    def accept(self, listener: socket.socket) -> None:
+        """Wait for one client on `listener` (served by serve() or, packet by packet, next_resume())."""
+        self._conn, _ = listener.accept()
+
+    @property
+    def connected(self) -> bool:
+        """Whether a client is attached."""
+        return self._conn is not None
+
+    def close(self) -> None:
+        """Hang up on the client (if any)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def next_resume(self) -> str | None:
+        """Answer the client's packets until it resumes the mote: "c" (continue) or "s" (step), whose
+        stop reply the caller owes (send_stop); None once the client detached, killed or hung up.
+        For a caller that runs the mote itself (a simulation stepping all its motes together)."""
+        while True:
+            packet = self._read_packet()
+            if packet is None:
+                return None
+            text = packet.decode("latin-1")
+            if text[:1] in ("c", "s"):
+                try:
+                    if len(text) > 1:
+                        self.mote.set_reg(0, int(text[1:].split(";")[0], 16))
+                except ValueError:
+                    self._send(b"E01")
+                    continue
+                return text[:1]
+            reply = self.handle(packet)
+            if reply is None:
+                return None
+            self._send(reply)
+
+    def send_stop(self, signal: int) -> None:
+        """The stop reply owed after next_resume() (S05 breakpoint/step, S02 Ctrl-C, ...)."""
+        self._send(b"S%02x" % signal)
+
+    def send_exit(self, code: int = 0) -> None:
+        """Tell the client the program is gone (W packet), e.g. when the simulation ended."""
+        self._send(b"W%02x" % (code & 0xFF))
+
+    def interrupted(self) -> bool:
+        """A Ctrl-C (0x03) from the client while the mote runs."""
+        try:
+            return self._interrupted()
+        except (ConnectionError, OSError):
+            return False
 
     def _recv(self) -> bytes:
         assert self._conn is not None
@@ -248,7 +301,7 @@ class GdbStub:
             self.breakpoints.discard(addr)
 
     # execution
-    def _step_over_breakpoint(self) -> int:
+    def step_over_breakpoint(self) -> int:
         """One instruction from the current PC even when a breakpoint sits there; the fault code."""
         m = self.mote.ptr
         pc = self.mote.reg(0)
@@ -260,19 +313,23 @@ class GdbStub:
             lib.mote_set_breakpoint(m, pc, 1)
         return rc
 
+    def stop_signal(self, rc: int) -> int:
+        """The signal a stop with mote_run's code `rc` reports (SIGTRAP, SIGILL, SIGSEGV)."""
+        if rc in (0, MOTE_FAULT_HALT, lib.MOTE_STOP_SERIAL):
+            return SIGTRAP
+        return FAULT_SIGNALS.get(rc, SIGSEGV)
+
     def _stop_reply(self, rc: int) -> bytes:
         lib.mote_clear_fault(self.mote.ptr)
         self._flush_console()
-        if rc in (0, MOTE_FAULT_HALT, lib.MOTE_STOP_SERIAL):
-            return b"S%02x" % SIGTRAP
-        return b"S%02x" % FAULT_SIGNALS.get(rc, SIGSEGV)
+        return b"S%02x" % self.stop_signal(rc)
 
     def _step(self) -> bytes:
-        return self._stop_reply(self._step_over_breakpoint())
+        return self._stop_reply(self.step_over_breakpoint())
 
     def _continue(self) -> bytes:
         m = self.mote.ptr
-        rc = self._step_over_breakpoint()
+        rc = self.step_over_breakpoint()
         while rc in (0, lib.MOTE_STOP_SERIAL):
             rc = lib.mote_run(m, m.now + RUN_CHUNK)
             if rc == lib.MOTE_STOP_SERIAL:

@@ -118,7 +118,7 @@ class SkySimMote:
     def start_at(self, time_us: int) -> None:
         """Power the mote on at simulated time `time_us` instead of 0 (Cooja's start-up delay);
         call before the first run. Until then it is held unpowered (csrc/sim_start.h)."""
-        if self._at_us != 0 or time_us < 0:
+        if self.now_us() != 0 or time_us < 0:
             raise ValueError(f"mote {self.mote_id}: start_at({time_us}) needs a fresh mote and a time >= 0")
         if time_us == 0:
             return
@@ -140,12 +140,14 @@ class SkySimMote:
         return self._radio
 
     def now_us(self) -> int:
-        """The mote's simulated time in microseconds."""
-        return self._at_us
+        """The mote's simulated time in microseconds (a group member's is its group's: one store per
+        group run instead of one per member)."""
+        g = self._group
+        return self._at_us if g is None else g.reached
 
     def run_until(self, time_us: int) -> None:
         """Run the mote up to simulated time `time_us`."""
-        if time_us <= self._at_us:
+        if time_us <= self.now_us():
             return
         rc = lib.simm_run_until_ns(self._sim, time_us * 1000)
         self._at_us = time_us
@@ -238,7 +240,7 @@ class SkySimMote:
 
     def run_for(self, seconds: float) -> None:
         """Advance this mote alone by `seconds` (outside an engine)."""
-        self.run_until(self._at_us + round(seconds * 1e6))
+        self.run_until(self.now_us() + round(seconds * 1e6))
 
     def power(self) -> dict[str, int]:
         """Microseconds in each power state (CPU, LPM, TX, RX) since power-on."""
@@ -282,6 +284,7 @@ class SkyMoteGroup:
         self._reached = ffi.new("uint64_t *")
         self._fault = ffi.new("int *")
         self._resets_seen = 0
+        self.reached = max((m._at_us for m in self.motes), default=0)  # members' time (now_us)
         self._uart_idx = ffi.new("int[]", max(1, len(self.motes)))
 
     @property
@@ -292,9 +295,7 @@ class SkyMoteGroup:
     def run_until(self, now_us: int, limit_us: int) -> int:
         """Advance every member from `now_us` towards `limit_us`; the time reached."""
         rc = lib.simg_run(self._g, now_us, limit_us, self._reached, self._fault)
-        reached = self._reached[0]
-        for m in self.motes:
-            m._at_us = reached
+        reached = self.reached = self._reached[0]
         if rc >= 2:
             self.motes[self._fault[0]].raise_fault(rc)
         if self._error is not None:

@@ -50,6 +50,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else build_dir() / "sim" / target.stem
     # SIGTERM (a parent stopping a --realtime run) ends the run like Ctrl-C: outputs are still written.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    debugged: list = []  # harness.sim.gdb.DebuggedMote: told when the run is over
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         sc = _load(target, out_dir)
@@ -58,6 +59,14 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
         if args.port_base is not None:  # a bad base is reported before the motes are built
             serial_ports_from_base(sc.sim.serial_ports(), args.port_base)
         motes = build_motes(sc.sim)
+        if args.gdb:
+            from harness.sim.gdb import debug_motes
+
+            def announce(text: str) -> None:
+                print(f"esse sim run: {text}", flush=True)
+
+            motes = debug_motes(motes, args.gdb, announce, args.gdb_reg_bytes)
+            debugged.extend(m for m in motes if hasattr(m, "stub"))
         tty = sys.stderr.isatty()
         outcome = run_scenario(
             sc,
@@ -81,6 +90,9 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
         print(f"esse sim run: {exc}", file=sys.stderr)
         return 1
+    finally:
+        for m in debugged:
+            m.close()
     print(summary_text(outcome.files["summary"]))
     print(f"outputs in {out_dir}")
     if outcome.result.reason == "interrupted":
@@ -164,6 +176,20 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         "--fail-on-reset",
         action="store_true",
         help="a mote reset (watchdog, key violation) ends the run and fails it (exit 1)",
+    )
+    r.add_argument(
+        "--gdb",
+        action="append",
+        metavar="MOTE=[HOST]:PORT",
+        help="serve the GDB remote protocol for that mote (repeatable; PORT 0: a free one, printed); "
+        "the run waits for the client and pauses while the mote is stopped",
+    )
+    r.add_argument(
+        "--gdb-reg-bytes",
+        type=int,
+        choices=(2, 4),
+        default=2,
+        help="register width in g/p packets: 2 (MSP430, mspdebug gdbc) or 4 (gdb built for MSP430X)",
     )
     r.set_defaults(func=cmd_sim_run)
 
