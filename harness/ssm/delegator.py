@@ -43,6 +43,7 @@ TICK = 0.1  # housekeeping period (s)
 ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" "14")
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
+CLOSING_KEEP = 5.0  # how long a revoked session's route stays open for the CCS's close_notify to its client
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
 STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
@@ -158,6 +159,8 @@ class Delegator:
         self._outbox: list[tuple[Address, bytes, bool]] | None = None
         self._pending_acks: dict[bytes, PendingAck] = {}
         self._final_flights: dict[bytes, FinalFlight] = {}
+        # revoked sessions whose CCS still owes its client the close_notify: sid -> (entry, CCS, until)
+        self._closing: dict[bytes, tuple[RelayEntry, CcsEntry, float]] = {}
         self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
         self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
         self._ticker: Handle | None = None
@@ -681,6 +684,8 @@ class Delegator:
 
     def _on_ccs_frame(self, src: Address, frame: bytes) -> None:
         ccs = self._ccs_by_addr.get(address_key(src))
+        if frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
+            return
         if ccs is None or not frame:
             self.stats["frames_from_unknown_ccs"] += 1
             return
@@ -889,14 +894,39 @@ class Delegator:
 
     def _close_sessions(self, affected: Callable[[RelayEntry], bool], why: str) -> int:
         """ERROR session-closed to the CCS of every matching relay session (while its key still
-        holds), then free it; the number closed."""
+        holds), then free it; the CCS answers with a close_notify to the client, which the SSM still
+        routes for CLOSING_KEEP seconds (only that way: the client's records are no longer relayed).
+        The number closed."""
         assert self.table is not None
+        now = self.clock.now()
+        for sid in [s for s, (_, _, until) in self._closing.items() if until < now]:
+            del self._closing[sid]
         closed = 0
         for e in [e for e in self.table.by_sid.values() if affected(e)]:
+            ccs = self.config.ccs.get(e.ccs_name)
+            if ccs is not None and e.session_id not in self._pending_acks:
+                self._closing[e.session_id] = (e, ccs, now + CLOSING_KEEP)
             self._close_at_ccs(e)
             self._free_session(e.session_id, why)
             closed += 1
         return closed
+
+    def _relay_closing(self, src: Address, frame: bytes) -> bool:
+        """A RELAY from a CCS for a session revoked a moment ago (its close_notify): to the client
+        once, then the route is gone. False when the frame is not for such a session."""
+        try:
+            _, sid, records = protocol.parse_relay(frame)
+        except protocol.ProtocolError:
+            return False
+        closing = self._closing.get(sid)
+        if closing is None or address_key(closing[1].address) != address_key(src):
+            return False
+        entry, _, until = self._closing.pop(sid)
+        if until < self.clock.now():
+            return False
+        self._sendto_client(entry.client_address, records, outbound=sid in self._outbound_sessions)
+        self.stats["revoked_close_relayed"] += 1
+        return True
 
     def revoke_ccs(self, name: str) -> int:
         """Revoke a CCS's PSK_DN: close its sessions, forget the key (new sessions find no route)."""

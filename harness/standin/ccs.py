@@ -187,10 +187,13 @@ class StandinCcs:
             self.stats["error_rejected"] += 1
             return []
         st = self.sessions.pop(bytes(sid), None)
+        replies: list[bytes] = []
         if st is not None:
+            if code[0] == ECODE_SESSION_CLOSED:  # like the mote: tell the client while we have its keys
+                replies.append(self._seal(st, bytes(sid), CT_ALERT, b"\x01\x00"))
             self.lib.esse_record_wipe(st)
         self.stats[f"ssm_error_{code[0]}"] += 1
-        return []
+        return replies
 
     def _records(self, sid: bytes, data: bytes) -> list[bytes]:
         lib, ffi = self.lib, self.ffi

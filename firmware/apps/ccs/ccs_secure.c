@@ -342,8 +342,11 @@ static void ssm_error(uint16_t len)
         printf("ccs: outbound handshake failed at the SSM\n");
     }
     s = find(sid);
-    if (s)
+    if (s) {
+        if (code == ESSE_ECODE_SESSION_CLOSED) /* the SSM ended it (revocation): tell the client while we have the keys */
+            send_alert(s, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
         esse_record_wipe(&s->rec);
+    }
 }
 
 static void ssm_input(const uint8_t src[16], uint16_t sport, uint16_t dport, const uint8_t *data, uint16_t len)
