@@ -211,14 +211,13 @@ def test_refused_mote_retries_with_a_fresh_rn_until_enrolled(tmp_path: Path) -> 
     data["motes"] = data["motes"][:2]
 
     class Unenrolled(EsseSystem):
-        """The AS repository starts without the mote."""
+        """The AS repository starts without the mote (removed before the bridge lets the mote talk)."""
 
-        async def _start_services(self, ssm_base: int) -> None:
-            ik, self.ik = self.ik, {}
-            try:
-                await super()._start_services(ssm_base)
-            finally:
-                self.ik = ik
+        async def _early_services(self) -> dict[int, int]:
+            ports = await super()._early_services()
+            assert self.services is not None and self.services.repo is not None
+            self.services.repo.remove_device(2)
+            return ports
 
     async def go() -> None:
         async with Unenrolled(data, tmp_path) as system:
