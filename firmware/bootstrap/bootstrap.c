@@ -120,6 +120,31 @@ int esse_boot_accept(esse_boot_t *b, const uint8_t *msg, size_t len, uint8_t psk
   return (int)ESSE_BOOT_CONFIRM_LEN;
 }
 
+int esse_boot_expect_ack(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_t *response, size_t len,
+                         uint8_t ack[ESSE_BOOT_ACK_LEN]) {
+  uint8_t nonce[ESSE_BOOT_NONCE_LEN];
+  esse_aes128_t psk;
+  if (len != ESSE_BOOT_RESPONSE_LEN) return ESSE_BOOT_ERR_LENGTH;
+  if (response[0] != ESSE_BOOT_RESPONSE) return ESSE_BOOT_ERR_TYPE;
+  ack[0] = ESSE_BOOT_ACK;
+  esse_copy(ack + 1, response + 1, 2); /* ID_d */
+  esse_copy(ack + 3, response + 5, 4); /* TID */
+  make_nonce(nonce, ESSE_BOOT_ACK, response + 13, response + 5);
+  esse_aes128_init(&psk, psk_dn);
+  esse_ccm_seal(&psk, nonce, sizeof nonce, ESSE_BOOT_TAG, ack, 7, 0, 0, ack + 7);
+  esse_aes128_wipe(&psk);
+  return (int)ESSE_BOOT_ACK_LEN;
+}
+
+int esse_boot_ack_match(const uint8_t expected[ESSE_BOOT_ACK_LEN], const uint8_t *msg, size_t len) {
+  if (len != ESSE_BOOT_ACK_LEN) return ESSE_BOOT_ERR_LENGTH;
+  if (msg[0] != ESSE_BOOT_ACK) return ESSE_BOOT_ERR_TYPE;
+  if (esse_ct_diff(msg + 1, expected + 1, 2)) return ESSE_BOOT_ERR_NODE;
+  if (esse_ct_diff(msg + 3, expected + 3, 4)) return ESSE_BOOT_ERR_TID;
+  if (esse_ct_diff(msg + 7, expected + 7, ESSE_BOOT_TAG)) return ESSE_BOOT_ERR_TAG;
+  return ESSE_BOOT_OK;
+}
+
 uint16_t esse_crc16_ccitt(const uint8_t *p, size_t n) {
   uint16_t crc = 0xFFFFu;
   uint8_t bit;

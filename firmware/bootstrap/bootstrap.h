@@ -15,6 +15,8 @@
 #define ESSE_BOOT_AS_RESPONSE 0x23u /* AS -> controller */
 #define ESSE_BOOT_RESPONSE 0x24u /* controller -> device */
 #define ESSE_BOOT_CONFIRM 0x25u  /* device -> controller */
+#define ESSE_BOOT_ERROR 0x27u    /* controller -> device (advisory, unauthenticated) */
+#define ESSE_BOOT_ACK 0x28u      /* controller -> device: the confirmation arrived, PSK_DN is installed */
 
 #define ESSE_BOOT_RN_LEN 8u
 #define ESSE_BOOT_TAG 8u
@@ -23,6 +25,7 @@
 #define ESSE_BOOT_REQUEST_LEN (1u + 2u + ESSE_BOOT_RN_LEN + ESSE_BOOT_TAG)                   /* 19 */
 #define ESSE_BOOT_RESPONSE_LEN (1u + 2u + 2u + 4u + 4u + ESSE_BOOT_RN_LEN + ESSE_BOOT_TAG)   /* 29 */
 #define ESSE_BOOT_CONFIRM_LEN (1u + 2u + 4u + ESSE_BOOT_TAG)                                /* 15 */
+#define ESSE_BOOT_ACK_LEN (1u + 2u + 4u + ESSE_BOOT_TAG)                                    /* 15 */
 
 /* information flash segment B (harness/wire/infomem.py) */
 #define ESSE_INFO_SEGMENT_B 0x1000u
@@ -39,6 +42,7 @@
 #define ESSE_BOOT_ERR_TAG (-5)    /* not made with IK_d for the pending RN_d */
 #define ESSE_BOOT_ERR_SPACE (-6)
 #define ESSE_BOOT_ERR_LAYOUT (-7) /* segment B is not a valid identity (magic, version, CRC) */
+#define ESSE_BOOT_ERR_TID (-8)    /* a BOOT_ACK for another transaction (old or forged TID) */
 
 typedef struct {
   esse_aes128_t ik;                 /* expanded IK_d (kept in segment B for a later re-bootstrap) */
@@ -78,6 +82,18 @@ int esse_boot_segment_b_set_psk(uint8_t seg[ESSE_INFO_SEGMENT_SIZE], const uint8
  * copy segment B (0x1000) to RAM, esse_boot_segment_b_set_psk(), erase segment B, program the 128
  * bytes, read back and compare. Returns 0 on success, negative on a flash or layout error. Call it
  * after esse_boot_accept() returned the confirmation and before sending it. */
+/* The BOOT_ACK the controller answers this device's BOOT_CONFIRM with: type | ID_d | TID | MAC-only CCM
+ * under PSK_DN, nonce 0x28 | RN_c | TID, AAD bytes 0-6. Computed right after esse_boot_accept from the
+ * BOOT_RESPONSE it accepted (ID_d, TID and RN_c are read from it), so the device keeps 15 bytes to compare,
+ * not the expanded key. ESSE_BOOT_ACK_LEN, or ESSE_BOOT_ERR_LENGTH / _TYPE for a message that is no
+ * BOOT_RESPONSE. */
+int esse_boot_expect_ack(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_t *response, size_t len,
+                         uint8_t ack[ESSE_BOOT_ACK_LEN]);
+
+/* 0 when msg is the expected BOOT_ACK; else ESSE_BOOT_ERR_LENGTH, _TYPE, _NODE (another ID_d),
+ * _TID (another transaction) or _TAG (not made with PSK_DN). Constant time over the tag. */
+int esse_boot_ack_match(const uint8_t expected[ESSE_BOOT_ACK_LEN], const uint8_t *msg, size_t len);
+
 int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY]);
 
 #endif

@@ -77,7 +77,9 @@ class Controller:
         self.timeout = timeout
         self.pending: dict[int, Pending] = {}
         self.installed: dict[int, bytes] = {}  # device id -> PSK_DN handed to the SSM
-        self.done: dict[int, tuple[bytes, float]] = {}  # TID -> (BOOT_CONFIRM accepted, when)
+        # device id -> (its last accepted BOOT_CONFIRM, the BOOT_ACK sent): a retransmitted
+        # confirmation (the ACK was lost) is acknowledged again, however late
+        self.done: dict[int, tuple[bytes, bytes]] = {}
         self.refusals: list[m.BootError] = []
 
     def handle(self, data: bytes, source: Addr) -> Out:
@@ -97,12 +99,13 @@ class Controller:
         except m.BootError as err:
             self.refusals.append(err)
             log.warning("refused: %s", err)
+            if data and data[0] == m.BOOT_CONFIRM and err.code == "unknown_tid" and len(data) >= 3:
+                # a confirmation this controller cannot acknowledge (it restarted, or the transaction
+                # timed out): the device starts over with a fresh RN_d instead of retrying forever
+                return [(m.boot_error(int.from_bytes(data[1:3], "big"), "unknown_tid"), source)]
             return []
 
     def _expire(self) -> None:
-        for tid, (_, when) in list(self.done.items()):
-            if self.now() - when > self.timeout:
-                del self.done[tid]
         for tid, p in list(self.pending.items()):
             if self.now() - p.started > self.timeout:
                 del self.pending[tid]
@@ -150,8 +153,9 @@ class Controller:
 
     def _confirm(self, data: bytes, source: Addr) -> Out:
         conf = m.BootConfirm.decode(data)
-        if self.done.get(conf.tid, (b"",))[0] == data:
-            return []  # a retransmitted confirmation of a finished transaction
+        done = self.done.get(conf.id_d)
+        if done is not None and done[0] == data:
+            return [(done[1], source)]  # a retransmitted confirmation: its BOOT_ACK was lost
         p = self._lookup(conf.tid, "BOOT_CONFIRM")
         if p.psk is None or p.id_d != conf.id_d:
             raise m.BootError(
@@ -162,9 +166,10 @@ class Controller:
                 "confirm", f"BOOT_CONFIRM of device {conf.id_d} is not made with the new PSK_DN"
             )
         del self.pending[conf.tid]
-        self.done[conf.tid] = (bytes(data), self.now())
         self.installed[conf.id_d] = p.psk
         if self.on_psk is not None:
             self.on_psk(conf.id_d, p.psk)
+        ack = m.BootAck(conf.id_d, conf.tid).sealed(p.psk, p.rn_c).encode()
+        self.done[conf.id_d] = (bytes(data), ack)
         log.info("device %d bootstrapped (TID %d): PSK_DN handed to the SSM", conf.id_d, conf.tid)
-        return []
+        return [(ack, source)]

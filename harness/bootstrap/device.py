@@ -60,6 +60,18 @@ class CDevice:
             raise DeviceError(n)
         return bytes(psk), bytes(self.ffi.buffer(out, n))
 
+    def expect_ack(self, psk_dn: bytes, response: bytes) -> bytes:
+        """The BOOT_ACK this device will accept for the confirmation of `response` (DeviceError if none)."""
+        out = self.ffi.new("uint8_t[15]")
+        n = self.lib.esse_boot_expect_ack(psk_dn, response, len(response), out)
+        if n < 0:
+            raise DeviceError(n)
+        return bytes(out)
+
+    def ack_match(self, expected: bytes, ack: bytes) -> int:
+        """0 when `ack` is the expected BOOT_ACK, else the device's ESSE_BOOT_ERR_* code."""
+        return int(self.lib.esse_boot_ack_match(expected, ack, len(ack)))
+
     @property
     def pending(self) -> bool:
         """Whether a request awaits its response."""

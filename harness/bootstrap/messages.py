@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import struct
 from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from cryptography.hazmat.primitives.ciphers import algorithms
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
@@ -22,6 +23,7 @@ BOOT_RESPONSE = 0x24
 BOOT_CONFIRM = 0x25
 AS_ERROR = 0x26
 BOOT_ERROR = 0x27
+BOOT_ACK = 0x28
 
 KEY_LEN = 16
 RN_LEN = 8
@@ -32,6 +34,7 @@ AS_REQUEST_LEN = 1 + 2 + 4 + 4 + RN_LEN + REQUEST_LEN + BACKBONE_TAG  # 54
 AS_RESPONSE_LEN = 1 + 2 + 4 + 2 + DEVICE_TAG + KEY_LEN + BACKBONE_TAG  # 49
 RESPONSE_LEN = 1 + 2 + 2 + 4 + 4 + RN_LEN + DEVICE_TAG  # 29
 CONFIRM_LEN = 1 + 2 + 4 + DEVICE_TAG  # 15
+ACK_LEN = 1 + 2 + 4 + DEVICE_TAG  # 15
 AS_ERROR_LEN = 1 + 2 + 4 + 1  # 8
 BOOT_ERROR_LEN = 1 + 2 + 1  # 4
 KDF_LABEL = b"ESSE PSK_DN"
@@ -237,31 +240,42 @@ class BootConfirm:
     id_d: int
     tid: int
     tag: bytes = b""
+    TYPE: ClassVar[int] = BOOT_CONFIRM
+    NAME: ClassVar[str] = "BOOT_CONFIRM"
 
     def head(self) -> bytes:
         """Everything before the tag."""
-        return struct.pack(">BHI", BOOT_CONFIRM, self.id_d, self.tid)
+        return struct.pack(">BHI", self.TYPE, self.id_d, self.tid)
 
-    def sealed(self, psk_dn: bytes, rn_c: bytes) -> BootConfirm:
-        """This confirmation with its tag under PSK_DN."""
-        return BootConfirm(
-            self.id_d, self.tid, _mac(psk_dn, BOOT_CONFIRM, rn_c, self.tid, self.head(), DEVICE_TAG)
-        )
+    def sealed(self, psk_dn: bytes, rn_c: bytes) -> Self:
+        """This message with its tag under PSK_DN."""
+        tag = _mac(psk_dn, self.TYPE, rn_c, self.tid, self.head(), DEVICE_TAG)
+        return type(self)(self.id_d, self.tid, tag)
 
     def encode(self) -> bytes:
         """15 bytes on the air."""
         return self.head() + self.tag
 
     @classmethod
-    def decode(cls, data: bytes) -> BootConfirm:
+    def decode(cls, data: bytes) -> Self:
         """Parse without checking the tag."""
-        _expect(data, BOOT_CONFIRM, CONFIRM_LEN, "BOOT_CONFIRM")
+        _expect(data, cls.TYPE, CONFIRM_LEN, cls.NAME)
         _, id_d, tid = struct.unpack(">BHI", data[:7])
         return cls(id_d, tid, bytes(data[7:]))
 
     def verify(self, psk_dn: bytes, rn_c: bytes) -> bool:
         """True when made with `psk_dn`."""
-        return _check(psk_dn, BOOT_CONFIRM, rn_c, self.tid, self.head(), self.tag)
+        return _check(psk_dn, self.TYPE, rn_c, self.tid, self.head(), self.tag)
+
+
+@dataclass(frozen=True)
+class BootAck(BootConfirm):
+    """BOOT_ACK (controller -> device): the BOOT_CONFIRM of ID_d's transaction TID arrived and PSK_DN is
+    installed. The same layout under PSK_DN with its own type (nonce 0x28 | RN_c | TID), so only the
+    controller that got the confirmation can make it."""
+
+    TYPE: ClassVar[int] = BOOT_ACK
+    NAME: ClassVar[str] = "BOOT_ACK"
 
 
 def as_error(id_c: int, tid: int, code: str) -> bytes:

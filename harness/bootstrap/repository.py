@@ -73,6 +73,11 @@ class Repository:
             self.db.execute("INSERT OR REPLACE INTO devices (id, ik) VALUES (?, ?)", (device, ik))
             self.db.execute("DELETE FROM revoked WHERE device = ?", (device,))
 
+    def remove_device(self, device: int) -> None:
+        """Forget a device (unenrol it): the AS refuses it as unknown_device."""
+        with self.db:
+            self.db.execute("DELETE FROM devices WHERE id = ?", (device,))
+
     def revoke(self, device: int, ts: int) -> bool:
         """Revoke a device: its issued PSK_DN is forgotten and bootstrapping is refused until it is
         enrolled again (add_device). False when the device is not enrolled."""

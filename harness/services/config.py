@@ -1,62 +1,179 @@
-"""The `[rd]` and `[http]` keys of ssm.toml, parsed apart from the delegator's schema (the lead merges
-them into harness/ssm/config.py's schema): `[rd] listen = "HOST:PORT"`, `[rd] grace = SECONDS`,
-`[rd] ssm_base = "coaps://NAME:PORT"` (what the `ssm` attribute says; default: the delegator's first
-listen address), `[http] listen = "HOST:PORT"`."""
+"""The ssm.toml sections of the SSM's services, as a pydantic schema in the style of harness/ssm/config.py
+(every bad value reported with its key path, one line):
+
+    [rd]      listen = "HOST:PORT", grace = SECONDS, ssm_base = "coaps://NAME:PORT"
+    [http]    listen = "HOST:PORT"                       (needs [rd] listen)
+    [bootstrap.controller], [bootstrap.server]           (harness/bootstrap/config.py reads their values)
+    [bootstrap.ccs.NAME]  device = ID_d, address = "HOST:PORT" (where the SSM reaches that CCS once it
+                          has bootstrapped), ik = "32 hex" (optional: enrolled in the AS at start)
+
+`esse ssm run` starts the controller (and the AS when [bootstrap.server] is there) when
+[bootstrap.controller] is present; `[bootstrap.ccs]` maps a bootstrapped device to its `[ccs]` name."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from harness.bootstrap.config import (
+    BootstrapConfigError,
+    ControllerConfig,
+    ServerConfig,
+    controller_from_dict,
+    server_from_dict,
+)
+from harness.configfile import describe_errors
 from harness.ssm.config import ConfigError
 from harness.udp import parse_hostport
 
-#: every key this module reads, for the schema merge
-KEYS = ("rd.listen", "rd.grace", "rd.ssm_base", "http.listen")
+#: every key this module reads
+KEYS = ("rd.listen", "rd.grace", "rd.ssm_base", "http.listen", "bootstrap.ccs.NAME.device",
+        "bootstrap.ccs.NAME.address", "bootstrap.ccs.NAME.ik")
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+def _hostport(value: str, *, port_zero: bool = True) -> str:
+    try:
+        host, port = parse_hostport(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not HOST:PORT ({exc})") from None
+    if not host or not 0 <= port <= 65535 or (port == 0 and not port_zero):
+        raise ValueError(f"{value!r} is not HOST:PORT with a port {0 if port_zero else 1}..65535")
+    return value
+
+
+class _RdSection(BaseModel):
+    model_config = _STRICT
+    listen: str | None = None
+    grace: float = Field(default=15.0, ge=0, le=86400 * 365, strict=False)
+    ssm_base: str | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str | None) -> str | None:
+        return None if v is None else _hostport(v)
+
+    @field_validator("ssm_base")
+    @classmethod
+    def _base(cls, v: str | None) -> str | None:
+        if v is not None and (not v.startswith("coaps://") or len(v) <= len("coaps://")):
+            raise ValueError(f"{v!r} must be a coaps://HOST[:PORT] URI")
+        return v
+
+
+class _HttpSection(BaseModel):
+    model_config = _STRICT
+    listen: str
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        return _hostport(v)
+
+
+class _BootCcs(BaseModel):
+    model_config = _STRICT
+    device: int = Field(ge=0, le=0xFFFF)
+    address: str
+    ik: str | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        return _hostport(v, port_zero=False)
+
+    @field_validator("ik")
+    @classmethod
+    def _ik(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            raw = bytes.fromhex(v)
+        except ValueError:
+            raise ValueError(f"not hex: {v!r}") from None
+        if len(raw) != 16:
+            raise ValueError(f"want 16 bytes of hex (32 digits), got {len(raw)} bytes")
+        return v
+
+
+class _BootstrapSection(BaseModel):
+    model_config = _STRICT
+    controller: dict[str, Any] | None = None  # values checked by harness/bootstrap/config.py
+    server: dict[str, Any] | None = None
+    ccs: dict[str, _BootCcs] = {}
+
+    @model_validator(mode="after")
+    def _distinct(self) -> _BootstrapSection:
+        seen: dict[int, str] = {}
+        for name, c in self.ccs.items():
+            if c.device in seen:
+                raise ValueError(f"ccs.{name}.device {c.device} is also ccs.{seen[c.device]}.device")
+            seen[c.device] = name
+        return self
+
+
+class ServicesFile(BaseModel):
+    """The tables of ssm.toml this module checks (the delegator's own are harness/ssm/config.py's)."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    rd: _RdSection = _RdSection()
+    http: _HttpSection | None = None
+    bootstrap: _BootstrapSection | None = None
+
+
+@dataclass
+class BootCcs:
+    """A device that bootstraps: its ID_d, the [ccs] name and address it gets, its IK_d if enrolled here."""
+
+    name: str
+    device: int
+    address: tuple[str, int]
+    ik: bytes | None = None
 
 
 @dataclass
 class ServicesConfig:
-    """Where the RD and the host page listen; None = not started."""
+    """Where the RD and the host page listen (None = not started), and the bootstrapping daemons."""
 
     rd_listen: tuple[str, int] | None = None
     rd_grace: float = 15.0
     rd_ssm_base: str | None = None
     http_listen: tuple[str, int] | None = None
+    controller: ControllerConfig | None = None
+    server: ServerConfig | None = None
+    boot_ccs: dict[int, BootCcs] = field(default_factory=dict)  # by device id
 
 
-def _hostport(table: dict[str, Any], section: str) -> tuple[str, int] | None:
-    if "listen" not in table:
-        return None
-    value = table["listen"]
+def services_from_dict(data: dict[str, Any], base: Path = Path(".")) -> ServicesConfig:
+    """Read [rd], [http] and [bootstrap] from a parsed ssm.toml; ConfigError naming the key."""
     try:
-        return parse_hostport(str(value))
-    except ValueError as exc:
-        raise ConfigError(f"{section}.listen: {value!r} is not HOST:PORT ({exc})") from None
-
-
-def services_from_dict(data: dict[str, Any]) -> ServicesConfig:
-    """Read [rd] and [http] from a parsed ssm.toml; ConfigError naming the key on a bad value."""
-    out = ServicesConfig()
-    for section in ("rd", "http"):
-        table = data.get(section, {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{section}: must be a table")
-        unknown = sorted(set(table) - {k.split(".")[1] for k in KEYS if k.startswith(section + ".")})
-        if unknown:
-            raise ConfigError(f"{section}.{unknown[0]}: unknown key")
-    out.rd_listen = _hostport(data.get("rd", {}), "rd")
-    out.http_listen = _hostport(data.get("http", {}), "http")
-    if "grace" in data.get("rd", {}):
-        grace = data["rd"]["grace"]
-        if not isinstance(grace, (int, float)) or isinstance(grace, bool) or grace < 0:
-            raise ConfigError(f"rd.grace: {grace!r} must be a number of seconds >= 0")
-        out.rd_grace = float(grace)
-    if "ssm_base" in data.get("rd", {}):
-        base = data["rd"]["ssm_base"]
-        if not isinstance(base, str) or not base.startswith("coaps://") or len(base) <= len("coaps://"):
-            raise ConfigError(f"rd.ssm_base: {base!r} must be a coaps://HOST[:PORT] URI")
-        out.rd_ssm_base = base.rstrip("/")
-    if out.http_listen is not None and out.rd_listen is None:
-        raise ConfigError("http.listen: the host page lists the resource directory; set [rd] listen too")
+        f = ServicesFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None
+    out = ServicesConfig(rd_grace=f.rd.grace)
+    out.rd_listen = parse_hostport(f.rd.listen) if f.rd.listen is not None else None
+    out.rd_ssm_base = f.rd.ssm_base.rstrip("/") if f.rd.ssm_base else None
+    if f.http is not None:
+        if out.rd_listen is None:
+            raise ConfigError("http.listen: the host page lists the resource directory; set [rd] listen too")
+        out.http_listen = parse_hostport(f.http.listen)
+    b = f.bootstrap
+    if b is None:
+        return out
+    try:
+        out.controller = controller_from_dict(data, base) if b.controller is not None else None
+        out.server = server_from_dict(data, base) if b.server is not None else None
+    except BootstrapConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    if (b.ccs or b.server is not None) and out.controller is None:
+        raise ConfigError("bootstrap: [bootstrap.ccs] and [bootstrap.server] need [bootstrap.controller]")
+    for name, c in b.ccs.items():
+        out.boot_ccs[c.device] = BootCcs(name, c.device, parse_hostport(c.address),
+                                         bytes.fromhex(c.ik) if c.ik else None)
+        if c.ik and out.server is None:
+            raise ConfigError(f"bootstrap.ccs.{name}.ik: enrolling needs the AS here ([bootstrap.server])")
     return out

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.bootstrap.controller import Controller, TidStore
+from harness.bootstrap.controller import DEFAULT_AS_TIMEOUT, Controller, TidStore
 from harness.bootstrap.repository import Repository
-from harness.bootstrap.server import AuthServer
+from harness.bootstrap.server import DEFAULT_WINDOW, AuthServer
 from harness.bootstrap.udp import serve_as, serve_controller
 from harness.services.rd import ResourceDirectory, delegation_attrs
 from harness.services.web import EnergySource, HostServer
@@ -44,14 +44,21 @@ class Revocation:
 
 @dataclass
 class BootstrapSetup:
-    """Controller and AS of one SSM: keys, the AS repository file, how devices map to CCS entries."""
+    """Controller and AS of one SSM: keys, the AS repository file (None: the AS runs elsewhere, at
+    `as_addr`), how devices map to CCS entries, where each listens (None: loopback, a free port)."""
 
     id_c: int
     sk_cs: bytes
-    db: Path
+    db: Path | None
     state: Path
-    ccs_for: Callable[[int], tuple[str, Address]]  # device id -> (CCS name, its address for the SSM)
+    ccs_for: Callable[[int], tuple[str, Address]]  # device id -> (CCS name, its address); KeyError: none
     devices: dict[int, bytes] = field(default_factory=dict)  # enrolled at start: id -> IK_d
+    listen: tuple[str, int] | None = None  # the controller (devices send BOOT_REQUEST here)
+    as_listen: tuple[str, int] | None = None
+    as_addr: Address | None = None  # a remote AS (db None)
+    timeout: float = DEFAULT_AS_TIMEOUT
+    window: float = DEFAULT_WINDOW
+    on_install: Callable[[int, bytes], None] | None = None  # e.g. write the keys_out table
 
 
 class SsmServices:
@@ -66,12 +73,20 @@ class SsmServices:
         http: bool = True,
         energy: EnergySource | None = None,
         host: str = "127.0.0.1",
+        rd_listen: tuple[str, int] | None = None,
+        rd_grace: float = 15.0,
+        ssm_base: str | None = None,
+        http_listen: tuple[str, int] | None = None,
     ) -> None:
         self.delegator = delegator
         self.setup = bootstrap
         self.http = http
         self.energy = energy
         self.host = host
+        self.rd_listen = rd_listen or (host, 0)
+        self.rd_grace = rd_grace
+        self.ssm_base = ssm_base
+        self.http_listen = http_listen or (host, 0)
         self.repo: Repository | None = None
         self.auth: AuthServer | None = None
         self.controller: Controller | None = None
@@ -83,7 +98,13 @@ class SsmServices:
 
     def _on_psk(self, device: int, psk: bytes) -> None:
         assert self.setup is not None
-        name, address = self.setup.ccs_for(device)
+        if self.setup.on_install is not None:
+            self.setup.on_install(device, psk)
+        try:
+            name, address = self.setup.ccs_for(device)
+        except KeyError:
+            log.warning("device %d bootstrapped, but no CCS entry names it: not installed", device)
+            return
         self.delegator.install_ccs(CcsEntry(name, address, psk))
         self.installed[device] = name
         log.info("device %d bootstrapped: CCS %s installed", device, name)
@@ -99,29 +120,35 @@ class SsmServices:
     async def _start(self) -> None:
         s = self.setup
         if s is not None:
-            self.repo = Repository(s.db)
-            self._stack.callback(self.repo.close)
-            self.repo.add_controller(s.id_c, s.sk_cs)
-            for device, ik in s.devices.items():
-                self.repo.add_device(device, ik)
-            self.auth = AuthServer(self.repo)
-            as_transport = await serve_as(self.auth, self.host, 0)
-            self._stack.callback(as_transport.close)
-            as_port = int(as_transport.get_extra_info("sockname")[1])
-            self.controller = Controller(
-                s.id_c, s.sk_cs, (self.host, as_port), on_psk=self._on_psk, tids=TidStore(s.state)
-            )
-            ctl_transport = await serve_controller(self.controller, self.host, 0)
+            as_addr = s.as_addr
+            if s.db is not None:
+                self.repo = Repository(s.db)
+                self._stack.callback(self.repo.close)
+                self.repo.add_controller(s.id_c, s.sk_cs)
+                for device, ik in s.devices.items():
+                    self.repo.add_device(device, ik)
+                self.auth = AuthServer(self.repo, window=s.window)
+                as_transport = await serve_as(self.auth, *(s.as_listen or (self.host, 0)))
+                self._stack.callback(as_transport.close)
+                as_addr = as_transport.get_extra_info("sockname")[:2]
+                if as_addr[0] in ("0.0.0.0", "::"):  # noqa: S104 - a wildcard bind: reach it on loopback
+                    as_addr = ("127.0.0.1" if as_addr[0] == "0.0.0.0" else "::1", as_addr[1])  # noqa: S104
+            if as_addr is None:
+                raise ValueError("bootstrapping needs an AS: a repository (db) or the address of one")
+            self.controller = Controller(s.id_c, s.sk_cs, as_addr, on_psk=self._on_psk,
+                                         tids=TidStore(s.state), timeout=s.timeout)
+            ctl_transport = await serve_controller(self.controller, *(s.listen or (self.host, 0)))
             self._stack.callback(ctl_transport.close)
             self.controller_port = int(ctl_transport.get_extra_info("sockname")[1])
         cfg = self.delegator.config
         host, port = self.delegator.client_addresses[0][:2]
-        ssm = f"coaps://[{host}]:{port}" if ":" in host else f"coaps://{host}:{port}"
+        ssm = self.ssm_base or (f"coaps://[{host}]:{port}" if ":" in host else f"coaps://{host}:{port}")
         attrs = delegation_attrs(ssm, cfg.cipher_suites or DEFAULT_SUITES, lambda ep: ep in cfg.ccs)
-        self.rd = await self._stack.enter_async_context(ResourceDirectory((self.host, 0), delegated=attrs))
+        self.rd = await self._stack.enter_async_context(
+            ResourceDirectory(self.rd_listen, delegated=attrs, grace=self.rd_grace))
         if self.http:
             self.web = HostServer(self.rd.common, cfg.clients, energy=self.energy, revoke=self.revoke_any)
-            await self.web.start(self.host, 0)
+            await self.web.start(*self.http_listen)
             self._stack.push_async_callback(self.web.stop)
 
     async def __aexit__(self, *exc: object) -> None:

@@ -34,10 +34,26 @@ async function readValue(button) {
   out.textContent = r.ok ? j.value : ('error: ' + j.error);
   out.className = r.ok ? 'value' : 'error';
 }
+async function revoke(query, out) {
+  const r = await fetch('/api/revoke?' + query, {method: 'POST'});
+  const j = await r.json();
+  out.textContent = r.ok ? (j.kind + ' ' + j.name + ' revoked: ' + j.sessions_closed + ' sessions closed')
+                         : ('error: ' + j.error);
+  out.className = r.ok ? 'revoked' : 'error';
+  return r.ok;
+}
 async function revokeSensor(button) {
-  const r = await fetch('/api/revoke?ep=' + encodeURIComponent(button.dataset.ep), {method: 'POST'});
-  button.textContent = r.ok ? 'revoked' : 'revoke failed';
-  button.disabled = r.ok;
+  if (!confirm('Revoke ' + button.dataset.ep + '? Its sessions end and it must be enrolled again.')) return;
+  const ok = await revoke('ep=' + encodeURIComponent(button.dataset.ep),
+                          document.getElementById(button.dataset.out));
+  button.textContent = ok ? 'revoked' : 'revoke failed';
+  button.disabled = ok;
+}
+async function revokeClient(event) {
+  event.preventDefault();
+  const identity = document.getElementById('identity').value;
+  const out = document.getElementById('client-out');
+  if (identity) await revoke('identity=' + encodeURIComponent(identity), out);
 }
 """
 
@@ -104,8 +120,8 @@ class HostServer:
                            f'<td>{button}</td><td id="{out_id}"></td></tr>')
             energy = (f'<p class="energy">energy: {html.escape(s["energy"])}</p>' if s["energy"] else "")
             if self.revoke is not None and s["ssm"]:
-                energy += (f'<button class="revoke" data-ep="{html.escape(s["ep"])}" '
-                           'onclick="revokeSensor(this)">revoke</button>')
+                energy += (f'<button class="revoke" data-ep="{html.escape(s["ep"])}" data-out="r{i}" '
+                           f'onclick="revokeSensor(this)">revoke</button> <span id="r{i}"></span>')
             rows.append(
                 f'<section class="sensor" id="ep-{html.escape(s["ep"])}"><h2>{html.escape(s["ep"])}</h2>'
                 f'<p>via {html.escape(s["ssm"] or "-")} · DTLS {html.escape(", ".join(s["dtls"]) or "-")}</p>'
@@ -113,6 +129,10 @@ class HostServer:
                 f'{"".join(res)}</table></section>'
             )
         body = "".join(rows) or '<p id="empty">no sensors registered</p>'
+        if self.revoke is not None:
+            body += ('<form id="revoke-client" onsubmit="revokeClient(event)"><h2>Revoke a client</h2>'
+                     '<label>PSK identity <input id="identity" name="identity" autocomplete="off"></label> '
+                     '<button type="submit">revoke client</button> <span id="client-out"></span></form>')
         text = (
             "<!doctype html><html><head><meta charset='utf-8'><title>ESSE sensors</title>"
             "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em 1em;text-align:left}"

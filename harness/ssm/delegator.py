@@ -43,7 +43,7 @@ TICK = 0.1  # housekeeping period (s)
 ALERT_BAD_RECORD_MAC = bytes.fromhex("15fefd" "0000" "000100000000" "0002" "02" "14")
 FINAL_FLIGHT_KEEP = 60.0  # how long the last flight of a handed-off handshake is kept for resending
 FINAL_FLIGHT_RESEND_GAP = 0.2  # at most one resend of it per this many seconds
-CLOSE_ALERT_KEEP = 10.0  # how long a closed session's route is kept for the CCS's close_notify (s)
+CLOSING_KEEP = 10.0  # how long a closed session's route stays open for the CCS's close_notify to its client
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
 STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
@@ -80,6 +80,16 @@ class FinalFlight:
     datagrams: list[bytes]
     expires: float
     last_sent: float = 0.0
+
+
+@dataclass
+class Closing:
+    """A session the SSM closed whose CCS still owes its client a close_notify (relayed once)."""
+    client: Address
+    outbound: bool
+    ccs: CcsEntry
+    until: float
+    stat: str  # the counter its relay increments (revocation or quota)
 
 
 def _routing_psk_store_class() -> type:
@@ -159,6 +169,9 @@ class Delegator:
         self._outbox: list[tuple[Address, bytes, bool]] | None = None
         self._pending_acks: dict[bytes, PendingAck] = {}
         self._final_flights: dict[bytes, FinalFlight] = {}
+        # sessions the SSM closed (revocation, quota) whose CCS still owes the client its close_notify,
+        # relayed once: session id -> Closing
+        self._closing: dict[bytes, Closing] = {}
         self._ccs_by_addr = {address_key(c.address): c for c in config.ccs.values()}
         self._ecdsa_routes = {(c.public_x, c.public_y): c.ccs for c in config.ecdsa_clients}
         self._ticker: Handle | None = None
@@ -168,9 +181,6 @@ class Delegator:
         self._last_summary = 0.0
         self.metrics: Any = None  # MetricsServer when [ssm] metrics is set
         self._identity_of: dict[bytes, bytes] = {}  # session id -> identity (sessions handed off by us)
-        # sessions closed with ERROR close-alert: session id -> (client, outbound, until when) for the
-        # one close_notify the CCS seals to the client before it forgets the keys
-        self._closing: dict[bytes, tuple[Address, bool, float]] = {}
 
     # -- lifecycle
 
@@ -684,6 +694,8 @@ class Delegator:
 
     def _on_ccs_frame(self, src: Address, frame: bytes) -> None:
         ccs = self._ccs_by_addr.get(address_key(src))
+        if frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
+            return
         if ccs is None or not frame:
             self.stats["frames_from_unknown_ccs"] += 1
             return
@@ -707,11 +719,6 @@ class Delegator:
         t0 = time.perf_counter_ns()
         kind, sid, records = protocol.parse_relay(frame)
         entry = self.table.get(sid) if self.table is not None else None
-        closing = self._closing.pop(sid, None) if entry is None and kind == protocol.MSG_RELAY else None
-        if closing is not None:  # the CCS's close_notify for a session we closed: its last record
-            self._sendto_client(closing[0], records, outbound=closing[1])
-            self.stats["close_alerts_relayed"] += 1
-            return
         if entry is None or entry.ccs_name != ccs.name:
             self.stats["unknown_session"] += 1
             log.info("record for unknown session %s from CCS %s dropped", sid.hex(), ccs.name)
@@ -779,10 +786,7 @@ class Delegator:
         holds the keys) seal a close_notify to the client, relayed once, before it drops the session."""
         ccs = self.config.ccs.get(entry.ccs_name)
         if ccs is not None:
-            self._closing[entry.session_id] = (
-                entry.client_address, entry.session_id in self._outbound_sessions,
-                self.clock.now() + CLOSE_ALERT_KEEP,
-            )
+            self._expect_close_notify(entry, ccs, "close_alerts_relayed")
             self._send_error(ccs, protocol.ECODE_CLOSE_ALERT, entry.session_id)
         self._free_session(entry.session_id, why)
 
@@ -860,14 +864,17 @@ class Delegator:
         for sid, ff in list(self._final_flights.items()):
             if mono > ff.expires:
                 del self._final_flights[sid]
-        for sid, (_, _, until) in list(self._closing.items()):
-            if mono > until:
+        for sid, c in list(self._closing.items()):
+            if self.clock.now() > c.until:
                 del self._closing[sid]  # the CCS never answered (it had lost the session)
         if mono - self._last_summary >= LOG_INTERVAL:
             self.summarise_drops()
             self._last_summary = mono
         if self.table is not None and mono - self._last_flush > 1.0:
             for e in self.table.expire(mono - self.config.idle_timeout):
+                ccs = self.config.ccs.get(e.ccs_name)
+                if ccs is not None:  # the CCS answers ERROR session-closed with a close_notify: let it out
+                    self._expect_close_notify(e, ccs, "idle_close_relayed")
                 self._close_at_ccs(e)
                 self._identity_of.pop(e.session_id, None)
                 self.stats["idle_expired"] += 1
@@ -912,14 +919,43 @@ class Delegator:
 
     def _close_sessions(self, affected: Callable[[RelayEntry], bool], why: str) -> int:
         """ERROR session-closed to the CCS of every matching relay session (while its key still
-        holds), then free it; the number closed."""
+        holds), then free it; the CCS answers with a close_notify to the client, which the SSM still
+        routes for CLOSING_KEEP seconds (only that way: the client's records are no longer relayed).
+        The number closed."""
         assert self.table is not None
         closed = 0
         for e in [e for e in self.table.by_sid.values() if affected(e)]:
+            ccs = self.config.ccs.get(e.ccs_name)
+            if ccs is not None and e.session_id not in self._pending_acks:
+                self._expect_close_notify(e, ccs, "revoked_close_relayed")
             self._close_at_ccs(e)
             self._free_session(e.session_id, why)
             closed += 1
         return closed
+
+    def _expect_close_notify(self, entry: RelayEntry, ccs: CcsEntry, stat: str) -> None:
+        """Keep the route of a session being closed open (CCS to client only) for its close_notify."""
+        self._closing[entry.session_id] = Closing(
+            entry.client_address, entry.session_id in self._outbound_sessions, ccs,
+            self.clock.now() + CLOSING_KEEP, stat,
+        )
+
+    def _relay_closing(self, src: Address, frame: bytes) -> bool:
+        """A RELAY from a CCS for a session revoked a moment ago (its close_notify): to the client
+        once, then the route is gone. False when the frame is not for such a session."""
+        try:
+            _, sid, records = protocol.parse_relay(frame)
+        except protocol.ProtocolError:
+            return False
+        closing = self._closing.get(sid)
+        if closing is None or address_key(closing.ccs.address) != address_key(src):
+            return False
+        del self._closing[sid]
+        if closing.until < self.clock.now():
+            return False
+        self._sendto_client(closing.client, records, outbound=closing.outbound)
+        self.stats[closing.stat] += 1
+        return True
 
     def revoke_ccs(self, name: str) -> int:
         """Revoke a CCS's PSK_DN: close its sessions, forget the key (new sessions find no route)."""

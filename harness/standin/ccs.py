@@ -187,10 +187,10 @@ class StandinCcs:
         if self.lib.esse_error_open(self.link, frame, len(frame), code, sid) != 0:
             self.stats["error_rejected"] += 1
             return []
-        replies: list[bytes] = []
         st = self.sessions.pop(bytes(sid), None)
+        replies: list[bytes] = []
         if st is not None:
-            if code[0] == ECODE_CLOSE_ALERT:  # the SSM closed it (quota): tell its client, like the mote
+            if code[0] in (ECODE_SESSION_CLOSED, ECODE_CLOSE_ALERT):  # like the mote: tell the client
                 replies.append(self._seal(st, bytes(sid), CT_ALERT, b"\x01\x00"))
             self.lib.esse_record_wipe(st)
         self.stats[f"ssm_error_{code[0]}"] += 1

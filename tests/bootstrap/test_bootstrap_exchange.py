@@ -23,7 +23,9 @@ def bootstrap(wire: Wire, dev: CDevice, rn_d: bytes = RN_D) -> bytes:
     """Run one exchange to the end; return the device's PSK_DN."""
     (resp,) = wire.to_controller(dev.request(rn_d))
     psk, confirm = dev.accept(resp)
-    assert wire.to_controller(confirm) == []
+    expected = dev.expect_ack(psk, resp)
+    (ack,) = wire.to_controller(confirm)
+    assert ack == expected and dev.ack_match(expected, ack) == 0
     return psk
 
 
@@ -62,7 +64,9 @@ def refused(wire: Wire, repo: Repository, data: bytes, code: str, at: str = "as"
     assert wire.ctl.installed == installed
     if at == "as":  # the device hears an advisory BOOT_ERROR naming the cause
         assert to_device == [m.boot_error(int.from_bytes(data[1:3], "big"), code)]
-    else:
+    elif data[0] == m.BOOT_CONFIRM and new[-1].code == "unknown_tid":  # lost: the device starts over
+        assert to_device == [m.boot_error(int.from_bytes(data[1:3], "big"), "unknown_tid")]
+    else:  # a forged confirmation is not answered: the genuine one may still come
         assert to_device == []
 
 
@@ -145,7 +149,7 @@ def test_forged_tid_at_the_controller(wire: Wire, repo: Repository) -> None:
         "unknown_tid",
         at="controller",
     )
-    assert wire.to_controller(confirm) == [] and wire.ctl.installed == {NODE: psk}
+    assert len(wire.to_controller(confirm)) == 1 and wire.ctl.installed == {NODE: psk}
 
 
 def test_confirm_under_another_key_installs_nothing(wire: Wire, repo: Repository) -> None:
@@ -228,14 +232,73 @@ def test_over_udp(repo: Repository) -> None:
     assert repo.issued(NODE).psk == psk
 
 
-def test_retransmissions_are_answered_without_asking_the_as_again(wire: Wire, repo: Repository) -> None:
+def test_retransmissions_are_answered_without_asking_the_as_again(
+    wire: Wire, repo: Repository, clock: Clock
+) -> None:
     dev = CDevice(IK, NODE)
     request = dev.request(RN_D)
     (resp,) = wire.to_controller(request)
     assert wire.to_controller(request) == [resp]  # BOOT_RESPONSE lost: the same answer, no new AS_REQUEST
     assert len(wire.as_requests) == 1
     psk, confirm = dev.accept(resp)
-    wire.to_controller(confirm)
+    (ack,) = wire.to_controller(confirm)
     n = len(wire.ctl.refusals)
-    assert wire.to_controller(confirm) == []  # a retransmitted confirmation is no refusal
+    # BOOT_ACK lost: the retransmitted confirmation is no refusal, it is acknowledged again, also
+    # long after the transaction's timeout
+    assert wire.to_controller(confirm) == [ack]
+    clock.t += 3600
+    assert wire.to_controller(confirm) == [ack]
     assert len(wire.ctl.refusals) == n and wire.ctl.installed == {NODE: psk}
+    assert dev.ack_match(dev.expect_ack(psk, resp), ack) == 0
+
+
+def test_boot_ack_byte_by_byte(wire: Wire, repo: Repository) -> None:
+    """BOOT_ACK = 0x28 | ID_d | TID | CCM-MAC (M = 8) under PSK_DN, nonce 0x28 | RN_c | TID, AAD bytes
+    0-6: rebuilt here with `cryptography`'s AES-CCM, independent of both the C and the controller."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+
+    dev = CDevice(IK, NODE)
+    (resp,) = wire.to_controller(dev.request(RN_D))
+    r = m.BootResponse.decode(resp)
+    psk, confirm = dev.accept(resp)
+    (ack,) = wire.to_controller(confirm)
+    head = bytes([0x28]) + NODE.to_bytes(2, "big") + r.tid.to_bytes(4, "big")
+    nonce = bytes([0x28]) + r.rn_c + r.tid.to_bytes(4, "big")
+    assert ack == head + AESCCM(psk, tag_length=8).encrypt(nonce, b"", head) and len(ack) == 15
+    assert dev.expect_ack(psk, resp) == ack
+
+
+def test_device_refuses_a_wrong_boot_ack(wire: Wire, repo: Repository) -> None:
+    """Each wrong BOOT_ACK has its own device error; the device keeps confirming (nothing changes)."""
+    _, lib = load()
+    dev = CDevice(IK, NODE)
+    (resp,) = wire.to_controller(dev.request(RN_D))
+    r = m.BootResponse.decode(resp)
+    psk, confirm = dev.accept(resp)
+    expected = dev.expect_ack(psk, resp)
+    other_tid = m.BootAck(NODE, r.tid + 1).sealed(psk, r.rn_c).encode()
+    cases = {
+        "length": (expected[:-1], lib.ESSE_BOOT_ERR_LENGTH),
+        "type": (bytes([m.BOOT_CONFIRM]) + expected[1:], lib.ESSE_BOOT_ERR_TYPE),
+        "other device": (m.BootAck(NODE + 1, r.tid).sealed(psk, r.rn_c).encode(), lib.ESSE_BOOT_ERR_NODE),
+        "forged TID": (other_tid, lib.ESSE_BOOT_ERR_TID),
+        "wrong key": (m.BootAck(NODE, r.tid).sealed(bytes(16), r.rn_c).encode(), lib.ESSE_BOOT_ERR_TAG),
+        "wrong RN_c": (m.BootAck(NODE, r.tid).sealed(psk, bytes(8)).encode(), lib.ESSE_BOOT_ERR_TAG),
+    }
+    codes = {name: dev.ack_match(expected, bad) for name, (bad, _) in cases.items()}
+    assert codes == {name: code for name, (_, code) in cases.items()}
+    assert len(set(codes.values())) == 5
+    (ack,) = wire.to_controller(confirm)
+    assert dev.ack_match(expected, ack) == 0
+
+
+def test_confirm_the_controller_lost_gets_boot_error(wire: Wire, repo: Repository, clock: Clock) -> None:
+    """A confirmation for a transaction the controller no longer has (timed out, or a restart) is
+    refused as unknown_tid and answered with BOOT_ERROR, so the device starts over; nothing installed."""
+    dev = CDevice(IK, NODE)
+    (resp,) = wire.to_controller(dev.request(RN_D))
+    _, confirm = dev.accept(resp)
+    clock.t += 11
+    assert wire.to_controller(confirm) == [m.boot_error(NODE, "unknown_tid")]
+    assert wire.ctl.installed == {}
+    bootstrap(wire, dev, bytes(range(8)))  # the fresh start succeeds

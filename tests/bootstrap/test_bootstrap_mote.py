@@ -37,7 +37,8 @@ def test_mote_bootstraps_against_the_python_as(kat: KatMote, wire: Wire, repo: R
     assert req == request
     issued = repo.issued(NODE)
     assert issued is not None and psk == issued.psk
-    assert wire.to_controller(confirm) == [] and wire.ctl.installed == {NODE: psk}
+    (ack,) = wire.to_controller(confirm)
+    assert ack[0] == m.BOOT_ACK and wire.ctl.installed == {NODE: psk}
     assert Identity.decode(seg) == Identity(node_id=NODE, psk_dn=psk, ik=IK)
     assert len(reply.spans) == 4 and all(s > 0 for s in reply.spans)
     print("bootstrap cycles on the MSP430 (key schedule, request, accept, segment B):", reply.spans)

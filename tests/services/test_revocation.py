@@ -32,6 +32,7 @@ from harness.services.stack import BootstrapSetup, SsmServices
 from harness.ssm.config import ClientEntry, from_dict
 from harness.ssm.delegator import Delegator
 from harness.standin.ccs import StandinCcsServer
+from harness.tinydtls.binding import DtlsError
 from tests.ssm.harness_fixtures import need, run_tool
 
 IK = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
@@ -75,6 +76,13 @@ async def dtls_client(identity: str, key: bytes, port: int) -> Any:
     client = await DtlsClient.create(psk=PskStore({identity.encode(): key}, identity=identity.encode()))
     await client.connect(("127.0.0.1", port), timeout=10)
     return client
+
+
+def close_notified(client: Any, port: int) -> bool:
+    """Whether the client's TinyDTLS stack got a close_notify alert from the session with the SSM."""
+    from harness.tinydtls.binding import Alert
+
+    return any(addr[1] == port and event == Alert.CLOSE_NOTIFY for addr, event, _ in client.events)
 
 
 async def get_temperature(client: Any, port: int, timeout: float = 5.0) -> str:
@@ -150,8 +158,10 @@ def test_revoking_a_sensor_and_a_client_through_the_page(tmp_path: Path) -> None
                 await asyncio.sleep(0.3)
                 # dave's lasting session, and his libcoap one if the SSM still held its row
                 assert closed >= 1 and len(sensor.ccs.ccs.sessions) <= lingering + 1
+                # the CCS told dave's DTLS stack (close_notify in his session, relayed by the SSM)
+                assert close_notified(dave, port) and not close_notified(erin, port)
                 assert sensor.ccs.ccs.stats["ssm_error_5"] == closed
-                with pytest.raises(TimeoutError):
+                with pytest.raises(DtlsError, match="no established DTLS session"):  # closed, not silent
                     await get_temperature(dave, port, timeout=1.0)
                 rc, out, _ = await run_tool(tool, "-B", "4", "-u", "dave", "-k", "davesPSK", uri)
                 assert out.strip() != b"22.5 C"
@@ -164,9 +174,12 @@ def test_revoking_a_sensor_and_a_client_through_the_page(tmp_path: Path) -> None
                                                 "device": DEVICE, "rd_removed": 1, "as_revoked": True})
                 await asyncio.sleep(0.3)
                 assert closed_s7 >= 1 and sensor.ccs.ccs.sessions == {}
+                assert close_notified(erin, port)
+                # every session the CCS still held (at least dave's and erin's lasting ones): close_notify
+                assert 2 <= d.stats["revoked_close_relayed"] <= closed + closed_s7
                 assert sensor.ccs.ccs.stats["ssm_error_5"] == closed + closed_s7
                 assert d.sessions() == [] and "s7" not in d.config.ccs
-                with pytest.raises(TimeoutError):
+                with pytest.raises(DtlsError, match="no established DTLS session"):
                     await get_temperature(erin, port, timeout=1.0)
             finally:
                 dave.close()
@@ -203,3 +216,66 @@ def test_revoking_a_sensor_and_a_client_through_the_page(tmp_path: Path) -> None
             sensor.ccs.close()
 
     asyncio.run(run())
+
+
+def test_openssl_client_sees_the_close_notify_of_a_revoked_session(tmp_path: Path) -> None:
+    """A real outside DTLS stack (openssl s_client) in a lasting session: revoking its identity through
+    the page makes the CCS's close_notify reach it (s_client -msg prints the alert it read)."""
+    tool = need("openssl", "openssl")
+    psk_dn = bytes(range(16))
+
+    async def run() -> None:
+        async with StandinCcsServer(psk_dn) as ccs:
+            cfg = from_dict({
+                "ssm": {"listen": ["127.0.0.1:0"], "db": str(tmp_path / "relay.sqlite"),
+                        "cipher_suites": ["PSK_AES_128_CCM_8"]},
+                "ccs": {"s1": {"address": f"{ccs.address[0]}:{ccs.address[1]}", "psk_dn": psk_dn.hex()}},
+                "clients": {"oscar": {"key": "oscarsPSK", "ccs": "s1"}},
+            })
+            async with Delegator(cfg) as d, SsmServices(d) as services:
+                assert services.web is not None
+                port = d.client_port(4)
+                proc = await asyncio.create_subprocess_exec(
+                    tool, "s_client", "-dtls1_2", "-connect", f"127.0.0.1:{port}", "-psk_identity", "oscar",
+                    "-psk", b"oscarsPSK".hex(), "-cipher", "PSK-AES128-CCM8", "-msg", "-quiet",
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.STDOUT)
+                assert proc.stdin is not None and proc.stdout is not None
+                seen: list[bytes] = []
+
+                async def read_until(marker: bytes) -> None:
+                    while not any(marker in line for line in seen):
+                        line = await proc.stdout.readline()  # type: ignore[union-attr]
+                        if not line:
+                            raise AssertionError(f"s_client ended before {marker!r}: {seen!r}")
+                        seen.append(line)
+
+                try:
+                    # the hand-off is done when the CCS holds the session (s_client then waits on stdin)
+                    await asyncio.wait_for(_until(lambda: len(ccs.ccs.sessions) == 1), 15)
+                    page = f"http://127.0.0.1:{services.web.port}"
+                    status, body = await asyncio.to_thread(http, f"{page}/api/revoke?identity=oscar", "POST")
+                    assert (status, body["sessions_closed"]) == (200, 1)
+                    # OpenSSL 3's -msg prints DTLS records as "Not TLS data": read the decrypted record
+                    # s_client received (<<<) of content type 21 (alert) and its body 01 00 = warning,
+                    # close_notify (RFC 5246 7.2)
+                    alert = (b"<<< Not TLS data or unknown version (version=65277, content_type=21) "
+                             b"[length 0002]")
+                    await asyncio.wait_for(read_until(alert), 10)
+                    i = next(i for i, line in enumerate(seen) if alert in line)
+                    if len(seen) == i + 1:
+                        seen.append(await asyncio.wait_for(proc.stdout.readline(), 5))
+                    assert seen[i + 1].split() == [b"01", b"00"], seen[i:]
+                    assert ccs.ccs.sessions == {} and d.sessions() == []
+                finally:
+                    if proc.returncode is None:
+                        proc.kill()
+                    await proc.wait()
+
+    asyncio.run(run())
+
+
+async def _until(cond: Any, step: float = 0.05) -> None:
+    """Poll cond() until true (the caller bounds it with wait_for)."""
+    while not cond():
+        await asyncio.sleep(step)

@@ -197,7 +197,20 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
             page = await asyncio.to_thread(http_get, f"{web}/")
             assert 'id="ep-mote3"' in page and 'class="energy"' in page
 
+            # a revoked device bootstraps afresh: the operator erases its PSK_DN (provisions IK_d only, as
+            # a reflash would) and enrols it again; it gets a new PSK_DN, acknowledged and installed
+            from harness.sim.runner import provision_mote
+
+            mote2 = system.engine.by_id[2]
+            provision_mote(mote2, Identity(node_id=2, ik=IK))
+            mote2.reset()
+            services.repo.add_device(2, IK)
+            assert await services.wait_installed(2, timeout=60) == "mote2"
+            renewed = services.repo.issued(2)
+            assert renewed is not None and renewed.psk != issued.psk
+            assert system.delegator.config.ccs["mote2"].psk_dn == renewed.psk
             lines = system.mote_lines(2)
+            assert lines.count("ccs: PSK_DN stored, confirming") == 2
             print("\n".join(ln for ln in lines if "bootstrap" in ln or "rd " in ln))
 
     asyncio.run(go())
@@ -211,14 +224,13 @@ def test_refused_mote_retries_with_a_fresh_rn_until_enrolled(tmp_path: Path) -> 
     data["motes"] = data["motes"][:2]
 
     class Unenrolled(EsseSystem):
-        """The AS repository starts without the mote."""
+        """The AS repository starts without the mote (removed before the bridge lets the mote talk)."""
 
-        async def _start_services(self, ssm_base: int) -> None:
-            ik, self.ik = self.ik, {}
-            try:
-                await super()._start_services(ssm_base)
-            finally:
-                self.ik = ik
+        async def _early_services(self) -> dict[int, int]:
+            ports = await super()._early_services()
+            assert self.services is not None and self.services.repo is not None
+            self.services.repo.remove_device(2)
+            return ports
 
     async def go() -> None:
         async with Unenrolled(data, tmp_path) as system:

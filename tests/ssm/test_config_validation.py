@@ -30,6 +30,9 @@ def _with_ssm(line: str) -> str:
     return GOOD.replace('db = "relay.sqlite"', f'db = "relay.sqlite"\n{line}')
 
 
+_BOOT = ('[bootstrap.controller]\nid = 1\nsk_cs = "000102030405060708090a0b0c0d0e0f"\n'
+         'server = "127.0.0.1:5690"\n')
+
 # (file text, text the one-line message must contain)
 BAD: list[tuple[str, str]] = [
     (GOOD.replace('listen = ["127.0.0.1:0"]', "listen = 5684"), "ssm.listen"),
@@ -75,6 +78,18 @@ BAD: list[tuple[str, str]] = [
         "ecdsa.clients[0].ccs",
     ),
     ('[outbound.web1]\nidentity = "s1"\n', "outbound.web1"),
+    (GOOD + '[bootstrap.ccs.s1]\ndevice = 2\naddress = "127.0.0.1:61617"\n', "need [bootstrap.controller]"),
+    (GOOD + _BOOT + '[bootstrap.ccs.s1]\ndevice = 70000\naddress = "127.0.0.1:1"\n',
+     "bootstrap.ccs.s1.device"),
+    (GOOD + _BOOT + '[bootstrap.ccs.s1]\ndevice = 2\naddress = "127.0.0.1:0"\n', "bootstrap.ccs.s1.address"),
+    (GOOD + _BOOT + '[bootstrap.ccs.s1]\ndevice = 2\n', "bootstrap.ccs.s1.address: Field required"),
+    (GOOD + _BOOT + '[bootstrap.ccs.s1]\ndevice = 2\naddress = "127.0.0.1:1"\nik = "00"\n',
+     "bootstrap.ccs.s1.ik"),
+    (GOOD + _BOOT + '[bootstrap.ccs.s1]\ndevice = 2\naddress = "127.0.0.1:1"\ncolour = 1\n',
+     "bootstrap.ccs.s1.colour: unknown key"),
+    (GOOD + _BOOT.replace('sk_cs = "', 'sk_cs = "00'), "bootstrap.controller.sk_cs"),
+    (GOOD + _BOOT + "[bootstrap.server]\nwindow = 5\n", "bootstrap.server.db is missing"),
+    (GOOD + '[rd]\nlisten = "127.0.0.1:0"\ngrace = "long"\n', "rd.grace"),
     ("[ssm\nlisten = 1", "not valid TOML"),
     ("\xff\xfe binary", "not UTF-8"),
 ]

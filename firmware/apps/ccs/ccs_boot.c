@@ -13,11 +13,15 @@
 
 #if CCS_BOOTSTRAP
 
-enum { BOOT_OFF, BOOT_RUN, BOOT_STORED };
+/* RUN: requesting; CONFIRMING: PSK_DN stored, BOOT_CONFIRM repeated until its BOOT_ACK; ACKED: done */
+enum { BOOT_OFF, BOOT_RUN, BOOT_CONFIRMING, BOOT_ACKED };
 
-static esse_boot_t boot; /* 188 B, wiped once PSK_DN is stored */
-static uint8_t state, tries, fresh, requests;
+static esse_boot_t boot; /* 188 B, wiped once the controller acknowledged PSK_DN */
+static uint8_t state, tries, fresh, requests, confirms;
 static uint8_t req[ESSE_BOOT_REQUEST_LEN];
+static uint8_t confirm[ESSE_BOOT_CONFIRM_LEN], ack[ESSE_BOOT_ACK_LEN]; /* sent, and expected back */
+static uint8_t ctl_addr[16];
+static uint16_t ctl_port;
 static uint32_t next_at, started;
 
 /* The contract of bootstrap.h: segment B with the new PSK_DN, written so that a reset leaves the old
@@ -34,31 +38,58 @@ int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY])
     return rc;
 }
 
+static void send_confirm(void)
+{
+    udp_send(ctl_addr, ctl_port, CCS_BOOT_PORT, confirm, sizeof confirm);
+    confirms++;
+    next_at = netplat_clock_ms() + CCS_BOOT_RETRY_MS;
+}
+
+static void on_ack(const uint8_t *data, uint16_t len)
+{
+    int rc = esse_boot_ack_match(ack, data, len);
+    if (rc != ESSE_BOOT_OK) {
+        printf("ccs: BOOT_ACK refused (%d)\n", rc); /* forged or old: keep confirming */
+        return;
+    }
+    esse_boot_wipe(&boot);
+    state = BOOT_ACKED;
+    udp_unbind(CCS_BOOT_PORT);
+    printf("ccs: bootstrapped in %lu ms (%u requests, %u confirms)\n",
+           (unsigned long)(netplat_clock_ms() - started), requests, confirms);
+}
+
 static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, const uint8_t *data, uint16_t len)
 {
-    uint8_t psk[ESSE_AES128_KEY], confirm[ESSE_BOOT_CONFIRM_LEN];
+    uint8_t psk[ESSE_AES128_KEY];
     int n;
     (void)dport;
-    if (state != BOOT_RUN || len < 1)
+    if ((state != BOOT_RUN && state != BOOT_CONFIRMING) || len < 1)
         return;
-    if (data[0] == 0x27u) { /* BOOT_ERROR (advisory): next time a fresh RN_d */
+    if (data[0] == ESSE_BOOT_ERROR) { /* advisory: next time a fresh RN_d (also while confirming: the
+                                         controller lost the transaction, so start over) */
         printf("ccs: bootstrap refused (code %u)\n", len >= 4 ? data[3] : 0u);
         fresh = 1;
+        state = BOOT_RUN;
+        return;
+    }
+    if (state == BOOT_CONFIRMING) {
+        on_ack(data, len);
         return;
     }
     n = esse_boot_accept(&boot, data, len, psk, confirm, sizeof confirm);
     if (n < 0)
         return; /* not for our pending request: ignored, the request stays pending */
-    if (esse_bootstrap_store_psk(psk) != 0) {
+    if (esse_boot_expect_ack(psk, data, len, ack) < 0 || esse_bootstrap_store_psk(psk) != 0) {
         printf("ccs: PSK_DN store failed\n");
         fresh = 1;
     } else {
-        udp_send(src, sport, CCS_BOOT_PORT, confirm, (uint16_t)n); /* only after the key is durable */
-        esse_boot_wipe(&boot);
-        state = BOOT_STORED;
-        udp_unbind(CCS_BOOT_PORT);
-        printf("ccs: bootstrapped in %lu ms (%u requests)\n", (unsigned long)(netplat_clock_ms() - started),
-               requests);
+        memcpy(ctl_addr, src, sizeof ctl_addr);
+        ctl_port = sport;
+        confirms = 0;
+        state = BOOT_CONFIRMING;
+        send_confirm(); /* only after the key is durable */
+        printf("ccs: PSK_DN stored, confirming\n");
     }
     esse_wipe(psk, sizeof psk);
 }
@@ -88,9 +119,14 @@ int ccs_boot_periodic(void)
 {
     uint8_t host[16], rn[ESSE_BOOT_RN_LEN], i;
     uint32_t now = netplat_clock_ms();
-    if (state == BOOT_STORED) {
+    if (state == BOOT_ACKED) {
         state = BOOT_OFF;
         return 1;
+    }
+    if (state == BOOT_CONFIRMING) {
+        if (netplat_time_reached(now, next_at))
+            send_confirm(); /* no BOOT_ACK yet: the confirmation or the ACK was lost */
+        return 0;
     }
     if (state != BOOT_RUN || !netplat_time_reached(now, next_at) || ccs_host_address(host) != 0)
         return 0;

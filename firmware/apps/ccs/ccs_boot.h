@@ -3,10 +3,13 @@
  * IK_d but no PSK_DN sends BOOT_REQUEST to the controller at [PREFIX::ff:fe00:CCS_BOOT_HOST]:
  * CCS_BOOT_CONTROLLER_PORT once it has the prefix, checks BOOT_RESPONSE, stores PSK_DN in segment B
  * (esse_bootstrap_store_psk: journalled, durable before the confirmation leaves), sends BOOT_CONFIRM
- * and then starts the SSM side (ccs_secure_init) and the RD registration (ccs_rd.h).
+ * every CCS_BOOT_RETRY_MS until the controller's BOOT_ACK (MAC under PSK_DN) arrives, and only then
+ * starts the SSM side (ccs_secure_init) and the RD registration (ccs_rd.h).
  * No answer within CCS_BOOT_RETRY_MS: the same request again (the controller answers a retransmission
- * with the same response); after CCS_BOOT_TRIES, or on a BOOT_ERROR, a new request with a fresh RN_d.
- * UART1: "ccs: bootstrap request N", "ccs: bootstrapped in T ms (R requests)".
+ * with the same response); after CCS_BOOT_TRIES, or on a BOOT_ERROR (also one answering a confirmation
+ * the controller lost), a new request with a fresh RN_d.
+ * UART1: "ccs: bootstrap request N", "ccs: PSK_DN stored, confirming",
+ * "ccs: bootstrapped in T ms (R requests, C confirms)".
  */
 #ifndef CCS_BOOT_H
 #define CCS_BOOT_H

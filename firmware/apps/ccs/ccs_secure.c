@@ -342,10 +342,12 @@ static void ssm_error(uint16_t len)
         printf("ccs: outbound handshake failed at the SSM\n");
     }
     s = find(sid);
-    if (s && code == ESSE_ECODE_CLOSE_ALERT)
-        send_alert(s, ALERT_WARNING, ALERT_CLOSE_NOTIFY); /* the SSM closed it (quota): tell its client */
-    if (s)
+    if (s) {
+        /* the SSM ended it (revocation, quota): tell the client while we have the keys */
+        if (code == ESSE_ECODE_SESSION_CLOSED || code == ESSE_ECODE_CLOSE_ALERT)
+            send_alert(s, ALERT_WARNING, ALERT_CLOSE_NOTIFY);
         esse_record_wipe(&s->rec);
+    }
 }
 
 static void ssm_input(const uint8_t src[16], uint16_t sport, uint16_t dport, const uint8_t *data, uint16_t len)
