@@ -133,13 +133,15 @@ def bench_mspabi(c):
     print(format_cycles(mspabi_cycles()))
 
 
-@task(name="bench-crypto-kat", help={"ecc": "also P-256 ECDH/ECDSA (~3 G cycles, a few seconds)"})
-def bench_crypto_kat(c, ecc=False):
+@task(name="bench-crypto-kat", help={"ecc": "also P-256 ECDH/ECDSA (~3 G cycles, a few seconds)",
+                                      "saes": "also records with the AES on the CC2420 (stand-alone AES)"})
+def bench_crypto_kat(c, ecc=False, saes=False):
     """Cycles per crypto operation on the emulated mote (AES block, CCM record, SHA-256 block, HMAC,
-    PRF; with --ecc ECDH/ECDSA), measured by the crypto_kat firmware with Timer_B."""
+    PRF; with --ecc ECDH/ECDSA; with --saes a record both ways on software AES vs the radio's AES),
+    measured by the crypto_kat firmware with Timer_B."""
     from harness.bench.crypto import main as run_bench
 
-    sys.exit(run_bench(["--ecc"] if ecc else []))
+    sys.exit(run_bench((["--ecc"] if ecc else []) + (["--saes"] if saes else [])))
 
 
 @task(name="bench-lpl")

@@ -2,6 +2,8 @@
 #include "cc2420.h"
 
 #include <msp430.h>
+
+#include "cc2420_bus.h"
 #include <string.h>
 
 #include "energest.h"
@@ -9,11 +11,9 @@
 #include "sky.h"
 
 /* ---- pins */
-#define FIFOP_BIT 0x01u /* P1.0 */
 #define FIFO_BIT 0x08u  /* P1.3 */
 #define CCA_BIT 0x10u   /* P1.4 */
 #define SFD_BIT 0x02u   /* P4.1 */
-#define CSN_BIT 0x04u   /* P4.2 */
 #define VREG_BIT 0x20u  /* P4.5 */
 #define RESETN_BIT 0x40u /* P4.6 */
 
@@ -58,44 +58,14 @@ static uint8_t listening;
 static uint8_t channel;
 static cc2420_rx_fn rx_callback;
 
-/* ---- mutual exclusion
- * The FIFOP handler is the only interrupt handler that uses the SPI bus and the receive queue, so
- * main-context code excludes it by masking the FIFOP interrupt, not all interrupts: the UART1
- * receiver (a byte every 87 us at 115200 baud, one byte of buffer) and the timers keep running
- * during SPI transfers that last up to a millisecond (a full TXFIFO or RXFIFO). An edge that comes
- * while masked stays in P1IFG and is taken at the unmask. Inside the handler it is already masked. */
-static uint8_t fifop_lock(void)
-{
-    uint8_t was = P1IE & FIFOP_BIT;
-    P1IE &= (uint8_t)~FIFOP_BIT;
-    return was;
-}
-
-static void fifop_unlock(uint8_t was)
-{
-    if (was)
-        P1IE |= FIFOP_BIT;
-}
-
-/* ---- SPI on USART0 */
-static uint8_t spi(uint8_t b)
-{
-    U0TXBUF = b;
-    while (!(IFG1 & URXIFG0)) {
-    }
-    return U0RXBUF;
-}
-
-static inline void csn_low(void) { P4OUT &= (uint8_t)~CSN_BIT; }
-static inline void csn_high(void) { P4OUT |= CSN_BIT; }
-
+/* ---- the bus: every main-context transaction masks the FIFOP interrupt (cc2420_bus.h) */
 static uint8_t strobe(uint8_t s)
 {
-    uint8_t lk = fifop_lock();
-    csn_low();
-    uint8_t st = spi(s);
-    csn_high();
-    fifop_unlock(lk);
+    uint8_t lk = cc2420_bus_lock();
+    cc2420_csn_low();
+    uint8_t st = cc2420_spi(s);
+    cc2420_csn_high();
+    cc2420_bus_unlock(lk);
     return st;
 }
 
@@ -103,37 +73,37 @@ static uint8_t status(void) { return strobe(SNOP); }
 
 static uint16_t reg_read(uint8_t a)
 {
-    uint8_t lk = fifop_lock();
-    csn_low();
-    spi((uint8_t)(a | REG_READ));
-    uint16_t v = (uint16_t)(spi(0) << 8);
-    v |= spi(0);
-    csn_high();
-    fifop_unlock(lk);
+    uint8_t lk = cc2420_bus_lock();
+    cc2420_csn_low();
+    cc2420_spi((uint8_t)(a | REG_READ));
+    uint16_t v = (uint16_t)(cc2420_spi(0) << 8);
+    v |= cc2420_spi(0);
+    cc2420_csn_high();
+    cc2420_bus_unlock(lk);
     return v;
 }
 
 static void reg_write(uint8_t a, uint16_t v)
 {
-    uint8_t lk = fifop_lock();
-    csn_low();
-    spi(a);
-    spi((uint8_t)(v >> 8));
-    spi((uint8_t)v);
-    csn_high();
-    fifop_unlock(lk);
+    uint8_t lk = cc2420_bus_lock();
+    cc2420_csn_low();
+    cc2420_spi(a);
+    cc2420_spi((uint8_t)(v >> 8));
+    cc2420_spi((uint8_t)v);
+    cc2420_csn_high();
+    cc2420_bus_unlock(lk);
 }
 
 static void ram_write(uint16_t addr, const uint8_t *p, uint8_t n)
 {
-    uint8_t lk = fifop_lock();
-    csn_low();
-    spi((uint8_t)(0x80u | (addr & 0x7Fu)));
-    spi((uint8_t)((addr >> 1) & 0xC0u)); /* bank bits B1:B0, R/W = 0 (write) */
+    uint8_t lk = cc2420_bus_lock();
+    cc2420_csn_low();
+    cc2420_spi((uint8_t)(0x80u | (addr & 0x7Fu)));
+    cc2420_spi((uint8_t)((addr >> 1) & 0xC0u)); /* bank bits B1:B0, R/W = 0 (write) */
     while (n--)
-        spi(*p++);
-    csn_high();
-    fifop_unlock(lk);
+        cc2420_spi(*p++);
+    cc2420_csn_high();
+    cc2420_bus_unlock(lk);
 }
 
 static void flush_rx(void)
@@ -154,14 +124,19 @@ static int wait_status(uint8_t mask, uint32_t ticks)
 }
 
 /* ---- init and configuration */
+static uint8_t inits;
+
+uint8_t cc2420_inits(void) { return inits; }
+
 int cc2420_init(void)
 {
+    inits++;
     /* radio outputs are MCU inputs; Timer_B captures SFD */
-    P1DIR &= (uint8_t)~(FIFOP_BIT | FIFO_BIT | CCA_BIT);
-    P1SEL &= (uint8_t)~(FIFOP_BIT | FIFO_BIT | CCA_BIT);
-    P4DIR = (uint8_t)((P4DIR | CSN_BIT | VREG_BIT | RESETN_BIT) & ~SFD_BIT);
+    P1DIR &= (uint8_t)~(CC2420_FIFOP_BIT | FIFO_BIT | CCA_BIT);
+    P1SEL &= (uint8_t)~(CC2420_FIFOP_BIT | FIFO_BIT | CCA_BIT);
+    P4DIR = (uint8_t)((P4DIR | CC2420_CSN_BIT | VREG_BIT | RESETN_BIT) & ~SFD_BIT);
     P4SEL |= SFD_BIT;
-    P4OUT |= CSN_BIT;
+    P4OUT |= CC2420_CSN_BIT;
 
     /* USART0 as SPI master, mode 0 (CKPH = 1), SMCLK/2, 8 bits */
     U0CTL = SWRST;
@@ -211,9 +186,9 @@ int cc2420_init(void)
     rxq_head = rxq_count = 0;
     strobe(SFLUSHTX);
     flush_rx();
-    P1IES &= (uint8_t)~FIFOP_BIT; /* rising edge */
-    P1IFG &= (uint8_t)~FIFOP_BIT;
-    P1IE |= FIFOP_BIT;
+    P1IES &= (uint8_t)~CC2420_FIFOP_BIT; /* rising edge */
+    P1IFG &= (uint8_t)~CC2420_FIFOP_BIT;
+    P1IE |= CC2420_FIFOP_BIT;
     listening = 0;
     return CC2420_OK;
 }
@@ -298,16 +273,16 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
             return CC2420_ERR_TX;
         }
     }
-    uint8_t lk = fifop_lock();
-    csn_low();
-    spi(SFLUSHTX);
-    csn_high();
-    csn_low();
-    spi(TXFIFO);
-    spi((uint8_t)(len + 2u)); /* length field counts the FCS */
+    uint8_t lk = cc2420_bus_lock();
+    cc2420_csn_low();
+    cc2420_spi(SFLUSHTX);
+    cc2420_csn_high();
+    cc2420_csn_low();
+    cc2420_spi(TXFIFO);
+    cc2420_spi((uint8_t)(len + 2u)); /* length field counts the FCS */
     for (uint8_t i = 0; i < len; i++)
-        spi(mpdu[i]);
-    csn_high();
+        cc2420_spi(mpdu[i]);
+    cc2420_csn_high();
     return tx_start(lk, cca);
 }
 
@@ -316,12 +291,12 @@ static int tx_start(uint8_t lk, int cca)
 {
     transmitting = 1;
     tx_sfd_rise = tx_sfd_fall = 0;
-    csn_low();
-    spi(cca ? STXONCCA : STXON);
+    cc2420_csn_low();
+    cc2420_spi(cca ? STXONCCA : STXON);
     uint16_t strobed = TBR; /* the radio acted on the strobe as its last bit went in */
-    csn_high();
+    cc2420_csn_high();
     energest_switch_at(ENERGEST_LISTEN, ENERGEST_TX, strobed); /* TX calibration counts as TX */
-    fifop_unlock(lk);
+    cc2420_bus_unlock(lk);
 
     int rc = CC2420_OK;
     if (!(status() & ST_TX_ACTIVE)) {
@@ -352,7 +327,7 @@ static int tx_start(uint8_t lk, int cca)
 
 int cc2420_resend(void)
 {
-    return tx_start(fifop_lock(), 0); /* the TXFIFO keeps the frame after sending it */
+    return tx_start(cc2420_bus_lock(), 0); /* the TXFIFO keeps the frame after sending it */
 }
 
 void cc2420_last_tx_sfd(uint16_t *rise, uint16_t *fall)
@@ -376,9 +351,9 @@ void cc2420_set_rx_callback(cc2420_rx_fn fn) { rx_callback = fn; }
 
 int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
 {
-    uint8_t lk = fifop_lock();
+    uint8_t lk = cc2420_bus_lock();
     if (rxq_count == 0) {
-        fifop_unlock(lk);
+        cc2420_bus_unlock(lk);
         return -1;
     }
     rx_slot_t *s = &rxq[rxq_head];
@@ -392,18 +367,18 @@ int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
     }
     rxq_head = (uint8_t)((rxq_head + 1u) % CC2420_RX_QUEUE);
     rxq_count--;
-    fifop_unlock(lk);
+    cc2420_bus_unlock(lk);
     return n;
 }
 
 /* Read one frame from the RXFIFO into the queue (interrupts are off). rise/fall: its SFD pulse. */
 static void read_frame(uint16_t rise, uint16_t fall)
 {
-    csn_low();
-    spi(RXFIFO | REG_READ);
-    uint8_t len = spi(0) & 0x7Fu;
+    cc2420_csn_low();
+    cc2420_spi(RXFIFO | REG_READ);
+    uint8_t len = cc2420_spi(0) & 0x7Fu;
     if (len < 3) { /* no room for RSSI/CRC bytes: garbage, resynchronise */
-        csn_high();
+        cc2420_csn_high();
         flush_rx();
         rx_dropped++;
         return;
@@ -411,13 +386,13 @@ static void read_frame(uint16_t rise, uint16_t fall)
     rx_slot_t *s = (rxq_count < CC2420_RX_QUEUE) ? &rxq[(rxq_head + rxq_count) % CC2420_RX_QUEUE] : 0;
     uint8_t n = (uint8_t)(len - 2u);
     for (uint8_t i = 0; i < n; i++) {
-        uint8_t b = spi(0);
+        uint8_t b = cc2420_spi(0);
         if (s)
             s->data[i] = b;
     }
-    int8_t rssi = (int8_t)spi(0);
-    uint8_t crc_corr = spi(0);
-    csn_high();
+    int8_t rssi = (int8_t)cc2420_spi(0);
+    uint8_t crc_corr = cc2420_spi(0);
+    cc2420_csn_high();
     if (!s) {
         rx_dropped++;
         return;
@@ -443,7 +418,7 @@ static int rx_in_progress(void)
 /* Move complete frames from the RXFIFO to the queue (interrupts off). */
 static void drain(void)
 {
-    if ((P1IN & FIFOP_BIT) && !(P1IN & FIFO_BIT)) { /* RXFIFO overflow */
+    if ((P1IN & CC2420_FIFOP_BIT) && !(P1IN & FIFO_BIT)) { /* RXFIFO overflow */
         flush_rx();
         rx_dropped++;
         return;
@@ -462,30 +437,30 @@ static uint8_t paused;
 
 void cc2420_rx_pause(int pause)
 {
-    uint8_t lk = fifop_lock();
+    uint8_t lk = cc2420_bus_lock();
     paused = pause != 0;
     if (paused)
         return; /* stays masked */
-    P1IFG &= (uint8_t)~FIFOP_BIT;
-    if (P1IN & FIFOP_BIT)
+    P1IFG &= (uint8_t)~CC2420_FIFOP_BIT;
+    if (P1IN & CC2420_FIFOP_BIT)
         drain();
     (void)lk;
-    P1IE |= FIFOP_BIT;
+    P1IE |= CC2420_FIFOP_BIT;
 }
 
 /* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued. The frames
  * are read with interrupts enabled (FIFOP itself masked), so UART1 bytes are not overrun meanwhile. */
 SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
 {
-    if (!(P1IFG & FIFOP_BIT))
+    if (!(P1IFG & CC2420_FIFOP_BIT))
         return;
-    P1IE &= (uint8_t)~FIFOP_BIT;
-    P1IFG &= (uint8_t)~FIFOP_BIT;
+    P1IE &= (uint8_t)~CC2420_FIFOP_BIT;
+    P1IFG &= (uint8_t)~CC2420_FIFOP_BIT;
     irq_enable();
     drain();
     irq_disable();
     if (!paused)
-        P1IE |= FIFOP_BIT;
+        P1IE |= CC2420_FIFOP_BIT;
     if (rxq_count)
         sky_wake_main();
     if (rx_callback)

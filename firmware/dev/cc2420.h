@@ -45,6 +45,9 @@ typedef struct {
  * back what was written), set defaults: AUTOCRC on, address recognition and auto-ack off, channel 26,
  * PAN 0xFFFF, short 0xFFFF, radio off (idle). */
 int cc2420_init(void);
+/* How many times cc2420_init() ran (wraps at 256): state kept in the chip (the SAES keys and key
+ * selection, cc2420_saes.h) is to be set again when it changes. */
+uint8_t cc2420_inits(void);
 
 void cc2420_set_channel(uint8_t channel); /* 11..26; recalibrates when listening */
 uint8_t cc2420_get_channel(void);

@@ -2,6 +2,8 @@
  * no T-tables (which would be kilobytes). Each round is one unrolled pass (SubBytes + ShiftRows +
  * MixColumns + AddRoundKey) between two buffers, so every byte is an MSP430 indexed access. */
 #include "aes128.h"
+
+#ifndef ESSE_AES_SAES /* else aes128_saes.c */
 #include "esse_util.h"
 
 /* FIPS-197 figure 7; generated from the definition (multiplicative inverse in GF(2^8) + affine map). */
@@ -140,3 +142,5 @@ void esse_aes128_encrypt(const esse_aes128_t *ctx, const uint8_t in[ESSE_AES_BLO
 void esse_aes128_wipe(esse_aes128_t *ctx) {
   esse_wipe(ctx->round_keys, sizeof ctx->round_keys);
 }
+
+#endif /* ESSE_AES_SAES */

@@ -19,6 +19,7 @@ from harness.bench.crypto_kat import (
     handoff_request,
     prf_payload,
 )
+from harness.energy.model import CURRENT_MA, SUPPLY_V
 
 
 def bench(ecc: bool = False) -> tuple[list[tuple[str, int]], int]:
@@ -70,6 +71,22 @@ def bench(ecc: bool = False) -> tuple[list[tuple[str, int]], int]:
     return rows, kat.mote.mclk_hz
 
 
+def record_rows(flavour: str) -> list[tuple[str, int]]:
+    """One DTLS record both ways (CCM_8, 64-byte payload, key set-up included) and the hand-off, with the
+    block cipher in software (`record`) or on the CC2420's stand-alone AES (`saes`)."""
+    rng = random.Random(1)
+    kat = KatMote(build_kat(flavour))
+    key, block = rng.randbytes(16), rng.randbytes(16)
+    a = kat.request("a", key + block)
+    rows = [(f"AES-128 key set-up + first block ({flavour})", sum(a.spans))]
+    nonce, aad, data = rng.randbytes(12), rng.randbytes(13), rng.randbytes(64)
+    r = kat.request("c", ccm_payload(key, 8, nonce, aad, data))
+    o = kat.request("o", ccm_payload(key, 8, nonce, aad, r.data))
+    rows += [(f"record seal 64 B CCM_8 ({flavour})", sum(r.spans)),
+             (f"record open 64 B CCM_8 ({flavour})", sum(o.spans))]
+    return rows + [(f"{name} ({flavour})", c) for name, c in handoff_rows(kat, rng)]
+
+
 def handoff_rows(kat: KatMote, rng: random.Random) -> list[tuple[str, int]]:
     """The ESSE hand-off on the mote (crypto_kat 'K'): what it runs instead of a handshake."""
     from harness.ssm.protocol import seal_key_material  # the SSM side, independent of the C one
@@ -98,13 +115,17 @@ def handoff_energy(rows: list[tuple[str, int]], mclk_hz: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the figures (`--ecc`: also P-256, a few seconds more)."""
+    """Print the figures (`--ecc`: also P-256, a few seconds more; `--saes`: records on the radio's AES)."""
     argv = sys.argv[1:] if argv is None else argv
     t0 = time.perf_counter()
     rows, mclk_hz = bench(ecc="--ecc" in argv)
+    if "--saes" in argv:  # software AES vs the radio's stand-alone AES, record by record
+        rows += record_rows("record") + record_rows("saes")
     width = max(len(n) for n, _ in rows)
     for name, cycles in rows:
-        print(f"{name:<{width}}  {cycles:>12,} cycles  {cycles / 3.9e6 * 1e3:>10.2f} ms @3.9 MHz")
+        uj = cycles / mclk_hz * CURRENT_MA["CPU"] * SUPPLY_V * 1e3  # mA x V x s = mJ; x 1e3 = uJ
+        ms = cycles / 3.9e6 * 1e3
+        print(f"{name:<{width}}  {cycles:>12,} cycles  {ms:>10.2f} ms @3.9 MHz  {uj:>9.1f} uJ CPU")
     print("\nESSE hand-off on the mote, energy per message (the handshake it replaces: "
           "`invoke tinydtls-mote-handshake`)")
     for line in handoff_energy(rows, mclk_hz):

@@ -1,7 +1,9 @@
 """Build and drive the crypto_kat firmware (firmware/apps/crypto_kat) on the emulator.
 
-Two flavours of one firmware:
+Three flavours of one firmware:
     record    the app.toml build: firmware/dtls_record AES-128 and CCM, and the MSPABI helpers
+    saes      the record flavour with -DESSE_AES_SAES: every AES block (record layer, SSM client,
+              bootstrapping) on the CC2420's stand-alone AES (firmware/dev/cc2420_saes.h); CCM in C
     tinydtls  the same plus the patched TinyDTLS crypto (rijndael, ccm, sha2, hmac, PRF and, with
               ecc=True, P-256 ECDH/ECDSA), built here because its tree lives under build/
 
@@ -40,12 +42,27 @@ def kat_seed(default: int) -> int:
         raise ValueError(f"ESSE_KAT_SEED must be an integer, got {value!r}") from None
 
 
+KAT_SOURCES = ("main.c", "kat_record.c", "kat_mspabi.c", "kat_ssm.c", "kat_boot.c")
+KAT_MODULES = ["dtls_record", "ssm_client", "mspabi_ops", "bootstrap"]
+SAES_DEFINE = "ESSE_AES_SAES"  # firmware/dtls_record/aes128.h: the block cipher on the CC2420
+
+
 def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path | None = None) -> BuildResult:
-    """Build the firmware; `record` is exactly the app.toml build, `tinydtls` adds TinyDTLS."""
+    """Build the firmware; `record` is exactly the app.toml build, `saes` the same on the radio's AES,
+    `tinydtls` adds TinyDTLS."""
     if flavour == "record":
         return build_app("crypto_kat", build_root=build_root)
+    if flavour == "saes":
+        return build_firmware(
+            "crypto_kat-saes",
+            [APP_DIR / s for s in KAT_SOURCES],
+            include_dirs=[APP_DIR, paths.FIRMWARE_DIR],
+            defines=[SAES_DEFINE],
+            modules=[*KAT_MODULES, "dev"],
+            out_dir=(build_root or paths.build_dir()) / "crypto_kat-saes",
+        )
     if flavour != "tinydtls":
-        raise ValueError(f"unknown crypto_kat flavour {flavour!r} (record or tinydtls)")
+        raise ValueError(f"unknown crypto_kat flavour {flavour!r} (record, saes or tinydtls)")
     from harness.tinydtls.pipeline import prepare_tree
     from harness.tinydtls.profiles import (
         COMMON_DEFINES,
@@ -58,8 +75,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
 
     tree = prepare_tree()
     name = "crypto_kat-tinydtls" + ("-ecc" if ecc else "")
-    sources = [APP_DIR / s for s in ("main.c", "kat_record.c", "kat_mspabi.c", "kat_ssm.c", "kat_boot.c",
-                                     "tinydtls/kat_tinydtls.c")]
+    sources = [APP_DIR / s for s in (*KAT_SOURCES, "tinydtls/kat_tinydtls.c")]
     sources += [tree / s for s in CRYPTO_SOURCES]
     defines = [*COMMON_DEFINES, "DTLS_PSK", "KAT_TINYDTLS"]
     if ecc:
@@ -72,7 +88,7 @@ def build_kat(flavour: str = "tinydtls", *, ecc: bool = False, build_root: Path 
         include_dirs=[APP_DIR, paths.FIRMWARE_DIR, tree, PLATFORM_DIR / "include"],
         defines=defines,
         cflags=[*TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
-        modules=["dtls_record", "ssm_client", "mspabi_ops", "bootstrap"],
+        modules=KAT_MODULES,
         out_dir=(build_root or paths.build_dir()) / name,
     )
 
@@ -99,6 +115,7 @@ class KatMote:
     node_id: int = 1
     boot_cycles: int = 50_000_000
     mote: Any = field(init=False)  # harness.emulator.mote.Mote
+    radio: Any = field(init=False)  # harness.emulator.radio.Radio
     flavour: str = field(init=False)
     span_overhead: int = field(init=False)
 
@@ -107,10 +124,12 @@ class KatMote:
 
         ensure_built()
         from harness.emulator.mote import Mote, lib
+        from harness.emulator.radio import Radio
 
         self._lib = lib
         path = self.elf.elf if isinstance(self.elf, BuildResult) else self.elf
         self.mote = Mote(path, node_id=self.node_id)
+        self.radio = Radio(self.mote)  # the Sky's CC2420: the saes flavour computes AES on it
         run = self.mote.run_until_uart(READY, max_cycles=self.boot_cycles)
         if run.reason != "uart" or run.match is None:
             raise TimeoutError(f"crypto_kat did not boot: {self.mote.uart_text()[-300:]!r}")

@@ -84,6 +84,44 @@ scratch: .fill 64, 1, 0
         return m, m.now - before
 
 
+# USART0 as SPI master on SMCLK/2 (mode 0), then the radio powered (VREG_EN, RESETn high, CSn high)
+# and its regulator's start-up waited for: the opening of those programs.
+CC2420_SPI_SETUP = """
+        mov.b #0x01, &0x70
+        mov.b #0x17, &0x70          ; SWRST | CHAR | SYNC | MM
+        mov.b #0xb2, &0x71          ; CKPH | SMCLK | STC
+        mov.b #2, &0x74
+        mov.b #0, &0x75
+        mov.b #0, &0x73
+        bis.b #0x40, &0x04
+        bic.b #0x01, &0x70
+        mov.b #0x64, &0x1d          ; CSn high, VREG_EN high, RESETn high
+        mov.b #0x64, &0x1e
+        call #wait
+"""
+
+# USART0 SPI byte exchange (r12 out, r12 in), the CC2420's CSn (P4.2), a strobe and a busy wait: the
+# subroutines of the hand-written programs that talk to the radio model (test_cc2420_spi.py, _saes.py).
+CC2420_SPI_ROUTINES = """
+spi:    mov.b r12, &0x77
+1:      bit.b #0x40, &0x02
+        jz 1b
+        mov.b &0x76, r12
+        ret
+cs_low: bic.b #0x04, &0x1d
+        ret
+cs_high: bis.b #0x04, &0x1d
+        ret
+strobe: call #cs_low               ; command strobe r12 alone in a transaction; r12 = status
+        call #spi
+        jmp cs_high
+wait:   mov #3000, r15
+2:      dec r15
+        jnz 2b
+        ret
+"""
+
+
 def uart1_source(ubr: int, mctl: int, main: str, rx_isr: str = "") -> str:
     """A program: ~3.9 MHz DCO, USART1 as an 8N1 UART on SMCLK at (ubr, mctl), then `main`; with
     `rx_isr`, USART1's receive interrupt (vector 3) runs it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from emu_helpers import CC2420_SPI_ROUTINES, CC2420_SPI_SETUP
 from requirements import require_tool
 
 from harness.emulator.mote import lib
@@ -19,18 +20,7 @@ PROGRAM = """
         .globl _start
 _start: mov #0x5a80, &0x0120
         mov #0x3900, r1
-        mov.b #0x01, &0x70
-        mov.b #0x17, &0x70          ; SWRST | CHAR | SYNC | MM
-        mov.b #0xb2, &0x71          ; CKPH | SMCLK | STC
-        mov.b #2, &0x74
-        mov.b #0, &0x75
-        mov.b #0, &0x73
-        bis.b #0x40, &0x04
-        bic.b #0x01, &0x70
-        mov.b #0x64, &0x1d          ; CSn high, VREG_EN high, RESETn high
-        mov.b #0x64, &0x1e
-        call #wait
-        mov #res, r10
+""" + CC2420_SPI_SETUP + """        mov #res, r10
         ; status before the oscillator, then SXOSCON
         call #cs_low
         mov.b #0x01, r12
@@ -114,20 +104,7 @@ _start: mov #0x5a80, &0x0120
         call #cs_high
 done:   jmp done
 
-spi:    mov.b r12, &0x77
-1:      bit.b #0x40, &0x02
-        jz 1b
-        mov.b &0x76, r12
-        ret
-cs_low: bic.b #0x04, &0x1d
-        ret
-cs_high: bis.b #0x04, &0x1d
-        ret
-wait:   mov #3000, r15
-2:      dec r15
-        jnz 2b
-        ret
-
+""" + CC2420_SPI_ROUTINES + """
         .data
 res:    .fill 16, 1, 0xee
 """

@@ -19,8 +19,9 @@ ALICE, ALICE_KEY, BOB, BOB_KEY = "alice", "secretPSK", "bob", "bobsPSK"
 LOG_ENTRY, LOG_ENTRIES = 10, 12  # firmware/infomem/infomem.h
 
 
-# the two record backends of the CCS firmware: our dtls_record, TinyDTLS's CCM (ccs-tinydtls)
-BACKENDS = {"dtls_record": "ccs", "tinydtls": "ccs-tinydtls"}
+# the record backends of the CCS firmware: our dtls_record, TinyDTLS's CCM (ccs-tinydtls), and ours with
+# the AES blocks on the CC2420's stand-alone AES (ccs_saes)
+BACKENDS = {"dtls_record": "ccs", "tinydtls": "ccs-tinydtls", "saes": "ccs_saes"}
 
 
 def demo_data(backend: str = "dtls_record", **ssm: Any) -> dict[str, Any]:

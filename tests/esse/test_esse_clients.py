@@ -26,7 +26,7 @@ from tests.ssm.harness_fixtures import need, run_tool, wait_until
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
+@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls", "saes"])
 def test_coap_client_openssl_psk_ccm8_get_put_and_blockwise(tmp_path, backend):
     tool = need("coap-client-openssl", "libcoap3-bin")
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev_cc2420_aes.h"
 #include "periph.h"
 
 /* ---------------------------------------------------------------- chip constants */
@@ -31,6 +32,13 @@ enum {
     S_SFLUSHRX, S_SFLUSHTX, S_SACK, S_SACKPEND, S_SRXDEC, S_STXENC, S_SAES
 };
 
+/* MAIN */
+#define MAIN_RESETN 0x8000u
+#define MAIN_ENC_RESETN 0x4000u
+
+/* SECCTRL0: stand-alone key select (0: KEY0, 1: KEY1; reset 1) */
+#define SEC_SAKEYSEL 0x0080u
+
 /* MDMCTRL0 */
 #define MDM_RESERVED_FRAME_MODE 0x2000u
 #define MDM_PAN_COORDINATOR 0x1000u
@@ -49,6 +57,9 @@ enum {
 #define RAM_SIZE 0x170u
 #define RAM_TXFIFO 0x000u
 #define RAM_RXFIFO 0x080u
+#define RAM_KEY0 0x100u
+#define RAM_SABUF 0x120u
+#define RAM_KEY1 0x130u
 #define RAM_IEEEADR 0x160u
 #define RAM_PANID 0x168u
 #define RAM_SHORTADR 0x16Au
@@ -158,6 +169,11 @@ struct cc2420 {
 
     air_t air[CC2420_MAX_AIR];
 
+    /* stand-alone encryption (SAES) in progress: the ciphertext lands in SABUF when aes_ev fires */
+    tev_t aes_ev;
+    int aes_busy;
+    uint8_t aes_result[16]; /* as it will sit in SABUF (reversed, like the key and the plaintext) */
+
     int pins; /* bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD (driven levels) */
     int sfd_active;
 
@@ -229,6 +245,7 @@ static uint16_t fsm_code(int s)
 }
 
 static void update_pins(cc2420_t *r);
+static void saes_abort(cc2420_t *r);
 
 static void set_state(cc2420_t *r, int s)
 {
@@ -316,6 +333,7 @@ static uint8_t status_byte(cc2420_t *r)
         r->state == CC2420_ACK_FRAME)
         s |= CC2420_ST_LOCK;
     if (r->rssi_valid) s |= CC2420_ST_RSSI_VALID;
+    if (r->aes_busy) s |= CC2420_ST_ENC_BUSY;
     return s;
 }
 
@@ -730,6 +748,7 @@ static void chip_reset(cc2420_t *r)
     tev_cancel(r, &r->rssi_ev);
     tev_cancel(r, &r->rx_byte_ev);
     tev_cancel(r, &r->power_ev);
+    saes_abort(r);
     r->fsm_step = FSM_NONE;
     r->power_step = FSM_NONE;
     r->rssi_valid = 0;
@@ -753,6 +772,55 @@ static void go_idle_from_active(cc2420_t *r)
     r->fsm_step = FSM_NONE;
     r->rssi_valid = 0;
     r->sfd_active = 0;
+}
+
+/* ---------------------------------------------------------------- stand-alone encryption (SAES)
+ * Datasheet section 21 (21.1 keys, 21.3 stand-alone encryption, 21.8 timing): the SAES strobe
+ * encrypts the 16-byte plaintext in SABUF (RAM 0x120) with KEY0 (0x100) or KEY1 (0x130), as
+ * SECCTRL0.SEC_SAKEYSEL selects, and writes the ciphertext back into SABUF; the status byte shows
+ * ENC_BUSY meanwhile (14 us, Table 8). Security data is stored little-endian: the least significant
+ * byte goes first over SPI, to the lowest address; so a key or block in FIPS-197 order (most
+ * significant byte first) sits reversed, its byte 0 at the highest address. A security strobe while
+ * the engine is busy is ignored. The model takes key and plaintext at the strobe and writes the
+ * ciphertext at the end (RAM writes to them meanwhile: unspecified on silicon, overwritten here). */
+
+static int ram_usable(cc2420_t *r) { return xosc_on(r->state) && r->state != CC2420_XOSC_STARTING; }
+
+static void ram_block_reversed(const cc2420_t *r, unsigned addr, uint8_t out[16])
+{
+    for (int i = 0; i < 16; i++)
+        out[i] = r->ram[addr + 15u - (unsigned)i];
+}
+
+static void saes_start(cc2420_t *r)
+{
+    uint8_t key[16], block[16];
+    if (r->aes_busy || !ram_usable(r) || !(regv(r, REG_MAIN) & MAIN_ENC_RESETN)) {
+        r->stats.saes_ignored++;
+        return;
+    }
+    ram_block_reversed(r, (regv(r, REG_SECCTRL0) & SEC_SAKEYSEL) ? RAM_KEY1 : RAM_KEY0, key);
+    ram_block_reversed(r, RAM_SABUF, block);
+    cc2420_aes128_encrypt(key, block, block);
+    for (int i = 0; i < 16; i++)
+        r->aes_result[15 - i] = block[i];
+    r->aes_busy = 1;
+    tev_schedule(r, &r->aes_ev, now_ns(r) + CC2420_SAES_NS);
+}
+
+static void saes_abort(cc2420_t *r)
+{
+    tev_cancel(r, &r->aes_ev);
+    r->aes_busy = 0;
+}
+
+static void aes_fire(mote_t *m, mote_event_t *ev)
+{
+    (void)m;
+    cc2420_t *r = ev->ctx;
+    memcpy(&r->ram[RAM_SABUF], r->aes_result, 16);
+    r->aes_busy = 0;
+    r->stats.saes_blocks++;
 }
 
 static void strobe(cc2420_t *r, uint8_t s)
@@ -815,13 +883,18 @@ static void strobe(cc2420_t *r, uint8_t s)
             r->rx.ack_pending_strobe = (s == S_SACKPEND);
         }
         break;
-    default: /* SNOP, STXCAL (synthesizer kept implicit), security strobes (not modelled) */
+    case S_SAES:
+        saes_start(r);
+        break;
+    default: /* SNOP, STXCAL (synthesizer kept implicit), in-line security SRXDEC/STXENC (not modelled) */
         break;
     }
     update_pins(r);
 }
 
 /* ---------------------------------------------------------------- registers and SPI */
+
+static int chip_usable(cc2420_t *r) { return r->state >= CC2420_POWER_DOWN && r->resetn; }
 
 static void reg_write(cc2420_t *r, int a, uint16_t v)
 {
@@ -833,6 +906,8 @@ static void reg_write(cc2420_t *r, int a, uint16_t v)
             *regp(r, REG_MAIN) = v;
             return;
         }
+        if (!(v & MAIN_ENC_RESETN)) /* the encryption module held in reset */
+            saes_abort(r);
         break;
     case REG_RSSI: /* RSSI_VAL is read-only */
         v = (uint16_t)((v & 0xFF00u) | (regv(r, REG_RSSI) & 0x00FFu));
@@ -855,8 +930,6 @@ static uint16_t reg_read(cc2420_t *r, int a)
     return regv(r, a);
 }
 
-static int chip_usable(cc2420_t *r) { return r->state >= CC2420_POWER_DOWN && r->resetn; }
-static int ram_usable(cc2420_t *r) { return xosc_on(r->state) && r->state != CC2420_XOSC_STARTING; }
 
 static uint8_t spi_exchange(mote_t *m, void *ctx, uint8_t mosi)
 {
@@ -995,7 +1068,7 @@ static void clk_changed(mote_t *m, void *ctx, int phase)
     cc2420_t *r = ctx;
     if (phase != 1)
         return;
-    tev_t *evs[] = {&r->fsm_ev, &r->rssi_ev, &r->rx_byte_ev, &r->power_ev};
+    tev_t *evs[] = {&r->fsm_ev, &r->rssi_ev, &r->rx_byte_ev, &r->power_ev, &r->aes_ev};
     for (unsigned i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (mote_event_queued(&evs[i]->ev))
             tev_schedule(r, evs[i], evs[i]->at_ns);
@@ -1027,6 +1100,7 @@ cc2420_t *cc2420_attach(mote_t *m)
     mote_event_init(&r->rssi_ev.ev, "cc2420-rssi", rssi_fire, r);
     mote_event_init(&r->rx_byte_ev.ev, "cc2420-rxbyte", rx_byte_fire, r);
     mote_event_init(&r->power_ev.ev, "cc2420-power", power_fire, r);
+    mote_event_init(&r->aes_ev.ev, "cc2420-saes", aes_fire, r);
     for (int i = 0; i < CC2420_MAX_AIR; i++) {
         mote_event_init(&r->air[i].t.ev, "cc2420-air", air_fire, &r->air[i]);
         r->air[i].r = r;

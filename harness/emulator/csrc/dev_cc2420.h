@@ -28,7 +28,12 @@
  * idle (oscillator on), listen (RX, calibration included), transmit (from the TX strobe to the last
  * bit on air, acknowledgements included).
  *
- * Not modelled: the AES security module (SRXDEC/STXENC/SAES are accepted and do nothing), the test
+ * Stand-alone encryption (SAES): the SAES strobe encrypts SABUF (RAM 0x120) in place with KEY0 (0x100)
+ * or KEY1 (0x130) as SECCTRL0.SEC_SAKEYSEL selects (AES-128, FIPS-197; key and block stored reversed,
+ * least significant byte at the lowest address), ENC_BUSY for CC2420_SAES_NS; strobes while busy,
+ * without the oscillator or with MAIN.ENC_RESETN low are ignored (stats.saes_ignored).
+ *
+ * Not modelled: the in-line security operations (SRXDEC/STXENC are accepted and do nothing), the test
  * modes of MDMCTRL1 (buffered mode 0 only), SACK/SACKPEND outside a reception, and TXFIFO writes
  * after the strobe (the frame is taken at the strobe).
  */
@@ -103,7 +108,7 @@ uint8_t cc2420_ram(const cc2420_t *r, int addr);  /* RAM 0x000..0x16F */
 uint8_t cc2420_status(const cc2420_t *r);         /* the SPI status byte: */
 #define CC2420_ST_XOSC16M_STABLE 0x40u
 #define CC2420_ST_TX_UNDERFLOW 0x20u
-#define CC2420_ST_ENC_BUSY 0x10u /* never set: the model has no encryption engine */
+#define CC2420_ST_ENC_BUSY 0x10u /* a stand-alone encryption is running */
 #define CC2420_ST_TX_ACTIVE 0x08u
 #define CC2420_ST_LOCK 0x04u
 #define CC2420_ST_RSSI_VALID 0x02u
@@ -126,6 +131,8 @@ typedef struct {
     uint64_t rx_overflows;
     uint64_t rx_late;        /* cc2420_receive() with start_ns already past: started late */
     uint64_t spi_bytes;
+    uint64_t saes_blocks;    /* stand-alone encryptions completed */
+    uint64_t saes_ignored;   /* SAES strobes ignored (busy, oscillator off, ENC_RESETN low) */
 } cc2420_stats_t;
 void cc2420_get_stats(const cc2420_t *r, cc2420_stats_t *out);
 
@@ -135,6 +142,7 @@ void cc2420_get_stats(const cc2420_t *r, cc2420_stats_t *out);
 #define CC2420_RSSI_VALID_NS 128000u  /* 8 symbol periods of reception */
 #define CC2420_XOSC_STARTUP_NS 1000000u /* crystal oscillator start-up (datasheet typ. 1 ms) */
 #define CC2420_VREG_STARTUP_NS 300000u  /* voltage regulator start-up (datasheet typ. 0.3 ms) */
+#define CC2420_SAES_NS 14000u          /* stand-alone encryption of one block (datasheet Table 8) */
 #define CC2420_RSSI_OFFSET_DBM (-45)  /* P = RSSI_VAL + RSSI_OFFSET */
 
 #endif /* ESSE_DEV_CC2420_H */
