@@ -103,13 +103,13 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
     return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
 
 
-DEVICE_PHASES = 5  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, RD POST, RD 2.01 (without resends)
+DEVICE_PHASES = 6  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, BOOT_ACK, RD POST, RD 2.01 (no resends)
 Mark = tuple[int, int, dict[str, int]]
 
 
 class _DeviceMeter:
     """The fresh CCS's one-off messages before any session: bootstrapping (BOOT_REQUEST, BOOT_RESPONSE,
-    BOOT_CONFIRM; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS is on the
+    BOOT_CONFIRM, BOOT_ACK; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS is on the
     SSM's backbone) and its RD registration. A mote message's phase ends at its arrival at the host
     (the first starts with the CCS's frame that carries it); a host message's ends when the CCS
     acknowledges the frame that brings it, so the mote's work on a message is in its answer's phase."""

@@ -472,7 +472,7 @@ class SimNetwork:
         repository with the CCS enrolled under ik_d), the real harness.bootstrap code on the simulated
         clock. The PSK_DN the controller hands over becomes the delegator's key for the CCS."""
         from harness.bootstrap.controller import Controller, TidStore
-        from harness.bootstrap.messages import AS_RESPONSE, BOOT_CONFIRM, BOOT_REQUEST, BOOT_RESPONSE
+        from harness.bootstrap.messages import AS_RESPONSE, BOOT_ACK, BOOT_CONFIRM, BOOT_REQUEST, BOOT_RESPONSE
         from harness.bootstrap.repository import Repository
         from harness.bootstrap.server import AuthServer
 
@@ -505,7 +505,7 @@ class SimNetwork:
                         self._service("as>ssm", what, reply)
                         out += controller.handle(reply, AS_ADDRESS)
                     continue
-                name = "BOOT_RESPONSE" if datagram[0] == BOOT_RESPONSE else "BOOT_ERROR"
+                name = {BOOT_RESPONSE: "BOOT_RESPONSE", BOOT_ACK: "BOOT_ACK"}.get(datagram[0], "BOOT_ERROR")
                 self._service("host>mote", name, datagram)
                 mote = int(IPv6Address(dst[0]).packed[-2:].hex(), 16)
                 self.line.send_udp(CONTROLLER_PORT, mote, int(dst[1]), datagram)

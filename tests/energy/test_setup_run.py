@@ -25,7 +25,7 @@ def esse_run() -> tuple[SetupRun, list[str]]:
     return runner.run(), list(runner.log)
 
 
-DEVICE = ["BOOT_REQUEST", "BOOT_RESPONSE", "BOOT_CONFIRM", "RD POST", "RD 2.01"]
+DEVICE = ["BOOT_REQUEST", "BOOT_RESPONSE", "BOOT_CONFIRM", "BOOT_ACK", "RD POST", "RD 2.01"]
 
 
 def test_esse_phases_follow_the_protocol(esse_run):
@@ -56,19 +56,19 @@ def test_esse_phases_follow_the_protocol(esse_run):
 
 
 def test_a_fresh_ccs_bootstraps_then_registers_as_phases_of_their_own(esse_run):
-    from harness.bootstrap.messages import CONFIRM_LEN, REQUEST_LEN, RESPONSE_LEN
+    from harness.bootstrap.messages import ACK_LEN, CONFIRM_LEN, REQUEST_LEN, RESPONSE_LEN
 
     run, log = esse_run
     by = {p.name: p for p in run.phases}
-    assert [by[n].group for n in DEVICE] == ["bootstrap"] * 3 + ["RD registration"] * 2
-    assert [by[n].sender for n in DEVICE] == ["mote", "peer", "mote", "mote", "peer"]
+    assert [by[n].group for n in DEVICE] == ["bootstrap"] * 4 + ["RD registration"] * 2
+    assert [by[n].sender for n in DEVICE] == ["mote", "peer", "mote", "peer", "mote", "peer"]
     # the real controller asked the real AS (SQLite repository) on the way: both messages are named
     assert by["BOOT_RESPONSE"].messages == ("AS_REQUEST", "AS_RESPONSE", "BOOT_RESPONSE")
-    sizes = [by[n].bytes for n in DEVICE[:3]]
-    assert sizes == [REQUEST_LEN, RESPONSE_LEN, CONFIRM_LEN]  # docs/bootstrap.md, one frame each
+    sizes = [by[n].bytes for n in DEVICE[:4]]
+    assert sizes == [REQUEST_LEN, RESPONSE_LEN, CONFIRM_LEN, ACK_LEN]  # docs/bootstrap.md, one frame each
     assert all(by[n].frames == 1 and by[n].fragments == 0 for n in DEVICE)
     # checking BOOT_RESPONSE, deriving PSK_DN and writing it to information flash: the confirmation's
-    # phase holds the mote's most CPU of the five
+    # phase holds the mote's most CPU of the six
     assert by["BOOT_CONFIRM"].cpu_ns == max(by[n].cpu_ns for n in DEVICE)
     # the hand-off worked with the PSK_DN the mote bootstrapped (nothing provisioned it)
     assert by["KEY_ACK"].frames == 1
@@ -109,7 +109,7 @@ def test_low_power_listening_and_loss_still_complete():
     run = run_setup("esse", seed=2, exchanges=1, loss=0.2, channel_check_hz=8,
                     progress=lambda done, total: seen.append((done, total)))
     assert [p.name for p in run.phases][-1] == "exchange 1"
-    assert seen[-1] == (14, 14)  # 5 bootstrap and RD phases, 6 flights, 2 hand-off, 1 exchange
+    assert seen[-1] == (15, 15)  # 6 bootstrap and RD phases, 6 flights, 2 hand-off, 1 exchange
     assert run.params["apps"] == ["border_router_lpl", "ccs_lpl"]
 
 
