@@ -55,12 +55,13 @@ static void stamp(stamp_t *s)
     s->epoch = epoch;
 }
 
-/* Adds the stretch [*a, *now) to the state's counters. */
-static void account_span(uint8_t type, const stamp_t *a, const stamp_t *now)
+/* What the stretch [*a, *now) adds to a state's counters: ACLK ticks, or Timer_B (SMCLK) counts. */
+static void span_counts(const stamp_t *a, const stamp_t *now, uint32_t *add_ticks, uint32_t *add_fine)
 {
     uint32_t dt = now->t - a->t;
+    *add_ticks = *add_fine = 0;
     if (now->epoch != a->epoch || dt >= ENERGEST_FINE_MAX_TICKS) {
-        ticks[type] += dt;
+        *add_ticks = dt;
         return;
     }
     uint16_t f = (uint16_t)(now->f - a->f);
@@ -70,7 +71,16 @@ static void account_span(uint8_t type, const stamp_t *a, const stamp_t *now)
         if (estimate + 32768u > f)
             counts += ((estimate + 32768u - f) >> 16) << 16;
     }
-    fine[type] += counts;
+    *add_fine = counts;
+}
+
+/* Adds the stretch [*a, *now) to the state's counters (interrupts off). */
+static void account_span(uint8_t type, const stamp_t *a, const stamp_t *now)
+{
+    uint32_t add_ticks, add_fine;
+    span_counts(a, now, &add_ticks, &add_fine);
+    ticks[type] += add_ticks;
+    fine[type] += add_fine;
 }
 
 static void account(uint8_t type, const stamp_t *now) { account_span(type, &since[type], now); }
@@ -90,15 +100,6 @@ static void set_on(uint8_t type, const stamp_t *now)
     if (!(active & bit)) {
         active |= bit;
         since[type] = *now;
-    }
-}
-
-static void set_off(uint8_t type, const stamp_t *now)
-{
-    uint8_t bit = (uint8_t)(1u << type);
-    if (active & bit) {
-        active &= (uint8_t)~bit;
-        account(type, now);
     }
 }
 
@@ -134,21 +135,36 @@ void energest_init(void)
 #define NO_STATE 0xFFu
 
 /* `off` ends and `on` starts (NO_STATE: none) at one stamp, taken now or, with `at_smclk`, at the
- * Timer_B count `smclk` of the current CPU stretch. */
+ * Timer_B count `smclk` of the current CPU stretch. Interrupts are off only for the stamp and the
+ * state bits, and again for the final additions: the span arithmetic in between takes longer than
+ * one UART1 character at 115200 baud (87 us, one byte of buffer), and a border router receiving SLIP
+ * while it switched its radio from TX to listen lost a byte of the host's datagram (an overrun). */
 static void transition(uint8_t off, uint8_t on, int at_smclk, uint16_t smclk)
 {
     if (!running || (off != NO_STATE && off >= ENERGEST_TYPES) || (on != NO_STATE && on >= ENERGEST_TYPES))
         return;
     uint16_t sr = irq_save_disable();
-    stamp_t s;
+    stamp_t s, from;
+    uint8_t closed = 0;
     stamp(&s);
     if (at_smclk)
         s.f = smclk; /* a few microseconds back: the ACLK part stays within its one-tick resolution */
-    if (off != NO_STATE)
-        set_off(off, &s);
+    if (off != NO_STATE && (active & (1u << off))) {
+        active &= (uint8_t)~(1u << off);
+        from = since[off];
+        closed = 1;
+    }
     if (on != NO_STATE)
         set_on(on, &s);
     irq_restore(sr);
+    if (closed) {
+        uint32_t add_ticks, add_fine;
+        span_counts(&from, &s, &add_ticks, &add_fine);
+        sr = irq_save_disable();
+        ticks[off] += add_ticks;
+        fine[off] += add_fine;
+        irq_restore(sr);
+    }
 }
 
 void energest_on(uint8_t type) { transition(NO_STATE, type, 0, 0); }

@@ -5,6 +5,7 @@
 #include "sky.h"
 
 static sky_uart_rx_fn rx_handler;
+static volatile uint16_t rx_overruns;
 
 void sky_uart1_init(uint32_t smclk_hz, uint32_t baud)
 {
@@ -43,9 +44,13 @@ void sky_uart1_set_rx_handler(sky_uart_rx_fn fn)
         IE2 &= (uint8_t)~URXIE1;
 }
 
+uint16_t sky_uart1_overruns(void) { return rx_overruns; }
+
 SKY_WAKEUP_ISR(SKY_VECTOR_USART1RX, sky_uart1_rx_isr)
 {
-    uint8_t byte = U1RXBUF; /* reading clears URXIFG1 */
+    if (U1RCTL & OE) /* a byte came before its predecessor was read: that one is lost */
+        rx_overruns++;
+    uint8_t byte = U1RXBUF; /* reading clears URXIFG1 and OE */
     if (rx_handler)
         rx_handler(byte);
     sky_wake_main();

@@ -117,6 +117,8 @@ void sky_uart1_init(uint32_t smclk_hz, uint32_t baud);
 void sky_uart1_putc(char c);
 typedef void (*sky_uart_rx_fn)(uint8_t byte); /* runs in interrupt context */
 void sky_uart1_set_rx_handler(sky_uart_rx_fn fn);
+/* Bytes UART1 lost to a late receive interrupt (hardware overrun, OE) since start-up. */
+uint16_t sky_uart1_overruns(void);
 /* UxBR and UxMCTL for a clock and baud rate: the integer divisor, and the fractional part
  * spread over the 8 modulation bits (bit i set when the accumulated fraction carries). */
 void sky_uart_divisor(uint32_t clock_hz, uint32_t baud, uint16_t *ubr, uint8_t *umctl);
