@@ -31,6 +31,7 @@ from harness.tinydtls.profiles import (
     GLUE_SOURCES,
     PLATFORM_DIR,
     TINYDTLS_CFLAGS,
+    TTABLE_AES,
 )
 
 SOURCE_DIR = PLATFORM_DIR / "ccs_full"
@@ -40,8 +41,7 @@ LPL_DEFINES = ["LPL_TX=1", "LPL_RX=1"]
 # what the ccs app drops for this baseline (firmware/apps/ccs/ccs_app.c): the CoAP client, the plain
 # CoAP server on 5683 (the resources are served inside DTLS), bootstrapping and RD registration (ESSE's)
 TRIMS = ["CCS_NO_COAP_CLIENT", "CCS_NO_PLAIN_COAP", "CCS_BOOTSTRAP=0", "CCS_RD=0"]
-# TinyDTLS's T-table AES swapped for the firmware's compact one (rijndael_esse.c): 6.5 KB less flash
-TTABLE_AES = ("aes/rijndael.c", "aes/rijndael_wrap.c")
+# TinyDTLS's T-table AES (profiles.TTABLE_AES) swapped for the firmware's compact one: 6.5 KB less flash
 COMPACT_AES = [PLATFORM_DIR / "rijndael_esse.c", paths.FIRMWARE_DIR / "dtls_record" / "aes128.c"]
 
 # what clients need (the same values as ccs_full.h)

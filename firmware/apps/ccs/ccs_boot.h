@@ -33,7 +33,7 @@
 #endif
 
 #ifndef CCS_BOOTSTRAP
-#define CCS_BOOTSTRAP 1 /* 0: provisioned PSK_DN only (builds without room for it: ccs-tinydtls) */
+#define CCS_BOOTSTRAP 1 /* 0: provisioned PSK_DN only (for builds without room for it) */
 #endif
 
 #if CCS_BOOTSTRAP

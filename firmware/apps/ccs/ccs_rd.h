@@ -24,7 +24,7 @@
 #endif
 
 #ifndef CCS_RD
-#define CCS_RD 1 /* 0: no registration (builds without room for it: ccs-tinydtls) */
+#define CCS_RD 1 /* 0: no registration (for builds without room for it) */
 #endif
 
 /* The host's address (PREFIX::ff:fe00:CCS_BOOT_HOST, where the SSM's services are) into out; 0, or
