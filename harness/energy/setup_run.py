@@ -109,8 +109,8 @@ Mark = tuple[int, int, dict[str, int]]
 
 class _DeviceMeter:
     """The fresh CCS's one-off messages before any session: bootstrapping (BOOT_REQUEST, BOOT_RESPONSE,
-    BOOT_CONFIRM, BOOT_ACK; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS is on the
-    SSM's backbone) and its RD registration. A mote message's phase ends at its arrival at the host
+    BOOT_CONFIRM, BOOT_ACK; the controller <-> AS messages ride along in BOOT_RESPONSE's phase, the AS
+    is on the SSM's backbone) and its RD registration. A mote message's phase ends at its arrival at the host
     (the first starts with the CCS's frame that carries it); a host message's ends when the CCS
     acknowledges the frame that brings it, so the mote's work on a message is in its answer's phase."""
 

@@ -472,7 +472,13 @@ class SimNetwork:
         repository with the CCS enrolled under ik_d), the real harness.bootstrap code on the simulated
         clock. The PSK_DN the controller hands over becomes the delegator's key for the CCS."""
         from harness.bootstrap.controller import Controller, TidStore
-        from harness.bootstrap.messages import AS_RESPONSE, BOOT_ACK, BOOT_CONFIRM, BOOT_REQUEST, BOOT_RESPONSE
+        from harness.bootstrap.messages import (
+            AS_RESPONSE,
+            BOOT_ACK,
+            BOOT_CONFIRM,
+            BOOT_REQUEST,
+            BOOT_RESPONSE,
+        )
         from harness.bootstrap.repository import Repository
         from harness.bootstrap.server import AuthServer
 

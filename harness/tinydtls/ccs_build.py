@@ -54,7 +54,8 @@ def build_ccs_tinydtls(
     sources += [fw / "dtls_record_tinydtls" / "record_aead_tinydtls.c", client_dir / "ssm_client.c"]
     # TinyDTLS's CCM and record crypto; its T-table AES gives way to the firmware's compact AES-128,
     # which the SSM messages link anyway (one AES in the image, 6.5 KB less flash; ccs_full_build too)
-    sources += [infomem_dir / "infomem.c", boot_dir / "bootstrap.c", *(tree / s for s in RECORD_SOURCES if s not in TTABLE_AES)]
+    sources += [infomem_dir / "infomem.c", boot_dir / "bootstrap.c"]
+    sources += [tree / s for s in RECORD_SOURCES if s not in TTABLE_AES]
     sources += [PLATFORM_DIR / "rijndael_esse.c"]
     out = (build_root or paths.build_dir()) / NAME
     if clean and out.exists():
