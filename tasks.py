@@ -38,7 +38,7 @@ def lint(c):
 @task(iterable=["app"], help={"app": "app name (repeatable); default: all", "clean": "rebuild from scratch"})
 def build(c, app=None, clean=False, verbose=False):
     """Build firmware apps and print the size table (same as `esse build`)."""
-    import harness.tinydtls  # noqa: F401 - registers the TinyDTLS firmware with the build
+    import harness.tinydtls.firmware  # noqa: F401 - registers the TinyDTLS firmware with the build
     from harness.build.cli import build_command
 
     code = build_command(list(app or []), clean=clean, verbose=verbose)

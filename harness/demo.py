@@ -50,7 +50,7 @@ def step(text: str) -> None:
 # ---------------------------------------------------------------------------------------- steps 1, 2
 def build_everything() -> None:
     """Step 1: build every firmware app and print the size table."""
-    import harness.tinydtls  # noqa: F401 - registers the TinyDTLS firmware with build_all
+    import harness.tinydtls.firmware  # noqa: F401 - registers the TinyDTLS firmware with build_all
     from harness.build import build_all
 
     step("Building every firmware app (clang-16 for the MSP430F1611)")

@@ -296,9 +296,9 @@ def test_build_all_builds_the_rest_and_reports_every_failure(tmp_path):
 
 
 def test_firmware_from_outside_the_apps_is_registered_by_its_own_floor():
-    """harness.build names no package above it: TinyDTLS registers its firmware builders when imported
+    """harness.build names no package above it: harness.tinydtls.firmware registers the builders when imported
     (as the `esse` CLI does), and a name takes one builder only."""
-    import harness.tinydtls  # noqa: F401
+    import harness.tinydtls.firmware  # noqa: F401
     from harness.build.firmware import extra_firmware, register_firmware
     from harness.tinydtls.ccs_build import build_ccs_tinydtls
     from harness.tinydtls.ccs_full_build import build_ccs_full

@@ -7,6 +7,9 @@
     mote_link    a TinyDTLS profile on the emulated mote talking to a host DtlsContext over UART1
     extension    ensure_built(): build the cffi module if missing or stale (before importing binding)
     profiles     record / psk / ecc builds for the MSP430F1611 and their sizes
+    firmware     importing it registers those, ccs-tinydtls and ccs-full with `build_all()` (the CLI,
+                 tasks and the demo import it; this package itself must not: the cffi build script
+                 imports the pipeline at install time, before pyelftools is there)
     cdef/        numbered cdef + C-glue fragments; add a pair there to extend the binding
 
 The binding and udp names below are imported lazily so that the pipeline, which the cffi build script
@@ -40,18 +43,3 @@ def __getattr__(name: str) -> Any:
 
 __all__ = sorted(_LAZY)
 
-
-def _register_firmware() -> None:
-    """`build_all()` (`esse build`) builds the TinyDTLS mote profiles and the ccs with TinyDTLS records
-    too: this floor registers them with the build, which cannot name a package above it."""
-    from harness.build.firmware import register_firmware
-    from harness.tinydtls.ccs_build import build_ccs_tinydtls
-    from harness.tinydtls.ccs_full_build import build_ccs_full
-    from harness.tinydtls.profiles import build_profiles
-
-    register_firmware("tinydtls-profiles", build_profiles)  # record / psk / ecc size profiles
-    register_firmware("ccs-tinydtls", build_ccs_tinydtls)  # the ccs with TinyDTLS's record cipher
-    register_firmware("ccs-full", build_ccs_full)  # the full-handshake CCS baseline (issue 11 item 5)
-
-
-_register_firmware()

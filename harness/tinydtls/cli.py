@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import harness.tinydtls.firmware  # noqa: F401 - registers the TinyDTLS firmware with `esse build`
 from harness.proc import CommandFailed, ToolMissing
 from harness.tinydtls.pipeline import TinyDtlsPipelineError, prepare_tree
 
