@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from harness.build import build_app
+from harness.build.provision import provision_elf
 from harness.emulator.mote import Mote
+from harness.wire.infomem import SEGMENT_A, SEGMENT_B, SEGMENT_SIZE, Identity, crc16_ccitt
 
+BANK_M, BANK_M_SIZE = 0xFC00, 512  # firmware/infomem/infomem.h INFOMEM_BANK_M
 BOOT = re.compile(rb"boot rx (\d+) tx (\d+) left (\d+)\n")
 # roll-overs: A (12 entries) full -> bank M erased; M (51) full -> A erased; A full -> M erased again
 ROLLS = 3
@@ -99,3 +102,75 @@ def test_a_reset_anywhere_in_a_roll_over_keeps_the_acknowledged_counters(elf: Pa
             )
             # nothing beyond the write in flight: the state is what was written, not made up
             assert rx <= ack_rx + 1 and tx <= ack_tx + 4, (cycle, ack_rx, ack_tx, rx, tx)
+
+
+# ---- the ccs firmware reading both banks (and the identity journal clearing them) ----
+
+PSK = bytes.fromhex("00112233445566778899aabbccddeeff")
+NEW_PSK = bytes.fromhex("a1b2c3d4e5f60718293a4b5c6d7e8f90")
+CCS_BOOT = re.compile(rb"ccs: SSM port 61617, counters rx (\d+) tx (\d+),")
+
+
+def entry(rx: int, mark: int) -> bytes:
+    """One log entry in the layout of firmware/infomem/infomem.h, encoded independently."""
+    body = rx.to_bytes(4, "little") + mark.to_bytes(4, "little")
+    return body + crc16_ccitt(body).to_bytes(2, "little")
+
+
+def bank(entries: bytes, size: int) -> bytes:
+    """A bank image: the entries, then erased bytes."""
+    return entries + b"\xff" * (size - len(entries))
+
+
+def ccs_boot(elf: Path, seg_a: bytes, bank_m: bytes, seg_b: bytes | None = None) -> tuple[Mote, int, int]:
+    """Boot the provisioned ccs with these banks: (mote, rx counter, tx mark) it printed."""
+    mote = Mote(elf, node_id=2)
+    if seg_b is not None:
+        mote.write_bytes(SEGMENT_B, seg_b)
+    mote.write_bytes(SEGMENT_A, seg_a)
+    mote.write_bytes(BANK_M, bank_m)
+    run = mote.run_until_uart(CCS_BOOT, 40_000_000)
+    assert run.reason == "uart" and run.match is not None, mote.uart_text()
+    return mote, int(run.match.group(1)), int(run.match.group(2))
+
+
+@pytest.fixture(scope="module")
+def ccs_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ccs firmware provisioned with node 2 and a PSK_DN."""
+    return provision_elf(
+        build_app("ccs").elf, Identity(node_id=2, psk_dn=PSK), tmp_path_factory.mktemp("p") / "c.sky"
+    )
+
+
+def test_the_ccs_reads_the_newest_state_of_either_bank(ccs_elf: Path) -> None:
+    full_a = bank(b"".join(entry(i, 64 * i) for i in range(1, 13)), SEGMENT_SIZE)
+    # A full and older, M in use: the state is M's newest entry, a torn last one passed over
+    m = bank(entry(13, 832) + entry(14, 896) + entry(15, 960)[:8] + b"\0\0", BANK_M_SIZE)
+    assert ccs_boot(ccs_elf, full_a, m)[1:] == (14, 896)
+    # the roll into M cut after its erase (M erased) or in its entry 0 (torn): A still holds the state
+    assert ccs_boot(ccs_elf, full_a, bank(b"", BANK_M_SIZE))[1:] == (12, 768)
+    assert ccs_boot(ccs_elf, full_a, bank(entry(13, 832)[:6] + b"\0" * 4, BANK_M_SIZE))[1:] == (12, 768)
+    # M full, the roll back into A cut after A's erase: M holds the state
+    full_m = bank(b"".join(entry(i, 64 * i) for i in range(13, 64)), BANK_M_SIZE)
+    assert ccs_boot(ccs_elf, bank(b"", SEGMENT_SIZE), full_m)[1:] == (63, 63 * 64)
+
+
+def test_a_finished_identity_journal_clears_both_banks(ccs_elf: Path) -> None:
+    """The journal of a new identity (new PSK_DN) is complete in segment A: the boot finishes it and the
+    new key starts with fresh counters, the old key's counters in bank M erased too."""
+    new = Identity(node_id=2, psk_dn=NEW_PSK).encode_segment_b()
+    old_m = bank(entry(40, 2560), BANK_M_SIZE)
+    mote, rx, tx = ccs_boot(ccs_elf, new, old_m)
+    assert (rx, tx) == (0, 0)
+    assert mote.read_bytes(BANK_M, BANK_M_SIZE) == b"\xff" * BANK_M_SIZE
+    assert Identity.decode(mote.read_bytes(SEGMENT_B, SEGMENT_SIZE)).psk_dn == NEW_PSK
+
+
+def test_a_torn_identity_journal_keeps_the_old_keys_counters_in_bank_m(ccs_elf: Path) -> None:
+    """A reset while the journal was programmed into segment A: the old identity stays, and its
+    counters (copied into bank M before the journal overwrote A) are read back."""
+    new = Identity(node_id=2, psk_dn=NEW_PSK).encode_segment_b()
+    torn = new[:70] + b"\xff" * (SEGMENT_SIZE - 70)
+    mote, rx, tx = ccs_boot(ccs_elf, torn, bank(entry(40, 2560), BANK_M_SIZE))
+    assert (rx, tx) == (40, 2560)
+    assert Identity.decode(mote.read_bytes(SEGMENT_B, SEGMENT_SIZE)).psk_dn == PSK
