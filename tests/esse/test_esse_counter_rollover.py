@@ -23,7 +23,7 @@ from harness.emulator.mote import Mote
 from harness.wire.infomem import SEGMENT_A, SEGMENT_B, SEGMENT_SIZE, Identity, crc16_ccitt
 
 BANK_M, BANK_M_SIZE = 0xFC00, 512  # firmware/infomem/infomem.h INFOMEM_BANK_M
-BOOT = re.compile(rb"boot rx (\d+) tx (\d+) left (\d+)\n")
+BOOT = re.compile(rb"boot rx (\d+) tx (\d+) left (\d+) key (\d+)\n")
 # roll-overs: A (12 entries) full -> bank M erased; M (51) full -> A erased; A full -> M erased again
 ROLLS = 3
 WRITES = 12 + 51 + 12 + 2
@@ -80,7 +80,7 @@ def reset_at(elf: Path, cycle: int) -> tuple[tuple[int, int], tuple[int, int]]:
     twice = re.compile(BOOT.pattern + rb"(?s:.*)" + BOOT.pattern)
     run = mote.run_until_uart(twice, 20_000_000)
     assert run.reason == "uart" and run.match is not None, mote.uart_text()
-    rx, tx = (int(g) for g in run.match.groups()[3:5])
+    rx, tx = (int(g) for g in run.match.groups()[4:6])
     return before, (rx, tx)
 
 
@@ -174,3 +174,56 @@ def test_a_torn_identity_journal_keeps_the_old_keys_counters_in_bank_m(ccs_elf: 
     mote, rx, tx = ccs_boot(ccs_elf, torn, bank(entry(40, 2560), BANK_M_SIZE))
     assert (rx, tx) == (40, 2560)
     assert Identity.decode(mote.read_bytes(SEGMENT_B, SEGMENT_SIZE)).psk_dn == PSK
+
+
+def flash_states(mote: Mote, steps_max: int) -> list[int]:
+    """Step until `emutest_rekeyed`; the instruction boundaries right after each change of the
+    information flash or bank M (a reset between two flash operations finds the flash as after the
+    first, so these boundaries cover every state a reset can leave), with the first boundary."""
+
+    def image() -> bytes:
+        return mote.read_bytes(SEGMENT_B, 2 * SEGMENT_SIZE) + mote.read_bytes(BANK_M, BANK_M_SIZE)
+
+    points, last = [mote.now], image()
+    for _ in range(steps_max):
+        if mote.read8(mote.symbol("emutest_rekeyed")):
+            return points
+        mote.step()
+        now = image()
+        if now != last:
+            points.append(mote.now)
+            last = now
+    raise AssertionError("infomem_write_identity did not return")
+
+
+@pytest.mark.parametrize("after", [5, 20], ids=["newest-state-in-A", "newest-state-in-M"])
+def test_a_reset_anywhere_in_an_identity_write_keeps_the_old_keys_counters(
+    tmp_path: Path, elf: Path, after: int
+) -> None:
+    """A new identity (new PSK_DN) written while the old key's counters are in use: a reset at any
+    point boots either the old key with its counters at least the acknowledged ones, or the new key
+    (fresh counters); once infomem_write_identity returned, always the new key."""
+    prov = provision_elf(elf, Identity(node_id=2, psk_dn=PSK), tmp_path / "e.sky")
+
+    def started() -> Mote:
+        mote = booted(prov)
+        mote.write8(mote.symbol("emutest_rekey_after"), after)
+        return mote
+
+    ref = started()
+    while acked(ref)[0] < after:  # up to the write before the identity write
+        ref.step()
+    points = flash_states(ref, 2_000_000)
+    assert len(points) > 20  # the journal and segment B word by word (0xFFFF words change nothing)
+    for cycle in points + [ref.now]:
+        mote = started()
+        mote.run_until_cycle(cycle)
+        ack, rekeyed = acked(mote), mote.read8(mote.symbol("emutest_rekeyed"))
+        mote.reset()
+        run = mote.run_until_uart(re.compile(BOOT.pattern + rb"(?s:.*)" + BOOT.pattern), 20_000_000)
+        assert run.reason == "uart" and run.match is not None, mote.uart_text()
+        rx, tx, key = (int(run.match.group(i)) for i in (5, 6, 8))
+        assert key in (PSK[0], PSK[0] ^ 0x5A), key
+        if key == PSK[0]:
+            assert not rekeyed, f"reset at cycle {cycle}: the identity write had returned, old key back"
+            assert rx >= ack[0] and tx >= ack[1], f"reset at cycle {cycle}: old key, {ack} -> {(rx, tx)}"
