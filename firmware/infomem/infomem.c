@@ -115,10 +115,11 @@ static uint8_t scan(infomem_counters_t *c, uint8_t *slot)
     scan_bank(1, &k[1]);
     *c = k[0].last;
     max_into(c, &k[1].last);
-    /* append to a bank with room that is in use (the newer one if both are) ... */
+    /* append to a bank with room that is in use (the newer one if both are; appending erases
+     * nothing, so any choice keeps every copy) ... */
     for (b = 0; b < 2; b++)
-        if (k[b].used && k[b].used < bank_cap[b] && (!k[1 - b].used || k[1 - b].used >= bank_cap[1 - b] ||
-                                                     older(&k[1 - b], &k[b]))) {
+        if (k[b].used && k[b].used < bank_cap[b] &&
+            (b || !k[1].used || k[1].used >= bank_cap[1] || older(&k[1], &k[0]))) {
             *slot = k[b].used;
             return b;
         }
