@@ -90,7 +90,7 @@ static void scan_bank(uint8_t b, bank_t *k)
     }
 }
 
-static void max_into(infomem_counters_t *c, const infomem_counters_t *o)
+__attribute__((noinline)) static void max_into(infomem_counters_t *c, const infomem_counters_t *o)
 {
     if (o->rx_counter > c->rx_counter)
         c->rx_counter = o->rx_counter;
@@ -99,7 +99,7 @@ static void max_into(infomem_counters_t *c, const infomem_counters_t *o)
 }
 
 /* Whether bank x is no newer than bank y (both counters only grow, so one dominates the other). */
-static int older(const bank_t *x, const bank_t *y)
+__attribute__((noinline)) static int older(const bank_t *x, const bank_t *y)
 {
     return !x->valid || (x->last.tx_mark <= y->last.tx_mark && x->last.rx_counter <= y->last.rx_counter);
 }
@@ -169,10 +169,8 @@ static int put_entry(uint8_t b, uint8_t slot, infomem_counters_t want, const inf
     uint8_t entry[INFOMEM_LOG_ENTRY], i;
     uint16_t crc, base, sr;
     max_into(&want, now);
-    for (i = 0; i < 4; i++) {
-        entry[i] = (uint8_t)(want.rx_counter >> (8u * i));
-        entry[4 + i] = (uint8_t)(want.tx_mark >> (8u * i));
-    }
+    for (i = 0; i < 8; i++) /* the MSP430 is little-endian: the struct's bytes are the entry's */
+        entry[i] = ((const uint8_t *)&want)[i];
     crc = infomem_crc16(entry, 8);
     entry[8] = (uint8_t)crc;
     entry[9] = (uint8_t)(crc >> 8);
