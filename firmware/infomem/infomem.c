@@ -56,29 +56,88 @@ static int entry_erased(const volatile uint8_t *e)
     return v == 0xFFu;
 }
 
-/* Index of the first free entry (INFOMEM_LOG_ENTRIES when full); the last valid one in *c. */
-static uint8_t scan(infomem_counters_t *c)
+/* The two banks of the counter log: segment A and the reserved main-flash segment. */
+static const uint16_t bank_addr[2] = {INFOMEM_SEGMENT_A, INFOMEM_BANK_M};
+static const uint8_t bank_cap[2] = {INFOMEM_LOG_ENTRIES, INFOMEM_BANK_M_ENTRIES};
+
+typedef struct {
+    uint8_t used;             /* entries before the first erased one */
+    uint8_t valid;            /* whether `last` holds a CRC-valid entry */
+    infomem_counters_t last;  /* the bank's newest CRC-valid entry */
+} bank_t;
+
+static void scan_bank(uint8_t b, bank_t *k)
 {
     uint8_t i;
-    c->rx_counter = 0;
-    c->tx_mark = 0;
-    for (i = 0; i < INFOMEM_LOG_ENTRIES; i++) {
-        const volatile uint8_t *e = INFO(INFOMEM_SEGMENT_A + (uint16_t)i * INFOMEM_LOG_ENTRY);
-        if (entry_erased(e))
+    const volatile uint8_t *e;
+    k->valid = 0;
+    k->last.rx_counter = 0;
+    k->last.tx_mark = 0;
+    for (i = 0; i < bank_cap[b]; i++)
+        if (entry_erased(INFO(bank_addr[b] + (uint16_t)i * INFOMEM_LOG_ENTRY)))
             break;
+    k->used = i;
+    /* entries are appended with growing counters: the newest valid one is the bank's maximum; a torn
+     * entry (reset mid-program) fails its CRC and is passed over */
+    while (i--) {
+        e = INFO(bank_addr[b] + (uint16_t)i * INFOMEM_LOG_ENTRY);
         if (infomem_crc16(e, 8) == le16(e + 8)) {
-            c->rx_counter = le32(e);
-            c->tx_mark = le32(e + 4);
+            k->valid = 1;
+            k->last.rx_counter = le32(e);
+            k->last.tx_mark = le32(e + 4);
+            return;
         }
     }
-    return i;
+}
+
+__attribute__((noinline)) static void max_into(infomem_counters_t *c, const infomem_counters_t *o)
+{
+    if (o->rx_counter > c->rx_counter)
+        c->rx_counter = o->rx_counter;
+    if (o->tx_mark > c->tx_mark)
+        c->tx_mark = o->tx_mark;
+}
+
+/* Whether bank x is no newer than bank y (both counters only grow, so one dominates the other). */
+__attribute__((noinline)) static int older(const bank_t *x, const bank_t *y)
+{
+    return !x->valid || (x->last.tx_mark <= y->last.tx_mark && x->last.rx_counter <= y->last.rx_counter);
+}
+
+/* Scan both banks: the state (componentwise maximum) in *c; returns the bank the next entry goes to
+ * and its slot in *slot, INFOMEM_ROLL in *slot when that bank must be erased first. */
+#define INFOMEM_ROLL 0xFFu
+static uint8_t scan(infomem_counters_t *c, uint8_t *slot)
+{
+    bank_t k[2];
+    uint8_t b;
+    scan_bank(0, &k[0]);
+    scan_bank(1, &k[1]);
+    *c = k[0].last;
+    max_into(c, &k[1].last);
+    /* append to a bank with room that is in use (the newer one if both are; appending erases
+     * nothing, so any choice keeps every copy) ... */
+    for (b = 0; b < 2; b++)
+        if (k[b].used && k[b].used < bank_cap[b] &&
+            (b || !k[1].used || k[1].used >= bank_cap[1] || older(&k[1], &k[0]))) {
+            *slot = k[b].used;
+            return b;
+        }
+    /* ... both erased: start in segment A (erased by provisioning) ... */
+    if (!k[0].used && !k[1].used) {
+        *slot = 0;
+        return 0;
+    }
+    /* ... else roll over: erase the bank that does not hold the newest state, never the other one */
+    *slot = INFOMEM_ROLL;
+    return older(&k[0], &k[1]) ? 0 : 1;
 }
 
 void infomem_read_counters(infomem_counters_t *c, uint8_t *writes_left)
 {
-    uint8_t used = scan(c);
+    uint8_t slot, b = scan(c, &slot);
     if (writes_left)
-        *writes_left = (uint8_t)(INFOMEM_LOG_ENTRIES - used);
+        *writes_left = slot == INFOMEM_ROLL ? 0u : (uint8_t)(bank_cap[b] - slot);
 }
 
 /* One flash operation (erase or word program) with the controller unlocked; the CPU executes from
@@ -95,30 +154,32 @@ static void flash_word(uint16_t addr, uint16_t value, uint16_t mode)
     FCTL3 = FWKEY | LOCK;
 }
 
-int infomem_write_counters(const infomem_counters_t *c)
+static void erase_segment(uint16_t seg)
 {
-    infomem_counters_t now;
+    uint16_t sr = irq_save_disable();
+    flash_word(seg, 0, ERASE); /* dummy write into the segment erases it */
+    irq_restore(sr);
+    stats.segment_erases++;
+}
+
+/* Write `want` (raised to the stored state: the counters never go back) as an entry of bank b at
+ * `slot`, erasing the bank first for INFOMEM_ROLL. */
+static int put_entry(uint8_t b, uint8_t slot, infomem_counters_t want, const infomem_counters_t *now)
+{
     uint8_t entry[INFOMEM_LOG_ENTRY], i;
     uint16_t crc, base, sr;
-    uint8_t slot = scan(&now);
-    entry[0] = (uint8_t)c->rx_counter;
-    entry[1] = (uint8_t)(c->rx_counter >> 8);
-    entry[2] = (uint8_t)(c->rx_counter >> 16);
-    entry[3] = (uint8_t)(c->rx_counter >> 24);
-    entry[4] = (uint8_t)c->tx_mark;
-    entry[5] = (uint8_t)(c->tx_mark >> 8);
-    entry[6] = (uint8_t)(c->tx_mark >> 16);
-    entry[7] = (uint8_t)(c->tx_mark >> 24);
+    max_into(&want, now);
+    for (i = 0; i < 8; i++) /* the MSP430 is little-endian: the struct's bytes are the entry's */
+        entry[i] = ((const uint8_t *)&want)[i];
     crc = infomem_crc16(entry, 8);
     entry[8] = (uint8_t)crc;
     entry[9] = (uint8_t)(crc >> 8);
-    sr = irq_save_disable();
-    if (slot >= INFOMEM_LOG_ENTRIES) {
-        flash_word(INFOMEM_SEGMENT_A, 0, ERASE); /* dummy write into the segment erases it */
-        stats.segment_erases++;
+    if (slot == INFOMEM_ROLL) {
+        erase_segment(bank_addr[b]);
         slot = 0;
     }
-    base = (uint16_t)(INFOMEM_SEGMENT_A + (uint16_t)slot * INFOMEM_LOG_ENTRY);
+    base = (uint16_t)(bank_addr[b] + (uint16_t)slot * INFOMEM_LOG_ENTRY);
+    sr = irq_save_disable();
     for (i = 0; i < INFOMEM_LOG_ENTRY; i += 2)
         flash_word((uint16_t)(base + i), (uint16_t)(entry[i] | ((uint16_t)entry[i + 1] << 8)), WRT);
     irq_restore(sr);
@@ -127,6 +188,13 @@ int infomem_write_counters(const infomem_counters_t *c)
         if (INFO(base)[i] != entry[i])
             return -1;
     return 0;
+}
+
+int infomem_write_counters(const infomem_counters_t *c)
+{
+    infomem_counters_t now;
+    uint8_t slot, b = scan(&now, &slot);
+    return put_entry(b, slot, *c, &now);
 }
 
 int infomem_read_ik(uint8_t ik[INFOMEM_KEY_LEN])
@@ -157,14 +225,6 @@ static int rewrite_segment(uint16_t seg, const volatile uint8_t *img)
     return 0;
 }
 
-static void erase_segment(uint16_t seg)
-{
-    uint16_t sr = irq_save_disable();
-    flash_word(seg, 0, ERASE);
-    irq_restore(sr);
-    stats.segment_erases++;
-}
-
 /* Whether the 128 bytes at p are an identity image (magic, version, CRC): what the journal holds. */
 static int is_identity(const volatile uint8_t *p)
 {
@@ -179,13 +239,29 @@ static int finish_journal(void)
         same &= INFO(INFOMEM_SEGMENT_B)[i] == INFO(INFOMEM_SEGMENT_A)[i];
     if (!same && rewrite_segment(INFOMEM_SEGMENT_B, INFO(INFOMEM_SEGMENT_A)) != 0)
         return -1;
-    erase_segment(INFOMEM_SEGMENT_A); /* the journal is done; counters start afresh */
+    /* the journal is done: B holds the new identity, whose new PSK_DN starts its counters afresh
+     * (the old counters protected the old key, which no boot can use any more) */
+    erase_segment(INFOMEM_BANK_M);
+    erase_segment(INFOMEM_SEGMENT_A);
     return 0;
 }
 
 int infomem_write_identity(const uint8_t seg[INFOMEM_SEGMENT_SIZE])
 {
-    if (!is_identity(seg) || rewrite_segment(INFOMEM_SEGMENT_A, seg) != 0)
+    infomem_counters_t now;
+    bank_t m;
+    uint8_t slot;
+    if (!is_identity(seg))
+        return -1;
+    /* the journal overwrites segment A; until it is complete the old identity (and key) stays in
+     * force, so the main-flash bank must hold the newest counters first */
+    scan(&now, &slot);
+    scan_bank(1, &m);
+    if ((now.rx_counter | now.tx_mark) && (!m.valid || m.last.rx_counter != now.rx_counter ||
+                                           m.last.tx_mark != now.tx_mark) &&
+        put_entry(1, INFOMEM_ROLL, now, &now) != 0)
+        return -1;
+    if (rewrite_segment(INFOMEM_SEGMENT_A, seg) != 0)
         return -1;
     return finish_journal();
 }
@@ -204,3 +280,9 @@ const infomem_stats_t *infomem_stats(void) { return &stats; }
  * them, as a provisioning step would. */
 __attribute__((section(".infomem"), used)) const uint8_t infomem_image[2u * INFOMEM_SEGMENT_SIZE] = {
     [0 ... 2u * INFOMEM_SEGMENT_SIZE - 1u] = 0xFFu};
+
+/* The second counter bank: one main-flash segment, erased in the image (firmware/sys/sky.ld places
+ * `.counterbank` at INFOMEM_BANK_M). Loading or flashing the ELF erases it as it erases segment A:
+ * a reflash is a reprovisioning. */
+__attribute__((section(".counterbank"), used)) const uint8_t infomem_bank_m[INFOMEM_BANK_M_SIZE] = {
+    [0 ... INFOMEM_BANK_M_SIZE - 1u] = 0xFFu};
