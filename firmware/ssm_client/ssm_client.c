@@ -20,34 +20,52 @@ void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_
   esse_wipe(link, sizeof *link);
   esse_aes128_init(&link->psk_dn, psk_dn);
   link->last_rx_counter = last_rx_counter;
+  link->rx_seen = 0xFFFFFFFFul; /* what was accepted below the stored mark before a reboot is unknown */
   link->tx_counter = tx_counter;
 }
 
 void esse_ssm_link_wipe(esse_ssm_link_t *link) { esse_wipe(link, sizeof *link); }
 
+/* 0: counter new (within the window or above it); 1: already accepted; -1: too old or zero. */
+static int rx_check(const esse_ssm_link_t *link, uint32_t ctr) {
+  uint32_t back;
+  if (ctr == 0) return -1;
+  if (ctr > link->last_rx_counter) return 0;
+  back = link->last_rx_counter - ctr;
+  if (back >= ESSE_RX_WINDOW) return -1;
+  return (link->rx_seen >> back) & 1u ? 1 : 0;
+}
+
+/* Mark an authenticated counter accepted (rx_check said 0). */
+static void rx_accept(esse_ssm_link_t *link, uint32_t ctr) {
+  uint32_t ahead;
+  if (ctr > link->last_rx_counter) {
+    ahead = ctr - link->last_rx_counter;
+    link->rx_seen = ahead >= ESSE_RX_WINDOW ? 1u : (link->rx_seen << ahead) | 1u;
+    link->last_rx_counter = ctr;
+  } else {
+    link->rx_seen |= 1ul << (link->last_rx_counter - ctr);
+  }
+}
+
 int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_t *ks, uint32_t *counter) {
   uint8_t nonce[13];
   uint32_t ctr;
-  int dup;
+  int seen;
   if (len != ESSE_KM_LEN) return ESSE_KM_ERR_LENGTH;
   if (msg[0] != ESSE_MSG_KEY_MATERIAL) return ESSE_KM_ERR_TYPE;
   ctr = esse_get32(msg + 1);
-  if (ctr == 0 || ctr < link->last_rx_counter) return ESSE_KM_ERR_REPLAY;
+  seen = rx_check(link, ctr);
+  if (seen < 0) return ESSE_KM_ERR_REPLAY;
   msg_nonce(nonce, ESSE_SENDER_SSM, ctr);
   if (esse_ccm_open(&link->psk_dn, nonce, 13, ESSE_KM_TAG, msg, 5, msg + 5, ESSE_KEYSTATE_WIRE_LEN,
                     msg + 5 + ESSE_KEYSTATE_WIRE_LEN) != ESSE_CCM_OK)
     return ESSE_KM_ERR_TAG;
-  dup = ctr == link->last_rx_counter;
-  if (dup && esse_ct_diff(msg + 5, link->last_session_id, ESSE_SESSION_ID_LEN)) {
-    esse_wipe(msg + 5, ESSE_KEYSTATE_WIRE_LEN);
-    return ESSE_KM_ERR_REPLAY; /* an old counter carrying another session: a replay */
-  }
   esse_keystate_decode(ks, msg + 5);
   esse_wipe(msg + 5, ESSE_KEYSTATE_WIRE_LEN);
-  link->last_rx_counter = ctr;
-  esse_copy(link->last_session_id, ks->session_id, ESSE_SESSION_ID_LEN);
+  if (!seen) rx_accept(link, ctr);
   *counter = ctr;
-  return dup ? ESSE_KM_DUPLICATE : ESSE_KM_OK;
+  return seen ? ESSE_KM_DUPLICATE : ESSE_KM_OK;
 }
 
 static int next_tx(esse_ssm_link_t *link, uint32_t *ctr) {
@@ -95,12 +113,12 @@ int esse_error_open(esse_ssm_link_t *link, const uint8_t *msg, size_t len, uint8
   if (len != ESSE_ERROR_LEN) return ESSE_KM_ERR_LENGTH;
   if (msg[0] != ESSE_MSG_ERROR) return ESSE_KM_ERR_TYPE;
   ctr = esse_get32(msg + 1);
-  if (ctr <= link->last_rx_counter) return ESSE_KM_ERR_REPLAY;
+  if (rx_check(link, ctr) != 0) return ESSE_KM_ERR_REPLAY;
   msg_nonce(nonce, ESSE_SENDER_SSM, ctr);
   if (esse_ccm_open(&link->psk_dn, nonce, 13, ESSE_SHORT_TAG, msg, ESSE_ERROR_LEN - ESSE_SHORT_TAG, empty,
                     0, msg + ESSE_ERROR_LEN - ESSE_SHORT_TAG) != ESSE_CCM_OK)
     return ESSE_KM_ERR_TAG;
-  link->last_rx_counter = ctr;
+  rx_accept(link, ctr);
   *code = msg[5];
   esse_copy(sid, msg + 6, ESSE_SESSION_ID_LEN);
   return ESSE_KM_OK;

@@ -38,7 +38,7 @@
 
 /* return codes */
 #define ESSE_KM_OK 0
-#define ESSE_KM_DUPLICATE 1        /* same counter and session as the last accepted one: re-ack only */
+#define ESSE_KM_DUPLICATE 1        /* counter already accepted: install nothing; re-ack if sid is held */
 #define ESSE_KM_ERR_LENGTH (-1)
 #define ESSE_KM_ERR_TYPE (-2)
 #define ESSE_KM_ERR_TAG (-3)
@@ -46,11 +46,15 @@
 #define ESSE_KM_ERR_SPACE (-5)
 #define ESSE_KM_ERR_COUNTER (-6)    /* own send counter exhausted */
 
+/* SSM messages may arrive out of counter order (a KEY_MATERIAL retransmitted after a later ERROR, two
+ * hand-offs reordered in the LLN): a counter up to this far below the highest is still accepted once */
+#define ESSE_RX_WINDOW 32u
+
 typedef struct {
   esse_aes128_t psk_dn;      /* expanded PSK_DN */
   uint32_t last_rx_counter;  /* highest accepted SSM counter (0: none yet) */
+  uint32_t rx_seen;          /* bit i: counter last_rx_counter - i accepted (all set after init) */
   uint32_t tx_counter;       /* last counter this CCS used (persist it across reboots) */
-  uint8_t last_session_id[ESSE_SESSION_ID_LEN];
 } esse_ssm_link_t;
 
 void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_t last_rx_counter,
@@ -58,7 +62,10 @@ void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_
 void esse_ssm_link_wipe(esse_ssm_link_t *link);
 
 /* Open a key-material message (msg is decrypted in place and wiped afterwards). On ESSE_KM_OK or
- * ESSE_KM_DUPLICATE, *ks holds the state and *counter the SSM counter to acknowledge. */
+ * ESSE_KM_DUPLICATE, *ks holds the state and *counter the SSM counter to acknowledge. ESSE_KM_DUPLICATE:
+ * an authentic message whose counter was accepted before (a retransmission whose KEY_ACK was lost, or a
+ * replay): the caller installs nothing and acknowledges again only if it holds that session. Counters
+ * ESSE_RX_WINDOW or more below the highest are refused before decryption (ESSE_KM_ERR_REPLAY). */
 int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_t *ks, uint32_t *counter);
 
 /* Build the acknowledgement of key material `acked_counter` for session `sid`; returns its length. */

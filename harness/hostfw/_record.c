@@ -792,8 +792,8 @@ static void _cffi_checkfld_typedef_esse_ssm_link_t(esse_ssm_link_t *p)
   /* only to generate compile-time warnings or errors */
   (void)p;
   (void)((p->last_rx_counter) | 0);  /* check that 'esse_ssm_link_t.last_rx_counter' is an integer */
+  (void)((p->rx_seen) | 0);  /* check that 'esse_ssm_link_t.rx_seen' is an integer */
   (void)((p->tx_counter) | 0);  /* check that 'esse_ssm_link_t.tx_counter' is an integer */
-  { uint8_t(*tmp)[8] = &p->last_session_id; (void)tmp; }
 }
 struct _cffi_align_typedef_esse_ssm_link_t { char x; esse_ssm_link_t y; };
 
@@ -2294,6 +2294,13 @@ static int _cffi_const_ESSE_REC_PASSBACK(unsigned long long *o)
   return n;
 }
 
+static int _cffi_const_ESSE_RX_WINDOW(unsigned long long *o)
+{
+  int n = (ESSE_RX_WINDOW) <= 0;
+  *o = (unsigned long long)((ESSE_RX_WINDOW) | 0);  /* check that ESSE_RX_WINDOW is an integer */
+  return n;
+}
+
 static const struct _cffi_global_s _cffi_globals[] = {
   { "ESSE_ACK_LEN", (void *)_cffi_const_ESSE_ACK_LEN, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
   { "ESSE_ERROR_LEN", (void *)_cffi_const_ESSE_ERROR_LEN, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
@@ -2318,6 +2325,7 @@ static const struct _cffi_global_s _cffi_globals[] = {
   { "ESSE_REC_ERR_VERSION", (void *)_cffi_const_ESSE_REC_ERR_VERSION, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
   { "ESSE_REC_OK", (void *)_cffi_const_ESSE_REC_OK, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
   { "ESSE_REC_PASSBACK", (void *)_cffi_const_ESSE_REC_PASSBACK, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
+  { "ESSE_RX_WINDOW", (void *)_cffi_const_ESSE_RX_WINDOW, _CFFI_OP(_CFFI_OP_CONSTANT_INT, -1), (void *)0 },
   { "esse_aes128_encrypt", (void *)_cffi_f_esse_aes128_encrypt, _CFFI_OP(_CFFI_OP_CPYTHON_BLTN_V, 93), (void *)_cffi_d_esse_aes128_encrypt },
   { "esse_aes128_init", (void *)_cffi_f_esse_aes128_init, _CFFI_OP(_CFFI_OP_CPYTHON_BLTN_V, 89), (void *)_cffi_d_esse_aes128_init },
   { "esse_ccm_open", (void *)_cffi_f_esse_ccm_open, _CFFI_OP(_CFFI_OP_CPYTHON_BLTN_V, 11), (void *)_cffi_d_esse_ccm_open },
@@ -2431,12 +2439,12 @@ static const struct _cffi_field_s _cffi_fields[] = {
   { "last_rx_counter", offsetof(esse_ssm_link_t, last_rx_counter),
                        sizeof(((esse_ssm_link_t *)0)->last_rx_counter),
                        _CFFI_OP(_CFFI_OP_NOOP, 42) },
+  { "rx_seen", offsetof(esse_ssm_link_t, rx_seen),
+               sizeof(((esse_ssm_link_t *)0)->rx_seen),
+               _CFFI_OP(_CFFI_OP_NOOP, 42) },
   { "tx_counter", offsetof(esse_ssm_link_t, tx_counter),
                   sizeof(((esse_ssm_link_t *)0)->tx_counter),
                   _CFFI_OP(_CFFI_OP_NOOP, 42) },
-  { "last_session_id", offsetof(esse_ssm_link_t, last_session_id),
-                       sizeof(((esse_ssm_link_t *)0)->last_session_id),
-                       _CFFI_OP(_CFFI_OP_NOOP, 134) },
 };
 
 static const struct _cffi_struct_union_s _cffi_struct_unions[] = {
@@ -2467,7 +2475,7 @@ static const struct _cffi_type_context_s _cffi_type_context = {
   _cffi_struct_unions,
   NULL,  /* no enums */
   _cffi_typenames,
-  43,  /* num_globals */
+  44,  /* num_globals */
   5,  /* num_struct_unions */
   0,  /* num_enums */
   5,  /* num_typenames */

@@ -168,8 +168,11 @@ class StandinCcs:
                     evicted.append(old_sid)
                     self.stats["evicted"] += 1
                 self.stats["km_installed"] += 1
+            elif sid in self.sessions:
+                self.stats["km_duplicate"] += 1  # its KEY_ACK was lost: acknowledge again
             else:
-                self.stats["km_duplicate"] += 1
+                self.stats["km_rejected_replay"] += 1  # an accepted counter, its session not held
+                return []
             self._persist(1 + len(evicted))
             out = ffi.new("uint8_t[64]")
             n = lib.esse_km_ack(self.link, counter[0], sid, out, 64)

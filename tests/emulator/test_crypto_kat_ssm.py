@@ -21,6 +21,8 @@ import pyrecord  # noqa: E402
 
 SEED = kat_seed(20261204)
 ERR_AUTH, ERR_REPLAY = 2, 10 + 4  # kat_ssm.c: err 10 + n for esse_km_open's -n (ESSE_KM_ERR_REPLAY = -4)
+ERR_DUPLICATE = 9  # kat_ssm.c: ESSE_KM_DUPLICATE (a counter accepted before; nothing installed)
+RX_WINDOW = 32  # ssm_client.h ESSE_RX_WINDOW
 SUITES = {0xC0A8: 8, 0xC0A4: 16, 0xC0AE: 8, 0xC0AC: 16}
 
 
@@ -79,11 +81,15 @@ def test_forged_key_material_is_refused_on_the_mote(kat):
 
 
 def test_replayed_key_material_is_refused_on_the_mote(kat):
-    """A message whose counter is below the last accepted one (an old hand-off captured and sent
-    again) is refused before any decryption."""
+    """A message whose counter lies below the anti-replay window (an old hand-off captured and sent
+    again) is refused before any decryption; within the window, a counter the link counts as used
+    (everything up to the mark it was started from) installs nothing."""
     rng = random.Random(f"{SEED}-replay")
     psk_dn = rng.randbytes(16)
     km = protocol.seal_key_material(psk_dn, 5, key_state(rng, 0xC0A8, 1).encode())
-    reply = kat.request("K", handoff_request(psk_dn, 9, 0, bytes(km), b"x"))
+    reply = kat.request("K", handoff_request(psk_dn, 5 + RX_WINDOW, 0, bytes(km), b"x"))
     assert (reply.ok, reply.error) == (False, ERR_REPLAY)
+    # within the window, below the mark the link starts from (a reboot): authentic but already used
+    reply = kat.request("K", handoff_request(psk_dn, 9, 0, bytes(km), b"x"))
+    assert (reply.ok, reply.error) == (False, ERR_DUPLICATE)
     assert kat.request("K", handoff_request(psk_dn, 4, 0, bytes(km), b"x")).ok  # and accepted when it is new

@@ -70,10 +70,19 @@ def test_forged_and_replayed_key_material_rejected_by_ccs(tmp_path, rec, tinydtl
                 forged = bytearray(kms[1])
                 forged[50] ^= 0x40
                 attacker.sendto(bytes(forged), ccs.address)
-                attacker.sendto(kms[0], ccs.address)  # older counter: replay
+                attacker.sendto(kms[0], ccs.address)  # an accepted counter, its session still held
                 await wait_until(
-                    lambda: ccs.ccs.stats["km_rejected_tag"] == 1 and ccs.ccs.stats["km_rejected_replay"] == 1
+                    lambda: ccs.ccs.stats["km_rejected_tag"] == 1 and ccs.ccs.stats["km_duplicate"] == 1
                 )
+                # only acknowledged again (as for a lost KEY_ACK): nothing installed, no record sequence
+                # restarted
+                assert ccs.ccs.stats["km_installed"] == 2
+                # once the sessions are closed, a replay of their key material is refused outright
+                assert d.revoke_client(CLIENT_ID.encode()) == 2
+                await wait_until(lambda: ccs.ccs.stats[f"ssm_error_{protocol.ECODE_SESSION_CLOSED}"] == 2)
+                attacker.sendto(kms[0], ccs.address)
+                attacker.sendto(kms[1], ccs.address)
+                await wait_until(lambda: ccs.ccs.stats["km_rejected_replay"] == 2)
                 assert ccs.ccs.stats["km_installed"] == 2
             finally:
                 attacker.close()
@@ -344,6 +353,42 @@ def test_client_handshaking_again_replaces_its_session(tmp_path, rec, tinydtls):
                 await wait_until(lambda: d.stats["acks"] == 2 and ccs.ccs.stats["ssm_error_5"] == 1)
                 (second,) = [e.session_id for e in d.sessions()]
                 assert second != first and list(ccs.ccs.sessions) == [second]
+                assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"
+            finally:
+                c.close()
+
+    asyncio.run(go())
+
+
+def test_key_material_retransmitted_after_a_later_message_is_installed(tmp_path, rec, tinydtls):
+    """The hand-off replacing a session loses its KEY_MATERIAL on the way, the ERROR closing the old
+    session (one counter higher) arrives: the retransmission must still be installed (the CCS's counter
+    window). Before the window it was refused as a replay, the SSM gave up after its retries and the
+    client's session was gone without an alert (what the SIGKILL test caught after restarts)."""
+
+    async def go():
+        async with ssm_and_ccs(tmp_path, ack_timeout=0.2) as (d, ccs):
+            send = d.ccs_transport.send
+            kms: list[bytes] = []
+
+            def lossy(addr, frame):
+                if frame[0] == protocol.MSG_KEY_MATERIAL:
+                    kms.append(bytes(frame))
+                    if len(kms) == 2:
+                        return  # the second hand-off's first transmission is lost
+                send(addr, frame)
+
+            d.ccs_transport.send = lossy  # type: ignore[method-assign]
+            c, server = await psk_client(d)
+            try:
+                await c.connect(server)
+                await wait_until(lambda: d.stats["acks"] == 1)
+                c.restart_context()
+                await c.connect(server)
+                await wait_until(lambda: d.stats["acks"] == 2)
+                assert len(kms) >= 3 and kms[2] == kms[1]  # the same bytes again
+                assert ccs.ccs.stats["ssm_error_5"] == 1 and ccs.ccs.stats["km_installed"] == 2
+                assert ccs.ccs.stats["km_rejected_replay"] == 0
                 assert coap_decode(await c.request(server, GET_TEMP)).payload == b"22.5 C"
             finally:
                 c.close()

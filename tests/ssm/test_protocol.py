@@ -89,12 +89,42 @@ def test_replayed_key_material_rejected(rec):
     second = bytes(protocol.seal_key_material(PSK_DN, 2, keystate().encode()))
     assert c.open_km(first)[0] == c.lib.ESSE_KM_OK
     assert c.open_km(second)[0] == c.lib.ESSE_KM_OK
-    assert c.open_km(first)[0] == c.lib.ESSE_KM_ERR_REPLAY
-    # a retransmission of the latest one is re-acknowledged without installing anything new
+    # an accepted counter again installs nothing: the caller re-acknowledges only a session it holds
+    assert c.open_km(first)[0] == c.lib.ESSE_KM_DUPLICATE
     assert c.open_km(second)[0] == c.lib.ESSE_KM_DUPLICATE
-    # the latest counter with a different session inside is a replay, not a duplicate
-    other = bytes(protocol.seal_key_material(PSK_DN, 2, keystate().encode()))
-    assert c.open_km(other)[0] == c.lib.ESSE_KM_ERR_REPLAY
+    # a counter below the window is refused before decryption
+    far = bytes(protocol.seal_key_material(PSK_DN, 1 + c.lib.ESSE_RX_WINDOW, keystate().encode()))
+    assert c.open_km(far)[0] == c.lib.ESSE_KM_OK
+    assert c.open_km(first)[0] == c.lib.ESSE_KM_ERR_REPLAY
+    assert c.open_km(second)[0] == c.lib.ESSE_KM_DUPLICATE  # 31 below: the oldest the window holds
+
+
+def test_key_material_out_of_order_is_accepted_once(rec):
+    """Found by the SIGKILL test: the SSM resends an unacknowledged KEY_MATERIAL after a later message
+    (the ERROR closing the replaced session) reached the CCS; a strictly increasing check refused it for
+    ever and the client's session was lost without an alert. Within the window it is new exactly once."""
+    c = CLink(rec)
+    kms = {n: bytes(protocol.seal_key_material(PSK_DN, n, keystate().encode())) for n in range(1, 40)}
+    order = [5, 3, 9, 4, 1, 2, 8, 6, 7]
+    for n in order:
+        rc, _, ctr = c.open_km(kms[n])
+        assert (rc, ctr) == (c.lib.ESSE_KM_OK, n)
+    for n in order:
+        assert c.open_km(kms[n])[0] == c.lib.ESSE_KM_DUPLICATE
+    # errors share the window; an error with a counter already used is a replay
+    sid = random.randbytes(8)
+    code, got = c.ffi.new("uint8_t *"), c.ffi.new("uint8_t[8]")
+    for n, want in ((11, 0), (10, 0), (10, c.lib.ESSE_KM_ERR_REPLAY), (9, c.lib.ESSE_KM_ERR_REPLAY)):
+        e = protocol.build_error(PSK_DN, protocol.SENDER_SSM, n, protocol.ECODE_SESSION_CLOSED, sid)
+        assert c.lib.esse_error_open(c.link, e, len(e), code, got) == want, n
+    # a jump ahead by more than the window forgets what lay below
+    assert c.open_km(kms[39])[0] == c.lib.ESSE_KM_OK
+    assert c.open_km(kms[12])[0] == c.lib.ESSE_KM_OK
+    assert c.open_km(kms[7])[0] == c.lib.ESSE_KM_ERR_REPLAY
+    # after a reboot (init from the stored mark) every counter up to the mark counts as used
+    c.lib.esse_ssm_link_init(c.link, PSK_DN, 30, 0)
+    assert c.open_km(kms[29])[0] == c.lib.ESSE_KM_DUPLICATE
+    assert c.open_km(kms[31])[0] == c.lib.ESSE_KM_OK
 
 
 def test_ack_error_delegate_c_to_python(rec):

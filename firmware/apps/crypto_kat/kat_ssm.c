@@ -7,6 +7,7 @@
  *           application-data record protecting `payload` with the installed state
  *        err 2: the key material does not authenticate under PSK_DN;
  *        err 10 + n: esse_km_open returned -n (length, type, -, replay, ...);
+ *        err 9: esse_km_open returned ESSE_KM_DUPLICATE (a counter accepted before: nothing installed);
  *        err 3: the record layer refused the state or the payload
  *        spans: open key material, install the record state, build KEY_ACK, seal the record
  *
@@ -18,6 +19,7 @@
 #include "ssm_client/ssm_client.h"
 
 #define KAT_ERR_KM_BASE 10
+#define KAT_ERR_KM_DUPLICATE 9
 
 static esse_ssm_link_t link;
 static esse_keystate_t keys;
@@ -55,6 +57,11 @@ static void cmd_handoff(const uint8_t *in, uint16_t len)
     if (rc < 0) {
         forget();
         kat_reply_err(rc == ESSE_KM_ERR_TAG ? KAT_ERR_AUTH : KAT_ERR_KM_BASE - rc);
+        return;
+    }
+    if (rc == ESSE_KM_DUPLICATE) { /* a fresh link holds nothing: what it accepted before a reboot */
+        forget();
+        kat_reply_err(KAT_ERR_KM_DUPLICATE);
         return;
     }
     memcpy(sid, keys.session_id, sizeof(sid));
