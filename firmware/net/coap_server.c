@@ -21,6 +21,7 @@ static dedup_entry_t dedup[COAP_DEDUP_ENTRIES];
 static coap_server_stats_t stats;
 
 uint16_t coap_new_mid(void) { return next_mid++; }
+void coap_restart_mids(void) { next_mid = netplat_random16(); }
 
 int coap_send_empty(const uint8_t dst[16], uint16_t port, uint8_t type, uint16_t mid)
 {

@@ -46,6 +46,8 @@ int coap_server_init(const coap_resource_t *resources, uint8_t n);
 void coap_server_set_response_hook(coap_response_hook_fn fn);
 /* A fresh message ID for messages this endpoint originates. */
 uint16_t coap_new_mid(void);
+/* Draw a new starting message ID (after netplat_random_mix: ids unlike the last boot's). */
+void coap_restart_mids(void);
 /* Send an empty ACK or RST for message `mid` to a peer. */
 int coap_send_empty(const uint8_t dst[16], uint16_t port, uint8_t type, uint16_t mid);
 

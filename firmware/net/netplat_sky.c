@@ -15,6 +15,14 @@ uint32_t netplat_clock_ms(void)
     return (t >> 15) * 1000u + (((t & 0x7fffu) * 1000u) >> 15);
 }
 
+void netplat_random_mix(uint16_t entropy)
+{
+    (void)netplat_random16(); /* seeded */
+    rng_state ^= entropy;
+    if (rng_state == 0)
+        rng_state = 0xace1u; /* the xorshift's one fixed point */
+}
+
 uint16_t netplat_random16(void)
 {
     uint16_t x = rng_state;

@@ -209,8 +209,16 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
             renewed = services.repo.issued(2)
             assert renewed is not None and renewed.psk != issued.psk
             assert system.delegator.config.ccs["mote2"].psk_dn == renewed.psk
+            # and registers in the RD again under its new key. Its message ID must differ from the first
+            # boot's: the RD, as RFC 7252 4.5 asks, answered a repeated ID with the old response (to
+            # the old token) for 247 s, and the mote stayed unregistered (ccs_secure.c reseed_random)
+            links = await wait_for("RD entry of the re-enrolled mote2",
+                                   lambda: rd_lookup(services.rd_port, "ep=mote2"), 20)
+            assert 'ep="mote2"' in links
             lines = system.mote_lines(2)
             assert lines.count("ccs: PSK_DN stored, confirming") == 2
+            assert lines.count("ccs: rd registered (lt 300)") == 2
+            assert not any("rd failed" in ln for ln in lines)
             print("\n".join(ln for ln in lines if "bootstrap" in ln or "rd " in ln))
 
     asyncio.run(go())

@@ -7,6 +7,7 @@
 #include "ccs_sensors.h"
 #include "ccs_temperature.h"
 #include "coap.h"
+#include "coap_server.h"
 #include "netplat.h"
 #include "esse_util.h"
 #include "infomem.h"
@@ -382,6 +383,24 @@ static void mgmt_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
     udp_send(src, sport, CCS_MGMT_PORT, &status, 1);
 }
 
+/* RFC 7252 4.4: a peer answers a message ID it saw within EXCHANGE_LIFETIME (247 s) with its old
+ * response, so a rebooted CCS must not start from the last boot's IDs and tokens (the RD ignored the
+ * re-registration of a mote re-enrolled after revocation for its whole retransmission span). The
+ * generator's boot seed repeats; a PRF of the persistent state does not, once a boot sent or accepted
+ * a message or a new PSK_DN came. First byte 0xFF: no CCM block under PSK_DN starts with it. */
+static void reseed_random(void)
+{
+    uint8_t in[ESSE_AES_BLOCK], out[ESSE_AES_BLOCK];
+    memset(in, 0, sizeof in);
+    in[0] = 0xFFu;
+    esse_put32(in + 4, stored.rx_counter);
+    esse_put32(in + 8, stored.tx_mark);
+    esse_aes128_encrypt(&link.psk_dn, in, out);
+    netplat_random_mix((uint16_t)((uint16_t)out[0] << 8 | out[1]));
+    esse_wipe(out, sizeof out);
+    coap_restart_mids();
+}
+
 int ccs_secure_init(void)
 {
     infomem_identity_t id;
@@ -400,6 +419,7 @@ int ccs_secure_init(void)
     /* continue above everything a previous run may have used or accepted */
     esse_ssm_link_init(&link, id.psk_dn, stored.rx_counter, stored.tx_mark);
     esse_wipe(id.psk_dn, sizeof id.psk_dn);
+    reseed_random();
     printf("ccs: SSM port %u, counters rx %lu tx %lu, %u sessions x %u B\n", CCS_SSM_PORT,
            (unsigned long)stored.rx_counter, (unsigned long)stored.tx_mark, CCS_MAX_SESSIONS,
            (unsigned)sizeof(session_t));

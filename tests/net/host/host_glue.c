@@ -36,6 +36,13 @@ void host_set_time_ms(uint32_t t) { now_ms = t; }
 uint32_t netplat_clock_ms(void) { return now_ms; }
 void host_seed(uint32_t seed) { rng = seed ? seed : 1u; }
 
+void netplat_random_mix(uint16_t entropy)
+{
+    rng ^= entropy;
+    if (rng == 0)
+        rng = 1u;
+}
+
 uint16_t netplat_random16(void)
 {
     rng ^= rng << 13;
