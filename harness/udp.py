@@ -28,6 +28,18 @@ def parse_hostport(text: str, default_port: int | None = None) -> tuple[str, int
     return host, int(port)
 
 
+def check_hostport(value: str, *, port_zero: bool = True) -> str:
+    """`value` if it is HOST:PORT or [IPv6]:PORT (port 0, "any free port", only if port_zero), else a
+    ValueError saying so: the check of every listen / address key of the config files."""
+    try:
+        host, port = parse_hostport(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not HOST:PORT ({exc})") from None
+    if not host or not 0 <= port <= 65535 or (port == 0 and not port_zero):
+        raise ValueError(f"{value!r} is not HOST:PORT with a port {0 if port_zero else 1}..65535")
+    return value
+
+
 def resolve(host: str, port: int) -> Address:
     """A socket address tuple for (host, port), numeric hosts kept as they are."""
     info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]

@@ -1,5 +1,6 @@
-"""The `[bootstrap.*]` sections of ssm.toml (issue 13 item 5): the controller and the AS, every bad value
-reported with its key.
+"""The `[bootstrap.*]` sections of ssm.toml (issue 13 item 5): the controller and the AS, a pydantic schema
+like the rest of ssm.toml (harness/ssm/config.py, harness/services/config.py), every bad value reported
+with its key path.
 
 [bootstrap.controller]
 id = 1                                       # ID_c, 0..65535
@@ -22,6 +23,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.configfile import describe_errors
+from harness.udp import check_hostport, parse_hostport
 
 from .controller import DEFAULT_AS_TIMEOUT
 from .server import DEFAULT_WINDOW
@@ -53,23 +59,154 @@ class ServerConfig:
     window: float = DEFAULT_WINDOW
 
 
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+def _key16(value: str) -> str:
+    """`value` if it is a 16-byte key as 32 hex digits, else ValueError saying what is wrong."""
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise ValueError("not hex") from None
+    if len(raw) != 16:
+        raise ValueError(f"want 16 bytes (32 hex digits), got {len(raw)} bytes")
+    return value
+
+
+def _file_name(value: str) -> str:
+    if not value:
+        raise ValueError("want a file name")
+    return value
+
+
+class ControllerSection(BaseModel):
+    """[bootstrap.controller] as written in the file."""
+
+    model_config = _STRICT
+    id: int = Field(ge=0, le=0xFFFF)
+    sk_cs: str
+    server: str
+    listen: str = "127.0.0.1:5691"
+    state: str | None = None
+    timeout: float = Field(default=DEFAULT_AS_TIMEOUT, gt=0, le=86400 * 365, allow_inf_nan=False)
+    keys_out: str | None = None
+
+    @field_validator("sk_cs")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        return _key16(v)
+
+    @field_validator("server", "listen")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        return check_hostport(v)
+
+    @field_validator("state", "keys_out")
+    @classmethod
+    def _files(cls, v: str | None) -> str | None:
+        return None if v is None else _file_name(v)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("want a positive number of seconds")
+        return float(v)
+
+
+class ServerSection(BaseModel):
+    """[bootstrap.server] as written in the file."""
+
+    model_config = _STRICT
+    db: str
+    listen: str = "127.0.0.1:5690"
+    window: float = Field(default=DEFAULT_WINDOW, gt=0, le=86400 * 365, allow_inf_nan=False)
+
+    @field_validator("db")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        return _file_name(v)
+
+    @field_validator("listen")
+    @classmethod
+    def _addr(cls, v: str) -> str:
+        return check_hostport(v)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise ValueError("want a positive number of seconds")
+        return float(v)
+
+
+class _Bootstrap(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    controller: ControllerSection | None = None
+    server: ServerSection | None = None
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    bootstrap: _Bootstrap = _Bootstrap()
+
+
+def _under(base: Path, name: str) -> Path:
+    p = Path(name)
+    return p if p.is_absolute() else base / p
+
+
+def controller_config(section: ControllerSection, base: Path = Path(".")) -> ControllerConfig:
+    """What the controller runs with, from its checked section (file names relative to `base`)."""
+    return ControllerConfig(
+        section.id, bytes.fromhex(section.sk_cs), parse_hostport(section.server),
+        parse_hostport(section.listen),
+        str(_under(base, section.state)) if section.state is not None else ":memory:",
+        section.timeout, _under(base, section.keys_out) if section.keys_out is not None else None,
+    )
+
+
+def server_config(section: ServerSection, base: Path = Path(".")) -> ServerConfig:
+    """What the AS runs with, from its checked section."""
+    return ServerConfig(_under(base, section.db), parse_hostport(section.listen), section.window)
+
+
+def _sections(data: dict[str, Any]) -> _Bootstrap:
+    try:
+        return _File.model_validate(data).bootstrap
+    except ValidationError as exc:
+        raise BootstrapConfigError(describe_errors(exc)) from None
+
+
+def controller_from_dict(data: dict[str, Any], base: Path = Path(".")) -> ControllerConfig:
+    """[bootstrap.controller] of a parsed TOML document."""
+    section = _sections(data).controller
+    if section is None:
+        raise BootstrapConfigError("no [bootstrap.controller] section")
+    return controller_config(section, base)
+
+
+def server_from_dict(data: dict[str, Any], base: Path = Path(".")) -> ServerConfig:
+    """[bootstrap.server] of a parsed TOML document."""
+    section = _sections(data).server
+    if section is None:
+        raise BootstrapConfigError("no [bootstrap.server] section")
+    return server_config(section, base)
+
+
+# command-line values (`esse bootstrap ...`): the same checks, the error naming the option
+
+
 def hostport(value: Any, key: str) -> tuple[str, int]:
-    """'host:port', '[v6]:port' -> (host, port); port 0 asks the OS for a free one."""
-    text = str(value).strip()
-    if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    else:
-        host, _, port = text.rpartition(":")
-        if ":" in host:  # a bare IPv6 address needs brackets to carry a port
-            host, port = "", ""
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise BootstrapConfigError(f"{key} must be HOST:PORT or [IPv6]:PORT, got {text!r}")
-    return host, int(port)
+    """'host:port' or '[v6]:port' given as option `key` -> (host, port); port 0 asks for a free one."""
+    try:
+        return parse_hostport(check_hostport(str(value)))
+    except ValueError:
+        raise BootstrapConfigError(f"{key} must be HOST:PORT or [IPv6]:PORT, got {value!r}") from None
 
 
 def key16(value: Any, key: str) -> bytes:
-    """A 16-byte key given as 32 hex digits."""
+    """A 16-byte key given as 32 hex digits in option `key`."""
     try:
         raw = bytes.fromhex(str(value))
     except ValueError:
@@ -80,74 +217,10 @@ def key16(value: Any, key: str) -> bytes:
 
 
 def node_id(value: Any, key: str) -> int:
-    """An ID_c / ID_d: integer 0..65535."""
+    """An ID_c / ID_d given in option `key`: integer 0..65535."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 0xFFFF:
         raise BootstrapConfigError(f"{key} must be an integer 0..65535, got {value!r}")
     return value
-
-
-def _seconds(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise BootstrapConfigError(f"{key} must be a positive number of seconds, got {value!r}")
-    return float(value)
-
-
-def _path(value: Any, key: str, base: Path) -> Path:
-    if not isinstance(value, str) or not value:
-        raise BootstrapConfigError(f"{key} must be a file name, got {value!r}")
-    p = Path(value)
-    return p if p.is_absolute() else base / p
-
-
-def _table(data: dict[str, Any], name: str, allowed: set[str]) -> dict[str, Any]:
-    table = data.get("bootstrap", {}).get(name)
-    if not isinstance(table, dict):
-        raise BootstrapConfigError(f"no [bootstrap.{name}] section")
-    for k in table:
-        if k not in allowed:
-            raise BootstrapConfigError(
-                f"bootstrap.{name}.{k}: unknown key (known: {', '.join(sorted(allowed))})"
-            )
-    return table
-
-
-def _need(table: dict[str, Any], section: str, key: str) -> Any:
-    if key not in table:
-        raise BootstrapConfigError(f"bootstrap.{section}.{key} is missing")
-    return table[key]
-
-
-def controller_from_dict(data: dict[str, Any], base: Path = Path(".")) -> ControllerConfig:
-    """[bootstrap.controller] of a parsed TOML document."""
-    allowed = {"id", "sk_cs", "server", "listen", "state", "timeout", "keys_out"}
-    t = _table(data, "controller", allowed)
-    k = "bootstrap.controller."
-    cfg = ControllerConfig(
-        node_id(_need(t, "controller", "id"), k + "id"),
-        key16(_need(t, "controller", "sk_cs"), k + "sk_cs"),
-        hostport(_need(t, "controller", "server"), k + "server"),
-    )
-    if "listen" in t:
-        cfg.listen = hostport(t["listen"], k + "listen")
-    if "state" in t:
-        cfg.state = str(_path(t["state"], k + "state", base))
-    if "timeout" in t:
-        cfg.timeout = _seconds(t["timeout"], k + "timeout")
-    if "keys_out" in t:
-        cfg.keys_out = _path(t["keys_out"], k + "keys_out", base)
-    return cfg
-
-
-def server_from_dict(data: dict[str, Any], base: Path = Path(".")) -> ServerConfig:
-    """[bootstrap.server] of a parsed TOML document."""
-    t = _table(data, "server", {"db", "listen", "window"})
-    k = "bootstrap.server."
-    cfg = ServerConfig(_path(_need(t, "server", "db"), k + "db", base))
-    if "listen" in t:
-        cfg.listen = hostport(t["listen"], k + "listen")
-    if "window" in t:
-        cfg.window = _seconds(t["window"], k + "window")
-    return cfg
 
 
 def read_toml(path: Path) -> dict[str, Any]:

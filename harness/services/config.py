@@ -3,7 +3,7 @@
 
     [rd]      listen = "HOST:PORT", grace = SECONDS, ssm_base = "coaps://NAME:PORT"
     [http]    listen = "HOST:PORT"                       (needs [rd] listen)
-    [bootstrap.controller], [bootstrap.server]           (harness/bootstrap/config.py reads their values)
+    [bootstrap.controller], [bootstrap.server]           (schema: harness/bootstrap/config.py)
     [bootstrap.ccs.NAME]  device = ID_d, address = "HOST:PORT" (where the SSM reaches that CCS once it
                           has bootstrapped), ik = "32 hex" (optional: enrolled in the AS at start)
 
@@ -19,15 +19,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness.bootstrap.config import (
-    BootstrapConfigError,
     ControllerConfig,
+    ControllerSection,
     ServerConfig,
-    controller_from_dict,
-    server_from_dict,
+    ServerSection,
+    controller_config,
+    server_config,
 )
 from harness.configfile import describe_errors
 from harness.ssm.config import ConfigError
-from harness.udp import parse_hostport
+from harness.udp import check_hostport, parse_hostport
 
 #: every key this module reads
 KEYS = ("rd.listen", "rd.grace", "rd.ssm_base", "http.listen", "bootstrap.ccs.NAME.device",
@@ -37,13 +38,7 @@ _STRICT = ConfigDict(extra="forbid", strict=True)
 
 
 def _hostport(value: str, *, port_zero: bool = True) -> str:
-    try:
-        host, port = parse_hostport(value)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not HOST:PORT ({exc})") from None
-    if not host or not 0 <= port <= 65535 or (port == 0 and not port_zero):
-        raise ValueError(f"{value!r} is not HOST:PORT with a port {0 if port_zero else 1}..65535")
-    return value
+    return check_hostport(value, port_zero=port_zero)
 
 
 class _RdSection(BaseModel):
@@ -102,8 +97,8 @@ class _BootCcs(BaseModel):
 
 class _BootstrapSection(BaseModel):
     model_config = _STRICT
-    controller: dict[str, Any] | None = None  # values checked by harness/bootstrap/config.py
-    server: dict[str, Any] | None = None
+    controller: ControllerSection | None = None  # harness/bootstrap/config.py's schema
+    server: ServerSection | None = None
     ccs: dict[str, _BootCcs] = {}
 
     @model_validator(mode="after")
@@ -164,11 +159,8 @@ def services_from_dict(data: dict[str, Any], base: Path = Path(".")) -> Services
     b = f.bootstrap
     if b is None:
         return out
-    try:
-        out.controller = controller_from_dict(data, base) if b.controller is not None else None
-        out.server = server_from_dict(data, base) if b.server is not None else None
-    except BootstrapConfigError as exc:
-        raise ConfigError(str(exc)) from None
+    out.controller = controller_config(b.controller, base) if b.controller is not None else None
+    out.server = server_config(b.server, base) if b.server is not None else None
     if (b.ccs or b.server is not None) and out.controller is None:
         raise ConfigError("bootstrap: [bootstrap.ccs] and [bootstrap.server] need [bootstrap.controller]")
     for name, c in b.ccs.items():

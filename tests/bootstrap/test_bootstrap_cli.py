@@ -85,14 +85,15 @@ def test_config_sections(tmp_path: Path) -> None:
         (
             'sk_cs = "000102030405060708090a0b0c0d0e0f"',
             'sk_cs = "0011"',
-            "bootstrap.controller.sk_cs must be 16",
+            "bootstrap.controller.sk_cs: want 16 bytes",
         ),
-        ("id = 1", "id = -1", "bootstrap.controller.id must be an integer"),
-        ("id = 1", 'id = "one"', "bootstrap.controller.id must be an integer"),
-        ('server = "127.0.0.1:5690"', 'server = "::1"', "bootstrap.controller.server must be HOST:PORT"),
-        ("timeout = 5", "timeout = 0", "bootstrap.controller.timeout must be a positive"),
+        ("id = 1", "id = -1", "bootstrap.controller.id: Input should be greater than or equal to 0"),
+        ("id = 1", 'id = "one"', "bootstrap.controller.id: Input should be a valid integer"),
+        ('server = "127.0.0.1:5690"', 'server = "::1"',
+         "bootstrap.controller.server: '::1' is not HOST:PORT"),
+        ("timeout = 5", "timeout = 0", "bootstrap.controller.timeout: Input should be greater than 0"),
         ("timeout = 5", "timout = 5", "bootstrap.controller.timout: unknown key"),
-        ("id = 1\n", "", "bootstrap.controller.id is missing"),
+        ("id = 1\n", "", "bootstrap.controller.id: Field required"),
     ],
 )
 def test_config_bad_controller_values(
@@ -109,7 +110,7 @@ def test_config_bad_server_values(tmp_path: Path, capsys: pytest.CaptureFixture[
     cfg = tmp_path / "ssm.toml"
     cfg.write_text(GOOD.replace("window = 10", "window = true"))
     assert main(["bootstrap", "as", "--config", str(cfg)]) == 2
-    assert "bootstrap.server.window must be a positive" in capsys.readouterr().err
+    assert "bootstrap.server.window: want a positive number of seconds" in capsys.readouterr().err
     assert main(["bootstrap", "as", "--config", str(tmp_path / "nope.toml")]) == 2
     assert "no such config file" in capsys.readouterr().err
     cfg.write_text("[ssm]\n")
