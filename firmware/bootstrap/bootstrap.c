@@ -155,11 +155,15 @@ uint16_t esse_crc16_ccitt(const uint8_t *p, size_t n) {
   return crc;
 }
 
-int esse_boot_segment_b_set_psk(uint8_t seg[ESSE_INFO_SEGMENT_SIZE], const uint8_t psk_dn[ESSE_AES128_KEY]) {
+int esse_boot_segment_b_set_psk(uint8_t seg[ESSE_INFO_SEGMENT_SIZE], const uint8_t psk_dn[ESSE_AES128_KEY],
+                                const uint8_t *pending) {
+  unsigned i;
   uint16_t crc = (uint16_t)(seg[ESSE_INFO_CRC_OFFSET] | (seg[ESSE_INFO_CRC_OFFSET + 1] << 8));
   if (seg[0] != 'E' || seg[1] != 'S' || seg[2] != 1u) return ESSE_BOOT_ERR_LAYOUT;
   if (esse_crc16_ccitt(seg, ESSE_INFO_CRC_OFFSET) != crc) return ESSE_BOOT_ERR_LAYOUT;
   esse_copy(seg + ESSE_INFO_PSK_OFFSET, psk_dn, ESSE_AES128_KEY);
+  for (i = 0; i < ESSE_INFO_PENDING_LEN; i++)
+    seg[ESSE_INFO_PENDING_OFFSET + i] = pending ? pending[i] : 0xFFu;
   crc = esse_crc16_ccitt(seg, ESSE_INFO_CRC_OFFSET);
   seg[ESSE_INFO_CRC_OFFSET] = (uint8_t)crc; /* little-endian like the MSP430 */
   seg[ESSE_INFO_CRC_OFFSET + 1] = (uint8_t)(crc >> 8);

@@ -33,6 +33,9 @@
 #define ESSE_INFO_PSK_OFFSET 0x08u
 #define ESSE_INFO_IK_OFFSET 0x18u
 #define ESSE_INFO_CRC_OFFSET 0x7Eu
+/* BOOT_CONFIRM | the BOOT_ACK expected for it, stored with PSK_DN: a reset before the ACK confirms again */
+#define ESSE_INFO_PENDING_OFFSET 0x28u
+#define ESSE_INFO_PENDING_LEN (ESSE_BOOT_CONFIRM_LEN + ESSE_BOOT_ACK_LEN) /* 30 */
 
 #define ESSE_BOOT_OK 0
 #define ESSE_BOOT_ERR_LENGTH (-1)
@@ -75,8 +78,10 @@ void esse_boot_kdf(const esse_aes128_t *ik, const uint8_t context[ESSE_BOOT_CONT
 /* CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF) as segment B carries it. */
 uint16_t esse_crc16_ccitt(const uint8_t *p, size_t n);
 
-/* Put PSK_DN into a RAM copy of segment B (IK_d and node id kept) and renew its CRC. */
-int esse_boot_segment_b_set_psk(uint8_t seg[ESSE_INFO_SEGMENT_SIZE], const uint8_t psk_dn[ESSE_AES128_KEY]);
+/* Put PSK_DN and the pending confirmation (BOOT_CONFIRM | expected BOOT_ACK, ESSE_INFO_PENDING_LEN
+ * bytes; NULL: none, erased) into a RAM copy of segment B (IK_d and node id kept); renew its CRC. */
+int esse_boot_segment_b_set_psk(uint8_t seg[ESSE_INFO_SEGMENT_SIZE], const uint8_t psk_dn[ESSE_AES128_KEY],
+                                const uint8_t *pending);
 
 /* Contract for the firmware (implemented by the app that owns the flash controller, not here):
  * copy segment B (0x1000) to RAM, esse_boot_segment_b_set_psk(), erase segment B, program the 128
@@ -94,6 +99,6 @@ int esse_boot_expect_ack(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_t *r
  * _TID (another transaction) or _TAG (not made with PSK_DN). Constant time over the tag. */
 int esse_boot_ack_match(const uint8_t expected[ESSE_BOOT_ACK_LEN], const uint8_t *msg, size_t len);
 
-int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY]);
+int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_t pending[ESSE_INFO_PENDING_LEN]);
 
 #endif

@@ -35,6 +35,8 @@ CDEF = """
 #define ESSE_BOOT_ACK_LEN ...
 #define ESSE_BOOT_ERR_TID ...
 #define ESSE_BOOT_CONTEXT_LEN ...
+#define ESSE_INFO_PENDING_OFFSET ...
+#define ESSE_INFO_PENDING_LEN ...
 
 typedef struct { uint8_t round_keys[176]; } esse_aes128_t;
 void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[16]);
@@ -54,7 +56,7 @@ int esse_boot_accept(esse_boot_t *b, const uint8_t *msg, size_t len, uint8_t psk
 void esse_cmac(const esse_aes128_t *key, const uint8_t *msg, size_t len, uint8_t mac[16]);
 void esse_boot_kdf(const esse_aes128_t *ik, const uint8_t context[28], uint8_t psk_dn[16]);
 uint16_t esse_crc16_ccitt(const uint8_t *p, size_t n);
-int esse_boot_segment_b_set_psk(uint8_t seg[128], const uint8_t psk_dn[16]);
+int esse_boot_segment_b_set_psk(uint8_t seg[128], const uint8_t psk_dn[16], const uint8_t *pending);
 int esse_boot_expect_ack(const uint8_t psk_dn[16], const uint8_t *response, size_t len, uint8_t ack[15]);
 int esse_boot_ack_match(const uint8_t expected[15], const uint8_t *msg, size_t len);
 """

@@ -15,7 +15,9 @@ Segment B, little-endian like the MSP430 (erased flash reads 0xFF, so an absent 
 | 0x06 | 2 | reserved (0xFFFF) |
 | 0x08 | 16 | PSK_DN, the key shared with the SSM (absent: all 0xFF) |
 | 0x18 | 16 | IK_d, the initial key for secure bootstrapping (absent: all 0xFF) |
-| 0x28 | 86 | reserved (0xFF) |
+| 0x28 | 30 | pending confirmation: BOOT_CONFIRM (15) and the BOOT_ACK expected for it (15), written
+  with PSK_DN by secure bootstrapping so a reset before the ACK confirms again (provisioning: 0xFF) |
+| 0x46 | 56 | reserved (0xFF) |
 | 0x7E | 2 | CRC-16/CCITT-FALSE of bytes 0x00-0x7D (poly 0x1021, init 0xFFFF) |
 """
 
@@ -28,6 +30,8 @@ INFO_END = 0x1100
 SEGMENT_SIZE = 128
 SEGMENT_B = 0x1000  # identity and keys
 SEGMENT_A = 0x1080  # firmware counter store
+PENDING_OFFSET = 0x28  # BOOT_CONFIRM | expected BOOT_ACK (firmware/bootstrap/bootstrap.h)
+PENDING_LEN = 30
 MAGIC = b"ES"
 LAYOUT_VERSION = 1
 KEY_LEN = 16

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 
 from harness.bootstrap import messages as m
 from harness.bootstrap.device import load
-from harness.wire.infomem import Identity, InfoMemError
+from harness.wire.infomem import PENDING_LEN, PENDING_OFFSET, Identity, InfoMemError
 
 from .conftest import IK, NODE
 
@@ -81,9 +81,25 @@ def test_segment_b_psk_update_keeps_ik_and_node(boot) -> None:
     ffi, lib = boot
     psk = bytes(range(0x40, 0x50))
     seg = ffi.new("uint8_t[128]", Identity(node_id=NODE, ik=IK).encode_segment_b())
-    assert lib.esse_boot_segment_b_set_psk(seg, psk) == lib.ESSE_BOOT_OK
+    assert lib.esse_boot_segment_b_set_psk(seg, psk, ffi.NULL) == lib.ESSE_BOOT_OK
     got = Identity.decode(bytes(seg))
     assert got == Identity(node_id=NODE, psk_dn=psk, ik=IK)
+
+
+def test_segment_b_keeps_the_pending_confirmation_with_the_key(boot) -> None:
+    """BOOT_CONFIRM and the expected BOOT_ACK go into segment B in the same write as PSK_DN (a reset
+    before the ACK confirms again); the identity still decodes, the CRC covers them."""
+    ffi, lib = boot
+    pending = bytes([m.BOOT_CONFIRM]) + bytes(range(1, PENDING_LEN))
+    seg = ffi.new("uint8_t[128]", Identity(node_id=NODE, ik=IK).encode_segment_b())
+    assert lib.esse_boot_segment_b_set_psk(seg, bytes(16), pending) == lib.ESSE_BOOT_OK
+    image = bytes(seg)
+    assert image[PENDING_OFFSET : PENDING_OFFSET + PENDING_LEN] == pending
+    assert image[PENDING_OFFSET + PENDING_LEN : 0x7E] == b"\xff" * (0x7E - PENDING_OFFSET - PENDING_LEN)
+    assert Identity.decode(image) == Identity(node_id=NODE, psk_dn=bytes(16), ik=IK)
+    assert lib.ESSE_INFO_PENDING_OFFSET == PENDING_OFFSET and lib.ESSE_INFO_PENDING_LEN == PENDING_LEN
+    # provisioning an identity (the operator's reflash) clears it
+    assert Identity(node_id=NODE, ik=IK).encode_segment_b()[PENDING_OFFSET] == 0xFF
 
 
 def test_segment_b_update_refuses_a_bad_image(boot) -> None:
@@ -91,9 +107,9 @@ def test_segment_b_update_refuses_a_bad_image(boot) -> None:
     image = bytearray(Identity(node_id=NODE, ik=IK).encode_segment_b())
     image[0x20] ^= 1  # CRC no longer matches
     seg = ffi.new("uint8_t[128]", bytes(image))
-    assert lib.esse_boot_segment_b_set_psk(seg, bytes(16)) == lib.ESSE_BOOT_ERR_LAYOUT
+    assert lib.esse_boot_segment_b_set_psk(seg, bytes(16), ffi.NULL) == lib.ESSE_BOOT_ERR_LAYOUT
     assert bytes(seg) == bytes(image)
     with pytest.raises(InfoMemError):
         Identity.decode(bytes(seg))
     erased = ffi.new("uint8_t[128]", b"\xff" * 128)
-    assert lib.esse_boot_segment_b_set_psk(erased, bytes(16)) == lib.ESSE_BOOT_ERR_LAYOUT
+    assert lib.esse_boot_segment_b_set_psk(erased, bytes(16), ffi.NULL) == lib.ESSE_BOOT_ERR_LAYOUT

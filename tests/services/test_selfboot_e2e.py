@@ -296,3 +296,51 @@ def test_mote_refreshes_its_registration_before_the_lifetime_ends(tmp_path: Path
             print(f"registration refreshed after {gap:.1f} s of simulated time")
 
     asyncio.run(go())
+
+
+def test_reset_before_the_boot_ack_confirms_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reset after the mote stored PSK_DN but before the controller's BOOT_ACK (here its confirmations
+    do not reach the controller until then): at the next boot the mote sends the confirmation it stored
+    with the key (segment B 0x28), the controller installs the CCS; no second bootstrap, one key."""
+    require_module("harness.emulator.simmote", "the emulator extension: setup.py build_ext --inplace")
+    from harness.bootstrap.controller import Controller
+
+    data = scenario()
+    data["motes"] = data["motes"][:2]
+    lossy = {"drop": True, "dropped": 0}
+    confirm = Controller._confirm
+
+    def dropping(self: Controller, datagram: bytes, source: Any) -> Any:
+        if lossy["drop"]:
+            lossy["dropped"] += 1
+            return []
+        return confirm(self, datagram, source)
+
+    monkeypatch.setattr(Controller, "_confirm", dropping)
+
+    async def go() -> None:
+        async with EsseSystem(data, tmp_path) as system:
+            services = system.services
+            assert services is not None and services.repo is not None and system.engine is not None
+
+            async def stored() -> bool:
+                system.check()
+                return "ccs: PSK_DN stored, confirming" in system.mote_lines(2) and lossy["dropped"] >= 1
+
+            await wait_for("PSK_DN stored on mote 2", stored, 60)
+            assert services.installed == {}
+            lossy["drop"] = False
+            system.engine.by_id[2].reset()
+            assert await services.wait_installed(2, timeout=60) == "mote2"
+            lines = system.mote_lines(2)
+            assert lines.count("ccs: confirming again (reset before BOOT_ACK)") == 1, lines
+            assert sum("bootstrap request" in ln for ln in lines) == 1  # the same key, no second run
+            assert any(ln.startswith("ccs: bootstrapped in") for ln in lines)
+            issued = services.repo.issued(2)
+            assert system.delegator is not None and issued is not None
+            assert system.delegator.config.ccs["mote2"].psk_dn == issued.psk
+            assert 'ep="mote2"' in await wait_for(
+                "RD entry of mote2", lambda: rd_lookup(services.rd_port, "ep=mote2"), 30
+            )
+
+    asyncio.run(go())

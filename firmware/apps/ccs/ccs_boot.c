@@ -17,21 +17,23 @@
 enum { BOOT_OFF, BOOT_RUN, BOOT_CONFIRMING, BOOT_ACKED };
 
 static esse_boot_t boot; /* 188 B, wiped once the controller acknowledged PSK_DN */
-static uint8_t state, tries, fresh, requests, confirms;
+static uint8_t state, tries, fresh, requests, confirms, resumed;
 static uint8_t req[ESSE_BOOT_REQUEST_LEN];
-static uint8_t confirm[ESSE_BOOT_CONFIRM_LEN], ack[ESSE_BOOT_ACK_LEN]; /* sent, and expected back */
+static uint8_t pending[ESSE_INFO_PENDING_LEN]; /* BOOT_CONFIRM sent | the BOOT_ACK expected back */
+#define confirm pending
+#define ack (pending + ESSE_BOOT_CONFIRM_LEN)
 static uint8_t ctl_addr[16];
 static uint16_t ctl_port;
 static uint32_t next_at, started;
 
 /* The contract of bootstrap.h: segment B with the new PSK_DN, written so that a reset leaves the old
  * or the new identity (infomem_write_identity journals it through segment A). */
-int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY])
+int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_t pend[ESSE_INFO_PENDING_LEN])
 {
     uint8_t seg[ESSE_INFO_SEGMENT_SIZE];
     int rc;
     memcpy(seg, (const void *)(uintptr_t)ESSE_INFO_SEGMENT_B, sizeof seg);
-    rc = esse_boot_segment_b_set_psk(seg, psk_dn);
+    rc = esse_boot_segment_b_set_psk(seg, psk_dn, pend);
     if (rc == ESSE_BOOT_OK)
         rc = infomem_write_identity(seg) == 0 ? 0 : -1;
     esse_wipe(seg, sizeof seg);
@@ -40,7 +42,7 @@ int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY])
 
 static void send_confirm(void)
 {
-    udp_send(ctl_addr, ctl_port, CCS_BOOT_PORT, confirm, sizeof confirm);
+    udp_send(ctl_addr, ctl_port, CCS_BOOT_PORT, confirm, ESSE_BOOT_CONFIRM_LEN);
     confirms++;
     next_at = netplat_clock_ms() + CCS_BOOT_RETRY_MS;
 }
@@ -53,7 +55,7 @@ static void on_ack(const uint8_t *data, uint16_t len)
         return;
     }
     esse_boot_wipe(&boot);
-    state = BOOT_ACKED;
+    state = resumed ? BOOT_OFF : BOOT_ACKED; /* resumed: the SSM side runs since the boot */
     udp_unbind(CCS_BOOT_PORT);
     printf("ccs: bootstrapped in %lu ms (%u requests, %u confirms)\n",
            (unsigned long)(netplat_clock_ms() - started), requests, confirms);
@@ -70,6 +72,7 @@ static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
                                          controller lost the transaction, so start over) */
         printf("ccs: bootstrap refused (code %u)\n", len >= 4 ? data[3] : 0u);
         fresh = 1;
+        resumed = 0;
         state = BOOT_RUN;
         return;
     }
@@ -77,10 +80,10 @@ static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
         on_ack(data, len);
         return;
     }
-    n = esse_boot_accept(&boot, data, len, psk, confirm, sizeof confirm);
+    n = esse_boot_accept(&boot, data, len, psk, confirm, ESSE_BOOT_CONFIRM_LEN);
     if (n < 0)
         return; /* not for our pending request: ignored, the request stays pending */
-    if (esse_boot_expect_ack(psk, data, len, ack) < 0 || esse_bootstrap_store_psk(psk) != 0) {
+    if (esse_boot_expect_ack(psk, data, len, ack) < 0 || esse_bootstrap_store_psk(psk, pending) != 0) {
         printf("ccs: PSK_DN store failed\n");
         fresh = 1;
     } else {
@@ -97,22 +100,34 @@ static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
 int ccs_boot_init(uint16_t node_id)
 {
     infomem_identity_t id;
+    infomem_counters_t c;
+    const uint8_t *stored = (const uint8_t *)(uintptr_t)(ESSE_INFO_SEGMENT_B + ESSE_INFO_PENDING_OFFSET);
     uint8_t ik[INFOMEM_KEY_LEN];
     if (infomem_recover() > 0)
         printf("ccs: finished an interrupted identity write\n");
     if (infomem_read_identity(&id) == 0 && id.has_psk_dn) {
         esse_wipe(id.psk_dn, sizeof id.psk_dn);
-        return 0;
-    }
-    if (infomem_read_ik(ik) != 0)
+        /* A reset between storing PSK_DN and its BOOT_ACK: the confirmation stored with the key goes
+         * out again while no SSM message was accepted under that key (counters fresh), since the
+         * controller may never have seen it; it acknowledges a repeated confirmation however late. */
+        infomem_read_counters(&c, 0);
+        if (stored[0] != ESSE_BOOT_CONFIRM || c.rx_counter || c.tx_mark || infomem_read_ik(ik) != 0)
+            return 0;
+        memcpy(pending, stored, sizeof pending);
+        resumed = 1;
+        state = BOOT_CONFIRMING; /* ctl_port 0: the controller's address once the prefix is there */
+        printf("ccs: confirming again (reset before BOOT_ACK)\n");
+    } else if (infomem_read_ik(ik) != 0) {
         return -1;
-    esse_boot_init(&boot, ik, node_id);
+    } else {
+        state = BOOT_RUN;
+    }
+    esse_boot_init(&boot, ik, node_id); /* resumed too: a BOOT_ERROR starts a fresh bootstrap */
     esse_wipe(ik, sizeof ik);
     udp_bind(CCS_BOOT_PORT, boot_input);
-    state = BOOT_RUN;
     fresh = 1;
     next_at = netplat_clock_ms();
-    return 1;
+    return resumed ? 0 : 1;
 }
 
 int ccs_boot_periodic(void)
@@ -124,6 +139,11 @@ int ccs_boot_periodic(void)
         return 1;
     }
     if (state == BOOT_CONFIRMING) {
+        if (!ctl_port) { /* resumed after a reset */
+            if (ccs_host_address(ctl_addr) != 0)
+                return 0;
+            ctl_port = CCS_BOOT_CONTROLLER_PORT;
+        }
         if (netplat_time_reached(now, next_at))
             send_confirm(); /* no BOOT_ACK yet: the confirmation or the ACK was lost */
         return 0;

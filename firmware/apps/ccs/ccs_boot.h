@@ -8,8 +8,11 @@
  * No answer within CCS_BOOT_RETRY_MS: the same request again (the controller answers a retransmission
  * with the same response); after CCS_BOOT_TRIES, or on a BOOT_ERROR (also one answering a confirmation
  * the controller lost), a new request with a fresh RN_d.
+ * PSK_DN is stored together with BOOT_CONFIRM and the BOOT_ACK expected for it (segment B 0x28): after
+ * a reset before the ACK the mote confirms again at boot, as long as no SSM message was accepted under
+ * the new key (its counters are fresh), running the SSM side meanwhile.
  * UART1: "ccs: bootstrap request N", "ccs: PSK_DN stored, confirming",
- * "ccs: bootstrapped in T ms (R requests, C confirms)".
+ * "ccs: confirming again (reset before BOOT_ACK)", "ccs: bootstrapped in T ms (R requests, C confirms)".
  */
 #ifndef CCS_BOOT_H
 #define CCS_BOOT_H
@@ -37,7 +40,8 @@
 #endif
 
 #if CCS_BOOTSTRAP
-/* 0: PSK_DN provisioned (nothing to do); 1: bootstrapping started; -1: neither PSK_DN nor IK_d. */
+/* 0: PSK_DN provisioned (nothing to do, or only its confirmation to repeat after a reset before the
+ * BOOT_ACK); 1: bootstrapping started; -1: neither PSK_DN nor IK_d. */
 int ccs_boot_init(uint16_t node_id);
 /* Send or resend the request when due; returns 1 once (the call after PSK_DN was stored). */
 int ccs_boot_periodic(void);

@@ -49,7 +49,7 @@ static void cmd_bootstrap(const uint8_t *in, uint16_t len)
         return;
     }
     kat_span_begin();
-    rc = esse_boot_segment_b_set_psk(seg_out, psk);
+    rc = esse_boot_segment_b_set_psk(seg_out, psk, 0); /* the KAT checks the key; no confirmation pending */
     kat_span_end();
     esse_boot_wipe(&boot);
     if (rc < 0) {
