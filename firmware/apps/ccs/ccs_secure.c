@@ -228,7 +228,10 @@ static void key_material(const uint8_t src[16], uint16_t sport, uint16_t len)
     session_t *s = 0;
     uint8_t evict = 0, evicted_sid[ESSE_SESSION_ID_LEN], sid[ESSE_SESSION_ID_LEN], *out;
     int rc = esse_km_open(&link, rx, len, &ks, &counter), n;
+    if (rc == ESSE_KM_DUPLICATE && !find(ks.session_id))
+        rc = ESSE_KM_ERR_REPLAY; /* a used counter, its session not held (e.g. from before a reboot) */
     if (rc < 0) {
+        esse_keystate_wipe(&ks);
         stats.km_rejected++;
         printf("ccs: key material refused (%d)\n", rc);
         return;
@@ -388,9 +391,11 @@ static void mgmt_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
  * re-registration of a mote re-enrolled after revocation for its whole retransmission span). The
  * generator's boot seed repeats; a PRF of the persistent state does not, once a boot sent or accepted
  * a message or a new PSK_DN came. First byte 0xFF: no CCM block under PSK_DN starts with it. */
-static void reseed_random(void)
+void ccs_secure_reseed(void)
 {
     uint8_t in[ESSE_AES_BLOCK], out[ESSE_AES_BLOCK];
+    if (!have_identity)
+        return;
     memset(in, 0, sizeof in);
     in[0] = 0xFFu;
     esse_put32(in + 4, stored.rx_counter);
@@ -419,7 +424,6 @@ int ccs_secure_init(void)
     /* continue above everything a previous run may have used or accepted */
     esse_ssm_link_init(&link, id.psk_dn, stored.rx_counter, stored.tx_mark);
     esse_wipe(id.psk_dn, sizeof id.psk_dn);
-    reseed_random();
     printf("ccs: SSM port %u, counters rx %lu tx %lu, %u sessions x %u B\n", CCS_SSM_PORT,
            (unsigned long)stored.rx_counter, (unsigned long)stored.tx_mark, CCS_MAX_SESSIONS,
            (unsigned)sizeof(session_t));

@@ -40,6 +40,10 @@ typedef struct {
 /* Read the identity and counters from the information flash and bind CCS_SSM_PORT. Returns 0, or -1
  * when no PSK_DN is provisioned (the CCS then serves only plain CoAP). */
 int ccs_secure_init(void);
+/* Reseed the random generator and the CoAP message ids from a PRF of PSK_DN and the stored counters
+ * (RFC 7252 4.4: not the last boot's ids). Call once the radio is up (ESSE_AES_SAES); no-op without
+ * PSK_DN. */
+void ccs_secure_reseed(void);
 const ccs_secure_stats_t *ccs_secure_stats(void);
 /* Sessions installed now. */
 uint8_t ccs_secure_sessions(void);

@@ -51,12 +51,15 @@ int main(void)
         }
     }
     ipv6_set_output(ipv6_radio_output);
+    ccs_secure_reseed(); /* after the radio: with ESSE_AES_SAES the AES it uses is the CC2420's */
     printf("ccs %u up\n", node);
     for (;;) {
         radio_cc2420_poll();
         ccs_app_periodic();
-        if (ccs_boot_periodic() && ccs_secure_init() == 0) /* PSK_DN just stored: ESSE on, register */
+        if (ccs_boot_periodic() && ccs_secure_init() == 0) { /* PSK_DN just stored: ESSE on, register */
+            ccs_secure_reseed();
             ccs_rd_start(node);
+        }
         ccs_rd_periodic();
         energest_periodic(); /* ENERGEST_PERIOD_S (build define; 0 = off) */
         /* a frame that arrived since the last sleep (even one the MAC held while sending) has

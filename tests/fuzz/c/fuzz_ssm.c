@@ -5,8 +5,10 @@
  * the CCM tags, and it checks every frame the CCS sends back (a violated rule aborts):
  *  - KEY_ACK, ERROR, DELEGATE carry a valid tag and a CCS counter above every earlier one (no nonce is
  *    used twice under PSK_DN, also across reboots), and that counter is below the reserved mark the
- *    information flash held when it left; an acknowledged SSM counter is in the flash already and
- *    never lower than one acknowledged before (no replay of key material is accepted);
+ *    information flash held when it left; a KEY_ACK names key material this target sent, for its
+ *    session, whose counter is in the flash already and above the mark the CCS booted with (nothing
+ *    accepted before a reboot is acknowledged after it); key material resent out of order (the
+ *    CCS's counter window) may be acknowledged again but installs once;
  *  - RELAY records open under the session's keys, each sequence number once (peer's replay window).
  * Operations (byte % 8), until the input runs out:
  *   0 RAW len bytes            any datagram to the SSM port
@@ -67,8 +69,7 @@ static struct {
   esse_aes128_t psk;
   uint32_t ssm_ctr;         /* highest SSM counter this target used */
   uint32_t ccs_ctr;         /* highest CCS counter seen (0: none) */
-  uint32_t acked;           /* highest SSM counter the CCS acknowledged */
-  km_t *pending;            /* key material in flight, installed by the peer when acknowledged */
+  uint32_t boot_mark;       /* the accepted SSM counter the flash held at the last (re)boot */
   peer_t peers[PEERS];
   uint8_t next_peer;
   sent_t sent[SENT_LOG];    /* the last messages sent, for byte-exact replays */
@@ -147,13 +148,13 @@ static void on_ack(const uint8_t *m, uint16_t len) {
   check(len == ESSE_ACK_LEN);
   check_ccs_counter(m, len, ESSE_ACK_LEN - ESSE_SHORT_TAG);
   uint32_t acked = esse_get32(m + 5);
-  check(acked >= t.acked && acked <= infomem_ram_counters()->rx_counter);
-  if (acked == t.acked) return; /* a duplicate: acknowledged again, nothing installed */
-  t.acked = acked;
-  check(t.pending && acked == t.pending->counter &&
-        memcmp(m + 9, t.pending->ks.session_id, ESSE_SESSION_ID_LEN) == 0);
-  if (!t.pending->peered) install_peer(&t.pending->ks);
-  t.pending->peered = 1;
+  km_t *k = 0;
+  check(acked > t.boot_mark && acked <= infomem_ram_counters()->rx_counter);
+  for (unsigned i = 0; i < t.nkm && !k; i++)
+    if (t.kms[i].counter == acked) k = &t.kms[i];
+  check(k && memcmp(m + 9, k->ks.session_id, ESSE_SESSION_ID_LEN) == 0);
+  if (!k->peered) install_peer(&k->ks); /* else acknowledged again (its first ACK lost): nothing new */
+  k->peered = 1;
 }
 
 /* Open every record of a RELAY frame with peer p; 1 when all opened. */
@@ -277,7 +278,6 @@ static void send_ssm(uint8_t delta, const uint8_t *msg, uint16_t len, const esse
       s->km->peered = 0;
     }
   }
-  t.pending = s->km;
   deliver(CCS_SSM_PORT, s->msg, s->len);
 }
 
@@ -359,7 +359,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case 2: op_relay(&in); break;
     case 3: op_error(&in); break;
     case 4: n = take_blob(&in, &blob); deliver(CCS_MGMT_PORT, blob, n); break;
-    case 5: ccs_secure_init(); break;
+    case 5: t.boot_mark = infomem_ram_counters()->rx_counter; ccs_secure_init(); break;
     case 6: infomem_ram_fail_writes(take_byte(&in) & 1); break;
     default:
       t.now += (uint32_t)take_byte(&in) * 64u;
