@@ -22,6 +22,8 @@ LOG_ENTRY, LOG_ENTRIES = 10, 12  # firmware/infomem/infomem.h
 # the record backends of the CCS firmware: our dtls_record, TinyDTLS's CCM (ccs-tinydtls), and ours with
 # the AES blocks on the CC2420's stand-alone AES (ccs_saes)
 BACKENDS = {"dtls_record": "ccs", "tinydtls": "ccs-tinydtls", "saes": "ccs_saes"}
+# issue 10 item 1: both record-layer backends pass every end-to-end test
+both_backends = pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
 
 
 def demo_data(backend: str = "dtls_record", **ssm: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from harness.up import PREFIX, SSM_PORT
 from tests.esse.esse_fixtures import (
     ALICE,
     ALICE_KEY,
+    both_backends,
     demo_data,
     demo_system,
     libcoap,
@@ -37,14 +38,15 @@ KEY_MATERIAL, KEY_ACK = 0x01, 0x02  # message types (docs/protocol.md, Messages)
 KM_LEN, ACK_LEN, KEYSTATE_LEN = 96, 25, 75
 
 
-def test_key_material_and_key_ack_are_one_frame_each_in_an_esse_up_session(tmp_path):
+@both_backends
+def test_key_material_and_key_ack_are_one_frame_each_in_an_esse_up_session(tmp_path, backend):
     tool = need("coap-client-openssl", "libcoap3-bin")
     need("tshark", "tshark")
     prefix = parse_prefix(PREFIX)
 
     async def go():  # noqa: ANN202
         # one KEY_MATERIAL only: no SSM retransmission (every 1 s by default) on a slow shared machine
-        async with demo_system(tmp_path / "up", ack_timeout=8.0) as system:
+        async with demo_system(tmp_path / "up", backend, ack_timeout=8.0) as system:
             rc, out, err = await run_tool(
                 *libcoap(tool, ALICE, ALICE_KEY, system.client_port(4), "sensors/temperature"), timeout=60
             )

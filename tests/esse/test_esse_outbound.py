@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.esse.esse_fixtures import demo_data, scenario_adc, temperature_text
+from tests.esse.esse_fixtures import both_backends, demo_data, scenario_adc, temperature_text
 from tests.ssm.harness_fixtures import need, run_tool, wait_until
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,8 @@ def free_udp_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_mote_puts_its_reading_to_an_outside_dtls_server(tmp_path):
+@both_backends
+def test_mote_puts_its_reading_to_an_outside_dtls_server(tmp_path, backend):
     server_tool = need("coap-server-openssl", "libcoap3-bin")
     client_tool = need("coap-client-openssl", "libcoap3-bin")
     from harness.up import EsseSystem
@@ -35,7 +36,7 @@ def test_mote_puts_its_reading_to_an_outside_dtls_server(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     dtls_port = (port - 1 if port % 2 else port) + 1  # libcoap: DTLS on the port after the CoAP one
-    data = demo_data()
+    data = demo_data(backend)
     data["outbound"] = {"server1": {"identity": "mote2", "key": SERVER_KEY}}
     expected = temperature_text(scenario_adc(2))
 

@@ -12,6 +12,7 @@ from harness.ssm import protocol
 from tests.esse.esse_fixtures import (
     ALICE,
     ALICE_KEY,
+    both_backends,
     counter_log,
     demo_system,
     libcoap,
@@ -25,11 +26,12 @@ pytestmark = pytest.mark.slow
 MOTE = 2
 
 
-def test_reboot_refuses_old_key_material_and_keeps_counters_monotonic(tmp_path):
+@both_backends
+def test_reboot_refuses_old_key_material_and_keeps_counters_monotonic(tmp_path, backend):
     tool = need("coap-client-openssl", "libcoap3-bin")
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             d = system.delegator
             assert d is not None
             to_ccs: list[bytes] = []

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from harness.up import EsseSystem
-from tests.esse.esse_fixtures import demo_data, scenario_adc, temperature_text
+from tests.esse.esse_fixtures import both_backends, demo_data, scenario_adc, temperature_text
 from tests.ssm.harness_fixtures import need, run_tool
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,8 @@ def p256() -> tuple[ec.EllipticCurvePrivateKey, str, str, str]:
     return key, f"{key.private_numbers().private_value:064x}", f"{pub.x:064x}", f"{pub.y:064x}"
 
 
-def test_coap_client_gnutls_raw_public_keys(tmp_path):
+@both_backends
+def test_coap_client_gnutls_raw_public_keys(tmp_path, backend):
     tool = need("coap-client-gnutls", "libcoap3-bin")
     _, priv, x, y = p256()
     client_key, _, cx, cy = p256()
@@ -35,7 +36,7 @@ def test_coap_client_gnutls_raw_public_keys(tmp_path):
             serialization.NoEncryption(),
         )
     )
-    data = demo_data()
+    data = demo_data(backend)
     data["ecdsa"] = {
         "private": priv,
         "public_x": x,

@@ -13,7 +13,7 @@ import pytest
 from harness.ssm.config import from_dict
 from harness.ssm.delegator import Delegator
 from harness.up import EsseSystem
-from tests.esse.esse_fixtures import demo_data, scenario_adc, temperature_text
+from tests.esse.esse_fixtures import both_backends, demo_data, scenario_adc, temperature_text
 from tests.ssm.harness_fixtures import wait_until
 
 pytestmark = pytest.mark.slow
@@ -42,9 +42,10 @@ async def answer_of(system: EsseSystem, mote: int) -> str:
     return next(t for t in system.mote_lines(mote) if "outbound answer" in t)
 
 
-def test_two_motes_behind_two_ssms(tmp_path):
+@both_backends
+def test_two_motes_behind_two_ssms(tmp_path, backend):
     async def go() -> None:
-        async with EsseSystem(demo_data(), tmp_path / "sim") as system:
+        async with EsseSystem(demo_data(backend), tmp_path / "sim") as system:
             assert system.delegator is not None
             await system.delegator.stop()  # replaced by one SSM per mote
             ssm_a = Delegator(
@@ -77,8 +78,9 @@ def test_two_motes_behind_two_ssms(tmp_path):
     asyncio.run(go())
 
 
-def test_two_motes_behind_one_ssm(tmp_path):
-    data = demo_data()
+@both_backends
+def test_two_motes_behind_one_ssm(tmp_path, backend):
+    data = demo_data(backend)
     data["clients"][PEER] = {"key": PEER_KEY, "mote": 3}
     data["outbound"] = {"p": {"identity": PEER, "key": PEER_KEY}}
 

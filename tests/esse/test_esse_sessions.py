@@ -12,7 +12,14 @@ from aiocoap.numbers.codes import Code
 
 from harness.tinydtls import binding
 from harness.tinydtls.udp import DtlsClient
-from tests.esse.esse_fixtures import ALICE, ALICE_KEY, demo_system, scenario_adc, temperature_text
+from tests.esse.esse_fixtures import (
+    ALICE,
+    ALICE_KEY,
+    both_backends,
+    demo_system,
+    scenario_adc,
+    temperature_text,
+)
 
 pytestmark = pytest.mark.slow
 MAX_SESSIONS = 4  # CCS_MAX_SESSIONS in firmware/apps/ccs/ccs_secure.h
@@ -72,11 +79,12 @@ async def get_temperature(c: Client) -> str:
     return answer.payload.decode()
 
 
-def test_lru_eviction_closes_the_oldest_session_at_both_ends(tmp_path, tinydtls):
+@both_backends
+def test_lru_eviction_closes_the_oldest_session_at_both_ends(tmp_path, tinydtls, backend):
     expected = temperature_text(scenario_adc(2))
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             d = system.delegator
             assert d is not None
             clients = [client(system.client_port(4)) for _ in range(MAX_SESSIONS + 1)]
@@ -106,7 +114,8 @@ def test_lru_eviction_closes_the_oldest_session_at_both_ends(tmp_path, tinydtls)
     asyncio.run(go())
 
 
-def test_lost_final_flight_the_mote_hands_back_the_client_finished(tmp_path, tinydtls):
+@both_backends
+def test_lost_final_flight_the_mote_hands_back_the_client_finished(tmp_path, tinydtls, backend):
     lost: list[bytes] = []
 
     def drop_first_final_flight(dgram: bytes) -> bool:
@@ -116,7 +125,7 @@ def test_lost_final_flight_the_mote_hands_back_the_client_finished(tmp_path, tin
         return False
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             d = system.delegator
             assert d is not None
             c = client(system.client_port(4), drop=drop_first_final_flight)
@@ -131,9 +140,10 @@ def test_lost_final_flight_the_mote_hands_back_the_client_finished(tmp_path, tin
     asyncio.run(go())
 
 
-def test_session_lost_in_a_reboot_frees_the_relay_row(tmp_path, tinydtls):
+@both_backends
+def test_session_lost_in_a_reboot_frees_the_relay_row(tmp_path, tinydtls, backend):
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             d = system.delegator
             assert d is not None
             c = client(system.client_port(4))

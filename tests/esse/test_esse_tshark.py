@@ -23,7 +23,15 @@ from harness.proc import run
 from harness.sim.output import PcapWriter
 from harness.ssm import protocol
 from harness.up import PREFIX, SSM_PORT
-from tests.esse.esse_fixtures import ALICE, ALICE_KEY, demo_system, libcoap, scenario_adc, temperature_text
+from tests.esse.esse_fixtures import (
+    ALICE,
+    ALICE_KEY,
+    both_backends,
+    demo_system,
+    libcoap,
+    scenario_adc,
+    temperature_text,
+)
 from tests.ssm.harness_fixtures import need, run_tool
 
 pytestmark = pytest.mark.slow
@@ -80,14 +88,15 @@ def relay_records(radio_pcap: Path) -> list[tuple[bool, bytes]]:
     return out
 
 
-def test_tshark_decrypts_the_mote_records_host_side_and_on_the_air(tmp_path):
+@both_backends
+def test_tshark_decrypts_the_mote_records_host_side_and_on_the_air(tmp_path, backend):
     tool = need("coap-client-openssl", "libcoap3-bin")
     need("tshark", "tshark")
     host: list[tuple[bool, bytes]] = []
     expected = temperature_text(scenario_adc(2))
 
     async def go() -> None:
-        async with demo_system(tmp_path / "sim") as system:
+        async with demo_system(tmp_path / "sim", backend) as system:
             d = system.delegator
             assert d is not None
             on_client, send_client = d._on_client_datagram, d._sendto_client
