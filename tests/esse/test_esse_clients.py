@@ -79,11 +79,12 @@ def test_coap_client_gnutls_psk_ccm(tmp_path, backend):
     asyncio.run(go())
 
 
-def test_openssl_s_client_psk_ccm8_data_both_ways(tmp_path):
+@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
+def test_openssl_s_client_psk_ccm8_data_both_ways(tmp_path, backend):
     need("openssl", "openssl")
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             d = system.delegator
             assert d is not None
             proc = await asyncio.create_subprocess_exec(
@@ -106,7 +107,8 @@ def test_openssl_s_client_psk_ccm8_data_both_ways(tmp_path):
     asyncio.run(go())
 
 
-def test_aiocoap_dtlssocket_psk(tmp_path):
+@pytest.mark.parametrize("backend", ["dtls_record", "tinydtls"])
+def test_aiocoap_dtlssocket_psk(tmp_path, backend):
     try:
         import DTLSSocket  # noqa: F401
     except ImportError:
@@ -114,7 +116,7 @@ def test_aiocoap_dtlssocket_psk(tmp_path):
     import aiocoap
 
     async def go() -> None:
-        async with demo_system(tmp_path) as system:
+        async with demo_system(tmp_path, backend) as system:
             uri = f"coaps://127.0.0.1:{system.client_port(4)}/sensors/temperature"
             ctx = await aiocoap.Context.create_client_context()
             ctx.client_credentials.load_from_dict(
