@@ -22,9 +22,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from harness.configfile import describe_errors
 from harness.udp import check_hostport, parse_hostport
@@ -79,65 +79,39 @@ def _file_name(value: str) -> str:
     return value
 
 
+def _seconds(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("want a positive number of seconds")
+    return float(value)
+
+
+# the value types of the sections: each check written once
+_HostPort = Annotated[str, AfterValidator(check_hostport)]
+_FileName = Annotated[str, AfterValidator(_file_name)]
+_Key16 = Annotated[str, AfterValidator(_key16)]
+_Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0, le=86400 * 365, allow_inf_nan=False)]
+
+
 class ControllerSection(BaseModel):
     """[bootstrap.controller] as written in the file."""
 
     model_config = _STRICT
     id: int = Field(ge=0, le=0xFFFF)
-    sk_cs: str
-    server: str
-    listen: str = "127.0.0.1:5691"
-    state: str | None = None
-    timeout: float = Field(default=DEFAULT_AS_TIMEOUT, gt=0, le=86400 * 365, allow_inf_nan=False)
-    keys_out: str | None = None
-
-    @field_validator("sk_cs")
-    @classmethod
-    def _key(cls, v: str) -> str:
-        return _key16(v)
-
-    @field_validator("server", "listen")
-    @classmethod
-    def _addr(cls, v: str) -> str:
-        return check_hostport(v)
-
-    @field_validator("state", "keys_out")
-    @classmethod
-    def _files(cls, v: str | None) -> str | None:
-        return None if v is None else _file_name(v)
-
-    @field_validator("timeout", mode="before")
-    @classmethod
-    def _number(cls, v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError("want a positive number of seconds")
-        return float(v)
+    sk_cs: _Key16
+    server: _HostPort
+    listen: _HostPort = "127.0.0.1:5691"
+    state: _FileName | None = None
+    timeout: _Seconds = DEFAULT_AS_TIMEOUT
+    keys_out: _FileName | None = None
 
 
 class ServerSection(BaseModel):
     """[bootstrap.server] as written in the file."""
 
     model_config = _STRICT
-    db: str
-    listen: str = "127.0.0.1:5690"
-    window: float = Field(default=DEFAULT_WINDOW, gt=0, le=86400 * 365, allow_inf_nan=False)
-
-    @field_validator("db")
-    @classmethod
-    def _db(cls, v: str) -> str:
-        return _file_name(v)
-
-    @field_validator("listen")
-    @classmethod
-    def _addr(cls, v: str) -> str:
-        return check_hostport(v)
-
-    @field_validator("window", mode="before")
-    @classmethod
-    def _number(cls, v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise ValueError("want a positive number of seconds")
-        return float(v)
+    db: _FileName
+    listen: _HostPort = "127.0.0.1:5690"
+    window: _Seconds = DEFAULT_WINDOW
 
 
 class _Bootstrap(BaseModel):
