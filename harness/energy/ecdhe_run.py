@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.energy.energest import EnergestSample, interval_ns
+from harness.energy.energest_probe import EnergestProbe
 from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import PhaseCost
 from harness.wire.ieee802154 import ACK_PSDU, TURNAROUND_US, air_time_us
@@ -48,6 +50,10 @@ HOST_PUBLIC_X = "28f94ed34f25023f77dff65ab40cab53e94385e29b15d9a62c2dabdfba2712e
 HOST_PUBLIC_Y = "3ef753fb2652ce6dbd758116c65773e77e8844c152d03ead2626d29e0d4611d7"
 
 
+# a boundary: (the mote's ns, its CPU tracker per mode, its firmware energest counters)
+_EMark = tuple[int, dict[str, int], EnergestSample | None]
+
+
 @dataclass(frozen=True)
 class _Sent:
     """One datagram on the (modelled) air: when it left its sender, who sent it."""
@@ -55,7 +61,7 @@ class _Sent:
     at_ns: int  # the mote's simulated ns
     by_mote: bool
     datagram: bytes
-    start: tuple[int, dict[str, int]] | None = None  # a mote datagram: the mark where it started out
+    start: _EMark | None = None  # a mote datagram: the mark where it started out
 
 
 def radio_cost(datagrams: list[tuple[bool, int]], duration_ns: int) -> dict[str, int]:
@@ -96,9 +102,9 @@ class EcdheRun:
     def __init__(self, *, seed: int, exchanges: int, tick: Callable[[], None]) -> None:
         self.seed, self.exchanges, self.tick = seed, exchanges, tick
         self.sent: list[_Sent] = []
-        self._sending: tuple[int, dict[str, int]] | None = None
-        self._handshake_end: tuple[int, dict[str, int]] = (0, {})
-        self._exchange_end: tuple[int, dict[str, int]] = (0, {})
+        self._sending: _EMark | None = None
+        self._handshake_end: _EMark = (0, {}, None)
+        self._exchange_end: _EMark = (0, {}, None)
         self.phases: list[PhaseCost] = []
         self.log: list[str] = []
 
@@ -112,7 +118,9 @@ class EcdheRun:
         from harness.tinydtls.profiles import build_profile
 
         self._lib = lib
-        mote = self.mote = Mote(build_profile("ecc").elf, node_id=2)
+        elf = build_profile("ecc").elf
+        mote = self.mote = Mote(elf, node_id=2)
+        self._energest = EnergestProbe(mote, elf, 2)
         boot = mote.run_until_uart(rb"changed\n", max_cycles=300_000_000)
         if boot.reason != "uart" or boot.match is None:
             raise SetupRunError(f"ecdhe: the tinydtls-ecc app never started: {mote.uart_text()!r}")
@@ -159,9 +167,9 @@ class EcdheRun:
 
     # -- stepping
 
-    def _mark(self) -> tuple[int, dict[str, int]]:
-        """(the mote's ns, its CPU tracker per mode) now."""
-        return self.mote.time_ns, self.mote.mode_ns(0)
+    def _mark(self) -> _EMark:
+        """(the mote's ns, its CPU tracker per mode, its energest read from RAM: nothing runs) now."""
+        return self.mote.time_ns, self.mote.mode_ns(0), self._energest.read()
 
     def _step(self) -> None:
         """One polling slice: the mote runs, the host's clock follows, the link moves datagrams."""
@@ -187,21 +195,23 @@ class EcdheRun:
             self._step()
 
     def _close(self, name: str, group: str, sender: str, messages: tuple[str, ...],
-               start: tuple[int, dict[str, int]], end: tuple[int, dict[str, int]], sent: list[_Sent]) -> None:
-        (t0, m0), (t1, m1) = start, end
+               start: _EMark, end: _EMark, sent: list[_Sent]) -> None:
+        (t0, m0, e0), (t1, m1, e1) = start, end
+        # the radio is modelled: only the CPU and LPM of the firmware's energest compare
+        energest = {k: v for k, v in interval_ns(e0, e1).items() if k in ("CPU", "LPM")} if e0 and e1 else {}
         cpu = m1.get("active", 0) - m0.get("active", 0)
         lpm = sum(m1[k] - m0.get(k, 0) for k in m1 if k.startswith("lpm"))
         radio = radio_cost([(s.by_mote, len(s.datagram)) for s in sent], t1 - t0)
         self.phases.append(PhaseCost(name=name, group=group, sender=sender, messages=messages, cpu_ns=cpu,
                                      lpm_ns=lpm, bytes=sum(len(s.datagram) for s in sent),
-                                     time_ns=t1 - t0, **radio))
+                                     time_ns=t1 - t0, energest_ns=energest, **radio))
 
     # -- the phases
 
     def _handshake(self, error: type[Exception]) -> None:
         start = self._mark()
         # run until the mote is connected; the flights are cut afterwards from the datagram times
-        marks: list[tuple[int, dict[str, int]]] = []  # a mark at every datagram event, in order
+        marks: list[_EMark] = []  # a mark at every datagram event, in order
         seen = 0
 
         def done() -> bool:

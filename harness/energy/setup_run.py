@@ -23,6 +23,10 @@ datagrams. kind "ecdhe": no F1611 image holds the ECDHE-ECDSA engine and the net
 handshake runs on the `tinydtls-ecc` mote over its serial line with the radio modelled
 (harness.energy.ecdhe_run; params["note"] says so); loss, low-power listening and several sessions
 are not modelled for it (SetupRunError).
+
+At every boundary the CCS's firmware energest is read too (harness.energy.energest_probe: from its RAM
+and timers, nothing runs on the mote), so each PhaseCost also holds energest's ns per state over the
+same interval (`energest_ns`); the report sets the two side by side.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from typing import Any
 
 import aiocoap
 
+from harness.energy.energest import EnergestSample, interval_ns
+from harness.energy.energest_probe import EnergestProbe
 from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import KINDS, PhaseCost, SetupRun
 from harness.energy.simpeers import BORDER_ROUTER, CCS, IK_D, Apps, SimNetError, SimNetwork, data_frame_info
@@ -45,6 +51,8 @@ COAP_MAX_RETRANSMIT = 4
 SETTLE_S = 2.0  # idle after boot before the set-up: the CCS's radio back to its steady duty cycle
 LPL_HZ = 8  # the only channel-check rate the firmware has (firmware/dev/lpl.c)
 STATE_KEYS = (("cpu_ns", "CPU"), ("lpm_ns", "LPM"), ("tx_ns", "TX"), ("listen_ns", "RX"))
+# a boundary: (engine µs, the CCS's own ns, its tracker per state, its firmware energest counters)
+Mark = tuple[int, int, dict[str, int], EnergestSample | None]
 
 
 class SetupRunError(RuntimeError):
@@ -52,19 +60,23 @@ class SetupRunError(RuntimeError):
 
 
 class _Meter:
-    """Cuts the CCS's tracker and its hop's frames into phases at boundary instants."""
+    """Cuts the CCS's tracker, its firmware energest and its hop's frames into phases at boundary
+    instants (the energest counters read from the mote's RAM and timers: nothing runs on the mote)."""
 
     def __init__(self, net: SimNetwork) -> None:
         self.net = net
         self.phases: list[PhaseCost] = []
+        mote = net.ccs_mote
+        self.energest = EnergestProbe(mote, mote.firmware, CCS, held_ns=getattr(mote, "_held_ns", 0))
         self._start = self._mark()
         self._frames: list[tuple[int, int, int, bool]] = []  # (µs, sender, seq, fragment) not in a phase
         net.radio_listeners.append(self._radio)
 
-    def _mark(self) -> tuple[int, int, dict[str, int]]:
-        """(engine µs, the CCS's own ns, its tracker) now: frames split on the first, time and
-        states come from the mote's tracker, so they add up exactly."""
-        return self.net.engine.now_us, self.net.ccs_mote.time_ns, self.net.ccs_mote.power_ns()
+    def _mark(self) -> Mark:
+        """(engine µs, the CCS's own ns, its tracker, its energest) now: frames split on the first,
+        time and states come from the mote's tracker, so they add up exactly."""
+        mote = self.net.ccs_mote
+        return self.net.engine.now_us, mote.time_ns, mote.power_ns(), self.energest.read()
 
     def _radio(self, ev: RadioEvent) -> None:
         if ev.kind != "tx":
@@ -77,19 +89,20 @@ class _Meter:
             self._frames.append((ev.time_us, src, seq, fragment))
 
     def close(self, name: str, group: str, sender: str, messages: tuple[str, ...], nbytes: int,
-              at: tuple[int, int, dict[str, int]] | None = None) -> None:
+              at: Mark | None = None) -> None:
         """End the phase in progress now (or at a mark taken earlier: a frame starting at that instant
         belongs to the next phase) and start the next there."""
         end = at if at is not None else self._mark()
-        (_, t0, p0), (us1, t1, p1) = self._start, end
+        (_, t0, p0, e0), (us1, t1, p1, e1) = self._start, end
         states = {key: p1[state] - p0[state] for key, state in STATE_KEYS}
+        energest = interval_ns(e0, e1) if e0 is not None and e1 is not None else {}
         mine = [f for f in self._frames if f[0] < us1 or (at is None and f[0] <= us1)]
         self._frames = [f for f in self._frames if f not in mine]
         frames = {(src, seq) for _, src, seq, _ in mine}  # LPL strobe copies: one frame
         fragments = {(src, seq) for _, src, seq, frag in mine if frag}
         self.phases.append(PhaseCost(name=name, group=group, sender=sender, messages=messages,
                                      bytes=nbytes, frames=len(frames), fragments=len(fragments),
-                                     time_ns=t1 - t0, **states))
+                                     time_ns=t1 - t0, energest_ns=energest, **states))
         self._start = end
 
 
@@ -104,7 +117,6 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
 
 
 DEVICE_PHASES = 6  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, BOOT_ACK, RD POST, RD 2.01 (no resends)
-Mark = tuple[int, int, dict[str, int]]
 
 
 class _DeviceMeter:
@@ -193,7 +205,7 @@ def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
         f["end"] = meter._mark()
 
     net.hop.observers.append(observe)
-    ack_start: list[tuple[int, int, dict[str, int]]] = []
+    ack_start: list[Mark] = []
     km_sent = len([f for _, f in net.ccs_transport.sent if f and f[0] == MSG_KEY_MATERIAL])
 
     def ack_frame(ev: RadioEvent) -> None:
