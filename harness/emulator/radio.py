@@ -232,6 +232,9 @@ class SkyRadio:
         self._sink: _RadioSink | None = None
         self._corrupted: set[int] = set()  # start_us of receptions marked by corrupt_reception()
         self.late_corruptions = 0  # deliver(crc_ok=False) the model could no longer mark
+        # called before the medium reads or feeds the model: a mote stepped lazily is brought to the
+        # medium's time there (harness.emulator.simmote, csrc/sim_group.h)
+        self.before_access: Callable[[], object] | None = None
 
     def attach(self, sink: _RadioSink) -> None:
         """Called once by the engine: from then on transmissions go to `sink.on_transmit`."""
@@ -254,14 +257,20 @@ class SkyRadio:
 
     def channel(self) -> int:
         """The current 802.15.4 channel (11..26)."""
+        if self.before_access is not None:
+            self.before_access()
         return lib.cc2420_channel(self._r)
 
     def listening(self) -> bool:
         """True when the receiver can sync to a frame now."""
+        if self.before_access is not None:
+            self.before_access()
         return lib.cc2420_state(self._r) in _RX_STATES
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
         """A frame the medium hands over begins on air (preamble at `start_us`): into the model's receiver."""
+        if self.before_access is not None:
+            self.before_access()
         rc = lib.cc2420_receive(
             self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_us * 1000
         )
@@ -273,6 +282,8 @@ class SkyRadio:
     def corrupt_reception(self, start_us: int) -> bool:
         """The medium saw the reception that began at start_us collide: CRC-OK = 0 in the RXFIFO.
         False when too late (its last byte is already in the RXFIFO) or unknown."""
+        if self.before_access is not None:
+            self.before_access()
         marked = bool(lib.cc2420_corrupt(self._r, start_us * 1000))
         if marked:
             self._corrupted.add(start_us)
@@ -280,6 +291,8 @@ class SkyRadio:
 
     def air_energy(self, levels: dict[int, float]) -> None:
         """What the radio hears on each channel (dBm), for its CCA pin and RSSI register."""
+        if self.before_access is not None:
+            self.before_access()
         old, new, r = self._energy, {}, self._r
         for ch, level in levels.items():
             if 11 <= ch <= 26:
@@ -293,6 +306,8 @@ class SkyRadio:
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
         """The medium's verdict on a reception: a collision it could not mark in time counts as late."""
+        if self.before_access is not None:
+            self.before_access()
         # The model received the frame byte by byte on its own clock; a corruption is normally
         # marked when the medium saw it (corrupt_reception).
         if start_us in self._corrupted:

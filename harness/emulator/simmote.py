@@ -19,6 +19,7 @@ The radio face is harness.emulator.radio.SkyRadio over the mote's CC2420 model (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from harness.emulator.core_build import ensure_built
@@ -87,7 +88,8 @@ class SkySimMote:
         image = _elf_image(self.firmware)
         if not image.symbols:  # Cooja/MSPSim refuse such an ELF too; never run it silently
             raise ValueError(f"mote {mote_id}: {symbol_problems(image)[0]}")
-        self.mote = Mote(image, node_id=mote_id)
+        self._group: SkyMoteGroup | None = None
+        self._mote = Mote(image, node_id=mote_id)
         for key, value in (adc or {}).items():
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
@@ -99,14 +101,13 @@ class SkySimMote:
         if with_radio:
             label = f"mote {mote_id}"
             self._radio = SkyRadio(Radio(self.mote), label, self._radio_frame, self._radio_error)
-        sim = lib.simm_attach(self.mote.ptr)
+        sim = lib.simm_attach(self._mote.ptr)
         if sim == ffi.NULL:
             raise setup_error(f"mote {mote_id}: simm_attach failed")
         self._sim = ffi.gc(sim, lib.simm_free)
         # the C bookkeeping is called from the mote's listeners: it must live as long as the mote
         self.mote.__dict__.setdefault("_sim_state", []).append(self._sim)
         self._at_us = lib.simm_now_ns(self._sim) // 1000
-        self._group: SkyMoteGroup | None = None
         self._error: Exception | None = None
         self._lost_reported = 0
         self._held: list[tuple[int, int]] = []  # taken when a loss was raised: returned next time
@@ -127,6 +128,15 @@ class SkySimMote:
             raise MemoryError("sim_start_hold failed")
         self.mote.__dict__.setdefault("_sim_state", []).append(ffi.gc(h, lib.sim_start_free))
         self._held_ns = lib.sim_start_held_ns(h)
+
+    @property
+    def mote(self) -> Mote:
+        """The emulated mote, brought to the simulation's present first: a group member stays behind
+        while nothing can happen to it (csrc/sim_group.h), and whoever reads or changes it through
+        this handle sees it at the group's time (and the group recomputes when it wakes)."""
+        if self._group is not None:
+            lib.simm_sync(self._sim)
+        return self._mote
 
     # the engine groups motes that share a group class and steps them in one call
     @property
@@ -168,7 +178,7 @@ class SkySimMote:
     def raise_fault(self, rc: int) -> None:
         """Raise MoteFault for a fault return code of the C core."""
         try:
-            self.mote._check(rc)
+            self._mote._check(rc)
         except EmulatorFault as exc:
             raise MoteFault(f"mote {self.mote_id} ({self.firmware.name}): {exc}") from exc
 
@@ -281,6 +291,8 @@ class SkyMoteGroup:
                 raise setup_error(f"mote {m.mote_id}: simg_add failed")
             m._group = self
             m.__dict__["_group_ref"] = self._g  # free the group only after its members
+            if m._radio is not None:  # the medium reads and feeds the radio at the group's time
+                m._radio.before_access = partial(lib.simm_sync, m._sim)
         self._reached = ffi.new("uint64_t *")
         self._fault = ffi.new("int *")
         self._resets_seen = 0
@@ -291,6 +303,11 @@ class SkyMoteGroup:
     def windows(self) -> int:
         """The number of windows the group has stepped."""
         return lib.simg_windows(self._g)
+
+    @property
+    def member_runs(self) -> int:
+        """The number of member runs inside those windows (only members that woke in a window run)."""
+        return lib.simg_runs(self._g)
 
     def run_until(self, now_us: int, limit_us: int) -> int:
         """Advance every member from `now_us` towards `limit_us`; the time reached."""

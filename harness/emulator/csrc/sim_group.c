@@ -23,6 +23,11 @@ struct simm {
     uint64_t uart_dropped;
     uint64_t wake_ns;   /* group: earliest decision time after its last run (UINT64_MAX: never) */
     uint64_t resets, last_reset_ns; /* PUCs since attach and when the latest happened */
+    /* group: member index, place in the wake heap, the group time (us) it was last brought to,
+     * whether its wake time must be recomputed (the host touched it), whether it is on uart_list */
+    int index, slot;
+    uint64_t at_us;
+    int dirty, on_uart_list;
 };
 
 struct simg {
@@ -31,7 +36,16 @@ struct simg {
     int n, cap;
     int event; /* something observable happened in the current window */
     uint64_t windows;
+    uint64_t runs;   /* member runs inside windows (windows x members when nothing is lazy) */
     uint64_t resets; /* members' PUCs since creation */
+    uint64_t now_us;  /* the time the group stands at (lagging members catch up on demand) */
+    int running;      /* inside simg_run */
+    simm_t **heap;    /* members, a binary min-heap on wake_ns */
+    simm_t **due;     /* scratch: the members run in one window */
+    simm_t **dirty;   /* members whose wake_ns must be recomputed before the next window */
+    int ndirty;
+    int *uart_list;   /* members that may have UART1 bytes waiting (on_uart_list set) */
+    int nuart;
 };
 
 /* ---------------------------------------------------------------- per mote */
@@ -50,8 +64,14 @@ static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t c
     s->uart_t[at] = clk_cycle_to_ns(m, cycle);
     s->uart_b[at] = byte;
     s->uart_len++;
-    if (s->group && (byte == '\n' || s->uart_len >= SIMM_UART_CAP / 2))
-        s->group->event = 1;
+    if (s->group) {
+        if (!s->on_uart_list) {
+            s->on_uart_list = 1;
+            s->group->uart_list[s->group->nuart++] = s->index;
+        }
+        if (byte == '\n' || s->uart_len >= SIMM_UART_CAP / 2)
+            s->group->event = 1;
+    }
 }
 
 /* A PUC is an event of the simulation: stamp it and end the group's window (sim_group.h). */
@@ -96,14 +116,51 @@ simm_t *simm_attach(mote_t *m)
 
 void simm_free(simm_t *s) { free(s); }
 
-uint64_t simm_now_ns(simm_t *s) { return clk_now_ns(s->m); }
+static void mark_dirty(simm_t *s)
+{
+    simg_t *g = s->group;
+    if (g && !s->dirty) {
+        s->dirty = 1;
+        g->dirty[g->ndirty++] = s;
+    }
+}
 
-int simm_run_until_ns(simm_t *s, uint64_t ns) { return clk_run_until_ns(s->m, ns); }
+/* Bring a member that stayed behind to its group's time. It was left behind only while its next
+ * possible change (wake_ns) lay beyond every window end, so nothing happens to it on the way. */
+static int catch_up(simm_t *s)
+{
+    simg_t *g = s->group;
+    if (!g || g->running || s->at_us >= g->now_us)
+        return MOTE_OK;
+    s->at_us = g->now_us;
+    return clk_run_until_ns(s->m, g->now_us * 1000u);
+}
+
+int simm_sync(simm_t *s)
+{
+    int rc = catch_up(s);
+    mark_dirty(s);
+    return rc;
+}
+
+uint64_t simm_now_ns(simm_t *s)
+{
+    catch_up(s);
+    return clk_now_ns(s->m);
+}
+
+int simm_run_until_ns(simm_t *s, uint64_t ns)
+{
+    catch_up(s);
+    mark_dirty(s);
+    return clk_run_until_ns(s->m, ns);
+}
 
 uint64_t simm_mode_ns(simm_t *s, int component, int mode)
 {
     if (component < 0 || component >= MOTE_MAX_COMPONENTS || mode < 0 || mode >= MOTE_MAX_MODES)
         return 0;
+    catch_up(s);
     return mote_component_ns(s->m, component, mode) - s->base_ns[component][mode];
 }
 
@@ -141,32 +198,117 @@ void simg_free(simg_t *g)
     if (!g)
         return;
     free(g->members);
+    free(g->heap);
+    free(g->due);
+    free(g->dirty);
+    free(g->uart_list);
     free(g);
 }
 
+/* ---- the wake heap: members by wake_ns (ties by index, so the order is deterministic) */
+
+static int heap_less(const simm_t *a, const simm_t *b)
+{
+    return a->wake_ns < b->wake_ns || (a->wake_ns == b->wake_ns && a->index < b->index);
+}
+
+static void heap_put(simg_t *g, int i, simm_t *s)
+{
+    g->heap[i] = s;
+    s->slot = i;
+}
+
+static void heap_up(simg_t *g, int i)
+{
+    simm_t *s = g->heap[i];
+    while (i > 0) {
+        int p = (i - 1) / 2;
+        if (!heap_less(s, g->heap[p]))
+            break;
+        heap_put(g, i, g->heap[p]);
+        i = p;
+    }
+    heap_put(g, i, s);
+}
+
+static void heap_down(simg_t *g, int i, int n)
+{
+    simm_t *s = g->heap[i];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && heap_less(g->heap[c + 1], g->heap[c]))
+            c++;
+        if (!heap_less(g->heap[c], s))
+            break;
+        heap_put(g, i, g->heap[c]);
+        i = c;
+    }
+    heap_put(g, i, s);
+}
+
+/* Remove and return the top of the heap of nh members (nh > 0). */
+static simm_t *heap_pop(simg_t *g, int nh)
+{
+    simm_t *top = g->heap[0];
+    if (nh > 1) {
+        heap_put(g, 0, g->heap[nh - 1]);
+        heap_down(g, 0, nh - 1);
+    }
+    top->slot = -1;
+    return top;
+}
+
+/* Resize the array *pp to cap elements (it keeps its old block when that fails: -1). */
+static int grow_block(void **pp, int cap, size_t size)
+{
+    void *p = realloc(*pp, (size_t)cap * size);
+    if (!p)
+        return -1;
+    *pp = p;
+    return 0;
+}
+#define grow(pp, cap, size) grow_block((void **)(pp), (cap), (size))
+
 int simg_add(simg_t *g, simm_t *s)
 {
+    if (g->running)
+        return mote_setup_fail("simg_add: the group is running");
     if (g->n >= SIMG_MAX_MEMBERS)
         return mote_setup_fail("simg_add: the group is full (%d members)", SIMG_MAX_MEMBERS);
-    for (int i = 0; i < g->n; i++)
-        if (g->members[i] == s)
-            return mote_setup_fail("simg_add: mote %d is already a member", i);
+    if (s->group == g)
+        return mote_setup_fail("simg_add: mote %d is already a member", s->index);
     if (g->n == g->cap) {
         int cap = g->cap ? 2 * g->cap : 16;
-        simm_t **p = realloc(g->members, (size_t)cap * sizeof *p);
-        if (!p)
-            return -1;
-        g->members = p;
+        if (grow(&g->members, cap, sizeof *g->members) || grow(&g->heap, cap, sizeof *g->heap) ||
+            grow(&g->due, cap, sizeof *g->due) || grow(&g->dirty, cap, sizeof *g->dirty) ||
+            grow(&g->uart_list, cap, sizeof *g->uart_list))
+            return mote_setup_fail("simg_add: out of memory");
         g->cap = cap;
     }
     s->group = g;
+    s->index = g->n;
+    s->at_us = g->now_us;
+    s->wake_ns = 0; /* recomputed (dirty) before the next window */
     g->members[g->n] = s;
+    heap_put(g, g->n, s);
+    heap_up(g, g->n);
+    s->dirty = 0;
+    mark_dirty(s);
+    s->on_uart_list = 0;
+    if (s->uart_len) {
+        s->on_uart_list = 1;
+        g->uart_list[g->nuart++] = s->index;
+    }
     return g->n++;
 }
 
 void simg_note_event(simg_t *g) { g->event = 1; }
 
 uint64_t simg_windows(simg_t *g) { return g->windows; }
+
+uint64_t simg_runs(simg_t *g) { return g->runs; }
 
 /* Earliest simulated time at which this mote could decide a transmission. */
 static uint64_t earliest_decision_ns(mote_t *m)
@@ -184,75 +326,115 @@ static uint64_t window_bound_us(simg_t *g, uint64_t e_ns)
     return e_ns == UINT64_MAX ? UINT64_MAX : (e_ns + g->lookahead_ns) / 1000u;
 }
 
+static int by_index(const void *a, const void *b)
+{
+    int x = (*(simm_t *const *)a)->index, y = (*(simm_t *const *)b)->index;
+    return (x > y) - (x < y);
+}
+
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index)
 {
     g->event = 0;
     *fault_index = -1;
-    /* The bound of the next window, from every member's state (the host may have changed it since
-     * the last call: frames handed to radios, UART bytes); then kept up to date after each run. */
-    uint64_t next_w = UINT64_MAX;
-    for (int i = 0; i < g->n; i++) {
-        simm_t *s = g->members[i];
+    g->now_us = now_us;
+    /* Members the host touched since the last call (frames handed to radios, UART bytes, resets)
+     * may wake earlier (or later) now: their wake times are recomputed. Every other member's
+     * wake time still holds (nothing changed it since it ran). */
+    for (int i = 0; i < g->ndirty; i++) {
+        simm_t *s = g->dirty[i];
+        s->dirty = 0;
+        catch_up(s);
         s->wake_ns = earliest_decision_ns(s->m);
-        uint64_t b = window_bound_us(g, s->wake_ns);
-        if (b < next_w)
-            next_w = b;
+        heap_up(g, s->slot);
+        heap_down(g, s->slot, g->n);
     }
-    int rc = MOTE_OK;
+    g->ndirty = 0;
+    g->running = 1;
+    int rc = MOTE_OK, fault = -1;
+    uint64_t next_w = g->n ? window_bound_us(g, g->heap[0]->wake_ns) : UINT64_MAX;
     while (now_us < limit_us) {
         uint64_t w = next_w < limit_us ? next_w : limit_us;
         if (w <= now_us) /* a member overshot its window by part of an instruction */
             w = now_us + 1;
         uint64_t w_ns = w * 1000u;
-        next_w = UINT64_MAX;
-        for (int i = 0; i < g->n; i++) {
-            simm_t *s = g->members[i];
-            /* A member asleep with nothing queued before its wake time cannot change inside this
-             * window: leave it behind (it catches up below, before the host sees it). */
-            if (s->wake_ns > w_ns) {
-                uint64_t b = window_bound_us(g, s->wake_ns);
-                if (b < next_w)
-                    next_w = b;
-                continue;
-            }
-            rc = simm_run_until_ns(s, w_ns);
-            if (rc != MOTE_OK) {
-                *fault_index = i;
-                *reached_us = w;
-                return rc < 2 ? 2 : rc;
+        /* Only members that can change inside this window run (the heap's top ones, those that
+         * wake by its end); the others stay behind until they wake or the host touches them
+         * (catch_up). They run in member order, as every member did in the window of old. */
+        int k = 0;
+        while (k < g->n && g->heap[0]->wake_ns <= w_ns)
+            g->due[k] = heap_pop(g, g->n - k), k++;
+        if (k > 1)
+            qsort(g->due, (size_t)k, sizeof *g->due, by_index);
+        int nh = g->n - k;
+        g->runs += (uint64_t)k;
+        for (int i = 0; i < k; i++) {
+            simm_t *s = g->due[i];
+            int r = clk_run_until_ns(s->m, w_ns);
+            s->at_us = w;
+            if (r != MOTE_OK && fault < 0) {
+                fault = s->index;
+                rc = r;
             }
             /* Members run one after the other inside a window, but none can affect another before
              * the window ends (frames start at or after it), so each one's state at the end of its
              * run is its state at the window end. */
             s->wake_ns = earliest_decision_ns(s->m);
-            uint64_t b = window_bound_us(g, s->wake_ns);
-            if (b < next_w)
-                next_w = b;
+            heap_put(g, nh, s);
+            heap_up(g, nh);
+            nh++;
         }
         g->windows++;
         now_us = w;
+        g->now_us = w;
+        if (fault >= 0) {
+            g->running = 0;
+            *fault_index = fault;
+            *reached_us = w;
+            return rc < 2 ? 2 : rc;
+        }
+        next_w = g->n ? window_bound_us(g, g->heap[0]->wake_ns) : UINT64_MAX;
         if (g->event)
             break;
     }
-    /* Bring the members left behind to the time reached (nothing happens to them on the way). */
-    for (int i = 0; i < g->n; i++) {
-        rc = simm_run_until_ns(g->members[i], now_us * 1000u);
-        if (rc != MOTE_OK) {
-            *fault_index = i;
-            *reached_us = now_us;
-            return rc < 2 ? 2 : rc;
-        }
-    }
+    g->running = 0;
     *reached_us = now_us;
     return g->event ? 1 : 0;
 }
 
+int simg_sync_all(simg_t *g)
+{
+    int rc = MOTE_OK;
+    for (int i = 0; i < g->n; i++) {
+        int r = catch_up(g->members[i]);
+        if (r != MOTE_OK && rc == MOTE_OK)
+            rc = r;
+    }
+    return rc;
+}
+
+static int int_order(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
 int simg_uart_members(simg_t *g, int *out, int max)
 {
-    int k = 0;
-    for (int i = 0; i < g->n && k < max; i++)
-        if (g->members[i]->uart_len)
-            out[k++] = i;
+    /* the list holds every member that got a byte since it was last seen empty here */
+    int k = 0, keep = 0;
+    for (int i = 0; i < g->nuart; i++) {
+        simm_t *s = g->members[g->uart_list[i]];
+        if (!s->uart_len) {
+            s->on_uart_list = 0;
+            continue;
+        }
+        g->uart_list[keep++] = s->index;
+        if (k < max)
+            out[k++] = s->index;
+    }
+    g->nuart = keep;
+    if (k > 1)
+        qsort(out, (size_t)k, sizeof *out, int_order);
     return k;
 }
 

@@ -17,6 +17,15 @@
  * until the limit the caller gives (the next medium event, paced UART byte or stop time) and returns
  * early, at a window end, after any member started a transmission (simg_note_event, called from the
  * radio's TX callback) or sent a newline (or filled half its UART buffer) on UART1.
+ *
+ * Lazy stepping: the members sit in one heap keyed by that earliest decision time (wake_ns), and a
+ * window runs only the members that wake by its end; the others stay behind, since nothing can
+ * happen to them before they wake. The group stands at the time reached; a member left behind is
+ * brought there (catch-up, a jump of its clock) when the host touches it or reads it: simm_sync
+ * before the host hands it a frame, a UART byte or reads its radio state, and simm_now_ns,
+ * simm_mode_ns and simm_run_until_ns by themselves. simm_sync also marks the member for a new wake
+ * time at the next simg_run (the host may have queued events for it). So the cost of a window is
+ * that of the members that wake in it, not of all members.
  */
 #ifndef ESSE_SIM_GROUP_H
 #define ESSE_SIM_GROUP_H
@@ -34,6 +43,11 @@ typedef struct simg simg_t;
  * NULL when out of memory or when the mote already has one (mote_setup_error says which). */
 simm_t *simm_attach(mote_t *m);
 void simm_free(simm_t *s);
+/* Bring a group member that stayed behind to its group's time and mark it touched (its wake time is
+ * recomputed at the next simg_run): call it before the host changes or reads the mote (radio, UART,
+ * memory). Returns mote_run's code (0 reached). No effect outside a group or inside simg_run. */
+int simm_sync(simm_t *s);
+/* The mote's simulated time (a group member is caught up first). */
 uint64_t simm_now_ns(simm_t *s);
 /* Run the mote until its simulated time is >= ns (the first cycle at or after ns). Returns mote_run's
  * code (0 reached). */
@@ -60,16 +74,21 @@ int simg_add(simg_t *g, simm_t *s);
 /* Something observable happened inside the current run (e.g. a frame was committed to the air):
  * the run returns at the end of the current window. */
 void simg_note_event(simg_t *g);
-/* Advance every member from now_us (where they all stand) towards limit_us. Returns 0 when limit_us
- * was reached, 1 when it stopped early at *reached_us after an observable event, or a mote fault
- * code (>= 2, mote_run's) with *fault_index = the member that faulted (the others stand at
- * *reached_us, the faulting one somewhere inside the last window). */
+/* Advance the group from now_us (where it stands) towards limit_us. Returns 0 when limit_us was
+ * reached, 1 when it stopped early at *reached_us after an observable event, or a mote fault code
+ * (>= 2, mote_run's) with *fault_index = the first member (in member order) that faulted in the last
+ * window (the group stands at *reached_us, the faulting one somewhere inside the last window). */
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index);
+/* Bring every member left behind to the group's time (e.g. before reading all of them). Returns the
+ * first non-zero mote_run code, 0 when all reached it. */
+int simg_sync_all(simg_t *g);
 /* Members with UART1 bytes waiting: writes up to max member indices into out, returns the count. */
 int simg_uart_members(simg_t *g, int *out, int max);
 /* Members' PUCs since creation (one counter to poll instead of every member). */
 uint64_t simg_resets(simg_t *g);
 /* Windows stepped since creation (a figure for the benchmark). */
 uint64_t simg_windows(simg_t *g);
+/* Member runs inside those windows (the members that woke in them; a figure for the benchmark). */
+uint64_t simg_runs(simg_t *g);
 
 #endif /* ESSE_SIM_GROUP_H */
