@@ -147,6 +147,9 @@ class UDGMMedium:
         self.per_mote: dict[int, MediumStats] = {}
         self._listeners: list[Callable[[RadioEvent], None]] = []
         self._energy_sent: dict[int, dict[int, float]] = {}
+        # per sender: (receiver id, distance) of every other radio within the interference range at
+        # full power, in ascending id order (positions do not change; rebuilt when a radio is added)
+        self._near: dict[int, list[tuple[int, float]]] = {}
 
     # ---- set-up ----
     def add_radio(self, mote_id: int, position: Position, radio: SimRadio) -> None:
@@ -155,6 +158,7 @@ class UDGMMedium:
             raise ValueError(f"mote {mote_id} already has a radio on the medium")
         self._radios[mote_id] = radio
         self._positions[mote_id] = position
+        self._near.clear()
         self.per_mote[mote_id] = MediumStats()
         radio.attach(_BoundSink(self, mote_id))
 
@@ -168,10 +172,13 @@ class UDGMMedium:
 
     def rx_success_probability(self, sender: int, receiver: int, power: int = PA_LEVEL_MAX) -> float:
         """Probability that `receiver` gets a frame `sender` sends at PA level `power`."""
+        return self._rx_probability(self.distance(sender, receiver), power)
+
+    def _rx_probability(self, d: float, power: int) -> float:
         r = self.params.transmitting_range * power / PA_LEVEL_MAX
         if r <= 0.0:
             return 0.0
-        ratio = self.distance(sender, receiver) ** 2 / r**2
+        ratio = d**2 / r**2
         if ratio > 1.0:
             return 0.0
         return 1.0 - ratio * (1.0 - self.params.success_ratio_rx)
@@ -291,13 +298,10 @@ class UDGMMedium:
         int_range = max(p.interference_range, p.transmitting_range) * scale
         if tx_range <= 0.0:
             return  # PA off or zero range: nobody hears it
-        for rid in sorted(self._radios):
-            if rid == tx.sender:
-                continue
-            radio = self._radios[rid]
-            d = self.distance(tx.sender, rid)
+        for rid, d in self._neighbours(tx.sender):
             if d > int_range:
                 continue
+            radio = self._radios[rid]
             tx.energy[rid] = self._rssi(d, tx_range)
             if radio.channel() != tx.channel:
                 continue
@@ -309,7 +313,7 @@ class UDGMMedium:
                 continue
             if d > tx_range or rid in self._transmitting or not radio.listening() or not clear:
                 continue
-            prob = self.rx_success_probability(tx.sender, rid, tx.power)
+            prob = self._rx_probability(d, tx.power)
             if prob < 1.0 and self._rng.random() >= prob:
                 self.stats.rx_failed += 1
                 self.per_mote[rid].rx_failed += 1
@@ -319,6 +323,19 @@ class UDGMMedium:
             tx.receptions[rid] = Reception(rid, rssi)
             self._locks[rid] = tx
             radio.rx_start(tx.frame, rssi, tx.start_us, tx.end_us)
+
+    def _neighbours(self, sender: int) -> list[tuple[int, float]]:
+        """The radios a frame of `sender` can reach at full power (see _near)."""
+        near = self._near.get(sender)
+        if near is None:
+            p = self.params
+            reach = max(p.interference_range, p.transmitting_range)
+            near = self._near[sender] = [
+                (rid, d)
+                for rid in sorted(self._radios)
+                if rid != sender and (d := self.distance(sender, rid)) <= reach
+            ]
+        return near
 
     def _corrupt(self, tx: Transmission, rid: int) -> None:
         """Reception of `tx` at `rid` is spoilt. A radio that models reception byte by byte learns it
