@@ -232,8 +232,10 @@ class SkyRadio:
         self._sink: _RadioSink | None = None
         self._corrupted: set[int] = set()  # start_us of receptions marked by corrupt_reception()
         self.late_corruptions = 0  # deliver(crc_ok=False) the model could no longer mark
-        # called before the medium reads or feeds the model: a mote stepped lazily is brought to the
-        # medium's time there (harness.emulator.simmote, csrc/sim_group.h)
+        # called before the medium feeds the model (a frame, its verdict, the energy heard): a mote
+        # stepped lazily is brought to the medium's time there (harness.emulator.simmote,
+        # csrc/sim_group.h). Reading the channel or the receiver state needs no catch-up: a mote
+        # left behind has nothing queued before the group's time, so its radio state is the same.
         self.before_access: Callable[[], object] | None = None
 
     def attach(self, sink: _RadioSink) -> None:
@@ -257,14 +259,10 @@ class SkyRadio:
 
     def channel(self) -> int:
         """The current 802.15.4 channel (11..26)."""
-        if self.before_access is not None:
-            self.before_access()
         return lib.cc2420_channel(self._r)
 
     def listening(self) -> bool:
         """True when the receiver can sync to a frame now."""
-        if self.before_access is not None:
-            self.before_access()
         return lib.cc2420_state(self._r) in _RX_STATES
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
