@@ -228,8 +228,7 @@ class UDGMMedium:
             _, _, _, tx = heapq.heappop(self._pending)
             self._start(tx)
             touched.update(tx.energy)
-        for rid in sorted(touched):
-            self._signal_energy(rid)
+        self._signal_energy(touched)
 
     def energy_at(self, mote_id: int) -> dict[int, float]:
         """{channel: strongest RSSI in dBm} of the frames on air that `mote_id` hears now."""
@@ -259,14 +258,24 @@ class UDGMMedium:
         for fn in self._listeners:
             fn(ev)
 
-    def _signal_energy(self, rid: int) -> None:
-        """Tell a radio what it hears on each channel (CCA, RSSI register). The set of frames on air
-        only changes at medium events, when every mote stands at the same time, so a radio can use
-        the levels unchanged until the next call."""
-        levels = self.energy_at(rid)
-        if levels != self._energy_sent.get(rid, {}):
-            self._energy_sent[rid] = levels
-            self._radios[rid].air_energy(levels)
+    def _signal_energy(self, touched: set[int]) -> None:
+        """Tell the `touched` radios what they hear on each channel (CCA, RSSI register), in
+        ascending id order, those whose levels changed. The set of frames on air only changes at
+        medium events, when every mote stands at the same time, so a radio can use the levels
+        unchanged until the next call. The levels are energy_at's, in one pass over the frames."""
+        levels_of: dict[int, dict[int, float]] = {rid: {} for rid in touched}
+        for tx in self._active:
+            ch = tx.channel
+            for rid, rssi in tx.energy.items():
+                levels = levels_of.get(rid)
+                if levels is not None and (ch not in levels or rssi > levels[ch]):
+                    levels[ch] = rssi
+        sent, radios = self._energy_sent, self._radios
+        for rid in sorted(touched):
+            levels = levels_of[rid]
+            if levels != sent.get(rid, {}):
+                sent[rid] = levels
+                radios[rid].air_energy(levels)
 
     def _rssi(self, d: float, tx_range: float) -> float:
         if d >= tx_range:

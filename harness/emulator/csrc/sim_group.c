@@ -363,8 +363,16 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
         int k = 0;
         while (k < g->n && g->heap[0]->wake_ns <= w_ns)
             g->due[k] = heap_pop(g, g->n - k), k++;
-        if (k > 1)
+        if (k > 16)
             qsort(g->due, (size_t)k, sizeof *g->due, by_index);
+        else /* the usual handful: insertion sort */
+            for (int i = 1; i < k; i++) {
+                simm_t *v = g->due[i];
+                int j = i;
+                for (; j > 0 && g->due[j - 1]->index > v->index; j--)
+                    g->due[j] = g->due[j - 1];
+                g->due[j] = v;
+            }
         int nh = g->n - k;
         g->runs += (uint64_t)k;
         for (int i = 0; i < k; i++) {
