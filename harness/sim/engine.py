@@ -18,6 +18,8 @@ Groups (the fast path for emulated motes): motes that name a `group_class` are h
 group object that steps them together (in C for the emulated Sky), with windows as long as their
 own lookahead argument allows: a mote that sleeps with nothing queued before time e cannot decide
 a frame before e, so all may run to min(e) + lookahead (see harness/emulator/csrc/sim_group.h).
+Inside the group only the members that can change in a window run; the others catch up when the
+medium or the host touches them (lazy stepping, same output).
 The group returns at a window end once a member committed a frame or printed a line, so the
 frame still starts at or after the point every mote has reached. The engine bounds a group run by
 the next medium event, paced UART byte, stop time and MAX_FREE_RUN_US (stop/pacing/progress
