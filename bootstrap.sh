@@ -15,6 +15,8 @@ APT_PACKAGES=(
                                              # (Debian's gdb-multiarch has no msp430 target)
   chromium chromium-driver                   # headless browser test of the SSM's host page (selenium)
   libclang-rt-16-dev                         # clang-16's libFuzzer + sanitizer runtimes (tests/fuzz)
+  faketime                                   # slows a wall-clock DTLS client's clock (libfaketime) so it
+                                             # waits out the emulated mote's minutes of P-256 (tests/baseline)
 )
 
 SUDO=""
