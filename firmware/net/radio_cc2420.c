@@ -12,9 +12,7 @@
 #error "the CC2420 acknowledges in hardware (AUTOACK): build with MAC_SOFTWARE_ACK=0"
 #endif
 
-#ifndef HELD_FRAMES /* frames taken from the radio while waiting for an acknowledgement */
 #define HELD_FRAMES 2
-#endif
 
 static uint8_t held[HELD_FRAMES][CC2420_MAX_MPDU];
 static uint8_t held_len[HELD_FRAMES];

@@ -65,9 +65,9 @@ COMPACT_CCM = [PLATFORM_DIR / "ccm_esse.c", paths.FIRMWARE_DIR / "dtls_record" /
 # (tinydtls_patches/0030) -2 858; -Oz for every object of the image -4 576; the firmware's CCM -820;
 # SHA2_SMALL_TRANSFORM (tinydtls_patches/0031) -1 528: 48 588 of 49 152.
 SIZE_CFLAGS = ["-Oz"]
-# the mote computes for minutes inside one handshake message (P-256); what arrives meanwhile (the rest of
-# the client's flight, its retransmissions) waits in the radio's queues, so those are deeper
-RX_DEFINES = ("CC2420_RX_QUEUE=8u", "HELD_FRAMES=4")
+# the client's flight 5 is six frames 10 ms apart and the mote spends 100 ms on its Certificate (then
+# minutes on its CertificateVerify): with the default 3 slots its Finished was dropped
+RX_DEFINES = ("CC2420_RX_QUEUE=8u",)
 
 
 @dataclass(frozen=True)
