@@ -152,6 +152,14 @@ def bench_lpl(c, seconds=20.0):
     print(report(float(seconds)))
 
 
+@task(name="bench-energest")
+def bench_energest(c, idle_s=3600.0, seed=1):
+    """The CCS's boot and an idle hour: firmware energest against the emulator's tracker, per state."""
+    from harness.energy.energest_bench import report
+
+    print(report(float(idle_s), int(seed)))
+
+
 @task(name="bench-net-duty")
 def bench_net_duty(c, seconds=20.0):
     """CPU duty cycle of border_router and ccs (the demo scenario, idle) on the emulator."""

@@ -64,6 +64,7 @@ struct mote {
 #define MOTE_STOP_SERIAL 100
 #define MOTE_MEM_SIZE ...
 #define MOTE_IO_END ...
+#define MOTE_SERIAL_BUF ...
 /* values from mote.h (the compiler checks them) */
 enum mote_fault {
     MOTE_OK, MOTE_FAULT_FETCH, MOTE_FAULT_FLASH_WRITE, MOTE_FAULT_STACK, MOTE_FAULT_ILLEGAL,
@@ -87,6 +88,8 @@ uint64_t mote_component_time(const mote_t *m, int component, int mode);
 uint64_t mote_component_ns(mote_t *m, int component, int mode);
 uint64_t mote_now_ns(mote_t *m);
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
+void mote_host_read(const mote_t *m, uint16_t addr, uint8_t *out, uint32_t n);
+void mote_host_write(mote_t *m, uint16_t addr, const uint8_t *in, uint32_t n);
 uint64_t mote_serial_dropped(const mote_t *m, int port);
 void mote_serial_out(mote_t *m, int port, uint8_t byte);
 const char *mote_setup_error(void);

@@ -34,6 +34,7 @@ CPU_MODES = tuple(
     for name in sorted((n for n in dir(lib) if n.startswith("CPU_MODE_")), key=lambda n: getattr(lib, n))
 )
 MEM_SIZE = lib.MOTE_MEM_SIZE
+SERIAL_BUFFER = lib.MOTE_SERIAL_BUF  # the core's UART output buffer per port
 UART1 = 1
 UART_SEARCH_WINDOW = 256 * 1024
 
@@ -78,7 +79,7 @@ class Mote:
         self._uart_scan = {0: 0, 1: 0}
         self._serial_read = 0  # how much of UART1's output read_serial() returned
         self._lost_reported = {0: 0, 1: 0}  # bytes lost so far that a SerialOverflow already named
-        self._buf = ffi.new("uint8_t[]", 8192)
+        self._buf = ffi.new("uint8_t[]", SERIAL_BUFFER)
         if elf is not None:
             self.load(elf, node_id=node_id)
 
@@ -159,34 +160,35 @@ class Mote:
             )
         return addr
 
+    # Host reads and writes see memory as the CPU's data accesses do, without I/O hooks: the RAM
+    # mirror (0x0200..0x09FF) is RAM (mote_host_read/_write).
     def read8(self, addr: int) -> int:
         """The byte at `addr` (plain memory, no I/O hooks)."""
-        return self._m.mem[self._span(addr, 1)]
+        return self.read_bytes(addr, 1)[0]
 
     def read16(self, addr: int) -> int:
         """The little-endian word at `addr` (even: bit 0 ignored, as the CPU does)."""
-        a = self._span(addr, 1) & 0xFFFE
-        return self._m.mem[a] | (self._m.mem[a + 1] << 8)
+        return int.from_bytes(self.read_bytes(self._span(addr, 1) & 0xFFFE, 2), "little")
 
     def read_bytes(self, addr: int, n: int) -> bytes:
         """`n` bytes from `addr`; ValueError when they do not all lie in 0x0000..0xFFFF."""
-        return bytes(ffi.buffer(ffi.addressof(self._m.mem, self._span(addr, n)), n))
+        buf = ffi.new("uint8_t[]", max(n, 1))
+        lib.mote_host_read(self._m, self._span(addr, n), buf, n)
+        return bytes(ffi.buffer(buf, n))
 
-    # Host writes go straight to memory (no I/O hooks). The predecoded instructions need no
-    # invalidation: each entry is checked against the opcode word at every fetch.
+    # The predecoded instructions need no invalidation: each entry is checked against the opcode
+    # word at every fetch.
     def write8(self, addr: int, value: int) -> None:
         """Store one byte at `addr`."""
-        self._m.mem[self._span(addr, 1)] = value & 0xFF
+        self.write_bytes(addr, bytes([value & 0xFF]))
 
     def write16(self, addr: int, value: int) -> None:
         """Store a little-endian word at `addr` (even: bit 0 ignored, as the CPU does)."""
-        a = self._span(addr, 1) & 0xFFFE
-        self._m.mem[a] = value & 0xFF
-        self._m.mem[a + 1] = (value >> 8) & 0xFF
+        self.write_bytes(self._span(addr, 1) & 0xFFFE, (value & 0xFFFF).to_bytes(2, "little"))
 
     def write_bytes(self, addr: int, data: bytes) -> None:
         """Store `data` from `addr`; ValueError when it does not fit below 0x10000."""
-        ffi.memmove(ffi.addressof(self._m.mem, self._span(addr, len(data))), data, len(data))
+        lib.mote_host_write(self._m, self._span(addr, len(data)), data, len(data))
 
     @property
     def now(self) -> int:
@@ -260,11 +262,17 @@ class Mote:
 
     def _drain_uart(self) -> None:
         for port in (0, 1):
+            full = False
             while True:
-                n = lib.mote_serial_take(self._m, port, self._buf, 8192)
+                n = lib.mote_serial_take(self._m, port, self._buf, SERIAL_BUFFER)
                 if n == 0:
                     break
+                full |= n == SERIAL_BUFFER
                 self._uart[port] += ffi.buffer(self._buf, n)[:]
+            if not full:
+                # bytes are dropped only into a full buffer, and a full buffer is taken whole: a
+                # take below the capacity proves nothing was lost (saves a call per byte)
+                continue
             lost = lib.mote_serial_dropped(self._m, port) - self._lost_reported[port]
             if lost:
                 self._lost_reported[port] += lost  # raised once per loss: the caller may go on

@@ -134,6 +134,23 @@ def _signed(v: int) -> int:
     return v - _WRAP if v >= _WRAP // 2 else v
 
 
+def interval_seconds(a: EnergestSample, b: EnergestSample) -> dict[str, float]:
+    """Seconds per state (STATES) between two samples of one node, the later `b` (counters modulo 2**32)."""
+    return _state_seconds(
+        [_delta(x, y) for x, y in zip(a.ticks, b.ticks, strict=True)],
+        [_signed(_delta(x, y)) for x, y in zip(a.fine, b.fine, strict=True)],
+        _delta(a.now, b.now),
+        b.hz,
+        _delta(a.uart_bytes, b.uart_bytes),
+    )
+
+
+def interval_ns(a: EnergestSample, b: EnergestSample) -> dict[str, int]:
+    """Nanoseconds per model state (CPU, LPM, TX, RX) between two samples, rounded."""
+    seconds = interval_seconds(a, b)
+    return {s: round(seconds[s] * 1e9) for s in MODEL_STATES}
+
+
 @dataclass
 class _Node:
     last: EnergestSample
@@ -168,13 +185,7 @@ class EnergestMonitor:
                 return None  # joined mid-run: a baseline only
             return IntervalEnergy(s.node, s.seq, 0.0, s.time_s, seconds, dict(seconds))
         a = prev.last
-        seconds = _state_seconds(
-            [_delta(x, y) for x, y in zip(a.ticks, s.ticks, strict=True)],
-            [_signed(_delta(x, y)) for x, y in zip(a.fine, s.fine, strict=True)],
-            _delta(a.now, s.now),
-            s.hz,
-            _delta(a.uart_bytes, s.uart_bytes),
-        )
+        seconds = interval_seconds(a, s)
         totals = {k: prev.totals[k] + v for k, v in seconds.items()}
         self.nodes[s.node] = _Node(s, totals)
         start = a.time_s

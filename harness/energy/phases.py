@@ -35,6 +35,9 @@ class PhaseCost:
     frames: int  # 802.15.4 data frames that carried them (on the CCS's hop)
     fragments: int  # of those, RFC 4944 fragments (0 when every datagram fit one frame)
     time_ns: int  # simulated time the phase lasted
+    # the same interval from the CCS's firmware energest (harness.energy.energest_probe): ns per state
+    # (CPU, LPM, TX, RX); empty when not read. A kind whose radio is modelled (ecdhe) has CPU and LPM only
+    energest_ns: dict[str, int] = field(default_factory=dict)
 
     def mj(self, state: str) -> float:
         """The phase's energy in one state (CPU, LPM, TX, RX) in mJ."""
@@ -44,6 +47,11 @@ class PhaseCost:
     def total_mj(self) -> float:
         """The phase's energy over all states in mJ."""
         return sum(self.mj(s) for s in STATE_FIELDS)
+
+    def energest_mj(self, state: str) -> float | None:
+        """The phase's energy in one state by the firmware's energest, in mJ; None when not read."""
+        ns = self.energest_ns.get(state)
+        return None if ns is None else energy_mj(state, ns / 1000)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ class SetupRun:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SetupRun:
         """The inverse of to_json."""
-        phases = tuple(PhaseCost(**{**p, "messages": tuple(p["messages"])}) for p in data["phases"])
+        phases = tuple(PhaseCost(**{**p, "messages": tuple(p["messages"]),
+                                    "energest_ns": dict(p.get("energest_ns", {}))}) for p in data["phases"])
         return cls(kind=data["kind"], seed=data["seed"], params=dict(data["params"]), phases=phases,
                    energest=dict(data.get("energest", {})))

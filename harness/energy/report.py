@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from harness.energy.phases import KINDS, STATE_FIELDS, SetupRun
+from harness.energy.phases import KINDS, STATE_FIELDS, PhaseCost, SetupRun
 
 # The four energy states with their column titles (the paper's Figure 11 calls RX "listen").
 STATE_TITLES = {"CPU": "CPU mJ", "LPM": "LPM mJ", "TX": "TX mJ", "RX": "listen mJ"}
@@ -111,12 +111,15 @@ class EnergyReport:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: the parameters, per kind its run and totals or why it is missing, the ratios."""
+        """A JSON-ready dict: the parameters, per kind its run and totals or why it is missing, the ratios,
+        firmware energest against the tracker (per kind, part or phase, and state)."""
         kinds = [{"kind": r.kind, "run": r.run.to_json(), "totals": totals(r.run)} if r.run is not None
                  else {"kind": r.kind, "missing": r.missing} for r in self.results]  # a list keeps the order
         ratios = [{"other": x.other, "what": x.what, "esse_mj": x.esse_mj, "other_mj": x.other_mj,
                    "factor": x.factor} for x in self.ratios()]
-        return {"params": self.params, "kinds": kinds, "ratios": ratios}
+        energest = [row.to_json() for run in self.runs().values()
+                    for row in energest_rows(run, phases=True)]
+        return {"params": self.params, "kinds": kinds, "ratios": ratios, "energest_vs_tracker": energest}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EnergyReport:
@@ -195,6 +198,94 @@ def measure(kinds: Sequence[str], *, seed: int = 1, exchanges: int = 3, loss: fl
     return EnergyReport(params, tuple(results))
 
 
+# ---- firmware energest against the emulator's tracker ----
+
+ENERGEST_TITLE = "Firmware energest vs the emulator's tracker (the sensor's own counters, the same intervals)"
+ENERGEST_HOW = ("diff: (energest - tracker) / tracker; energest read from the sensor's RAM and timers at "
+                "each phase boundary, nothing run on it (harness/energy/energest_probe.py)")
+ENERGEST_NOTE = "radio modelled: CPU and LPM only"  # a run whose phases hold no TX/RX energest
+
+
+@dataclass(frozen=True)
+class EnergestRow:
+    """One state over one part (or phase) of a run: the firmware's energest and the tracker, in mJ."""
+
+    kind: str
+    seed: int
+    part: str  # "set-up", "exchange 1", "exchanges", "bootstrap + RD", "all", or a phase name
+    state: str  # CPU, LPM, TX, RX
+    energest_mj: float
+    tracker_mj: float
+    note: str = ""
+
+    @property
+    def diff_pct(self) -> float | None:
+        """(energest - tracker) / tracker in %; None when the tracker's figure is 0."""
+        if self.tracker_mj == 0:
+            return None
+        return (self.energest_mj - self.tracker_mj) / self.tracker_mj * 100
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, the difference included."""
+        return {"kind": self.kind, "seed": self.seed, "part": self.part, "state": self.state,
+                "energest_mj": self.energest_mj, "tracker_mj": self.tracker_mj, "diff_pct": self.diff_pct,
+                "note": self.note}
+
+    def __str__(self) -> str:
+        diff = f"{self.diff_pct:+8.3f} %" if self.diff_pct is not None else "     n/a  "
+        return (f"{self.kind}: {self.part}, {state_title(self.state)}: energest {self.energest_mj:.6f} mJ, "
+                f"tracker {self.tracker_mj:.6f} mJ ({diff.strip()})")
+
+
+def energest_parts(run: SetupRun) -> dict[str, list[PhaseCost]]:
+    """The parts energest is compared over: set-up, one record exchange, all exchanges, bootstrap + RD
+    (when the run has them), all."""
+    parts = {"set-up": [p for p in run.phases if p.group in SETUP_GROUPS]}
+    exchanges = [p for p in run.phases if p.group not in SETUP_GROUPS + DEVICE_GROUPS]
+    if exchanges:
+        parts["exchange 1"] = exchanges[:1]
+        parts["exchanges"] = exchanges
+    device = [p for p in run.phases if p.group in DEVICE_GROUPS]
+    if device:
+        parts["bootstrap + RD"] = device
+    parts["all"] = list(run.phases)
+    return parts
+
+
+def energest_rows(run: SetupRun, *, phases: bool = False) -> list[EnergestRow]:
+    """Per part (and, with `phases`, per phase after them) and state: energest and tracker mJ. Only
+    the states every phase of the run has energest for (none for a run made without it; ecdhe: CPU
+    and LPM, its radio is modelled)."""
+    if not run.phases or any(not p.energest_ns for p in run.phases):
+        return []
+    states = [s for s in STATE_FIELDS if all(s in p.energest_ns for p in run.phases)]
+    note = "" if len(states) == len(STATE_FIELDS) else ENERGEST_NOTE
+    groups = energest_parts(run)
+    if phases:
+        groups |= {f"phase {p.name}": [p] for p in run.phases}
+    rows = []
+    for part, members in groups.items():
+        for state in states:
+            fw = sum(p.energest_mj(state) or 0.0 for p in members)
+            tracker = sum(p.mj(state) for p in members)
+            rows.append(EnergestRow(run.kind, run.seed, part, state, fw, tracker, note))
+    return rows
+
+
+def energest_table(run: SetupRun) -> list[str]:
+    """One kind's energest-vs-tracker rows as text (per part), or a line saying there are none."""
+    rows = energest_rows(run)
+    note = f"  [{rows[0].note}]" if rows and rows[0].note else ""
+    if not rows:
+        return [f"{run.kind}  (seed {run.seed}): no firmware energest in this run"]
+    lines = [f"{run.kind}  (seed {run.seed}){note}",
+             f"{'part':<16}{'state':<8}{'energest mJ':>13}{'tracker mJ':>13}{'diff':>11}"]
+    for r in rows:
+        diff = f"{r.diff_pct:+9.3f} %" if r.diff_pct is not None else "      n/a"
+        lines.append(f"{r.part:<16}{state_title(r.state):<8}{r.energest_mj:>13.4f}{r.tracker_mj:>13.4f}{diff:>11}")
+    return lines
+
+
 def phase_order(runs: Iterable[SetupRun]) -> list[str]:
     """Every phase name of the runs once: handshake, hand-off, exchanges, then any other group; within
     a group in the order the runs first show them."""
@@ -271,6 +362,12 @@ def text_report(report: EnergyReport) -> str:
         if device is not None:
             lines.append(f"{kind}: once per device, before any session: bootstrapping and RD registration "
                          f"{device['total mJ']:.3f} mJ ({int(device['frames'])} frames), not in the ratios")
+    if report.runs():
+        lines += ["", ENERGEST_TITLE, ENERGEST_HOW, ""]
+        for run in report.runs().values():
+            lines += energest_table(run) + [""]
+        if lines[-1] == "":
+            lines.pop()
     return "\n".join(lines)
 
 
@@ -423,13 +520,30 @@ def save_figure(fig: Any, plt: Any, stem: Path) -> list[Path]:
     return paths
 
 
+ENERGEST_CSV_FIELDS = ("kind", "seed", "part", "state", "energest_mj", "tracker_mj", "diff_pct", "note")
+
+
+def write_energest_csv(report: EnergyReport, path: Path) -> None:
+    """Firmware energest against the tracker: one row per kind, part (then phase) and state."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(ENERGEST_CSV_FIELDS)
+        for run in report.runs().values():
+            for r in energest_rows(run, phases=True):
+                diff = "" if r.diff_pct is None else f"{r.diff_pct:.4f}"
+                w.writerow([r.kind, r.seed, r.part, state_title(r.state), f"{r.energest_mj:.6f}",
+                            f"{r.tracker_mj:.6f}", diff, r.note])
+
+
 def write_outputs(report: EnergyReport, out_dir: Path, *, plots: bool = True) -> list[Path]:
-    """report.txt, report.json, report.csv and (with plots) figure11, kinds and totals as .png and .svg."""
+    """report.txt, report.json, report.csv, energest.csv and (with plots) figure11, kinds and totals as
+    .png and .svg."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.txt").write_text(text_report(report) + "\n")
     write_json(report, out_dir / "report.json")
     write_csv(report, out_dir / "report.csv")
-    written = [out_dir / n for n in ("report.txt", "report.json", "report.csv")]
+    write_energest_csv(report, out_dir / "energest.csv")
+    written = [out_dir / n for n in ("report.txt", "report.json", "report.csv", "energest.csv")]
     if plots:
         written += plot_figure11(report, out_dir / "figure11")
         written += plot_kinds(report, out_dir / "kinds")

@@ -21,9 +21,13 @@ ends where the CCS starts sending its answer (its first data frame after the fli
 computing), a mote flight at the arrival of its last datagram at the client; bytes are the DTLS
 datagrams. kind "ecdhe": the same with ccs-full-ecc (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, raw public
 keys; the client holds the key the mote accepts); the mote's P-256 work puts minutes of simulated time
-into flights 4 (signing) and 6 (verifying the client's CertificateVerify, ECDH), during which the
-client retransmits at the instants TinyDTLS's timer names. No low-power listening variant fits the
-F1611 for ecdhe (SetupRunError).
+into flight 4 (key generation, signing) and flight 5's phase (it ends where the mote starts flight 6:
+verifying the client's CertificateVerify, ECDH), during which the client retransmits at the instants
+TinyDTLS's timer names. No low-power listening variant fits the F1611 for ecdhe (SetupRunError).
+
+At every boundary the CCS's firmware energest is read too (harness.energy.energest_probe: from its RAM
+and timers, nothing runs on the mote), so each PhaseCost also holds energest's ns per state over the
+same interval (`energest_ns`); the report sets the two side by side.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from typing import Any
 
 import aiocoap
 
+from harness.energy.energest import EnergestSample, interval_ns
+from harness.energy.energest_probe import EnergestProbe
 from harness.energy.flights import dtls_message_seqs, dtls_messages
 from harness.energy.phases import KINDS, PhaseCost, SetupRun
 from harness.energy.simpeers import BORDER_ROUTER, CCS, IK_D, Apps, SimNetError, SimNetwork, data_frame_info
@@ -47,6 +53,8 @@ COAP_MAX_RETRANSMIT = 4
 SETTLE_S = 2.0  # idle after boot before the set-up: the CCS's radio back to its steady duty cycle
 LPL_HZ = 8  # the only channel-check rate the firmware has (firmware/dev/lpl.c)
 STATE_KEYS = (("cpu_ns", "CPU"), ("lpm_ns", "LPM"), ("tx_ns", "TX"), ("listen_ns", "RX"))
+# a boundary: (engine µs, the CCS's own ns, its tracker per state, its firmware energest counters)
+Mark = tuple[int, int, dict[str, int], EnergestSample | None]
 
 
 class SetupRunError(RuntimeError):
@@ -54,19 +62,23 @@ class SetupRunError(RuntimeError):
 
 
 class _Meter:
-    """Cuts the CCS's tracker and its hop's frames into phases at boundary instants."""
+    """Cuts the CCS's tracker, its firmware energest and its hop's frames into phases at boundary
+    instants (the energest counters read from the mote's RAM and timers: nothing runs on the mote)."""
 
     def __init__(self, net: SimNetwork) -> None:
         self.net = net
         self.phases: list[PhaseCost] = []
+        mote = net.ccs_mote
+        self.energest = EnergestProbe(mote, mote.firmware, CCS, held_ns=getattr(mote, "_held_ns", 0))
         self._start = self._mark()
         self._frames: list[tuple[int, int, int, bool]] = []  # (µs, sender, seq, fragment) not in a phase
         net.radio_listeners.append(self._radio)
 
-    def _mark(self) -> tuple[int, int, dict[str, int]]:
-        """(engine µs, the CCS's own ns, its tracker) now: frames split on the first, time and
-        states come from the mote's tracker, so they add up exactly."""
-        return self.net.engine.now_us, self.net.ccs_mote.time_ns, self.net.ccs_mote.power_ns()
+    def _mark(self) -> Mark:
+        """(engine µs, the CCS's own ns, its tracker, its energest) now: frames split on the first,
+        time and states come from the mote's tracker, so they add up exactly."""
+        mote = self.net.ccs_mote
+        return self.net.engine.now_us, mote.time_ns, mote.power_ns(), self.energest.read()
 
     def _radio(self, ev: RadioEvent) -> None:
         if ev.kind != "tx":
@@ -79,19 +91,20 @@ class _Meter:
             self._frames.append((ev.time_us, src, seq, fragment))
 
     def close(self, name: str, group: str, sender: str, messages: tuple[str, ...], nbytes: int,
-              at: tuple[int, int, dict[str, int]] | None = None) -> None:
+              at: Mark | None = None) -> None:
         """End the phase in progress now (or at a mark taken earlier: a frame starting at that instant
         belongs to the next phase) and start the next there."""
         end = at if at is not None else self._mark()
-        (_, t0, p0), (us1, t1, p1) = self._start, end
+        (_, t0, p0, e0), (us1, t1, p1, e1) = self._start, end
         states = {key: p1[state] - p0[state] for key, state in STATE_KEYS}
+        energest = interval_ns(e0, e1) if e0 is not None and e1 is not None else {}
         mine = [f for f in self._frames if f[0] < us1 or (at is None and f[0] <= us1)]
         self._frames = [f for f in self._frames if f not in mine]
         frames = {(src, seq) for _, src, seq, _ in mine}  # LPL strobe copies: one frame
         fragments = {(src, seq) for _, src, seq, frag in mine if frag}
         self.phases.append(PhaseCost(name=name, group=group, sender=sender, messages=messages,
                                      bytes=nbytes, frames=len(frames), fragments=len(fragments),
-                                     time_ns=t1 - t0, **states))
+                                     time_ns=t1 - t0, energest_ns=energest, **states))
         self._start = end
 
 
@@ -109,7 +122,6 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
 
 
 DEVICE_PHASES = 6  # BOOT_REQUEST, BOOT_RESPONSE, BOOT_CONFIRM, BOOT_ACK, RD POST, RD 2.01 (no resends)
-Mark = tuple[int, int, dict[str, int]]
 
 
 class _DeviceMeter:
@@ -198,7 +210,7 @@ def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
         f["end"] = meter._mark()
 
     net.hop.observers.append(observe)
-    ack_start: list[tuple[int, int, dict[str, int]]] = []
+    ack_start: list[Mark] = []
     km_sent = len([f for _, f in net.ccs_transport.sent if f and f[0] == MSG_KEY_MATERIAL])
 
     def ack_frame(ev: RadioEvent) -> None:

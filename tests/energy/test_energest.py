@@ -181,3 +181,32 @@ def test_ccs_serial_reports_in_slip_frames(tmp_path) -> None:
     total = intervals[-1].total_seconds
     for state in ("CPU", "LPM"):
         assert total[state] == pytest.approx(tracker[state] / 1e9, rel=TOLERANCE), state
+
+
+def test_probe_reads_what_the_firmware_prints(beacon_elf) -> None:
+    """harness.energy.energest_probe (the set-up runs' energest, read from RAM and timers without running
+    the mote) against the firmware's own EG1 lines: stopped at each report's instant (ACLK tick), the
+    probe's counters since power-on are the line's within the time between the stop and the stamp."""
+    from harness.energy.energest import ACLK_HZ, COUNTED
+    from harness.energy.energest_probe import EnergestProbe
+
+    first = simulation(beacon_elf)
+    lines: list[MoteLine] = []
+    first.add_line_listener(lines.append)
+    first.run(until_us=2_500_000)
+    reports = sorted(((s.now, s) for line in lines if (s := parse_line(line.text))),
+                     key=lambda r: (r[0], r[1].node))
+    assert len(reports) >= 4
+    second = simulation(beacon_elf)
+    probes = {i: EnergestProbe(second.by_id[i], beacon_elf, i) for i in (1, 2)}
+    tick = 1 / ACLK_HZ
+    for now, printed in reports:
+        second.run(until_us=math.ceil(now * 1e6 / ACLK_HZ))
+        read = probes[printed.node].read()
+        assert read is not None and read.hz == printed.hz and read.seq in (printed.seq, printed.seq + 1)
+        assert abs(read.now - printed.now) <= 1
+        allowed = (abs(read.now - printed.now) + 1) * tick * 1.05  # the stop and the stamp: <= 2 ticks apart
+        for i, state in enumerate(COUNTED):
+            fw = printed.ticks[i] * tick + printed.fine[i] / printed.hz
+            probed = read.ticks[i] * tick + read.fine[i] / read.hz
+            assert probed == pytest.approx(fw, abs=allowed), (state, printed, read)

@@ -134,8 +134,8 @@ def test_plots_are_written_and_deterministic(tmp_path: Path) -> None:
     first = report.write_outputs(rep, tmp_path / "a")
     second = report.write_outputs(rep, tmp_path / "b")
     names = sorted(p.name for p in first)
-    assert names == sorted(["report.txt", "report.json", "report.csv", "figure11.png", "figure11.svg",
-                            "kinds.png", "kinds.svg", "totals.png", "totals.svg"])
+    assert names == sorted(["report.txt", "report.json", "report.csv", "energest.csv", "figure11.png",
+                            "figure11.svg", "kinds.png", "kinds.svg", "totals.png", "totals.svg"])
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
     assert (tmp_path / "a" / "figure11.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -75,6 +75,20 @@ async def wait_for(what: str, probe: Any, timeout: float) -> Any:
         await asyncio.sleep(0.5)
 
 
+async def wait_mote(system: EsseSystem, mote: int, what: str, done: Any, timeout: float = 30) -> list[str]:
+    """Wait until `done(lines)` holds for the serial lines of `mote` (the simulation checked on the
+    way); those lines. A mote prints after the message it answers, so a host-side event (installed,
+    registered) does not mean the mote's line is there yet."""
+
+    async def probe() -> list[str] | None:
+        system.check()
+        lines = system.mote_lines(mote)
+        return lines if done(lines) else None
+
+    got: list[str] = await wait_for(what, probe, timeout)
+    return got
+
+
 def http_get(url: str) -> str:
     """Body of an HTTP GET."""
     with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - loopback test server
@@ -215,7 +229,8 @@ def test_fresh_mote_bootstraps_registers_serves_and_is_revoked(tmp_path: Path) -
             links = await wait_for("RD entry of the re-enrolled mote2",
                                    lambda: rd_lookup(services.rd_port, "ep=mote2"), 20)
             assert 'ep="mote2"' in links
-            lines = system.mote_lines(2)
+            lines = await wait_mote(system, 2, "mote2's second registration",
+                                    lambda lines: lines.count("ccs: rd registered (lt 300)") >= 2)
             assert lines.count("ccs: PSK_DN stored, confirming") == 2
             assert lines.count("ccs: rd registered (lt 300)") == 2
             assert not any("rd failed" in ln for ln in lines)
@@ -245,18 +260,15 @@ def test_refused_mote_retries_with_a_fresh_rn_until_enrolled(tmp_path: Path) -> 
             services = system.services
             assert services is not None and services.repo is not None and services.auth is not None
 
-            async def refused() -> bool:
-                system.check()
-                return sum("bootstrap refused (code 6)" in ln for ln in system.mote_lines(2)) >= 2
-
-            await wait_for("two refusals of mote 2", refused, 90)  # the simulation runs at most real time
+            await wait_mote(system, 2, "two refusals of mote 2",  # the simulation runs at most real time
+                            lambda lines: sum("bootstrap refused (code 6)" in ln for ln in lines) >= 2, 90)
             assert {e.code for e in services.auth.refusals} == {"unknown_device"}
             assert services.repo.snapshot()["issued"] == [] and services.installed == {}
             services.repo.add_device(2, IK)
             await services.wait_installed(2, timeout=90)
-            lines = system.mote_lines(2)
-            requests = [ln for ln in lines if "bootstrap request" in ln]
-            assert len(requests) >= 3 and any("bootstrapped" in ln for ln in lines)
+            lines = await wait_mote(system, 2, "mote 2 bootstrapped",
+                                    lambda lines: any("bootstrapped" in ln for ln in lines))
+            assert sum("bootstrap request" in ln for ln in lines) >= 3
             rns = {row[2] for row in services.repo.snapshot()["used_rn"] if row[0] == "d"}
             assert len(rns) == 1  # refused requests stored no RN_d; the accepted one did
 
@@ -323,16 +335,15 @@ def test_reset_before_the_boot_ack_confirms_again(tmp_path: Path, monkeypatch: p
             services = system.services
             assert services is not None and services.repo is not None and system.engine is not None
 
-            async def stored() -> bool:
-                system.check()
-                return "ccs: PSK_DN stored, confirming" in system.mote_lines(2) and lossy["dropped"] >= 1
-
-            await wait_for("PSK_DN stored on mote 2", stored, 60)
+            await wait_mote(system, 2, "PSK_DN stored on mote 2",
+                            lambda lines: "ccs: PSK_DN stored, confirming" in lines and lossy["dropped"] >= 1,
+                            60)
             assert services.installed == {}
             lossy["drop"] = False
             system.engine.by_id[2].reset()
             assert await services.wait_installed(2, timeout=60) == "mote2"
-            lines = system.mote_lines(2)
+            lines = await wait_mote(system, 2, "mote 2 bootstrapped",
+                                    lambda lines: any(ln.startswith("ccs: bootstrapped in") for ln in lines))
             assert lines.count("ccs: confirming again (reset before BOOT_ACK)") == 1, lines
             assert sum("bootstrap request" in ln for ln in lines) == 1  # the same key, no second run
             assert any(ln.startswith("ccs: bootstrapped in") for ln in lines)

@@ -19,9 +19,12 @@ enum { BOOT_OFF, BOOT_RUN, BOOT_CONFIRMING, BOOT_ACKED };
 static esse_boot_t boot; /* 188 B, wiped once the controller acknowledged PSK_DN */
 static uint8_t state, tries, fresh, requests, confirms, resumed;
 static uint8_t req[ESSE_BOOT_REQUEST_LEN];
-static uint8_t pending[ESSE_INFO_PENDING_LEN]; /* BOOT_CONFIRM sent | the BOOT_ACK expected back */
-#define confirm pending
-#define ack (pending + ESSE_BOOT_CONFIRM_LEN)
+/* what segment B stores beside PSK_DN: the BOOT_CONFIRM sent, then the BOOT_ACK expected back */
+static struct {
+    uint8_t confirm[ESSE_BOOT_CONFIRM_LEN];
+    uint8_t ack[ESSE_BOOT_ACK_LEN];
+} pending;
+_Static_assert(sizeof pending == ESSE_INFO_PENDING_LEN, "pending: confirm | ack, no padding");
 static uint8_t ctl_addr[16];
 static uint16_t ctl_port;
 static uint32_t next_at, started;
@@ -42,14 +45,14 @@ int esse_bootstrap_store_psk(const uint8_t psk_dn[ESSE_AES128_KEY], const uint8_
 
 static void send_confirm(void)
 {
-    udp_send(ctl_addr, ctl_port, CCS_BOOT_PORT, confirm, ESSE_BOOT_CONFIRM_LEN);
+    udp_send(ctl_addr, ctl_port, CCS_BOOT_PORT, pending.confirm, ESSE_BOOT_CONFIRM_LEN);
     confirms++;
     next_at = netplat_clock_ms() + CCS_BOOT_RETRY_MS;
 }
 
 static void on_ack(const uint8_t *data, uint16_t len)
 {
-    int rc = esse_boot_ack_match(ack, data, len);
+    int rc = esse_boot_ack_match(pending.ack, data, len);
     if (rc != ESSE_BOOT_OK) {
         printf("ccs: BOOT_ACK refused (%d)\n", rc); /* forged or old: keep confirming */
         return;
@@ -80,10 +83,10 @@ static void boot_input(const uint8_t src[16], uint16_t sport, uint16_t dport, co
         on_ack(data, len);
         return;
     }
-    n = esse_boot_accept(&boot, data, len, psk, confirm, ESSE_BOOT_CONFIRM_LEN);
+    n = esse_boot_accept(&boot, data, len, psk, pending.confirm, ESSE_BOOT_CONFIRM_LEN);
     if (n < 0)
         return; /* not for our pending request: ignored, the request stays pending */
-    if (esse_boot_expect_ack(psk, data, len, ack) < 0 || esse_bootstrap_store_psk(psk, pending) != 0) {
+    if (esse_boot_expect_ack(psk, data, len, pending.ack) < 0 || esse_bootstrap_store_psk(psk, (const uint8_t *)&pending) != 0) {
         printf("ccs: PSK_DN store failed\n");
         fresh = 1;
     } else {
@@ -113,7 +116,7 @@ int ccs_boot_init(uint16_t node_id)
         infomem_read_counters(&c, 0);
         if (stored[0] != ESSE_BOOT_CONFIRM || c.rx_counter || c.tx_mark || infomem_read_ik(ik) != 0)
             return 0;
-        memcpy(pending, stored, sizeof pending);
+        memcpy(&pending, stored, sizeof pending);
         resumed = 1;
         state = BOOT_CONFIRMING; /* ctl_port 0: the controller's address once the prefix is there */
         printf("ccs: confirming again (reset before BOOT_ACK)\n");

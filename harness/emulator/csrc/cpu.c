@@ -74,6 +74,10 @@ AI void st16(mote_t *m, uint16_t a, uint16_t v) { memcpy(m->mem + a, &v, 2); }
 
 static uint16_t __attribute__((noinline)) io_read(mote_t *m, uint16_t a, int is_byte)
 {
+    if (a >= MOTE_IO_END) { /* the RAM mirror: the byte lives at its RAM address */
+        uint16_t ra = (uint16_t)(a + MOTE_MIRROR_OFFSET);
+        return is_byte ? m->mem[ra] : ld16(m, ra);
+    }
     mote_io_hook_t *h = &m->io[a];
     if (h->read)
         return h->read(m, h->ctx, a, is_byte);
@@ -83,7 +87,7 @@ static uint16_t __attribute__((noinline)) io_read(mote_t *m, uint16_t a, int is_
 AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
 {
     a &= 0xFFFE;
-    if (LIKELY(a >= MOTE_IO_END))
+    if (LIKELY(a >= MOTE_MIRROR_END))
         return ld16(m, a);
     H_OUT(h);
     uint16_t v = io_read(m, a, 0);
@@ -93,7 +97,7 @@ AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
 
 AI uint16_t rd8(mote_t *m, struct hot *h, uint16_t a)
 {
-    if (LIKELY(a >= MOTE_IO_END))
+    if (LIKELY(a >= MOTE_MIRROR_END))
         return m->mem[a];
     H_OUT(h);
     uint16_t v = (uint8_t)io_read(m, a, 1);
@@ -133,13 +137,17 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
 #define RAM_SPAN ((uint16_t)(MOTE_RAM_END - MOTE_RAM_START))
 #define MIRRORED_END ((uint16_t)(MOTE_MIRROR_END + MOTE_MIRROR_OFFSET)) /* 0x1900 */
 
-/* A RAM store at a (RAM address), with node_id kept and the mirror (0x0200-0x09FF) updated. */
+/* A RAM store at a (RAM address), with node_id kept. The mirror (0x0200-0x09FF) is not a copy: data
+ * accesses there resolve to RAM (io_read, wr_slow). Only while code runs from the mirror
+ * (m->mirror_live, set by the first fetch there) is m->mem's mirror part kept as a copy, because the
+ * fetch path reads opcodes from m->mem directly; the flag test costs less than a second store per
+ * write to the low 2 KB of RAM, where globals live. */
 AI void ram_st16(mote_t *m, uint16_t a, uint16_t v)
 {
     st16(m, a, v);
     if (UNLIKELY((int32_t)a == m->node_id_addr))
         st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
-    if (UNLIKELY(a < MIRRORED_END))
+    if (UNLIKELY(m->mirror_live) && a < MIRRORED_END)
         st16(m, (uint16_t)(a - MOTE_MIRROR_OFFSET), ld16(m, a));
 }
 
@@ -148,7 +156,7 @@ AI void ram_st8(mote_t *m, uint16_t a, uint16_t v)
     m->mem[a] = (uint8_t)v;
     if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
         st16(m, a & 0xFFFE, m->node_id);
-    if (UNLIKELY(a < MIRRORED_END))
+    if (UNLIKELY(m->mirror_live) && a < MIRRORED_END)
         st16(m, (uint16_t)((a & 0xFFFE) - MOTE_MIRROR_OFFSET), ld16(m, a & 0xFFFE));
 }
 
@@ -175,7 +183,7 @@ AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
     }
 }
 
-/* A write through the RAM mirror lands in RAM (and comes back to the mirror from there). */
+/* A write through the RAM mirror lands in RAM (and in the mirror's copy while it is live). */
 static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
 {
     uint16_t ra = (uint16_t)(a + MOTE_MIRROR_OFFSET);
@@ -649,6 +657,11 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         mote_fault(m, MOTE_FAULT_HALT, ipc);
         return NULL;
     }
+    if (UNLIKELY(ipc < MOTE_MIRROR_END) && !m->mirror_live) {
+        /* first fetch from the mirror: from now on m->mem holds a copy there (see ram_st16) */
+        memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
+        m->mirror_live = 1;
+    }
     uint16_t w = ld16(m, ipc);
     struct cpu_decoded *d = &m->dcache[ipc >> 1];
     memset(d, 0, sizeof *d);
@@ -753,10 +766,32 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
 
 /* ---------------------------------------------------------------- resets, interrupts */
 
+/* ---------------------------------------------------------------- host access */
+
+static uint16_t home_of(uint16_t a) { return a >= MOTE_MIRROR_START && a < MOTE_MIRROR_END ? (uint16_t)(a + MOTE_MIRROR_OFFSET) : a; }
+
+void mote_host_read(const mote_t *m, uint16_t addr, uint8_t *out, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = m->mem[home_of((uint16_t)(addr + i))];
+}
+
+void mote_host_write(mote_t *m, uint16_t addr, const uint8_t *in, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint16_t a = home_of((uint16_t)(addr + i));
+        m->mem[a] = in[i];
+        if (m->mirror_live && a >= MOTE_RAM_START && a < MIRRORED_END)
+            m->mem[a - MOTE_MIRROR_OFFSET] = in[i];
+    }
+}
+
 void cpu_reset(mote_t *m)
 {
-    /* RAM may have been written by the host (ELF .data, tests): bring the mirror in step */
-    memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
+    if (m->mirror_live) { /* the mirror's copy goes stale until code runs from it again: so must */
+        m->mirror_live = 0; /* what was predecoded from it (a stale opcode would still match) */
+        memset(m->dcache + (MOTE_MIRROR_START >> 1), 0, ((MOTE_MIRROR_END - MOTE_MIRROR_START) >> 1) * sizeof *m->dcache);
+    }
     uint16_t old = m->r[2];
     memset(m->r, 0, sizeof m->r);
     m->r[0] = ld16(m, 0xFFFE) & 0xFFFE;
@@ -791,7 +826,7 @@ static void accept_irq(mote_t *m, unsigned lines)
 
 /* An interrupt wakes the chip from LPM3/LPM4 (DCO off): the CPU starts once the DCO runs, dco_wake_ns
  * later. Returns 1 while that start-up is still going on. */
-static int dco_waking(mote_t *m, uint16_t sr)
+static __attribute__((noinline, cold)) int dco_waking(mote_t *m, uint16_t sr)
 {
     int mode = cpu_mode_of_sr(sr);
     if (mode != CPU_MODE_LPM3 && mode != CPU_MODE_LPM4) {
@@ -844,7 +879,7 @@ static int slow_path(mote_t *m)
                 m->next_check = m->now + 1; /* one instruction, then accept */
                 return -1;
             }
-            if (UNLIKELY(dco_waking(m, sr))) {
+            if ((sr & SR_CPUOFF) && dco_waking(m, sr)) {
                 /* the DCO is still starting: events meanwhile fire on time, then accept */
                 uint64_t next = m->wake_at < m->run_until ? m->wake_at : m->run_until;
                 if (m->nheap && m->heap[0]->when < next)

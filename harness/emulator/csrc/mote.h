@@ -40,6 +40,7 @@
 #define MOTE_MIRROR_START 0x0200u
 #define MOTE_MIRROR_END 0x0A00u /* exclusive */
 #define MOTE_MIRROR_OFFSET (MOTE_RAM_START - MOTE_MIRROR_START) /* mirror + offset = RAM */
+#define MOTE_SERIAL_BUF 8192u /* bytes of UART output the core holds per port between two host drains */
 
 typedef struct mote mote_t;
 
@@ -188,7 +189,7 @@ struct mote {
         void *ctx;
     } mode_hooks[16];
     int nmode_hooks;
-    struct mote_serial_buf { uint8_t data[8192]; uint32_t len; uint64_t total; uint64_t dropped; } serial[2];
+    struct mote_serial_buf { uint8_t data[MOTE_SERIAL_BUF]; uint32_t len; uint64_t total; uint64_t dropped; } serial[2];
     mote_event_t irq_pulse_ev[MOTE_NUM_VECTORS]; /* mote_schedule_irq (host/test API) */
     /* while an event's fire() runs: its scheduled cycle (now may be up to one instruction later);
      * a peripheral that timestamps the event (a timer capture) uses this. UINT64_MAX otherwise. */
@@ -203,6 +204,7 @@ struct mote {
     uint32_t dco_wake_ns;
     uint64_t wake_at;
     uint8_t *bp_map; /* debugger breakpoints: 1 bit per word address (NULL: none), see below */
+    int mirror_live; /* code has run from the RAM mirror since reset: mem[0x0200..0x09FF] is a copy */
 };
 
 /* ======================================================================================
@@ -254,6 +256,10 @@ void mote_serial_out(mote_t *m, int port, uint8_t byte);
 uint32_t mote_serial_take(mote_t *m, int port, uint8_t *out, uint32_t max);
 /* Bytes of `port` lost since mote_create because the buffer was full (the host did not drain). */
 uint64_t mote_serial_dropped(const mote_t *m, int port);
+/* Host access to memory as the CPU's data accesses see it, without I/O hooks: the RAM mirror
+ * (0x0200-0x09FF) resolves to RAM. Addresses wrap at 0x10000. */
+void mote_host_read(const mote_t *m, uint16_t addr, uint8_t *out, uint32_t n);
+void mote_host_write(mote_t *m, uint16_t addr, const uint8_t *in, uint32_t n);
 
 /* Registration (I/O ranges, hooks, listeners, components, devices) fails loudly: the function
  * returns -1 (NULL for an attach) and mote_setup_fail() leaves a message, read with
