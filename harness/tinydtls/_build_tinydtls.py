@@ -9,6 +9,8 @@ dropping a numbered pair of files there, without editing this script.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,11 +25,15 @@ from harness.tinydtls.pipeline import prepare_tree  # noqa: E402
 
 MODULE_NAME = "harness.tinydtls._tinydtls_cffi"
 CDEF_DIR = HERE / "cdef"
+# The host replaces TinyDTLS's affine secp256r1 code (ecc/ecc.c, still what the mote firmware runs) with
+# the same ecc/ecc.h API on libcrypto: the SSM's ECDHE handshakes are dominated by the public-key work.
+HOST_ECC_DIR = HERE / "host_ecc"
+HOST_ECC_SOURCES = [HOST_ECC_DIR / "ecc_libcrypto.c"]
 
 # The host library: everything but the other platforms' files.
 HOST_SOURCES = [
     "ccm.c", "crypto.c", "dtls.c", "dtls_debug.c", "dtls_time.c", "hmac.c", "netq.c", "peer.c",
-    "session.c", "aes/rijndael.c", "aes/rijndael_wrap.c", "ecc/ecc.c", "sha2/sha2.c",
+    "session.c", "aes/rijndael.c", "aes/rijndael_wrap.c", "sha2/sha2.c",
     "platform-specific/dtls_prng_posix.c",
 ]
 HOST_DEFINES = [("DTLSv12", "1"), ("WITH_SHA256", "1"), ("DTLS_CHECK_CONTENTTYPE", "1"), ("_GNU_SOURCE", "1")]
@@ -45,7 +51,8 @@ def cdef_fragments() -> tuple[str, str]:
 
 def c_inputs() -> list[Path]:
     """Files whose change means the extension must be rebuilt (used by tests' build fixture)."""
-    return [Path(__file__), *sorted(CDEF_DIR.glob("*.cdef")), *sorted(CDEF_DIR.glob("*.c"))]
+    return [Path(__file__), *sorted(CDEF_DIR.glob("*.cdef")), *sorted(CDEF_DIR.glob("*.c")),
+            *sorted(HOST_ECC_DIR.glob("*.[ch]"))]
 
 
 def _source_path(path: Path) -> str:
@@ -58,7 +65,23 @@ def _source_path(path: Path) -> str:
         return str(path)
 
 
+def _require_openssl_headers() -> None:
+    """Stop with the package to install when libcrypto's headers are missing (host_ecc needs them)."""
+    roots = [Path("/usr/include"), Path("/usr/local/include"), Path("/opt/homebrew/include")]
+    if any((r / "openssl" / "ec.h").is_file() for r in roots):
+        return
+    pkg_config = shutil.which("pkg-config")
+    if pkg_config and subprocess.run([pkg_config, "--exists", "libcrypto"], check=False).returncode == 0:
+        return
+    raise SystemExit(
+        "the host TinyDTLS needs OpenSSL 3's headers (openssl/ec.h) for its secp256r1 backend "
+        "(harness/tinydtls/host_ecc): apt-get install libssl-dev"
+    )
+
+
 def make_ffibuilder() -> FFI:
+    """The cffi builder of the host TinyDTLS (patched tree, cdef fragments, libcrypto secp256r1)."""
+    _require_openssl_headers()
     tree = prepare_tree()
     cdef, glue = cdef_fragments()
     builder = FFI()
@@ -68,8 +91,9 @@ def make_ffibuilder() -> FFI:
     builder.set_source(
         MODULE_NAME,
         header + "\n#include <string.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n\n" + glue,
-        sources=[_source_path(tree / s) for s in HOST_SOURCES],
-        include_dirs=[str(tree)],
+        sources=[_source_path(tree / s) for s in HOST_SOURCES] + [_source_path(s) for s in HOST_ECC_SOURCES],
+        include_dirs=[str(tree), str(HERE)],
+        libraries=["crypto"],
         define_macros=HOST_DEFINES,
         extra_compile_args=HOST_CFLAGS,
     )

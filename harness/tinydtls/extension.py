@@ -16,10 +16,12 @@ HERE = Path(__file__).resolve().parent
 
 def inputs() -> list[Path]:
     """What the extension is built from besides its build script (the TinyDTLS tree itself is keyed
-    by the patches; the cdef/ fragments include the delegator's key export)."""
+    by the patches; the cdef/ fragments include the delegator's key export; host_ecc/ is the
+    libcrypto secp256r1 backend that replaces TinyDTLS's ecc.c on the host)."""
     cdef_dir = HERE / "cdef"
     patches = paths.TINYDTLS_PATCHES_DIR
-    return [*sorted(cdef_dir.glob("*")), *sorted(p for p in patches.glob("*") if p.is_file())]
+    return [*sorted(cdef_dir.glob("*")), *sorted((HERE / "host_ecc").glob("*.[ch]")),
+            *sorted(p for p in patches.glob("*") if p.is_file())]
 
 
 EXTENSION = CffiExtension("harness.tinydtls._tinydtls_cffi", HERE / "_build_tinydtls.py", inputs)
