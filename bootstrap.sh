@@ -16,6 +16,8 @@ APT_PACKAGES=(
   chromium chromium-driver                   # headless browser test of the SSM's host page (selenium)
   libclang-rt-16-dev                         # clang-16's libFuzzer + sanitizer runtimes (tests/fuzz)
   libssl-dev                                 # OpenSSL 3 headers: the host TinyDTLS's secp256r1 runs on libcrypto
+  faketime                                   # slows a wall-clock DTLS client's clock (libfaketime) so it
+                                             # waits out the emulated mote's minutes of P-256 (tests/baseline)
 )
 
 SUDO=""

@@ -67,6 +67,8 @@ def test_series_applies_in_order_and_stamp_records_upstream(tmp_path, cache):
     assert "WITH_BAREMETAL" in (tree / "tinydtls.h").read_text()
     assert (tree / "platform-specific" / "dtls_pool.h").is_file()
     assert "dtls_pool_alloc(DTLS_POOL_PEER)" in (tree / "peer.c").read_text()
+    assert "#ifndef DTLS_SERVER_ONLY" in (tree / "dtls.c").read_text()
+    assert "defined(SHA2_SMALL_TRANSFORM)" in (tree / "sha2" / "sha2.c").read_text()
     assert not list(tree.rglob("*.rej")) and not list(tree.rglob("*.orig"))
 
 

@@ -24,7 +24,9 @@
 
 #define CC2420_MAX_PSDU 127u                  /* length field limit (MPDU incl. FCS) */
 #define CC2420_MAX_MPDU (CC2420_MAX_PSDU - 2u) /* what cc2420_send() accepts */
+#ifndef CC2420_RX_QUEUE /* frames the FIFOP interrupt queues while main() is busy elsewhere */
 #define CC2420_RX_QUEUE 3u
+#endif
 
 /* Return codes */
 #define CC2420_OK 0

@@ -254,8 +254,8 @@ def energest_parts(run: SetupRun) -> dict[str, list[PhaseCost]]:
 
 def energest_rows(run: SetupRun, *, phases: bool = False) -> list[EnergestRow]:
     """Per part (and, with `phases`, per phase after them) and state: energest and tracker mJ. Only
-    the states every phase of the run has energest for (none for a run made without it; ecdhe: CPU
-    and LPM, its radio is modelled)."""
+    the states every phase of the run has energest for (none for a run made without it; a run whose
+    radio is modelled would have CPU and LPM only)."""
     if not run.phases or any(not p.energest_ns for p in run.phases):
         return []
     states = [s for s in STATE_FIELDS if all(s in p.energest_ns for p in run.phases)]

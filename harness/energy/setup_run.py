@@ -19,10 +19,11 @@ kind "psk": the client handshakes with the mote itself (the baseline room's ccs-
 on UDP 61620) over the serial line and the radio; every flight crosses the CCS's hop. A client flight
 ends where the CCS starts sending its answer (its first data frame after the flight: receiving and
 computing), a mote flight at the arrival of its last datagram at the client; bytes are the DTLS
-datagrams. kind "ecdhe": no F1611 image holds the ECDHE-ECDSA engine and the network stack, so the
-handshake runs on the `tinydtls-ecc` mote over its serial line with the radio modelled
-(harness.energy.ecdhe_run; params["note"] says so); loss, low-power listening and several sessions
-are not modelled for it (SetupRunError).
+datagrams. kind "ecdhe": the same with ccs-full-ecc (TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, raw public
+keys; the client holds the key the mote accepts); the mote's P-256 work puts minutes of simulated time
+into flight 4 (key generation, signing) and flight 5's phase (it ends where the mote starts flight 6:
+verifying the client's CertificateVerify, ECDH), during which the client retransmits at the instants
+TinyDTLS's timer names. No low-power listening variant fits the F1611 for ecdhe (SetupRunError).
 
 At every boundary the CCS's firmware energest is read too (harness.energy.energest_probe: from its RAM
 and timers, nothing runs on the mote), so each PhaseCost also holds energest's ns per state over the
@@ -31,6 +32,7 @@ same interval (`energest_ns`); the report sets the two side by side.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -107,12 +109,15 @@ class _Meter:
 
 
 def _apps(kind: str, channel_check_hz: int | None) -> Apps:
-    ccs = {"esse": "ccs", "psk": "ccs-full-psk"}[kind]
+    ccs = {"esse": "ccs", "psk": "ccs-full-psk", "ecdhe": "ccs-full-ecc"}[kind]
     if channel_check_hz is None:
         return Apps(ccs=ccs)
     if channel_check_hz != LPL_HZ:
         raise SetupRunError(f"channel_check_hz={channel_check_hz}: the firmware checks the channel at "
                             f"{LPL_HZ} Hz (ccs_lpl) or not at all (None)")
+    if kind == "ecdhe":
+        raise SetupRunError(f"kind 'ecdhe', channel_check_hz={channel_check_hz}: ccs-full-ecc-lpl does not "
+                            "fit the F1611 (firmware/README.md); ecdhe runs on an always-on radio only")
     return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
 
 
@@ -245,53 +250,101 @@ def _esse_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
         client.close()
 
 
-def _psk_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
-                 tick: Callable[[], None]) -> None:
-    """One client's full PSK handshake with the mote, then the exchanges, as phases."""
+def _ecdsa_credentials() -> tuple[Any, bytes, bytes]:
+    """The client's key pair and the sensor's public key of the ECDHE-ECDSA baseline (ccs_full_build)."""
+    from harness.tinydtls import ccs_full_build as full
+    from harness.tinydtls.binding import EcdsaKey
+
+    own = EcdsaKey(*(bytes.fromhex(h) for h in (full.CLIENT_PRIVATE, full.CLIENT_PUBLIC_X,
+                                                full.CLIENT_PUBLIC_Y)))
+    return own, bytes.fromhex(full.SENSOR_PUBLIC_X), bytes.fromhex(full.SENSOR_PUBLIC_Y)
+
+
+# simulated seconds a full handshake may take: PSK well under one; ECDHE-ECDSA's P-256 work on the
+# mote (signing ServerKeyExchange, verifying the client's CertificateVerify, ECDH) takes minutes
+HANDSHAKE_TIMEOUT_S = {"psk": 300.0, "ecdhe": 3000.0}
+
+
+def _full_session(net: SimNetwork, meter: _Meter, session: int, exchanges: int,
+                  tick: Callable[[], None], kind: str = "psk") -> None:
+    """One client's full handshake with the mote (kind psk or ecdhe), then the exchanges, as phases."""
     prefix = "" if session == 1 else f"session {session}: "
     replies: list[bytes] = []
-    client = net.dtls_client(IDENTITY, CLIENT_PSK, index=session, on_data=replies.append, to_mote=True)
-    flights: list[dict[str, Any]] = []
-    seen: set[tuple[str, int]] = set()  # (direction, message_seq): a second copy is marked "*"
+    client = net.dtls_client(IDENTITY, CLIENT_PSK, index=session, on_data=replies.append, to_mote=True,
+                             ecdsa=_ecdsa_credentials() if kind == "ecdhe" else None)
+    # every handshake datagram: direction, messages ("*": sent again), bytes, and two marks: its arrival
+    # at the client (s>c) and where the CCS started sending it (its first data frame after the datagram
+    # before it, s>c)
+    datagrams: list[dict[str, Any]] = []
+    seen: set[tuple[str, int | str]] = set()  # (direction, message_seq or name): a second copy gets "*"
+    first_frame: list[Mark] = []  # the CCS's first data frame since the last datagram observed
 
     def observe(direction: str, datagram: bytes) -> None:
         if client.connected:
             return
-        if not flights or flights[-1]["dir"] != direction:
-            flights.append({"dir": direction, "messages": (), "bytes": 0, "end": None})
-        f = flights[-1]
+        names: list[str] = []
         for name, seq in dtls_message_seqs(datagram):
-            again = seq is not None and (direction, seq) in seen
-            if seq is not None:
-                seen.add((direction, seq))
-            f["messages"] += (name + ("*" if again else ""),)
-        f["bytes"] += len(datagram)
-        if direction == "s>c":
-            f["end"] = meter._mark()
+            key = (direction, seq if seq is not None else name)  # ChangeCipherSpec, Finished: once each
+            names.append(name + ("*" if key in seen else ""))
+            seen.add(key)
+        datagrams.append({"dir": direction, "messages": tuple(names), "bytes": len(datagram),
+                          "arrival": meter._mark(), "start": first_frame[0] if first_frame else None})
+        first_frame.clear()
 
     def answer_starts(ev: RadioEvent) -> None:
         info = data_frame_info(ev.frame) if ev.kind == "tx" else None
-        if info is not None and info[0] == CCS and flights and flights[-1]["dir"] == "c>s":
-            if flights[-1]["end"] is None:
-                flights[-1]["end"] = meter._mark()
+        if info is not None and info[0] == CCS and not first_frame:
+            first_frame.append(meter._mark())
 
     client.observers.append(observe)
     net.radio_listeners.append(answer_starts)
+    # ecdhe: the client warns of each copy of the mote's overdue flight-4 retransmission that crosses its
+    # flight 5 ("message sequence number is too small"): expected, not news
+    quiet = logging.getLogger("harness.tinydtls")
+    level = quiet.level
     try:
+        if kind == "ecdhe":
+            quiet.setLevel(logging.ERROR)
         client.connect()
-        net.wait_for(lambda: client.connected, f"{prefix}the client's handshake with the mote", 300)
+        net.wait_for(lambda: client.connected, f"{prefix}the client's handshake with the mote",
+                     HANDSHAKE_TIMEOUT_S[kind])
+        quiet.setLevel(level)
         client.observers.remove(observe)
+        flights = _group_flights(datagrams)
         if len(flights) != 6 or any(f["end"] is None for f in flights):
-            raise SetupRunError(f"{prefix}the handshake took {len(flights)} flights, not 6")
+            raise SetupRunError(f"{prefix}the handshake took {len(flights)} flights, not 6: " + "; ".join(
+                f"{d['dir']} {' '.join(d['messages'])}" for d in datagrams))
         for i, f in enumerate(flights, 1):
             meter.close(f"{prefix}flight {i}", "handshake", "peer" if f["dir"] == "c>s" else "mote",
                         f["messages"], f["bytes"], at=f["end"])
             tick()
         _exchanges(net, meter, client, replies, prefix, session, exchanges, tick)
     finally:
+        quiet.setLevel(level)
         if answer_starts in net.radio_listeners:
             net.radio_listeners.remove(answer_starts)
         client.close()
+
+
+def _group_flights(datagrams: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The handshake's flights from its datagrams in order. A datagram that only repeats messages (every
+    one marked "*") belongs to the flight in progress, whoever sent it: in ECDHE-ECDSA the mote's overdue
+    retransmission of flight 4 crosses the client's flight 5, and the client repeats flight 5 while the
+    mote computes. A mote flight ends at the arrival of its last datagram at the client, a client flight
+    where the CCS starts sending the next flight's first datagram."""
+    flights: list[dict[str, Any]] = []
+    for d in datagrams:
+        again = all(m.endswith("*") for m in d["messages"])
+        if not flights or (flights[-1]["dir"] != d["dir"] and not again):
+            if flights and flights[-1]["dir"] == "c>s":
+                flights[-1]["end"] = d["start"]
+            flights.append({"dir": d["dir"], "messages": (), "bytes": 0, "end": None})
+        f = flights[-1]
+        f["messages"] += d["messages"]
+        f["bytes"] += d["bytes"]
+        if d["dir"] == "s>c" and f["dir"] == "s>c":
+            f["end"] = d["arrival"]
+    return flights
 
 
 def _exchanges(net: SimNetwork, meter: _Meter, client: Any, replies: list[bytes], prefix: str, session: int,
@@ -353,32 +406,23 @@ class SetupRunner:
                  progress: Callable[[int, int], None] | None = None, host_delay_s: float = 0.0) -> None:
         if kind not in KINDS:
             raise SetupRunError(f"kind {kind!r}: one of {', '.join(KINDS)}")
-        if kind == "ecdhe" and (loss or channel_check_hz is not None or sessions != 1):
-            raise SetupRunError(f"kind 'ecdhe' (loss={loss}, channel_check_hz={channel_check_hz}, sessions="
-                                f"{sessions}): its radio is modelled (no F1611 image holds ECDHE + network), "
-                                "for one session without loss on an always-on radio only")
         if exchanges < 0 or sessions < 1:
             raise SetupRunError(f"exchanges={exchanges}, sessions={sessions}: want >= 0 and >= 1")
         if not 0.0 <= loss < 1.0:
             raise SetupRunError(f"loss={loss}: want a fraction in [0, 1)")
         self.kind, self.seed, self.exchanges, self.loss = kind, seed, exchanges, loss
         self.channel_check_hz, self.sessions, self.progress = channel_check_hz, sessions, progress
-        self.apps = _apps(kind, channel_check_hz) if kind != "ecdhe" else Apps("", "tinydtls-ecc")
+        self.apps = _apps(kind, channel_check_hz)
         self.host_delay_s = host_delay_s
         self.net: SimNetwork | None = None
-        self.ecdhe: Any = None  # harness.energy.ecdhe_run.EcdheRun for kind ecdhe
 
     @property
     def log(self) -> list[str]:
-        """The network's event log (ecdhe: the serial link's; empty before run())."""
-        if self.kind == "ecdhe":
-            return self.ecdhe.log if self.ecdhe is not None else []
+        """The network's event log (empty before run())."""
         return self.net.log if self.net is not None else []
 
     def run(self) -> SetupRun:
         """Build, boot, measure; the SetupRun."""
-        if self.kind == "ecdhe":
-            return self._run_ecdhe()
         fresh = IK_D if self.kind == "esse" else None  # the esse CCS bootstraps its PSK_DN
         net = self.net = SimNetwork(seed=self.seed, loss=self.loss, apps=self.apps,
                                     host_delay_s=self.host_delay_s, ik_d=fresh)
@@ -408,9 +452,11 @@ class SetupRunner:
                     net.start_delegator({IDENTITY: CLIENT_PSK})  # with the PSK_DN just bootstrapped
                 net.run_for(SETTLE_S)  # LPL keeps the radio on for a while after the boot's pings
                 meter._start, meter._frames = meter._mark(), []
-                session_run = _esse_session if self.kind == "esse" else _psk_session
                 for session in range(1, self.sessions + 1):
-                    session_run(net, meter, session, self.exchanges, tick)
+                    if self.kind == "esse":
+                        _esse_session(net, meter, session, self.exchanges, tick)
+                    else:
+                        _full_session(net, meter, session, self.exchanges, tick, self.kind)
             except SimNetError as exc:
                 raise SetupRunError(f"{self.kind} set-up (seed {self.seed}): {exc}") from None
         finally:
@@ -418,23 +464,3 @@ class SetupRunner:
         params = {"exchanges": self.exchanges, "loss": self.loss, "channel_check_hz": self.channel_check_hz,
                   "sessions": self.sessions, "apps": [self.apps.border_router, self.apps.ccs]}
         return SetupRun(kind=self.kind, seed=self.seed, params=params, phases=tuple(meter.phases))
-
-    def _run_ecdhe(self) -> SetupRun:
-        """Kind ecdhe: the handshake on the tinydtls-ecc mote, radio modelled (harness.energy.ecdhe_run)."""
-        from harness.energy.ecdhe_run import RADIO_NOTE, EcdheRun
-
-        done, total = 0, 6 + self.exchanges
-
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if self.progress is not None:
-                self.progress(done, total)
-
-        run = EcdheRun(seed=self.seed, exchanges=self.exchanges, tick=tick)
-        self.ecdhe = run
-        phases = run.run()
-        params = {"exchanges": self.exchanges, "loss": self.loss, "channel_check_hz": self.channel_check_hz,
-                  "sessions": self.sessions, "apps": ["tinydtls-ecc"], "note": RADIO_NOTE,
-                  "mote_role": "DTLS client (the tinydtls-ecc profile app), host TinyDTLS the server"}
-        return SetupRun(kind=self.kind, seed=self.seed, params=params, phases=tuple(phases))

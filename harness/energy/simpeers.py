@@ -37,7 +37,7 @@ from harness.ssm.delegator import Delegator
 from harness.ssm.transport import Address, CcsTransport, FrameHandler
 from harness.target.drivers import open_target
 from harness.target.resources import SimulatedSky
-from harness.tinydtls.binding import Cipher, DtlsContext, DtlsEvent, PskStore, normalize_address
+from harness.tinydtls.binding import Cipher, DtlsContext, DtlsEvent, EcdsaKey, PskStore, normalize_address
 from harness.wire.ieee802154 import FRAME_TYPE_DATA, SHORT_DATA_HEADER_BYTES, frame_source
 from harness.wire.infomem import Identity
 
@@ -262,7 +262,8 @@ class SimDtlsClient:
     TinyDTLS's timer names."""
 
     def __init__(self, net: SimNetwork, address: Address, identity: bytes, key: bytes, seed: int,
-                 on_data: Callable[[bytes], None] | None = None, to_mote: bool = False) -> None:
+                 on_data: Callable[[bytes], None] | None = None, to_mote: bool = False,
+                 ecdsa: tuple[EcdsaKey, bytes, bytes] | None = None) -> None:
         self.net = net
         self.to_mote = to_mote
         self.address = normalize_address(address)
@@ -275,10 +276,18 @@ class SimDtlsClient:
         self.received: list[tuple[float, bytes]] = []  # datagrams received
         self.observers: list[Callable[[str, bytes], None]] = []  # fn("c>s" / "s>c", datagram)
         self._timer: Any = None
-        self.context = DtlsContext(
-            self._send, on_data=self._data, on_event=self._event, clock=net.clock, seed=seed,
-            psk=PskStore({identity: key}, identity=identity), cipher_suites=[Cipher.PSK_AES_128_CCM_8],
-        )
+        if ecdsa is None:  # TLS_PSK_WITH_AES_128_CCM_8 with (identity, key)
+            self.context = DtlsContext(
+                self._send, on_data=self._data, on_event=self._event, clock=net.clock, seed=seed,
+                psk=PskStore({identity: key}, identity=identity), cipher_suites=[Cipher.PSK_AES_128_CCM_8],
+            )
+        else:  # TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8: our key, and the one server key (x, y) we accept
+            own, server_x, server_y = ecdsa
+            self.context = DtlsContext(
+                self._send, on_data=self._data, on_event=self._event, clock=net.clock, seed=seed,
+                ecdsa_key=own, verify_peer_key=lambda addr, x, y: (x, y) == (server_x, server_y),
+                cipher_suites=[Cipher.ECDHE_ECDSA_AES_128_CCM_8],
+            )
         if to_mote:
             net.line.handlers[self.address[1]] = lambda src, sport, data: self._receive(self.server, data)
         else:
@@ -546,14 +555,16 @@ class SimNetwork:
         return delegator
 
     def dtls_client(self, identity: bytes, key: bytes, index: int = 1,
-                    on_data: Callable[[bytes], None] | None = None, to_mote: bool = False) -> SimDtlsClient:
-        """An outside client at 2001:db8::c:<index> (to_mote: on the host address, to the mote)."""
+                    on_data: Callable[[bytes], None] | None = None, to_mote: bool = False,
+                    ecdsa: tuple[EcdsaKey, bytes, bytes] | None = None) -> SimDtlsClient:
+        """An outside client at 2001:db8::c:<index> (to_mote: on the host address, to the mote); with
+        `ecdsa` (own key, server's x, y) ECDHE-ECDSA with raw public keys instead of PSK."""
         if to_mote and not 0 < CLIENT_LINE_PORT + index - 1 <= 0xF0BF:
             raise ValueError(f"client {index}: at most {0xF0BF - CLIENT_LINE_PORT + 1} clients on the line")
         address = (str(self.line.host_address), CLIENT_LINE_PORT + index - 1) if to_mote else (
             f"2001:db8::c:{index}", 40000 + index)
         return SimDtlsClient(self, address, identity, key, seed=self.seed * 1000 + 500 + index,
-                             on_data=on_data, to_mote=to_mote)
+                             on_data=on_data, to_mote=to_mote, ecdsa=ecdsa)
 
     def close(self) -> None:
         """Stop the SSM and drop the temporary relay table."""

@@ -56,30 +56,51 @@ CLIENT_PUBLIC_X = "28f94ed34f25023f77dff65ab40cab53e94385e29b15d9a62c2dabdfba271
 CLIENT_PUBLIC_Y = "3ef753fb2652ce6dbd758116c65773e77e8844c152d03ead2626d29e0d4611d7"
 
 
+# TinyDTLS's CCM swapped for the firmware's record-layer CCM (firmware/dtls_record/ccm.c) through
+# tinydtls_platform/ccm_esse.c: 820 B less for ccs-full-ecc; ccs-full-psk keeps TinyDTLS's
+COMPACT_CCM = [PLATFORM_DIR / "ccm_esse.c", paths.FIRMWARE_DIR / "dtls_record" / "ccm.c",
+               paths.FIRMWARE_DIR / "dtls_record" / "esse_util.c"]  # fmt: skip
+# What makes ECDHE-ECDSA and the network stack fit, measured on the linked image (flash bytes of
+# ccs-full-ecc; firmware/README.md has the table): 58 384 at -Os with both roles; DTLS_SERVER_ONLY
+# (tinydtls_patches/0030) -2 858; -Oz for every object of the image -4 576; the firmware's CCM -820;
+# SHA2_SMALL_TRANSFORM (tinydtls_patches/0031) -1 528: 48 588 of 49 152.
+SIZE_CFLAGS = ["-Oz"]
+# the client's flight 5 is six frames 10 ms apart and the mote spends 100 ms on its Certificate (then
+# minutes on its CertificateVerify): with the default 3 slots its Finished was dropped
+RX_DEFINES = ("CC2420_RX_QUEUE=8u",)
+
+
 @dataclass(frozen=True)
 class Variant:
-    """One full-handshake CCS firmware: its name, TinyDTLS defines and sources, radio MAC."""
+    """One full-handshake CCS firmware: its name, TinyDTLS defines and sources, radio MAC, and what it
+    swaps or sets to fit the F1611 (the firmware's CCM, extra cflags)."""
 
     name: str
     dtls_defines: tuple[str, ...]
     tinydtls_sources: tuple[str, ...]
     lpl: bool = False
+    compact_ccm: bool = False
+    cflags: tuple[str, ...] = ()
+    defines: tuple[str, ...] = ()
 
 
 VARIANTS: dict[str, Variant] = {
     v.name: v
     for base in (
         Variant("ccs-full-psk", ("DTLS_PSK",), tuple(ENGINE_SOURCES)),
-        # ECC only: the PSK key exchange is not part of this baseline (saves its code)
-        Variant("ccs-full-ecc", ("DTLS_ECC",), (*ENGINE_SOURCES, *ECC_SOURCES)),
+        # ECC only (the PSK key exchange is not part of this baseline), server role only, the firmware's
+        # CCM and -Oz: what makes TinyDTLS's ECDHE-ECDSA and the network stack fit the 48 KB
+        Variant("ccs-full-ecc", ("DTLS_ECC", "DTLS_SERVER_ONLY", "SHA2_SMALL_TRANSFORM"),
+                tuple(s for s in (*ENGINE_SOURCES, *ECC_SOURCES) if s != "ccm.c"),
+                compact_ccm=True, cflags=tuple(SIZE_CFLAGS), defines=RX_DEFINES),
     )
-    for v in (base, Variant(f"{base.name}-lpl", base.dtls_defines, base.tinydtls_sources, lpl=True))
+    for v in (base, Variant(f"{base.name}-lpl", base.dtls_defines, base.tinydtls_sources, lpl=True,
+                            compact_ccm=base.compact_ccm, cflags=base.cflags, defines=base.defines))
 }
 
 
-# what `esse build` builds: the variants that fit the F1611. ccs-full-ecc needs 54 410 B of flash (5 258 B
-# over) even with the compact AES and without the CoAP client, plain server and bootstrapping; -lpl more.
-FITTING = ("ccs-full-psk", "ccs-full-psk-lpl")
+# what `esse build` builds: the variants that fit the F1611 (ccs-full-ecc-lpl: see firmware/README.md)
+FITTING = ("ccs-full-psk", "ccs-full-psk-lpl", "ccs-full-ecc")
 
 
 def elf_path(name: str, build_root: Path | None = None) -> Path:
@@ -110,6 +131,7 @@ def build_variant(
     sources += [paths.FIRMWARE_DIR / "net" / "radio_cc2420.c"]
     sources += [PLATFORM_DIR / g for g in GLUE_SOURCES]
     sources += [tree / s for s in v.tinydtls_sources if s not in TTABLE_AES] + COMPACT_AES
+    sources += COMPACT_CCM if v.compact_ccm else []
     record_dir = paths.FIRMWARE_DIR / "dtls_record"
     defines = [*spec.defines, *TRIMS, *COMMON_DEFINES, *v.dtls_defines]
     out = (build_root or paths.build_dir()) / name
@@ -120,8 +142,8 @@ def build_variant(
         sources,
         # TinyDTLS's tree before dtls_record: its sources find their own ccm.h
         include_dirs=[SOURCE_DIR, spec.root, tree, PLATFORM_DIR / "include", record_dir],
-        defines=[*defines, *(LPL_DEFINES if v.lpl else [])],
-        cflags=[*spec.cflags, *TINYDTLS_CFLAGS, "-idirafter", str(PLATFORM_DIR / "compat")],
+        defines=[*defines, *v.defines, *(LPL_DEFINES if v.lpl else [])],
+        cflags=[*spec.cflags, *TINYDTLS_CFLAGS, *v.cflags, "-idirafter", str(PLATFORM_DIR / "compat")],
         modules=[m for m in spec.modules if m not in ("ssm_client", "infomem", "bootstrap")],
         out_dir=out,
         jobs=jobs,

@@ -97,9 +97,7 @@ def test_bad_arguments_are_named():
         run_setup("esse", channel_check_hz=4)
     with pytest.raises(SetupRunError, match="loss=1.5"):
         run_setup("esse", loss=1.5)
-    with pytest.raises(SetupRunError, match="radio is modelled"):
-        run_setup("ecdhe", loss=0.1)
-    with pytest.raises(SetupRunError, match="radio is modelled"):
+    with pytest.raises(SetupRunError, match="ccs-full-ecc-lpl does not fit the F1611"):
         run_setup("ecdhe", channel_check_hz=8)
 
 
