@@ -91,15 +91,21 @@ def test_esse_run_vcd_changes_no_output_and_traces_hello(hello_elf, tmp_path, ca
     assert abs(dco[-1][1] - int(re.search(r"dco_hz=(\d+)", plain).group(1))) < 0.01 * dco[-1][1]
 
 
-def test_cpu_mode_intervals_equal_the_trackers_ns(hello_elf) -> None:
-    mote = Mote(hello_elf, node_id=4)
+def _traced_hello(elf, node_id: int) -> tuple[Mote, str]:
+    mote = Mote(elf, node_id=node_id)
     buf = io.StringIO()
     trace = MoteTrace(mote, buf)
     for step in range(1, 9):
         mote.run_until_time(step * 1_100_000_000 + 12_345)
         trace.poll()
     trace.close()
-    vcd = read_vcd(buf.getvalue())
+    return mote, buf.getvalue()
+
+
+def test_cpu_mode_intervals_equal_the_trackers_ns(hello_elf) -> None:
+    mote, text = _traced_hello(hello_elf, 4)
+    assert _traced_hello(hello_elf, 4)[1] == text  # the same run gives the same file, byte for byte
+    vcd = read_vcd(text)
     assert vcd.end == mote.time_ns
     per_mode = intervals_by_value(vcd["mote4.cpu_mode"], vcd.end)
     assert {CPU_MODES[k]: per_mode.get(k, 0) for k in range(6)} == mote.mode_ns(0)
