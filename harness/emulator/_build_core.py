@@ -106,7 +106,7 @@ def c_sources() -> list[Path]:
     """Every C file of the core, peripherals included (globbed: new periph_*.c join by themselves)."""
     files = sorted(CSRC.glob("*.c"))
     if not WITH_PERIPH:
-        files = [f for f in files if not f.name.startswith(("periph", "dev_"))]
+        files = [f for f in files if not f.name.startswith(("periph", "dev_", "trace_"))]
     return files
 
 
@@ -118,12 +118,17 @@ def c_inputs() -> list[Path]:
 # Peripheral API for Python: periph_cdef.h holds cdef-parsable prototypes of the periph_*.h headers.
 PERIPH_CDEF = CSRC / "periph_cdef.h"
 PERIPH_API = WITH_PERIPH and PERIPH_CDEF.exists() and (CSRC / "periph.h").exists()
-# External devices (csrc/dev_<name>.h, e.g. the CC2420 radio) and the harness/sim group stepper
-# (csrc/sim_<name>.h) keep their headers plain declarations, so the cdef is the header itself minus its
-# preprocessor lines (one copy of each prototype). dev_<name>_cdef.h, when present, adds what only cffi
+# External devices (csrc/dev_<name>.h, e.g. the CC2420 radio), the harness/sim group stepper
+# (csrc/sim_<name>.h) and observers (csrc/trace_<name>.h, the VCD trace) keep their headers plain
+# declarations, so the cdef is the header itself minus its preprocessor lines (one copy of each
+# prototype). dev_<name>_cdef.h, when present, adds what only cffi
 # needs (`extern "Python"` callbacks).
 API_HEADERS = (
-    sorted(h for h in [*CSRC.glob("dev_*.h"), *CSRC.glob("sim_*.h")] if not h.name.endswith("_cdef.h"))
+    sorted(
+        h
+        for h in [*CSRC.glob("dev_*.h"), *CSRC.glob("sim_*.h"), *CSRC.glob("trace_*.h")]
+        if not h.name.endswith("_cdef.h")
+    )
     if PERIPH_API
     else []
 )

@@ -14,6 +14,7 @@ from harness.emulator.elf import ElfError, symbol_problems
 
 if TYPE_CHECKING:
     from harness.emulator.mote import Mote
+    from harness.emulator.vcd import MoteTrace
 
 
 def run_command(
@@ -27,12 +28,13 @@ def run_command(
     fail_on_reset: bool = False,
     gdb: str | None = None,
     gdb_reg_bytes: int = 2,
+    vcd: str | None = None,
 ) -> int:
-    """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode."""
+    """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode
+    (with `vcd`: a Value Change Dump of pins and modes into that file)."""
     out = out or sys.stdout
-    from harness.emulator.mote import EmulatorFault, Mote
-    from harness.emulator.power import power_report
-    from harness.emulator.resets import last_cause, puc_count
+    from harness.emulator.mote import Mote
+    from harness.emulator.vcd import MoteTrace
 
     try:
         mote = Mote(elf, node_id=node_id)
@@ -47,8 +49,39 @@ def run_command(
     except re.error as exc:
         print(f"esse run: bad --until-uart pattern {until_uart!r}: {exc}", file=sys.stderr)
         return 1
-    if gdb is not None:
-        return _serve_gdb(mote, gdb, gdb_reg_bytes, out)
+    trace = None
+    if vcd is not None:
+        try:
+            trace = MoteTrace(mote, vcd)
+        except OSError as exc:
+            print(f"esse run: --vcd {vcd}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+    try:
+        if gdb is not None:
+            return _serve_gdb(mote, gdb, gdb_reg_bytes, out)
+        return _run(mote, out, max_cycles, stop_symbol, pattern, seconds, fail_on_reset, trace)
+    finally:
+        if trace is not None:
+            try:
+                trace.close()
+            except RuntimeError as exc:  # the core lost records: the file says less than happened
+                print(f"esse run: {exc}", file=sys.stderr)
+
+
+def _run(
+    mote: Mote,
+    out: TextIO,
+    max_cycles: int,
+    stop_symbol: str | None,
+    pattern: re.Pattern[bytes] | None,
+    seconds: float | None,
+    fail_on_reset: bool,
+    trace: MoteTrace | None,
+) -> int:
+    from harness.emulator.mote import EmulatorFault
+    from harness.emulator.power import power_report
+    from harness.emulator.resets import last_cause, puc_count
+
     stop_pc = None
     if stop_symbol:
         try:
@@ -80,6 +113,8 @@ def run_command(
                         out.write(text[shown:].decode("latin-1"))
                         out.flush()
                         shown = len(text)
+                    if trace is not None:
+                        trace.poll()
                     continue
             budget = min(chunk, limit - mote.now)
             if end_ns is not None:
@@ -95,6 +130,8 @@ def run_command(
                 out.write(text[shown:].decode("latin-1"))
                 out.flush()
                 shown = len(text)
+            if trace is not None:
+                trace.poll()
             if puc_count(mote.ptr) != resets:  # no reset goes unreported
                 resets = puc_count(mote.ptr)
                 print(
@@ -174,6 +211,11 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         default=2,
         help="register width in g/p packets: 2 (MSP430, mspdebug gdbc) or 4 (gdb built for MSP430X)",
     )
+    p.add_argument(
+        "--vcd",
+        metavar="FILE",
+        help="write a Value Change Dump (GTKWave) of the Sky's pins, CPU/radio modes, DCO and UART bytes",
+    )
     p.set_defaults(
         func=lambda a: run_command(
             a.elf,
@@ -185,5 +227,6 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
             gdb=a.gdb,
             gdb_reg_bytes=a.gdb_reg_bytes,
             seconds=a.seconds,
+            vcd=a.vcd,
         )
     )

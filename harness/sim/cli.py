@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,16 @@ def _progress_bar(now_us: int, end_us: int) -> None:
     sys.stderr.flush()
 
 
+def _poller(traces: list) -> Callable[[int], None]:
+    """on_step for run_scenario: drain the VCD traces whose buffers filled up."""
+
+    def poll(_now_us: int) -> None:
+        for t in traces:
+            t.poll()
+
+    return poll
+
+
 def cmd_sim_run(args: argparse.Namespace) -> int:
     """`esse sim run`: run a scenario or .csc on our engine and write Cooja's outputs."""
     from harness.sim.csc import CscError
@@ -51,6 +62,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     # SIGTERM (a parent stopping a --realtime run) ends the run like Ctrl-C: outputs are still written.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     debugged: list = []  # harness.sim.gdb.DebuggedMote: told when the run is over
+    traces: list = []  # harness.emulator.vcd.MoteTrace (--vcd): closed when the run is over
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         sc = _load(target, out_dir)
@@ -67,6 +79,10 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
 
             motes = debug_motes(motes, args.gdb, announce, args.gdb_reg_bytes)
             debugged.extend(m for m in motes if hasattr(m, "stub"))
+        if args.vcd:
+            from harness.sim.trace import trace_motes
+
+            traces = trace_motes(motes, args.vcd)
         tty = sys.stderr.isatty()
         outcome = run_scenario(
             sc,
@@ -79,6 +95,7 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             progress=_progress_bar if tty else None,
             fail_on_reset=args.fail_on_reset,
             on_reset=lambda ev: print(f"{chr(10) if tty else ''}esse sim run: {ev}", file=sys.stderr),
+            on_step=_poller(traces) if traces else None,
         )
         if tty:
             sys.stderr.write("\n")
@@ -93,6 +110,11 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
     finally:
         for m in debugged:
             m.close()
+        if traces:
+            from harness.sim.trace import close_traces
+
+            for problem in close_traces(traces):
+                print(f"esse sim run: --vcd {problem}", file=sys.stderr)
     print(summary_text(outcome.files["summary"]))
     print(f"outputs in {out_dir}")
     if outcome.result.reason == "interrupted":
@@ -183,6 +205,13 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         metavar="MOTE=[HOST]:PORT",
         help="serve the GDB remote protocol for that mote (repeatable; PORT 0: a free one, printed); "
         "the run waits for the client and pauses while the mote is stopped",
+    )
+    r.add_argument(
+        "--vcd",
+        action="append",
+        metavar="DIR|MOTE=FILE",
+        help="write a Value Change Dump (GTKWave) of pins, CPU/radio modes, DCO and UART bytes: "
+        "DIR/mote<ID>.vcd for every emulated mote, or FILE for mote MOTE (repeatable)",
     )
     r.add_argument(
         "--gdb-reg-bytes",

@@ -29,6 +29,15 @@ accepted and kept. Anything else gives a warning naming the element and its line
 
 `[CONFIG_DIR]` in a path is the directory of the `.csc` file; `[CONTIKI_DIR]` / `[APPS_DIR]` need
 a Contiki tree and are left as they are (such firmware can only be checked by Cooja itself).
+
+Files saved by Cooja 4.x (Contiki-NG) read too: there a mote type has no <identifier> and holds its
+motes (`<motetype>... <mote>...</mote></motetype>`), a position is `<pos x=".." y=".." z=".."/>`, and the
+loader also accepts `elf` for `firmware`, `contikiapp` for `source`, `command` for `commands` and
+`se.sics.` for `org.contikios.` in class names (Contiki-NG cooja b980125c: Simulation.java,
+mote/BaseContikiMoteType.java, interfaces/Position.java). `generation` "4" renders the interface
+list of 4.x's SkyMoteType (MspLED, no RimeAddress); the file otherwise stays in the flat layout
+(`<mote>` after the types, `<motetype_identifier>`), which 4.x still loads, so the mote order
+(and the serial plugins' `<mote_arg>` indexes) is the mote-id order in both generations.
 """
 
 from __future__ import annotations
@@ -77,6 +86,24 @@ SKY_MOTE_INTERFACES = [
     "org.contikios.cooja.mspmote.interfaces.SkyTemperature",
 ]
 
+# Cooja 4.x's SkyMoteType.getDefaultMoteInterfaceClasses() (Contiki-NG cooja b980125c:
+# java/org/contikios/cooja/mspmote/SkyMoteType.java): RimeAddress is gone (its loader skips it), the
+# LEDs are MspLED (SkyLED is kept as an alias in mote/BaseContikiMoteType.java builtinInterfaces).
+SKY_MOTE_INTERFACES_4 = [
+    i.replace("interfaces.SkyLED", "interfaces.MspLED")
+    for i in SKY_MOTE_INTERFACES
+    if i != "org.contikios.cooja.interfaces.RimeAddress"
+]
+SKY_INTERFACES_BY_GENERATION = {"3": SKY_MOTE_INTERFACES, "4": SKY_MOTE_INTERFACES_4}
+# element names Cooja 4.x's mote type loader takes for ours (BaseContikiMoteType.setBaseConfigXML)
+_MOTETYPE_ALIASES = {"elf": "firmware", "contikiapp": "source", "command": "commands"}
+
+
+def _class_name(text: str) -> str:
+    """A class name as Cooja 4.x's loaders see it: the old `se.sics.` package prefix is `org.contikios.`."""
+    return "org.contikios." + text.removeprefix("se.sics.") if text.startswith("se.sics.") else text
+
+
 # Elements we read (or knowingly ignore) per parent; anything else is warned about.
 _SIMULATION_CHILDREN = {
     "title",
@@ -100,6 +127,8 @@ _MOTETYPE_CHILDREN = {
     "firmware",
     "moteinterface",
     "symbols",
+    "mote",  # Cooja 4.x: the type's motes inside it
+    *_MOTETYPE_ALIASES,
 }
 _PLUGIN_LAYOUT = {"width", "height", "z", "location_x", "location_y", "minimized", "bounds"}
 
@@ -383,7 +412,9 @@ class _Reader:
                     else:
                         self.unknown(e, "events")
             elif tag == "motetype":
-                sim.mote_types.append(self.motetype(c))
+                mote_type = self.motetype(c, len(sim.mote_types) + 1)
+                sim.mote_types.append(mote_type)
+                sim.motes += [self.mote(m, mote_type.identifier) for m in c.children if m.tag == "mote"]
             elif tag == "mote":
                 sim.motes.append(self.mote(c))
             # delaytime, ticktime, nrticklists: GUI/old-engine settings without meaning here
@@ -391,7 +422,7 @@ class _Reader:
             self.warn(node, "no <title>; using the default")
 
     def radiomedium(self, node: _Node, sim: CscSimulation) -> None:
-        sim.medium_class = node.text
+        sim.medium_class = node.text = _class_name(node.text)
         if node.text != UDGM_CLASS:
             self.warn(node, f"radio medium {node.text!r} is not UDGM; UDGM semantics will be used")
         values: dict[str, float] = {}
@@ -407,18 +438,21 @@ class _Reader:
         except ValueError as exc:  # UDGMParams checks the ranges and ratios
             raise self.error(node, str(exc)) from None
 
-    def motetype(self, node: _Node) -> MoteTypeSpec:
+    def motetype(self, node: _Node, number: int) -> MoteTypeSpec:
         vals: dict[str, str] = {}
         interfaces: list[str] = []
+        node.text = _class_name(node.text)
         for c in node.children:
             if c.tag not in _MOTETYPE_CHILDREN:
                 self.unknown(c, "motetype")
             elif c.tag == "moteinterface":
-                interfaces.append(c.text)
-            else:
-                vals[c.tag] = c.text
+                interfaces.append(_class_name(c.text))
+            elif c.tag != "mote":  # nested motes: read by the caller
+                vals[_MOTETYPE_ALIASES.get(c.tag, c.tag)] = c.text
         if "identifier" not in vals:
-            raise self.error(node, "<motetype> without <identifier>")
+            if not any(c.tag == "mote" for c in node.children):
+                raise self.error(node, "<motetype> without <identifier> (and no <mote> inside it)")
+            vals["identifier"] = f"motetype{number}"  # Cooja 4.x writes none: its motes are inside
         if "firmware" not in vals:
             raise self.error(
                 node,
@@ -437,17 +471,21 @@ class _Reader:
             line=node.line,
         )
 
-    def mote(self, node: _Node) -> MoteSpec:
+    def mote(self, node: _Node, type_id: str | None = None) -> MoteSpec:
         mote_id = None
         pos = (0.0, 0.0, 0.0)
-        type_id = None
         for c in node.children:
             if c.tag == "interface_config":
+                c.text = _class_name(c.text)
                 if c.text == POSITION_IF:
                     coords = {}
                     for p in c.children:
                         if p.tag in ("x", "y", "z"):
                             coords[p.tag] = self.number(p)
+                        elif p.tag == "pos":  # Cooja 4.x: <pos x=".." y=".." z=".."/> (z left out when 0)
+                            for axis in ("x", "y", "z"):
+                                if axis in p.attrs:
+                                    coords[axis] = self.number(_Node(axis, {}, p.line, p.attrs[axis]))
                         else:
                             self.unknown(p, "interface_config")
                     pos = (coords.get("x", 0.0), coords.get("y", 0.0), coords.get("z", 0.0))
@@ -458,6 +496,8 @@ class _Reader:
                     mote_id = self.number(idn, int)
                 # other interface configs (serial history, ...) carry GUI state only
             elif c.tag == "motetype_identifier":
+                if type_id is not None and c.text != type_id:
+                    raise self.error(c, f"mote inside mote type {type_id!r} names type {c.text!r}")
                 type_id = c.text
             elif c.tag == "breakpoints":
                 pass
@@ -470,8 +510,8 @@ class _Reader:
         return MoteSpec(mote_id, type_id, *pos, line=node.line)
 
     def plugin(self, node: _Node) -> PluginSpec:
-        spec = PluginSpec(node.text, line=node.line)
-        if node.text not in KNOWN_PLUGINS:
+        spec = PluginSpec(_class_name(node.text), line=node.line)
+        if spec.class_name not in KNOWN_PLUGINS:
             self.warn(node, f"unknown plugin {node.text!r} ignored")
         for c in node.children:
             if c.tag == "mote_arg":

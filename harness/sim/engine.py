@@ -252,6 +252,7 @@ class Engine:
         self._stop = threading.Event()
         self._line_listeners: list[Callable[[MoteLine], None]] = []
         self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
+        self._step_listeners: list[Callable[[int], None]] = []
         self._conditions: list[StopCondition] = []
         self.medium.add_listener(self._on_radio)
         # resets (watchdog, key violations, ...) of motes that report them (`take_resets`): logged,
@@ -280,6 +281,10 @@ class Engine:
     def add_radio_listener(self, fn: Callable[[RadioEvent], None]) -> None:
         """Call `fn` with every radio event of the medium."""
         self.medium.add_listener(fn)
+
+    def add_step_listener(self, fn: Callable[[int], None]) -> None:
+        """fn(now_us) after every window of `run` (e.g. to drain per-mote traces)."""
+        self._step_listeners.append(fn)
 
     def add_reset_listener(self, fn: Callable[[ResetEvent], None]) -> None:
         """fn(ResetEvent) for every reset of a mote, in (time, mote id) order per window."""
@@ -359,6 +364,8 @@ class Engine:
                 self.clock.advance_to(self.now_us / 1e6)
             if self._reset_sources:
                 self._collect_resets()
+            for fn in self._step_listeners:
+                fn(self.now_us)
             if speed is not None:
                 ahead = (self.now_us - sim0) / 1e6 / speed - (time.monotonic() - wall0)
                 if ahead > 0.002:

@@ -99,10 +99,12 @@ def run_scenario(
     progress: Callable[[int, int], None] | None = None,
     fail_on_reset: bool = False,
     on_reset: Callable[[ResetEvent], None] | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> SimOutcome:
     """Run the scenario on `motes` and write Cooja's outputs to `out_dir`; `port_base` overrides the
     file's serial socket ports (base + mote id, 0: free ports picked by the OS); every mote reset goes
-    to on_reset (and the summary); with fail_on_reset the first one ends the run with verdict False."""
+    to on_reset (and the summary); with fail_on_reset the first one ends the run with verdict False;
+    on_step(now_us) is called after every engine window."""
     sim = sc.sim
     ports = sim.serial_ports()
     if port_base is not None:
@@ -121,6 +123,8 @@ def run_scenario(
     engine.stop_on_reset = fail_on_reset
     if on_reset is not None:
         engine.add_reset_listener(on_reset)
+    if on_step is not None:
+        engine.add_step_listener(on_step)
     conditions: list[StopCondition] = []
     success: OutputMatch | None = None
     failure_match: OutputMatch | None = None

@@ -63,6 +63,7 @@ from harness.sim.csc import (
     POWER_TRACKER,
     SCRIPT_RUNNER,
     SERIAL_SOCKET_SERVER,
+    SKY_INTERFACES_BY_GENERATION,
     CscError,
     CscSimulation,
     MoteSpec,
@@ -276,6 +277,13 @@ def _psk_dn(m: dict, where: str) -> bytes:
     return key
 
 
+def _js_string(text: str) -> str:
+    """A JavaScript string literal of `text` that survives Cooja's script preprocessing, which deletes
+    `//` to the end of the line and `/* ... */` even inside strings (Contiki-NG cooja b980125c:
+    java/org/contikios/cooja/script/ScriptParser.java): every `/` is written `\\/` (the same string)."""
+    return json.dumps(text).replace("/", "\\/")
+
+
 def success_script(
     success: Success | None,
     duration_s: float | None,
@@ -306,8 +314,8 @@ def success_script(
     if not success.stop:
         lines.append("// esse-keep-running (our engine runs on after success; this test ends there)")
     lines.append(f"TIMEOUT({ms}, log.testFailed());")
-    lines.append(f"var pattern = new RegExp({json.dumps(success.regex)});")
-    fail = "null" if success.fail_regex is None else f"new RegExp({json.dumps(success.fail_regex)})"
+    lines.append(f"var pattern = new RegExp({_js_string(success.regex)});")
+    fail = "null" if success.fail_regex is None else f"new RegExp({_js_string(success.fail_regex)})"
     lines.append(f"var failure = {fail};")
     if success.motes is None:
         lines.append("var waiting = null;")
@@ -404,6 +412,8 @@ def scenario_from_dict(
         entries += [(m["app"], pos)] * count
     generated = _positions(topo, len(entries), seed, where)
 
+    if generation not in POWER_TRACKER_BY_GENERATION:
+        raise ScenarioError(f"{where}: unknown Cooja generation {generation!r} (3 or 4)")
     out_dir = Path(csc_path).resolve().parent if csc_path else None
     types: dict[str, MoteTypeSpec] = {}
     for n, (app, pos) in enumerate(entries, start=1):
@@ -411,7 +421,10 @@ def scenario_from_dict(
             fw = firmware_for_app(app).resolve()
             fw_text = f"[CONFIG_DIR]/{os.path.relpath(fw, out_dir)}" if out_dir else str(fw)
             types[app] = MoteTypeSpec(
-                identifier=f"sky_{app}", description=f"Sky mote: {app}", firmware=fw_text
+                identifier=f"sky_{app}",
+                description=f"Sky mote: {app}",
+                firmware=fw_text,
+                interfaces=list(SKY_INTERFACES_BY_GENERATION[generation]),
             )
         x, y, z = pos if pos is not None else generated[n - 1]
         sim.motes.append(MoteSpec(n, types[app].identifier, x, y, z))
@@ -456,8 +469,6 @@ def scenario_from_dict(
                     config=[("port", str(port)), ("bound", "true")],
                 )
             )
-    if generation not in POWER_TRACKER_BY_GENERATION:
-        raise ScenarioError(f"{where}: unknown Cooja generation {generation!r} (3 or 4)")
     if data.get("power", {}).get("tracker", False):
         sim.plugins.append(PluginSpec(POWER_TRACKER_BY_GENERATION[generation]))
     return Scenario(sim, float(duration) if duration is not None else None, success)
@@ -529,6 +540,7 @@ def bundle_firmware(sim: CscSimulation, out_dir: Path) -> None:
             identifier=f"{t.identifier}_node{m.mote_id}",
             description=f"{t.description} (node {m.mote_id}, provisioned)",
             firmware=f"[CONFIG_DIR]/{own.name}",
+            interfaces=list(t.interfaces),
         )
         used.append(mine)
         m.type_identifier = mine.identifier

@@ -3,6 +3,7 @@
 #include "periph.h"
 
 #define PORT_MAX_LISTENERS 8
+#define PORT_MAX_PIN_LISTENERS 4
 
 typedef struct {
     uint8_t ext, out, dir, sel, ifg, ies, ie;
@@ -12,6 +13,8 @@ typedef struct {
     port_t p[7]; /* index 1..6 */
     struct { port_out_fn fn; void *ctx; } lis[PORT_MAX_LISTENERS];
     int nlis;
+    struct { port_pin_fn fn; void *ctx; } pin_lis[PORT_MAX_PIN_LISTENERS];
+    int npin;
 } ports_t;
 
 static ports_t *st(mote_t *m) { return (ports_t *)m->periph[PERIPH_SLOT_PORTS]; }
@@ -46,6 +49,16 @@ static void notify_out(mote_t *m, int n, uint8_t old_out, uint8_t old_dir)
     uint8_t changed = (uint8_t)((out ^ (old_out & old_dir)) | (p->dir ^ old_dir));
     if (!changed) return;
     for (int i = 0; i < s->nlis; i++) s->lis[i].fn(m, s->lis[i].ctx, n, out, p->dir, changed);
+}
+
+/* Tell the pin listeners when the port's levels differ from `before`. */
+static void notify_pins(mote_t *m, int n, uint8_t before)
+{
+    ports_t *s = st(m);
+    if (!s->npin) return;
+    uint8_t after = pin_levels(&s->p[n]), changed = (uint8_t)(after ^ before);
+    if (!changed) return;
+    for (int i = 0; i < s->npin; i++) s->pin_lis[i].fn(m, s->pin_lis[i].ctx, n, after, changed);
 }
 
 /* Pins that are timer capture inputs when PxSEL selects the module. */
@@ -115,6 +128,7 @@ static void write_byte(mote_t *m, uint16_t a, uint8_t v)
     }
     edges(m, n, before);
     notify_out(m, n, old_out, old_dir);
+    notify_pins(m, n, before);
 }
 
 static uint16_t io_read(mote_t *m, void *ctx, uint16_t addr, int is_byte)
@@ -142,6 +156,7 @@ void port_set_input(mote_t *m, int n, int pin, int level)
     p->ext = ext;
     edges(m, n, before);
     if (p->sel & bit) route_to_timers(m, n, pin, level != 0);
+    notify_pins(m, n, before);
 }
 
 int port_get_pin(mote_t *m, int n, int pin)
@@ -164,6 +179,17 @@ int port_add_output_listener(mote_t *m, port_out_fn fn, void *ctx)
     return 0;
 }
 
+int port_add_pin_listener(mote_t *m, port_pin_fn fn, void *ctx)
+{
+    ports_t *s = st(m);
+    if (s->npin >= PORT_MAX_PIN_LISTENERS)
+        return mote_setup_fail("port_add_pin_listener: all %d listener slots taken", PORT_MAX_PIN_LISTENERS);
+    s->pin_lis[s->npin].fn = fn;
+    s->pin_lis[s->npin].ctx = ctx;
+    s->npin++;
+    return 0;
+}
+
 void port_attach(mote_t *m)
 {
     ports_t *s = calloc(1, sizeof *s);
@@ -179,7 +205,7 @@ void port_reset(mote_t *m, int por)
     ports_t *s = st(m);
     for (int n = 1; n <= 6; n++) {
         port_t *p = &s->p[n];
-        uint8_t old_out = p->out, old_dir = p->dir;
+        uint8_t old_out = p->out, old_dir = p->dir, before = pin_levels(p);
         if (por) {
             p->out = 0; /* undefined at power-on */
             p->ies = 0;
@@ -190,6 +216,7 @@ void port_reset(mote_t *m, int por)
         p->ie = 0;
         if (n <= 2) update_irq(m, n);
         notify_out(m, n, old_out, old_dir);
+        notify_pins(m, n, before);
     }
 }
 

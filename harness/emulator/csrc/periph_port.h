@@ -21,6 +21,13 @@ uint8_t port_get_dir(mote_t *m, int port);
 typedef void (*port_out_fn)(mote_t *m, void *ctx, int port, uint8_t out, uint8_t dir, uint8_t changed);
 int port_add_output_listener(mote_t *m, port_out_fn fn, void *ctx); /* 0 ok, -1 full */
 
+/* Pin listener: called whenever the level of a pin as the chip sees it (PxIN) changes, whoever
+ * changed it (the CPU writing OUT/DIR, a device driving an input, a reset). `levels` = the port's
+ * PxIN after the change, `changed` = the bits that changed. Up to 4 listeners (observers such as the
+ * VCD trace: none is registered unless one is asked for, so plain runs pay one test per port write). */
+typedef void (*port_pin_fn)(mote_t *m, void *ctx, int port, uint8_t levels, uint8_t changed);
+int port_add_pin_listener(mote_t *m, port_pin_fn fn, void *ctx); /* 0 ok, -1 full */
+
 void port_attach(mote_t *m);
 void port_reset(mote_t *m, int por);
 void port_detach(mote_t *m);

@@ -36,8 +36,7 @@ typedef struct {
     size_t rxq_head, rxq_len;
     uint64_t rx_ready;
     uint64_t tx_count;
-    uart_tx_fn tx_fn;
-    void *tx_ctx;
+    struct { uart_tx_fn fn; void *ctx; } tx_lis[2]; /* [0] the listener, [1] the tap (an observer) */
     /* SPI bus: several devices, each framed by its own chip select; a deselected device drives
      * nothing (reads as 0), so MISO is the OR of what the devices return */
     spi_exchange_fn spi_fn[SPI_MAX_DEVICES];
@@ -143,7 +142,8 @@ static void tx_done(mote_t *m, mote_event_t *ev)
         receive(m, s, miso);
     } else {
         mote_serial_out(m, s->u, byte);
-        if (s->tx_fn) s->tx_fn(m, s->tx_ctx, s->u, byte, m->now);
+        for (int i = 0; i < 2; i++)
+            if (s->tx_lis[i].fn) s->tx_lis[i].fn(m, s->tx_lis[i].ctx, s->u, byte, m->now);
     }
     if (!s->tx_full) s->tctl |= TXEPT;
     try_start_tx(m, s);
@@ -299,16 +299,21 @@ static void sfr_changed(mote_t *m, void *ctx)
 
 /* ---- public ---- */
 
-int uart_set_tx_listener(mote_t *m, int u, uart_tx_fn fn, void *ctx)
+static int set_tx_slot(mote_t *m, int u, int slot, uart_tx_fn fn, void *ctx)
 {
+    static const char *const what[2] = {"listener", "tap"};
     usart_t *s = st(m, u);
-    if (!s) return mote_setup_fail("uart_set_tx_listener: no USART%d", u);
-    if (s->tx_fn && fn)
-        return mote_setup_fail("uart_set_tx_listener: USART%d already has a TX listener", u);
-    s->tx_fn = fn;
-    s->tx_ctx = ctx;
+    if (!s) return mote_setup_fail("uart_set_tx_%s: no USART%d", what[slot], u);
+    if (s->tx_lis[slot].fn && fn)
+        return mote_setup_fail("uart_set_tx_%s: USART%d already has a TX %s", what[slot], u, what[slot]);
+    s->tx_lis[slot].fn = fn;
+    s->tx_lis[slot].ctx = ctx;
     return 0;
 }
+
+int uart_set_tx_listener(mote_t *m, int u, uart_tx_fn fn, void *ctx) { return set_tx_slot(m, u, 0, fn, ctx); }
+
+int uart_set_tx_tap(mote_t *m, int u, uart_tx_fn fn, void *ctx) { return set_tx_slot(m, u, 1, fn, ctx); }
 
 uint64_t uart_tx_count(mote_t *m, int u)
 {

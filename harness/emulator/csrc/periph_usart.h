@@ -30,6 +30,9 @@
 /* TX listener: byte finished shifting out at cycle `cycle` (== m->now when called). */
 typedef void (*uart_tx_fn)(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t cycle);
 int uart_set_tx_listener(mote_t *m, int usart, uart_tx_fn fn, void *ctx); /* -1: one is set (NULL clears) */
+/* A second, independent slot for an observer that must not take the listener's (the VCD trace,
+ * trace_vcd.h); called after the listener, same arguments. */
+int uart_set_tx_tap(mote_t *m, int usart, uart_tx_fn fn, void *ctx); /* -1: one is set (NULL clears) */
 
 uint64_t uart_tx_count(mote_t *m, int usart); /* characters transmitted since power-on */
 

@@ -25,6 +25,10 @@ static void on_accept(mote_t *m, void *ctx, int vec) { (void)m; (void)ctx; (void
 static uint8_t spi_dev(mote_t *m, void *ctx, uint8_t mosi) { (void)m; (void)ctx; return mosi; }
 static void on_tx(mote_t *m, void *ctx, int u, uint8_t b, uint64_t c) { (void)m; (void)ctx; (void)u; (void)b; (void)c; }
 static void on_clk(mote_t *m, void *ctx, int phase) { (void)m; (void)ctx; (void)phase; }
+static void on_pins(mote_t *m, void *ctx, int port, uint8_t levels, uint8_t changed)
+{
+    (void)m; (void)ctx; (void)port; (void)levels; (void)changed;
+}
 
 static void test_io_map(void)
 {
@@ -95,6 +99,14 @@ static void test_device_slots(void)
     REFUSED(spi_attach(m, 2, spi_dev, NULL), "no USART2");
     CHECK(uart_set_tx_listener(m, 1, on_tx, NULL) == 0, "first UART1 TX listener");
     REFUSED(uart_set_tx_listener(m, 1, on_tx, NULL), "already has a TX listener");
+    CHECK(uart_set_tx_tap(m, 1, on_tx, NULL) == 0, "the TX tap is a slot of its own");
+    REFUSED(uart_set_tx_tap(m, 1, on_tx, NULL), "already has a TX tap");
+    int pins = 0;
+    static int pin_ctx[8];
+    while (port_add_pin_listener(m, on_pins, &pin_ctx[pins]) == 0 && pins < 8)
+        pins++;
+    CHECK(pins == 4 && strstr(mote_setup_error(), "port_add_pin_listener"), "pin listeners full at %d: \"%s\"",
+          pins, mote_setup_error());
     int added = 0;
     static int ctx[64];
     while (clk_add_listener(m, on_clk, &ctx[added]) == 0 && added < 64)
