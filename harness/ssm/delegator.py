@@ -740,12 +740,15 @@ class Delegator:
     def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
-        self._accepted(ccs, counter, "KEY_ACK")
         pending = self._pending_acks.get(sid)
-        if pending is not None and pending.counter == acked:
+        matched = pending is not None and pending.counter == acked
+        with self.table.transaction():  # the counter and the forgotten key material: one commit
+            self._accepted(ccs, counter, "KEY_ACK")
+            if matched:
+                self.table.acknowledged(sid)
+        if pending is not None and matched:
             protocol.wipe(pending.message)
             del self._pending_acks[sid]
-            self.table.acknowledged(sid)
             self.stats["acks"] += 1
             for payload in pending.held:
                 self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
