@@ -295,6 +295,11 @@ static void op_km(input_t *in) {
   esse_ccm_seal(&t.psk, nonce, 13, ESSE_KM_TAG, msg, 5, msg + 5, ESSE_KEYSTATE_WIRE_LEN,
                 msg + 5 + ESSE_KEYSTATE_WIRE_LEN);
   esse_keystate_decode(&decoded, ks);
+  if ((int8_t)delta > 0)
+    for (unsigned i = 0; i < t.nkm; i++)
+      if (memcmp(t.kms[i].ks.session_id, decoded.session_id, ESSE_SESSION_ID_LEN) == 0)
+        return; /* a real SSM seals one KEY_MATERIAL per session and resends it byte for byte (a
+                   second counter for one session made a re-ACK below the boot mark look wrong) */
   send_ssm(delta, msg, sizeof msg, &decoded);
 }
 
