@@ -16,6 +16,7 @@ import collections
 import fcntl
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.ssm.workers import Result, WorkerPool, finished_undecryptable
 from harness.udp import Address, open_udp
-from harness.wire.dtls import CT_APPLICATION_DATA, is_client_hello, split_records
+from harness.wire.dtls import CT_APPLICATION_DATA, RecordHeader, is_client_hello, split_records
 from harness.wire.ssm import KeyState
 
 log = logging.getLogger("harness.ssm.delegator")
@@ -147,6 +148,7 @@ class Delegator:
         self.stats: collections.Counter[str] = collections.Counter()
         self.relay_latency_ns: collections.deque[int] = collections.deque(maxlen=200_000)
         self._sockets: list[asyncio.DatagramTransport] = []
+        self._socket_v6: dict[asyncio.DatagramTransport, bool] = {}  # family of each client socket
         # outbound handshakes and relaying (paper 5.2) use sockets of their own, so that a server that is
         # this SSM's own DTLS endpoint (sensor to sensor behind one SSM) is a different peer address
         self._out_sockets: list[asyncio.DatagramTransport] = []
@@ -379,7 +381,10 @@ class Delegator:
             return
         v6 = ":" in str(addr[0])
         for s in self._out_sockets if outbound else self._sockets:
-            if (s.get_extra_info("socket").family.name == "AF_INET6") == v6:
+            s_v6 = self._socket_v6.get(s)
+            if s_v6 is None:  # asked once per socket, not per datagram
+                s_v6 = self._socket_v6[s] = s.get_extra_info("socket").family == socket.AF_INET6
+            if s_v6 == v6:
                 s.sendto(data, addr[:2] if not v6 else addr)
                 return
         self.stats["no_socket_for_family"] += 1
@@ -613,7 +618,8 @@ class Delegator:
 
     def _on_client_datagram(self, addr: Address, data: bytes) -> None:
         t0 = time.perf_counter_ns()
-        why = malformed_reason(data)
+        records = split_records(data)  # once: the checks below and the relay read the same headers
+        why = malformed_reason(data, records)
         if why is not None:  # not DTLS at all: counted, summarised once per LOG_INTERVAL
             self.drops.note(addr[0], why)
             self.stats[f"malformed_{why}"] += 1
@@ -621,7 +627,7 @@ class Delegator:
         key = address_key(addr)
         entry = self.table.for_client(addr) if self.table is not None else None
         if entry is not None and not is_client_hello(data) and key not in self._handshakes:
-            self._relay_from_client(entry, data)
+            self._relay_from_client(entry, data, records)
             self.relay_latency_ns.append(time.perf_counter_ns() - t0)
             return
         if not self._hello_limit.allow(str(addr[0]), data, self.clock.now()):
@@ -653,8 +659,11 @@ class Delegator:
         else:
             self.stats["outbound_socket_unknown_peer"] += 1
 
-    def _relay_from_client(self, entry: RelayEntry, data: bytes) -> None:
-        records = split_records(data)
+    def _relay_from_client(
+        self, entry: RelayEntry, data: bytes, records: list[RecordHeader] | None = None
+    ) -> None:
+        if records is None:
+            records = split_records(data)
         if records and all(r.epoch > 0 for r in records):
             payload = data if records[-1].end == len(data) else data[: records[-1].end]
         else:
@@ -694,7 +703,7 @@ class Delegator:
 
     def _on_ccs_frame(self, src: Address, frame: bytes) -> None:
         ccs = self._ccs_by_addr.get(address_key(src))
-        if frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
+        if self._closing and frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
             return
         if ccs is None or not frame:
             self.stats["frames_from_unknown_ccs"] += 1

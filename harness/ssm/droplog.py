@@ -6,17 +6,19 @@ from __future__ import annotations
 import collections
 import logging
 
-from harness.wire.dtls import RECORD_HEADER, split_records
+from harness.wire.dtls import RECORD_HEADER, RecordHeader, split_records
 
 DTLS_VERSIONS = {0xFEFD, 0xFEFF}  # DTLS 1.2, 1.0
 CONTENT_TYPES = {20, 21, 22, 23}  # change_cipher_spec, alert, handshake, application_data
 
 
-def malformed_reason(datagram: bytes) -> str | None:
-    """Why a datagram from a client cannot be DTLS ("short", "framing", "version", "type"), or None."""
+def malformed_reason(datagram: bytes, records: list[RecordHeader] | None = None) -> str | None:
+    """Why a datagram from a client cannot be DTLS ("short", "framing", "version", "type"), or None;
+    `records`: its split_records(), when the caller has them already."""
     if len(datagram) < RECORD_HEADER:
         return "short"
-    records = split_records(datagram)
+    if records is None:
+        records = split_records(datagram)
     if not records or records[-1].end != len(datagram):
         return "framing"
     for r in records:

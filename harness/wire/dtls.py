@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 RECORD_HEADER = 13
 HANDSHAKE_HEADER = 12
@@ -38,9 +39,9 @@ class DtlsFramingError(ValueError):
     """Bytes that are not a well-formed sequence of DTLS records or handshake messages."""
 
 
-@dataclass(frozen=True)
-class RecordHeader:
-    """One record's plaintext header and where it sits in its datagram."""
+class RecordHeader(NamedTuple):
+    """One record's plaintext header and where it sits in its datagram (a tuple: made per record on
+    the relay path, where a frozen dataclass cost a third of the parse)."""
 
     content_type: int
     version: int
