@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness.emulator.mote import Mote, ffi, lib, setup_error
+from harness.emulator.resets import RESET_CAUSES
 
 TIMESCALE = "1ns"
 # (port, pin, name): the Tmote Sky's wiring (LEDs active low; sky.h, dev_cc2420.h, sky_devices.py)
@@ -43,7 +44,6 @@ SKY_PINS: tuple[tuple[int, int, str], ...] = (
     (5, 5, "led_green_n"),
     (5, 6, "led_blue_n"),
 )
-RESET_CAUSES = ("por", "watchdog", "wdt_key", "flash_key", "vector", "puc_other")  # enum mote_reset_cause
 _TAKE = 4096  # records per vcdt_take call
 _POLL_PENDING = 65536  # poll() drains once this many records wait
 

@@ -40,7 +40,6 @@ from harness.energy.energest import ACLK_HZ, COUNTED, EnergestSample
 _M32 = 0xFFFFFFFF
 FINE_MAX_TICKS = 8192  # energest.c ENERGEST_FINE_MAX_TICKS
 NO_WRAP_TICKS = 256  # energest.c ENERGEST_NO_WRAP_TICKS
-_TIMER_A, _TIMER_B = 0, 1  # harness/emulator/csrc/periph_timer.h
 N = len(COUNTED)
 # energest.c's static variables (file-local symbols) and sky_clock.c's overflow count: name -> size
 _ENERGEST_VARS = {"running": 1, "active": 1, "pending": 1, "epoch": 2, "clock_base": 4, "fine_hz": 4,
@@ -119,7 +118,7 @@ class EnergestProbe:
         """sky_clock_ticks() + clock_base now: Timer_A's count with its overflows."""
         from harness.emulator.mote import lib
 
-        lo = int(lib.timer_counter(self._core.ptr, _TIMER_A))
+        lo = int(lib.timer_counter(self._core.ptr, lib.TIMER_A))
         served = ((self._u("clock_overflows") << 16) | lo) + clock_base
         # an overflow not served yet (TAIFG set, the ISR to come) leaves the count 2**16 behind; the
         # firmware looks at TAIFG, the probe at the simulated time (the boot estimate in clock_base is
@@ -148,7 +147,7 @@ class EnergestProbe:
             (a,), (b,) = self._stamps("pending_from", 1), self._stamps("pending_to", 1)
             t, f = span_counts(a, b, per_tick)
             ticks[0], fine[0] = (ticks[0] + t) & _M32, (fine[0] + f) & _M32
-        tbr = int(lib.timer_counter(self._core.ptr, _TIMER_B))
+        tbr = int(lib.timer_counter(self._core.ptr, lib.TIMER_B))
         now = (self._aclk_now(clock_base), tbr, self._u("epoch"))
         for i, since in enumerate(self._stamps("since", N)):
             if active & (1 << i):

@@ -28,7 +28,8 @@ uint64_t clk_cycles_until_aclk_tick(mote_t *m, uint64_t n);
 uint16_t wdt_counter(mote_t *m);
 uint16_t wdt_ctl(mote_t *m);
 
-/* timers: timer 0 Timer_A, 1 Timer_B */
+/* timers (values checked against periph_timer.h by the compiler) */
+enum { TIMER_A = 0, TIMER_B = 1 };
 void timer_capture_input(mote_t *m, int timer, int ccr, int sel, int level);
 void timer_b_capture_input(mote_t *m, int ccr, int level);
 void timer_a_capture_input(mote_t *m, int ccr, int sel, int level);
