@@ -31,8 +31,7 @@ int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
   st->version = ks->version;
   st->epoch = ks->epoch;
   st->next_send_seq = ks->next_send_seq;
-  st->recv_max = ks->recv_seq;
-  st->recv_window = ks->recv_window;
+  esse_replay_install(st, &ks->recv_seq, &ks->recv_window);
   st->active = 1;
   return ESSE_REC_OK;
 }
@@ -65,7 +64,7 @@ int esse_record_seal(esse_record_t *st, uint8_t type, const uint8_t *payload, si
   out[0] = type;
   esse_put16(out + 1, st->version);
   esse_put16(out + 3, st->epoch);
-  esse_put48(out + 5, st->next_send_seq);
+  esse_rcopy(out + 5, (const uint8_t *)&st->next_send_seq, 6);
   esse_put16(out + 11, (uint16_t)(ESSE_RECORD_EXPLICIT + len + st->tag_len));
   esse_copy(out + ESSE_RECORD_HEADER, out + 3, 8); /* explicit nonce repeats epoch | seq */
   make_nonce_aad(st->write_iv, out + 3, type, st->version, (uint16_t)len, nonce, aad);
@@ -90,7 +89,8 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   type = buf[0];
   version = esse_get16(buf + 1);
   epoch = esse_get16(buf + 3);
-  seq = esse_get48(buf + 5);
+  seq = 0;
+  esse_rcopy((uint8_t *)&seq, buf + 5, 6);
   frag_len = esse_get16(buf + 11);
   view->type = type;
   view->epoch = epoch;
@@ -105,7 +105,7 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   if (frag_len < ESSE_RECORD_EXPLICIT + st->tag_len) return ESSE_REC_ERR_LENGTH;
 
   /* replay check before the (costly) decryption; the window moves only after the tag verified */
-  if (!esse_replay_fresh(st->recv_max, st->recv_window, seq)) return ESSE_REC_ERR_REPLAY;
+  if (!esse_replay_fresh(st, &seq)) return ESSE_REC_ERR_REPLAY;
 
   plain_len = (uint16_t)(frag_len - ESSE_RECORD_EXPLICIT - st->tag_len);
   body = buf + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT;
@@ -116,7 +116,7 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   esse_wipe(nonce, sizeof nonce);
   if (rc != 0) return ESSE_REC_ERR_TAG;
 
-  esse_replay_accept(&st->recv_max, &st->recv_window, seq);
+  esse_replay_accept(st, &seq);
   view->payload = body;
   view->payload_len = plain_len;
   return ESSE_REC_OK;

@@ -9,10 +9,13 @@
 
 #define ESSE_MAX_SEQ 0xFFFFFFFFFFFFull /* 48-bit DTLS sequence numbers */
 
+/* Set the window from the exported state: recv_seq and bit i = recv_seq - i received (replay.c keeps it
+ * in st->recv_max and, as a ring indexed by seq mod 64, st->recv_window). */
+void esse_replay_install(esse_record_t *st, const uint64_t *recv_seq, const uint64_t *window);
 /* Nonzero when seq is right of the window or inside it and not seen yet. */
-int esse_replay_fresh(uint64_t recv_max, uint64_t window, uint64_t seq);
+int esse_replay_fresh(esse_record_t *st, const uint64_t *seq);
 /* Record seq as received (after its tag verified). */
-void esse_replay_accept(uint64_t *recv_max, uint64_t *window, uint64_t seq);
+void esse_replay_accept(esse_record_t *st, const uint64_t *seq);
 
 /* The record backend's AES-128-CCM (L = 3, 12-byte nonce, 13-byte AAD, st->tag_len-byte tag):
  * keys installed once per session; seal encrypts body[0:len] in place and appends the tag; open

@@ -1,27 +1,63 @@
-/* The 64-record anti-replay window (RFC 6347 4.1.2.6): shared by both record backends. */
+/* Anti-replay windows (replay.h); the record layer's keeps its state in esse_record_t. */
+#include "replay.h"
+
 #include "record_common.h"
 
-/* v << n for n < 64. One out-of-line shift: clang expands every variable 64-bit shift inline on the
- * MSP430 (hundreds of bytes each); words first, then at most 15 single-bit steps. */
-__attribute__((noinline)) static uint64_t shl64(uint64_t v, unsigned n) {
-  for (; n >= 16; n -= 16) v <<= 16;
-  while (n--) v <<= 1;
-  return v;
-}
+static const uint8_t bit_mask[8] = {1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u};
 
-int esse_replay_fresh(uint64_t recv_max, uint64_t window, uint64_t seq) {
-  uint64_t diff;
-  if (window == 0 || seq > recv_max) return 1;
-  diff = recv_max - seq;
-  return diff < ESSE_REPLAY_WINDOW && !(window & shl64(1u, (unsigned)diff));
-}
-
-void esse_replay_accept(uint64_t *recv_max, uint64_t *window, uint64_t seq) {
-  if (*window == 0 || seq > *recv_max) {
-    uint64_t shift = *window == 0 ? 64 : seq - *recv_max;
-    *window = shift >= ESSE_REPLAY_WINDOW ? 1u : (shl64(*window, (unsigned)shift) | 1u);
-    *recv_max = seq;
-  } else {
-    *window |= shl64(1u, (unsigned)(*recv_max - seq));
+/* a - b over width bytes: 0xFF when a < b, else the difference capped at 64. */
+static uint8_t distance(const uint8_t *a, const uint8_t *b, uint8_t width) {
+  uint8_t k, borrow = 0, high = 0, low = 0;
+  for (k = 0; k < width; k++) {
+    uint16_t t = (uint16_t)(a[k] - b[k] - borrow);
+    borrow = (uint8_t)((t >> 8) & 1u);
+    if (k) high |= (uint8_t)t;
+    else low = (uint8_t)t;
   }
+  if (borrow) return 0xFFu;
+  return high || low >= 64u ? 64u : low;
+}
+
+static uint8_t *ring_byte(void *ring, uint8_t ring_bytes, uint8_t p) {
+  return (uint8_t *)ring + ((p >> 3) & (ring_bytes - 1u));
+}
+
+void esse_window_set(void *ring, uint8_t ring_bytes, uint8_t p) { *ring_byte(ring, ring_bytes, p) |= bit_mask[p & 7u]; }
+
+int esse_window_check(const void *max, const void *ring, uint8_t ring_bytes, const void *n, uint8_t width) {
+  uint8_t back = distance(max, n, width), p = *(const uint8_t *)n;
+  if (back == 0xFFu) return 0;
+  if (back >= (uint8_t)(ring_bytes * 8u)) return -1;
+  return (*ring_byte((void *)(uintptr_t)ring, ring_bytes, p) & bit_mask[p & 7u]) ? 1 : 0;
+}
+
+void esse_window_accept(void *max, void *ring, uint8_t ring_bytes, const void *n, uint8_t width) {
+  uint8_t ahead = distance(n, max, width), p = *(uint8_t *)max, k;
+  if (ahead != 0xFFu) {
+    while (ahead--) { /* positions max + 1 .. n now stand for numbers not accepted yet */
+      p++;
+      *ring_byte(ring, ring_bytes, p) &= (uint8_t)~bit_mask[p & 7u];
+    }
+    for (k = 0; k < width; k++) ((uint8_t *)max)[k] = ((const uint8_t *)n)[k];
+  }
+  esse_window_set(ring, ring_bytes, *(const uint8_t *)n);
+}
+
+void esse_replay_install(esse_record_t *st, const uint64_t *recv_seq, const uint64_t *window) {
+  const uint8_t *w = (const uint8_t *)window;
+  uint8_t i;
+  st->recv_max = *recv_seq;
+  st->recv_window = 0;
+  for (i = 0; i < ESSE_REPLAY_WINDOW; i++) /* bit i of the exported window is recv_seq - i */
+    if (w[i >> 3] & bit_mask[i & 7u]) esse_window_set(&st->recv_window, 8, (uint8_t)((uint8_t)*recv_seq - i));
+}
+
+int esse_replay_fresh(esse_record_t *st, const uint64_t *seq) {
+  /* an empty window (nothing received yet) takes any number */
+  return !st->recv_window || esse_window_check(&st->recv_max, &st->recv_window, 8, seq, 6) == 0;
+}
+
+void esse_replay_accept(esse_record_t *st, const uint64_t *seq) {
+  if (!st->recv_window) st->recv_max = *seq; /* the first number received sets the window */
+  esse_window_accept(&st->recv_max, &st->recv_window, 8, seq, 6);
 }
