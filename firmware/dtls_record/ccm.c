@@ -6,8 +6,8 @@
 #include "ccm.h"
 #include "esse_util.h"
 
-static int ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-               const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len, uint8_t *tag, uint8_t open) {
+int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len, const uint8_t *aad,
+             size_t aad_len, uint8_t *data, size_t len, uint8_t *tag, uint8_t open) {
   uint8_t x[16], a[16], s[16];
   uint8_t *p, *const msg = data;
   size_t k, v = len, n, rest = len;
@@ -69,14 +69,4 @@ static int ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len,
     return ESSE_CCM_ERR_TAG;
   }
   return ESSE_CCM_OK;
-}
-
-int esse_ccm_seal(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                  const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len, uint8_t *tag) {
-  return ccm(key, nonce, nonce_len, tag_len, aad, aad_len, data, len, tag, 0);
-}
-
-int esse_ccm_open(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                  const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag) {
-  return ccm(key, nonce, nonce_len, tag_len, aad, aad_len, data, len, (uint8_t *)tag, 1);
 }
