@@ -5,6 +5,19 @@
 
 #include "esse_util.h"
 #include "record_common.h"
+#include "replay.h"
+
+#include <stddef.h>
+
+/* The record's anti-replay window (replay.h): recv_max, then the bitmap recv_window. */
+#define WINDOW(st) ((uint8_t *)(st) + offsetof(esse_record_t, recv_max))
+/* replay.h wants the bitmap right after max */
+ESSE_STATIC_ASSERT(window_layout, offsetof(esse_record_t, recv_window) == offsetof(esse_record_t, recv_max) + 8);
+/* install copies the sequence state in one go */
+ESSE_STATIC_ASSERT(sequence_layout, offsetof(esse_record_t, recv_max) == offsetof(esse_record_t, next_send_seq) + 8 &&
+                                        offsetof(esse_keystate_t, recv_seq) ==
+                                            offsetof(esse_keystate_t, next_send_seq) + 8 &&
+                                        offsetof(esse_keystate_t, recv_window) == offsetof(esse_keystate_t, recv_seq) + 8);
 
 
 /* Nonzero when a uint64_t holds more than 48 bits (esse_util.h: least significant byte first). */
@@ -36,8 +49,8 @@ int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
   st->cipher_suite = ks->cipher_suite;
   st->version = ks->version;
   st->epoch = ks->epoch;
-  st->next_send_seq = ks->next_send_seq;
-  esse_replay_install(st, &ks->recv_seq, &ks->recv_window);
+  /* next_send_seq, recv_max | recv_window from next_send_seq, recv_seq | recv_window: one copy */
+  esse_copy((uint8_t *)&st->next_send_seq, (const uint8_t *)&ks->next_send_seq, 24);
   st->active = 1;
   return ESSE_REC_OK;
 }
@@ -104,11 +117,11 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   if (frag_len < ESSE_RECORD_EXPLICIT + st->tag_len) return ESSE_REC_ERR_LENGTH;
 
   /* replay check before the (costly) decryption; the window moves only after the tag verified */
-  if (!esse_replay_fresh(st, &view->seq)) return ESSE_REC_ERR_REPLAY;
+  if (esse_window_check(WINDOW(st), (const uint8_t *)&view->seq, 8)) return ESSE_REC_ERR_REPLAY;
   /* the explicit nonce is what the sender put in the fragment; RFC 6655 has it equal epoch | seq */
   if (protect(st, buf, 1)) return ESSE_REC_ERR_TAG;
 
-  esse_replay_accept(st, &view->seq);
+  esse_window_accept(WINDOW(st), (const uint8_t *)&view->seq, 8);
   view->payload = buf + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT;
   view->payload_len = (uint16_t)(frag_len - ESSE_RECORD_EXPLICIT - st->tag_len);
   return ESSE_REC_OK;

@@ -9,6 +9,9 @@
 #error "esse_rcopy and the anti-replay windows take integers as bytes, least significant first"
 #endif
 
+/* A compile-time check that C99 can express: the array size goes negative when cond is false. */
+#define ESSE_STATIC_ASSERT(name, cond) typedef char esse_static_assert_##name[(cond) ? 1 : -1]
+
 /* Zero memory through a volatile pointer so the compiler cannot drop the store (key wiping). */
 void esse_wipe(void *p, size_t n);
 void esse_copy(uint8_t *dst, const uint8_t *src, size_t n);

@@ -1,5 +1,5 @@
 /* Pieces both record backends share (firmware/dtls_record with our AES, firmware/dtls_record_tinydtls
- * with TinyDTLS's): the replay window and the sequence-number limit. */
+ * with TinyDTLS's): the sequence-number limit and the AEAD backend interface. */
 #ifndef ESSE_RECORD_COMMON_H
 #define ESSE_RECORD_COMMON_H
 
@@ -8,14 +8,6 @@
 #include "dtls_record.h"
 
 #define ESSE_MAX_SEQ 0xFFFFFFFFFFFFull /* 48-bit DTLS sequence numbers */
-
-/* Set the window from the exported state: recv_seq and bit i = recv_seq - i received (replay.c keeps it
- * in st->recv_max and, as a ring indexed by seq mod 64, st->recv_window). */
-void esse_replay_install(esse_record_t *st, const uint64_t *recv_seq, const uint64_t *window);
-/* Nonzero when seq is right of the window or inside it and not seen yet. */
-int esse_replay_fresh(esse_record_t *st, const uint64_t *seq);
-/* Record seq as received (after its tag verified). */
-void esse_replay_accept(esse_record_t *st, const uint64_t *seq);
 
 /* The record backend's AES-128-CCM (L = 3, st->tag_len-byte tag): keys installed once per session.
  * na is the 12-byte nonce followed by the 13-byte AAD. open = 0 (write key) encrypts body[0:len] in place

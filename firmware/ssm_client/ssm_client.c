@@ -5,10 +5,17 @@
 #include "esse_util.h"
 #include "replay.h"
 
+#include <stddef.h>
+
+/* The link's anti-replay window (replay.h): last_rx_counter, then the bitmap rx_seen. */
+#define WINDOW(link) ((uint8_t *)(link) + offsetof(esse_ssm_link_t, last_rx_counter))
+/* replay.h wants the bitmap right after max */
+ESSE_STATIC_ASSERT(window_layout, offsetof(esse_ssm_link_t, rx_seen) == offsetof(esse_ssm_link_t, last_rx_counter) + 4);
+
 /* 13-byte CCM nonce (L = 2): 'E' 'S' | sender | 6 zero bytes | counter(4), the counter taken from the
  * message (bytes 1..4). Unique per PSK_DN as long as each sender's counter never repeats, which the
  * receivers' anti-replay check also demands. */
-static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
+__attribute__((noinline)) static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
   unsigned i;
   nonce[0] = 'E';
   nonce[1] = 'S';
@@ -40,14 +47,14 @@ static int open_msg(esse_ssm_link_t *link, uint8_t *msg, size_t len, size_t want
   if (len != want) return ESSE_KM_ERR_LENGTH;
   if (msg[0] != type) return ESSE_KM_ERR_TYPE;
   *ctr = esse_get32(msg + 1);
-  seen = *ctr ? esse_window_check(&link->last_rx_counter, &link->rx_seen, 4, ctr, 4) : -1;
+  seen = *ctr ? esse_window_check(WINDOW(link), (const uint8_t *)ctr, 4) : -1;
   if (seen < 0 || (seen && !dup_ok)) return ESSE_KM_ERR_REPLAY;
   msg_nonce(nonce, ESSE_SENDER_SSM, msg);
   if (esse_ccm_open(&link->psk_dn, nonce, 13, tag_len, msg, aad_len, msg + aad_len, enc_len, msg + want - tag_len) !=
       ESSE_CCM_OK)
     return ESSE_KM_ERR_TAG;
   if (seen) return ESSE_KM_DUPLICATE;
-  esse_window_accept(&link->last_rx_counter, &link->rx_seen, 4, ctr, 4);
+  esse_window_accept(WINDOW(link), (const uint8_t *)ctr, 4);
   return ESSE_KM_OK;
 }
 
