@@ -7,10 +7,6 @@
 /* datasheet: command strobes, registers, RAM map, status bits */
 #define SNOP 0x00u
 #define SAES 0x0Eu
-#define SECCTRL0 0x19u
-#define REG_READ 0x40u
-#define SEC_SAKEYSEL 0x0080u
-#define RAM_KEY0 0x100u
 #define RAM_SABUF 0x120u
 #define RAM_KEY1 0x130u
 #define RAM_READ 0x20u
@@ -18,11 +14,8 @@
 #define ST_ENC_BUSY 0x10u
 #define MAX_POLLS 64u /* 14 us of ENC_BUSY are 2..3 status reads at SMCLK/2 */
 
-static uint8_t selected = 0xFFu; /* SEC_SAKEYSEL as last written (0xFF: unknown) ... */
-static uint8_t selected_inits;   /* ... since this cc2420_init() */
-
-/* One byte of a short transaction (address, register, strobe), out of line: they are few per block; the
- * 16 data bytes of a RAM transfer go through the inline cc2420_spi() of their own loop. */
+/* One byte of a short transaction (address, strobe), out of line: they are few per block; the 16 data
+ * bytes of a RAM transfer go through the inline cc2420_spi() of their own loop. */
 __attribute__((noinline)) static uint8_t spi(uint8_t b)
 {
     return cc2420_spi(b);
@@ -30,7 +23,7 @@ __attribute__((noinline)) static uint8_t spi(uint8_t b)
 
 /* 16 bytes between RAM at addr and p (read: 0 writes, RAM_READ reads), p[15] first: the least
  * significant byte sits at the lowest address. RAM access: 0x80 | A6..A0, then A8..A7 in bits 7..6
- * with bit 5 = read. */
+ * with bit 5 = read. The caller holds the bus. */
 static void ram16(uint16_t addr, uint8_t *p, uint8_t read)
 {
     uint8_t *q = p + 16;
@@ -53,39 +46,18 @@ static uint8_t strobe(uint8_t s)
     return st;
 }
 
-/* SECCTRL0 as read (addr | REG_READ) or written: the register's 16 bits, most significant byte first. */
-static uint16_t secctrl0(uint8_t addr, uint16_t v)
-{
-    uint16_t r;
-    cc2420_csn_low();
-    spi(addr);
-    r = (uint16_t)(spi((uint8_t)(v >> 8)) << 8);
-    r |= spi((uint8_t)v);
-    cc2420_csn_high();
-    return r;
-}
-
-void cc2420_saes_load_key(uint8_t slot, const uint8_t *key)
+void cc2420_saes_load_key(const uint8_t *key)
 {
     uint8_t lk = cc2420_bus_lock();
-    ram16((slot & 1u) ? RAM_KEY1 : RAM_KEY0, (uint8_t *)(uintptr_t)key, 0);
+    ram16(RAM_KEY1, (uint8_t *)(uintptr_t)key, 0);
     cc2420_bus_unlock(lk);
 }
 
-int cc2420_saes_encrypt(uint8_t slot, const uint8_t *in, uint8_t *out)
+int cc2420_saes_encrypt(const uint8_t *in, uint8_t *out)
 {
-    uint8_t sel = slot & 1u, st, polls = 0;
+    uint8_t st, polls = 0;
     uint8_t lk = cc2420_bus_lock();
     int rc = 0;
-    if (selected_inits != cc2420_inits()) {
-        selected_inits = cc2420_inits();
-        selected = 0xFFu; /* the chip was reset: SECCTRL0 is back to its reset value */
-    }
-    if (sel != selected) { /* SECCTRL0.SEC_SAKEYSEL = sel, the other fields kept */
-        uint16_t v = secctrl0(SECCTRL0 | REG_READ, 0);
-        secctrl0(SECCTRL0, sel ? (uint16_t)(v | SEC_SAKEYSEL) : (uint16_t)(v & ~SEC_SAKEYSEL));
-        selected = sel;
-    }
     ram16(RAM_SABUF, (uint8_t *)(uintptr_t)in, 0);
     st = strobe(SAES); /* the status from before the strobe */
     if (st & ST_XOSC16M_STABLE) {

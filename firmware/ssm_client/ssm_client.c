@@ -99,23 +99,28 @@ static int seal_msg(esse_ssm_link_t *link, uint8_t *out, size_t aad_len, size_t 
   return (int)(aad_len + enc_len + ESSE_SHORT_TAG);
 }
 
-/* KEY_ACK and ERROR are MAC-only: everything but the tag is AAD, CCM encrypts an empty payload. */
+/* KEY_ACK and ERROR are MAC-only: type | counter | n bytes of fields | session id | tag, everything but
+ * the tag is AAD, CCM encrypts an empty payload. */
+static int mac_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, uint8_t type, const uint8_t *fields, uint8_t n,
+                   const uint8_t sid[ESSE_SESSION_ID_LEN]) {
+  size_t aad_len = 5u + n + ESSE_SESSION_ID_LEN;
+  int rc = start_msg(link, out, cap, aad_len + ESSE_SHORT_TAG, type);
+  if (rc) return rc;
+  esse_copy(out + 5, fields, n);
+  esse_copy(out + 5 + n, sid, ESSE_SESSION_ID_LEN);
+  return seal_msg(link, out, aad_len, 0);
+}
+
 int esse_km_ack(esse_ssm_link_t *link, uint32_t acked_counter, const uint8_t sid[ESSE_SESSION_ID_LEN],
                 uint8_t *out, size_t cap) {
-  int rc = start_msg(link, out, cap, ESSE_ACK_LEN, ESSE_MSG_KEY_ACK);
-  if (rc) return rc;
-  esse_put32(out + 5, acked_counter);
-  esse_copy(out + 9, sid, ESSE_SESSION_ID_LEN);
-  return seal_msg(link, out, ESSE_ACK_LEN - ESSE_SHORT_TAG, 0);
+  uint8_t acked[4];
+  esse_put32(acked, acked_counter);
+  return mac_msg(link, out, cap, ESSE_MSG_KEY_ACK, acked, 4, sid);
 }
 
 int esse_error_build(esse_ssm_link_t *link, uint8_t code, const uint8_t sid[ESSE_SESSION_ID_LEN],
                      uint8_t *out, size_t cap) {
-  int rc = start_msg(link, out, cap, ESSE_ERROR_LEN, ESSE_MSG_ERROR);
-  if (rc) return rc;
-  out[5] = code;
-  esse_copy(out + 6, sid, ESSE_SESSION_ID_LEN);
-  return seal_msg(link, out, ESSE_ERROR_LEN - ESSE_SHORT_TAG, 0);
+  return mac_msg(link, out, cap, ESSE_MSG_ERROR, &code, 1, sid);
 }
 
 int esse_delegate_build(esse_ssm_link_t *link, const uint8_t *addr, uint8_t addr_len, uint16_t port,
