@@ -9,14 +9,15 @@
 int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len, const uint8_t *aad,
              size_t aad_len, uint8_t *data, size_t len, uint8_t *tag, uint8_t open) {
   uint8_t x[16], a[16], s[16];
-  uint8_t *p, *const msg = data;
+  uint8_t *p;
   size_t k, v = len, n, rest = len;
-  uint8_t diff;
+  uint8_t diff = 0;
   if (nonce_len < 7 || nonce_len > 13 || tag_len < 4 || tag_len > 16 || (tag_len & 1u) || aad_len >= 0xFF00u)
     return ESSE_CCM_ERR_PARAM; /* only the 2-byte l(a) encoding is supported */
   /* A_0 = L' | nonce | 0 (L' = L - 1 = 14 - nonce_len); B_0 = A_0 with Adata, M' and l(m) */
+  esse_wipe(a, 16);
   a[0] = (uint8_t)(14u - nonce_len);
-  for (k = 0; k < 15; k++) a[k + 1] = k < nonce_len ? nonce[k] : 0;
+  esse_copy(a + 1, nonce, nonce_len);
   esse_copy(x, a, 16);
   x[0] |= (uint8_t)((aad_len ? 0x40u : 0u) | ((tag_len - 2) << 2));
   for (k = 15; k > nonce_len; k--) {
@@ -32,18 +33,18 @@ int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, s
     x[1] ^= (uint8_t)aad_len;
     do {
       *p++ ^= *aad++;
-      if (p == x + 16) {
+      if (p == x + 16 || aad_len == 1) {
         esse_aes128_encrypt(key, x, x);
         p = x;
       }
     } while (--aad_len);
-    if (p != x) esse_aes128_encrypt(key, x, x);
   }
   while (rest) {
     n = rest < 16 ? rest : 16;
     rest -= n;
-    /* next counter: big-endian increment over the L counter bytes (public, so a carry loop is fine) */
-    for (p = a + 15; ++*p == 0; p--) {
+    /* next counter: big-endian increment of the counter field (it never carries into the nonce:
+     * l(m) fits in L bytes, so the block count does too) */
+    for (p = a + 16; ++*--p == 0;) {
     }
     esse_aes128_encrypt(key, a, s);
     for (k = 0; k < n; k++) {
@@ -55,17 +56,17 @@ int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, s
   }
   for (k = 15; k > nonce_len; k--) a[k] = 0;
   esse_aes128_encrypt(key, a, s); /* S_0 masks the tag: U = T xor first-M-bytes(S_0) */
-  for (k = 0; k < tag_len; k++) x[k] ^= s[k];
-  if (open) {
-    diff = esse_ct_diff(x, tag, tag_len);
-  } else {
-    esse_copy(tag, x, tag_len);
-    diff = 0;
+  for (k = 0; k < tag_len; k++) {
+    uint8_t t = (uint8_t)(x[k] ^ s[k]);
+    if (open)
+      diff |= (uint8_t)(t ^ tag[k]); /* constant time: every byte is compared */
+    else
+      tag[k] = t;
   }
   esse_wipe(x, sizeof x);
   esse_wipe(s, sizeof s);
   if (diff) {
-    esse_wipe(msg, len);
+    esse_wipe(data - len, len);
     return ESSE_CCM_ERR_TAG;
   }
   return ESSE_CCM_OK;

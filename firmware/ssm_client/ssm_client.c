@@ -15,7 +15,7 @@ ESSE_STATIC_ASSERT(window_layout, offsetof(esse_ssm_link_t, rx_seen) == offsetof
 /* 13-byte CCM nonce (L = 2): 'E' 'S' | sender | 6 zero bytes | counter(4), the counter taken from the
  * message (bytes 1..4). Unique per PSK_DN as long as each sender's counter never repeats, which the
  * receivers' anti-replay check also demands. */
-__attribute__((noinline)) static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
+static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
   unsigned i;
   nonce[0] = 'E';
   nonce[1] = 'S';
@@ -35,33 +35,39 @@ void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_
 
 void esse_ssm_link_wipe(esse_ssm_link_t *link) { esse_wipe(link, sizeof *link); }
 
-/* Check and open a message from the SSM: `want` bytes of `type`, whose last tag_len bytes are the tag,
- * the enc_len bytes before it encrypted and everything before those AAD. A counter accepted before is
- * ESSE_KM_DUPLICATE when dup_ok (the message is still authenticated and decrypted), else refused like
- * one below the window, before decryption. On success *ctr is the counter, accepted. */
-static int open_msg(esse_ssm_link_t *link, uint8_t *msg, size_t len, size_t want, uint8_t type, uint8_t tag_len,
-                    size_t enc_len, uint8_t dup_ok, uint32_t *ctr) {
+/* The CCM of an SSM message in place (open: one from the SSM, checked and decrypted; else one of ours,
+ * sealed). Its type says its layout: KEY_MATERIAL and DELEGATE encrypt what follows type | counter, the
+ * others are MAC-only (everything before the tag is AAD); KEY_MATERIAL has the 16-byte tag. */
+static int msg_ccm(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t open) {
   uint8_t nonce[13];
-  size_t aad_len = want - tag_len - enc_len;
+  size_t tag_len = msg[0] == ESSE_MSG_KEY_MATERIAL ? ESSE_KM_TAG : ESSE_SHORT_TAG;
+  size_t aad_len = msg[0] == ESSE_MSG_KEY_MATERIAL || msg[0] == ESSE_MSG_DELEGATE ? 5u : len - tag_len;
+  msg_nonce(nonce, open ? ESSE_SENDER_SSM : ESSE_SENDER_CCS, msg);
+  return esse_ccm(&link->psk_dn, nonce, 13, tag_len, msg, aad_len, msg + aad_len, len - tag_len - aad_len,
+                  msg + len - tag_len, open);
+}
+
+/* Check and open a KEY_MATERIAL or ERROR message from the SSM. A counter accepted before is
+ * ESSE_KM_DUPLICATE for KEY_MATERIAL (the message is still authenticated and decrypted), else refused
+ * like one below the window, before decryption. */
+static int open_msg(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t type) {
+  uint32_t ctr;
   int seen;
-  if (len != want) return ESSE_KM_ERR_LENGTH;
+  if (len != (type == ESSE_MSG_KEY_MATERIAL ? ESSE_KM_LEN : ESSE_ERROR_LEN)) return ESSE_KM_ERR_LENGTH;
   if (msg[0] != type) return ESSE_KM_ERR_TYPE;
-  *ctr = esse_get32(msg + 1);
-  seen = *ctr ? esse_window_check(WINDOW(link), (const uint8_t *)ctr, 4) : -1;
-  if (seen < 0 || (seen && !dup_ok)) return ESSE_KM_ERR_REPLAY;
-  msg_nonce(nonce, ESSE_SENDER_SSM, msg);
-  if (esse_ccm_open(&link->psk_dn, nonce, 13, tag_len, msg, aad_len, msg + aad_len, enc_len, msg + want - tag_len) !=
-      ESSE_CCM_OK)
-    return ESSE_KM_ERR_TAG;
+  ctr = esse_get32(msg + 1);
+  seen = ctr ? esse_window_check(WINDOW(link), (const uint8_t *)&ctr, 4) : -1;
+  if (seen < 0 || (seen && type != ESSE_MSG_KEY_MATERIAL)) return ESSE_KM_ERR_REPLAY;
+  if (msg_ccm(link, msg, len, 1) != ESSE_CCM_OK) return ESSE_KM_ERR_TAG;
   if (seen) return ESSE_KM_DUPLICATE;
-  esse_window_accept(WINDOW(link), (const uint8_t *)ctr, 4);
+  esse_window_accept(WINDOW(link), (const uint8_t *)&ctr, 4);
   return ESSE_KM_OK;
 }
 
 int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_t *ks, uint32_t *counter) {
-  int rc = open_msg(link, msg, len, ESSE_KM_LEN, ESSE_MSG_KEY_MATERIAL, ESSE_KM_TAG, ESSE_KEYSTATE_WIRE_LEN, 1,
-                    counter);
+  int rc = open_msg(link, msg, len, ESSE_MSG_KEY_MATERIAL);
   if (rc >= 0) {
+    *counter = esse_get32(msg + 1);
     esse_keystate_decode(ks, msg + 5);
     esse_wipe(msg + 5, ESSE_KEYSTATE_WIRE_LEN);
   }
@@ -70,9 +76,8 @@ int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_
 
 int esse_error_open(esse_ssm_link_t *link, const uint8_t *msg, size_t len, uint8_t *code,
                     uint8_t sid[ESSE_SESSION_ID_LEN]) {
-  uint32_t ctr;
   /* MAC-only: nothing is encrypted, so nothing of msg is written */
-  int rc = open_msg(link, (uint8_t *)(uintptr_t)msg, len, ESSE_ERROR_LEN, ESSE_MSG_ERROR, ESSE_SHORT_TAG, 0, 0, &ctr);
+  int rc = open_msg(link, (uint8_t *)(uintptr_t)msg, len, ESSE_MSG_ERROR);
   if (rc == ESSE_KM_OK) {
     *code = msg[5];
     esse_copy(sid, msg + 6, ESSE_SESSION_ID_LEN);
@@ -81,7 +86,7 @@ int esse_error_open(esse_ssm_link_t *link, const uint8_t *msg, size_t len, uint8
 }
 
 /* Start a message to the SSM of `need` bytes in out: type | next own counter. 0 or an ESSE_KM_ERR_*. */
-static int start_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, size_t need, uint8_t type) {
+__attribute__((noinline)) static int start_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, size_t need, uint8_t type) {
   if (cap < need) return ESSE_KM_ERR_SPACE;
   if (link->tx_counter == 0xFFFFFFFFu) return ESSE_KM_ERR_COUNTER;
   out[0] = type;
@@ -89,38 +94,28 @@ static int start_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, size_t nee
   return ESSE_KM_OK;
 }
 
-/* Seal a started message: the first aad_len bytes are AAD, the enc_len after them encrypted, then the
- * 8-byte tag. Returns the message length. */
-static int seal_msg(esse_ssm_link_t *link, uint8_t *out, size_t aad_len, size_t enc_len) {
-  uint8_t nonce[13];
-  msg_nonce(nonce, ESSE_SENDER_CCS, out);
-  esse_ccm_seal(&link->psk_dn, nonce, 13, ESSE_SHORT_TAG, out, aad_len, out + aad_len, enc_len,
-                out + aad_len + enc_len);
-  return (int)(aad_len + enc_len + ESSE_SHORT_TAG);
-}
-
-/* KEY_ACK and ERROR are MAC-only: type | counter | n bytes of fields | session id | tag, everything but
- * the tag is AAD, CCM encrypts an empty payload. */
-static int mac_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, uint8_t type, const uint8_t *fields, uint8_t n,
-                   const uint8_t sid[ESSE_SESSION_ID_LEN]) {
-  size_t aad_len = 5u + n + ESSE_SESSION_ID_LEN;
-  int rc = start_msg(link, out, cap, aad_len + ESSE_SHORT_TAG, type);
-  if (rc) return rc;
-  esse_copy(out + 5, fields, n);
-  esse_copy(out + 5 + n, sid, ESSE_SESSION_ID_LEN);
-  return seal_msg(link, out, aad_len, 0);
+/* Seal a started message of len bytes (tag included); returns len. */
+static int seal_msg(esse_ssm_link_t *link, uint8_t *out, size_t len) {
+  msg_ccm(link, out, len, 0);
+  return (int)len;
 }
 
 int esse_km_ack(esse_ssm_link_t *link, uint32_t acked_counter, const uint8_t sid[ESSE_SESSION_ID_LEN],
                 uint8_t *out, size_t cap) {
-  uint8_t acked[4];
-  esse_put32(acked, acked_counter);
-  return mac_msg(link, out, cap, ESSE_MSG_KEY_ACK, acked, 4, sid);
+  int rc = start_msg(link, out, cap, ESSE_ACK_LEN, ESSE_MSG_KEY_ACK);
+  if (rc) return rc;
+  esse_put32(out + 5, acked_counter);
+  esse_copy(out + 9, sid, ESSE_SESSION_ID_LEN);
+  return seal_msg(link, out, ESSE_ACK_LEN);
 }
 
 int esse_error_build(esse_ssm_link_t *link, uint8_t code, const uint8_t sid[ESSE_SESSION_ID_LEN],
                      uint8_t *out, size_t cap) {
-  return mac_msg(link, out, cap, ESSE_MSG_ERROR, &code, 1, sid);
+  int rc = start_msg(link, out, cap, ESSE_ERROR_LEN, ESSE_MSG_ERROR);
+  if (rc) return rc;
+  out[5] = code;
+  esse_copy(out + 6, sid, ESSE_SESSION_ID_LEN);
+  return seal_msg(link, out, ESSE_ERROR_LEN);
 }
 
 int esse_delegate_build(esse_ssm_link_t *link, const uint8_t *addr, uint8_t addr_len, uint16_t port,
@@ -141,7 +136,7 @@ int esse_delegate_build(esse_ssm_link_t *link, const uint8_t *addr, uint8_t addr
   p += 2;
   *p++ = identity_len;
   esse_copy(p, identity, identity_len);
-  return seal_msg(link, out, 5, body);
+  return seal_msg(link, out, 5u + body + ESSE_SHORT_TAG);
 }
 
 int esse_relay_build(uint8_t type, const uint8_t sid[ESSE_SESSION_ID_LEN], const uint8_t *records,
