@@ -8,8 +8,8 @@
 
 int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len, const uint8_t *aad,
              size_t aad_len, uint8_t *data, size_t len, uint8_t *tag, uint8_t open) {
-  uint8_t x[16], a[16], s[16];
-  uint8_t *p;
+  uint8_t xs[32], a[16]; /* the CBC-MAC block, then the keystream block: one wipe */
+  uint8_t *const x = xs, *const s = xs + 16, *p;
   size_t k, v = len, n, rest = len;
   uint8_t diff = 0;
   if (nonce_len < 7 || nonce_len > 13 || tag_len < 4 || tag_len > 16 || (tag_len & 1u) || aad_len >= 0xFF00u)
@@ -54,7 +54,7 @@ int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, s
     }
     esse_aes128_encrypt(key, x, x);
   }
-  for (k = 15; k > nonce_len; k--) a[k] = 0;
+  esse_wipe(a + 1 + nonce_len, 15u - nonce_len); /* A_0: the L counter bytes back to 0 */
   esse_aes128_encrypt(key, a, s); /* S_0 masks the tag: U = T xor first-M-bytes(S_0) */
   for (k = 0; k < tag_len; k++) {
     uint8_t t = (uint8_t)(x[k] ^ s[k]);
@@ -63,8 +63,7 @@ int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, s
     else
       tag[k] = t;
   }
-  esse_wipe(x, sizeof x);
-  esse_wipe(s, sizeof s);
+  esse_wipe(xs, sizeof xs);
   if (diff) {
     esse_wipe(data - len, len);
     return ESSE_CCM_ERR_TAG;

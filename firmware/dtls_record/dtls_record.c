@@ -13,7 +13,10 @@
 #define WINDOW(st) ((uint8_t *)(st) + offsetof(esse_record_t, recv_max))
 /* replay.h wants the bitmap right after max */
 ESSE_STATIC_ASSERT(window_layout, offsetof(esse_record_t, recv_window) == offsetof(esse_record_t, recv_max) + 8);
-/* install copies the sequence state in one go */
+/* install picks keys and IVs by role from the pairs, and copies the sequence state in one go */
+ESSE_STATIC_ASSERT(key_layout, offsetof(esse_keystate_t, server_write_key) == offsetof(esse_keystate_t, client_write_key) + 16 &&
+                                   offsetof(esse_keystate_t, server_iv) == offsetof(esse_keystate_t, client_iv) + 4 &&
+                                   ESSE_ROLE_SERVER == 1u && ESSE_ROLE_CLIENT == 0u);
 ESSE_STATIC_ASSERT(sequence_layout, offsetof(esse_record_t, recv_max) == offsetof(esse_record_t, next_send_seq) + 8 &&
                                         offsetof(esse_keystate_t, recv_seq) ==
                                             offsetof(esse_keystate_t, next_send_seq) + 8 &&
@@ -28,21 +31,17 @@ static uint8_t above_48_bits(const uint64_t *v) {
 
 int esse_record_install(esse_record_t *st, const esse_keystate_t *ks) {
   uint8_t tag_len = esse_suite_tag_len(ks->cipher_suite);
-  const uint8_t *wk, *rk, *wiv, *riv;
+  const uint8_t *keys, *ivs;
   esse_wipe(st, sizeof *st);
   if (!tag_len || ks->version != ESSE_DTLS_VERSION_1_2 || ks->role > ESSE_ROLE_SERVER || ks->epoch == 0 ||
       above_48_bits(&ks->next_send_seq) || above_48_bits(&ks->recv_seq))
     return ESSE_REC_ERR_STATE;
-  if (ks->role == ESSE_ROLE_SERVER) {
-    wk = ks->server_write_key; wiv = ks->server_iv;
-    rk = ks->client_write_key; riv = ks->client_iv;
-  } else {
-    wk = ks->client_write_key; wiv = ks->client_iv;
-    rk = ks->server_write_key; riv = ks->server_iv;
-  }
-  esse_record_aead_keys(st, wk, rk);
-  esse_copy(st->write_iv, wiv, 4);
-  esse_copy(st->read_iv, riv, 4);
+  /* a server writes with the server key and IV and reads with the client's; a client the other way */
+  keys = (const uint8_t *)ks + offsetof(esse_keystate_t, client_write_key);
+  ivs = (const uint8_t *)ks + offsetof(esse_keystate_t, client_iv);
+  esse_record_aead_keys(st, keys + 16 * ks->role, keys + 16 * (ks->role ^ 1u));
+  esse_copy(st->write_iv, ivs + 4 * ks->role, 4);
+  esse_copy(st->read_iv, ivs + 4 * (ks->role ^ 1u), 4);
   esse_copy(st->session_id, ks->session_id, ESSE_SESSION_ID_LEN);
   st->tag_len = tag_len;
   st->role = ks->role;
@@ -77,10 +76,11 @@ static int protect(esse_record_t *st, uint8_t *rec, uint8_t open) {
 int esse_record_seal(esse_record_t *st, uint8_t type, const uint8_t *payload, size_t len, uint8_t *out,
                      size_t cap) {
   size_t total;
+  uint8_t *p;
   if (!st->active) return ESSE_REC_ERR_STATE;
   if (type < ESSE_CT_CHANGE_CIPHER_SPEC || type > ESSE_CT_APPLICATION_DATA) return ESSE_REC_ERR_TYPE;
   total = ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT + len + st->tag_len;
-  if (len > 16384u || total > cap || total > 0x7FFFu) return ESSE_REC_ERR_SPACE;
+  if (len > 16384u || total > cap) return ESSE_REC_ERR_SPACE; /* len <= 2^14: total fits 15 bits */
   if (above_48_bits(&st->next_send_seq)) return ESSE_REC_ERR_SEQ;
   esse_copy(out + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT, payload, len);
   out[0] = type;
@@ -90,7 +90,9 @@ int esse_record_seal(esse_record_t *st, uint8_t type, const uint8_t *payload, si
   esse_put16(out + 11, (uint16_t)(total - ESSE_RECORD_HEADER));
   esse_copy(out + ESSE_RECORD_HEADER, out + 3, 8); /* explicit nonce repeats epoch | seq */
   protect(st, out, 0);
-  st->next_send_seq++;
+  /* next_send_seq + 1, byte by byte (a uint64_t increment is 60 bytes of MSP430 code); it stops at 2^48 */
+  for (p = (uint8_t *)&st->next_send_seq; ++*p == 0; p++) {
+  }
   return (int)total;
 }
 
@@ -104,8 +106,8 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   if (len < ESSE_RECORD_HEADER) return ESSE_REC_ERR_LENGTH;
   view->type = type = buf[0];
   view->epoch = esse_get16(buf + 3);
-  view->seq = 0;
-  esse_rcopy((uint8_t *)&view->seq, buf + 5, 6);
+  esse_rcopy((uint8_t *)&view->seq, buf + 3, 8); /* seq, then the epoch in the two bytes above it */
+  ((uint8_t *)&view->seq)[6] = ((uint8_t *)&view->seq)[7] = 0;
   frag_len = esse_get16(buf + 11);
   if ((size_t)frag_len > len - ESSE_RECORD_HEADER) return ESSE_REC_ERR_LENGTH;
   view->record_len = (uint16_t)(ESSE_RECORD_HEADER + frag_len);
@@ -117,11 +119,11 @@ int esse_record_open(esse_record_t *st, uint8_t *buf, size_t len, esse_record_vi
   if (frag_len < ESSE_RECORD_EXPLICIT + st->tag_len) return ESSE_REC_ERR_LENGTH;
 
   /* replay check before the (costly) decryption; the window moves only after the tag verified */
-  if (esse_window_check(WINDOW(st), (const uint8_t *)&view->seq, 8)) return ESSE_REC_ERR_REPLAY;
+  if (esse_window(WINDOW(st), (const uint8_t *)&view->seq, 8, 0)) return ESSE_REC_ERR_REPLAY;
   /* the explicit nonce is what the sender put in the fragment; RFC 6655 has it equal epoch | seq */
   if (protect(st, buf, 1)) return ESSE_REC_ERR_TAG;
 
-  esse_window_accept(WINDOW(st), (const uint8_t *)&view->seq, 8);
+  esse_window(WINDOW(st), (const uint8_t *)&view->seq, 8, 1);
   view->payload = buf + ESSE_RECORD_HEADER + ESSE_RECORD_EXPLICIT;
   view->payload_len = (uint16_t)(frag_len - ESSE_RECORD_EXPLICIT - st->tag_len);
   return ESSE_REC_OK;

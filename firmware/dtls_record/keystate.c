@@ -5,16 +5,9 @@
 #include <stddef.h>
 
 uint8_t esse_suite_tag_len(uint16_t suite) {
-  switch (suite) {
-  case ESSE_TLS_PSK_WITH_AES_128_CCM_8:
-  case ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8:
-    return 8;
-  case ESSE_TLS_PSK_WITH_AES_128_CCM:
-  case ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM:
-    return 16;
-  default:
-    return 0;
-  }
+  if (suite == ESSE_TLS_PSK_WITH_AES_128_CCM_8 || suite == ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8) return 8;
+  if (suite == ESSE_TLS_PSK_WITH_AES_128_CCM || suite == ESSE_TLS_ECDHE_ECDSA_WITH_AES_128_CCM) return 16;
+  return 0;
 }
 
 /* The wire layout (docs/protocol.md) field by field, in struct order: offset in esse_keystate_t and wire

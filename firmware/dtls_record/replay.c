@@ -22,28 +22,31 @@ static uint8_t empty(const uint8_t *win, uint8_t w) {
   return !any;
 }
 
-int esse_window_check(const uint8_t *win, const uint8_t *n, uint8_t w) {
-  uint8_t back = distance(win, n, w);
-  if (back == 0xFFu || empty(win, w)) return 0;
-  if (back >= (uint8_t)(8u * w)) return -1;
-  return (win[w + (back >> 3)] & bit_mask[back & 7u]) ? 1 : 0;
-}
-
-void esse_window_accept(uint8_t *win, const uint8_t *n, uint8_t w) {
-  uint8_t back = 0, ahead, k, carry, t;
-  if (empty(win, w)) esse_copy(win, n, w); /* the first number accepted sets max */
-  ahead = distance(n, win, w);
-  if (ahead == 0xFFu) {
-    back = distance(win, n, w); /* below max: inside the window (esse_window_check said so) */
-  } else {
+int esse_window(uint8_t *win, const uint8_t *n, uint8_t w, uint8_t accept) {
+  uint8_t back, ahead, k, carry;
+  uint16_t t;
+  if (empty(win, w)) { /* nothing accepted yet: any number is new, the first one accepted sets max */
+    if (!accept) return 0;
+    esse_copy(win, n, w);
+  }
+  back = distance(win, n, w);
+  if (back == 0xFFu) { /* above max */
+    if (!accept) return 0;
+    ahead = distance(n, win, w);
     while (ahead--) { /* the bitmap moves up one bit per number max advances (64 steps clear it) */
       for (k = w, carry = 0; k < 2u * w; k++) {
-        t = win[k];
-        win[k] = (uint8_t)((t << 1) | carry);
-        carry = (uint8_t)(t >> 7);
+        t = (uint16_t)((win[k] << 1) | carry);
+        win[k] = (uint8_t)t;
+        carry = (uint8_t)(t >> 8);
       }
     }
     esse_copy(win, n, w);
+    back = 0;
+  } else if (back >= (uint8_t)(8u * w)) {
+    return -1;
+  } else if (!accept) {
+    return (win[w + (back >> 3)] & bit_mask[back & 7u]) ? 1 : 0;
   }
   win[w + (back >> 3)] |= bit_mask[back & 7u];
+  return 0;
 }

@@ -17,8 +17,9 @@
 
 #include "esse_util.h"
 
-/* 0: n (w bytes) is above the window or in it and not accepted yet; 1: accepted before; -1: below it. */
-int esse_window_check(const uint8_t *win, const uint8_t *n, uint8_t w);
-/* Accept n (esse_window_check said 0): max moves up to n if n is above it. */
-void esse_window_accept(uint8_t *win, const uint8_t *n, uint8_t w);
+/* Check n (w bytes; accept = 0): 0 when it is above the window or in it and not accepted yet, 1 when
+ * accepted before, -1 when below the window. With accept = 1, also take n (after a check said 0): max
+ * moves up to n if n is above it, and n's bit is set. */
+int esse_window(uint8_t *win, const uint8_t *n, uint8_t w, uint8_t accept);
+
 #endif

@@ -16,18 +16,15 @@ ESSE_STATIC_ASSERT(window_layout, offsetof(esse_ssm_link_t, rx_seen) == offsetof
  * message (bytes 1..4). Unique per PSK_DN as long as each sender's counter never repeats, which the
  * receivers' anti-replay check also demands. */
 static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
-  unsigned i;
-  nonce[0] = 'E';
-  nonce[1] = 'S';
+  static const uint8_t head[9] = {'E', 'S'};
+  esse_copy(nonce, head, 9);
   nonce[2] = sender;
-  for (i = 3; i < 9; i++) nonce[i] = 0;
   esse_copy(nonce + 9, msg + 1, 4);
 }
 
 void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_t last_rx_counter,
                         uint32_t tx_counter) {
-  esse_wipe(link, sizeof *link);
-  esse_aes128_init(&link->psk_dn, psk_dn);
+  esse_aes128_init(&link->psk_dn, psk_dn); /* with the three fields below: every byte but padding */
   link->last_rx_counter = last_rx_counter;
   link->rx_seen = 0xFFFFFFFFul; /* what was accepted below the stored mark before a reboot is unknown */
   link->tx_counter = tx_counter;
@@ -40,8 +37,9 @@ void esse_ssm_link_wipe(esse_ssm_link_t *link) { esse_wipe(link, sizeof *link); 
  * others are MAC-only (everything before the tag is AAD); KEY_MATERIAL has the 16-byte tag. */
 static int msg_ccm(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t open) {
   uint8_t nonce[13];
-  size_t tag_len = msg[0] == ESSE_MSG_KEY_MATERIAL ? ESSE_KM_TAG : ESSE_SHORT_TAG;
-  size_t aad_len = msg[0] == ESSE_MSG_KEY_MATERIAL || msg[0] == ESSE_MSG_DELEGATE ? 5u : len - tag_len;
+  uint8_t km = msg[0] == ESSE_MSG_KEY_MATERIAL;
+  size_t tag_len = km ? ESSE_KM_TAG : ESSE_SHORT_TAG;
+  size_t aad_len = km || msg[0] == ESSE_MSG_DELEGATE ? 5u : len - tag_len;
   msg_nonce(nonce, open ? ESSE_SENDER_SSM : ESSE_SENDER_CCS, msg);
   return esse_ccm(&link->psk_dn, nonce, 13, tag_len, msg, aad_len, msg + aad_len, len - tag_len - aad_len,
                   msg + len - tag_len, open);
@@ -56,11 +54,11 @@ static int open_msg(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t typ
   if (len != (type == ESSE_MSG_KEY_MATERIAL ? ESSE_KM_LEN : ESSE_ERROR_LEN)) return ESSE_KM_ERR_LENGTH;
   if (msg[0] != type) return ESSE_KM_ERR_TYPE;
   ctr = esse_get32(msg + 1);
-  seen = ctr ? esse_window_check(WINDOW(link), (const uint8_t *)&ctr, 4) : -1;
+  seen = ctr ? esse_window(WINDOW(link), (const uint8_t *)&ctr, 4, 0) : -1;
   if (seen < 0 || (seen && type != ESSE_MSG_KEY_MATERIAL)) return ESSE_KM_ERR_REPLAY;
   if (msg_ccm(link, msg, len, 1) != ESSE_CCM_OK) return ESSE_KM_ERR_TAG;
   if (seen) return ESSE_KM_DUPLICATE;
-  esse_window_accept(WINDOW(link), (const uint8_t *)&ctr, 4);
+  esse_window(WINDOW(link), (const uint8_t *)&ctr, 4, 1);
   return ESSE_KM_OK;
 }
 
