@@ -30,11 +30,15 @@ static void ram16(uint16_t addr, uint8_t *p, uint8_t read)
     cc2420_csn_low();
     spi((uint8_t)(0x80u | (addr & 0x7Fu)));
     spi((uint8_t)(((addr >> 1) & 0xC0u) | read));
-    do {
-        uint8_t b = cc2420_spi(read ? 0 : *--q);
-        if (read)
-            *--q = b;
-    } while (q != p);
+    if (read) {
+        do
+            *--q = cc2420_spi(0);
+        while (q != p);
+    } else {
+        do
+            cc2420_spi(*--q);
+        while (q != p);
+    }
     cc2420_csn_high();
 }
 
@@ -59,12 +63,11 @@ int cc2420_saes_encrypt(const uint8_t *in, uint8_t *out)
     uint8_t lk = cc2420_bus_lock();
     int rc = 0;
     ram16(RAM_SABUF, (uint8_t *)(uintptr_t)in, 0);
-    st = strobe(SAES); /* the status from before the strobe */
-    if (st & ST_XOSC16M_STABLE) {
-        while ((strobe(SNOP) & ST_ENC_BUSY) && ++polls < MAX_POLLS) {
-        }
-    }
-    if (!(st & ST_XOSC16M_STABLE) || polls >= MAX_POLLS) {
+    if (!(strobe(SAES) & ST_XOSC16M_STABLE)) /* the status from before the strobe */
+        polls = MAX_POLLS;
+    while (polls < MAX_POLLS && (strobe(SNOP) & ST_ENC_BUSY))
+        polls++;
+    if (polls >= MAX_POLLS) {
         for (st = 0; st < 16; st++)
             out[st] = 0;
         rc = CC2420_ERR_CHIP;
