@@ -42,7 +42,8 @@ void esse_aes128_encrypt(const esse_aes128_t *ctx, const uint8_t in[ESSE_AES_BLO
 
 void esse_aes128_wipe(esse_aes128_t *ctx) {
   esse_wipe(ctx->key, ESSE_AES128_KEY);
-  if (holds(ctx)) { /* the key leaves the radio's RAM too */
+  if (loaded == ctx && loaded_id == ctx->id) { /* the key leaves the radio's RAM too (even if the chip
+                                                  was reset since: its RAM may have kept the key) */
     cc2420_saes_load_key(ctx->key);
     loaded = 0;
   }
