@@ -6,6 +6,7 @@ Host time is this process's CPU time, so the figures hold on a busy machine too.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from harness.emulator.core_build import ensure_built
 
@@ -74,15 +75,27 @@ def _hello_mhz() -> tuple[float, int]:
     return m.now / dt / 1e6, m.now
 
 
-def _sha256_mhz(rounds: int) -> tuple[float, int]:
-    from harness.bench.firmware import build_sha256_bench
+def _until_done_mhz(elf: Path) -> tuple[float, int]:
+    """Emulated MHz of a benchmark firmware run from reset to its bench_done symbol."""
     from harness.emulator.mote import Mote
 
-    m = Mote(build_sha256_bench(rounds).elf)
+    m = Mote(elf)
     t0 = time.process_time()
     m.run_until_pc("bench_done", 2_000_000_000)
     dt = time.process_time() - t0
     return m.now / dt / 1e6, m.now
+
+
+def _sha256_mhz(rounds: int) -> tuple[float, int]:
+    from harness.bench.firmware import build_sha256_bench
+
+    return _until_done_mhz(build_sha256_bench(rounds).elf)
+
+
+def _mixed_mhz(rounds: int) -> tuple[float, int]:
+    from harness.bench.firmware import build_mixed_bench
+
+    return _until_done_mhz(build_mixed_bench(rounds).elf)
 
 
 def _idle_ratio(sim_seconds: int) -> tuple[float, float]:
@@ -107,6 +120,8 @@ def main() -> None:
     try:
         mhz, cycles = _sha256_mhz(64)
         print(f"SHA-256 firmware (clang -Os, {cycles} cycles)  {mhz:8.0f} emulated MHz")
+        mhz, cycles = _mixed_mhz(256)
+        print(f"mixed firmware (MSPABI, copies, calls, branches, {cycles} cycles)  {mhz:8.0f} emulated MHz")
         mhz, cycles = _hello_mhz()
         print(f"hello self-test (MSPABI+printf+UART, {cycles} cycles) {mhz:8.0f} emulated MHz")
         ratio, lpm3 = _idle_ratio(600)

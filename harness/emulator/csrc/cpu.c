@@ -5,14 +5,16 @@
  * modes, constant generators, status flags and the cycle tables ("Format-I/Format-II
  * instruction cycles and lengths", interrupt 6 cycles, RETI 5 cycles, jumps 2 cycles).
  *
- * Speed: every PC has a predecoded entry (cpu.h) validated by the opcode word, dispatched with
- * computed goto to a handler specialised on (opcode, byte/word, source kind, destination kind),
+ * Speed: every PC has a predecoded entry (cpu.h) validated by the opcode word (one 16-bit compare;
+ * the entries follow the mote in memory, so an entry's address is one addressing mode off m, and a
+ * zeroed entry has handler 0, the decoder), dispatched with computed goto to a handler specialised on (opcode, byte/word, source kind, destination kind),
  * or on (operation, byte/word, operand mode) for format II. Memory at or above 0x200 is read
  * straight from m->mem; RAM writes take one range test; only the I/O space, flash and vacant
  * space go through the slow path. The only per-instruction time check is `now >= next_check`;
  * events, IRQ changes, faults and SR writes lower next_check so the slow path (events, interrupt
  * acceptance, LPM) runs between instructions. Inside mote_run, now, next_check and PC live in
- * locals (struct hot) and are written back to the mote before every call that can see them.
+ * locals (struct hot, with the SR, so flag updates and conditional jumps stay in host registers)
+ * and are written back to the mote before every call that can see them.
  * Flags are computed branch-free. The interpreter is built at -O2 (~+15 s compile over -O1,
  * ~5-10% faster here).
  */
@@ -41,8 +43,9 @@ enum { M_REG, M_IDX, M_IND, M_INC, M_CON, M_IMM, M_ABS, M_INDPC, M_REGN };
 enum { F2_RRC, F2_SWPB, F2_RRA, F2_SXT, F2_PUSH, F2_CALL };
 
 #define NUM_F1_KINDS (12 * 2 * 7 * 4)
+#define K_F1_0 1 /* kind 0: not decoded (a zeroed entry runs the decoder) */
 enum {
-    K_F1_GENERIC = NUM_F1_KINDS,
+    K_F1_GENERIC = K_F1_0 + NUM_F1_KINDS,
     K_F2_0, /* ((op * 2 + bw) * NUM_F2_MODES + mode) follow */
     K_RETI = K_F2_0 + 6 * 2 * NUM_F2_MODES,
     K_JMP0, /* 8 conditions follow */
@@ -57,9 +60,10 @@ struct hot {
     uint64_t now;
     uint64_t next;
     uint16_t pc; /* R0: every PC-relative operand is predecoded, so only this copy is read */
+    uint16_t sr; /* R2: flags live in a host register; m->r[2] is current only outside (H_OUT) */
 };
-#define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc)
-#define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0])
+#define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = (h)->sr)
+#define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE, (h)->sr = m->r[2])
 
 /* ---------------------------------------------------------------- memory */
 
@@ -234,9 +238,9 @@ void cpu_sr_written(mote_t *m, uint16_t old_sr)
 /* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path. */
 AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
 {
-    uint16_t old = m->r[2];
-    m->r[2] = v & 0x01FF;
-    if (UNLIKELY((old ^ m->r[2]) & SR_MODE_BITS)) {
+    uint16_t old = h->sr;
+    h->sr = v & 0x01FF;
+    if (UNLIKELY((old ^ h->sr) & SR_MODE_BITS)) {
         H_OUT(h);
         cpu_sr_written(m, old);
         H_IN(h);
@@ -281,7 +285,7 @@ AI void push16(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
     wr16(m, h, sp, v, ipc);
 }
 
-AI void set_flags(mote_t *m, uint16_t f) { m->r[2] = (uint16_t)((m->r[2] & ~SR_FLAGS) | f); }
+AI void set_flags(struct hot *h, uint16_t f) { h->sr = (uint16_t)((h->sr & ~SR_FLAGS) | f); }
 
 /* Branch-free flag bits (bw is a compile-time constant in every specialised handler). */
 AI uint16_t flag_z(uint32_t res) { return (uint16_t)((res == 0) << 1); }
@@ -291,7 +295,7 @@ AI uint16_t flag_v(uint32_t x, int bw) { return (uint16_t)(bw ? (x & 0x80u) << 1
 /* ---------------------------------------------------------------- format I */
 
 /* Result and flags of a two-operand ALU operation; returns 1 when the result is written. */
-AI int alu(mote_t *m, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
+AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
 {
     const uint32_t mask = bw ? 0xFFu : 0xFFFFu;
     const uint32_t msb = bw ? 0x80u : 0x8000u;
@@ -309,19 +313,19 @@ AI int alu(mote_t *m, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
         if (op >= 0x7)
             b = ~b & mask;
         if (op == 0x6 || op == 0x7)
-            cin = m->r[2] & SR_C;
+            cin = h->sr & SR_C;
         else if (op >= 0x8)
             cin = 1;
         uint32_t sum = dst + b + cin;
         res = sum & mask;
         uint16_t f = (uint16_t)((sum >> (bw ? 8 : 16)) | flag_z(res) | flag_n(res, bw) |
                                 flag_v(~(dst ^ b) & (dst ^ res), bw));
-        set_flags(m, f);
+        set_flags(h, f);
         *out = (uint16_t)res;
         return op != 0x9;
     }
     case 0xA: { /* DADD */
-        uint32_t c = m->r[2] & SR_C;
+        uint32_t c = h->sr & SR_C;
         res = 0;
         const int nibbles = bw ? 2 : 4;
         for (int i = 0; i < nibbles; i++) {
@@ -332,7 +336,7 @@ AI int alu(mote_t *m, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
             res |= (t & 15u) << (4 * i);
         }
         /* V is undefined for DADD: left unchanged */
-        m->r[2] = (uint16_t)((m->r[2] & ~(SR_C | SR_Z | SR_N)) | (c ? SR_C : 0) | (res == 0 ? SR_Z : 0) |
+        h->sr = (uint16_t)((h->sr & ~(SR_C | SR_Z | SR_N)) | (c ? SR_C : 0) | (res == 0 ? SR_Z : 0) |
                              (res & msb ? SR_N : 0));
         *out = (uint16_t)res;
         return 1;
@@ -340,7 +344,7 @@ AI int alu(mote_t *m, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
     case 0xB: /* BIT */
     case 0xF: /* AND */
         res = src & dst;
-        set_flags(m, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw)));
+        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw)));
         *out = (uint16_t)res;
         return op == 0xF;
     case 0xC: /* BIC */
@@ -351,7 +355,7 @@ AI int alu(mote_t *m, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
         return 1;
     default: /* 0xE XOR */
         res = src ^ dst;
-        set_flags(m, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw) | flag_v(src & dst, bw)));
+        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw) | flag_v(src & dst, bw)));
         *out = (uint16_t)res;
         return 1;
     }
@@ -404,7 +408,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
         dst = r[d->dreg];
         break;
     case D_SPC:
-        dst = d->dreg == 0 ? pc : (d->dreg == 3 ? 0 : r[d->dreg]);
+        dst = d->dreg == 0 ? pc : (d->dreg == 3 ? 0 : (d->dreg == 2 ? h->sr : r[d->dreg]));
         break;
     case D_MEM:
         a = (uint16_t)(r[d->dreg] + ld16(m, pc));
@@ -427,7 +431,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
      * that enters a low-power mode starts the LPM stretch after this instruction) */
     h->now += d->cycles;
     uint16_t res;
-    if (alu(m, op, bw, src, dst, &res)) {
+    if (alu(h, op, bw, src, dst, &res)) {
         if (bw)
             res &= 0xFF;
         switch (D) {
@@ -446,10 +450,13 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
 
 static void __attribute__((noinline)) fmt1_generic(mote_t *m, const struct cpu_decoded *d, uint16_t ipc)
 {
-    int op = (d->pad >> 8) & 15, bw = (d->pad >> 7) & 1, S = (d->pad >> 4) & 7, D = d->pad & 3;
+    int op = (d->generic >> 8) & 15, bw = (d->generic >> 7) & 1, S = (d->generic >> 4) & 7, D = d->generic & 3;
     struct hot hs;
     H_IN(&hs);
-    fmt1(m, &hs, d, ipc, op, bw, S, D);
+    if (S == S_REG) /* the one register-mode source read outside hs: R2 */
+        fmt1(m, &hs, d, ipc, op, bw, S_REG, D);
+    else
+        fmt1(m, &hs, d, ipc, op, bw, S_INDPC, D);
     H_OUT(&hs);
 }
 
@@ -466,7 +473,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
 
     switch (mode) {
     case M_REG:
-        v = reg == 0 ? pc : r[reg];
+        v = reg == 0 ? pc : (reg == 2 ? h->sr : r[reg]);
         where = 0;
         break;
     case M_REGN:
@@ -521,9 +528,9 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     switch (op) {
     case F2_RRC:
     case F2_RRA: {
-        uint16_t top = op == F2_RRC ? ((r[2] & SR_C) ? msb : 0) : (v & msb);
+        uint16_t top = op == F2_RRC ? ((h->sr & SR_C) ? msb : 0) : (v & msb);
         res = (uint16_t)((v >> 1) | top);
-        set_flags(m, (uint16_t)((v & 1) | flag_z(res) | flag_n(res, bw)));
+        set_flags(h, (uint16_t)((v & 1) | flag_z(res) | flag_n(res, bw)));
         break;
     }
     case F2_SWPB:
@@ -531,7 +538,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
         break;
     case F2_SXT:
         res = (uint16_t)(int16_t)(int8_t)(v & 0xFF);
-        set_flags(m, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, 0)));
+        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, 0)));
         /* SXT is a word operation whatever the B/W bit says */
         if (where == 3)
             r[reg] = res;
@@ -693,11 +700,11 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         d->dreg = (uint8_t)dreg;
         d->cval = cval;
         d->cycles = f1_cycles[row][col];
-        if (S == S_INDPC) {
+        if (S == S_INDPC || (S == S_REG && sreg == 2)) { /* rare: @PC, or SR as a source */
             d->kind = K_F1_GENERIC;
-            d->pad = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
+            d->generic = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
         } else {
-            d->kind = (uint16_t)((((op - 4) * 2 + bw) * 7 + S) * 4 + D);
+            d->kind = (uint16_t)(K_F1_0 + (((op - 4) * 2 + bw) * 7 + S) * 4 + D);
         }
     } else if (w >= 0x2000) { /* jumps */
         int cond = (w >> 10) & 7;
@@ -751,7 +758,6 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
             d->kind = (uint16_t)(K_F2_0 + (op * 2 + bw) * NUM_F2_MODES + mode);
             d->sreg = (uint8_t)reg;
             d->dreg = (uint8_t)bw;
-            d->amode = (uint8_t)mode;
             d->cval = cval;
             d->cycles = f2_cycles[row][op == 4 ? 1 : (op == 5 ? 2 : 0)];
         }
@@ -760,9 +766,11 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         mote_fault(m, MOTE_FAULT_ILLEGAL, ipc);
         return NULL;
     }
-    d->key = w | CPU_KEY_VALID;
+    d->key = w;
     return d;
 }
+
+void cpu_forget(mote_t *m, uint16_t pc) { memset(&m->dcache[pc >> 1], 0, sizeof *m->dcache); }
 
 /* ---------------------------------------------------------------- resets, interrupts */
 
@@ -932,6 +940,7 @@ static int slow_path(mote_t *m)
 int mote_run(mote_t *m, uint64_t until)
 {
     static void *const labels[] = {
+        &&redecode,
         F1_ALL(F1_LABEL) &&f1_generic,
         F2_ALL(F2_LABEL) &&f2_reti,
         &&j_ne,
@@ -946,7 +955,6 @@ int mote_run(mote_t *m, uint64_t until)
     };
     _Static_assert(sizeof labels / sizeof labels[0] == K_ILLEGAL + 1, "handler table");
     const struct cpu_decoded *d;
-    struct cpu_decoded *const dc = m->dcache;
     uint16_t ipc;
     int rc;
     struct hot hs; /* m->now lives in hs.now while executing; written back before any call out */
@@ -957,17 +965,21 @@ int mote_run(mote_t *m, uint64_t until)
     m->next_check = 0;
     H_IN(&hs);
 
+/* The cache sits right after the mote (mote_create), so an entry is one addressing mode away from m
+ * (PC is always even: every write to it clears bit 0, H_IN too). */
+_Static_assert(sizeof(struct cpu_decoded) == 16, "entries are indexed by PC * 8");
+#define DC_ENTRY(m, pc) ((struct cpu_decoded *)((char *)(m) + sizeof *(m) + (size_t)(pc) * (sizeof *(m)->dcache / 2)))
+
+/* Next instruction: the time check, then the cached entry if it was decoded from the opcode word
+ * now at PC (one 16-bit compare), else the decoder. */
 #define DISPATCH()                                                                                   \
     do {                                                                                             \
         if (UNLIKELY(hs.now >= hs.next))                                                             \
             goto slow;                                                                               \
         ipc = hs.pc;                                                                                 \
-        d = &dc[ipc >> 1];                                                                           \
-        if (UNLIKELY(d->key != (ld16(m, ipc) | CPU_KEY_VALID))) {                                    \
-            d = decode(m, ipc);                                                                      \
-            if (!d)                                                                                  \
-                goto slow;                                                                           \
-        }                                                                                            \
+        d = DC_ENTRY(m, ipc);                                                                        \
+        if (UNLIKELY(d->key != ld16(m, ipc)))                                                        \
+            goto redecode;                                                                           \
         goto *labels[d->kind];                                                                       \
     } while (0)
 
@@ -980,6 +992,15 @@ slow:
     }
     H_IN(&hs);
     DISPATCH();
+
+redecode:
+    {
+        struct cpu_decoded *nd = decode(m, ipc);
+        if (!nd)
+            goto slow;
+        d = nd;
+        goto *labels[nd->kind];
+    }
 
     F1_ALL(F1_HANDLER)
     F2_ALL(F2_HANDLER)
@@ -1000,13 +1021,13 @@ f2_reti:
     hs.now += 2;                                                                                     \
     DISPATCH();
 
-    JUMP(j_ne, !(m->r[2] & SR_Z))
-    JUMP(j_eq, m->r[2] & SR_Z)
-    JUMP(j_nc, !(m->r[2] & SR_C))
-    JUMP(j_c, m->r[2] & SR_C)
-    JUMP(j_n, m->r[2] & SR_N)
-    JUMP(j_ge, !(m->r[2] & SR_N) == !(m->r[2] & SR_V))
-    JUMP(j_l, !(m->r[2] & SR_N) != !(m->r[2] & SR_V))
+    JUMP(j_ne, !(hs.sr & SR_Z))
+    JUMP(j_eq, hs.sr & SR_Z)
+    JUMP(j_nc, !(hs.sr & SR_C))
+    JUMP(j_c, hs.sr & SR_C)
+    JUMP(j_n, hs.sr & SR_N)
+    JUMP(j_ge, !(hs.sr & SR_N) == !(hs.sr & SR_V))
+    JUMP(j_l, !(hs.sr & SR_N) != !(hs.sr & SR_V))
     JUMP(j_mp, 1)
 
 illegal:

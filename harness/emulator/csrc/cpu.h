@@ -7,24 +7,28 @@
 
 #include "mote.h"
 
-/* One predecoded instruction, cached per PC/2. Valid when key == (opcode word | CPU_KEY_VALID):
- * everything in the entry derives from the opcode word and its address only, so comparing the
- * word at fetch time is enough to notice self-modified code. Extension words are read live. */
-#define CPU_KEY_VALID 0x10000u
+/* One predecoded instruction, cached per PC/2, right after the mote (mote_create). Valid when
+ * kind != 0 and key == the opcode word now in memory: everything in the entry derives from the
+ * opcode word and its address only, so comparing the word at fetch time is enough to notice
+ * self-modified code. A zeroed entry (kind 0) runs the decoder, also for the opcode 0x0000
+ * (illegal). Extension words are read live. */
 struct cpu_decoded {
-    uint32_t key;
-    uint16_t kind;   /* handler index */
+    uint16_t key;    /* the opcode word decoded */
+    uint16_t kind;   /* handler index; 0: not decoded */
+    uint16_t cval;   /* constant source value, or the constant base of symbolic/absolute source */
+    uint16_t dbase;  /* constant base of a symbolic/absolute destination; jumps: target */
     uint8_t sreg;    /* source register (format I) or operand register (format II) */
     uint8_t dreg;    /* destination register (format I) */
     uint8_t cycles;  /* from the family user's guide tables */
-    uint8_t amode;   /* format II: addressing mode 0..3; jumps: condition */
-    uint16_t cval;   /* constant source value, or the constant base of symbolic/absolute source */
-    uint16_t dbase;  /* constant base of a symbolic/absolute destination; jumps: target */
-    uint16_t pad;
+    uint8_t pad8;    /* unused */
+    uint16_t generic; /* generic format I (@PC or SR source): opcode << 8 | bw << 7 | S << 4 | D */
+    uint16_t spare;  /* pads the entry to 16 bytes (indexed by PC * 8) */
 };
 
 #define CPU_DCACHE_ENTRIES (MOTE_MEM_SIZE / 2)
 
+/* Drop the predecoded entry of pc (breakpoints, stop PC): the decoder sees it again. */
+void cpu_forget(mote_t *m, uint16_t pc);
 /* Called by the core on every SR write that may change GIE/CPUOFF/SCG/OSCOFF. */
 void cpu_sr_written(mote_t *m, uint16_t old_sr);
 /* CPU mode (CPU_MODE_*) encoded by a status register value. */

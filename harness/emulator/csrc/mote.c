@@ -39,14 +39,12 @@ void mote_setup_clear(void) { setup_error[0] = 0; }
 mote_t *mote_create(void)
 {
     mote_setup_clear();
-    mote_t *m = calloc(1, sizeof *m);
+    /* the predecode cache follows the mote in the same block, at a constant offset from m (the
+     * run loop addresses it from the mote pointer, saving a register) */
+    mote_t *m = calloc(1, sizeof *m + CPU_DCACHE_ENTRIES * sizeof(struct cpu_decoded));
     if (!m)
         return NULL;
-    m->dcache = calloc(CPU_DCACHE_ENTRIES, sizeof *m->dcache);
-    if (!m->dcache) {
-        free(m);
-        return NULL;
-    }
+    m->dcache = (struct cpu_decoded *)(m + 1);
     m->stop_pc = -1;
     m->node_id_addr = -1;
     m->event_when = UINT64_MAX;
@@ -74,7 +72,6 @@ void mote_destroy(mote_t *m)
 #ifdef MOTE_HAVE_PERIPH
     periph_detach_all(m);
 #endif
-    free(m->dcache);
     free(m->bp_map);
     free(m);
 }
@@ -429,10 +426,10 @@ void mote_set_stop_pc(mote_t *m, int32_t pc)
 {
     /* The stop check lives in the decoder: drop the cached entries so the PC is seen again. */
     if (m->stop_pc >= 0)
-        m->dcache[(m->stop_pc & 0xFFFF) >> 1].key = 0;
+        cpu_forget(m, (uint16_t)m->stop_pc);
     m->stop_pc = pc;
     if (pc >= 0)
-        m->dcache[(pc & 0xFFFF) >> 1].key = 0;
+        cpu_forget(m, (uint16_t)pc);
 }
 
 void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
@@ -450,7 +447,7 @@ void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
         m->bp_map[pc >> 4] |= bit;
     else
         m->bp_map[pc >> 4] &= (uint8_t)~bit;
-    m->dcache[pc >> 1].key = 0; /* seen again by the decoder */
+    cpu_forget(m, pc); /* seen again by the decoder */
 }
 
 void mote_invalidate_code(mote_t *m)
