@@ -108,6 +108,17 @@ def net_footprint(c):
     print(report())
 
 
+@task(name="dtls-footprint")
+def dtls_footprint(c):
+    """Benchmark: ROM of the DTLS code linked into the CCS (record layer, SSM client, SAES driver)."""
+    from harness.bench.dtls_footprint import report
+    from harness.build import build_app
+
+    for app in ("ccs_saes", "ccs"):  # for their map files
+        build_app(app)
+    print(report())
+
+
 @task(name="bench-emulator")
 def bench_emulator(c):
     """Emulator speed: emulated MHz on CPU-bound loops and the hello self-test, simulated seconds

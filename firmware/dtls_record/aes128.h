@@ -11,10 +11,10 @@
 #ifdef ESSE_AES_SAES
 /* -DESSE_AES_SAES: the CC2420's stand-alone AES computes the blocks (aes128_saes.c on firmware/dev's
  * cc2420_saes.h: link the dev module and run cc2420_init() before the first block). A context keeps
- * the raw key; the chip's two key slots hold the two contexts used last. */
+ * the raw key; the chip holds the key of the context used last. */
 typedef struct {
   uint8_t key[16];
-  uint16_t id; /* given by esse_aes128_init: which key a chip slot holds (0: wiped) */
+  uint16_t id; /* given by esse_aes128_init: whose key the chip holds (0: wiped) */
 } esse_aes128_t;
 #else
 typedef struct {

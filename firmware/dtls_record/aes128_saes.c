@@ -1,7 +1,8 @@
 /* The AES-128 backend on the CC2420's stand-alone AES (-DESSE_AES_SAES, see aes128.h): the record
  * layer's CCM (ccm.c), the SSM client's and bootstrapping's AES run their blocks on the radio. The
- * chip holds two keys; a context is loaded into the slot not used last when neither holds it (a
- * session's write and read keys, or PSK_DN, stay loaded across the blocks of a record). */
+ * chip's stand-alone key is loaded when a block needs a context other than the one it holds: once per
+ * record or SSM message (all its blocks use one key), once more when a session alternates between
+ * opening and sealing records (16 SPI bytes, about 2 % of a record's cycles). */
 #include "aes128.h"
 
 #ifdef ESSE_AES_SAES
@@ -9,56 +10,42 @@
 #include "cc2420_saes.h"
 #include "esse_util.h"
 
-static struct {
-  const esse_aes128_t *ctx; /* the context whose key the chip slot holds, if its id still matches */
-  uint16_t id;
-} slot[CC2420_SAES_KEYS];
-static uint8_t slot_inits; /* cc2420_inits() when the slots were filled: a chip reset empties them */
-static uint8_t victim;     /* the slot a new key goes to */
+static const esse_aes128_t *loaded; /* the context whose key the chip holds, if its id still matches */
+static uint16_t loaded_id;
+static uint8_t loaded_inits; /* cc2420_inits() when it was loaded: a chip reset may lose it */
 static uint16_t last_id;
 
-static void forget_slots(void) {
-  slot[0].ctx = slot[1].ctx = 0;
+static uint8_t holds(const esse_aes128_t *ctx) {
+  return loaded == ctx && loaded_id == ctx->id && loaded_inits == cc2420_inits();
 }
 
 void esse_aes128_init(esse_aes128_t *ctx, const uint8_t key[ESSE_AES128_KEY]) {
   esse_copy(ctx->key, key, ESSE_AES128_KEY);
-  if (++last_id == 0) { /* ids wrapped: a slot could name a context by an id handed out again */
+  if (++last_id == 0) { /* ids wrapped: the loaded one could name a context by an id handed out again */
     last_id = 1;
-    forget_slots();
+    loaded = 0;
   }
   ctx->id = last_id;
 }
 
 void esse_aes128_encrypt(const esse_aes128_t *ctx, const uint8_t in[ESSE_AES_BLOCK],
                          uint8_t out[ESSE_AES_BLOCK]) {
-  uint8_t n;
-  if (slot_inits != cc2420_inits()) {
-    slot_inits = cc2420_inits();
-    forget_slots();
+  if (!holds(ctx)) {
+    cc2420_saes_load_key(ctx->key);
+    loaded = ctx;
+    loaded_id = ctx->id;
+    loaded_inits = cc2420_inits();
   }
-  if (slot[0].ctx == ctx && slot[0].id == ctx->id) {
-    n = 0;
-  } else if (slot[1].ctx == ctx && slot[1].id == ctx->id) {
-    n = 1;
-  } else {
-    n = victim;
-    cc2420_saes_load_key(n, ctx->key);
-    slot[n].ctx = ctx;
-    slot[n].id = ctx->id;
-  }
-  victim = (uint8_t)(n ^ 1u);
   /* without a running radio the block comes out zeroed: CCM tags then fail, nothing leaks */
-  (void)cc2420_saes_encrypt(n, in, out);
+  (void)cc2420_saes_encrypt(in, out);
 }
 
 void esse_aes128_wipe(esse_aes128_t *ctx) {
-  static const uint8_t zero_key[ESSE_AES128_KEY];
-  for (uint8_t n = 0; n < CC2420_SAES_KEYS; n++) {
-    if (slot[n].ctx == ctx && slot[n].id == ctx->id) { /* the key leaves the radio's RAM too */
-      cc2420_saes_load_key(n, zero_key);
-      slot[n].ctx = 0;
-    }
+  esse_wipe(ctx->key, ESSE_AES128_KEY);
+  if (loaded == ctx && loaded_id == ctx->id) { /* the key leaves the radio's RAM too (even if the chip
+                                                  was reset since: its RAM may have kept the key) */
+    cc2420_saes_load_key(ctx->key);
+    loaded = 0;
   }
   esse_wipe(ctx, sizeof *ctx);
 }

@@ -1,109 +1,71 @@
 /* CCM as specified in RFC 3610 section 2: CBC-MAC over B_0 | encoded AAD | message, CTR with A_i.
- * Byte loops walk pointers (MSP430 autoincrement) and every length shift is by a constant 8, so the
- * per-record path makes no MSPABI helper calls. */
+ * Written for size: seal and open are one pass that runs, per 16-byte block, the counter block A_i
+ * (keystream S_i) and the CBC-MAC block together; only the plaintext differs in which side of the XOR
+ * it is on. B_0 and A_0 share their nonce bytes, S_0 comes last from A_0. The AES calls per record are
+ * those of the two-pass form: 1 for B_0, one per AAD block, two per message block, 1 for S_0. */
 #include "ccm.h"
 #include "esse_util.h"
 
-static int check_params(size_t nonce_len, size_t tag_len, size_t aad_len, size_t len) {
-  size_t L = 15u - nonce_len, k;
-  if (nonce_len < 7 || nonce_len > 13) return 0;
-  if (tag_len < 4 || tag_len > 16 || (tag_len & 1u)) return 0;
-  if (aad_len >= 0xFF00u) return 0; /* only the 2-byte l(a) encoding is supported */
-  for (k = 0; k < L && len; k++) len >>= 8; /* l(m) must fit in L bytes */
-  return len == 0;
-}
-
-/* flags | nonce | v as an L-byte big-endian field (B_0 carries l(m) there, A_i the counter i) */
-static void format_block(uint8_t b[16], uint8_t flags, const uint8_t *nonce, size_t nonce_len, size_t v) {
-  uint8_t *end = b + 16;
-  size_t L = 15u - nonce_len;
-  *b++ = flags;
-  while (nonce_len--) *b++ = *nonce++;
-  while (L--) {
-    *--end = (uint8_t)v;
+int esse_ccm(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len, const uint8_t *aad,
+             size_t aad_len, uint8_t *data, size_t len, uint8_t *tag, uint8_t open) {
+  uint8_t xs[32], a[16]; /* the CBC-MAC block, then the keystream block: one wipe */
+  uint8_t *const x = xs, *const s = xs + 16, *p;
+  size_t k, v = len, n, rest = len;
+  uint8_t diff = 0;
+  if (nonce_len < 7 || nonce_len > 13 || tag_len < 4 || tag_len > 16 || (tag_len & 1u) || aad_len >= 0xFF00u)
+    return ESSE_CCM_ERR_PARAM; /* only the 2-byte l(a) encoding is supported */
+  /* A_0 = L' | nonce | 0 (L' = L - 1 = 14 - nonce_len); B_0 = A_0 with Adata, M' and l(m) */
+  esse_wipe(a, 16);
+  a[0] = (uint8_t)(14u - nonce_len);
+  esse_copy(a + 1, nonce, nonce_len);
+  esse_copy(x, a, 16);
+  x[0] |= (uint8_t)((aad_len ? 0x40u : 0u) | ((tag_len - 2) << 2));
+  for (k = 15; k > nonce_len; k--) {
+    x[k] = (uint8_t)v;
     v >>= 8;
   }
-}
-
-/* x = CBC-MAC (before the S_0 mask) */
-static void cbc_mac(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                    const uint8_t *aad, size_t aad_len, const uint8_t *msg, size_t len, uint8_t x[16]) {
-  size_t k;
-  /* B_0: flags = 64*Adata + 8*M' + L' */
-  format_block(x, (uint8_t)((aad_len ? 0x40u : 0u) | (((tag_len - 2) / 2) << 3) | (14u - nonce_len)), nonce,
-               nonce_len, len);
+  if (v) return ESSE_CCM_ERR_PARAM; /* l(m) must fit in L bytes */
   esse_aes128_encrypt(key, x, x);
   if (aad_len) {
     /* the first AAD block starts with the 2-byte l(a); zero padding needs no XOR */
-    uint8_t *p = x + 2;
+    p = x + 2;
     x[0] ^= (uint8_t)(aad_len >> 8);
     x[1] ^= (uint8_t)aad_len;
     do {
       *p++ ^= *aad++;
-      if (p == x + 16) {
+      if (p == x + 16 || aad_len == 1) {
         esse_aes128_encrypt(key, x, x);
         p = x;
       }
     } while (--aad_len);
-    if (p != x) esse_aes128_encrypt(key, x, x);
   }
-  while (len) {
-    size_t n = len < 16 ? len : 16;
-    uint8_t *p = x;
-    len -= n;
-    for (k = n; k; k--) *p++ ^= *msg++;
+  while (rest) {
+    n = rest < 16 ? rest : 16;
+    rest -= n;
+    /* next counter: big-endian increment of the counter field (it never carries into the nonce:
+     * l(m) fits in L bytes, so the block count does too) */
+    for (p = a + 16; ++*--p == 0;) {
+    }
+    esse_aes128_encrypt(key, a, s);
+    for (k = 0; k < n; k++) {
+      uint8_t c = *data;
+      *data++ = (uint8_t)(c ^ s[k]);
+      x[k] ^= open ? (uint8_t)(c ^ s[k]) : c; /* the MAC runs over the plaintext */
+    }
     esse_aes128_encrypt(key, x, x);
   }
-}
-
-/* data ^= S_1 | S_2 | ...; a holds A_1 on entry (counter field in its last L bytes) */
-static void ctr_crypt(const esse_aes128_t *key, uint8_t a[16], size_t L, uint8_t *data, size_t len,
-                      uint8_t s[16]) {
-  while (len) {
-    size_t n = len < 16 ? len : 16, k;
-    const uint8_t *p = s;
-    uint8_t *c = a + 15;
-    esse_aes128_encrypt(key, a, s);
-    len -= n;
-    for (k = n; k; k--) *data++ ^= *p++;
-    /* next counter: big-endian increment over the L counter bytes (public, so a carry loop is fine) */
-    for (k = L; k && ++*c == 0; k--) c--;
-  }
-}
-
-int esse_ccm_seal(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                  const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len, uint8_t *tag) {
-  uint8_t x[16], s[16], a[16];
-  size_t k;
-  if (!check_params(nonce_len, tag_len, aad_len, len)) return ESSE_CCM_ERR_PARAM;
-  cbc_mac(key, nonce, nonce_len, tag_len, aad, aad_len, data, len, x);
-  format_block(a, (uint8_t)(14u - nonce_len), nonce, nonce_len, 0);
+  esse_wipe(a + 1 + nonce_len, 15u - nonce_len); /* A_0: the L counter bytes back to 0 */
   esse_aes128_encrypt(key, a, s); /* S_0 masks the tag: U = T xor first-M-bytes(S_0) */
-  for (k = 0; k < tag_len; k++) tag[k] = (uint8_t)(x[k] ^ s[k]);
-  a[15] = 1;
-  ctr_crypt(key, a, 15u - nonce_len, data, len, s);
-  esse_wipe(x, sizeof x);
-  esse_wipe(s, sizeof s);
-  return ESSE_CCM_OK;
-}
-
-int esse_ccm_open(const esse_aes128_t *key, const uint8_t *nonce, size_t nonce_len, size_t tag_len,
-                  const uint8_t *aad, size_t aad_len, uint8_t *data, size_t len, const uint8_t *tag) {
-  uint8_t x[16], s0[16], a[16];
-  size_t k;
-  uint8_t diff;
-  if (!check_params(nonce_len, tag_len, aad_len, len)) return ESSE_CCM_ERR_PARAM;
-  format_block(a, (uint8_t)(14u - nonce_len), nonce, nonce_len, 0);
-  esse_aes128_encrypt(key, a, s0);
-  a[15] = 1;
-  ctr_crypt(key, a, 15u - nonce_len, data, len, x); /* x as the keystream buffer until the MAC */
-  cbc_mac(key, nonce, nonce_len, tag_len, aad, aad_len, data, len, x);
-  for (k = 0; k < tag_len; k++) x[k] ^= s0[k];
-  diff = esse_ct_diff(x, tag, tag_len);
-  esse_wipe(x, sizeof x);
-  esse_wipe(s0, sizeof s0);
+  for (k = 0; k < tag_len; k++) {
+    uint8_t t = (uint8_t)(x[k] ^ s[k]);
+    if (open)
+      diff |= (uint8_t)(t ^ tag[k]); /* constant time: every byte is compared */
+    else
+      tag[k] = t;
+  }
+  esse_wipe(xs, sizeof xs);
   if (diff) {
-    esse_wipe(data, len);
+    esse_wipe(data - len, len);
     return ESSE_CCM_ERR_TAG;
   }
   return ESSE_CCM_OK;

@@ -16,6 +16,11 @@ void esse_copy(uint8_t *dst, const uint8_t *src, size_t n) {
   }
 }
 
+void esse_rcopy(uint8_t *dst, const uint8_t *src, size_t n) {
+  src += n;
+  while (n--) *dst++ = *--src;
+}
+
 uint8_t esse_ct_diff(const uint8_t *a, const uint8_t *b, size_t n) {
   uint8_t d = 0;
   size_t i;

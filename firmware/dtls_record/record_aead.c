@@ -7,12 +7,6 @@ void esse_record_aead_keys(esse_record_t *st, const uint8_t write_key[16], const
   esse_aes128_init(&st->read_key, read_key);
 }
 
-void esse_record_aead_seal(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                           size_t len) {
-  esse_ccm_seal(&st->write_key, nonce, 12, st->tag_len, aad, 13, body, len, body + len);
-}
-
-int esse_record_aead_open(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                          size_t len) {
-  return esse_ccm_open(&st->read_key, nonce, 12, st->tag_len, aad, 13, body, len, body + len) != ESSE_CCM_OK;
+int esse_record_aead(esse_record_t *st, const uint8_t na[25], uint8_t *body, size_t len, uint8_t open) {
+  return esse_ccm(open ? &st->read_key : &st->write_key, na, 12, st->tag_len, na + 12, 13, body, len, body + len, open);
 }

@@ -1,5 +1,5 @@
 /* Pieces both record backends share (firmware/dtls_record with our AES, firmware/dtls_record_tinydtls
- * with TinyDTLS's): the replay window and the sequence-number limit. */
+ * with TinyDTLS's): the sequence-number limit and the AEAD backend interface. */
 #ifndef ESSE_RECORD_COMMON_H
 #define ESSE_RECORD_COMMON_H
 
@@ -9,18 +9,11 @@
 
 #define ESSE_MAX_SEQ 0xFFFFFFFFFFFFull /* 48-bit DTLS sequence numbers */
 
-/* Nonzero when seq is right of the window or inside it and not seen yet. */
-int esse_replay_fresh(uint64_t recv_max, uint64_t window, uint64_t seq);
-/* Record seq as received (after its tag verified). */
-void esse_replay_accept(uint64_t *recv_max, uint64_t *window, uint64_t seq);
-
-/* The record backend's AES-128-CCM (L = 3, 12-byte nonce, 13-byte AAD, st->tag_len-byte tag):
- * keys installed once per session; seal encrypts body[0:len] in place and appends the tag; open
- * checks the tag after body[0:len], decrypts in place and returns 0, or nonzero (plaintext wiped). */
+/* The record backend's AES-128-CCM (L = 3, st->tag_len-byte tag): keys installed once per session.
+ * na is the 12-byte nonce followed by the 13-byte AAD. open = 0 (write key) encrypts body[0:len] in place
+ * and appends the tag; open = 1 (read key) checks the tag after body[0:len], decrypts in place and returns
+ * 0, or nonzero (plaintext wiped). */
 void esse_record_aead_keys(esse_record_t *st, const uint8_t write_key[16], const uint8_t read_key[16]);
-void esse_record_aead_seal(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                           size_t len);
-int esse_record_aead_open(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                          size_t len);
+int esse_record_aead(esse_record_t *st, const uint8_t na[25], uint8_t *body, size_t len, uint8_t open);
 
 #endif

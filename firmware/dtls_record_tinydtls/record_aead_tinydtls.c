@@ -11,17 +11,15 @@ void esse_record_aead_keys(esse_record_t *st, const uint8_t write_key[16], const
   esse_copy(st->read_key, read_key, 16);
 }
 
-void esse_record_aead_seal(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                           size_t len) {
-  dtls_ccm_params_t params = {nonce, st->tag_len, 3};
-  /* TinyDTLS's CCM works in place: src and buf may be the same buffer */
-  dtls_encrypt_params(&params, body, len, body, st->write_key, 16, aad, 13);
-}
-
-int esse_record_aead_open(esse_record_t *st, const uint8_t nonce[12], const uint8_t aad[13], uint8_t *body,
-                          size_t len) {
-  dtls_ccm_params_t params = {nonce, st->tag_len, 3};
-  int n = dtls_decrypt_params(&params, body, len + st->tag_len, body, st->read_key, 16, aad, 13);
+int esse_record_aead(esse_record_t *st, const uint8_t na[25], uint8_t *body, size_t len, uint8_t open) {
+  dtls_ccm_params_t params = {na, st->tag_len, 3};
+  int n;
+  if (!open) {
+    /* TinyDTLS's CCM works in place: src and buf may be the same buffer */
+    dtls_encrypt_params(&params, body, len, body, st->write_key, 16, na + 12, 13);
+    return 0;
+  }
+  n = dtls_decrypt_params(&params, body, len + st->tag_len, body, st->read_key, 16, na + 12, 13);
   if (n != (int)len) {
     esse_wipe(body, len);
     return -1;

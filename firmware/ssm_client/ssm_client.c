@@ -3,22 +3,28 @@
 
 #include "../dtls_record/ccm.h" /* by path: TinyDTLS has a ccm.h of its own */
 #include "esse_util.h"
+#include "replay.h"
 
-/* 13-byte CCM nonce (L = 2): 'E' 'S' | sender | 6 zero bytes | counter(4). Unique per PSK_DN as long as
- * each sender's counter never repeats, which the receivers' anti-replay check also demands. */
-static void msg_nonce(uint8_t nonce[13], uint8_t sender, uint32_t counter) {
-  unsigned i;
-  nonce[0] = 'E';
-  nonce[1] = 'S';
+#include <stddef.h>
+
+/* The link's anti-replay window (replay.h): last_rx_counter, then the bitmap rx_seen. */
+#define WINDOW(link) ((uint8_t *)(link) + offsetof(esse_ssm_link_t, last_rx_counter))
+/* replay.h wants the bitmap right after max */
+ESSE_STATIC_ASSERT(window_layout, offsetof(esse_ssm_link_t, rx_seen) == offsetof(esse_ssm_link_t, last_rx_counter) + 4);
+
+/* 13-byte CCM nonce (L = 2): 'E' 'S' | sender | 6 zero bytes | counter(4), the counter taken from the
+ * message (bytes 1..4). Unique per PSK_DN as long as each sender's counter never repeats, which the
+ * receivers' anti-replay check also demands. */
+static void msg_nonce(uint8_t nonce[13], uint8_t sender, const uint8_t *msg) {
+  static const uint8_t head[9] = {'E', 'S'};
+  esse_copy(nonce, head, 9);
   nonce[2] = sender;
-  for (i = 3; i < 9; i++) nonce[i] = 0;
-  esse_put32(nonce + 9, counter);
+  esse_copy(nonce + 9, msg + 1, 4);
 }
 
 void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_t last_rx_counter,
                         uint32_t tx_counter) {
-  esse_wipe(link, sizeof *link);
-  esse_aes128_init(&link->psk_dn, psk_dn);
+  esse_aes128_init(&link->psk_dn, psk_dn); /* with the three fields below: every byte but padding */
   link->last_rx_counter = last_rx_counter;
   link->rx_seen = 0xFFFFFFFFul; /* what was accepted below the stored mark before a reboot is unknown */
   link->tx_counter = tx_counter;
@@ -26,128 +32,109 @@ void esse_ssm_link_init(esse_ssm_link_t *link, const uint8_t psk_dn[16], uint32_
 
 void esse_ssm_link_wipe(esse_ssm_link_t *link) { esse_wipe(link, sizeof *link); }
 
-/* 0: counter new (within the window or above it); 1: already accepted; -1: too old or zero. */
-static int rx_check(const esse_ssm_link_t *link, uint32_t ctr) {
-  uint32_t back;
-  if (ctr == 0) return -1;
-  if (ctr > link->last_rx_counter) return 0;
-  back = link->last_rx_counter - ctr;
-  if (back >= ESSE_RX_WINDOW) return -1;
-  return (link->rx_seen >> back) & 1u ? 1 : 0;
-}
-
-/* Mark an authenticated counter accepted (rx_check said 0). */
-static void rx_accept(esse_ssm_link_t *link, uint32_t ctr) {
-  uint32_t ahead;
-  if (ctr > link->last_rx_counter) {
-    ahead = ctr - link->last_rx_counter;
-    link->rx_seen = ahead >= ESSE_RX_WINDOW ? 1u : (link->rx_seen << ahead) | 1u;
-    link->last_rx_counter = ctr;
-  } else {
-    link->rx_seen |= 1ul << (link->last_rx_counter - ctr);
-  }
-}
-
-int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_t *ks, uint32_t *counter) {
+/* The CCM of an SSM message in place (open: one from the SSM, checked and decrypted; else one of ours,
+ * sealed). Its type says its layout: KEY_MATERIAL and DELEGATE encrypt what follows type | counter, the
+ * others are MAC-only (everything before the tag is AAD); KEY_MATERIAL has the 16-byte tag. */
+static int msg_ccm(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t open) {
   uint8_t nonce[13];
+  uint8_t km = msg[0] == ESSE_MSG_KEY_MATERIAL;
+  size_t tag_len = km ? ESSE_KM_TAG : ESSE_SHORT_TAG;
+  size_t aad_len = km || msg[0] == ESSE_MSG_DELEGATE ? 5u : len - tag_len;
+  msg_nonce(nonce, open ? ESSE_SENDER_SSM : ESSE_SENDER_CCS, msg);
+  return esse_ccm(&link->psk_dn, nonce, 13, tag_len, msg, aad_len, msg + aad_len, len - tag_len - aad_len,
+                  msg + len - tag_len, open);
+}
+
+/* Check and open a KEY_MATERIAL or ERROR message from the SSM. A counter accepted before is
+ * ESSE_KM_DUPLICATE for KEY_MATERIAL (the message is still authenticated and decrypted), else refused
+ * like one below the window, before decryption. */
+static int open_msg(esse_ssm_link_t *link, uint8_t *msg, size_t len, uint8_t type) {
   uint32_t ctr;
   int seen;
-  if (len != ESSE_KM_LEN) return ESSE_KM_ERR_LENGTH;
-  if (msg[0] != ESSE_MSG_KEY_MATERIAL) return ESSE_KM_ERR_TYPE;
+  if (len != (type == ESSE_MSG_KEY_MATERIAL ? ESSE_KM_LEN : ESSE_ERROR_LEN)) return ESSE_KM_ERR_LENGTH;
+  if (msg[0] != type) return ESSE_KM_ERR_TYPE;
   ctr = esse_get32(msg + 1);
-  seen = rx_check(link, ctr);
-  if (seen < 0) return ESSE_KM_ERR_REPLAY;
-  msg_nonce(nonce, ESSE_SENDER_SSM, ctr);
-  if (esse_ccm_open(&link->psk_dn, nonce, 13, ESSE_KM_TAG, msg, 5, msg + 5, ESSE_KEYSTATE_WIRE_LEN,
-                    msg + 5 + ESSE_KEYSTATE_WIRE_LEN) != ESSE_CCM_OK)
-    return ESSE_KM_ERR_TAG;
-  esse_keystate_decode(ks, msg + 5);
-  esse_wipe(msg + 5, ESSE_KEYSTATE_WIRE_LEN);
-  if (!seen) rx_accept(link, ctr);
-  *counter = ctr;
-  return seen ? ESSE_KM_DUPLICATE : ESSE_KM_OK;
-}
-
-static int next_tx(esse_ssm_link_t *link, uint32_t *ctr) {
-  if (link->tx_counter == 0xFFFFFFFFu) return ESSE_KM_ERR_COUNTER;
-  *ctr = ++link->tx_counter;
+  seen = ctr ? esse_window(WINDOW(link), (const uint8_t *)&ctr, 4, 0) : -1;
+  if (seen < 0 || (seen && type != ESSE_MSG_KEY_MATERIAL)) return ESSE_KM_ERR_REPLAY;
+  if (msg_ccm(link, msg, len, 1) != ESSE_CCM_OK) return ESSE_KM_ERR_TAG;
+  if (seen) return ESSE_KM_DUPLICATE;
+  esse_window(WINDOW(link), (const uint8_t *)&ctr, 4, 1);
   return ESSE_KM_OK;
 }
 
-/* MAC-only message: everything but the tag is AAD, CCM encrypts an empty payload. */
-static int seal_plain(esse_ssm_link_t *link, uint8_t *out, size_t body_len, uint32_t ctr) {
-  uint8_t nonce[13];
-  msg_nonce(nonce, ESSE_SENDER_CCS, ctr);
-  esse_ccm_seal(&link->psk_dn, nonce, 13, ESSE_SHORT_TAG, out, body_len, out + body_len, 0, out + body_len);
-  return (int)(body_len + ESSE_SHORT_TAG);
-}
-
-int esse_km_ack(esse_ssm_link_t *link, uint32_t acked_counter, const uint8_t sid[ESSE_SESSION_ID_LEN],
-                uint8_t *out, size_t cap) {
-  uint32_t ctr;
-  if (cap < ESSE_ACK_LEN) return ESSE_KM_ERR_SPACE;
-  if (next_tx(link, &ctr) != ESSE_KM_OK) return ESSE_KM_ERR_COUNTER;
-  out[0] = ESSE_MSG_KEY_ACK;
-  esse_put32(out + 1, ctr);
-  esse_put32(out + 5, acked_counter);
-  esse_copy(out + 9, sid, ESSE_SESSION_ID_LEN);
-  return seal_plain(link, out, ESSE_ACK_LEN - ESSE_SHORT_TAG, ctr);
-}
-
-int esse_error_build(esse_ssm_link_t *link, uint8_t code, const uint8_t sid[ESSE_SESSION_ID_LEN],
-                     uint8_t *out, size_t cap) {
-  uint32_t ctr;
-  if (cap < ESSE_ERROR_LEN) return ESSE_KM_ERR_SPACE;
-  if (next_tx(link, &ctr) != ESSE_KM_OK) return ESSE_KM_ERR_COUNTER;
-  out[0] = ESSE_MSG_ERROR;
-  esse_put32(out + 1, ctr);
-  out[5] = code;
-  esse_copy(out + 6, sid, ESSE_SESSION_ID_LEN);
-  return seal_plain(link, out, ESSE_ERROR_LEN - ESSE_SHORT_TAG, ctr);
+int esse_km_open(esse_ssm_link_t *link, uint8_t *msg, size_t len, esse_keystate_t *ks, uint32_t *counter) {
+  int rc = open_msg(link, msg, len, ESSE_MSG_KEY_MATERIAL);
+  if (rc >= 0) {
+    *counter = esse_get32(msg + 1);
+    esse_keystate_decode(ks, msg + 5);
+    esse_wipe(msg + 5, ESSE_KEYSTATE_WIRE_LEN);
+  }
+  return rc;
 }
 
 int esse_error_open(esse_ssm_link_t *link, const uint8_t *msg, size_t len, uint8_t *code,
                     uint8_t sid[ESSE_SESSION_ID_LEN]) {
-  uint8_t nonce[13], empty[1];
-  uint32_t ctr;
-  if (len != ESSE_ERROR_LEN) return ESSE_KM_ERR_LENGTH;
-  if (msg[0] != ESSE_MSG_ERROR) return ESSE_KM_ERR_TYPE;
-  ctr = esse_get32(msg + 1);
-  if (rx_check(link, ctr) != 0) return ESSE_KM_ERR_REPLAY;
-  msg_nonce(nonce, ESSE_SENDER_SSM, ctr);
-  if (esse_ccm_open(&link->psk_dn, nonce, 13, ESSE_SHORT_TAG, msg, ESSE_ERROR_LEN - ESSE_SHORT_TAG, empty,
-                    0, msg + ESSE_ERROR_LEN - ESSE_SHORT_TAG) != ESSE_CCM_OK)
-    return ESSE_KM_ERR_TAG;
-  rx_accept(link, ctr);
-  *code = msg[5];
-  esse_copy(sid, msg + 6, ESSE_SESSION_ID_LEN);
+  /* MAC-only: nothing is encrypted, so nothing of msg is written */
+  int rc = open_msg(link, (uint8_t *)(uintptr_t)msg, len, ESSE_MSG_ERROR);
+  if (rc == ESSE_KM_OK) {
+    *code = msg[5];
+    esse_copy(sid, msg + 6, ESSE_SESSION_ID_LEN);
+  }
+  return rc;
+}
+
+/* Start a message to the SSM of `need` bytes in out: type | next own counter. 0 or an ESSE_KM_ERR_*. */
+__attribute__((noinline)) static int start_msg(esse_ssm_link_t *link, uint8_t *out, size_t cap, size_t need, uint8_t type) {
+  if (cap < need) return ESSE_KM_ERR_SPACE;
+  if (link->tx_counter == 0xFFFFFFFFu) return ESSE_KM_ERR_COUNTER;
+  out[0] = type;
+  esse_put32(out + 1, ++link->tx_counter);
   return ESSE_KM_OK;
+}
+
+/* Seal a started message of len bytes (tag included); returns len. */
+static int seal_msg(esse_ssm_link_t *link, uint8_t *out, size_t len) {
+  msg_ccm(link, out, len, 0);
+  return (int)len;
+}
+
+int esse_km_ack(esse_ssm_link_t *link, uint32_t acked_counter, const uint8_t sid[ESSE_SESSION_ID_LEN],
+                uint8_t *out, size_t cap) {
+  int rc = start_msg(link, out, cap, ESSE_ACK_LEN, ESSE_MSG_KEY_ACK);
+  if (rc) return rc;
+  esse_put32(out + 5, acked_counter);
+  esse_copy(out + 9, sid, ESSE_SESSION_ID_LEN);
+  return seal_msg(link, out, ESSE_ACK_LEN);
+}
+
+int esse_error_build(esse_ssm_link_t *link, uint8_t code, const uint8_t sid[ESSE_SESSION_ID_LEN],
+                     uint8_t *out, size_t cap) {
+  int rc = start_msg(link, out, cap, ESSE_ERROR_LEN, ESSE_MSG_ERROR);
+  if (rc) return rc;
+  out[5] = code;
+  esse_copy(out + 6, sid, ESSE_SESSION_ID_LEN);
+  return seal_msg(link, out, ESSE_ERROR_LEN);
 }
 
 int esse_delegate_build(esse_ssm_link_t *link, const uint8_t *addr, uint8_t addr_len, uint16_t port,
                         const uint8_t *identity, uint8_t identity_len, uint8_t *out, size_t cap) {
-  uint8_t nonce[13];
-  uint32_t ctr;
-  size_t body, n;
+  size_t body;
+  int rc;
+  uint8_t *p;
   if ((addr_len != 4 && addr_len != 16) || identity_len > ESSE_DELEGATE_MAX_IDENTITY)
     return ESSE_KM_ERR_LENGTH;
   body = 1u + addr_len + 2u + 1u + identity_len;
-  if (cap < 5u + body + ESSE_SHORT_TAG) return ESSE_KM_ERR_SPACE;
-  if (next_tx(link, &ctr) != ESSE_KM_OK) return ESSE_KM_ERR_COUNTER;
-  out[0] = ESSE_MSG_DELEGATE;
-  esse_put32(out + 1, ctr);
-  n = 5;
-  out[n++] = addr_len;
-  esse_copy(out + n, addr, addr_len);
-  n += addr_len;
-  esse_put16(out + n, port);
-  n += 2;
-  out[n++] = identity_len;
-  esse_copy(out + n, identity, identity_len);
-  n += identity_len;
-  msg_nonce(nonce, ESSE_SENDER_CCS, ctr);
-  esse_ccm_seal(&link->psk_dn, nonce, 13, ESSE_SHORT_TAG, out, 5, out + 5, body, out + n);
-  return (int)(n + ESSE_SHORT_TAG);
+  rc = start_msg(link, out, cap, 5u + body + ESSE_SHORT_TAG, ESSE_MSG_DELEGATE);
+  if (rc) return rc;
+  p = out + 5;
+  *p++ = addr_len;
+  esse_copy(p, addr, addr_len);
+  p += addr_len;
+  esse_put16(p, port);
+  p += 2;
+  *p++ = identity_len;
+  esse_copy(p, identity, identity_len);
+  return seal_msg(link, out, 5u + body + ESSE_SHORT_TAG);
 }
 
 int esse_relay_build(uint8_t type, const uint8_t sid[ESSE_SESSION_ID_LEN], const uint8_t *records,

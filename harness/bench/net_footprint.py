@@ -71,12 +71,13 @@ _KINDS = (".text", ".rodata", ".data", ".bss")
 _MAP_LINE = re.compile(r"^\s*[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+(\S+\.c\.o):\((\.\w+)")
 
 
-def linked_footprints(map_file: Path) -> dict[str, Footprint]:
-    """Per net source, what an app's link kept (from its lld map file)."""
+def linked_footprints(map_file: Path, folder: str = "net") -> dict[str, Footprint]:
+    """Per source of firmware/<folder> (default the net stack), what an app's link kept (from its lld
+    map file)."""
     result: dict[str, Footprint] = {}
     for line in map_file.read_text().splitlines():
         m = _MAP_LINE.match(line)
-        if not m or "/firmware/net/" not in m.group(2) or m.group(3) not in _KINDS:
+        if not m or f"/firmware/{folder}/" not in m.group(2) or m.group(3) not in _KINDS:
             continue
         size, stem, kind = int(m.group(1), 16), Path(m.group(2)).name.removesuffix(".c.o"), m.group(3)
         fp = result.setdefault(stem, Footprint())

@@ -50,7 +50,7 @@ STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): 
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingAck:
     """A sealed key-material message awaiting the CCS's KEY_ACK."""
     message: bytearray  # the sealed key-material message, wiped once acknowledged or given up
@@ -62,7 +62,7 @@ class PendingAck:
     held: list[bytes] = field(default_factory=list)  # client records that arrived before the KEY_ACK
 
 
-@dataclass
+@dataclass(slots=True)
 class Handshake:
     """A half-open handshake with an outside peer and its last flight."""
     address: Address
@@ -75,7 +75,7 @@ class Handshake:
     identity: bytes | None = None  # PSK identity, or b"rpk:" + the raw public key's x
 
 
-@dataclass
+@dataclass(slots=True)
 class FinalFlight:
     """The last flight of a handed-off handshake, kept for resending."""
     datagrams: list[bytes]
@@ -83,7 +83,7 @@ class FinalFlight:
     last_sent: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Closing:
     """A session the SSM closed whose CCS still owes its client a close_notify (relayed once)."""
     client: Address

@@ -3,8 +3,9 @@
 A ClientHello without a cookie only earns a HelloVerifyRequest (an HMAC, no state): it is not limited.
 A ClientHello *with* a cookie makes TinyDTLS create state and, for ECDHE, sign a key share (the costly
 part): those are limited per source (harness/ssm/halfopen.source_of) by a token bucket of `rate` per
-second and `burst` deep, on the delegator's clock. The buckets of the sources least recently seen are
-forgotten beyond `max_sources` (a forgotten source starts with a full bucket again).
+second and `burst` deep, on the delegator's clock. A source whose bucket has filled up again is forgotten
+(a forgotten source starts with a full bucket, so nothing changes), which keeps memory to the sources
+active in the last burst/rate seconds; beyond `max_sources` the least recently seen go first.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ class SourceRateLimit:
         ok = tokens >= 1.0
         bucket[0], bucket[1] = (tokens - 1.0 if ok else tokens), now
         self._buckets[src] = bucket  # most recently seen last
-        while len(self._buckets) > self.max_sources:
-            self._buckets.popitem(last=False)
+        buckets = self._buckets
+        while len(buckets) > self.max_sources:
+            buckets.popitem(last=False)
+        while True:  # amortised O(1): stops at the first bucket still below full
+            oldest = next(iter(buckets.values()))
+            if oldest is bucket or oldest[0] + (now - oldest[1]) * self.rate < self.burst:
+                break
+            buckets.popitem(last=False)
         return ok
+
+    def __len__(self) -> int:
+        return len(self._buckets)

@@ -68,7 +68,7 @@ def address_key(addr: Address) -> tuple[str, int]:
     return (str(addr[0]), int(addr[1]))
 
 
-@dataclass
+@dataclass(slots=True)
 class RelayEntry:
     """One relayed session: which CCS and which client address it connects."""
     session_id: bytes
@@ -90,6 +90,7 @@ class RelayTable:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA secure_delete=ON")  # acknowledged key material is overwritten, not left
+        self.db.execute("PRAGMA cache_size=-512")  # 512 KiB: lookups are served from memory, not from pages
         self.db.executescript(SCHEMA)
         self.by_sid: dict[bytes, RelayEntry] = {}
         self.by_client: dict[tuple[str, int], bytes] = {}

@@ -57,6 +57,23 @@ def test_bucket_per_source_on_the_given_clock(tinydtls) -> None:
     assert six.allow("2001:db8::1", second, 0.0) and not six.allow("2001:db8::2", second, 0.0)  # one /64
 
 
+def test_refilled_buckets_are_forgotten_and_limits_hold(tinydtls) -> None:
+    """A source whose bucket has filled again takes no memory (10 000 one-off sources leave a handful),
+    while a source still draining keeps its debt across other sources' traffic."""
+    _, second = _client_hellos(tinydtls)
+    lim = SourceRateLimit(rate=10.0, burst=2)
+    assert lim.allow("10.9.0.1", second, 0.0) and lim.allow("10.9.0.1", second, 0.0)
+    assert not lim.allow("10.9.0.1", second, 0.0)  # empty: 0.2 s until the next token is earned
+    for i in range(10_000):  # one hello each from 10 000 sources within 0.1 s (drained -> full: 0.1 s)
+        assert lim.allow(f"10.{1 + i // 250 % 8}.{i % 250}.{i // 2000}", second, i * 1e-5)
+    assert len(lim) > 1000  # still within their refill time: all kept
+    assert not lim.allow("10.9.0.1", second, 0.09)  # the drained source did not get a fresh bucket
+    assert lim.allow("10.200.0.1", second, 1.0)  # a second later every one-off bucket is full again
+    assert len(lim) <= 2
+    assert lim.allow("10.9.0.1", second, 1.0) and lim.allow("10.9.0.1", second, 1.0)
+    assert not lim.allow("10.9.0.1", second, 1.0)
+
+
 def _ecdsa_section() -> dict:
     key = ec.generate_private_key(ec.SECP256R1())
     pub = key.public_key().public_numbers()

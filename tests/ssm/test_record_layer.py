@@ -174,6 +174,52 @@ def test_replay_window_64(rec):
     assert p.open(recs[150])[0] == 0
 
 
+class Rfc6347Window:
+    """The anti-replay window as RFC 6347 4.1.2.6 describes it (bit i = max - i received; a window of 0
+    has received nothing), as plain Python integers: the oracle for the C window's byte arithmetic."""
+
+    def __init__(self, recv_seq: int, window: int) -> None:
+        self.max, self.window = recv_seq, window
+
+    def fresh(self, seq: int) -> bool:
+        if self.window == 0 or seq > self.max:
+            return True
+        return self.max - seq < 64 and not (self.window >> (self.max - seq)) & 1
+
+    def accept(self, seq: int) -> None:
+        if self.window == 0 or seq > self.max:
+            shift = 64 if self.window == 0 else seq - self.max
+            self.window = 1 if shift >= 64 else ((self.window << shift) | 1) & (2**64 - 1)
+            self.max = seq
+        else:
+            self.window |= 1 << (self.max - seq)
+
+
+MAX_SEQ = 2**48 - 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    recv_seq=st.one_of(st.integers(0, 300), st.integers(MAX_SEQ - 300, MAX_SEQ)),
+    window=st.one_of(st.just(0), st.integers(0, 2**64 - 1)),
+    steps=st.lists(st.integers(-80, 80), min_size=1, max_size=40),
+)
+def test_replay_window_matches_rfc6347(rec, recv_seq, window, steps):
+    """Records around an installed window, near 0 and near 2^48 - 1, in any order and with jumps: each
+    opens exactly when the RFC's window calls it fresh, and the exported bitmap is what the window holds."""
+    _, lib = rec
+    p = Pair(rec, PSK_CCM_8, recv_seq=recv_seq, recv_window=window)
+    model = Rfc6347Window(recv_seq, window)
+    seq = recv_seq
+    for step in steps:
+        seq = min(max(seq + step, 0), MAX_SEQ)
+        rc = p.open(pyrecord.seal(p.ckey, p.civ, 8, 23, 1, seq, b"x"))[0]
+        assert rc == (0 if model.fresh(seq) else lib.ESSE_REC_ERR_REPLAY), (seq, model.max, model.window)
+        if rc == 0:
+            model.accept(seq)
+        assert (p.st.recv_max, p.st.recv_window) == (model.max, model.window)
+
+
 def test_epoch1_handshake_record_is_passed_back_untouched(rec):
     _, lib = rec
     p = Pair(rec, PSK_CCM_8)
