@@ -49,7 +49,13 @@ typedef struct {
 } rx_slot_t;
 
 static rx_slot_t rxq[CC2420_RX_QUEUE];
-static volatile uint8_t rxq_head, rxq_count;
+static rx_slot_t *rxq_head = rxq; /* the oldest frame */
+static volatile uint8_t rxq_count;
+
+/* The slot after `s` in the ring (pointers, not indices: the slot size is no power of two and an
+ * index would cost a multiplication per access). */
+static rx_slot_t *rxq_next(rx_slot_t *s) { return s + 1 == rxq + CC2420_RX_QUEUE ? rxq : s + 1; }
+
 static volatile uint16_t rx_dropped;
 static volatile uint16_t sfd_rise, sfd_fall;
 static volatile uint16_t tx_sfd_rise, tx_sfd_fall;
@@ -183,7 +189,8 @@ int cc2420_init(void)
     TBCTL = TBSSEL_2 | MC_2; /* no TBCLR: energest measures CPU stretches with TBR */
     TBCCTL1 = CM_3 | CCIS_0 | SCS | CAP | CCIE;
 
-    rxq_head = rxq_count = 0;
+    rxq_head = rxq;
+    rxq_count = 0;
     strobe(SFLUSHTX);
     flush_rx();
     P1IES &= (uint8_t)~CC2420_FIFOP_BIT; /* rising edge */
@@ -356,19 +363,49 @@ int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info)
         cc2420_bus_unlock(lk);
         return -1;
     }
-    rx_slot_t *s = &rxq[rxq_head];
+    rx_slot_t *s = rxq_head;
     int n = s->len;
-    if (n > max) {
+    if (buf && n > max) {
         n = CC2420_ERR_LEN;
     } else {
-        memcpy(buf, s->data, s->len);
+        if (buf)
+            memcpy(buf, s->data, s->len);
         if (info)
             *info = s->info;
     }
-    rxq_head = (uint8_t)((rxq_head + 1u) % CC2420_RX_QUEUE);
+    rxq_head = rxq_next(s);
     rxq_count--;
     cc2420_bus_unlock(lk);
     return n;
+}
+
+/* The next n bytes of the open RXFIFO read into dst, two bytes in flight: USART0's transmit buffer
+ * holds the next dummy byte while the current one shifts, so the poll for a byte overlaps the
+ * transfer of the next one. A byte in the shift register completes 16 SMCLK cycles after the one
+ * before it, which must be read by then or it is overrun: interrupts are held off for one burst of
+ * at most RX_BURST bytes (about 50 us at 3.9 MHz, less than a UART1 byte time at 115200 baud). */
+#define RX_BURST 8u
+static void spi_read(uint8_t *dst, uint8_t n)
+{
+    while (n) {
+        uint8_t k = n < RX_BURST ? n : RX_BURST;
+        n = (uint8_t)(n - k);
+        uint8_t *last = dst + k - 1;
+        uint16_t sr = irq_save_disable();
+        U0TXBUF = 0;
+        while (!(IFG1 & UTXIFG0)) { /* the first byte moved into the shift register */
+        }
+        while (dst != last) {
+            U0TXBUF = 0; /* queued behind the byte shifting now */
+            while (!(IFG1 & URXIFG0)) {
+            }
+            *dst++ = U0RXBUF; /* the queued byte starts shifting as this one completes */
+        }
+        while (!(IFG1 & URXIFG0)) {
+        }
+        *dst++ = U0RXBUF;
+        irq_restore(sr);
+    }
 }
 
 /* Read one frame from the RXFIFO into the queue (interrupts are off). rise/fall: its SFD pulse. */
@@ -383,15 +420,23 @@ static void read_frame(uint16_t rise, uint16_t fall)
         rx_dropped++;
         return;
     }
-    rx_slot_t *s = (rxq_count < CC2420_RX_QUEUE) ? &rxq[(rxq_head + rxq_count) % CC2420_RX_QUEUE] : 0;
-    uint8_t n = (uint8_t)(len - 2u);
-    for (uint8_t i = 0; i < n; i++) {
-        uint8_t b = cc2420_spi(0);
-        if (s)
-            s->data[i] = b;
+    rx_slot_t *s = 0;
+    if (rxq_count < CC2420_RX_QUEUE) {
+        s = rxq_head;
+        for (uint8_t k = rxq_count; k; k--)
+            s = rxq_next(s);
     }
-    int8_t rssi = (int8_t)cc2420_spi(0);
-    uint8_t crc_corr = cc2420_spi(0);
+    uint8_t n = (uint8_t)(len - 2u);
+    if (s) {
+        spi_read(s->data, n);
+    } else { /* no room: read and dropped */
+        for (uint8_t i = 0; i < n; i++)
+            cc2420_spi(0);
+    }
+    uint8_t tail[2]; /* RSSI, CRC-OK and correlation */
+    spi_read(tail, 2);
+    int8_t rssi = (int8_t)tail[0];
+    uint8_t crc_corr = tail[1];
     cc2420_csn_high();
     if (!s) {
         rx_dropped++;
@@ -448,7 +493,8 @@ void cc2420_rx_pause(int pause)
     P1IE |= CC2420_FIFOP_BIT;
 }
 
-/* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued. The frames
+/* A wake-up handler: main() sleeping in sky_sleep() runs again once a frame is queued and left there
+ * by the rx callback (one that takes every frame, e.g. to count them, keeps main() asleep). The frames
  * are read with interrupts enabled (FIFOP itself masked), so UART1 bytes are not overrun meanwhile. */
 SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
 {
@@ -461,10 +507,10 @@ SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
     irq_disable();
     if (!paused)
         P1IE |= CC2420_FIFOP_BIT;
-    if (rxq_count)
-        sky_wake_main();
     if (rx_callback)
         rx_callback();
+    if (rxq_count)
+        sky_wake_main();
 }
 
 /* A wake-up handler only for its entry/exit code (energest: it may run while main() sleeps). */

@@ -80,9 +80,11 @@ void cc2420_last_sfd(uint16_t *rise, uint16_t *fall);
 /* Frames received and not yet read. */
 uint8_t cc2420_pending(void);
 /* Copy the oldest received MPDU (without FCS) into buf; returns its length, or -1 when none, or
- * CC2420_ERR_LEN when buf is too small (the frame is dropped). info may be NULL. */
+ * CC2420_ERR_LEN when buf is too small (the frame is dropped). info may be NULL. buf NULL: the frame
+ * is taken out without a copy (a caller that needs only its info, e.g. to count frames). */
 int cc2420_read(uint8_t *buf, uint8_t max, cc2420_rx_info_t *info);
-/* Called in the FIFOP interrupt after frames were queued (e.g. to leave a low-power mode). */
+/* Called in the FIFOP interrupt after frames were queued (e.g. to count or take them there). main()
+ * is woken afterwards only when frames are still queued. */
 typedef void (*cc2420_rx_fn)(void);
 void cc2420_set_rx_callback(cc2420_rx_fn fn);
 /* Flow control: while paused, the FIFOP interrupt is off and frames stay in the RXFIFO (128 bytes;

@@ -121,7 +121,7 @@ PERIPH_API = WITH_PERIPH and PERIPH_CDEF.exists() and (CSRC / "periph.h").exists
 # External devices (csrc/dev_<name>.h, e.g. the CC2420 radio), the harness/sim group stepper
 # (csrc/sim_<name>.h) and observers (csrc/trace_<name>.h, the VCD trace) keep their headers plain
 # declarations, so the cdef is the header itself minus its preprocessor lines (one copy of each
-# prototype). dev_<name>_cdef.h, when present, adds what only cffi
+# prototype). dev_<name>_cdef.h and sim_<name>_cdef.h, when present, add what only cffi
 # needs (`extern "Python"` callbacks).
 API_HEADERS = (
     sorted(
@@ -132,7 +132,7 @@ API_HEADERS = (
     if PERIPH_API
     else []
 )
-PY_CALLBACKS = sorted(CSRC.glob("dev_*_cdef.h")) if PERIPH_API else []
+PY_CALLBACKS = sorted([*CSRC.glob("dev_*_cdef.h"), *CSRC.glob("sim_*_cdef.h")]) if PERIPH_API else []
 API_INCLUDES = "".join(f'#include "{h.name}"\n' for h in API_HEADERS)
 
 

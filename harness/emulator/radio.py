@@ -237,6 +237,15 @@ class SkyRadio:
         # csrc/sim_group.h). Reading the channel or the receiver state needs no catch-up: a mote
         # left behind has nothing queued before the group's time, so its radio state is the same.
         self.before_access: Callable[[], object] | None = None
+        # the simulation bookkeeping of the radio's mote (csrc/sim_group.h simm_t), when it has one:
+        # the simulation's medium feeds the model from C (csrc/sim_medium.c) and syncs the mote there
+        self.sim = ffi.NULL
+
+    @property
+    def c_model(self) -> tuple[object, object]:
+        """(cc2420_t *, simm_t * or NULL) for the medium's C side (csrc/sim_medium.h), which then
+        does in C what rx_start, corrupt_reception, air_energy and deliver do here."""
+        return self._r, self.sim
 
     def attach(self, sink: _RadioSink) -> None:
         """Called once by the engine: from then on transmissions go to `sink.on_transmit`."""

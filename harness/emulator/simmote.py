@@ -105,6 +105,8 @@ class SkySimMote:
         if sim == ffi.NULL:
             raise setup_error(f"mote {mote_id}: simm_attach failed")
         self._sim = ffi.gc(sim, lib.simm_free)
+        if self._radio is not None:
+            self._radio.sim = self._sim
         # the C bookkeeping is called from the mote's listeners: it must live as long as the mote
         self.mote.__dict__.setdefault("_sim_state", []).append(self._sim)
         self._at_us = lib.simm_now_ns(self._sim) // 1000

@@ -27,6 +27,11 @@ a fixed order: transmissions by (start time, sender id); per transmission the TX
 success_ratio_tx < 1), then receivers in ascending id order, one draw each when p < 1.
 
 Air time of a frame: (preamble 4 + SFD 1 + length 1 + PSDU incl. 2-byte FCS) × 32 µs at 250 kb/s.
+
+Where it runs: the per-frame work (who hears a frame, locks, collisions, the verdicts at the end, the
+levels each radio hears) is C, harness/emulator/csrc/sim_medium.c, which feeds an emulated CC2420
+directly and any other SimRadio through a callback into this module. This module keeps the
+parameters, the frames not yet on the air, the random draws, the statistics and the events.
 """
 
 from __future__ import annotations
@@ -35,8 +40,10 @@ import heapq
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
+from harness.emulator.core_build import ensure_built
 from harness.sim.interfaces import SimRadio
 from harness.wire.ieee802154 import MAX_PSDU, air_time_us
 
@@ -71,16 +78,8 @@ Position = tuple[float, float, float]
 
 
 @dataclass
-class Reception:
-    """One receiver of a transmission: its RSSI and whether the frame reached it corrupted."""
-    receiver: int
-    rssi: float
-    corrupted: bool = False
-
-
-@dataclass
 class Transmission:
-    """One frame on the air: sender, time span, channel and its receptions."""
+    """One frame on the air: sender, time span and channel (who hears it is kept in C)."""
     seq: int
     sender: int
     frame: bytes
@@ -89,9 +88,6 @@ class Transmission:
     channel: int
     power: int
     lost: bool = False  # failed the TX success draw: nobody hears it
-    receptions: dict[int, Reception] = field(default_factory=dict)
-    heard_by: set[int] = field(default_factory=set)  # radios on its channel it disturbs (incl. receivers)
-    energy: dict[int, float] = field(default_factory=dict)  # RSSI at every radio within interference range
 
 
 @dataclass(frozen=True)
@@ -129,6 +125,23 @@ class _BoundSink:
         self._medium.transmit(self._mote_id, frame, start_us, end_us, channel, power)
 
 
+ensure_built()
+from harness.emulator.mote import ffi, lib  # noqa: E402  (the C core, built above)
+
+_MAX_LEVELS = 16  # csrc/sim_medium.c MAX_LEVELS
+
+
+@ffi.def_extern()
+def _med_py_radio(ctx, op, slot, arg, rssi, flag):  # noqa: ANN001, ANN202
+    medium: UDGMMedium = ffi.from_handle(ctx)
+    try:
+        return medium._radio_op(op, slot, arg, rssi, flag)
+    except Exception as exc:  # noqa: BLE001 - cannot propagate through C; re-raised after the C call
+        if medium._cb_error is None:
+            medium._cb_error = exc
+        return 0
+
+
 class UDGMMedium:
     """Cooja's Unit Disk Graph Medium (distance loss): who hears which frame, and which collide."""
 
@@ -138,27 +151,59 @@ class UDGMMedium:
         self._radios: dict[int, SimRadio] = {}
         self._positions: dict[int, Position] = {}
         self._pending: list[tuple[int, int, int, Transmission]] = []  # (start, sender, seq, tx)
-        self._active: list[Transmission] = []
+        self._active: dict[int, Transmission] = {}  # seq -> frame on the air, in start order
         self._seq = 0
-        self._locks: dict[int, Transmission] = {}  # receiver -> transmission it is locked onto
-        self._transmitting: dict[int, Transmission] = {}  # sender -> its frame on air
         self.horizon_us = 0  # no transmission may start before this (set by the engine)
         self.stats = MediumStats()
         self.per_mote: dict[int, MediumStats] = {}
         self._listeners: list[Callable[[RadioEvent], None]] = []
-        self._energy_sent: dict[int, dict[int, float]] = {}
         # per sender: (receiver id, distance) of every other radio within the interference range at
         # full power, in ascending id order (positions do not change; rebuilt when a radio is added)
         self._near: dict[int, list[tuple[int, float]]] = {}
+        # grid cells of the radios for _candidates: (cell size, cells or None when a position is not finite)
+        self._grid: tuple[float, dict[tuple[int, int, int], list[int]] | None] | None = None
+        # the C side (csrc/sim_medium.h): radios are slots in the order added
+        self._handle = ffi.new_handle(self)
+        c = lib.med_create(
+            params.transmitting_range, params.interference_range, params.success_ratio_rx,
+            lib._med_py_radio, self._handle,
+        )
+        if c == ffi.NULL:
+            raise MemoryError("med_create failed")
+        self._c = ffi.gc(c, lib.med_free)
+        self._slot: dict[int, int] = {}  # mote id -> slot
+        self._ids: list[int] = []  # slot -> mote id
+        self._by_slot: list[SimRadio] = []
+        self._cb_error: Exception | None = None
+        self._finishing: Transmission | None = None
+        self._out_slots: Any = ffi.new("int[]", 1)
+        self._out_ok: Any = ffi.new("int[]", 1)
+        self._draw_prob: Any = ffi.new("double[]", 1)
+        self._ch: Any = ffi.new("int[]", _MAX_LEVELS)
+        self._lv: Any = ffi.new("double[]", _MAX_LEVELS)
 
     # ---- set-up ----
     def add_radio(self, mote_id: int, position: Position, radio: SimRadio) -> None:
         """Put a mote's radio on the medium at `position`."""
         if mote_id in self._radios:
             raise ValueError(f"mote {mote_id} already has a radio on the medium")
+        # an emulated CC2420 is fed in C (harness.emulator.radio.SkyRadio.c_model)
+        model = getattr(radio, "c_model", None)
+        r, sim = model if model is not None else (ffi.NULL, ffi.NULL)
+        slot = lib.med_add_radio(self._c, mote_id, r, sim)
+        if slot < 0:
+            raise MemoryError("med_add_radio failed")
         self._radios[mote_id] = radio
         self._positions[mote_id] = position
+        self._slot[mote_id] = slot
+        self._ids.append(mote_id)
+        self._by_slot.append(radio)
+        n = len(self._ids)
+        self._out_slots = ffi.new("int[]", n)
+        self._out_ok = ffi.new("int[]", n)
+        self._draw_prob = ffi.new("double[]", n)
         self._near.clear()
+        self._grid = None
         self.per_mote[mote_id] = MediumStats()
         radio.attach(_BoundSink(self, mote_id))
 
@@ -175,6 +220,7 @@ class UDGMMedium:
         return self._rx_probability(self.distance(sender, receiver), power)
 
     def _rx_probability(self, d: float, power: int) -> float:
+        # the same formula as csrc/sim_medium.c rx_probability, which decides the draws
         r = self.params.transmitting_range * power / PA_LEVEL_MAX
         if r <= 0.0:
             return 0.0
@@ -182,6 +228,10 @@ class UDGMMedium:
         if ratio > 1.0:
             return 0.0
         return 1.0 - ratio * (1.0 - self.params.success_ratio_rx)
+
+    def late_corruptions(self, mote_id: int) -> int:
+        """Collisions the medium saw after the mote's CC2420 model had the frame's last byte (C radios)."""
+        return int(lib.med_late_corruptions(self._c, self._slot[mote_id]))
 
     # ---- input from radios ----
     def transmit(
@@ -209,35 +259,32 @@ class UDGMMedium:
     # ---- driven by the engine ----
     def next_event_us(self) -> int | None:
         """The time of the next start or end of a transmission, None when the air is quiet."""
-        times = [tx.end_us for tx in self._active]
+        times = [tx.end_us for tx in self._active.values()]
         if self._pending:
             times.append(self._pending[0][0])
         return min(times) if times else None
 
     def process(self, now_us: int) -> None:
         """Handle everything due at `now_us`; all motes are exactly at `now_us`.
-        Frames ending now are finished before frames starting now (no overlap)."""
+        Frames ending now are finished before frames starting now (no overlap). Then every radio
+        whose levels changed is told what it hears on each channel (CCA, RSSI register), in
+        ascending id order: the set of frames on air only changes at medium events, when every mote
+        stands at the same time, so a radio can use the levels unchanged until the next call."""
         ending = sorted(
-            (tx for tx in self._active if tx.end_us <= now_us), key=lambda t: (t.end_us, t.sender)
+            (tx for tx in self._active.values() if tx.end_us <= now_us), key=lambda t: (t.end_us, t.sender)
         )
-        touched: set[int] = set()
         for tx in ending:
             self._finish(tx)
-            touched.update(tx.energy)
         while self._pending and self._pending[0][0] <= now_us:
             _, _, _, tx = heapq.heappop(self._pending)
             self._start(tx)
-            touched.update(tx.energy)
-        self._signal_energy(touched)
+        lib.med_signal(self._c)
+        self._raise_cb_error()
 
     def energy_at(self, mote_id: int) -> dict[int, float]:
         """{channel: strongest RSSI in dBm} of the frames on air that `mote_id` hears now."""
-        levels: dict[int, float] = {}
-        for tx in self._active:
-            rssi = tx.energy.get(mote_id)
-            if rssi is not None and (tx.channel not in levels or rssi > levels[tx.channel]):
-                levels[tx.channel] = rssi
-        return levels
+        n = lib.med_energy_at(self._c, self._slot[mote_id], self._ch, self._lv, _MAX_LEVELS)
+        return {self._ch[i]: self._lv[i] for i in range(n)}
 
     def check_horizon(self, reached_us: int) -> None:
         """Every frame not yet on air must start at or after `reached_us`, the time all motes
@@ -258,80 +305,87 @@ class UDGMMedium:
         for fn in self._listeners:
             fn(ev)
 
-    def _signal_energy(self, touched: set[int]) -> None:
-        """Tell the `touched` radios what they hear on each channel (CCA, RSSI register), in
-        ascending id order, those whose levels changed. The set of frames on air only changes at
-        medium events, when every mote stands at the same time, so a radio can use the levels
-        unchanged until the next call. The levels are energy_at's, in one pass over the frames."""
-        levels_of: dict[int, dict[int, float]] = {rid: {} for rid in touched}
-        for tx in self._active:
-            ch = tx.channel
-            for rid, rssi in tx.energy.items():
-                levels = levels_of.get(rid)
-                if levels is not None and (ch not in levels or rssi > levels[ch]):
-                    levels[ch] = rssi
-        sent, radios = self._energy_sent, self._radios
-        for rid in sorted(touched):
-            levels = levels_of[rid]
-            if levels != sent.get(rid, {}):
-                sent[rid] = levels
-                radios[rid].air_energy(levels)
+    def _raise_cb_error(self) -> None:
+        if self._cb_error is not None:
+            err, self._cb_error = self._cb_error, None
+            raise err
 
-    def _rssi(self, d: float, tx_range: float) -> float:
-        if d >= tx_range:
-            return RSSI_WEAK_DBM
-        return RSSI_STRONG_DBM + (d / tx_range) * (RSSI_WEAK_DBM - RSSI_STRONG_DBM)
+    def _radio_op(self, op: int, slot: int, arg: int, rssi: float, flag: int) -> int:
+        """A radio without a C model, asked by csrc/sim_medium.c (MED_OP_*)."""
+        radio = self._by_slot[slot]
+        if op == lib.MED_OP_CHANNEL:
+            return radio.channel()
+        if op == lib.MED_OP_LISTENING:
+            return int(radio.listening())
+        if op == lib.MED_OP_RX_START:
+            tx = self._active[arg]
+            radio.rx_start(tx.frame, rssi, tx.start_us, tx.end_us)
+        elif op == lib.MED_OP_CORRUPT:
+            mark = getattr(radio, "corrupt_reception", None)  # a radio that models bytes learns it now
+            if mark is not None:
+                mark(arg)
+        elif op == lib.MED_OP_ENERGY:
+            n = lib.med_cb_levels(self._c, self._ch, self._lv, _MAX_LEVELS)
+            radio.air_energy({self._ch[i]: self._lv[i] for i in range(n)})
+        elif op == lib.MED_OP_DELIVER:
+            done = self._finishing
+            assert done is not None and done.seq == arg
+            radio.deliver(done.frame, rssi, bool(flag), done.start_us)
+        return 0
+
+    def _c_failed(self, rc: int) -> None:
+        """Raise for a failed med_start / med_lock (after a callback's own exception, if any)."""
+        self._raise_cb_error()
+        slot = lib.med_error_slot(self._c)
+        if rc == -2 and slot >= 0:
+            label = getattr(self._by_slot[slot], "label", f"mote {self._ids[slot]}")
+            if lib.med_error_code(self._c) == -1:
+                raise ValueError(f"{label}: PSDU length outside 1..127")
+            raise RuntimeError(f"{label}: more than 8 frames on the air at once")
+        raise MemoryError(f"the medium's C side failed ({rc})")
 
     def _start(self, tx: Transmission) -> None:
         p = self.params
         self.stats.frames_sent += 1
         self.per_mote[tx.sender].frames_sent += 1
         self._emit(RadioEvent("tx", tx.start_us, tx.sender, None, tx.frame))
-
-        # Half duplex: a sender locked onto a reception spoils it.
-        own = self._locks.pop(tx.sender, None)
-        if own is not None:
-            self._corrupt(own, tx.sender)  # still delivered at its end, CRC bad
-        self._transmitting[tx.sender] = tx
-        self._active.append(tx)
-
         if p.success_ratio_tx < 1.0 and self._rng.random() >= p.success_ratio_tx:
             tx.lost = True
+        self._active[tx.seq] = tx
+        slot = self._slot[tx.sender]
+        if not lib.med_has_near(self._c, slot):
+            near = self._neighbours(tx.sender)
+            slots = ffi.new("int[]", [self._slot[rid] for rid, _ in near] or [0])
+            dist = ffi.new("double[]", [d for _, d in near] or [0.0])
+            if lib.med_set_near(self._c, slot, slots, dist, len(near)) != 0:
+                raise MemoryError("med_set_near failed")
+        # the sender's own reception is spoilt, then (unless lost) everyone in range hears the frame
+        rc = lib.med_start(
+            self._c, tx.seq, slot, tx.frame, len(tx.frame), tx.channel, tx.power, tx.start_us, tx.end_us,
+            int(tx.lost),
+        )
+        if rc != 0:
+            self._c_failed(rc)
+        self._raise_cb_error()
+        if tx.lost:
             self.stats.tx_lost += 1
             self.per_mote[tx.sender].tx_lost += 1
             self._emit(RadioEvent("tx_lost", tx.start_us, tx.sender, None, tx.frame))
             return
-
-        scale = tx.power / PA_LEVEL_MAX
-        tx_range = p.transmitting_range * scale
-        int_range = max(p.interference_range, p.transmitting_range) * scale
-        if tx_range <= 0.0:
-            return  # PA off or zero range: nobody hears it
-        for rid, d in self._neighbours(tx.sender):
-            if d > int_range:
-                continue
-            radio = self._radios[rid]
-            tx.energy[rid] = self._rssi(d, tx_range)
-            if radio.channel() != tx.channel:
-                continue
-            clear = not any(rid in other.heard_by for other in self._active if other is not tx)
-            tx.heard_by.add(rid)
-            locked = self._locks.get(rid)
-            if locked is not None:
-                self._corrupt(locked, rid)  # collision at this receiver
-                continue
-            if d > tx_range or rid in self._transmitting or not radio.listening() or not clear:
-                continue
-            prob = self._rx_probability(d, tx.power)
-            if prob < 1.0 and self._rng.random() >= prob:
+        # receivers with a success probability below 1: one draw each, in ascending id order
+        n = lib.med_draws(self._c, self._out_slots, self._draw_prob, len(self._ids))
+        for i in range(n):
+            rslot, prob = self._out_slots[i], self._draw_prob[i]
+            if self._rng.random() >= prob:
+                rid = self._ids[rslot]
                 self.stats.rx_failed += 1
                 self.per_mote[rid].rx_failed += 1
                 self._emit(RadioEvent("rx_fail", tx.start_us, tx.sender, rid, tx.frame))
                 continue
-            rssi = tx.energy[rid]
-            tx.receptions[rid] = Reception(rid, rssi)
-            self._locks[rid] = tx
-            radio.rx_start(tx.frame, rssi, tx.start_us, tx.end_us)
+            rc = lib.med_lock(self._c, tx.seq, rslot)
+            if rc != 0:
+                self._c_failed(rc)
+            self._raise_cb_error()
 
     def _neighbours(self, sender: int) -> list[tuple[int, float]]:
         """The radios a frame of `sender` can reach at full power (see _near)."""
@@ -341,36 +395,50 @@ class UDGMMedium:
             reach = max(p.interference_range, p.transmitting_range)
             near = self._near[sender] = [
                 (rid, d)
-                for rid in sorted(self._radios)
+                for rid in sorted(self._candidates(sender, reach))
                 if rid != sender and (d := self.distance(sender, rid)) <= reach
             ]
         return near
 
-    def _corrupt(self, tx: Transmission, rid: int) -> None:
-        """Reception of `tx` at `rid` is spoilt. A radio that models reception byte by byte learns it
-        now (optional `corrupt_reception(start_us)`), before the frame's last byte reaches it."""
-        rec = tx.receptions[rid]
-        if rec.corrupted:
-            return
-        rec.corrupted = True
-        mark = getattr(self._radios[rid], "corrupt_reception", None)
-        if mark is not None:
-            mark(tx.start_us)
+    def _candidates(self, sender: int, reach: float) -> list[int]:
+        """The radios in the grid cells around `sender`'s (cells a little wider than `reach`, so
+        every radio within `reach` is in a neighbouring cell); every radio without a usable reach."""
+        if not reach > 0.0 or not math.isfinite(reach):
+            return list(self._radios)
+        cell = reach * 1.001
+        if self._grid is None or self._grid[0] != cell:
+            grid: dict[tuple[int, int, int], list[int]] = {}
+            finite = all(math.isfinite(c) for pos in self._positions.values() for c in pos)
+            for rid, pos in self._positions.items() if finite else ():
+                key = (math.floor(pos[0] / cell), math.floor(pos[1] / cell), math.floor(pos[2] / cell))
+                grid.setdefault(key, []).append(rid)
+            self._grid = (cell, grid if finite else None)
+        cells = self._grid[1]
+        if cells is None:
+            return list(self._radios)
+        x, y, z = (math.floor(c / cell) for c in self._positions[sender])
+        return [
+            rid
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for dz in (-1, 0, 1)
+            for rid in cells.get((x + dx, y + dy, z + dz), ())
+        ]
 
     def _finish(self, tx: Transmission) -> None:
-        self._active.remove(tx)
-        if self._transmitting.get(tx.sender) is tx:
-            del self._transmitting[tx.sender]
-        for rid in sorted(tx.receptions):
-            rec = tx.receptions[rid]
-            if self._locks.get(rid) is tx:
-                del self._locks[rid]
-            ok = not rec.corrupted
-            if ok:
-                self.stats.received += 1
-                self.per_mote[rid].received += 1
+        self._finishing = tx
+        n = lib.med_finish(self._c, tx.seq, self._out_slots, self._out_ok)
+        self._finishing = None
+        del self._active[tx.seq]
+        self._raise_cb_error()
+        stats, per_mote, ids, slots, oks = self.stats, self.per_mote, self._ids, self._out_slots, self._out_ok
+        for i in range(n):
+            rid = ids[slots[i]]
+            if oks[i]:
+                stats.received += 1
+                per_mote[rid].received += 1
+                self._emit(RadioEvent("rx", tx.end_us, tx.sender, rid, tx.frame))
             else:
-                self.stats.corrupted += 1
-                self.per_mote[rid].corrupted += 1
-            self._emit(RadioEvent("rx" if ok else "rx_corrupt", tx.end_us, tx.sender, rid, tx.frame))
-            self._radios[rid].deliver(tx.frame, rec.rssi, ok, tx.start_us)
+                stats.corrupted += 1
+                per_mote[rid].corrupted += 1
+                self._emit(RadioEvent("rx_corrupt", tx.end_us, tx.sender, rid, tx.frame))

@@ -58,9 +58,8 @@ static uint16_t adc_read(uint8_t mctl)
 
 static void on_rx(void)
 {
-    uint8_t buf[CC2420_MAX_MPDU];
     cc2420_rx_info_t info;
-    while (cc2420_read(buf, sizeof buf, &info) >= 0) {
+    while (cc2420_read(0, 0, &info) >= 0) { /* counted, not looked into: no copy */
         if (info.crc_ok)
             rx_ok++;
         else

@@ -1,0 +1,80 @@
+/*
+ * sim_medium.h — the per-frame work of the simulation's UDGM radio medium (harness/sim/medium.py) in
+ * C: who hears a frame that starts (energy, locks, collisions), which receivers get it and with what
+ * verdict when it ends, and what every radio hears per channel (CCA pin, RSSI register). The rules
+ * are written down once, in harness/sim/medium.py's docstring; Python keeps the configuration, the
+ * pending frames, the random draws, the statistics and the events (logs, pcap).
+ *
+ * Radios are slots 0..n-1 in the order added, each with its mote id (every list that the rules
+ * order by id is ordered by it). An emulated radio (a CC2420 model of a mote, with the mote's
+ * simulation bookkeeping, csrc/sim_group.h) is fed directly: the mote is brought to the group's time
+ * (simm_sync) before it is touched. Any other radio (a Python SimRadio) is asked through the
+ * callback given to med_create (op MED_OP_*; the medium's Python side answers).
+ *
+ * Transmissions are identified by the sequence number Python gives them. Per medium event Python
+ * calls med_finish for every frame ending (in (end, sender) order), med_start for every frame
+ * starting (in (start, sender) order), then med_signal once.
+ */
+#ifndef ESSE_SIM_MEDIUM_H
+#define ESSE_SIM_MEDIUM_H
+
+#include <stdint.h>
+
+#include "dev_cc2420.h"
+#include "sim_group.h"
+
+typedef struct med med_t;
+
+/* ops of the callback for radios without a C model */
+enum {
+    MED_OP_CHANNEL = 0,   /* return the radio's channel */
+    MED_OP_LISTENING = 1, /* return 1 when it can sync to a frame now */
+    MED_OP_RX_START = 2,  /* frame `seq` begins at it; rssi = its level */
+    MED_OP_CORRUPT = 3,   /* the reception that began at `arg` (us) collided */
+    MED_OP_ENERGY = 4,    /* what it hears changed: med_cb_levels() has the new levels */
+    MED_OP_DELIVER = 5    /* frame `arg` (seq) ends; rssi = its level, flag = CRC ok */
+};
+typedef int (*med_radio_fn)(void *ctx, int op, int slot, int64_t arg, double rssi, int flag);
+
+/* ranges in metres, success_ratio_rx within [0, 1] */
+med_t *med_create(double transmitting_range, double interference_range, double success_ratio_rx,
+                  med_radio_fn fn, void *ctx);
+void med_free(med_t *m);
+
+/* A radio at slot med_n() (returned, -1 out of memory). cc2420 NULL: asked through the callback.
+ * sim may be NULL (a mote outside the simulation bookkeeping). Clears every neighbour list. */
+int med_add_radio(med_t *m, int mote_id, cc2420_t *cc2420, simm_t *sim);
+int med_n(const med_t *m);
+
+/* The radios a frame of `slot` can reach at full power, ascending mote id, with their distance. */
+int med_set_near(med_t *m, int slot, const int *slots, const double *dist, int n);
+int med_has_near(const med_t *m, int slot);
+
+/* A frame starts: the sender's own reception is spoilt, the frame goes on the air, and unless
+ * `lost` (its TX draw failed) every radio within range hears it. Receivers with a success
+ * probability below 1 are not locked yet: med_draws() lists them (ascending id) with their
+ * probability; Python draws and calls med_lock for the ones that get the frame.
+ * Returns 0, -1 out of memory, -2 a radio refused the frame (med_error_slot, med_error_code:
+ * cc2420_receive's code). */
+int med_start(med_t *m, int64_t seq, int sender, const uint8_t *frame, unsigned len, int channel,
+              int power, int64_t start_us, int64_t end_us, int lost);
+int med_draws(const med_t *m, int *slots, double *prob, int max);
+int med_lock(med_t *m, int64_t seq, int slot);
+int med_error_slot(const med_t *m);
+int med_error_code(const med_t *m);
+
+/* A frame ends: every receiver gets it with its verdict (ascending id); out_* (room for med_n)
+ * get each receiver's slot and whether its CRC is good. Returns the number of receivers. */
+int med_finish(med_t *m, int64_t seq, int *out_slots, int *out_ok);
+
+/* Tell every radio touched since the last call what it hears, those whose levels changed. */
+int med_signal(med_t *m);
+
+/* The levels of the ENERGY callback in progress: channels and dBm, returns how many. */
+int med_cb_levels(const med_t *m, int *channels, double *levels, int max);
+/* What radio `slot` hears now: {channel: strongest level} of the frames on the air. */
+int med_energy_at(const med_t *m, int slot, int *channels, double *levels, int max);
+/* Corruptions the medium saw too late for the CC2420 model to mark (its last byte was in). */
+uint64_t med_late_corruptions(const med_t *m, int slot);
+
+#endif /* ESSE_SIM_MEDIUM_H */
