@@ -1062,6 +1062,8 @@ class Delegator:
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
+        if self.table is not None and self.shard == 0:  # one process of a group copies the WAL back
+            self.table.checkpoint()
 
     def summarise_drops(self) -> None:
         """Log (once) what was dropped or suppressed since the last summary."""

@@ -56,7 +56,7 @@ async def _child(conn: Connection, cfg: SsmConfig, shard: int, forward_dir: Path
                 stop.set()
                 return
             if msg == "stats":
-                conn.send(_stats(d))
+                conn.send(process_stats(d))
             else:
                 stop.set()
 
@@ -66,7 +66,8 @@ async def _child(conn: Connection, cfg: SsmConfig, shard: int, forward_dir: Path
         loop.remove_reader(conn.fileno())
 
 
-def _stats(d: Delegator) -> dict[str, Any]:
+def process_stats(d: Delegator) -> dict[str, Any]:
+    """One process's counters: stats, relay sessions, writer-lock time (wall and CPU, ns)."""
     return {"stats": dict(d.stats), "sessions": len(d.table or []),
             "lock_ns": d.table.lock_ns if d.table is not None else 0}
 
@@ -170,7 +171,7 @@ class ShardGroup:
     def stats(self) -> list[dict[str, Any]]:
         """Counters of every process (0 first): stats, relay sessions, writer-lock time (ns)."""
         assert self.delegator is not None
-        out = [_stats(self.delegator)]
+        out = [process_stats(self.delegator)]
         for _, child in sorted(self._children.items()):
             try:
                 child.conn.send("stats")
