@@ -8,6 +8,14 @@
   * PSK and ECDHE-ECDSA handshakes through a delegator with `workers` = 1 and = all cores: wall rate,
     and the server's CPU per handshake split into the event loop's (serial: it bounds the rate at
     1 / loop CPU whatever the cores) and the workers' (parallel), from which the rate on 8 cores.
+  * PSK through `[ssm] processes` = 1 and = all cores (workers = 0), interleaved, best of 3: wall rate,
+    CPU per handshake of all delegator processes, the busiest process's share, datagrams forwarded
+    between processes; and the serial part, a hand-off's work under the relay table's writer lock
+    (two SQLite transactions and the key material's sendto) timed alone. Rate on 8 cores =
+    min(8 x handshakes per CPU-second with all processes, 1 / writer-lock time): the processes scale
+    with the cores (measured: per-CPU-second rate with 2 processes against 1 on this 2-core VM), the
+    lock does not. A fresh stand-in CCS serves each worker/process run (a fresh relay table starts the
+    SSM counters at 1 again, which a CCS that saw an earlier run refuses).
 
 Targets (issue 6): >= 500 handshakes/s, relay p99 <= 1 ms, 10 000 sessions in <= 50 MB.
 Targets (issue 16): ECDHE >= 1 000/s and PSK >= 5 000/s on all cores of an 8-core machine.
