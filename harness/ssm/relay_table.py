@@ -117,6 +117,7 @@ class RelayTable:
         # time spent holding the writer lock (bench-ssm: the serial part); wall time: on a shared host it
         # includes being preempted while holding it (a thread-CPU clock costs ~150 us per read on this VM)
         self.lock_ns = 0
+        self._checkpoints = shards > 1  # ours to run (SQLite's automatic ones are off), see checkpoint()
         self._commits, self._data_version = 0, -1  # since the last checkpoint
         self.db = sqlite3.connect(str(self.path), isolation_level=None)
         with self.locked():
@@ -124,9 +125,10 @@ class RelayTable:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA secure_delete=ON")  # acknowledged key material is overwritten, not left
             self.db.execute("PRAGMA cache_size=-512")  # 512 KiB: lookups are served from memory, not pages
-            # no checkpoint inside a commit (it would fsync under the writer lock every ~1000 pages and
-            # stall every process): the owner of the table calls checkpoint() outside it
-            self.db.execute("PRAGMA wal_autocheckpoint=0")
+            if shards > 1:
+                # no checkpoint inside a commit (it would fsync under the writer lock every ~1000 pages
+                # and stall every process): process 0 calls checkpoint() outside it
+                self.db.execute("PRAGMA wal_autocheckpoint=0")
             self.db.executescript(SCHEMA)
             for table, column, sql in MIGRATIONS:
                 if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
@@ -375,9 +377,11 @@ class RelayTable:
             self.db.execute("DELETE FROM ccs_counters WHERE ccs_name = ?", (ccs,))
 
     def checkpoint(self) -> None:
-        """Copy committed pages from the WAL into the database file (PASSIVE: never waits for writers,
-        not under the writer lock) if anything was committed since the last time, by this connection or
-        another; the delegator's housekeeping calls it."""
+        """With several processes: copy committed pages from the WAL into the database file (PASSIVE:
+        never waits for writers, not under the writer lock) if anything was committed since the last
+        time, by this connection or another; the delegator's housekeeping calls it."""
+        if not self._checkpoints:  # one process: SQLite's own checkpoint after every ~1000 pages
+            return
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._commits or version != self._data_version:
             self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
