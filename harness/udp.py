@@ -60,14 +60,23 @@ class _Proto(asyncio.DatagramProtocol):
 
 
 async def open_udp(
-    host: str, port: int, on_datagram: DatagramHandler, on_error: Callable[[Exception], None] | None = None
+    host: str,
+    port: int,
+    on_datagram: DatagramHandler,
+    on_error: Callable[[Exception], None] | None = None,
+    *,
+    reuse_port: bool = False,
 ) -> asyncio.DatagramTransport:
-    """A UDP socket bound to host:port (IPv6: v6-only) whose datagrams go to on_datagram(addr, data)."""
+    """A UDP socket bound to host:port (IPv6: v6-only) whose datagrams go to on_datagram(addr, data);
+    with `reuse_port`, other processes of this user may bind it too (SO_REUSEPORT: the kernel gives
+    each peer address and port to one of them)."""
     loop = asyncio.get_running_loop()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     if family == socket.AF_INET6:
         sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.bind((host, port))
     transport, _ = await loop.create_datagram_endpoint(lambda: _Proto(on_datagram, on_error), sock=sock)

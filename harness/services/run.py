@@ -12,6 +12,7 @@ from harness.services.config import ServicesConfig, services_from_dict
 from harness.services.stack import BootstrapSetup, SsmServices
 from harness.ssm.config import ConfigError, SsmConfig
 from harness.ssm.delegator import Delegator
+from harness.ssm.shards import ShardGroup
 from harness.udp import Address, resolve
 
 
@@ -58,7 +59,12 @@ async def run_forever(cfg: SsmConfig, services: ServicesConfig) -> None:
     """The delegator; the controller/AS with [bootstrap.controller]; the RD with [rd] listen; the host
     page with [http] listen."""
     async with contextlib.AsyncExitStack() as stack:
-        d = await stack.enter_async_context(Delegator(cfg))
+        if cfg.processes > 1:  # several event loops on the same ports (harness/ssm/shards.py)
+            group = await stack.enter_async_context(ShardGroup(cfg))
+            assert group.delegator is not None
+            d = group.delegator
+        else:
+            d = await stack.enter_async_context(Delegator(cfg))
         print(f"esse ssm: DTLS on {d.client_addresses}, CCS side on {d.ccs_address}", flush=True)
         setup = bootstrap_setup(services)
         if services.rd_listen is not None or setup is not None:

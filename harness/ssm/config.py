@@ -11,6 +11,7 @@ source_prefix_v6 = 64                        # IPv6 /64
 hello_rate_per_source = 20.0                 # ClientHellos with a cookie per second and source (more
 hello_burst_per_source = 40                  # are dropped unanswered), bucket depth
 workers = 2                                  # server handshakes in N worker processes (0: in-process)
+processes = 4                                # delegator processes sharing the ports (SO_REUSEPORT)
 ack_timeout = 0.5                            # key-material retransmission interval
 ack_retries = 3
 idle_timeout = 3600.0                        # relay sessions unused this long are freed
@@ -100,6 +101,7 @@ class SsmConfig:
     hello_rate_per_source: float = 20.0  # cookie-carrying ClientHellos per second and source
     hello_burst_per_source: int = 40
     workers: int = 0  # handshake worker processes; 0: handshakes on the event loop
+    processes: int = 1  # delegator processes (event loops) sharing the ports and the relay table
     ack_timeout: float = 0.5
     ack_retries: int = 3
     idle_timeout: float = 3600.0
@@ -174,6 +176,7 @@ class _SsmSection(BaseModel):
     hello_rate_per_source: float = Field(default=20.0, gt=0, le=1_000_000, strict=False)
     hello_burst_per_source: int = Field(default=40, ge=1, le=1_000_000)
     workers: int = Field(default=0, ge=0, le=1024)
+    processes: int = Field(default=1, ge=1, le=256)
     ack_timeout: Seconds = 0.5
     ack_retries: int = Field(default=3, ge=0, le=100)
     idle_timeout: Seconds = 3600.0
@@ -318,7 +321,11 @@ def from_dict(data: dict[str, Any], base: Path | None = None) -> SsmConfig:
     cfg.max_handshakes, cfg.ack_retries = s.max_handshakes, s.ack_retries
     cfg.source_prefix_v4, cfg.source_prefix_v6 = s.source_prefix_v4, s.source_prefix_v6
     cfg.hello_rate_per_source, cfg.hello_burst_per_source = s.hello_rate_per_source, s.hello_burst_per_source
-    cfg.workers = s.workers
+    cfg.workers, cfg.processes = s.workers, s.processes
+    if s.processes > 1 and (f.bootstrap is not None or f.http is not None):
+        # run-time changes (a bootstrapped CCS's key, a revocation) would reach the first process only
+        raise ConfigError("ssm.processes: more than 1 cannot be combined with [bootstrap] or [http] "
+                          "(run-time key changes and revocation need processes = 1)")
     cfg.cipher_suites = s.cipher_suites
     cfg.metrics = parse_hostport(s.metrics) if s.metrics else None
     cfg.max_sessions_per_identity = s.max_sessions_per_identity

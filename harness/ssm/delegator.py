@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import fcntl
 import logging
 import os
@@ -20,6 +21,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.clock import Clock, Handle, WallClock
@@ -28,7 +30,7 @@ from harness.ssm.config import CcsEntry, SsmConfig
 from harness.ssm.droplog import BurstFilter, DropCounter, malformed_reason
 from harness.ssm.halfopen import FairHalfOpen
 from harness.ssm.ratelimit import SourceRateLimit
-from harness.ssm.relay_table import RelayEntry, RelayTable, address_key
+from harness.ssm.relay_table import RelayEntry, RelayTable, address_from_text, address_key, address_text
 from harness.ssm.transport import CcsTransport, UdpCcsTransport
 from harness.ssm.workers import Result, WorkerPool, finished_undecryptable
 from harness.udp import Address, open_udp
@@ -48,6 +50,17 @@ CLOSING_KEEP = 10.0  # how long a closed session's route stays open for the CCS'
 LOG_INTERVAL = 10.0  # at most one summary line of dropped datagrams / suppressed log lines per this (s)
 STANDBY_POLL = 0.02  # how often a standby SSM tries the active one's lock (s): the takeover delay
 TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the rest only counted
+# With several delegator processes a CCS's messages may be handled out of order (one process receives
+# them all and forwards those of the others' sessions): each CCS counter is then accepted once within
+# this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
+CCS_RX_WINDOW = 32
+FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
+# forwarded datagrams waiting for room in another process's queue (a Unix datagram socket queues only
+# net.unix.max_dgram_qlen = 10 of them by default); beyond this many they are dropped and counted
+FORWARD_BACKLOG = 4096
+# where the session id sits in a CCS frame, by type (docs/protocol.md, "Messages"): routing only, the
+# owner authenticates
+_SID_AT = {protocol.MSG_RELAY: 1, protocol.MSG_HANDBACK: 1, protocol.MSG_KEY_ACK: 9, protocol.MSG_ERROR: 6}
 
 
 @dataclass(slots=True)
@@ -137,10 +150,18 @@ class Delegator:
         *,
         client_transport: CcsTransport | None = None,
         seed: int | None = None,
+        shard: int = 0,
+        forward_dir: Path | None = None,
     ) -> None:
         self.config = config
         self.clock: Clock = clock if clock is not None else WallClock()
-        self.ccs_transport = ccs_transport or UdpCcsTransport(*config.ccs_listen)
+        # several processes ([ssm] processes, harness/ssm/shards.py): this one's index, and the directory
+        # of the processes' forwarding sockets (None: one process)
+        self.shard, self.shards = shard, config.processes
+        self._forward_dir = forward_dir
+        self._fwd_sock: socket.socket | None = None
+        self._fwd_out: dict[int, tuple[socket.socket, collections.deque[bytes]]] = {}
+        self.ccs_transport = ccs_transport or UdpCcsTransport(*config.ccs_listen, reuse_port=self.shards > 1)
         self.client_transport = client_transport
         self._seed = seed
         self._contexts_made = 0
@@ -214,9 +235,15 @@ class Delegator:
 
     async def start(self) -> None:
         """Open the relay table, the TinyDTLS context, the sockets and the metrics endpoint."""
-        await self._take_lock()
+        if self.shard == 0:  # the group's first process holds the active lock for all of them
+            await self._take_lock()
         binding = handshake._binding()
-        self.table = RelayTable(self.config.db, self.clock)
+        self.table = RelayTable(
+            self.config.db, self.clock, owner=self.shard, shards=self.shards,
+            rx_window=CCS_RX_WINDOW if self.shards > 1 else 0,
+        )
+        if self._forward_dir is not None:
+            self._open_forwarding(self._forward_dir)
         self._ctx = self._new_context(binding, server=True)
         if self.config.workers:
             self._pool = WorkerPool(self.config, self.config.workers, self._on_worker_result, self._send_all)
@@ -224,7 +251,9 @@ class Delegator:
         if self.client_transport is not None:
             await self.client_transport.start(self._on_client_datagram)
         for host, port in self.config.listen if self.client_transport is None else []:
-            self._sockets.append(await open_udp(host, port, self._on_client_datagram, self._on_socket_error))
+            self._sockets.append(await open_udp(
+                host, port, self._on_client_datagram, self._on_socket_error, reuse_port=self.shards > 1
+            ))
         for host in sorted({"::" if ":" in h else "0.0.0.0" for h, _ in self.config.listen}
                            if self.client_transport is None else []):
             try:
@@ -237,7 +266,7 @@ class Delegator:
         self._resume_pending_acks()
         logging.getLogger("harness.tinydtls").addFilter(self._tinydtls_filter)
         self._last_summary = self.clock.now()
-        if self.config.metrics is not None:
+        if self.config.metrics is not None and self.shard == 0:  # one endpoint per group
             from harness.ssm.metrics import DelegatorCollector, MetricsServer
 
             self.metrics = MetricsServer(*self.config.metrics, DelegatorCollector(self._metrics_snapshot))
@@ -290,6 +319,12 @@ class Delegator:
         self.ccs_transport.close()
         if self.client_transport is not None:
             self.client_transport.close()
+        if self._fwd_sock is not None:
+            asyncio.get_running_loop().remove_reader(self._fwd_sock.fileno())
+            self._fwd_sock.close()
+            self._fwd_sock = None
+        for owner in list(self._fwd_out):
+            self._forget_peer(owner)
         await asyncio.sleep(0)  # let the transports release their sockets (a restart binds them again)
         for ctx in [self._ctx, *self._outbound_ctx.values()]:
             if ctx is not None:
@@ -568,14 +603,28 @@ class Delegator:
             self.stats["no_route"] += 1
             log.warning("no CCS configured for the session with %r; dropped", addr)
             return
-        counter = self.table.next_tx_counter(ccs.name)
-        message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
         if ctx is not None:
             handshake.retire(ctx, addr)
         now = self.clock.now()
         old = self.table.for_client(addr)
-        # write-ahead: row and sealed key material are durable before either it or our Finished leaves
-        self.table.add(RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now), (counter, message))
+        # the client's earlier session held by another of our processes (it handshook there before
+        # the kernel's choice of process for its address changed)
+        foreign = self.table.foreign_for_client(addr) if self.shards > 1 else []
+        # write-ahead: counter, row and sealed key material are durable before either it or our Finished
+        # leaves; the writer lock is held until it is sent, so the CCS gets our counters in order
+        with self.table.locked():
+            try:
+                with self.table.transaction():
+                    counter = self.table.next_tx_counter(ccs.name)
+                    message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
+                    for f in foreign:
+                        self.table.drop_foreign(f.session_id)
+                    self.table.add(
+                        RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now), (counter, message)
+                    )
+            finally:
+                protocol.wipe(body)
+            self.ccs_transport.send(ccs.address, bytes(message))
         self._pending_acks[ks.session_id] = PendingAck(
             message, counter, ccs, ks.session_id, now + self.config.ack_timeout
         )
@@ -583,10 +632,12 @@ class Delegator:
             self._final_flights[ks.session_id] = FinalFlight(
                 list(hs.last_flight), now + FINAL_FLIGHT_KEEP
             )
-        self.ccs_transport.send(ccs.address, bytes(message))
+        for f in foreign:
+            self._close_at_ccs(f)
+            self.stats["replaced_foreign"] += 1
         if old is not None and old.session_id != ks.session_id:
             # the peer started over, its previous session is dead; sent after the key material
-            # because a CCS accepts SSM counters only in increasing order
+            # so that the CCS gets our counters in increasing order
             self._close_at_ccs(old)
             self._identity_of.pop(old.session_id, None)
         if hs is not None and hs.identity is not None:
@@ -616,7 +667,7 @@ class Delegator:
 
     # -- datagrams from outside peers
 
-    def _on_client_datagram(self, addr: Address, data: bytes) -> None:
+    def _on_client_datagram(self, addr: Address, data: bytes, forwarded: bool = False) -> None:
         t0 = time.perf_counter_ns()
         records = split_records(data)  # once: the checks below and the relay read the same headers
         why = malformed_reason(data, records)
@@ -630,6 +681,12 @@ class Delegator:
             self._relay_from_client(entry, data, records)
             self.relay_latency_ns.append(time.perf_counter_ns() - t0)
             return
+        if (self._fwd_sock is not None and not forwarded and entry is None and key not in self._handshakes
+                and not is_client_hello(data)):
+            owner = self.table.owner_of_client(addr) if self.table is not None else None
+            if owner is not None and owner != self.shard:  # the kernel moved this client to us
+                self._forward(owner, b"c", addr, data)
+                return
         if not self._hello_limit.allow(str(addr[0]), data, self.clock.now()):
             self.stats["rate_limited"] += 1  # a cookie-carrying hello over its source's rate: no work
             return
@@ -699,12 +756,122 @@ class Delegator:
             self._sendto_client(entry.client_address, d)
         self.stats["final_flight_resent"] += 1
 
+    # -- several processes: datagrams and frames for another process's sessions
+
+    def _open_forwarding(self, directory: Path) -> None:
+        """This process's forwarding socket (a Unix datagram socket in the group's private directory)."""
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        path = directory / str(self.shard)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # left by this shard's previous life
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind(str(path))
+        sock.setblocking(False)
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._on_forwarded)
+        self._fwd_sock = sock
+
+    def _owner_elsewhere(self, frame: bytes) -> int | None:
+        """The other process holding the session a CCS frame names, or None (ours, none, no session)."""
+        at = _SID_AT.get(frame[0])
+        if at is None or self.table is None:
+            return None
+        sid = bytes(frame[at : at + protocol.SESSION_ID_LEN])
+        if len(sid) != protocol.SESSION_ID_LEN or sid in self.table.by_sid or sid in self._pending_acks:
+            return None
+        owner = self.table.owner_of_session(sid)
+        return owner if owner is not None and owner != self.shard else None
+
+    def _forward(self, owner: int, kind: bytes, addr: Address, data: bytes) -> None:
+        """Pass a datagram (kind c: from a client, f: a CCS frame) to the process that holds its session,
+        in order; while its queue is full they wait here (up to FORWARD_BACKLOG)."""
+        peer = self._fwd_out.get(owner)
+        if peer is None:
+            sock = self._connect_peer(owner)
+            if sock is None:  # that process is gone (being restarted): as if lost on the way
+                self.stats["forward_failed"] += 1
+                return
+            peer = self._fwd_out[owner] = (sock, collections.deque())
+        sock, backlog = peer
+        if len(backlog) >= FORWARD_BACKLOG:
+            self.stats["forward_failed"] += 1
+            return
+        backlog.append(kind + address_text(addr).encode() + b"\0" + data)
+        self.stats["forwarded"] += 1
+        if len(backlog) == 1:
+            self._flush_forward(owner)
+
+    def _connect_peer(self, owner: int) -> socket.socket | None:
+        """A socket connected to another process's forwarding socket (connected: poll then tells when
+        its queue has room), or None when it is not there."""
+        assert self._forward_dir is not None
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        try:
+            sock.connect(str(self._forward_dir / str(owner)))
+        except OSError:
+            sock.close()
+            return None
+        return sock
+
+    def _flush_forward(self, owner: int) -> None:
+        sock, backlog = self._fwd_out[owner]
+        loop = asyncio.get_running_loop()
+        reconnected = False
+        while backlog:
+            try:
+                sock.send(backlog[0])
+            except BlockingIOError:  # its queue is full: go on when it has room
+                loop.add_writer(sock.fileno(), self._on_forward_room, owner)
+                return
+            except OSError:  # the process we were connected to died; its successor may be there
+                loop.remove_writer(sock.fileno())
+                sock.close()
+                fresh = None if reconnected else self._connect_peer(owner)
+                if fresh is None:
+                    self.stats["forward_failed"] += len(backlog)
+                    del self._fwd_out[owner]
+                    return
+                sock, reconnected = fresh, True
+                self._fwd_out[owner] = (sock, backlog)
+                continue
+            backlog.popleft()
+        loop.remove_writer(sock.fileno())
+
+    def _on_forward_room(self, owner: int) -> None:
+        if owner in self._fwd_out:
+            self._flush_forward(owner)
+
+    def _forget_peer(self, owner: int) -> None:
+        sock, _ = self._fwd_out.pop(owner)
+        asyncio.get_running_loop().remove_writer(sock.fileno())
+        sock.close()
+
+    def _on_forwarded(self) -> None:
+        assert self._fwd_sock is not None
+        for _ in range(FORWARD_BATCH):
+            try:
+                msg = self._fwd_sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            text, _, data = msg[1:].partition(b"\0")
+            addr = address_from_text(text.decode())
+            self.stats["forwarded_in"] += 1
+            if msg[:1] == b"c":
+                self._on_client_datagram(addr, data, forwarded=True)
+            elif msg[:1] == b"f":
+                self._on_ccs_frame(addr, data, forwarded=True)
+
     # -- frames from CCSs
 
-    def _on_ccs_frame(self, src: Address, frame: bytes) -> None:
+    def _on_ccs_frame(self, src: Address, frame: bytes, forwarded: bool = False) -> None:
         ccs = self._ccs_by_addr.get(address_key(src))
         if self._closing and frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
             return
+        if self._fwd_sock is not None and not forwarded and frame:
+            owner = self._owner_elsewhere(frame)
+            if owner is not None:
+                self._forward(owner, b"f", src, frame)
+                return
         if ccs is None or not frame:
             self.stats["frames_from_unknown_ccs"] += 1
             return
@@ -748,7 +915,7 @@ class Delegator:
 
     def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
-        counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
+        counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_floor(ccs.name))
         pending = self._pending_acks.get(sid)
         matched = pending is not None and pending.counter == acked
         with self.table.transaction():  # the counter and the forgotten key material: one commit
@@ -766,7 +933,7 @@ class Delegator:
     def _on_ccs_error(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         counter, code, sid = protocol.open_error(
-            ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_last(ccs.name)
+            ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_floor(ccs.name)
         )
         self._accepted(ccs, counter, "ERROR")
         entry = self.table.get(sid)
@@ -774,17 +941,19 @@ class Delegator:
             self._free_session(sid, f"CCS {ccs.name} reported error {code}")
 
     def _accepted(self, ccs: CcsEntry, counter: int, what: str) -> None:
-        """A CCS message authenticated: its counter is durable before anything acts on the message."""
+        """A CCS message authenticated: its counter is durable before anything acts on the message
+        (ProtocolError "replay" if it was used: the file, shared by our processes, decides)."""
         assert self.table is not None
-        self.table.set_rx_last(ccs.name, counter)
+        self.table.accept_rx(ccs.name, counter)
         log.debug("CCS %s: %s counter %d accepted", ccs.name, what, counter)
 
     def _send_error(self, ccs: CcsEntry, code: int, sid: bytes) -> None:
         assert self.table is not None
-        counter = self.table.next_tx_counter(ccs.name)
-        self.ccs_transport.send(
-            ccs.address, protocol.build_error(ccs.psk_dn, protocol.SENDER_SSM, counter, code, sid)
-        )
+        with self.table.locked():  # the counter is durable, and sent in order, before another is taken
+            counter = self.table.next_tx_counter(ccs.name)
+            self.ccs_transport.send(
+                ccs.address, protocol.build_error(ccs.psk_dn, protocol.SENDER_SSM, counter, code, sid)
+            )
 
     def _close_at_ccs(self, entry: RelayEntry) -> None:
         """Tell the CCS (authenticated ERROR) to drop a session the SSM no longer relays."""
@@ -817,7 +986,7 @@ class Delegator:
 
     def _on_delegate(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
-        req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_last(ccs.name))
+        req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_floor(ccs.name))
         self._accepted(ccs, req.counter, "DELEGATE")
         if req.identity not in self.config.outbound:
             self.stats["outbound_unknown_identity"] += 1
@@ -893,6 +1062,8 @@ class Delegator:
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
+        if self.table is not None and self.shard == 0:  # one process of a group copies the WAL back
+            self.table.checkpoint()
 
     def summarise_drops(self) -> None:
         """Log (once) what was dropped or suppressed since the last summary."""
@@ -947,10 +1118,12 @@ class Delegator:
 
     def _expect_close_notify(self, entry: RelayEntry, ccs: CcsEntry, stat: str) -> None:
         """Keep the route of a session being closed open (CCS to client only) for its close_notify."""
+        until = self.clock.now() + CLOSING_KEEP
         self._closing[entry.session_id] = Closing(
-            entry.client_address, entry.session_id in self._outbound_sessions, ccs,
-            self.clock.now() + CLOSING_KEEP, stat,
+            entry.client_address, entry.session_id in self._outbound_sessions, ccs, until, stat,
         )
+        if self._fwd_sock is not None and self.table is not None:  # its close_notify may reach another
+            self.table.note_closing(entry.session_id, until)
 
     def _relay_closing(self, src: Address, frame: bytes) -> bool:
         """A RELAY from a CCS for a session revoked a moment ago (its close_notify): to the client

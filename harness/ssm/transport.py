@@ -36,13 +36,14 @@ class CcsTransport(ABC):
 class UdpCcsTransport(CcsTransport):
     """One UDP socket on the SSM side of the LLN (the stand-in CCS listens on UDP too)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.host, self.port = host, port
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, reuse_port: bool = False) -> None:
+        self.host, self.port, self.reuse_port = host, port, reuse_port
         self._transport: asyncio.DatagramTransport | None = None
 
     async def start(self, on_frame: FrameHandler) -> None:
-        """Bind the socket and deliver incoming frames to `on_frame`."""
-        self._transport = await open_udp(self.host, self.port, on_frame)
+        """Bind the socket (shared by the SSM's processes with `reuse_port`) and deliver incoming frames
+        to `on_frame`."""
+        self._transport = await open_udp(self.host, self.port, on_frame, reuse_port=self.reuse_port)
 
     def send(self, address: Address, frame: bytes) -> None:
         """Send one frame to a CCS."""

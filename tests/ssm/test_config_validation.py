@@ -95,6 +95,14 @@ BAD: list[tuple[str, str]] = [
     (GOOD + _BOOT.replace("[bootstrap.controller]", '[bootstrap.controller]\nlisten = "::1"'),
      "bootstrap.controller.listen: '::1' is not HOST:PORT"),
     (GOOD + '[rd]\nlisten = "127.0.0.1:0"\ngrace = "long"\n', "rd.grace"),
+    (_with_ssm("processes = 0"), "ssm.processes"),
+    (_with_ssm("processes = -2"), "ssm.processes"),
+    (_with_ssm('processes = "4"'), "ssm.processes"),
+    (_with_ssm("processes = 1.5"), "ssm.processes"),
+    (_with_ssm("processes = 100000"), "ssm.processes"),
+    (_with_ssm("processes = 2") + _BOOT, "ssm.processes: more than 1 cannot be combined with [bootstrap]"),
+    (_with_ssm("processes = 2") + '[rd]\nlisten = "127.0.0.1:0"\n[http]\nlisten = "127.0.0.1:0"\n',
+     "ssm.processes"),
     ("[ssm\nlisten = 1", "not valid TOML"),
     ("\xff\xfe binary", "not UTF-8"),
 ]
@@ -142,11 +150,19 @@ def test_unreadable(tmp_path: Path) -> None:
 def test_good_config_loads(tmp_path: Path) -> None:
     """The valid example loads with its values and defaults."""
     cfg = tmp_path / "ssm.toml"
-    cfg.write_text(_with_ssm('metrics = "127.0.0.1:0"\nack_retries = 0'))
+    cfg.write_text(_with_ssm('metrics = "127.0.0.1:0"\nack_retries = 0\nprocesses = 3'))
     c = load(cfg)
     assert c.listen == [("127.0.0.1", 0)] and c.ack_retries == 0 and c.max_handshakes == 256
+    assert c.processes == 3 and load_default_processes(tmp_path) == 1
     assert c.metrics == ("127.0.0.1", 0) and c.db == tmp_path / "relay.sqlite"
     assert c.clients[b"alice"].key == b"secretPSK" and c.ccs["s1"].psk_dn == bytes.fromhex(PSK)
+
+
+def load_default_processes(tmp_path: Path) -> int:
+    """`processes` of the example without the key."""
+    cfg = tmp_path / "default.toml"
+    cfg.write_text(GOOD)
+    return load(cfg).processes
 
 
 def test_from_dict_names_every_bad_key() -> None:

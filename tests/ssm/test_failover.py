@@ -33,13 +33,14 @@ async def _line(p: asyncio.subprocess.Process, timeout: float = 60) -> bytes:
 
 
 async def active_and_standby(
-    tmp_path, ccs: StandinCcsServer  # noqa: ANN001
+    tmp_path, ccs: StandinCcsServer, processes: int = 1  # noqa: ANN001
 ) -> tuple[int, asyncio.subprocess.Process, asyncio.subprocess.Process]:
     """An active `esse ssm run` and its standby on one relay table: (client port, active, standby)."""
     port, ccs_port = free_udp_port(), free_udp_port()
     cfg = tmp_path / "ssm.toml"
     cfg.write_text(
         f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
+        f"processes = {processes}\n"
         f'db = "relay.sqlite"\n[ccs.s1]\naddress = "{ccs.address[0]}:{ccs.address[1]}"\n'
         f'psk_dn = "{fx.PSK_DN.hex()}"\n'
         f'[clients.{fx.CLIENT_ID}]\nkey = "{fx.CLIENT_KEY}"\nccs = "s1"\n'
@@ -51,19 +52,24 @@ async def active_and_standby(
     return port, active, standby
 
 
-def test_standby_takes_over_relaying(tmp_path, rec, tinydtls) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_standby_takes_over_relaying(tmp_path, rec, tinydtls, processes: int) -> None:
+    """processes = 2: the active group's process 0 is killed (its other process stops with it), the
+    standby group takes over every session, made through either of the active group's processes."""
     from harness.tinydtls.binding import PskStore
     from harness.tinydtls.udp import DtlsClient
 
     async def go() -> None:
         async with StandinCcsServer(fx.PSK_DN) as ccs:
-            port, active, standby = await active_and_standby(tmp_path, ccs)
+            port, active, standby = await active_and_standby(tmp_path, ccs, processes)
             server = ("127.0.0.1", port)
             ident = fx.CLIENT_ID.encode()
             clients = []
             try:
                 for n in range(CLIENTS):
-                    c = await DtlsClient.create(psk=PskStore({ident: fx.CLIENT_KEY.encode()}, identity=ident))
+                    psk = PskStore({ident: fx.CLIENT_KEY.encode()}, identity=ident)
+                    # distinct addresses: the kernel spreads them over a group's processes
+                    c = await DtlsClient.create((f"127.0.0.{10 + n}", 0), psk=psk)
                     await c.connect(server, timeout=5)
                     answer = fx.coap_decode(await c.request(server, fx.get_temperature(n), timeout=5))
                     assert answer.payload == b"22.5 C"

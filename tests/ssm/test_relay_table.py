@@ -1,8 +1,15 @@
-"""The relay reference table: persistence, replacement per client address, counters never reused."""
+"""The relay reference table: persistence, replacement per client address, counters never reused, one
+counter sequence and one replay window for several processes on one file, rows per owning process."""
 
 from __future__ import annotations
 
-from harness.ssm.relay_table import COUNTER_BLOCK, RelayEntry, RelayTable
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from harness.ssm.relay_table import RelayEntry, RelayTable
+from harness.wire.ssm import ProtocolError
 
 
 def entry(sid: bytes, client: tuple, t: float = 1.0) -> RelayEntry:
@@ -42,6 +49,73 @@ def test_counters_strictly_increase_across_restarts(tmp_path):
     for _ in range(3):
         t = RelayTable(tmp_path / "r.sqlite")
         seen += [t.next_tx_counter("s1") for _ in range(5)]
-        t.close()  # an SSM restart (or crash: the block was reserved before use)
-    assert seen == sorted(seen) and len(set(seen)) == len(seen)
-    assert seen[5] >= COUNTER_BLOCK  # resumed above the reserved block
+        t.close()  # an SSM restart (or crash: each counter is committed before its message leaves)
+    assert seen == list(range(1, 16))
+
+
+def _draw(path: str, owner: int, n: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    t = RelayTable(Path(path), owner=owner, shards=2)
+    out.put((owner, [t.next_tx_counter("s1") for _ in range(n)]))
+    t.close()
+
+
+def test_processes_share_one_counter_sequence(tmp_path):
+    """Two processes drawing counters for one CCS at once get one gap-free sequence between them,
+    each its own part in increasing order (so the CCS's window of 32 is never overrun by the other)."""
+    t = RelayTable(tmp_path / "r.sqlite", shards=2)  # creates the file
+    t.close()
+    mp = multiprocessing.get_context("spawn")
+    out = mp.Queue()
+    procs = [mp.Process(target=_draw, args=(str(tmp_path / "r.sqlite"), k, 300, out)) for k in (0, 1)]
+    for p in procs:
+        p.start()
+    got = dict(out.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(30)
+    assert all(seq == sorted(seq) for seq in got.values())
+    assert sorted(got[0] + got[1]) == list(range(1, 601))
+
+
+def test_ccs_counter_window(tmp_path):
+    """With a window, a CCS counter below the highest is accepted once; without, only above."""
+    w = RelayTable(tmp_path / "w.sqlite", rx_window=32)
+    for c in (5, 3, 4, 40, 9, 39):
+        w.accept_rx("s1", c)
+    for c in (5, 3, 40, 39, 7, 0):  # used, or more than 32 below 40
+        with pytest.raises(ProtocolError, match="replay"):
+            w.accept_rx("s1", c)
+    w.accept_rx("s1", 8)  # 32 below: the window's last one
+    assert w.rx_floor("s1") == 7
+    other = RelayTable(tmp_path / "w.sqlite", owner=1, rx_window=32)  # another process: the file decides
+    with pytest.raises(ProtocolError):
+        other.accept_rx("s1", 9)
+    other.accept_rx("s1", 10)
+    with pytest.raises(ProtocolError):
+        w.accept_rx("s1", 10)
+    strict = RelayTable(tmp_path / "s.sqlite")
+    strict.accept_rx("s1", 5)
+    with pytest.raises(ProtocolError):
+        strict.accept_rx("s1", 4)
+    strict.accept_rx("s1", 6)
+    for t in (w, other, strict):
+        t.close()
+
+
+def test_rows_per_owner(tmp_path):
+    """A process loads its own rows; the others find the owner in the file; a smaller group's first
+    process takes the rows of processes that no longer exist."""
+    a = RelayTable(tmp_path / "r.sqlite", owner=0, shards=3)
+    b = RelayTable(tmp_path / "r.sqlite", owner=2, shards=3)
+    a.add(entry(b"A" * 8, ("127.0.0.1", 4000)))
+    b.add(entry(b"B" * 8, ("127.0.0.1", 4001)))
+    assert a.owner_of_session(b"B" * 8) == 2 and b.owner_of_client(("127.0.0.1", 4000)) == 0
+    assert a.owner_of_session(b"C" * 8) is None
+    b.note_closing(b"D" * 8, until=1e12)
+    assert a.owner_of_session(b"D" * 8) == 2
+    assert [e.session_id for e in b.foreign_for_client(("127.0.0.1", 4000))] == [b"A" * 8]
+    a.close()
+    b.close()
+    assert len(RelayTable(tmp_path / "r.sqlite", owner=2, shards=3)) == 1
+    shrunk = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)  # owner 2 % 2 = 0
+    assert sorted(shrunk.by_sid) == [b"A" * 8, b"B" * 8]
+    shrunk.close()
