@@ -115,9 +115,6 @@ def _apps(kind: str, channel_check_hz: int | None) -> Apps:
     if channel_check_hz != LPL_HZ:
         raise SetupRunError(f"channel_check_hz={channel_check_hz}: the firmware checks the channel at "
                             f"{LPL_HZ} Hz (ccs_lpl) or not at all (None)")
-    if kind == "ecdhe":
-        raise SetupRunError(f"kind 'ecdhe', channel_check_hz={channel_check_hz}: ccs-full-ecc-lpl does not "
-                            "fit the F1611 (firmware/README.md); ecdhe runs on an always-on radio only")
     return Apps("border_router_lpl", "ccs_lpl" if kind == "esse" else f"{ccs}-lpl")
 
 

@@ -99,8 +99,8 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
-# what `esse build` builds: the variants that fit the F1611 (ccs-full-ecc-lpl: see firmware/README.md)
-FITTING = ("ccs-full-psk", "ccs-full-psk-lpl", "ccs-full-ecc")
+# what `esse build` builds: the variants that fit the F1611 (all of them since the record layer's shrink)
+FITTING = ("ccs-full-psk", "ccs-full-psk-lpl", "ccs-full-ecc", "ccs-full-ecc-lpl")
 
 
 def elf_path(name: str, build_root: Path | None = None) -> Path:
