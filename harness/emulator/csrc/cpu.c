@@ -91,6 +91,14 @@ AI void sr_load(struct hot *h, uint16_t v)
 
 #define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = sr_get(h))
 #define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE, sr_load((h), m->r[2]))
+/* Around I/O hooks: the same pair, but the SR is converted back only if the call changed it. */
+#define H_OUT_IO(h, sv) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = (sv) = sr_get(h))
+#define H_IN_IO(h, sv)                                                                             \
+    do {                                                                                           \
+        (h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE;                  \
+        if (UNLIKELY(m->r[2] != (sv)))                                                             \
+            sr_load((h), m->r[2]);                                                                 \
+    } while (0)
 
 /* ---------------------------------------------------------------- memory */
 
@@ -120,9 +128,10 @@ AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
     a &= 0xFFFE;
     if (LIKELY(a >= MOTE_MIRROR_END))
         return ld16(m, a);
-    H_OUT(h);
+    uint16_t sv;
+    H_OUT_IO(h, sv);
     uint16_t v = io_read(m, a, 0);
-    H_IN(h);
+    H_IN_IO(h, sv);
     return v;
 }
 
@@ -130,9 +139,10 @@ AI uint16_t rd8(mote_t *m, struct hot *h, uint16_t a)
 {
     if (LIKELY(a >= MOTE_MIRROR_END))
         return m->mem[a];
-    H_OUT(h);
+    uint16_t sv;
+    H_OUT_IO(h, sv);
     uint16_t v = (uint8_t)io_read(m, a, 1);
-    H_IN(h);
+    H_IN_IO(h, sv);
     return v;
 }
 
@@ -197,9 +207,10 @@ AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
         ram_st16(m, a, v);
     } else {
-        H_OUT(h);
+        uint16_t sv;
+        H_OUT_IO(h, sv);
         wr_slow(m, a, v, 0, ipc);
-        H_IN(h);
+        H_IN_IO(h, sv);
     }
 }
 
@@ -208,9 +219,10 @@ AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
         ram_st8(m, a, v);
     } else {
-        H_OUT(h);
+        uint16_t sv;
+        H_OUT_IO(h, sv);
         wr_slow(m, a, (uint8_t)v, 1, ipc);
-        H_IN(h);
+        H_IN_IO(h, sv);
     }
 }
 
