@@ -15,7 +15,10 @@
  * acceptance, LPM) runs between instructions. Inside mote_run, now, next_check and PC live in
  * locals (struct hot, with the SR, so flag updates and conditional jumps stay in host registers)
  * and are written back to the mote before every call that can see them.
- * Flags are computed branch-free. The interpreter is built at -O2 (~+15 s compile over -O1,
+ * Flags are lazy (struct hot): a flag-setting instruction stores raw values (carry, result, overflow
+ * term) and C, Z, N, V are only formed when read: a conditional jump tests one value, SR reads
+ * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
+ * register with sr_get. The interpreter is built at -O2 (~+15 s compile over -O1,
  * ~5-10% faster here).
  */
 #include "cpu.h"
@@ -28,7 +31,6 @@
 
 void mote_apply_pending_puc(mote_t *m); /* mote.c */
 
-#define SR_FLAGS (SR_C | SR_Z | SR_N | SR_V)
 #define SR_MODE_BITS (SR_GIE | SR_CPUOFF | SR_OSCOFF | SR_SCG0 | SR_SCG1)
 #define NMI_LINES ((1u << MOTE_VEC_NMI) | (1u << MOTE_VEC_RESET))
 
@@ -60,10 +62,43 @@ struct hot {
     uint64_t now;
     uint64_t next;
     uint16_t pc; /* R0: every PC-relative operand is predecoded, so only this copy is read */
-    uint16_t sr; /* R2: flags live in a host register; m->r[2] is current only outside (H_OUT) */
+    uint16_t sr; /* R2 without its flags (bits C, Z, N, V here are stale): m->r[2] is current only
+                  * outside (H_OUT) */
+    /* Lazy flags: each flag-setting instruction stores raw values and nothing reads them until a
+     * conditional jump, ADDC/SUBC/DADD/RRC or an SR read (sr_get) does. C = (fc != 0),
+     * Z = (fz == 0), N = bit 15 of fn, V = bit 15 of fv (byte operations shift their values up 8). */
+    uint32_t fc, fz, fn, fv;
 };
-#define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = (h)->sr)
-#define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE, (h)->sr = m->r[2])
+
+#define SR_FLAGS (SR_C | SR_Z | SR_N | SR_V)
+
+/* The status register with its flags materialised. */
+AI uint16_t sr_get(const struct hot *h)
+{
+    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | ((h->fz == 0) << 1) | ((h->fn >> 13) & SR_N) |
+                      ((h->fv >> 7) & SR_V));
+}
+
+/* Load a whole status register value into the lazy form. */
+AI void sr_load(struct hot *h, uint16_t v)
+{
+    h->sr = v;
+    h->fc = v & SR_C;
+    h->fz = ~(uint32_t)v & SR_Z;
+    h->fn = (uint32_t)(v & SR_N) << 13;
+    h->fv = (uint32_t)(v & SR_V) << 7;
+}
+
+#define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = sr_get(h))
+#define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE, sr_load((h), m->r[2]))
+/* Around I/O hooks: the same pair, but the SR is converted back only if the call changed it. */
+#define H_OUT_IO(h, sv) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = (sv) = sr_get(h))
+#define H_IN_IO(h, sv)                                                                             \
+    do {                                                                                           \
+        (h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE;                  \
+        if (UNLIKELY(m->r[2] != (sv)))                                                             \
+            sr_load((h), m->r[2]);                                                                 \
+    } while (0)
 
 /* ---------------------------------------------------------------- memory */
 
@@ -93,9 +128,10 @@ AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
     a &= 0xFFFE;
     if (LIKELY(a >= MOTE_MIRROR_END))
         return ld16(m, a);
-    H_OUT(h);
+    uint16_t sv;
+    H_OUT_IO(h, sv);
     uint16_t v = io_read(m, a, 0);
-    H_IN(h);
+    H_IN_IO(h, sv);
     return v;
 }
 
@@ -103,9 +139,10 @@ AI uint16_t rd8(mote_t *m, struct hot *h, uint16_t a)
 {
     if (LIKELY(a >= MOTE_MIRROR_END))
         return m->mem[a];
-    H_OUT(h);
+    uint16_t sv;
+    H_OUT_IO(h, sv);
     uint16_t v = (uint8_t)io_read(m, a, 1);
-    H_IN(h);
+    H_IN_IO(h, sv);
     return v;
 }
 
@@ -170,9 +207,10 @@ AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
         ram_st16(m, a, v);
     } else {
-        H_OUT(h);
+        uint16_t sv;
+        H_OUT_IO(h, sv);
         wr_slow(m, a, v, 0, ipc);
-        H_IN(h);
+        H_IN_IO(h, sv);
     }
 }
 
@@ -181,9 +219,10 @@ AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
     if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
         ram_st8(m, a, v);
     } else {
-        H_OUT(h);
+        uint16_t sv;
+        H_OUT_IO(h, sv);
         wr_slow(m, a, (uint8_t)v, 1, ipc);
-        H_IN(h);
+        H_IN_IO(h, sv);
     }
 }
 
@@ -239,7 +278,7 @@ void cpu_sr_written(mote_t *m, uint16_t old_sr)
 AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
 {
     uint16_t old = h->sr;
-    h->sr = v & 0x01FF;
+    sr_load(h, (uint16_t)(v & 0x01FF));
     if (UNLIKELY((old ^ h->sr) & SR_MODE_BITS)) {
         H_OUT(h);
         cpu_sr_written(m, old);
@@ -285,12 +324,17 @@ AI void push16(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
     wr16(m, h, sp, v, ipc);
 }
 
-AI void set_flags(struct hot *h, uint16_t f) { h->sr = (uint16_t)((h->sr & ~SR_FLAGS) | f); }
+/* Lazy flag setters (struct hot; bw is a compile-time constant in every specialised handler):
+ * c nonzero sets C, res is the masked result (Z, N), v holds V in its operation-size msb. */
+AI void set_flags(struct hot *h, int bw, uint32_t c, uint32_t res, uint32_t v)
+{
+    h->fc = c;
+    h->fz = res;
+    h->fn = bw ? res << 8 : res;
+    h->fv = bw ? v << 8 : v;
+}
 
-/* Branch-free flag bits (bw is a compile-time constant in every specialised handler). */
-AI uint16_t flag_z(uint32_t res) { return (uint16_t)((res == 0) << 1); }
-AI uint16_t flag_n(uint32_t res, int bw) { return (uint16_t)(bw ? (res & 0x80u) >> 5 : (res & 0x8000u) >> 13); }
-AI uint16_t flag_v(uint32_t x, int bw) { return (uint16_t)(bw ? (x & 0x80u) << 1 : (x & 0x8000u) >> 7); }
+AI uint32_t flag_c(const struct hot *h) { return h->fc != 0; }
 
 /* ---------------------------------------------------------------- format I */
 
@@ -298,7 +342,6 @@ AI uint16_t flag_v(uint32_t x, int bw) { return (uint16_t)(bw ? (x & 0x80u) << 1
 AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
 {
     const uint32_t mask = bw ? 0xFFu : 0xFFFFu;
-    const uint32_t msb = bw ? 0x80u : 0x8000u;
     uint32_t res;
     switch (op) {
     case 0x4: /* MOV */
@@ -313,19 +356,17 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
         if (op >= 0x7)
             b = ~b & mask;
         if (op == 0x6 || op == 0x7)
-            cin = h->sr & SR_C;
+            cin = flag_c(h);
         else if (op >= 0x8)
             cin = 1;
         uint32_t sum = dst + b + cin;
         res = sum & mask;
-        uint16_t f = (uint16_t)((sum >> (bw ? 8 : 16)) | flag_z(res) | flag_n(res, bw) |
-                                flag_v(~(dst ^ b) & (dst ^ res), bw));
-        set_flags(h, f);
+        set_flags(h, bw, sum >> (bw ? 8 : 16), res, ~(dst ^ b) & (dst ^ res));
         *out = (uint16_t)res;
         return op != 0x9;
     }
     case 0xA: { /* DADD */
-        uint32_t c = h->sr & SR_C;
+        uint32_t c = flag_c(h);
         res = 0;
         const int nibbles = bw ? 2 : 4;
         for (int i = 0; i < nibbles; i++) {
@@ -336,15 +377,16 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
             res |= (t & 15u) << (4 * i);
         }
         /* V is undefined for DADD: left unchanged */
-        h->sr = (uint16_t)((h->sr & ~(SR_C | SR_Z | SR_N)) | (c ? SR_C : 0) | (res == 0 ? SR_Z : 0) |
-                             (res & msb ? SR_N : 0));
+        h->fc = c;
+        h->fz = res;
+        h->fn = bw ? res << 8 : res;
         *out = (uint16_t)res;
         return 1;
     }
     case 0xB: /* BIT */
     case 0xF: /* AND */
         res = src & dst;
-        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw)));
+        set_flags(h, bw, res, res, 0);
         *out = (uint16_t)res;
         return op == 0xF;
     case 0xC: /* BIC */
@@ -355,7 +397,7 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
         return 1;
     default: /* 0xE XOR */
         res = src ^ dst;
-        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, bw) | flag_v(src & dst, bw)));
+        set_flags(h, bw, res, res, (uint32_t)(src & dst));
         *out = (uint16_t)res;
         return 1;
     }
@@ -408,7 +450,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
         dst = r[d->dreg];
         break;
     case D_SPC:
-        dst = d->dreg == 0 ? pc : (d->dreg == 3 ? 0 : (d->dreg == 2 ? h->sr : r[d->dreg]));
+        dst = d->dreg == 0 ? pc : (d->dreg == 3 ? 0 : (d->dreg == 2 ? sr_get(h) : r[d->dreg]));
         break;
     case D_MEM:
         a = (uint16_t)(r[d->dreg] + ld16(m, pc));
@@ -473,7 +515,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
 
     switch (mode) {
     case M_REG:
-        v = reg == 0 ? pc : (reg == 2 ? h->sr : r[reg]);
+        v = reg == 0 ? pc : (reg == 2 ? sr_get(h) : r[reg]);
         where = 0;
         break;
     case M_REGN:
@@ -528,9 +570,9 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     switch (op) {
     case F2_RRC:
     case F2_RRA: {
-        uint16_t top = op == F2_RRC ? ((h->sr & SR_C) ? msb : 0) : (v & msb);
+        uint16_t top = op == F2_RRC ? (flag_c(h) ? msb : 0) : (v & msb);
         res = (uint16_t)((v >> 1) | top);
-        set_flags(h, (uint16_t)((v & 1) | flag_z(res) | flag_n(res, bw)));
+        set_flags(h, bw, v & 1u, res, 0);
         break;
     }
     case F2_SWPB:
@@ -538,7 +580,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
         break;
     case F2_SXT:
         res = (uint16_t)(int16_t)(int8_t)(v & 0xFF);
-        set_flags(h, (uint16_t)((res != 0) | flag_z(res) | flag_n(res, 0)));
+        set_flags(h, 0, res, res, 0);
         /* SXT is a word operation whatever the B/W bit says */
         if (where == 3)
             r[reg] = res;
@@ -1021,13 +1063,13 @@ f2_reti:
     hs.now += 2;                                                                                     \
     DISPATCH();
 
-    JUMP(j_ne, !(hs.sr & SR_Z))
-    JUMP(j_eq, hs.sr & SR_Z)
-    JUMP(j_nc, !(hs.sr & SR_C))
-    JUMP(j_c, hs.sr & SR_C)
-    JUMP(j_n, hs.sr & SR_N)
-    JUMP(j_ge, !(hs.sr & SR_N) == !(hs.sr & SR_V))
-    JUMP(j_l, !(hs.sr & SR_N) != !(hs.sr & SR_V))
+    JUMP(j_ne, hs.fz != 0)
+    JUMP(j_eq, hs.fz == 0)
+    JUMP(j_nc, hs.fc == 0)
+    JUMP(j_c, hs.fc != 0)
+    JUMP(j_n, hs.fn & 0x8000u)
+    JUMP(j_ge, !((hs.fn ^ hs.fv) & 0x8000u))
+    JUMP(j_l, (hs.fn ^ hs.fv) & 0x8000u)
     JUMP(j_mp, 1)
 
 illegal:
