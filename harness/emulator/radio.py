@@ -33,7 +33,7 @@ def _enum_names(prefix: str) -> tuple[str, ...]:
 # Timing and state names come from csrc/dev_cc2420.h through the cffi cdef.
 BYTE_NS = lib.CC2420_BYTE_NS
 TURNAROUND_NS = lib.CC2420_TURNAROUND_NS
-RX_CORRELATION = 110  # correlation value reported for a clean reception (datasheet typical)
+RX_CORRELATION = lib.MED_RX_CORRELATION  # reported for a clean reception (datasheet typical)
 MODES = _enum_names("CC2420_MODE_")  # off, powerdown, idle, listen, transmit
 _STATE_NAMES = ffi.typeof("enum cc2420_state").elements  # {value: name}
 STATES = tuple(name.removeprefix("CC2420_").lower() for _, name in sorted(_STATE_NAMES.items()))
@@ -188,13 +188,6 @@ class Radio:
         return self.mote.mode_cycles(self.component)
 
 
-NO_ENERGY_DBM = -128
-# States in which the model can still sync to a frame's SFD (160 µs after its start): the model
-# itself decides at the SFD, so RX calibration (e.g. the 12 symbols after sending, while an
-# acknowledgement is on its way) counts as listening for the medium.
-_RX_STATES = frozenset(STATES.index(s) for s in ("rx_calibrate", "rx_search", "rx_frame"))
-
-
 class _RadioSink(Protocol):
     """Where SkyRadio reports a transmission: harness.sim.interfaces.RadioSink (a floor above)."""
 
@@ -210,6 +203,11 @@ class SkyRadio:
     and counts in stats rx_late; it keeps its start as its identity); a reception the medium finds
     corrupted (collision) is marked at once (`corrupt_reception`), so the firmware reads CRC-OK = 0;
     what the radio hears (air_energy) feeds its CCA pin and RSSI register.
+
+    The rules for feeding the model live in C, in the radio's port (csrc/sim_medium.h med_port_*):
+    the simulation's medium feeds the model through it directly (`c_model`), and the methods here,
+    for host code that drives a radio itself, call the same port, so `late_corruptions` counts
+    whichever path drove the radio.
 
     on_frame: called inside the emulator run when the model commits to a frame (before the medium
     hears of it). on_error: gets an exception the medium raised inside the run (it cannot cross C);
@@ -228,24 +226,34 @@ class SkyRadio:
         self._r = radio._r
         self._on_frame = on_frame
         self._on_error = on_error
-        self._energy: dict[int, int] = {}
         self._sink: _RadioSink | None = None
-        self._corrupted: set[int] = set()  # start_us of receptions marked by corrupt_reception()
-        self.late_corruptions = 0  # deliver(crc_ok=False) the model could no longer mark
-        # called before the medium feeds the model (a frame, its verdict, the energy heard): a mote
-        # stepped lazily is brought to the medium's time there (harness.emulator.simmote,
-        # csrc/sim_group.h). Reading the channel or the receiver state needs no catch-up: a mote
-        # left behind has nothing queued before the group's time, so its radio state is the same.
-        self.before_access: Callable[[], object] | None = None
-        # the simulation bookkeeping of the radio's mote (csrc/sim_group.h simm_t), when it has one:
-        # the simulation's medium feeds the model from C (csrc/sim_medium.c) and syncs the mote there
-        self.sim = ffi.NULL
+        port = lib.med_port_create(self._r)
+        if port == ffi.NULL:
+            raise MemoryError("med_port_create failed")
+        self._port = ffi.gc(port, lib.med_port_free)
+        self._sim = ffi.NULL
 
     @property
-    def c_model(self) -> tuple[object, object]:
-        """(cc2420_t *, simm_t * or NULL) for the medium's C side (csrc/sim_medium.h), which then
-        does in C what rx_start, corrupt_reception, air_energy and deliver do here."""
-        return self._r, self.sim
+    def sim(self) -> object:
+        """The simulation bookkeeping of the radio's mote (csrc/sim_group.h simm_t *) or NULL: a mote
+        stepped lazily is brought to its group's time before the port feeds its model."""
+        return self._sim
+
+    @sim.setter
+    def sim(self, sim: object) -> None:
+        self._sim = sim  # kept alive here: the port holds it
+        lib.med_port_set_sim(self._port, sim)
+
+    @property
+    def c_model(self) -> object:
+        """The radio's port (med_port_t *) for the medium's C side (csrc/sim_medium.h), which feeds
+        the model through it, as rx_start, corrupt_reception, air_energy and deliver do here."""
+        return self._port
+
+    @property
+    def late_corruptions(self) -> int:
+        """Corruptions that came too late for the model to mark (its last byte was in), by any path."""
+        return int(lib.med_port_late(self._port))
 
     def attach(self, sink: _RadioSink) -> None:
         """Called once by the engine: from then on transmissions go to `sink.on_transmit`."""
@@ -272,15 +280,11 @@ class SkyRadio:
 
     def listening(self) -> bool:
         """True when the receiver can sync to a frame now."""
-        return lib.cc2420_state(self._r) in _RX_STATES
+        return bool(lib.med_port_listening(self._port))
 
     def rx_start(self, frame: bytes, rssi: float, start_us: int, end_us: int) -> None:
         """A frame the medium hands over begins on air (preamble at `start_us`): into the model's receiver."""
-        if self.before_access is not None:
-            self.before_access()
-        rc = lib.cc2420_receive(
-            self._r, frame, len(frame), self.channel(), round(rssi), RX_CORRELATION, start_us * 1000
-        )
+        rc = lib.med_port_rx_start(self._port, frame, len(frame), rssi, start_us)
         if rc == -1:
             raise ValueError(f"{self.label}: PSDU length {len(frame)} outside 1..127")
         if rc == -2:
@@ -289,35 +293,13 @@ class SkyRadio:
     def corrupt_reception(self, start_us: int) -> bool:
         """The medium saw the reception that began at start_us collide: CRC-OK = 0 in the RXFIFO.
         False when too late (its last byte is already in the RXFIFO) or unknown."""
-        if self.before_access is not None:
-            self.before_access()
-        marked = bool(lib.cc2420_corrupt(self._r, start_us * 1000))
-        if marked:
-            self._corrupted.add(start_us)
-        return marked
+        return bool(lib.med_port_corrupt(self._port, start_us))
 
     def air_energy(self, levels: dict[int, float]) -> None:
         """What the radio hears on each channel (dBm), for its CCA pin and RSSI register."""
-        if self.before_access is not None:
-            self.before_access()
-        old, new, r = self._energy, {}, self._r
-        for ch, level in levels.items():
-            if 11 <= ch <= 26:
-                dbm = new[ch] = round(level)
-                if old.get(ch) != dbm:
-                    lib.cc2420_set_channel_energy(r, ch, dbm)
-        for ch in old:
-            if ch not in new:
-                lib.cc2420_set_channel_energy(r, ch, NO_ENERGY_DBM)
-        self._energy = new
+        n = len(levels)
+        lib.med_port_energy(self._port, list(levels), list(levels.values()), n)
 
     def deliver(self, frame: bytes, rssi: float, crc_ok: bool, start_us: int) -> None:
         """The medium's verdict on a reception: a collision it could not mark in time counts as late."""
-        if self.before_access is not None:
-            self.before_access()
-        # The model received the frame byte by byte on its own clock; a corruption is normally
-        # marked when the medium saw it (corrupt_reception).
-        if start_us in self._corrupted:
-            self._corrupted.discard(start_us)
-        elif not crc_ok and not lib.cc2420_corrupt(self._r, start_us * 1000):
-            self.late_corruptions += 1
+        lib.med_port_deliver(self._port, start_us, int(crc_ok))

@@ -19,7 +19,6 @@ The radio face is harness.emulator.radio.SkyRadio over the mote's CC2420 model (
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from pathlib import Path
 
 from harness.emulator.core_build import ensure_built
@@ -293,8 +292,6 @@ class SkyMoteGroup:
                 raise setup_error(f"mote {m.mote_id}: simg_add failed")
             m._group = self
             m.__dict__["_group_ref"] = self._g  # free the group only after its members
-            if m._radio is not None:  # the medium reads and feeds the radio at the group's time
-                m._radio.before_access = partial(lib.simm_sync, m._sim)
         self._reached = ffi.new("uint64_t *")
         self._fault = ffi.new("int *")
         self._resets_seen = 0

@@ -187,10 +187,9 @@ class UDGMMedium:
         """Put a mote's radio on the medium at `position`."""
         if mote_id in self._radios:
             raise ValueError(f"mote {mote_id} already has a radio on the medium")
-        # an emulated CC2420 is fed in C (harness.emulator.radio.SkyRadio.c_model)
-        model = getattr(radio, "c_model", None)
-        r, sim = model if model is not None else (ffi.NULL, ffi.NULL)
-        slot = lib.med_add_radio(self._c, mote_id, r, sim)
+        # an emulated CC2420 is fed in C through its port (harness.emulator.radio.SkyRadio.c_model)
+        port = getattr(radio, "c_model", None)
+        slot = lib.med_add_radio(self._c, mote_id, ffi.NULL if port is None else port)
         if slot < 0:
             raise MemoryError("med_add_radio failed")
         self._radios[mote_id] = radio

@@ -3,6 +3,7 @@ linked by a tiny direct "medium" (each frame a radio emits is handed to the othe
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable
 
@@ -12,7 +13,9 @@ from harness.build import build_app
 from harness.emulator.mote import Mote, lib
 from harness.emulator.radio import BYTE_NS, TURNAROUND_NS, Radio, SkyRadio, TxFrame
 from harness.sim.interfaces import SimRadio
-from harness.wire.ieee802154 import air_time_us, fcs16, with_fcs
+from harness.sim.medium import UDGMMedium, UDGMParams
+from harness.sim.scripted import ScriptedMote
+from harness.wire.ieee802154 import air_time_us, data_frame, fcs16, with_fcs
 
 QUANTUM_NS = 100_000  # lockstep; below 192 us + SHR so every frame reaches the peer before its SFD
 RX_LINE = re.compile(
@@ -322,3 +325,36 @@ def test_frame_handed_over_late_is_found_by_its_requested_start(pair: Pair) -> N
     pair.run_ns(15_000_000)
     (rx,) = pair.rx_lines()
     assert rx[2] == b"0" and pair.rb.stats()["rx_crc_errors"] == 1 and pair.rb.stats()["tx_acks"] == 0
+
+
+def test_late_corruptions_are_one_count_whichever_path_drove_the_radio(pair: Pair) -> None:
+    """The medium's C side and SkyRadio's own methods feed the model through the same C port: a
+    corruption too late to mark counts once, in one place, and both read it."""
+    held: list[TxFrame] = []
+    pair.ra.on_transmit = held.append  # node 1's broadcast is kept for the medium below
+    pair.send("bcast")
+    adapter = SkyRadio(pair.rb, "mote 2")
+    medium = UDGMMedium(UDGMParams(50, 100), random.Random(1))
+    s1, s3 = ScriptedMote(1), ScriptedMote(3)
+    assert s1.radio is not None and s3.radio is not None
+    # 2 hears 1 and 3; 1 and 3 only disturb each other (80 m apart)
+    medium.add_radio(1, (0.0, 0.0, 0.0), s1.radio)
+    medium.add_radio(2, (40.0, 0.0, 0.0), adapter)
+    medium.add_radio(3, (80.0, 0.0, 0.0), s3.radio)
+    frame = held[-1].psdu
+    start = pair.t_ns // 1000 + 500
+    end = start + air_time_us(len(frame))
+    medium.transmit(1, frame, start, end, 26, 31)
+    medium.process(start)  # node 2 locks onto it, in C
+    pair.run_ns(15_000_000)  # node 2 runs ahead: the frame went into its RXFIFO clean
+    (rx,) = pair.rx_lines()
+    assert rx[2] == b"1"
+    other = data_frame(1, 0xABCD, 0xFFFF, 3, b"\x00late")
+    medium.transmit(3, other, start + 100, start + 100 + air_time_us(len(other)), 26, 31)
+    for t in (start + 100, end, start + 100 + air_time_us(len(other))):
+        medium.process(t)  # the collision at node 2 comes after the model had the last byte
+    assert medium.stats.corrupted == 1
+    assert adapter.late_corruptions == medium.late_corruptions(2) == 1
+    # a verdict given directly counts in the same place
+    adapter.deliver(frame, -70.0, False, start)
+    assert adapter.late_corruptions == medium.late_corruptions(2) == 2

@@ -10,14 +10,13 @@
 #define PA_LEVEL_MAX 31
 #define RSSI_STRONG_DBM (-10.0)
 #define RSSI_WEAK_DBM (-95.0)
-#define RX_CORRELATION 110 /* harness/emulator/radio.py RX_CORRELATION */
 #define NO_ENERGY_DBM (-128)
 #define MAX_LEVELS 16 /* distinct channels a radio hears at once (more: the extra ones are dropped) */
 
 typedef struct {
     int slot;
     double rssi;
-    uint8_t corrupted, marked; /* marked: the CC2420 model took the corruption */
+    uint8_t corrupted;
 } rec_t;
 
 typedef struct tx {
@@ -40,10 +39,19 @@ typedef struct {
     double lv[MAX_LEVELS];
 } levels_t;
 
-typedef struct {
-    int id;
+struct med_port {
     cc2420_t *r;
     simm_t *sim;
+    int8_t set_dbm[16]; /* the model's channel energy as set (channels 11..26) */
+    uint8_t has_dbm[16];
+    int64_t marks[CC2420_MAX_AIR]; /* start_us of receptions marked corrupted, not yet delivered */
+    int nmarks;
+    uint64_t late;
+};
+
+typedef struct {
+    int id;
+    med_port_t *port;
     int *near; /* neighbours at full power (NULL: not set) */
     double *dist;
     int nnear;
@@ -52,10 +60,7 @@ typedef struct {
     int heard_count;    /* frames on the air whose `heard` holds it */
     levels_t sent;      /* the levels last signalled */
     levels_t now;       /* scratch of med_signal */
-    int8_t set_dbm[16]; /* a CC2420 model's channel energy as set (channels 11..26) */
-    uint8_t has_dbm[16];
     uint8_t touched;
-    uint64_t late;
 } radio_t;
 
 struct med {
@@ -140,7 +145,7 @@ static int resize(void **pp, int cap, size_t size)
     return 0;
 }
 
-int med_add_radio(med_t *m, int mote_id, cc2420_t *cc2420, simm_t *sim)
+int med_add_radio(med_t *m, int mote_id, med_port_t *port)
 {
     if (m->n == m->cap) {
         int cap = m->cap ? 2 * m->cap : 16;
@@ -155,8 +160,7 @@ int med_add_radio(med_t *m, int mote_id, cc2420_t *cc2420, simm_t *sim)
     radio_t *r = &m->radios[m->n];
     memset(r, 0, sizeof *r);
     r->id = mote_id;
-    r->r = cc2420;
-    r->sim = sim;
+    r->port = port;
     return m->n++;
 }
 
@@ -186,38 +190,112 @@ int med_set_near(med_t *m, int slot, const int *slots, const double *dist, int n
 
 int med_has_near(const med_t *m, int slot) { return slot >= 0 && slot < m->n && m->radios[slot].near != NULL; }
 
-/* ---- the radios: a CC2420 model directly, any other through the callback */
+/* ---- a port: the rules for feeding one CC2420 model */
 
-static void sync(radio_t *r)
+med_port_t *med_port_create(cc2420_t *r)
 {
-    if (r->sim)
-        simm_sync(r->sim);
+    med_port_t *p = calloc(1, sizeof *p);
+    if (p)
+        p->r = r;
+    return p;
 }
+
+void med_port_free(med_port_t *p) { free(p); }
+
+void med_port_set_sim(med_port_t *p, simm_t *sim) { p->sim = sim; }
+
+static void sync(med_port_t *p)
+{
+    if (p->sim)
+        simm_sync(p->sim);
+}
+
+int med_port_listening(const med_port_t *p)
+{
+    /* the model itself decides at the SFD, 160 us into a frame: RX calibration (e.g. the 12 symbols
+     * after sending, while an acknowledgement is on its way) counts as listening */
+    int s = cc2420_state(p->r);
+    return s == CC2420_RX_CALIBRATE || s == CC2420_RX_SEARCH || s == CC2420_RX_FRAME;
+}
+
+int med_port_rx_start(med_port_t *p, const uint8_t *frame, unsigned len, double rssi, int64_t start_us)
+{
+    sync(p);
+    return cc2420_receive(p->r, frame, len, cc2420_channel(p->r), (int)nearbyint(rssi), MED_RX_CORRELATION,
+                          (uint64_t)start_us * 1000u);
+}
+
+int med_port_corrupt(med_port_t *p, int64_t start_us)
+{
+    sync(p);
+    if (!cc2420_corrupt(p->r, (uint64_t)start_us * 1000u))
+        return 0;
+    if (p->nmarks == CC2420_MAX_AIR) { /* never with the medium (one reception per radio at a time) */
+        memmove(&p->marks[0], &p->marks[1], (CC2420_MAX_AIR - 1) * sizeof p->marks[0]);
+        p->nmarks--;
+    }
+    p->marks[p->nmarks++] = start_us;
+    return 1;
+}
+
+void med_port_deliver(med_port_t *p, int64_t start_us, int crc_ok)
+{
+    sync(p);
+    /* the model received the frame byte by byte; a corruption is normally marked when it happened */
+    for (int i = 0; i < p->nmarks; i++)
+        if (p->marks[i] == start_us) {
+            memmove(&p->marks[i], &p->marks[i + 1], (size_t)(p->nmarks - i - 1) * sizeof p->marks[0]);
+            p->nmarks--;
+            return;
+        }
+    if (!crc_ok && !cc2420_corrupt(p->r, (uint64_t)start_us * 1000u))
+        p->late++;
+}
+
+void med_port_energy(med_port_t *p, const int *channels, const double *levels, int n)
+{
+    sync(p);
+    uint8_t has[16] = {0};
+    for (int i = 0; i < n; i++) {
+        int ch = channels[i];
+        if (ch < 11 || ch > 26)
+            continue;
+        int dbm = (int)nearbyint(levels[i]);
+        has[ch - 11] = 1;
+        if (!p->has_dbm[ch - 11] || p->set_dbm[ch - 11] != dbm) {
+            cc2420_set_channel_energy(p->r, ch, dbm);
+            p->set_dbm[ch - 11] = (int8_t)dbm;
+        }
+    }
+    for (int c = 0; c < 16; c++) {
+        if (p->has_dbm[c] && !has[c])
+            cc2420_set_channel_energy(p->r, c + 11, NO_ENERGY_DBM);
+        p->has_dbm[c] = has[c];
+    }
+}
+
+uint64_t med_port_late(const med_port_t *p) { return p->late; }
+
+/* ---- the radios: a CC2420 model through its port, any other through the callback */
 
 static int radio_channel(med_t *m, int slot)
 {
     radio_t *r = &m->radios[slot];
-    return r->r ? cc2420_channel(r->r) : m->fn(m->ctx, MED_OP_CHANNEL, slot, 0, 0.0, 0);
+    return r->port ? cc2420_channel(r->port->r) : m->fn(m->ctx, MED_OP_CHANNEL, slot, 0, 0.0, 0);
 }
 
 static int radio_listening(med_t *m, int slot)
 {
     radio_t *r = &m->radios[slot];
-    if (!r->r)
-        return m->fn(m->ctx, MED_OP_LISTENING, slot, 0, 0.0, 0) != 0;
-    /* the states in which the model can still sync to a frame's SFD (harness/emulator/radio.py) */
-    int s = cc2420_state(r->r);
-    return s == CC2420_RX_CALIBRATE || s == CC2420_RX_SEARCH || s == CC2420_RX_FRAME;
+    return r->port ? med_port_listening(r->port) : m->fn(m->ctx, MED_OP_LISTENING, slot, 0, 0.0, 0) != 0;
 }
 
 static int radio_rx_start(med_t *m, tx_t *t, int slot, double rssi)
 {
     radio_t *r = &m->radios[slot];
-    if (!r->r)
+    if (!r->port)
         return m->fn(m->ctx, MED_OP_RX_START, slot, t->seq, rssi, 0), 0;
-    sync(r);
-    int rc = cc2420_receive(r->r, t->frame, t->len, cc2420_channel(r->r), (int)nearbyint(rssi), RX_CORRELATION,
-                            (uint64_t)t->start_us * 1000u);
+    int rc = med_port_rx_start(r->port, t->frame, t->len, rssi, t->start_us);
     if (rc != 0) {
         m->err_slot = slot;
         m->err_code = rc;
@@ -229,55 +307,32 @@ static int radio_rx_start(med_t *m, tx_t *t, int slot, double rssi)
 static void radio_corrupt(med_t *m, tx_t *t, rec_t *rec)
 {
     radio_t *r = &m->radios[rec->slot];
-    if (!r->r) {
+    if (r->port)
+        med_port_corrupt(r->port, t->start_us);
+    else
         m->fn(m->ctx, MED_OP_CORRUPT, rec->slot, t->start_us, 0.0, 0);
-        return;
-    }
-    sync(r);
-    rec->marked = cc2420_corrupt(r->r, (uint64_t)t->start_us * 1000u) != 0;
 }
 
 static void radio_deliver(med_t *m, tx_t *t, rec_t *rec)
 {
     radio_t *r = &m->radios[rec->slot];
     int ok = !rec->corrupted;
-    if (!r->r) {
+    if (r->port)
+        med_port_deliver(r->port, t->start_us, ok);
+    else
         m->fn(m->ctx, MED_OP_DELIVER, rec->slot, t->seq, rec->rssi, ok);
-        return;
-    }
-    sync(r);
-    /* the model received the frame byte by byte; a corruption is normally marked when it happened */
-    if (!rec->marked && !ok && !cc2420_corrupt(r->r, (uint64_t)t->start_us * 1000u))
-        r->late++;
 }
 
 static void radio_energy(med_t *m, int slot, const levels_t *lv)
 {
     radio_t *r = &m->radios[slot];
-    if (!r->r) {
-        m->cb_levels = lv;
-        m->fn(m->ctx, MED_OP_ENERGY, slot, 0, 0.0, 0);
-        m->cb_levels = NULL;
+    if (r->port) {
+        med_port_energy(r->port, lv->ch, lv->lv, lv->n);
         return;
     }
-    sync(r);
-    uint8_t has[16] = {0};
-    for (int i = 0; i < lv->n; i++) {
-        int ch = lv->ch[i];
-        if (ch < 11 || ch > 26)
-            continue;
-        int dbm = (int)nearbyint(lv->lv[i]);
-        has[ch - 11] = 1;
-        if (!r->has_dbm[ch - 11] || r->set_dbm[ch - 11] != dbm) {
-            cc2420_set_channel_energy(r->r, ch, dbm);
-            r->set_dbm[ch - 11] = (int8_t)dbm;
-        }
-    }
-    for (int c = 0; c < 16; c++) {
-        if (r->has_dbm[c] && !has[c])
-            cc2420_set_channel_energy(r->r, c + 11, NO_ENERGY_DBM);
-        r->has_dbm[c] = has[c];
-    }
+    m->cb_levels = lv;
+    m->fn(m->ctx, MED_OP_ENERGY, slot, 0, 0.0, 0);
+    m->cb_levels = NULL;
 }
 
 /* ---- frames */
@@ -321,7 +376,7 @@ static int lock(med_t *m, tx_t *t, int slot, double rssi)
     rec_t *rec = &t->rec[t->nrec++];
     rec->slot = slot;
     rec->rssi = rssi;
-    rec->corrupted = rec->marked = 0;
+    rec->corrupted = 0;
     m->radios[slot].lock = t;
     return radio_rx_start(m, t, slot, rssi);
 }
@@ -590,7 +645,7 @@ int med_energy_at(const med_t *m, int slot, int *channels, double *levels, int m
 
 uint64_t med_late_corruptions(const med_t *m, int slot)
 {
-    return slot >= 0 && slot < m->n ? m->radios[slot].late : 0;
+    return slot >= 0 && slot < m->n && m->radios[slot].port ? m->radios[slot].port->late : 0;
 }
 
 #endif /* MOTE_NO_PERIPH */

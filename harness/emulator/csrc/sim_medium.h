@@ -6,10 +6,10 @@
  * pending frames, the random draws, the statistics and the events (logs, pcap).
  *
  * Radios are slots 0..n-1 in the order added, each with its mote id (every list that the rules
- * order by id is ordered by it). An emulated radio (a CC2420 model of a mote, with the mote's
- * simulation bookkeeping, csrc/sim_group.h) is fed directly: the mote is brought to the group's time
- * (simm_sync) before it is touched. Any other radio (a Python SimRadio) is asked through the
- * callback given to med_create (op MED_OP_*; the medium's Python side answers).
+ * order by id is ordered by it). An emulated radio (a CC2420 model of a mote) is fed directly through
+ * its port (med_port_*, below), which holds the rules for feeding a model; any other radio (a Python
+ * SimRadio) is asked through the callback given to med_create (op MED_OP_*; the medium's Python side
+ * answers).
  *
  * Transmissions are identified by the sequence number Python gives them. Per medium event Python
  * calls med_finish for every frame ending (in (end, sender) order), med_start for every frame
@@ -24,6 +24,33 @@
 #include "sim_group.h"
 
 typedef struct med med_t;
+
+/* ---- a port: the medium's side of one CC2420 model
+ * The one home of the rules for feeding a model, used by the medium (med_add_radio) and by host code
+ * that drives a radio directly (harness/emulator/radio.py SkyRadio): which states can sync to a
+ * frame, RSSI and energy levels rounded to whole dBm, a collision marked in the model while it still
+ * can be, and a verdict of "corrupted" the model could no longer take counted as late. The port
+ * remembers the channel energy it set, the receptions it marked (up to CC2420_MAX_AIR, the oldest
+ * forgotten first) and the late corruptions. Times are the medium's microseconds. */
+enum { MED_RX_CORRELATION = 110 }; /* correlation reported for a clean reception (datasheet typical) */
+typedef struct med_port med_port_t;
+
+med_port_t *med_port_create(cc2420_t *r); /* NULL out of memory */
+void med_port_free(med_port_t *p);
+/* The mote's simulation bookkeeping (NULL: none): the mote is brought to its group's time (simm_sync)
+ * before the port touches the model. */
+void med_port_set_sim(med_port_t *p, simm_t *sim);
+int med_port_listening(const med_port_t *p); /* 1: the model can still sync to a frame's SFD */
+/* A frame the radio locked onto begins (preamble at start_us) at level rssi dBm: into the model's
+ * receiver on its current channel. 0, or cc2420_receive's code (-1 length, -2 too many on the air). */
+int med_port_rx_start(med_port_t *p, const uint8_t *frame, unsigned len, double rssi, int64_t start_us);
+/* The reception that began at start_us collided: 1 marked (CRC-OK = 0), 0 too late or unknown. */
+int med_port_corrupt(med_port_t *p, int64_t start_us);
+/* The verdict at the frame's end: a bad one the port did not mark and the model cannot take is late. */
+void med_port_deliver(med_port_t *p, int64_t start_us, int crc_ok);
+/* What the radio hears: {channels[i]: levels[i] dBm}; channels outside 11..26 are ignored. */
+void med_port_energy(med_port_t *p, const int *channels, const double *levels, int n);
+uint64_t med_port_late(const med_port_t *p); /* corruptions too late for the model to mark */
 
 /* ops of the callback for radios without a C model */
 enum {
@@ -41,9 +68,9 @@ med_t *med_create(double transmitting_range, double interference_range, double s
                   med_radio_fn fn, void *ctx);
 void med_free(med_t *m);
 
-/* A radio at slot med_n() (returned, -1 out of memory). cc2420 NULL: asked through the callback.
- * sim may be NULL (a mote outside the simulation bookkeeping). Clears every neighbour list. */
-int med_add_radio(med_t *m, int mote_id, cc2420_t *cc2420, simm_t *sim);
+/* A radio at slot med_n() (returned, -1 out of memory). port NULL: asked through the callback (the
+ * port must outlive the medium). Clears every neighbour list. */
+int med_add_radio(med_t *m, int mote_id, med_port_t *port);
 int med_n(const med_t *m);
 
 /* The radios a frame of `slot` can reach at full power, ascending mote id, with their distance. */
@@ -74,7 +101,8 @@ int med_signal(med_t *m);
 int med_cb_levels(const med_t *m, int *channels, double *levels, int max);
 /* What radio `slot` hears now: {channel: strongest level} of the frames on the air. */
 int med_energy_at(const med_t *m, int slot, int *channels, double *levels, int max);
-/* Corruptions the medium saw too late for the CC2420 model to mark (its last byte was in). */
+/* Corruptions the medium saw too late for the CC2420 model to mark (its last byte was in): its
+ * port's count, whoever drove it (0 for a radio without a port). */
 uint64_t med_late_corruptions(const med_t *m, int slot);
 
 #endif /* ESSE_SIM_MEDIUM_H */
