@@ -55,6 +55,11 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 # this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
 CCS_RX_WINDOW = 32
 FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
+# group commit: a group of hand-offs and KEY_ACKs closes at the first event-loop turn that adds nothing
+# to it (asyncio reads one datagram per socket per turn, so under load a group spans several turns), or
+# when it is this old (s) or this large; a message's datagrams wait at most that long for its commit
+GROUP_MAX_WAIT = 0.002
+GROUP_MAX = 64
 # forwarded datagrams waiting for room in another process's queue (a Unix datagram socket queues only
 # net.unix.max_dgram_qlen = 10 of them by default); beyond this many they are dropped and counted
 FORWARD_BACKLOG = 4096
@@ -223,7 +228,8 @@ class Delegator:
         self._group: list[GroupHandoff | GroupAck] = []
         self._group_sids: set[bytes] = set()
         self._group_sends: list[tuple[Address, bytes, bool]] = []
-        self._group_scheduled = False
+        self._group_handle: asyncio.Handle | None = None
+        self._group_seen, self._group_opened = 0, 0.0  # its size at the last turn, when it opened
         self._final_flights: dict[bytes, FinalFlight] = {}
         # sessions the SSM closed (revocation, quota) whose CCS still owes the client its close_notify,
         # relayed once: session id -> Closing
@@ -657,10 +663,10 @@ class Delegator:
     # -- group commit: one transaction, one lock acquisition per event-loop turn
 
     def _join_group(self, op: GroupHandoff | GroupAck) -> None:
-        """Queue a hand-off or KEY_ACK for the group commit at the end of this event-loop turn (at once
-        on a simulated clock or outside an event loop: the simulation's order stays as it was)."""
+        """Queue a hand-off or KEY_ACK for the group commit at the end of the event-loop turn (at once on
+        a simulated clock or outside an event loop: the simulation's order stays as it was)."""
         self._group.append(op)
-        if self._group_scheduled:
+        if self._group_handle is not None:
             return
         loop = None
         if isinstance(self.clock, WallClock):
@@ -669,14 +675,27 @@ class Delegator:
         if loop is None:
             self._commit_group()
             return
-        self._group_scheduled = True
-        loop.call_soon(self._commit_group)
+        self._group_seen, self._group_opened = len(self._group), time.perf_counter()
+        self._group_handle = loop.call_soon(self._group_turn)
+
+    def _group_turn(self) -> None:
+        """End of an event-loop turn with a group open: commit it unless this turn added to it (then it
+        waits one more turn, up to GROUP_MAX_WAIT and GROUP_MAX)."""
+        n = len(self._group)
+        if (self._group_seen < n < GROUP_MAX
+                and time.perf_counter() - self._group_opened < GROUP_MAX_WAIT):
+            self._group_seen = n
+            self._group_handle = asyncio.get_running_loop().call_soon(self._group_turn)
+            return
+        self._commit_group()
 
     def _commit_group(self) -> None:
         """Write the queued hand-offs and KEY_ACKs in one transaction under one writer-lock acquisition;
         after the commit, still under the lock, send the key material in counter order; then the
         datagrams that waited for the commit and the bookkeeping. Write-ahead holds for each of them."""
-        self._group_scheduled = False
+        if self._group_handle is not None:
+            self._group_handle.cancel()
+            self._group_handle = None
         group, self._group = self._group, []
         sends, self._group_sends = self._group_sends, []
         self._group_sids.clear()
