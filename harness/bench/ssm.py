@@ -10,8 +10,12 @@
     1 / loop CPU whatever the cores) and the workers' (parallel), from which the rate on 8 cores.
   * PSK through `[ssm] processes` = 1 and = all cores (workers = 0), interleaved, best of 3: wall rate,
     CPU per handshake of all delegator processes, the busiest process's share, datagrams forwarded
-    between processes; and the serial part, a hand-off's work under the relay table's writer lock
-    (two SQLite transactions and the key material's sendto) timed alone. Rate on 8 cores =
+    between processes, messages (hand-offs and KEY_ACKs) per group commit; and the serial part, a
+    hand-off's work under the relay table's writer lock (its share of a group's transaction, its
+    KEY_ACK's share of another, and the key material's sendto) timed alone at the group size the
+    loaded processes reached, and at one message per commit (`--lock-only`: groups of 1 to 16; on
+    2026-12-06 475 / 255 / 159 us per hand-off for 1 / 4 / 8 messages per commit, wall, load 4-5;
+    the loaded 2-process server reached only 1.1-1.4 messages per commit). Rate on 8 cores =
     min(8 x handshakes per CPU-second with all processes, 1 / writer-lock time): the processes scale
     with the cores (measured: per-CPU-second rate with 2 processes against 1 on this 2-core VM), the
     lock does not. A fresh stand-in CCS serves each worker/process run (a fresh relay table starts the
@@ -524,7 +528,8 @@ def _processes_line(r: dict[str, float]) -> str:
         f"{100 * r[every + 'busiest_share']:.0f} % of hand-offs; {r[every + 'forwarded_per_handshake']:.2f} "
         f"datagrams forwarded per handshake)\n"
         f"    writer lock (the serial part): {r['psk_writer_lock_us']:.0f} us per hand-off timed alone "
-        f"in groups of {r['psk_writer_lock_group']:.0f} (the messages per commit of the loaded processes; "
+        f"in groups of {r['psk_writer_lock_group']:.0f} (the loaded processes' messages per commit: "
+        f"{r[every + 'messages_per_commit']:.2f}; "
         f"worst of the rounds {r['psk_writer_lock_us_worst']:.0f} us; one per commit "
         f"{r['psk_writer_lock_us_ungrouped']:.0f} us) "
         f"(in the loaded server {r[every + 'lock_ms'] * 1e3:.0f} us wall, preemption included); "
