@@ -448,7 +448,9 @@ def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> 
     acks = s1["stats"].get("acks", 0) - s0["stats"].get("acks", 0)
     commits = s1["stats"].get("group_commits", 0) - s0["stats"].get("group_commits", 0)
     if acks < count:  # the CCS side of every hand-off is part of what is measured
-        raise RuntimeError(f"bench-ssm: only {acks} of {count} hand-offs were acknowledged by the CCS")
+        why = {k: v - s0["stats"].get(k, 0) for k, v in s1["stats"].items()
+               if k.startswith(("ccs_", "key_material", "handoff", "forward", "unknown"))}
+        raise RuntimeError(f"bench-ssm: only {acks} of {count} hand-offs were acknowledged by the CCS {why}")
     return {"per_s": count / wall, "cpu_ms": cpu_ms, "per_cpu_s": 1e3 / cpu_ms if cpu_ms else float("inf"),
             "lock_ms": lock_ms, "forwarded_per_handshake": fwd / count,
             "messages_per_commit": 2 * count / commits if commits else 0.0,

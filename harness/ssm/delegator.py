@@ -53,11 +53,14 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 # With several delegator processes a CCS's messages may be handled out of order (one process receives
 # them all and forwards those of the others' sessions): each CCS counter is then accepted once within
 # this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
-CCS_RX_WINDOW = 32
+# 63: the widest the mask of a signed 64-bit SQLite INTEGER holds; with group commit a KEY_ACK forwarded
+# to its owner can wait a group's time behind the others (32 lost 3-15 of 2 000 hand-offs at 128 clients)
+CCS_RX_WINDOW = 63
 FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
-# group commit: a group of hand-offs and KEY_ACKs closes at the first event-loop turn that adds nothing
-# to it (asyncio reads one datagram per socket per turn, so under load a group spans several turns), or
-# when it is this old (s) or this large; a message's datagrams wait at most that long for its commit
+# group commit: a group of hand-offs and KEY_ACKs closes at the first event-loop turn that received no
+# datagram (asyncio reads one datagram per socket per turn, so under load a group spans several turns;
+# an idle SSM commits at once), or when it is this old (s) or this large; a message's datagrams wait at
+# most that long for its commit
 GROUP_MAX_WAIT = 0.002
 GROUP_MAX = 64
 # forwarded datagrams waiting for room in another process's queue (a Unix datagram socket queues only
@@ -229,7 +232,8 @@ class Delegator:
         self._group_sids: set[bytes] = set()
         self._group_sends: list[tuple[Address, bytes, bool]] = []
         self._group_handle: asyncio.Handle | None = None
-        self._group_seen, self._group_opened = 0, 0.0  # its size at the last turn, when it opened
+        self._group_seen, self._group_opened = 0, 0.0  # datagrams in at the last turn, when it opened
+        self._datagrams_in = 0  # datagrams handled (from clients, CCSs, workers): is the loop busy?
         self._final_flights: dict[bytes, FinalFlight] = {}
         # sessions the SSM closed (revocation, quota) whose CCS still owes the client its close_notify,
         # relayed once: session id -> Closing
@@ -538,6 +542,7 @@ class Delegator:
         """A worker handled one datagram: book-keep the handshake, hand off what completed, and only
         then let its datagrams out (the same order as _feed)."""
         addr, outs, peer, bad, err, done = result
+        self._datagrams_in += 1
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
@@ -675,16 +680,15 @@ class Delegator:
         if loop is None:
             self._commit_group()
             return
-        self._group_seen, self._group_opened = len(self._group), time.perf_counter()
+        self._group_seen, self._group_opened = self._datagrams_in, time.perf_counter()
         self._group_handle = loop.call_soon(self._group_turn)
 
     def _group_turn(self) -> None:
-        """End of an event-loop turn with a group open: commit it unless this turn added to it (then it
-        waits one more turn, up to GROUP_MAX_WAIT and GROUP_MAX)."""
-        n = len(self._group)
-        if (self._group_seen < n < GROUP_MAX
+        """End of an event-loop turn with a group open: commit it unless this turn received datagrams
+        (then it waits one more turn, up to GROUP_MAX_WAIT and GROUP_MAX)."""
+        if (self._group_seen < self._datagrams_in and len(self._group) < GROUP_MAX
                 and time.perf_counter() - self._group_opened < GROUP_MAX_WAIT):
-            self._group_seen = n
+            self._group_seen = self._datagrams_in
             self._group_handle = asyncio.get_running_loop().call_soon(self._group_turn)
             return
         self._commit_group()
@@ -816,6 +820,7 @@ class Delegator:
 
     def _on_client_datagram(self, addr: Address, data: bytes, forwarded: bool = False) -> None:
         t0 = time.perf_counter_ns()
+        self._datagrams_in += 1
         records = split_records(data)  # once: the checks below and the relay read the same headers
         why = malformed_reason(data, records)
         if why is not None:  # not DTLS at all: counted, summarised once per LOG_INTERVAL
@@ -849,6 +854,7 @@ class Delegator:
 
     def _on_outbound_datagram(self, addr: Address, data: bytes) -> None:
         """From a server this SSM handshakes with for a CCS (outbound socket)."""
+        self._datagrams_in += 1
         key = address_key(addr)
         out_ctx = self._outbound_ctx.get(key)
         if out_ctx is not None:
@@ -1011,6 +1017,7 @@ class Delegator:
     # -- frames from CCSs
 
     def _on_ccs_frame(self, src: Address, frame: bytes, forwarded: bool = False) -> None:
+        self._datagrams_in += 1
         ccs = self._ccs_by_addr.get(address_key(src))
         if self._closing and frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
             return
