@@ -436,7 +436,13 @@ def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> 
         s0 = ask("group-stats")
         own0, kids0 = _tree_cpu_seconds(dele.pid)
         wall = asyncio.run(_handshakes(server, 400_000, count, concurrency))
-        time.sleep(0.3)  # the last KEY_ACKs come back after the clients are done
+        # the last KEY_ACKs come back after the clients are done, a few through the KEY_MATERIAL's
+        # retransmission (0.5 s, up to 3 times): wait for them, up to 3 s
+        for _ in range(10):
+            time.sleep(0.3)
+            s1 = ask("group-stats")
+            if s1["stats"].get("acks", 0) - s0["stats"].get("acks", 0) >= count:
+                break
         own1, kids1 = _tree_cpu_seconds(dele.pid)
         s1 = ask("group-stats")
     finally:
