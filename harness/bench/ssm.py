@@ -10,8 +10,12 @@
     1 / loop CPU whatever the cores) and the workers' (parallel), from which the rate on 8 cores.
   * PSK through `[ssm] processes` = 1 and = all cores (workers = 0), interleaved, best of 3: wall rate,
     CPU per handshake of all delegator processes, the busiest process's share, datagrams forwarded
-    between processes; and the serial part, a hand-off's work under the relay table's writer lock
-    (two SQLite transactions and the key material's sendto) timed alone. Rate on 8 cores =
+    between processes, messages (hand-offs and KEY_ACKs) per group commit; and the serial part, a
+    hand-off's work under the relay table's writer lock (its share of a group's transaction, its
+    KEY_ACK's share of another, and the key material's sendto) timed alone at the group size the
+    loaded processes reached, and at one message per commit (`--lock-only`: groups of 1 to 16; on
+    2026-12-06 475 / 255 / 159 us per hand-off for 1 / 4 / 8 messages per commit, wall, load 4-5;
+    the loaded 2-process server reached only 1.1-1.4 messages per commit). Rate on 8 cores =
     min(8 x handshakes per CPU-second with all processes, 1 / writer-lock time): the processes scale
     with the cores (measured: per-CPU-second rate with 2 processes against 1 on this 2-core VM), the
     lock does not. A fresh stand-in CCS serves each worker/process run (a fresh relay table starts the
@@ -344,39 +348,61 @@ def _processes_best_of(
     out["psk_processes_scaling"] = every["per_cpu_s"] / one["per_cpu_s"] if one["per_cpu_s"] else 0.0
     # the serial part: what a hand-off does under the writer lock, timed alone (inside the loaded server
     # the holder is also preempted by the load generator and other VMs, which a dedicated host avoids)
-    out["psk_writer_lock_us"] = min(lock_us)
-    out["psk_writer_lock_us_worst"] = max(lock_us)
+    # group commit: the hand-offs and KEY_ACKs of one event-loop turn share a lock acquisition and a
+    # commit; timed alone at the group size the loaded processes reached (messages per commit), which
+    # grows with the load (more arrives per turn), so 8 busier cores group at least as much
+    group = max(1, int(every["messages_per_commit"]))
+    grouped = [_writer_lock_us(cfg.parent, group=group) for _ in range(rounds)]
+    out["psk_writer_lock_us_ungrouped"] = min(lock_us)
+    out["psk_writer_lock_group"] = float(group)
+    out["psk_writer_lock_us"] = min(grouped)
+    out["psk_writer_lock_us_worst"] = max(grouped)
     # on 8 cores: 8 processes each as busy as here, bounded by the writer lock
     out["psk_processes_on_8_cores"] = min(8 * every["per_cpu_s"], 1e6 / out["psk_writer_lock_us"])
     return out
 
 
-def _writer_lock_us(tmp: Path, count: int = 2000) -> float:
-    """Wall time per hand-off under the relay table's writer lock, alone: the delegator's two write
-    transactions (counter + sealed key material + row, then the KEY_ACK's counter + forgetting the key
-    material) and the key material's sendto, as `_hand_off_keys` and `_on_ack` do them."""
+def _writer_lock_us(tmp: Path, count: int = 2000, group: int = 1) -> float:
+    """Wall time per hand-off under the relay table's writer lock, alone, with `group` hand-offs and
+    `group` KEY_ACKs per lock acquisition and transaction (the delegator's group commit of one event-
+    loop turn: each message's writes in a savepoint; the counter + sealed key material + row of a
+    hand-off, the counter + forgotten key material of a KEY_ACK) and the key material's sendto after
+    the commit, as `Delegator._commit_group` does them. group = 1: one hand-off and one KEY_ACK per
+    turn, two commits per hand-off (as before group commit)."""
     from harness.ssm import protocol
     from harness.ssm.relay_table import RelayEntry, RelayTable
 
     table = RelayTable(tmp / f"lock-{time.monotonic_ns()}.sqlite", rx_window=32)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    count -= count % group
     try:
         t0 = time.perf_counter()
-        for i in range(count):
-            sid = i.to_bytes(8, "big")
-            with table.locked():
-                with table.transaction():
-                    n = table.next_tx_counter("bench")
-                    msg = protocol.seal_key_material(PSK_DN, n, bytearray(protocol.KEYSTATE_LEN))
-                    row = RelayEntry(sid, "bench", sink.getsockname(), ("127.0.0.1", 10_000 + i), 1.0, 1.0)
-                    table.add(row, (n, msg))
-                out.sendto(bytes(msg), sink.getsockname())
-            with table.transaction():
-                table.accept_rx("bench", i + 1)
-                table.acknowledged(sid)
-            sink.recv(2048)
+        for first in range(0, count, group):
+            for acks in (False, True):  # the group's KEY_ACKs come back in a later turn
+                msgs = []
+                with table.locked():
+                    with table.transaction():
+                        for i in range(first, first + group):
+                            sid = i.to_bytes(8, "big")
+                            with table.savepoint():
+                                if acks:
+                                    table.accept_rx("bench", i + 1)
+                                    table.acknowledged(sid)
+                                    continue
+                                n = table.next_tx_counter("bench")
+                                msg = protocol.seal_key_material(PSK_DN, n, bytearray(protocol.KEYSTATE_LEN))
+                                row = RelayEntry(
+                                    sid, "bench", sink.getsockname(), ("127.0.0.1", 10_000 + i), 1.0, 1.0
+                                )
+                                table.add(row, (n, msg))
+                                msgs.append(msg)
+                    for msg in msgs:
+                        out.sendto(bytes(msg), sink.getsockname())
+                for _ in msgs:
+                    sink.recv(2048)
         return 1e6 * (time.perf_counter() - t0) / count
     finally:
         table.close()
@@ -410,7 +436,13 @@ def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> 
         s0 = ask("group-stats")
         own0, kids0 = _tree_cpu_seconds(dele.pid)
         wall = asyncio.run(_handshakes(server, 400_000, count, concurrency))
-        time.sleep(0.3)  # the last KEY_ACKs come back after the clients are done
+        # the last KEY_ACKs come back after the clients are done, a few through the KEY_MATERIAL's
+        # retransmission (0.5 s, up to 3 times): wait for them, up to 3 s
+        for _ in range(10):
+            time.sleep(0.3)
+            s1 = ask("group-stats")
+            if s1["stats"].get("acks", 0) - s0["stats"].get("acks", 0) >= count:
+                break
         own1, kids1 = _tree_cpu_seconds(dele.pid)
         s1 = ask("group-stats")
     finally:
@@ -420,10 +452,14 @@ def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> 
     lock_ms = (s1["lock_ns"] - s0["lock_ns"]) / 1e6 / count
     fwd = s1["stats"].get("forwarded", 0) - s0["stats"].get("forwarded", 0)
     acks = s1["stats"].get("acks", 0) - s0["stats"].get("acks", 0)
+    commits = s1["stats"].get("group_commits", 0) - s0["stats"].get("group_commits", 0)
     if acks < count:  # the CCS side of every hand-off is part of what is measured
-        raise RuntimeError(f"bench-ssm: only {acks} of {count} hand-offs were acknowledged by the CCS")
+        why = {k: v - s0["stats"].get(k, 0) for k, v in s1["stats"].items()
+               if k.startswith(("ccs_", "key_material", "handoff", "forward", "unknown"))}
+        raise RuntimeError(f"bench-ssm: only {acks} of {count} hand-offs were acknowledged by the CCS {why}")
     return {"per_s": count / wall, "cpu_ms": cpu_ms, "per_cpu_s": 1e3 / cpu_ms if cpu_ms else float("inf"),
             "lock_ms": lock_ms, "forwarded_per_handshake": fwd / count,
+            "messages_per_commit": 2 * count / commits if commits else 0.0,
             "busiest_share": max(s1["handoffs"]) / max(1, sum(s1["handoffs"]))}
 
 
@@ -500,7 +536,10 @@ def _processes_line(r: dict[str, float]) -> str:
         f"{100 * r[every + 'busiest_share']:.0f} % of hand-offs; {r[every + 'forwarded_per_handshake']:.2f} "
         f"datagrams forwarded per handshake)\n"
         f"    writer lock (the serial part): {r['psk_writer_lock_us']:.0f} us per hand-off timed alone "
-        f"(worst of the rounds {r['psk_writer_lock_us_worst']:.0f} us) "
+        f"in groups of {r['psk_writer_lock_group']:.0f} (the loaded processes' messages per commit: "
+        f"{r[every + 'messages_per_commit']:.2f}; "
+        f"worst of the rounds {r['psk_writer_lock_us_worst']:.0f} us; one per commit "
+        f"{r['psk_writer_lock_us_ungrouped']:.0f} us) "
         f"(in the loaded server {r[every + 'lock_ms'] * 1e3:.0f} us wall, preemption included); "
         f"on 8 cores (8 processes as busy, or the lock): {on8:.0f} /s   "
         f"[target >= 5000/s: {'ok' if on8 >= 5000 else 'MISSED'}]"
@@ -531,9 +570,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--round-trips", type=int, default=2000)
     p.add_argument("--ecdhe", type=int, default=1000, help="ECDHE-ECDSA handshakes to time")
     p.add_argument("--psk", type=int, default=2000, help="PSK handshakes to time with workers")
+    p.add_argument("--lock-only", action="store_true",
+                   help="only the writer-lock time per hand-off, timed alone, ungrouped and in groups")
     args = p.parse_args(argv)
     if args.serve:
         asyncio.run(_serve_delegator(args.serve))
+        return 0
+    if args.lock_only:
+        with tempfile.TemporaryDirectory(prefix="esse-bench-ssm-") as tmp:
+            for group in (1, 2, 4, 8, 16):
+                us = min(_writer_lock_us(Path(tmp), group=group) for _ in range(3))
+                print(f"writer lock per hand-off, groups of {group}: {us:.0f} us (best of 3); "
+                      f"bound {1e6 / us:.0f} hand-offs/s")
         return 0
     print(report(run(args.sessions, args.concurrency, args.round_trips, args.ecdhe, args.psk)))
     return 0

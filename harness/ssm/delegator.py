@@ -53,8 +53,16 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 # With several delegator processes a CCS's messages may be handled out of order (one process receives
 # them all and forwards those of the others' sessions): each CCS counter is then accepted once within
 # this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
-CCS_RX_WINDOW = 32
+# 63: the widest the mask of a signed 64-bit SQLite INTEGER holds; with group commit a KEY_ACK forwarded
+# to its owner can wait a group's time behind the others (32 lost 3-15 of 2 000 hand-offs at 128 clients)
+CCS_RX_WINDOW = 63
 FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
+# group commit: a group of hand-offs and KEY_ACKs closes at the first event-loop turn that received no
+# datagram (asyncio reads one datagram per socket per turn, so under load a group spans several turns;
+# an idle SSM commits at once), or when it is this old (s) or this large; a message's datagrams wait at
+# most that long for its commit
+GROUP_MAX_WAIT = 0.002
+GROUP_MAX = 64
 # forwarded datagrams waiting for room in another process's queue (a Unix datagram socket queues only
 # net.unix.max_dgram_qlen = 10 of them by default); beyond this many they are dropped and counted
 FORWARD_BACKLOG = 4096
@@ -73,6 +81,32 @@ class PendingAck:
     deadline: float
     tries: int = 1
     held: list[bytes] = field(default_factory=list)  # client records that arrived before the KEY_ACK
+
+
+@dataclass(slots=True)
+class GroupHandoff:
+    """A hand-off waiting for this turn's group commit: sealed (and its counter taken) in it."""
+    ccs: CcsEntry
+    address: Address
+    session_id: bytes
+    body: bytearray  # the encoded key state, wiped by sealing (or on failure)
+    now: float
+    hs: Handshake | None
+    old: RelayEntry | None
+    foreign: list[RelayEntry]
+    cipher_suite: int
+    counter: int = 0
+    message: bytearray | None = None
+
+
+@dataclass(slots=True)
+class GroupAck:
+    """An authenticated KEY_ACK waiting for this turn's group commit (its counter, the forgotten key
+    material)."""
+    ccs: CcsEntry
+    counter: int
+    acked: int
+    session_id: bytes
 
 
 @dataclass(slots=True)
@@ -191,6 +225,15 @@ class Delegator:
         # durable (the client must not hold a session the SSM could forget in a crash)
         self._outbox: list[tuple[Address, bytes, bool]] | None = None
         self._pending_acks: dict[bytes, PendingAck] = {}
+        # group commit: the hand-offs and KEY_ACKs of one event-loop turn, written in one transaction
+        # under one writer-lock acquisition at the end of the turn (_commit_group); the datagrams that
+        # depend on them (key material, Finished flights, held records) leave only after that commit
+        self._group: list[GroupHandoff | GroupAck] = []
+        self._group_sids: set[bytes] = set()
+        self._group_sends: list[tuple[Address, bytes, bool]] = []
+        self._group_handle: asyncio.Handle | None = None
+        self._group_seen, self._group_opened = 0, 0.0  # datagrams in at the last turn, when it opened
+        self._datagrams_in = 0  # datagrams handled (from clients, CCSs, workers): is the loop busy?
         self._final_flights: dict[bytes, FinalFlight] = {}
         # sessions the SSM closed (revocation, quota) whose CCS still owes the client its close_notify,
         # relayed once: session id -> Closing
@@ -299,6 +342,7 @@ class Delegator:
 
     async def stop(self) -> None:
         """Close sockets, contexts and the relay table; wipe unacknowledged key material."""
+        self._commit_group()  # what this turn handed off becomes durable and leaves
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -455,8 +499,11 @@ class Delegator:
             self._feed_held(ctx, addr, data, outbound)
         finally:
             out, self._outbox = self._outbox, None
-            for a, d, ob in out:
-                self._sendto_client(a, d, outbound=ob)
+            if self._group:  # a hand-off waits for its commit: our Finished leaves after it
+                self._group_sends.extend(out)
+            else:
+                for a, d, ob in out:
+                    self._sendto_client(a, d, outbound=ob)
 
     def _feed_held(self, ctx: Any, addr: Address, data: bytes, outbound: bool) -> None:
         key = address_key(addr)
@@ -495,6 +542,7 @@ class Delegator:
         """A worker handled one datagram: book-keep the handshake, hand off what completed, and only
         then let its datagrams out (the same order as _feed)."""
         addr, outs, peer, bad, err, done = result
+        self._datagrams_in += 1
         key = address_key(addr)
         hs = self._handshakes.get(key)
         fresh = hs is None
@@ -532,7 +580,10 @@ class Delegator:
         finally:
             if not peer and not done:
                 self._handshakes.pop(key, None)
-            self._send_all(outs)
+            if self._group:  # a hand-off waits for its commit: these datagrams leave after it
+                self._group_sends.extend((a, d, False) for a, d in outs)
+            else:
+                self._send_all(outs)
 
     def _refuse_handshake(self, key: tuple[str, int], hs: Handshake) -> None:
         """End a handshake whose Finished failed: a fatal bad_record_mac alert, then forget the peer."""
@@ -586,7 +637,7 @@ class Delegator:
     def _hand_off_keys(self, ctx: Any, addr: Address, hs: Handshake | None, ks: KeyState) -> None:
         """Seal the exported state for the CCS, make the session durable, send the key material."""
         assert self.table is not None
-        if self.table.get(ks.session_id) is not None:
+        if self.table.get(ks.session_id) is not None or ks.session_id in self._group_sids:
             # both ends of one DTLS session behind this SSM (sensor to sensor): the id is only a label
             # between SSM and CCS, so the second end gets it with the top bit flipped
             ks.session_id = bytes([ks.session_id[0] ^ 0x80]) + ks.session_id[1:]
@@ -605,47 +656,147 @@ class Delegator:
             return
         if ctx is not None:
             handshake.retire(ctx, addr)
-        now = self.clock.now()
         old = self.table.for_client(addr)
         # the client's earlier session held by another of our processes (it handshook there before
         # the kernel's choice of process for its address changed)
         foreign = self.table.foreign_for_client(addr) if self.shards > 1 else []
-        # write-ahead: counter, row and sealed key material are durable before either it or our Finished
-        # leaves; the writer lock is held until it is sent, so the CCS gets our counters in order
-        with self.table.locked():
-            try:
-                with self.table.transaction():
-                    counter = self.table.next_tx_counter(ccs.name)
-                    message = protocol.seal_key_material(ccs.psk_dn, counter, body)  # wipes body
-                    for f in foreign:
-                        self.table.drop_foreign(f.session_id)
-                    self.table.add(
-                        RelayEntry(ks.session_id, ccs.name, ccs.address, addr, now, now), (counter, message)
-                    )
-            finally:
-                protocol.wipe(body)
-            self.ccs_transport.send(ccs.address, bytes(message))
-        self._pending_acks[ks.session_id] = PendingAck(
-            message, counter, ccs, ks.session_id, now + self.config.ack_timeout
+        self._group_sids.add(ks.session_id)
+        self._join_group(GroupHandoff(
+            ccs, addr, ks.session_id, body, self.clock.now(), hs, old, foreign, ks.cipher_suite
+        ))
+
+    # -- group commit: one transaction, one lock acquisition per event-loop turn
+
+    def _join_group(self, op: GroupHandoff | GroupAck) -> None:
+        """Queue a hand-off or KEY_ACK for the group commit at the end of the event-loop turn (at once on
+        a simulated clock or outside an event loop: the simulation's order stays as it was)."""
+        self._group.append(op)
+        if self._group_handle is not None:
+            return
+        loop = None
+        if isinstance(self.clock, WallClock):
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_running_loop()
+        if loop is None:
+            self._commit_group()
+            return
+        self._group_seen, self._group_opened = self._datagrams_in, time.perf_counter()
+        self._group_handle = loop.call_soon(self._group_turn)
+
+    def _group_turn(self) -> None:
+        """End of an event-loop turn with a group open: commit it unless this turn received datagrams
+        (then it waits one more turn, up to GROUP_MAX_WAIT and GROUP_MAX)."""
+        if (self._group_seen < self._datagrams_in and len(self._group) < GROUP_MAX
+                and time.perf_counter() - self._group_opened < GROUP_MAX_WAIT):
+            self._group_seen = self._datagrams_in
+            self._group_handle = asyncio.get_running_loop().call_soon(self._group_turn)
+            return
+        self._commit_group()
+
+    def _commit_group(self) -> None:
+        """Write the queued hand-offs and KEY_ACKs in one transaction under one writer-lock acquisition;
+        after the commit, still under the lock, send the key material in counter order; then the
+        datagrams that waited for the commit and the bookkeeping. Write-ahead holds for each of them."""
+        if self._group_handle is not None:
+            self._group_handle.cancel()
+            self._group_handle = None
+        group, self._group = self._group, []
+        sends, self._group_sends = self._group_sends, []
+        self._group_sids.clear()
+        table = self.table
+        done: list[GroupHandoff | GroupAck] = []
+        if group and table is not None:
+            with table.locked():
+                try:
+                    with table.transaction():
+                        for op in group:
+                            try:
+                                with table.savepoint():
+                                    self._group_write(op)
+                                done.append(op)
+                            except protocol.ProtocolError as exc:
+                                self.stats[f"ccs_rejected_{exc.reason}"] += 1
+                                log.warning("frame from CCS %s rejected: %s", op.ccs.name, exc)
+                            except Exception:  # noqa: BLE001 - one failed message must not stop the others
+                                self._group_failed(op)
+                                log.exception("hand-off or KEY_ACK of session %s failed", op.session_id.hex())
+                except Exception:  # noqa: BLE001 - the commit itself failed: nothing of it happened
+                    for op in done:
+                        self._group_failed(op)
+                    done = []
+                    log.exception("group commit of %d messages failed", len(group))
+                else:
+                    self.stats["group_commits"] += 1
+                    for op in done:  # in counter order, before the lock lets another process take one
+                        if isinstance(op, GroupHandoff) and op.message is not None:
+                            self.ccs_transport.send(op.ccs.address, bytes(op.message))
+        for a, d, ob in sends:
+            self._sendto_client(a, d, outbound=ob)
+        for op in done:
+            if isinstance(op, GroupHandoff):
+                self._handed_off(op)
+            else:
+                self._acked(op)
+
+    def _group_write(self, op: GroupHandoff | GroupAck) -> None:
+        """The writes of one hand-off (counter, sealed key material, row) or KEY_ACK (counter,
+        forgotten key material), in the group's transaction."""
+        assert self.table is not None
+        if isinstance(op, GroupAck):
+            pending = self._pending_acks.get(op.session_id)
+            self._accepted(op.ccs, op.counter, "KEY_ACK")
+            if pending is not None and pending.counter == op.acked:
+                self.table.acknowledged(op.session_id)
+            return
+        try:
+            op.counter = self.table.next_tx_counter(op.ccs.name)
+            op.message = protocol.seal_key_material(op.ccs.psk_dn, op.counter, op.body)  # wipes body
+            for f in op.foreign:
+                self.table.drop_foreign(f.session_id)
+            self.table.add(
+                RelayEntry(op.session_id, op.ccs.name, op.ccs.address, op.address, op.now, op.now),
+                (op.counter, op.message),
+            )
+        finally:
+            protocol.wipe(op.body)
+
+    def _group_failed(self, op: GroupHandoff | GroupAck) -> None:
+        """A message whose writes were rolled back: a hand-off's session is gone from memory too."""
+        if isinstance(op, GroupHandoff):
+            protocol.wipe(op.body)
+            if op.message is not None:
+                protocol.wipe(op.message)
+                op.message = None
+            assert self.table is not None
+            self.table.forget(op.session_id)
+            self._outbound_sessions.discard(op.session_id)
+            self.stats["handoff_failed"] += 1
+
+    def _handed_off(self, op: GroupHandoff) -> None:
+        """After a hand-off's commit and its key material's sendto: wait for the KEY_ACK, keep our last
+        flight, close the client's earlier sessions."""
+        assert op.message is not None
+        sid, hs, ccs, addr = op.session_id, op.hs, op.ccs, op.address
+        self._pending_acks[sid] = PendingAck(
+            op.message, op.counter, ccs, sid, op.now + self.config.ack_timeout
         )
         if hs is not None and hs.last_flight:
-            self._final_flights[ks.session_id] = FinalFlight(
-                list(hs.last_flight), now + FINAL_FLIGHT_KEEP
-            )
-        for f in foreign:
+            self._final_flights[sid] = FinalFlight(list(hs.last_flight), op.now + FINAL_FLIGHT_KEEP)
+        for f in op.foreign:
             self._close_at_ccs(f)
             self.stats["replaced_foreign"] += 1
-        if old is not None and old.session_id != ks.session_id:
+        old = op.old
+        if old is not None and old.session_id != sid:
             # the peer started over, its previous session is dead; sent after the key material
             # so that the CCS gets our counters in increasing order
             self._close_at_ccs(old)
             self._identity_of.pop(old.session_id, None)
         if hs is not None and hs.identity is not None:
-            self._identity_of[ks.session_id] = hs.identity
-        self._enforce_quotas(ks.session_id, addr)
+            self._identity_of[sid] = hs.identity
+        self._enforce_quotas(sid, addr)
         self.stats["handoffs"] += 1
-        self.stats[f"suite_{ks.cipher_suite:04X}"] += 1
-        log.info("session %s with %r handed off to CCS %s", ks.session_id.hex(), addr, ccs.name)
+        self.stats[f"suite_{op.cipher_suite:04X}"] += 1
+        log.info("session %s with %r handed off to CCS %s", sid.hex(), addr, ccs.name)
 
     def _enforce_quotas(self, sid: bytes, addr: Address) -> None:
         """Beyond a quota, close the oldest other sessions of the new session's identity / client IP."""
@@ -669,6 +820,7 @@ class Delegator:
 
     def _on_client_datagram(self, addr: Address, data: bytes, forwarded: bool = False) -> None:
         t0 = time.perf_counter_ns()
+        self._datagrams_in += 1
         records = split_records(data)  # once: the checks below and the relay read the same headers
         why = malformed_reason(data, records)
         if why is not None:  # not DTLS at all: counted, summarised once per LOG_INTERVAL
@@ -702,6 +854,7 @@ class Delegator:
 
     def _on_outbound_datagram(self, addr: Address, data: bytes) -> None:
         """From a server this SSM handshakes with for a CCS (outbound socket)."""
+        self._datagrams_in += 1
         key = address_key(addr)
         out_ctx = self._outbound_ctx.get(key)
         if out_ctx is not None:
@@ -864,6 +1017,7 @@ class Delegator:
     # -- frames from CCSs
 
     def _on_ccs_frame(self, src: Address, frame: bytes, forwarded: bool = False) -> None:
+        self._datagrams_in += 1
         ccs = self._ccs_by_addr.get(address_key(src))
         if self._closing and frame and frame[0] == protocol.MSG_RELAY and self._relay_closing(src, frame):
             return
@@ -916,22 +1070,24 @@ class Delegator:
     def _on_ack(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         counter, acked, sid = protocol.open_ack(ccs.psk_dn, frame, self.table.rx_floor(ccs.name))
-        pending = self._pending_acks.get(sid)
-        matched = pending is not None and pending.counter == acked
-        with self.table.transaction():  # the counter and the forgotten key material: one commit
-            self._accepted(ccs, counter, "KEY_ACK")
-            if matched:
-                self.table.acknowledged(sid)
-        if pending is not None and matched:
+        self._join_group(GroupAck(ccs, counter, acked, sid))  # counter and forgotten key material
+
+    def _acked(self, op: GroupAck) -> None:
+        """After a KEY_ACK's commit: the key material is wiped, the held client records follow."""
+        pending = self._pending_acks.get(op.session_id)
+        if pending is not None and pending.counter == op.acked:
             protocol.wipe(pending.message)
-            del self._pending_acks[sid]
+            del self._pending_acks[op.session_id]
             self.stats["acks"] += 1
             for payload in pending.held:
-                self.ccs_transport.send(ccs.address, protocol.build_relay(protocol.MSG_RELAY, sid, payload))
+                self.ccs_transport.send(
+                    op.ccs.address, protocol.build_relay(protocol.MSG_RELAY, op.session_id, payload)
+                )
                 self.stats["relayed_to_ccs"] += 1
 
     def _on_ccs_error(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
+        self._commit_group()  # the CCS's earlier counters (KEY_ACKs of this turn) are accepted first
         counter, code, sid = protocol.open_error(
             ccs.psk_dn, protocol.SENDER_CCS, frame, self.table.rx_floor(ccs.name)
         )
@@ -949,6 +1105,8 @@ class Delegator:
 
     def _send_error(self, ccs: CcsEntry, code: int, sid: bytes) -> None:
         assert self.table is not None
+        if self._group:
+            self._commit_group()  # this turn's key material first, in counter order
         with self.table.locked():  # the counter is durable, and sent in order, before another is taken
             counter = self.table.next_tx_counter(ccs.name)
             self.ccs_transport.send(
@@ -987,6 +1145,7 @@ class Delegator:
     def _on_delegate(self, ccs: CcsEntry, frame: bytes) -> None:
         assert self.table is not None
         req = protocol.open_delegate(ccs.psk_dn, frame, self.table.rx_floor(ccs.name))
+        self._commit_group()  # the CCS's earlier counters (KEY_ACKs of this turn) are accepted first
         self._accepted(ccs, req.counter, "DELEGATE")
         if req.identity not in self.config.outbound:
             self.stats["outbound_unknown_identity"] += 1
@@ -1086,6 +1245,7 @@ class Delegator:
 
     def install_ccs(self, entry: CcsEntry) -> None:
         """Add a CCS, or give a known one its new PSK_DN (the bootstrapping controller's on_psk)."""
+        self._commit_group()  # hand-offs under the old key first
         old = self.config.ccs.get(entry.name)
         if old is not None:
             self._ccs_by_addr.pop(address_key(old.address), None)
@@ -1106,6 +1266,7 @@ class Delegator:
         routes for CLOSING_KEEP seconds (only that way: the client's records are no longer relayed).
         The number closed."""
         assert self.table is not None
+        self._commit_group()  # this turn's hand-offs are sessions too
         closed = 0
         for e in [e for e in self.table.by_sid.values() if affected(e)]:
             ccs = self.config.ccs.get(e.ccs_name)

@@ -15,7 +15,9 @@ power cut may lose the last commits (synchronous=FULL would close that at one fs
 
 Several processes: every write transaction runs under one exclusive `flock` on `<db>.wlock` (the
 kernel wakes the next writer at once; SQLite's own busy handler would sleep whole milliseconds), and a
-caller that must send a message in counter order holds that lock until it is sent (`locked()`). Each
+caller that must send a message in counter order holds that lock until it is sent (`locked()`). The
+delegator groups the hand-offs and KEY_ACKs of one event-loop turn into one transaction (one lock
+acquisition, one commit; `savepoint()` isolates each message's writes). Each
 session row names its `owner`, the process that handed it off and holds its in-memory state; a process
 loads only its own rows, and `owner_of_session` / `owner_of_client` tell the others where to forward.
 """
@@ -222,6 +224,26 @@ class RelayTable:
                 raise
             self.db.execute("COMMIT")
             self._commits += 1
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: the writes of the block are undone alone on an exception (one message
+        of a group commit failing leaves the others' writes in place)."""
+        self.db.execute("SAVEPOINT one")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO one")
+            self.db.execute("RELEASE one")
+            raise
+        self.db.execute("RELEASE one")
+
+    def forget(self, sid: bytes) -> None:
+        """Drop a session from memory only (its row was rolled back)."""
+        e = self.by_sid.pop(sid, None)
+        if e is not None and self.by_client.get(address_key(e.client_address)) == sid:
+            del self.by_client[address_key(e.client_address)]
+        self._dirty.discard(sid)
 
     def acknowledged(self, sid: bytes) -> None:
         """The CCS installed the session: forget its stored key material."""

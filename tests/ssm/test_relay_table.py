@@ -119,3 +119,29 @@ def test_rows_per_owner(tmp_path):
     shrunk = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)  # owner 2 % 2 = 0
     assert sorted(shrunk.by_sid) == [b"A" * 8, b"B" * 8]
     shrunk.close()
+
+
+def test_savepoint_undoes_one_message_of_a_group_alone(tmp_path):
+    """Group commit: in one transaction, a failing message's writes (savepoint) are undone, the others
+    commit; a replayed CCS counter inside the group is refused without undoing the rest."""
+    t = RelayTable(tmp_path / "r.sqlite")
+    with t.transaction():
+        with t.savepoint():
+            t.add(entry(b"A" * 8, ("127.0.0.1", 4000)), (t.next_tx_counter("s1"), b"km-a"))
+            t.accept_rx("s1", 1)
+        with pytest.raises(RuntimeError), t.savepoint():
+            t.add(entry(b"B" * 8, ("127.0.0.1", 4001)), (t.next_tx_counter("s1"), b"km-b"))
+            raise RuntimeError("this message fails")
+        t.forget(b"B" * 8)
+        with pytest.raises(ProtocolError), t.savepoint():
+            t.accept_rx("s1", 1)
+        with t.savepoint():
+            t.add(entry(b"C" * 8, ("127.0.0.1", 4002)), (t.next_tx_counter("s1"), b"km-c"))
+    assert t.get(b"B" * 8) is None and t.for_client(("127.0.0.1", 4001)) is None
+    t.close()
+    t2 = RelayTable(tmp_path / "r.sqlite")
+    assert sorted(e.session_id for e in t2.by_sid.values()) == [b"A" * 8, b"C" * 8]
+    # B's counter was rolled back with it: C has counter 2, and the next is 3
+    assert [(s, c) for s, c, _ in t2.pending_key_material()] == [(b"A" * 8, 1), (b"C" * 8, 2)]
+    assert t2.next_tx_counter("s1") == 3 and t2.rx_floor("s1") == 1
+    t2.close()
