@@ -53,7 +53,7 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 # With several delegator processes a CCS's messages may be handled out of order (one process receives
 # them all and forwards those of the others' sessions): each CCS counter is then accepted once within
 # this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
-# 63: the widest the mask of a signed 64-bit SQLite INTEGER holds; with group commit a KEY_ACK forwarded
+# 63: the widest the mask of a signed 64-bit integer holds (as it was in SQLite); a KEY_ACK forwarded
 # to its owner can wait a group's time behind the others (32 lost 3-15 of 2 000 hand-offs at 128 clients)
 CCS_RX_WINDOW = 63
 FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
@@ -97,6 +97,9 @@ class GroupHandoff:
     cipher_suite: int
     counter: int = 0
     message: bytearray | None = None
+    # a copy of body until the key material has left: with several processes a message whose counter
+    # fell too far behind the others' by its send is sealed again under a fresh one (never sent twice)
+    plain: bytearray | None = None
 
 
 @dataclass(slots=True)
@@ -335,7 +338,9 @@ class Delegator:
                 self.table.remove(sid)
                 continue
             self._pending_acks[sid] = PendingAck(message, counter, ccs, sid, now + self.config.ack_timeout)
-            self.ccs_transport.send(ccs.address, bytes(message))
+            with self.table.locked():  # the same bytes (they may have left before the crash)
+                self.table.counters.sent(ccs.name, counter)
+                self.ccs_transport.send(ccs.address, bytes(message))
             self.stats["key_material_resumed"] += 1
         if self._pending_acks:
             log.info("resent %d unacknowledged key-material messages", len(self._pending_acks))
@@ -694,9 +699,10 @@ class Delegator:
         self._commit_group()
 
     def _commit_group(self) -> None:
-        """Write the queued hand-offs and KEY_ACKs in one transaction under one writer-lock acquisition;
-        after the commit, still under the lock, send the key material in counter order; then the
-        datagrams that waited for the commit and the bookkeeping. Write-ahead holds for each of them."""
+        """Write the queued hand-offs and KEY_ACKs in one transaction of this process's file (in parallel
+        with the other processes'); after the commit, under the counter lock, send the key material
+        (`_send_key_material`); then the datagrams that waited for the commit and the bookkeeping.
+        Write-ahead holds for each of them."""
         if self._group_handle is not None:
             self._group_handle.cancel()
             self._group_handle = None
@@ -706,30 +712,27 @@ class Delegator:
         table = self.table
         done: list[GroupHandoff | GroupAck] = []
         if group and table is not None:
-            with table.locked():
-                try:
-                    with table.transaction():
-                        for op in group:
-                            try:
-                                with table.savepoint():
-                                    self._group_write(op)
-                                done.append(op)
-                            except protocol.ProtocolError as exc:
-                                self.stats[f"ccs_rejected_{exc.reason}"] += 1
-                                log.warning("frame from CCS %s rejected: %s", op.ccs.name, exc)
-                            except Exception:  # noqa: BLE001 - one failed message must not stop the others
-                                self._group_failed(op)
-                                log.exception("hand-off or KEY_ACK of session %s failed", op.session_id.hex())
-                except Exception:  # noqa: BLE001 - the commit itself failed: nothing of it happened
-                    for op in done:
-                        self._group_failed(op)
-                    done = []
-                    log.exception("group commit of %d messages failed", len(group))
-                else:
-                    self.stats["group_commits"] += 1
-                    for op in done:  # in counter order, before the lock lets another process take one
-                        if isinstance(op, GroupHandoff) and op.message is not None:
-                            self.ccs_transport.send(op.ccs.address, bytes(op.message))
+            try:
+                with table.transaction():
+                    for op in group:
+                        try:
+                            with table.savepoint():
+                                self._group_write(op)
+                            done.append(op)
+                        except protocol.ProtocolError as exc:
+                            self.stats[f"ccs_rejected_{exc.reason}"] += 1
+                            log.warning("frame from CCS %s rejected: %s", op.ccs.name, exc)
+                        except Exception:  # noqa: BLE001 - one failed message must not stop the others
+                            self._group_failed(op)
+                            log.exception("hand-off or KEY_ACK of session %s failed", op.session_id.hex())
+            except Exception:  # noqa: BLE001 - the commit itself failed: nothing of it happened
+                for op in done:
+                    self._group_failed(op)
+                done = []
+                log.exception("group commit of %d messages failed", len(group))
+            else:
+                self.stats["group_commits"] += 1
+                self._send_key_material([op for op in done if isinstance(op, GroupHandoff)])
         for a, d, ob in sends:
             self._sendto_client(a, d, outbound=ob)
         for op in done:
@@ -737,6 +740,40 @@ class Delegator:
                 self._handed_off(op)
             else:
                 self._acked(op)
+
+    def _send_key_material(self, ops: list[GroupHandoff]) -> None:
+        """Send the committed key material under the counter lock, each message only while its counter
+        is still well inside the CCS's window (the other processes' blocks interleave with ours): one
+        that fell behind is sealed again under a fresh counter, stored (a commit under the lock, rare),
+        then sent; its first counter is never used."""
+        table = self.table
+        assert table is not None
+        if not ops:
+            return
+        with table.locked():
+            for op in ops:
+                if op.message is None:
+                    continue
+                counter = table.counters.send_counter(op.ccs.name, op.counter)
+                if counter != op.counter:
+                    if op.plain is None:  # pragma: no cover - one process: its counters leave in order
+                        continue
+                    message = protocol.seal_key_material(op.ccs.psk_dn, counter, bytearray(op.plain))
+                    try:
+                        with table.transaction():
+                            table.store_key_material(op.session_id, counter, message)
+                    except Exception:  # noqa: BLE001 - not stored: not sent; the retransmission tries
+                        protocol.wipe(message)
+                        log.exception("key material of session %s not sealed again", op.session_id.hex())
+                        continue
+                    protocol.wipe(op.message)
+                    op.counter, op.message = counter, message
+                    self.stats["key_material_resealed"] += 1
+                self.ccs_transport.send(op.ccs.address, bytes(op.message))
+        for op in ops:
+            if op.plain is not None:
+                protocol.wipe(op.plain)
+                op.plain = None
 
     def _group_write(self, op: GroupHandoff | GroupAck) -> None:
         """The writes of one hand-off (counter, sealed key material, row) or KEY_ACK (counter,
@@ -750,6 +787,8 @@ class Delegator:
             return
         try:
             op.counter = self.table.next_tx_counter(op.ccs.name)
+            if self.shards > 1:
+                op.plain = bytearray(op.body)
             op.message = protocol.seal_key_material(op.ccs.psk_dn, op.counter, op.body)  # wipes body
             for f in op.foreign:
                 self.table.drop_foreign(f.session_id)
@@ -764,6 +803,9 @@ class Delegator:
         """A message whose writes were rolled back: a hand-off's session is gone from memory too."""
         if isinstance(op, GroupHandoff):
             protocol.wipe(op.body)
+            if op.plain is not None:
+                protocol.wipe(op.plain)
+                op.plain = None
             if op.message is not None:
                 protocol.wipe(op.message)
                 op.message = None
@@ -1107,8 +1149,8 @@ class Delegator:
         assert self.table is not None
         if self._group:
             self._commit_group()  # this turn's key material first, in counter order
-        with self.table.locked():  # the counter is durable, and sent in order, before another is taken
-            counter = self.table.next_tx_counter(ccs.name)
+        with self.table.locked():  # the counter is stored, and sent in order, before another is taken
+            counter = self.table.counters.fresh(ccs.name)
             self.ccs_transport.send(
                 ccs.address, protocol.build_error(ccs.psk_dn, protocol.SENDER_SSM, counter, code, sid)
             )
@@ -1221,8 +1263,6 @@ class Delegator:
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
-        if self.table is not None and self.shard == 0:  # one process of a group copies the WAL back
-            self.table.checkpoint()
 
     def summarise_drops(self) -> None:
         """Log (once) what was dropped or suppressed since the last summary."""
