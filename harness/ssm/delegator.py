@@ -288,6 +288,9 @@ class Delegator:
             self.config.db, self.clock, owner=self.shard, shards=self.shards,
             rx_window=CCS_RX_WINDOW if self.shards > 1 else 0,
         )
+        self._identity_of.update(
+            (e.session_id, e.identity) for e in self.table.by_sid.values() if e.identity is not None
+        )
         if self._forward_dir is not None:
             self._open_forwarding(self._forward_dir)
         self._ctx = self._new_context(binding, server=True)
@@ -793,7 +796,8 @@ class Delegator:
             for f in op.foreign:
                 self.table.drop_foreign(f.session_id)
             self.table.add(
-                RelayEntry(op.session_id, op.ccs.name, op.ccs.address, op.address, op.now, op.now),
+                RelayEntry(op.session_id, op.ccs.name, op.ccs.address, op.address, op.now, op.now,
+                           op.hs.identity if op.hs is not None else None),
                 (op.counter, op.message),
             )
         finally:
@@ -841,7 +845,9 @@ class Delegator:
         log.info("session %s with %r handed off to CCS %s", sid.hex(), addr, ccs.name)
 
     def _enforce_quotas(self, sid: bytes, addr: Address) -> None:
-        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP."""
+        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP,
+        counted over every process of the group (each process's file; another process's session is
+        closed by that process, asked over the forwarding socket)."""
         assert self.table is not None
         ident = self._identity_of.get(sid)
         for limit, same, why in (
@@ -849,14 +855,28 @@ class Delegator:
              lambda e: ident is not None and self._identity_of.get(e.session_id) == ident, "identity"),
             (self.config.max_sessions_per_address, lambda e: e.client_address[0] == addr[0], "address"),
         ):
-            if limit is None:
+            if limit is None or (why == "identity" and ident is None):
                 continue
-            mine = sorted((e for e in self.table.by_sid.values() if same(e)), key=lambda e: e.created)
-            for e in mine[: max(0, len(mine) - limit)]:
-                if e.session_id == sid:
+            every = [(e.created, self.shard, e.session_id) for e in self.table.by_sid.values() if same(e)]
+            if self.shards > 1 and self._fwd_sock is not None:
+                every += self.table.foreign_sessions_of(
+                    ident if why == "identity" else None, str(addr[0]) if why == "address" else None
+                )
+            every.sort()
+            for _, owner, other in every[: max(0, len(every) - limit)]:
+                if other == sid:
                     continue
-                self._close_and_alert(e, f"quota of sessions per {why} reached; oldest closed")
-                self.stats[f"quota_evicted_{why}"] += 1
+                if owner != self.shard:  # that process holds it: it closes it (and counts it)
+                    self._forward(owner, b"q", addr, why.encode() + b"\0" + other)
+                    self.stats["quota_forwarded"] += 1
+                    continue
+                e = self.table.get(other)
+                if e is not None:
+                    self._quota_close(e, why)
+
+    def _quota_close(self, e: RelayEntry, why: str) -> None:
+        self._close_and_alert(e, f"quota of sessions per {why} reached; oldest closed")
+        self.stats[f"quota_evicted_{why}"] += 1
 
     # -- datagrams from outside peers
 
@@ -1055,6 +1075,11 @@ class Delegator:
                 self._on_client_datagram(addr, data, forwarded=True)
             elif msg[:1] == b"f":
                 self._on_ccs_frame(addr, data, forwarded=True)
+            elif msg[:1] == b"q":  # another process's quota: close this session of ours, if still held
+                why, _, sid = data.partition(b"\0")
+                e = self.table.get(sid) if self.table is not None else None
+                if e is not None and why in (b"identity", b"address"):
+                    self._quota_close(e, why.decode())
 
     # -- frames from CCSs
 

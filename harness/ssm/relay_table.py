@@ -68,7 +68,14 @@ CREATE TABLE IF NOT EXISTS closing (
 MIGRATIONS = (
     ("relay", "owner", "ALTER TABLE relay ADD COLUMN owner INTEGER NOT NULL DEFAULT 0"),
     ("ccs_counters", "rx_mask", "ALTER TABLE ccs_counters ADD COLUMN rx_mask INTEGER NOT NULL DEFAULT 0"),
+    # quotas shared by the processes (the PSK identity or raw public key, the client's host)
+    ("relay", "identity", "ALTER TABLE relay ADD COLUMN identity BLOB"),
+    ("relay", "client_host", "ALTER TABLE relay ADD COLUMN client_host TEXT"),
 )
+INDEXES = """
+CREATE INDEX IF NOT EXISTS relay_identity ON relay (identity);
+CREATE INDEX IF NOT EXISTS relay_host ON relay (client_host);
+"""
 
 
 
@@ -101,6 +108,7 @@ class RelayEntry:
     client_address: Address
     created: float
     last_used: float
+    identity: bytes | None = None  # the client's PSK identity (b"rpk:" + x for a raw public key)
 
 
 def shard_path(db: Path, shard: int) -> Path:
@@ -164,6 +172,7 @@ class RelayTable:
         for table, column, sql in MIGRATIONS:
             if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                 self.db.execute(sql)
+        self.db.executescript(INDEXES)
         if owner == 0:  # an older table kept the counters in ccs_counters: they continue from there
             rows = self.db.execute("SELECT ccs_name, tx_reserved, rx_last, rx_mask FROM ccs_counters")
             self.counters.import_once([(str(n), int(t), int(r), int(m)) for n, t, r, m in rows])
@@ -174,10 +183,12 @@ class RelayTable:
         self.by_client: dict[tuple[str, int], bytes] = {}
         self._dirty: set[bytes] = set()
         for row in self.db.execute(
-            "SELECT session_id, ccs_name, ccs_address, client_address, created, last_used FROM relay"
+            "SELECT session_id, ccs_name, ccs_address, client_address, created, last_used, identity"
+            " FROM relay"
         ):
             e = RelayEntry(
-                bytes(row[0]), row[1], address_from_text(row[2]), address_from_text(row[3]), row[4], row[5]
+                bytes(row[0]), row[1], address_from_text(row[2]), address_from_text(row[3]), row[4], row[5],
+                None if row[6] is None else bytes(row[6]),
             )
             self._index(e)
         self._ckpt_stop = threading.Event()
@@ -233,7 +244,7 @@ class RelayTable:
             self._index(e)
             self.db.execute(
                 "INSERT OR REPLACE INTO relay (session_id, ccs_name, ccs_address, client_address, created,"
-                " last_used, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " last_used, owner, identity, client_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     e.session_id,
                     e.ccs_name,
@@ -242,6 +253,8 @@ class RelayTable:
                     e.created,
                     e.last_used,
                     self.owner,
+                    e.identity,
+                    str(e.client_address[0]),
                 ),
             )
             if key_material is not None:
@@ -363,6 +376,14 @@ class RelayTable:
             self._foreign_owner[sid] = k
             out.append(RelayEntry(sid, r[1], address_from_text(r[2]), addr, r[3], r[4]))
         return out
+
+    def foreign_sessions_of(self, identity: bytes | None, host: str | None) -> list[tuple[float, int, bytes]]:
+        """(created, process, session id) of the other processes' sessions of this identity, or of this
+        client host (one of the two given): for the quotas, which count every process's sessions."""
+        column, value = ("identity", identity) if identity is not None else ("client_host", host)
+        return [(float(r[1]), k, bytes(r[0])) for k, r in self._ask_all(
+            f"SELECT session_id, created FROM relay WHERE {column} = ?", (value,), ours=False
+        )]
 
     def drop_foreign(self, sid: bytes) -> None:
         """Delete another process's session row (its client handshook again with us), in its file."""

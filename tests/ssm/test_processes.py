@@ -187,3 +187,40 @@ def test_killed_process_loses_no_other_session(tmp_path, rec, tinydtls) -> None:
 
     asyncio.run(go())
 
+
+
+def test_quotas_count_every_process(tmp_path, rec, tinydtls) -> None:
+    """Quotas are shared: 16 sessions of one identity (distinct hosts, spread over 2 processes by the
+    kernel) with a quota of 3 leave 3 in the whole group, the oldest closed by whichever process holds
+    them (asked over the forwarding socket when another process's hand-off crossed the quota); 6
+    sessions from one host (distinct ports) with an address quota of 2 leave 2."""
+
+    async def run(db: str, hosts: list[int], left: int, **quota: int) -> list[dict[str, Any]]:
+        """Clients from 127.0.<h>.1, one after another (the oldest are well defined), through 2
+        processes with a quota; the group's per-process stats once `left` sessions remain."""
+        async with StandinCcsServer(fx.PSK_DN) as ccs:
+            async with ShardGroup(fx.config(tmp_path / db, ccs.address, processes=2, **quota)) as g:
+                assert g.delegator is not None
+                server = ("127.0.0.1", g.delegator.client_port(4))
+                clients: list[Any] = []
+                try:
+                    for h in hosts:
+                        clients += await _clients(server, 1, first=h)
+                    await fx.wait_until(lambda: sum(p["sessions"] for p in g.stats()) == left, 10)
+                    return g.stats()
+                finally:
+                    for c in clients:
+                        c.close()
+
+    async def go() -> None:
+        per = await run("relay.sqlite", list(range(10, 26)), 3, max_sessions_per_identity=3)
+        assert all(p["stats"].get("handoffs", 0) > 0 for p in per), per  # both held some
+        assert sum(p["stats"].get("quota_evicted_identity", 0) for p in per) == 13
+        # some oldest session was the other process's (all 13 local: 1 in 8 192)
+        assert sum(p["stats"].get("quota_forwarded", 0) for p in per) > 0, per
+        left = sorted(a.rpartition(":")[0] for a in _owners(tmp_path / "relay.sqlite"))
+        assert left == [f"127.0.{h}.1" for h in (23, 24, 25)]  # the newest, wherever they were
+        per = await run("relay2.sqlite", [40] * 6, 2, max_sessions_per_address=2)  # one host, new ports
+        assert sum(p["stats"].get("quota_evicted_address", 0) for p in per) == 4
+
+    asyncio.run(go())

@@ -149,3 +149,23 @@ def test_savepoint_undoes_one_message_of_a_group_alone(tmp_path):
     assert [(s, c) for s, c, _ in t2.pending_key_material()] == [(b"A" * 8, 1), (b"C" * 8, 3)]
     assert t2.next_tx_counter("s1") == 4 and t2.rx_floor("s1") == 1
     t2.close()
+
+
+def test_quota_columns_shared(tmp_path):
+    """A row keeps its identity across a reload; the other processes' sessions of an identity or of a
+    client host are found in their files (the shared quotas), ours are not among them."""
+    a = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)
+    b = RelayTable(tmp_path / "r.sqlite", owner=1, shards=2)
+    e = entry(b"A" * 8, ("127.0.0.9", 4000), t=5.0)
+    e.identity = b"alice"
+    a.add(e)
+    b.add(entry(b"B" * 8, ("127.0.0.9", 4001), t=6.0))
+    assert b.foreign_sessions_of(b"alice", None) == [(5.0, 0, b"A" * 8)]
+    assert a.foreign_sessions_of(b"alice", None) == []
+    assert a.foreign_sessions_of(None, "127.0.0.9") == [(6.0, 1, b"B" * 8)]
+    a.close()
+    b.close()
+    again = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)
+    got = again.get(b"A" * 8)
+    assert got is not None and got.identity == b"alice"
+    again.close()
