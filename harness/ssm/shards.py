@@ -39,9 +39,12 @@ log = logging.getLogger("harness.ssm.shards")
 READY_TIMEOUT = 120.0  # a child's start (a fresh interpreter, imports, SQLite) on a loaded host
 
 
-def _child_main(conn: Connection, cfg: SsmConfig, shard: int, forward_dir: str) -> None:  # pragma: no cover
-    """Entry of process `shard` (a spawned interpreter): run its delegator until told or orphaned."""
-    logging.basicConfig(level=logging.WARNING)
+def _child_main(
+    conn: Connection, cfg: SsmConfig, shard: int, forward_dir: str, level: int = logging.WARNING
+) -> None:  # pragma: no cover
+    """Entry of process `shard` (a spawned interpreter): run its delegator until told or orphaned; it
+    logs at process 0's level (at least WARNING: `esse ssm run -v` makes every process verbose)."""
+    logging.basicConfig(level=min(level, logging.WARNING))
     asyncio.run(_child(conn, cfg, shard, Path(forward_dir)))
 
 
@@ -112,7 +115,8 @@ class ShardGroup:
         assert self._dir is not None and self._child_cfg is not None
         mp = multiprocessing.get_context("spawn")
         parent, child = mp.Pipe()
-        p = mp.Process(target=_child_main, args=(child, self._child_cfg, shard, str(self._dir)),
+        level = logging.getLogger().getEffectiveLevel()
+        p = mp.Process(target=_child_main, args=(child, self._child_cfg, shard, str(self._dir), level),
                        name=f"ssm-process-{shard}")
         p.start()
         child.close()
