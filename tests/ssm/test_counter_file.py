@@ -5,7 +5,9 @@ a process killed (SIGKILL) with a reserved block: none of its counters comes bac
 
 from __future__ import annotations
 
+import contextlib
 import random
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -167,3 +169,62 @@ def test_not_a_counter_file(tmp_path):
     with pytest.raises(ValueError, match="not an ESSE counter file"):
         CounterFile(f)
     assert Path(f).read_bytes().startswith(b"something else")
+
+
+def test_delegator_seals_again_a_message_that_fell_behind(tmp_path, rec, tinydtls):
+    """A delegator process whose hand-off's counter fell SEND_SLACK behind by its send (another
+    process sent 30 counters between its commit and its send) seals the key material again under a
+    fresh counter, stores that before sending it (a second SQLite connection sees it as it leaves), and
+    never sends the first: the stand-in CCS installs it and the client's GET is answered."""
+    import asyncio
+
+    from harness.ssm.relay_table import counter_path
+    from harness.tinydtls.binding import PskStore
+    from harness.tinydtls.udp import DtlsClient
+    from tests.ssm.harness_fixtures import CLIENT_ID, CLIENT_KEY, coap_decode, get_temperature, ssm_and_ccs
+
+    async def go() -> None:
+        async with ssm_and_ccs(tmp_path, processes=2) as (d, ccs):  # process 0 of 2 (no sibling started)
+            assert d.table is not None
+            table = d.table
+            other = CounterFile(counter_path(tmp_path / "relay.sqlite"), block=4)  # the other process
+            sealed: list[int] = []
+            add = table.add
+
+            def add_then_other_sends(e, key_material=None):  # type: ignore[no-untyped-def]
+                add(e, key_material)
+                assert key_material is not None
+                sealed.append(key_material[0])
+                with other.locked():  # what process 1 sends meanwhile (its blocks, in order)
+                    for _ in range(30):
+                        other.send_counter("s1", other.take("s1"))
+
+            table.add = add_then_other_sends  # type: ignore[method-assign]
+            frames: list[bytes] = []
+            send = d.ccs_transport.send
+
+            def tap(addr, frame):  # type: ignore[no-untyped-def]
+                frames.append(bytes(frame))
+                if frame[0] == protocol.MSG_KEY_MATERIAL:  # write-ahead: stored (committed) as it leaves
+                    with contextlib.closing(sqlite3.connect(tmp_path / "relay.sqlite")) as second:
+                        stored = {r[0] for r in second.execute("SELECT counter FROM pending_key_material")}
+                    assert int.from_bytes(frame[1:5], "big") in stored
+                send(addr, frame)
+
+            d.ccs_transport.send = tap  # type: ignore[method-assign]
+            psk = PskStore({CLIENT_ID.encode(): CLIENT_KEY.encode()}, identity=CLIENT_ID.encode())
+            c = await DtlsClient.create(psk=psk)
+            server = ("127.0.0.1", d.client_port(4))
+            try:
+                await c.connect(server, timeout=10)
+                answer = await c.request(server, get_temperature(3), timeout=10)
+                assert coap_decode(answer).payload == b"22.5 C"
+            finally:
+                c.close()
+            assert d.stats["key_material_resealed"] == 1 and len(sealed) == 1
+            sent = [int.from_bytes(f[1:5], "big") for f in frames if f[0] == protocol.MSG_KEY_MATERIAL]
+            assert sent and sealed[0] not in sent and sent[0] > sealed[0] + SEND_SLACK
+            assert ccs.ccs.stats["km_installed"] == 1
+            other.close()
+
+    asyncio.run(go())
