@@ -143,7 +143,10 @@ def _remove_sqlite(path: Path) -> None:
 # counters reserved at a time per CCS by each of several processes (one process: 1, every counter in
 # order); small next to the CCS's window of 32 (counter_file.STALE_TAKE, SEND_SLACK)
 RESERVE_BLOCK = 4
-CHECKPOINT_EVERY = 1.0  # s between WAL checkpoints (in the checkpoint thread, when something was written)
+# s between WAL checkpoints (in the checkpoint thread, when something was written): often enough that
+# the WAL stays near SQLite's own 1000-page checkpoint size at a few thousand hand-offs/s
+CHECKPOINT_EVERY = 0.1
+WAL_LIMIT = 4 << 20  # bytes a WAL file is cut back to after a checkpoint (journal_size_limit)
 
 
 class RelayTable:
@@ -168,6 +171,7 @@ class RelayTable:
         self.db.execute("PRAGMA busy_timeout=5000")  # another process deleting a row it replaced (rare)
         # no checkpoint inside a commit (it fsyncs, on the event loop): the checkpoint thread runs them
         self.db.execute("PRAGMA wal_autocheckpoint=0")
+        self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         self.db.executescript(SCHEMA)
         for table, column, sql in MIGRATIONS:
             if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
@@ -489,8 +493,10 @@ class RelayTable:
 
     def _checkpoints(self) -> None:
         """The checkpoint thread: copy committed pages from the WAL into the database file (PASSIVE: never
-        waits for a writer) every CHECKPOINT_EVERY seconds when something was committed since."""
+        waits for a writer) every CHECKPOINT_EVERY seconds when something was committed since (the
+        writer then starts the WAL over, cut back to WAL_LIMIT)."""
         conn = sqlite3.connect(str(self.path), isolation_level=None)
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         try:
             version = -1
             while not self._ckpt_stop.wait(CHECKPOINT_EVERY):
