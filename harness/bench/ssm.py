@@ -11,15 +11,18 @@
   * PSK through `[ssm] processes` = 1 and = all cores (workers = 0), interleaved, best of 3: wall rate,
     CPU per handshake of all delegator processes, the busiest process's share, datagrams forwarded
     between processes, messages (hand-offs and KEY_ACKs) per group commit; and the serial part, a
-    hand-off's work under the relay table's writer lock (its share of a group's transaction, its
-    KEY_ACK's share of another, and the key material's sendto) timed alone at the group size the
-    loaded processes reached, and at one message per commit (`--lock-only`: groups of 1 to 16; on
-    2026-12-06 475 / 255 / 159 us per hand-off for 1 / 4 / 8 messages per commit, wall, load 4-5;
-    the loaded 2-process server reached only 1.1-1.4 messages per commit). Rate on 8 cores =
-    min(8 x handshakes per CPU-second with all processes, 1 / writer-lock time): the processes scale
-    with the cores (measured: per-CPU-second rate with 2 processes against 1 on this 2-core VM), the
-    lock does not. A fresh stand-in CCS serves each worker/process run (a fresh relay table starts the
-    SSM counters at 1 again, which a CCS that saw an earlier run refuses).
+    hand-off's time under the counter lock the processes share (harness/ssm/counter_file.py: its
+    share of a block reservation, the send check and the key material's sendto, its KEY_ACK's accepted
+    counter; the SQLite commits are in each process's own file, in parallel, not timed) timed alone at
+    the group size the loaded processes reached, and at one message per commit (`--lock-only`: groups
+    of 1 to 16). Rate on 8 cores = min(8 x handshakes per CPU-second with all processes, 1 / lock
+    time): the processes scale with the cores (measured: per-CPU-second rate with 2 processes against 1
+    on this 2-core VM), the lock does not. A fresh stand-in CCS serves each worker/process run (a fresh
+    relay table starts the SSM counters at 1 again, which a CCS that saw an earlier run refuses).
+    Measured 2026-12-06 (load 2-4, best of 3 interleaved with the single shared SQLite file before):
+    lock per hand-off alone 11-13 us at 1 message per commit, 7-8 us at 8-16 (before: 150-390 us and
+    49-56 us); in the loaded 2-process server 146-229 us wall, preemption included (before 300-549 us);
+    8-core projection 9 470-11 940 /s, bounded by the per-core rate (before 2 450-5 640 /s).
 
 Targets (issue 6): >= 500 handshakes/s, relay p99 <= 1 ms, 10 000 sessions in <= 50 MB.
 Targets (issue 16): ECDHE >= 1 000/s and PSK >= 5 000/s on all cores of an 8-core machine.
@@ -117,7 +120,7 @@ async def _serve_delegator(cfg_path: str) -> None:
                     json.dumps({"stats": dict(d.stats), "sessions": len(d.table or []), "latency_ns": lat}),
                     flush=True,
                 )
-            elif line == "group-stats":  # every process: summed counters, writer-lock time
+            elif line == "group-stats":  # every process: summed counters, counter-lock time
                 per = group.stats() if group is not None else [process_stats(d)]
                 total: dict[str, int] = {}
                 for one in per:
@@ -220,18 +223,7 @@ def run(
     ensure_record_extension()
     ensure_tinydtls_extension()
     with tempfile.TemporaryDirectory(prefix="esse-bench-ssm-") as tmp:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        ccs_port = s.getsockname()[1]
-        s.close()
-        cfg = Path(tmp) / "ssm.toml"
-        cfg.write_text(
-            f'[ssm]\nlisten = ["127.0.0.1:0"]\ndb = "relay.sqlite"\nmax_handshakes = 1024\n'
-            "hello_rate_per_source = 1000000\n"  # the clients all come from one address
-            f"idle_timeout = 86400.0\n"
-            f'[ccs.bench]\naddress = "127.0.0.1:{ccs_port}"\npsk_dn = "{PSK_DN.hex()}"\n'
-            f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n' + _ecdsa_toml()
-        )
+        cfg, ccs_port = _config(Path(tmp))
         ccs = subprocess.Popen(
             ["taskset", "-c", "1", *standin_ccs.command(f"127.0.0.1:{ccs_port}", PSK_DN, max_sessions=10**6)],
             stdout=subprocess.PIPE,
@@ -312,6 +304,35 @@ def run(
     }
 
 
+def processes_only(psk: int = 2000, concurrency: int = 32) -> dict[str, float]:
+    """The `[ssm] processes` part of run() alone (`--processes-only`)."""
+    from harness.ssm.handshake import ensure_tinydtls_extension
+
+    ensure_tinydtls_extension()
+    with tempfile.TemporaryDirectory(prefix="esse-bench-ssm-") as tmp:
+        cfg, ccs_port = _config(Path(tmp))
+        cores = os.cpu_count() or 1
+        return {"cores": float(cores),
+                **_processes_best_of(cfg, cores, psk, concurrency, rounds=3, ccs_port=ccs_port)}
+
+
+def _config(tmp: Path) -> tuple[Path, int]:
+    """The bench's ssm.toml in `tmp`, for a stand-in CCS on a free port; (its path, the port)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    ccs_port = int(s.getsockname()[1])
+    s.close()
+    cfg = tmp / "ssm.toml"
+    cfg.write_text(
+        f'[ssm]\nlisten = ["127.0.0.1:0"]\ndb = "relay.sqlite"\nmax_handshakes = 1024\n'
+        "hello_rate_per_source = 1000000\n"  # the clients all come from one address
+        f"idle_timeout = 86400.0\n"
+        f'[ccs.bench]\naddress = "127.0.0.1:{ccs_port}"\npsk_dn = "{PSK_DN.hex()}"\n'
+        f'[clients.bench]\nkey = "{KEY.decode()}"\nccs = "bench"\n' + _ecdsa_toml()
+    )
+    return cfg, ccs_port
+
+
 @contextlib.contextmanager
 def _standin(port: int) -> Iterator[None]:
     """A fresh stand-in CCS on 127.0.0.1:port for one run: every run starts a fresh relay table, whose
@@ -346,7 +367,7 @@ def _processes_best_of(
     one, every = best[1], best[cores]
     out = {f"psk_processes_{label}_{k}": v for label, r in (("1", one), ("all", every)) for k, v in r.items()}
     out["psk_processes_scaling"] = every["per_cpu_s"] / one["per_cpu_s"] if one["per_cpu_s"] else 0.0
-    # the serial part: what a hand-off does under the writer lock, timed alone (inside the loaded server
+    # the serial part: what a hand-off does under the counter lock, timed alone (inside the loaded server
     # the holder is also preempted by the load generator and other VMs, which a dedicated host avoids)
     # group commit: the hand-offs and KEY_ACKs of one event-loop turn share a lock acquisition and a
     # commit; timed alone at the group size the loaded processes reached (messages per commit), which
@@ -357,53 +378,53 @@ def _processes_best_of(
     out["psk_writer_lock_group"] = float(group)
     out["psk_writer_lock_us"] = min(grouped)
     out["psk_writer_lock_us_worst"] = max(grouped)
-    # on 8 cores: 8 processes each as busy as here, bounded by the writer lock
+    # on 8 cores: 8 processes each as busy as here, bounded by the counter lock
     out["psk_processes_on_8_cores"] = min(8 * every["per_cpu_s"], 1e6 / out["psk_writer_lock_us"])
     return out
 
 
 def _writer_lock_us(tmp: Path, count: int = 2000, group: int = 1) -> float:
-    """Wall time per hand-off under the relay table's writer lock, alone, with `group` hand-offs and
-    `group` KEY_ACKs per lock acquisition and transaction (the delegator's group commit of one event-
-    loop turn: each message's writes in a savepoint; the counter + sealed key material + row of a
-    hand-off, the counter + forgotten key material of a KEY_ACK) and the key material's sendto after
-    the commit, as `Delegator._commit_group` does them. group = 1: one hand-off and one KEY_ACK per
-    turn, two commits per hand-off (as before group commit)."""
+    """Wall time per hand-off under the counter lock (the serial part between delegator processes),
+    with `group` hand-offs and `group` KEY_ACKs per group commit, doing what `Delegator._commit_group`
+    does as one of several processes: each hand-off's counter from the process's reserved block (the
+    lock once per block), its sealed key material and row committed in the process's own file (not
+    under the lock: in parallel with the other processes), then under the lock the send check and the
+    key material's sendto; each KEY_ACK's counter accepted under the lock, its key material forgotten
+    in the own file. Only the time holding the lock is counted."""
     from harness.ssm import protocol
     from harness.ssm.relay_table import RelayEntry, RelayTable
 
-    table = RelayTable(tmp / f"lock-{time.monotonic_ns()}.sqlite", rx_window=32)
+    table = RelayTable(tmp / f"lock-{time.monotonic_ns()}.sqlite", shards=2, rx_window=63)
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.bind(("127.0.0.1", 0))
     sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     count -= count % group
     try:
-        t0 = time.perf_counter()
         for first in range(0, count, group):
-            for acks in (False, True):  # the group's KEY_ACKs come back in a later turn
-                msgs = []
-                with table.locked():
-                    with table.transaction():
-                        for i in range(first, first + group):
-                            sid = i.to_bytes(8, "big")
-                            with table.savepoint():
-                                if acks:
-                                    table.accept_rx("bench", i + 1)
-                                    table.acknowledged(sid)
-                                    continue
-                                n = table.next_tx_counter("bench")
-                                msg = protocol.seal_key_material(PSK_DN, n, bytearray(protocol.KEYSTATE_LEN))
-                                row = RelayEntry(
-                                    sid, "bench", sink.getsockname(), ("127.0.0.1", 10_000 + i), 1.0, 1.0
-                                )
-                                table.add(row, (n, msg))
-                                msgs.append(msg)
-                    for msg in msgs:
-                        out.sendto(bytes(msg), sink.getsockname())
-                for _ in msgs:
-                    sink.recv(2048)
-        return 1e6 * (time.perf_counter() - t0) / count
+            msgs: list[tuple[int, bytearray]] = []
+            with table.transaction():
+                for i in range(first, first + group):
+                    sid = i.to_bytes(8, "big")
+                    with table.savepoint():
+                        n = table.next_tx_counter("bench")
+                        msg = protocol.seal_key_material(PSK_DN, n, bytearray(protocol.KEYSTATE_LEN))
+                        client = ("127.0.0.1", 10_000 + i)
+                        row = RelayEntry(sid, "bench", sink.getsockname(), client, 1.0, 1.0)
+                        table.add(row, (n, msg))
+                        msgs.append((n, msg))
+            with table.locked():
+                for n, msg in msgs:
+                    assert table.counters.send_counter("bench", n) == n
+                    out.sendto(bytes(msg), sink.getsockname())
+            for _ in msgs:
+                sink.recv(2048)
+            with table.transaction():  # the group's KEY_ACKs come back in a later turn
+                for k in range(len(msgs)):
+                    with table.savepoint():
+                        table.accept_rx("bench", first + k + 1)
+                        table.acknowledged((first + k).to_bytes(8, "big"))
+        return table.lock_ns / 1e3 / count
     finally:
         table.close()
         sink.close()
@@ -412,7 +433,7 @@ def _writer_lock_us(tmp: Path, count: int = 2000, group: int = 1) -> float:
 
 def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> dict[str, float]:
     """PSK handshakes through `processes` delegator processes, unpinned: wall rate, the server's CPU per
-    handshake (all its processes), writer-lock time per handshake, share of frames forwarded."""
+    handshake (all its processes), counter-lock time per handshake, share of frames forwarded."""
     pcfg = cfg.with_name(f"ssm-psk-processes{processes}.toml")
     db = f"relay-p{processes}-{time.monotonic_ns()}.sqlite"  # a fresh table per run
     pcfg.write_text(cfg.read_text().replace("[ssm]\n", f"[ssm]\nprocesses = {processes}\n", 1)
@@ -453,12 +474,14 @@ def _with_processes(cfg: Path, processes: int, count: int, concurrency: int) -> 
     fwd = s1["stats"].get("forwarded", 0) - s0["stats"].get("forwarded", 0)
     acks = s1["stats"].get("acks", 0) - s0["stats"].get("acks", 0)
     commits = s1["stats"].get("group_commits", 0) - s0["stats"].get("group_commits", 0)
+    resealed = s1["stats"].get("key_material_resealed", 0) - s0["stats"].get("key_material_resealed", 0)
     if acks < count:  # the CCS side of every hand-off is part of what is measured
         why = {k: v - s0["stats"].get(k, 0) for k, v in s1["stats"].items()
                if k.startswith(("ccs_", "key_material", "handoff", "forward", "unknown"))}
         raise RuntimeError(f"bench-ssm: only {acks} of {count} hand-offs were acknowledged by the CCS {why}")
     return {"per_s": count / wall, "cpu_ms": cpu_ms, "per_cpu_s": 1e3 / cpu_ms if cpu_ms else float("inf"),
             "lock_ms": lock_ms, "forwarded_per_handshake": fwd / count,
+            "resealed": float(resealed),
             "messages_per_commit": 2 * count / commits if commits else 0.0,
             "busiest_share": max(s1["handoffs"]) / max(1, sum(s1["handoffs"]))}
 
@@ -534,8 +557,8 @@ def _processes_line(r: dict[str, float]) -> str:
         f"{r[every + 'per_s']:.0f} /s wall, {r[every + 'per_cpu_s']:.0f} per CPU-second of all of them "
         f"(scaling {r['psk_processes_scaling']:.2f} per core; busiest process "
         f"{100 * r[every + 'busiest_share']:.0f} % of hand-offs; {r[every + 'forwarded_per_handshake']:.2f} "
-        f"datagrams forwarded per handshake)\n"
-        f"    writer lock (the serial part): {r['psk_writer_lock_us']:.0f} us per hand-off timed alone "
+        f"datagrams forwarded per handshake; key material sealed again {r[every + 'resealed']:.0f})\n"
+        f"    counter lock (the serial part): {r['psk_writer_lock_us']:.0f} us per hand-off timed alone "
         f"in groups of {r['psk_writer_lock_group']:.0f} (the loaded processes' messages per commit: "
         f"{r[every + 'messages_per_commit']:.2f}; "
         f"worst of the rounds {r['psk_writer_lock_us_worst']:.0f} us; one per commit "
@@ -571,7 +594,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ecdhe", type=int, default=1000, help="ECDHE-ECDSA handshakes to time")
     p.add_argument("--psk", type=int, default=2000, help="PSK handshakes to time with workers")
     p.add_argument("--lock-only", action="store_true",
-                   help="only the writer-lock time per hand-off, timed alone, ungrouped and in groups")
+                   help="only the counter-lock time per hand-off, timed alone, ungrouped and in groups")
+    p.add_argument("--processes-only", action="store_true",
+                   help="only PSK through 1 and all-cores processes and the counter lock (best of 3)")
     args = p.parse_args(argv)
     if args.serve:
         asyncio.run(_serve_delegator(args.serve))
@@ -580,8 +605,11 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="esse-bench-ssm-") as tmp:
             for group in (1, 2, 4, 8, 16):
                 us = min(_writer_lock_us(Path(tmp), group=group) for _ in range(3))
-                print(f"writer lock per hand-off, groups of {group}: {us:.0f} us (best of 3); "
+                print(f"counter lock per hand-off, groups of {group}: {us:.1f} us (best of 3); "
                       f"bound {1e6 / us:.0f} hand-offs/s")
+        return 0
+    if args.processes_only:
+        print(_processes_line(processes_only(args.psk, args.concurrency)))
         return 0
     print(report(run(args.sessions, args.concurrency, args.round_trips, args.ecdhe, args.psk)))
     return 0

@@ -53,7 +53,7 @@ TINYDTLS_LOG_BURST = 20  # TinyDTLS warnings passed to the log per interval, the
 # With several delegator processes a CCS's messages may be handled out of order (one process receives
 # them all and forwards those of the others' sessions): each CCS counter is then accepted once within
 # this window below the highest (as the CCS does with ours, ESSE_RX_WINDOW); one process: strictly above.
-# 63: the widest the mask of a signed 64-bit SQLite INTEGER holds; with group commit a KEY_ACK forwarded
+# 63: the widest the mask of a signed 64-bit integer holds (as it was in SQLite); a KEY_ACK forwarded
 # to its owner can wait a group's time behind the others (32 lost 3-15 of 2 000 hand-offs at 128 clients)
 CCS_RX_WINDOW = 63
 FORWARD_BATCH = 64  # forwarded datagrams read per wake-up
@@ -97,6 +97,9 @@ class GroupHandoff:
     cipher_suite: int
     counter: int = 0
     message: bytearray | None = None
+    # a copy of body until the key material has left: with several processes a message whose counter
+    # fell too far behind the others' by its send is sealed again under a fresh one (never sent twice)
+    plain: bytearray | None = None
 
 
 @dataclass(slots=True)
@@ -285,6 +288,9 @@ class Delegator:
             self.config.db, self.clock, owner=self.shard, shards=self.shards,
             rx_window=CCS_RX_WINDOW if self.shards > 1 else 0,
         )
+        self._identity_of.update(
+            (e.session_id, e.identity) for e in self.table.by_sid.values() if e.identity is not None
+        )
         if self._forward_dir is not None:
             self._open_forwarding(self._forward_dir)
         self._ctx = self._new_context(binding, server=True)
@@ -335,7 +341,9 @@ class Delegator:
                 self.table.remove(sid)
                 continue
             self._pending_acks[sid] = PendingAck(message, counter, ccs, sid, now + self.config.ack_timeout)
-            self.ccs_transport.send(ccs.address, bytes(message))
+            with self.table.locked():  # the same bytes (they may have left before the crash)
+                self.table.counters.sent(ccs.name, counter)
+                self.ccs_transport.send(ccs.address, bytes(message))
             self.stats["key_material_resumed"] += 1
         if self._pending_acks:
             log.info("resent %d unacknowledged key-material messages", len(self._pending_acks))
@@ -694,9 +702,10 @@ class Delegator:
         self._commit_group()
 
     def _commit_group(self) -> None:
-        """Write the queued hand-offs and KEY_ACKs in one transaction under one writer-lock acquisition;
-        after the commit, still under the lock, send the key material in counter order; then the
-        datagrams that waited for the commit and the bookkeeping. Write-ahead holds for each of them."""
+        """Write the queued hand-offs and KEY_ACKs in one transaction of this process's file (in parallel
+        with the other processes'); after the commit, under the counter lock, send the key material
+        (`_send_key_material`); then the datagrams that waited for the commit and the bookkeeping.
+        Write-ahead holds for each of them."""
         if self._group_handle is not None:
             self._group_handle.cancel()
             self._group_handle = None
@@ -706,30 +715,27 @@ class Delegator:
         table = self.table
         done: list[GroupHandoff | GroupAck] = []
         if group and table is not None:
-            with table.locked():
-                try:
-                    with table.transaction():
-                        for op in group:
-                            try:
-                                with table.savepoint():
-                                    self._group_write(op)
-                                done.append(op)
-                            except protocol.ProtocolError as exc:
-                                self.stats[f"ccs_rejected_{exc.reason}"] += 1
-                                log.warning("frame from CCS %s rejected: %s", op.ccs.name, exc)
-                            except Exception:  # noqa: BLE001 - one failed message must not stop the others
-                                self._group_failed(op)
-                                log.exception("hand-off or KEY_ACK of session %s failed", op.session_id.hex())
-                except Exception:  # noqa: BLE001 - the commit itself failed: nothing of it happened
-                    for op in done:
-                        self._group_failed(op)
-                    done = []
-                    log.exception("group commit of %d messages failed", len(group))
-                else:
-                    self.stats["group_commits"] += 1
-                    for op in done:  # in counter order, before the lock lets another process take one
-                        if isinstance(op, GroupHandoff) and op.message is not None:
-                            self.ccs_transport.send(op.ccs.address, bytes(op.message))
+            try:
+                with table.transaction():
+                    for op in group:
+                        try:
+                            with table.savepoint():
+                                self._group_write(op)
+                            done.append(op)
+                        except protocol.ProtocolError as exc:
+                            self.stats[f"ccs_rejected_{exc.reason}"] += 1
+                            log.warning("frame from CCS %s rejected: %s", op.ccs.name, exc)
+                        except Exception:  # noqa: BLE001 - one failed message must not stop the others
+                            self._group_failed(op)
+                            log.exception("hand-off or KEY_ACK of session %s failed", op.session_id.hex())
+            except Exception:  # noqa: BLE001 - the commit itself failed: nothing of it happened
+                for op in done:
+                    self._group_failed(op)
+                done = []
+                log.exception("group commit of %d messages failed", len(group))
+            else:
+                self.stats["group_commits"] += 1
+                self._send_key_material([op for op in done if isinstance(op, GroupHandoff)])
         for a, d, ob in sends:
             self._sendto_client(a, d, outbound=ob)
         for op in done:
@@ -737,6 +743,38 @@ class Delegator:
                 self._handed_off(op)
             else:
                 self._acked(op)
+
+    def _send_key_material(self, ops: list[GroupHandoff]) -> None:
+        """Send the committed key material under the counter lock, each message only while its counter
+        is still well inside the CCS's window (the other processes' blocks interleave with ours): one
+        that fell behind is sealed again under a fresh counter, stored (a commit under the lock, rare),
+        then sent; its first counter is never used."""
+        table = self.table
+        assert table is not None
+        if not ops:
+            return
+        with table.locked():
+            for op in ops:
+                if op.message is None:
+                    continue
+                counter = table.counters.send_counter(op.ccs.name, op.counter)
+                if counter != op.counter and op.plain is not None:  # (one process: never, in order)
+                    message = protocol.seal_key_material(op.ccs.psk_dn, counter, bytearray(op.plain))
+                    try:
+                        with table.transaction():
+                            table.store_key_material(op.session_id, counter, message)
+                    except Exception:  # noqa: BLE001 - not stored: not sent; the retransmission tries
+                        protocol.wipe(message)
+                        log.exception("key material of session %s not sealed again", op.session_id.hex())
+                        continue
+                    protocol.wipe(op.message)
+                    op.counter, op.message = counter, message
+                    self.stats["key_material_resealed"] += 1
+                self.ccs_transport.send(op.ccs.address, bytes(op.message))
+        for op in ops:
+            if op.plain is not None:
+                protocol.wipe(op.plain)
+                op.plain = None
 
     def _group_write(self, op: GroupHandoff | GroupAck) -> None:
         """The writes of one hand-off (counter, sealed key material, row) or KEY_ACK (counter,
@@ -750,11 +788,14 @@ class Delegator:
             return
         try:
             op.counter = self.table.next_tx_counter(op.ccs.name)
+            if self.shards > 1:
+                op.plain = bytearray(op.body)
             op.message = protocol.seal_key_material(op.ccs.psk_dn, op.counter, op.body)  # wipes body
             for f in op.foreign:
                 self.table.drop_foreign(f.session_id)
             self.table.add(
-                RelayEntry(op.session_id, op.ccs.name, op.ccs.address, op.address, op.now, op.now),
+                RelayEntry(op.session_id, op.ccs.name, op.ccs.address, op.address, op.now, op.now,
+                           op.hs.identity if op.hs is not None else None),
                 (op.counter, op.message),
             )
         finally:
@@ -764,6 +805,9 @@ class Delegator:
         """A message whose writes were rolled back: a hand-off's session is gone from memory too."""
         if isinstance(op, GroupHandoff):
             protocol.wipe(op.body)
+            if op.plain is not None:
+                protocol.wipe(op.plain)
+                op.plain = None
             if op.message is not None:
                 protocol.wipe(op.message)
                 op.message = None
@@ -799,7 +843,9 @@ class Delegator:
         log.info("session %s with %r handed off to CCS %s", sid.hex(), addr, ccs.name)
 
     def _enforce_quotas(self, sid: bytes, addr: Address) -> None:
-        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP."""
+        """Beyond a quota, close the oldest other sessions of the new session's identity / client IP,
+        counted over every process of the group (each process's file; another process's session is
+        closed by that process, asked over the forwarding socket)."""
         assert self.table is not None
         ident = self._identity_of.get(sid)
         for limit, same, why in (
@@ -807,14 +853,28 @@ class Delegator:
              lambda e: ident is not None and self._identity_of.get(e.session_id) == ident, "identity"),
             (self.config.max_sessions_per_address, lambda e: e.client_address[0] == addr[0], "address"),
         ):
-            if limit is None:
+            if limit is None or (why == "identity" and ident is None):
                 continue
-            mine = sorted((e for e in self.table.by_sid.values() if same(e)), key=lambda e: e.created)
-            for e in mine[: max(0, len(mine) - limit)]:
-                if e.session_id == sid:
+            every = [(e.created, self.shard, e.session_id) for e in self.table.by_sid.values() if same(e)]
+            if self.shards > 1 and self._fwd_sock is not None:
+                every += self.table.foreign_sessions_of(
+                    ident if why == "identity" else None, str(addr[0]) if why == "address" else None
+                )
+            every.sort()
+            for _, owner, other in every[: max(0, len(every) - limit)]:
+                if other == sid:
                     continue
-                self._close_and_alert(e, f"quota of sessions per {why} reached; oldest closed")
-                self.stats[f"quota_evicted_{why}"] += 1
+                if owner != self.shard:  # that process holds it: it closes it (and counts it)
+                    self._forward(owner, b"q", addr, why.encode() + b"\0" + other)
+                    self.stats["quota_forwarded"] += 1
+                    continue
+                e = self.table.get(other)
+                if e is not None:
+                    self._quota_close(e, why)
+
+    def _quota_close(self, e: RelayEntry, why: str) -> None:
+        self._close_and_alert(e, f"quota of sessions per {why} reached; oldest closed")
+        self.stats[f"quota_evicted_{why}"] += 1
 
     # -- datagrams from outside peers
 
@@ -1013,6 +1073,11 @@ class Delegator:
                 self._on_client_datagram(addr, data, forwarded=True)
             elif msg[:1] == b"f":
                 self._on_ccs_frame(addr, data, forwarded=True)
+            elif msg[:1] == b"q":  # another process's quota: close this session of ours, if still held
+                why, _, sid = data.partition(b"\0")
+                e = self.table.get(sid) if self.table is not None else None
+                if e is not None and why in (b"identity", b"address"):
+                    self._quota_close(e, why.decode())
 
     # -- frames from CCSs
 
@@ -1107,8 +1172,8 @@ class Delegator:
         assert self.table is not None
         if self._group:
             self._commit_group()  # this turn's key material first, in counter order
-        with self.table.locked():  # the counter is durable, and sent in order, before another is taken
-            counter = self.table.next_tx_counter(ccs.name)
+        with self.table.locked():  # the counter is stored, and sent in order, before another is taken
+            counter = self.table.counters.fresh(ccs.name)
             self.ccs_transport.send(
                 ccs.address, protocol.build_error(ccs.psk_dn, protocol.SENDER_SSM, counter, code, sid)
             )
@@ -1221,8 +1286,6 @@ class Delegator:
                 log.info("relay session %s idle, freed", e.session_id.hex())
             self.table.flush()
             self._last_flush = mono
-        if self.table is not None and self.shard == 0:  # one process of a group copies the WAL back
-            self.table.checkpoint()
 
     def summarise_drops(self) -> None:
         """Log (once) what was dropped or suppressed since the last summary."""

@@ -2,40 +2,41 @@
 address, created, last used. It holds no key material, only routing facts, and survives SSM restarts.
 
 Lookups are served from memory (relaying must stay well under a millisecond); inserts and deletes are
-written through at once, `last_used` is flushed in batches. The same file keeps the SSM's anti-replay
-counters per CCS: the next send counter is taken in the transaction of the message that uses it, so a
-restart never reuses one, and several delegator processes on one file (`[ssm] processes`) draw from one
-increasing sequence; the counters accepted from a CCS are written before the SSM acts on the message,
-so a replay after a crash is refused.
-A session's sealed KEY_MATERIAL is written with its row (one transaction) before it is sent, and deleted
-at its KEY_ACK: after a crash the SSM resends exactly those bytes (write-ahead, issue 16 item 4).
+written through at once, `last_used` is flushed in batches. A session's sealed KEY_MATERIAL is written
+with its row (one transaction) before it is sent, and deleted at its KEY_ACK: after a crash the SSM
+resends exactly those bytes (write-ahead, issue 16 item 4).
 
-Durability: WAL with synchronous=NORMAL, so every commit survives the SSM process dying (kill -9); a
-power cut may lose the last commits (synchronous=FULL would close that at one fsync per hand-off).
+Several processes (`[ssm] processes`): each keeps its rows in a SQLite file of its own (process 0 in
+`<db>`, process k in `<db>.p<k>`; its own WAL, committed in parallel with the others', no lock between
+processes), and reads the others' files (read transactions only, WAL readers never wait) to find which
+process holds a session or a client address (`owner_of_session`, `owner_of_client`), to forward there.
+A process loads its own file; the files of processes that no longer exist (a smaller group after a
+restart or a failover) are taken over by process k % N. What all processes share is the SSM's
+anti-replay counters per CCS, in a small mapped file (`<db>.counters`, harness/ssm/counter_file.py): the
+next send counter, reserved ahead in blocks, the highest sent, and the window of CCS counters accepted.
+`locked()` is that file's lock; it is what stays serial between the processes.
 
-Several processes: every write transaction runs under one exclusive `flock` on `<db>.wlock` (the
-kernel wakes the next writer at once; SQLite's own busy handler would sleep whole milliseconds), and a
-caller that must send a message in counter order holds that lock until it is sent (`locked()`). The
-delegator groups the hand-offs and KEY_ACKs of one event-loop turn into one transaction (one lock
-acquisition, one commit; `savepoint()` isolates each message's writes). Each
-session row names its `owner`, the process that handed it off and holds its in-memory state; a process
-loads only its own rows, and `owner_of_session` / `owner_of_client` tell the others where to forward.
+Durability: WAL with synchronous=NORMAL, so every commit survives the SSM process dying (kill -9); the
+counter file's stores are in the page cache at once and survive it too. A power cut may lose the last
+commits and stores (synchronous=FULL and an msync per reserved block would close that).
+WAL checkpoints run in a thread of their own (`checkpoint` on its own connection), never on the event
+loop: SQLite's automatic checkpoint inside a commit is off.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
+import glob
 import sqlite3
-import time
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.clock import Clock, WallClock
+from harness.ssm.counter_file import CounterFile
 from harness.udp import Address
-from harness.wire.ssm import ProtocolError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS relay (
@@ -67,7 +68,14 @@ CREATE TABLE IF NOT EXISTS closing (
 MIGRATIONS = (
     ("relay", "owner", "ALTER TABLE relay ADD COLUMN owner INTEGER NOT NULL DEFAULT 0"),
     ("ccs_counters", "rx_mask", "ALTER TABLE ccs_counters ADD COLUMN rx_mask INTEGER NOT NULL DEFAULT 0"),
+    # quotas shared by the processes (the PSK identity or raw public key, the client's host)
+    ("relay", "identity", "ALTER TABLE relay ADD COLUMN identity BLOB"),
+    ("relay", "client_host", "ALTER TABLE relay ADD COLUMN client_host TEXT"),
 )
+INDEXES = """
+CREATE INDEX IF NOT EXISTS relay_identity ON relay (identity);
+CREATE INDEX IF NOT EXISTS relay_host ON relay (client_host);
+"""
 
 
 
@@ -100,57 +108,123 @@ class RelayEntry:
     client_address: Address
     created: float
     last_used: float
+    identity: bytes | None = None  # the client's PSK identity (b"rpk:" + x for a raw public key)
+
+
+def shard_path(db: Path, shard: int) -> Path:
+    """The relay-table file of delegator process `shard` (process 0: the configured `db` itself)."""
+    db = Path(db)
+    return db if shard == 0 else db.with_name(f"{db.name}.p{shard}")
+
+
+def counter_path(db: Path) -> Path:
+    """The counter file shared by the delegator processes of the relay table `db`."""
+    db = Path(db)
+    return db.with_name(db.name + ".counters")
+
+
+def shard_files(db: Path) -> dict[int, Path]:
+    """The relay-table files of every process that ever ran on `db`, by process index."""
+    db = Path(db)
+    out = {0: db} if db.exists() else {}
+    for f in db.parent.glob(glob.escape(db.name) + ".p*"):
+        k = f.name[len(db.name) + 2 :]
+        if k.isdigit() and int(k) > 0:
+            out[int(k)] = f
+    return out
+
+
+def _remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(path) + suffix).unlink()
+
+
+# counters reserved at a time per CCS by each of several processes (one process: 1, every counter in
+# order); small next to the CCS's window of 32 (counter_file.STALE_TAKE, SEND_SLACK)
+RESERVE_BLOCK = 4
+# s between WAL checkpoints (in the checkpoint thread, when something was written): often enough that
+# the WAL stays near SQLite's own 1000-page checkpoint size at a few thousand hand-offs/s
+CHECKPOINT_EVERY = 0.1
+WAL_LIMIT = 4 << 20  # bytes a WAL file is cut back to after a checkpoint (journal_size_limit)
 
 
 class RelayTable:
     """Routing facts per relayed session, persisted in SQLite; timestamps come from `clock`. `owner` is
-    this process's index among the delegator processes sharing the file (`shards` of them); `rx_window`
+    this process's index among the delegator processes sharing the table (`shards` of them); `rx_window`
     how far below the highest accepted CCS counter a not yet seen one is still accepted (0: only above)."""
 
     def __init__(
         self, path: Path, clock: Clock | None = None, *, owner: int = 0, shards: int = 1, rx_window: int = 0
     ) -> None:
         self.clock: Clock = clock if clock is not None else WallClock()
-        self.path = Path(path)
+        self.base = Path(path)
+        self.path = shard_path(self.base, owner)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.owner, self.rx_window = owner, rx_window
-        self._lock_fd = os.open(str(self.path) + ".wlock", os.O_RDWR | os.O_CREAT, 0o600)
-        self._lock_depth = 0
-        # time spent holding the writer lock (bench-ssm: the serial part); wall time: on a shared host it
-        # includes being preempted while holding it (a thread-CPU clock costs ~150 us per read on this VM)
-        self.lock_ns = 0
-        self._checkpoints = shards > 1  # ours to run (SQLite's automatic ones are off), see checkpoint()
-        self._commits, self._data_version = 0, -1  # since the last checkpoint
-        self.db = sqlite3.connect(str(self.path), isolation_level=None)
-        with self.locked():
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA secure_delete=ON")  # acknowledged key material is overwritten, not left
-            self.db.execute("PRAGMA cache_size=-512")  # 512 KiB: lookups are served from memory, not pages
-            if shards > 1:
-                # no checkpoint inside a commit (it would fsync under the writer lock every ~1000 pages
-                # and stall every process): process 0 calls checkpoint() outside it
-                self.db.execute("PRAGMA wal_autocheckpoint=0")
-            self.db.executescript(SCHEMA)
-            for table, column, sql in MIGRATIONS:
-                if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
-                    self.db.execute(sql)
-            if owner == 0:  # fewer processes than the file was written by: their rows go round to us
-                self.db.execute("UPDATE relay SET owner = owner % ? WHERE owner >= ?", (shards, shards))
+        self.owner, self.shards, self.rx_window = owner, shards, rx_window
+        self.counters = CounterFile(counter_path(self.base), block=RESERVE_BLOCK if shards > 1 else 1)
+        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA secure_delete=ON")  # acknowledged key material is overwritten, not left
+        self.db.execute("PRAGMA cache_size=-512")  # 512 KiB: lookups are served from memory, not pages
+        self.db.execute("PRAGMA busy_timeout=5000")  # another process deleting a row it replaced (rare)
+        # no checkpoint inside a commit (it fsyncs, on the event loop): the checkpoint thread runs them
+        self.db.execute("PRAGMA wal_autocheckpoint=0")
+        self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+        self.db.executescript(SCHEMA)
+        for table, column, sql in MIGRATIONS:
+            if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(sql)
+        self.db.executescript(INDEXES)
+        if owner == 0:  # an older table kept the counters in ccs_counters: they continue from there
+            rows = self.db.execute("SELECT ccs_name, tx_reserved, rx_last, rx_mask FROM ccs_counters")
+            self.counters.import_once([(str(n), int(t), int(r), int(m)) for n, t, r, m in rows])
+        self._take_over_orphans()
+        self._peers: dict[int, sqlite3.Connection] = {}
+        self._foreign_owner: dict[bytes, int] = {}
         self.by_sid: dict[bytes, RelayEntry] = {}
         self.by_client: dict[tuple[str, int], bytes] = {}
         self._dirty: set[bytes] = set()
-        self._rx: dict[str, int] = {}  # ccs -> highest counter accepted (as last seen; the file decides)
         for row in self.db.execute(
-            "SELECT session_id, ccs_name, ccs_address, client_address, created, last_used FROM relay"
-            " WHERE owner = ?", (owner,)
+            "SELECT session_id, ccs_name, ccs_address, client_address, created, last_used, identity"
+            " FROM relay"
         ):
             e = RelayEntry(
-                bytes(row[0]), row[1], address_from_text(row[2]), address_from_text(row[3]), row[4], row[5]
+                bytes(row[0]), row[1], address_from_text(row[2]), address_from_text(row[3]), row[4], row[5],
+                None if row[6] is None else bytes(row[6]),
             )
             self._index(e)
-        for name, rx in self.db.execute("SELECT ccs_name, rx_last FROM ccs_counters"):
-            self._rx[name] = rx
+        self._ckpt_stop = threading.Event()
+        self._ckpt = threading.Thread(target=self._checkpoints, name=f"relay-checkpoint-{owner}", daemon=True)
+        self._ckpt.start()
+
+    def _take_over_orphans(self) -> None:
+        """Move the rows of processes that no longer exist (index >= shards, ours: index % shards) into
+        our file, then delete theirs (a crash in between: taken again, INSERT OR REPLACE)."""
+        for k, f in sorted(shard_files(self.base).items()):
+            if k < self.shards or k % self.shards != self.owner:
+                continue
+            src = sqlite3.connect(str(f), isolation_level=None)
+            try:
+                src.execute("PRAGMA busy_timeout=5000")
+                have = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                with self.transaction():
+                    for table in ("relay", "pending_key_material", "closing"):
+                        if table not in have:
+                            continue
+                        cols = [r[1] for r in src.execute(f"PRAGMA table_info({table})")]
+                        rows = src.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+                        if table != "pending_key_material" and "owner" in cols:
+                            at = cols.index("owner")
+                            rows = [(*r[:at], self.owner, *r[at + 1 :]) for r in rows]
+                        self.db.executemany(
+                            f"INSERT OR REPLACE INTO {table} ({', '.join(cols)})"
+                            f" VALUES ({', '.join('?' * len(cols))})", rows,
+                        )
+            finally:
+                src.close()
+            _remove_sqlite(f)
 
     def _index(self, e: RelayEntry) -> None:
         self.by_sid[e.session_id] = e
@@ -158,6 +232,11 @@ class RelayTable:
 
     def __len__(self) -> int:
         return len(self.by_sid)
+
+    @property
+    def lock_ns(self) -> int:
+        """Wall time this process held the counter lock (ns): the serial part between the processes."""
+        return self.counters.lock_ns
 
     def add(self, e: RelayEntry, key_material: tuple[int, bytes | bytearray] | None = None) -> None:
         """Insert a session, replacing the client's previous one; with `key_material` (counter, sealed
@@ -169,7 +248,7 @@ class RelayTable:
             self._index(e)
             self.db.execute(
                 "INSERT OR REPLACE INTO relay (session_id, ccs_name, ccs_address, client_address, created,"
-                " last_used, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " last_used, owner, identity, client_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     e.session_id,
                     e.ccs_name,
@@ -178,52 +257,40 @@ class RelayTable:
                     e.created,
                     e.last_used,
                     self.owner,
+                    e.identity,
+                    str(e.client_address[0]),
                 ),
             )
             if key_material is not None:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO pending_key_material VALUES (?, ?, ?)",
-                    (e.session_id, key_material[0], bytes(key_material[1])),
-                )
+                self.store_key_material(e.session_id, *key_material)
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """The writer lock of every process on this file, held for the block (re-entrant). A message
-        whose counter is taken in the block and sent before it ends leaves in counter order."""
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield
-            finally:
-                self._lock_depth -= 1
-            return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        t0 = time.perf_counter_ns()
-        self._lock_depth = 1
-        try:
-            yield
-        finally:
-            self._lock_depth = 0
-            self.lock_ns += time.perf_counter_ns() - t0
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+    def store_key_material(self, sid: bytes, counter: int, message: bytes | bytearray) -> None:
+        """Store (or replace: sealed again under a fresh counter) a session's unacknowledged key material."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO pending_key_material VALUES (?, ?, ?)", (sid, counter, bytes(message))
+        )
+
+    def locked(self) -> contextlib.AbstractContextManager[None]:
+        """The counter lock of every process on this table, held for the block (re-entrant). A message
+        whose counter is checked (`counters.may_send`) in the block and sent before it ends leaves in
+        counter order with the other processes' messages."""
+        return self.counters.locked()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One SQLite transaction around the writes in the block, under the writer lock, committed
-        (durable) when it ends or rolled back on an exception; a block inside another joins the outer
-        one. One commit per message handled instead of one per write: commits are the table's main cost."""
+        """One SQLite transaction around the writes in the block, committed (durable) when it ends or
+        rolled back on an exception; a block inside another joins the outer one. This process's file
+        only: no other process writes it (but for `drop_foreign`, rare), so no lock is taken."""
         if self.db.in_transaction:
             yield
             return
-        with self.locked():
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-            self._commits += 1
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -250,35 +317,92 @@ class RelayTable:
         with self.transaction():
             self.db.execute("DELETE FROM pending_key_material WHERE session_id = ?", (sid,))
 
+    # -- the other processes' files
+
+    def _peer(self, k: int) -> sqlite3.Connection | None:
+        """A connection to process k's file (ours for k == owner), None while it does not exist."""
+        if k == self.owner:
+            return self.db
+        conn = self._peers.get(k)
+        if conn is None:
+            f = shard_path(self.base, k)
+            if not f.exists():
+                return None
+            conn = self._peers[k] = sqlite3.connect(str(f), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    def _ask_all(
+        self, sql: str, args: tuple[object, ...], ours: bool = True
+    ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """(process, row) of a query on every process's file, ours first (unless not `ours`)."""
+        for k in [self.owner] * ours + [j for j in range(self.shards) if j != self.owner]:
+            conn = self._peer(k)
+            if conn is None:
+                continue
+            try:
+                rows = conn.execute(sql, args).fetchall()
+            except sqlite3.OperationalError:  # its file is still being created
+                continue
+            for r in rows:
+                yield k, r
+
     def owner_of_session(self, sid: bytes) -> int | None:
-        """The process that holds a session (its row, or its close still under way), from the file."""
-        row = self.db.execute("SELECT owner FROM relay WHERE session_id = ?", (sid,)).fetchone()
-        if row is None:
-            row = self.db.execute(
-                "SELECT owner FROM closing WHERE session_id = ? AND until >= ?", (sid, self.clock.now())
-            ).fetchone()
-        return None if row is None else int(row[0])
+        """The process that holds a session (its row, or its close still under way), from the files."""
+        if sid in self.by_sid:
+            return self.owner
+        for k, _ in self._ask_all("SELECT 1 FROM relay WHERE session_id = ?", (sid,), ours=False):
+            return k
+        for k, _ in self._ask_all(
+            "SELECT 1 FROM closing WHERE session_id = ? AND until >= ?", (sid, self.clock.now())
+        ):
+            return k
+        return None
 
     def owner_of_client(self, addr: Address) -> int | None:
-        """The process that holds the session of a client address, from the file."""
-        row = self.db.execute(
-            "SELECT owner FROM relay WHERE client_address = ?", (address_text(addr),)
-        ).fetchone()
-        return None if row is None else int(row[0])
+        """The process that holds the session of a client address, from the files."""
+        if address_key(addr) in self.by_client:
+            return self.owner
+        for k, _ in self._ask_all(
+            "SELECT 1 FROM relay WHERE client_address = ?", (address_text(addr),), ours=False
+        ):
+            return k
+        return None
 
     def foreign_for_client(self, addr: Address) -> list[RelayEntry]:
         """Sessions of this client address that other processes hold (the client moved to us)."""
-        rows = self.db.execute(
+        out = []
+        for k, r in self._ask_all(
             "SELECT session_id, ccs_name, ccs_address, created, last_used FROM relay"
-            " WHERE client_address = ? AND owner != ?", (address_text(addr), self.owner)
-        ).fetchall()
-        return [RelayEntry(bytes(r[0]), r[1], address_from_text(r[2]), addr, r[3], r[4]) for r in rows]
+            " WHERE client_address = ?", (address_text(addr),), ours=False,
+        ):
+            sid = bytes(r[0])
+            self._foreign_owner[sid] = k
+            out.append(RelayEntry(sid, r[1], address_from_text(r[2]), addr, r[3], r[4]))
+        return out
+
+    def foreign_sessions_of(self, identity: bytes | None, host: str | None) -> list[tuple[float, int, bytes]]:
+        """(created, process, session id) of the other processes' sessions of this identity, or of this
+        client host (one of the two given): for the quotas, which count every process's sessions."""
+        column, value = ("identity", identity) if identity is not None else ("client_host", host)
+        return [(float(r[1]), k, bytes(r[0])) for k, r in self._ask_all(
+            f"SELECT session_id, created FROM relay WHERE {column} = ?", (value,), ours=False
+        )]
 
     def drop_foreign(self, sid: bytes) -> None:
-        """Delete another process's session row (its client handshook again with us)."""
-        with self.transaction():
-            self.db.execute("DELETE FROM relay WHERE session_id = ?", (sid,))
-            self.db.execute("DELETE FROM pending_key_material WHERE session_id = ?", (sid,))
+        """Delete another process's session row (its client handshook again with us), in its file."""
+        k = self._foreign_owner.pop(sid, None)
+        conn = self._peer(k) if k is not None else None
+        if conn is None or k == self.owner:
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM relay WHERE session_id = ?", (sid,))
+            conn.execute("DELETE FROM pending_key_material WHERE session_id = ?", (sid,))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def note_closing(self, sid: bytes, until: float) -> None:
         """A session of ours is closing: frames for it still find us until `until`."""
@@ -341,76 +465,61 @@ class RelayTable:
                 )
             self._dirty.clear()
 
-    # -- anti-replay counters
+    # -- anti-replay counters (the shared counter file)
 
     def next_tx_counter(self, ccs: str) -> int:
-        """The next SSM->CCS message counter for a CCS, durable (one increasing sequence for every
-        process on the file). Called in the caller's transaction, it commits with the message's row."""
-        with self.transaction():
-            row = self.db.execute(
-                "SELECT tx_reserved FROM ccs_counters WHERE ccs_name = ?", (ccs,)
-            ).fetchone()
-            nxt = max(int(row[0]), 1) if row is not None else 1  # tx_reserved: the next unused one
-            self.db.execute(
-                "INSERT INTO ccs_counters (ccs_name, tx_reserved, rx_last) VALUES (?, ?, 0)"
-                " ON CONFLICT(ccs_name) DO UPDATE SET tx_reserved = excluded.tx_reserved",
-                (ccs, nxt + 1),
-            )
-        return nxt
+        """The next SSM->CCS message counter for a hand-off, stored before it returns (one sequence for
+        every process on the table; with several, from this process's reserved block: see counter_file)."""
+        return self.counters.take(ccs)
 
     def rx_floor(self, ccs: str) -> int:
-        """CCS counters at or below this are refused before decryption (as last seen by this process;
-        `accept_rx` decides on the file's state)."""
-        last = self._rx.get(ccs, 0)
+        """CCS counters at or below this are refused before decryption (as last seen; `accept_rx`
+        decides under the lock)."""
+        last = self.counters.rx_last(ccs)
         return max(0, last - self.rx_window - 1) if self.rx_window else last
 
     def accept_rx(self, ccs: str, counter: int) -> None:
         """Take an authenticated CCS counter, durably, before the caller acts on its message: accepted
         once, above the highest so far or (with `rx_window`) not yet seen within the window below it;
-        ProtocolError("replay") otherwise. Joins the caller's transaction."""
-        full = (1 << self.rx_window) - 1
-        with self.transaction():
-            row = self.db.execute(
-                "SELECT rx_last, rx_mask FROM ccs_counters WHERE ccs_name = ?", (ccs,)
-            ).fetchone()
-            last, mask = (int(row[0]), int(row[1])) if row is not None else (0, 0)
-            if counter > last:  # bit i of the mask: counter last - 1 - i was accepted
-                shift = counter - last
-                mask = ((mask << shift) | (1 << (shift - 1))) & full if shift <= self.rx_window else 0
-                last = counter
-            else:
-                bit = last - counter - 1
-                if bit < 0 or bit >= self.rx_window or mask >> bit & 1:
-                    self._rx[ccs] = last
-                    raise ProtocolError("replay", f"CCS counter {counter} already used (highest {last})")
-                mask |= 1 << bit
-            self.db.execute(
-                "INSERT INTO ccs_counters (ccs_name, tx_reserved, rx_last, rx_mask) VALUES (?, 1, ?, ?)"
-                " ON CONFLICT(ccs_name) DO UPDATE SET rx_last = excluded.rx_last, rx_mask = excluded.rx_mask",
-                (ccs, last, mask),
-            )
-        self._rx[ccs] = last
+        ProtocolError("replay") otherwise."""
+        self.counters.accept_rx(ccs, counter, self.rx_window)
 
     def reset_counters(self, ccs: str) -> None:
         """Start a CCS's counters afresh (both ways): for a new PSK_DN, under which reusing counter
         values as CCM nonces is safe, and which the CCS also starts at 1 (secure bootstrapping)."""
-        self._rx.pop(ccs, None)
-        with self.transaction():
-            self.db.execute("DELETE FROM ccs_counters WHERE ccs_name = ?", (ccs,))
+        self.counters.reset(ccs)
+
+    # -- checkpoints, off the event loop
+
+    def _checkpoints(self) -> None:
+        """The checkpoint thread: copy committed pages from the WAL into the database file (PASSIVE: never
+        waits for a writer) every CHECKPOINT_EVERY seconds when something was committed since (the
+        writer then starts the WAL over, cut back to WAL_LIMIT)."""
+        conn = sqlite3.connect(str(self.path), isolation_level=None)
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
+        try:
+            version = -1
+            while not self._ckpt_stop.wait(CHECKPOINT_EVERY):
+                now = conn.execute("PRAGMA data_version").fetchone()[0]
+                if now != version:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    version = now
+        except sqlite3.Error:  # pragma: no cover - the file went away under us (a test's tmp dir)
+            pass
+        finally:
+            conn.close()
 
     def checkpoint(self) -> None:
-        """With several processes: copy committed pages from the WAL into the database file (PASSIVE:
-        never waits for writers, not under the writer lock) if anything was committed since the last
-        time, by this connection or another; the delegator's housekeeping calls it."""
-        if not self._checkpoints:  # one process: SQLite's own checkpoint after every ~1000 pages
-            return
-        version = self.db.execute("PRAGMA data_version").fetchone()[0]
-        if self._commits or version != self._data_version:
-            self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self._commits, self._data_version = 0, version
+        """Copy the WAL back into the database file now (PASSIVE), on this thread (tests, shutdown)."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
-        """Flush and close the database."""
+        """Flush and close the database, the other processes' files and the counter file."""
+        self._ckpt_stop.set()
+        self._ckpt.join(5)
         self.flush()
         self.db.close()
-        os.close(self._lock_fd)
+        for conn in self._peers.values():
+            conn.close()
+        self._peers.clear()
+        self.counters.close()

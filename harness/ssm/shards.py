@@ -3,18 +3,20 @@
     async with ShardGroup(config) as group:   # what `esse ssm run` does when processes > 1
         group.delegator                       # process 0, in this process (the others are children)
 
-Every process binds the client ports and the CCS-side port with SO_REUSEPORT: the kernel gives each
-peer address and port to one process, so a client's handshake and its later records stay in one
-process, and a CCS's frames all reach one process. They share the relay table (SQLite, WAL): one
-counter sequence per CCS taken under one writer lock and sent before it is released (the CCS gets our
-counters in order), one window of accepted CCS counters, and each session row names the process that
-holds it. A datagram or CCS frame for another process's session is passed to it over a Unix datagram
-socket in a private directory of the group (`Delegator._forward`).
+Every process binds the client ports and the CCS-side port with SO_REUSEPORT: the kernel gives each peer
+address and port to one process, so a client's handshake and its later records stay in one process, and a
+CCS's frames all reach one process. Each keeps its relay rows in a SQLite file of its own
+(harness/ssm/relay_table.py: its own WAL, committed in parallel); they share the counter file
+(harness/ssm/counter_file.py): one counter sequence per CCS, reserved in small blocks and checked against
+the CCS's window under one lock right before each send, and one window of accepted CCS counters. The file
+a row is in names the process that holds it. A datagram or CCS frame for another process's session is
+passed to it over a Unix datagram socket in a private directory of the group (`Delegator._forward`).
 
-Process 0 holds the active-SSM lock (a standby group waits on it), starts the others, and starts a new
-one in the place of one that died: it reloads that process's sessions from the file and resends their
-unacknowledged key material; the others' sessions are untouched. When process 0 dies, the others see
-their pipe close and stop (a standby takes over the whole table).
+Process 0 holds the active-SSM lock (a standby group waits on it), starts the others, and starts a new one
+in the place of one that died: it reloads that process's sessions from its file and resends their
+unacknowledged key material; the others' sessions are untouched (the counters the dead one had reserved
+are never used again). When process 0 dies, the others see their pipe close and stop (a standby takes over
+the whole table).
 """
 
 from __future__ import annotations
@@ -37,9 +39,12 @@ log = logging.getLogger("harness.ssm.shards")
 READY_TIMEOUT = 120.0  # a child's start (a fresh interpreter, imports, SQLite) on a loaded host
 
 
-def _child_main(conn: Connection, cfg: SsmConfig, shard: int, forward_dir: str) -> None:  # pragma: no cover
-    """Entry of process `shard` (a spawned interpreter): run its delegator until told or orphaned."""
-    logging.basicConfig(level=logging.WARNING)
+def _child_main(
+    conn: Connection, cfg: SsmConfig, shard: int, forward_dir: str, level: int = logging.WARNING
+) -> None:  # pragma: no cover
+    """Entry of process `shard` (a spawned interpreter): run its delegator until told or orphaned; it
+    logs at process 0's level (at least WARNING: `esse ssm run -v` makes every process verbose)."""
+    logging.basicConfig(level=min(level, logging.WARNING))
     asyncio.run(_child(conn, cfg, shard, Path(forward_dir)))
 
 
@@ -67,7 +72,7 @@ async def _child(conn: Connection, cfg: SsmConfig, shard: int, forward_dir: Path
 
 
 def process_stats(d: Delegator) -> dict[str, Any]:
-    """One process's counters: stats, relay sessions, writer-lock time (wall and CPU, ns)."""
+    """One process's counters: stats, relay sessions, counter-lock time (wall, ns)."""
     return {"stats": dict(d.stats), "sessions": len(d.table or []),
             "lock_ns": d.table.lock_ns if d.table is not None else 0}
 
@@ -110,7 +115,8 @@ class ShardGroup:
         assert self._dir is not None and self._child_cfg is not None
         mp = multiprocessing.get_context("spawn")
         parent, child = mp.Pipe()
-        p = mp.Process(target=_child_main, args=(child, self._child_cfg, shard, str(self._dir)),
+        level = logging.getLogger().getEffectiveLevel()
+        p = mp.Process(target=_child_main, args=(child, self._child_cfg, shard, str(self._dir), level),
                        name=f"ssm-process-{shard}")
         p.start()
         child.close()
@@ -169,7 +175,7 @@ class ShardGroup:
         return {k: int(c.proc.pid) for k, c in self._children.items()}
 
     def stats(self) -> list[dict[str, Any]]:
-        """Counters of every process (0 first): stats, relay sessions, writer-lock time (ns)."""
+        """Counters of every process (0 first): stats, relay sessions, counter-lock time (ns)."""
         assert self.delegator is not None
         out = [process_stats(self.delegator)]
         for _, child in sorted(self._children.items()):

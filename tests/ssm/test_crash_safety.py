@@ -125,9 +125,11 @@ async def client_loop(
     return c
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_kill9_twenty_times_under_traffic(tmp_path, rec, tinydtls, workers: int) -> None:
-    """In-process handshakes and handshakes in 2 worker processes (killed with their delegator)."""
+@pytest.mark.parametrize(("workers", "processes"), [(0, 1), (2, 1), (0, 2)])
+def test_kill9_twenty_times_under_traffic(tmp_path, rec, tinydtls, workers: int, processes: int) -> None:
+    """In-process handshakes, handshakes in 2 worker processes (killed with their delegator), and 2
+    delegator processes (process 0 killed: process 1 stops with it; their files and the shared counter
+    file, with the blocks they had reserved, are what the next life starts from)."""
     rng = random.Random(SEED)
 
     async def go() -> None:
@@ -139,7 +141,7 @@ def test_kill9_twenty_times_under_traffic(tmp_path, rec, tinydtls, workers: int)
             cfg.write_text(
                 f'[ssm]\nlisten = ["127.0.0.1:{port}"]\nccs_listen = "127.0.0.1:{ccs_port}"\n'
                 'db = "relay.sqlite"\nack_timeout = 0.2\nack_retries = 10\nhello_rate_per_source = 1000\n'
-                f"workers = {workers}\n"
+                f"workers = {workers}\nprocesses = {processes}\n"
                 f'[ccs.s1]\naddress = "{ccs_addr[0]}:{ccs_addr[1]}"\npsk_dn = "{PSK_DN.hex()}"\n'
                 f'[clients.{CLIENT_ID}]\nkey = "{CLIENT_KEY}"\nccs = "s1"\n'
             )
@@ -191,7 +193,10 @@ def test_kill9_twenty_times_under_traffic(tmp_path, rec, tinydtls, workers: int)
                 int(m.group(2)) for life in range(1, daemon.lives + 1)
                 for m in ACCEPTED.finditer(daemon.log_text(life))
             ]
-            assert accepted == sorted(set(accepted)), accepted
+            if processes == 1:
+                assert accepted == sorted(set(accepted)), accepted
+            else:  # each process logs its own (window of 63): once each, in no common order
+                assert len(accepted) == len(set(accepted)), accepted
             assert replayed > 0 and len(accepted) >= 20
             # the SSM's nonces: one message per counter (a resend is the same bytes)
             by_counter: dict[int, bytes] = {}

@@ -1,13 +1,15 @@
 """Issue 16 item 1, PSK at scale: several delegator processes (`[ssm] processes`) on one client port
-(SO_REUSEPORT), one relay table and one CCS link. Checked with real sockets and real clients:
-hand-offs from both processes interleave on one CCS and it installs every one (one counter sequence,
-in order), a CCS's frames reach the process that holds the session (forwarded when the kernel gave the
-CCS to the other), libcoap and openssl clients get answers, and a killed process loses nobody else's
+(SO_REUSEPORT), one relay table (a file per process, the counters shared) and one CCS link. Checked
+with real sockets and real clients: hand-offs from both processes interleave on one CCS and it installs
+every one (one counter sequence, blocks of it reserved per process, each inside the CCS's window), a
+CCS's frames reach the process that holds the session (forwarded when the kernel gave the CCS to the
+other), libcoap and openssl clients get answers, and a killed process loses nobody else's
 session and gets its own back when it is restarted."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from harness.ssm.relay_table import shard_files
 from harness.ssm.shards import ShardGroup
 from harness.standin.ccs import StandinCcsServer
 from tests.ssm import harness_fixtures as fx
@@ -44,9 +47,12 @@ async def _clients(server: tuple[str, int], n: int, first: int = 1) -> list[Any]
 
 
 def _owners(db: Any) -> dict[str, int]:
-    """Client address ('host:port') -> the process holding its session, from the relay table."""
-    with sqlite3.connect(str(db)) as c:
-        return {str(a): int(o) for a, o in c.execute("SELECT client_address, owner FROM relay")}
+    """Client address ('host:port') -> the process holding its session: whose file holds its row."""
+    out: dict[str, int] = {}
+    for k, f in shard_files(db).items():
+        with contextlib.closing(sqlite3.connect(str(f))) as c:
+            out.update({str(a): k for (a,) in c.execute("SELECT client_address FROM relay")})
+    return out
 
 
 def _where(client: Any) -> str:
@@ -134,7 +140,8 @@ def test_real_clients_through_two_processes(tmp_path, rec, tinydtls) -> None:
 @pytest.mark.slow
 def test_killed_process_loses_no_other_session(tmp_path, rec, tinydtls) -> None:
     """SIGKILL of process 1: process 0's sessions answer at once, no new handshake; process 1 is
-    started again, reloads its sessions from the table, and they answer too, no new handshake."""
+    started again, reloads its sessions from its file, and they answer too, no new handshake; new
+    hand-offs of both processes are all installed by the CCS (no counter of the dead one reused)."""
 
     async def go() -> None:
         async with StandinCcsServer(fx.PSK_DN) as ccs:
@@ -168,9 +175,52 @@ def test_killed_process_loses_no_other_session(tmp_path, rec, tinydtls) -> None:
                         assert fx.coap_decode(answer).payload == b"22.5 C"
                     assert [_handshakes(c) for c in clients] == before
                     assert _owners(tmp_path / "relay.sqlite") == owners
+                    # new hand-offs from both processes: the killed one's reserved counters are never
+                    # used again, and every new counter falls inside the CCS's window
+                    more = await _clients(server, 8, first=5)
+                    clients += more
+                    assert ccs.ccs.stats["km_installed"] == 12 + 8, ccs.ccs.stats
+                    assert not [k for k in ccs.ccs.stats if k.startswith("km_rejected")], ccs.ccs.stats
                 finally:
                     for c in clients:
                         c.close()
 
     asyncio.run(go())
 
+
+
+def test_quotas_count_every_process(tmp_path, rec, tinydtls) -> None:
+    """Quotas are shared: 16 sessions of one identity (distinct hosts, spread over 2 processes by the
+    kernel) with a quota of 3 leave 3 in the whole group, the oldest closed by whichever process holds
+    them (asked over the forwarding socket when another process's hand-off crossed the quota); 6
+    sessions from one host (distinct ports) with an address quota of 2 leave 2."""
+
+    async def run(db: str, hosts: list[int], left: int, **quota: int) -> list[dict[str, Any]]:
+        """Clients from 127.0.<h>.1, one after another (the oldest are well defined), through 2
+        processes with a quota; the group's per-process stats once `left` sessions remain."""
+        async with StandinCcsServer(fx.PSK_DN) as ccs:
+            async with ShardGroup(fx.config(tmp_path / db, ccs.address, processes=2, **quota)) as g:
+                assert g.delegator is not None
+                server = ("127.0.0.1", g.delegator.client_port(4))
+                clients: list[Any] = []
+                try:
+                    for h in hosts:
+                        clients += await _clients(server, 1, first=h)
+                    await fx.wait_until(lambda: sum(p["sessions"] for p in g.stats()) == left, 10)
+                    return g.stats()
+                finally:
+                    for c in clients:
+                        c.close()
+
+    async def go() -> None:
+        per = await run("relay.sqlite", list(range(10, 26)), 3, max_sessions_per_identity=3)
+        assert all(p["stats"].get("handoffs", 0) > 0 for p in per), per  # both held some
+        assert sum(p["stats"].get("quota_evicted_identity", 0) for p in per) == 13
+        # some oldest session was the other process's (all 13 local: 1 in 8 192)
+        assert sum(p["stats"].get("quota_forwarded", 0) for p in per) > 0, per
+        left = sorted(a.rpartition(":")[0] for a in _owners(tmp_path / "relay.sqlite"))
+        assert left == [f"127.0.{h}.1" for h in (23, 24, 25)]  # the newest, wherever they were
+        per = await run("relay2.sqlite", [40] * 6, 2, max_sessions_per_address=2)  # one host, new ports
+        assert sum(p["stats"].get("quota_evicted_address", 0) for p in per) == 4
+
+    asyncio.run(go())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.ssm.relay_table import RelayEntry, RelayTable
+from harness.ssm.relay_table import RESERVE_BLOCK, RelayEntry, RelayTable
 from harness.wire.ssm import ProtocolError
 
 
@@ -60,8 +60,9 @@ def _draw(path: str, owner: int, n: int, out: multiprocessing.Queue) -> None:  #
 
 
 def test_processes_share_one_counter_sequence(tmp_path):
-    """Two processes drawing counters for one CCS at once get one gap-free sequence between them,
-    each its own part in increasing order (so the CCS's window of 32 is never overrun by the other)."""
+    """Two processes drawing counters for one CCS at once get one sequence between them: no counter
+    twice, each its own part in increasing order (blocks reserved ahead; a block that fell behind the
+    other process's is dropped, so there may be gaps, never a reuse)."""
     t = RelayTable(tmp_path / "r.sqlite", shards=2)  # creates the file
     t.close()
     mp = multiprocessing.get_context("spawn")
@@ -73,7 +74,9 @@ def test_processes_share_one_counter_sequence(tmp_path):
     for p in procs:
         p.join(30)
     assert all(seq == sorted(seq) for seq in got.values())
-    assert sorted(got[0] + got[1]) == list(range(1, 601))
+    both = sorted(got[0] + got[1])
+    assert len(set(both)) == 600 and both[0] >= 1
+    assert both[-1] <= 600 * RESERVE_BLOCK  # a dropped block wastes less than a block
 
 
 def test_ccs_counter_window(tmp_path):
@@ -141,7 +144,28 @@ def test_savepoint_undoes_one_message_of_a_group_alone(tmp_path):
     t.close()
     t2 = RelayTable(tmp_path / "r.sqlite")
     assert sorted(e.session_id for e in t2.by_sid.values()) == [b"A" * 8, b"C" * 8]
-    # B's counter was rolled back with it: C has counter 2, and the next is 3
-    assert [(s, c) for s, c, _ in t2.pending_key_material()] == [(b"A" * 8, 1), (b"C" * 8, 2)]
-    assert t2.next_tx_counter("s1") == 3 and t2.rx_floor("s1") == 1
+    # B's counter is not rolled back with its row (the counter file is not part of the transaction): it
+    # is never used, C has counter 3, and the next is 4
+    assert [(s, c) for s, c, _ in t2.pending_key_material()] == [(b"A" * 8, 1), (b"C" * 8, 3)]
+    assert t2.next_tx_counter("s1") == 4 and t2.rx_floor("s1") == 1
     t2.close()
+
+
+def test_quota_columns_shared(tmp_path):
+    """A row keeps its identity across a reload; the other processes' sessions of an identity or of a
+    client host are found in their files (the shared quotas), ours are not among them."""
+    a = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)
+    b = RelayTable(tmp_path / "r.sqlite", owner=1, shards=2)
+    e = entry(b"A" * 8, ("127.0.0.9", 4000), t=5.0)
+    e.identity = b"alice"
+    a.add(e)
+    b.add(entry(b"B" * 8, ("127.0.0.9", 4001), t=6.0))
+    assert b.foreign_sessions_of(b"alice", None) == [(5.0, 0, b"A" * 8)]
+    assert a.foreign_sessions_of(b"alice", None) == []
+    assert a.foreign_sessions_of(None, "127.0.0.9") == [(6.0, 1, b"B" * 8)]
+    a.close()
+    b.close()
+    again = RelayTable(tmp_path / "r.sqlite", owner=0, shards=2)
+    got = again.get(b"A" * 8)
+    assert got is not None and got.identity == b"alice"
+    again.close()

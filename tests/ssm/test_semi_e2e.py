@@ -88,8 +88,9 @@ def test_no_key_material_after_hand_off(tmp_path, rec, tinydtls):
             assert ks.session_id in raw  # the row is there...
             assert not [s for s in secrets + ivs if s in raw]  # ...and holds no key or IV
             cols = [r[1] for r in d.table.db.execute("PRAGMA table_info(relay)")]
-            assert cols == [
-                "session_id", "ccs_name", "ccs_address", "client_address", "created", "last_used", "owner"
+            assert cols == [  # the identity (a name, not a secret) and host: the shared quotas
+                "session_id", "ccs_name", "ccs_address", "client_address", "created", "last_used", "owner",
+                "identity", "client_host",
             ]
 
             # the stand-in CCS does hold the session (it is the end point now) - consistency check
