@@ -66,6 +66,22 @@ def test_sleeping_beacons_group_equals_lockstep_with_long_windows(beacon_elf):
         assert p["LPM"] > 0.75 * 3_000_000 and p["RX"] > 0.85 * 3_000_000
 
 
+def test_sleeping_receivers_are_not_run_for_quiet_radio_events(beacon_elf):
+    """A sleeping mote's CC2420 events that change no pin that could interrupt (the bytes between
+    a frame's first and last, a frame's energy on CCA while P1.4 cannot interrupt) do not wake it in
+    the group: it fires them when it next runs or is caught up. Same output as lock-step (above);
+    here fewer member runs: 1 621 for 136 receptions before quiet events, 1 077 with them."""
+    motes = [SkySimMote(beacon_elf, i) for i in range(1, 10)]
+    pos = {m.mote_id: ((m.mote_id - 1) % 3 * 20.0, (m.mote_id - 1) // 3 * 20.0, 0.0) for m in motes}
+    e = Engine(motes, pos, UDGMParams(50.0, 100.0, 1.0, 1.0), seed=2)
+    e.run(until_us=1_000_000)
+    runs, received = e.group.member_runs, e.medium.stats.received
+    e.run(until_us=3_000_000)
+    runs, received = e.group.member_runs - runs, e.medium.stats.received - received
+    assert received == 136
+    assert runs <= 8 * received, (runs, received)
+
+
 def test_group_with_a_scripted_mote_stepped_alone(radiotest_elf):
     """Ungrouped motes bound the group's windows by the quantum; their frames reach the emulated ones."""
     sky = [SkySimMote(radiotest_elf, i) for i in (1, 2)]

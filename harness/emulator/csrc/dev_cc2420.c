@@ -296,7 +296,8 @@ static int cca_clear(cc2420_t *r)
 
 static unsigned fifop_thr(cc2420_t *r) { return regv(r, REG_IOCFG0) & 0x7Fu; }
 
-static void update_pins(cc2420_t *r)
+/* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). */
+static int pins_now(cc2420_t *r)
 {
     int fifop = 0, fifo = 0, cca = 0, sfd = 0;
     int powered = r->state >= CC2420_POWER_DOWN;
@@ -314,7 +315,17 @@ static void update_pins(cc2420_t *r)
         if (io & IOC_CCA_POL) cca = !cca;
         if (io & IOC_SFD_POL) sfd = !sfd;
     }
-    int pins = fifop | fifo << 1 | cca << 2 | sfd << 3;
+    return fifop | fifo << 1 | cca << 2 | sfd << 3;
+}
+
+static void update_pins(cc2420_t *r)
+{
+    int fifop, fifo, cca, sfd;
+    int pins = pins_now(r);
+    fifop = pins & 1;
+    fifo = (pins >> 1) & 1;
+    cca = (pins >> 2) & 1;
+    sfd = (pins >> 3) & 1;
     int changed = pins ^ r->pins;
     r->pins = pins;
     if (changed & 1) port_set_input(r->m, PIN_FIFOP_PORT, PIN_FIFOP, fifop);
@@ -604,6 +615,52 @@ static void air_fire(mote_t *m, mote_event_t *ev)
         a->in_use = 0;
     }
     update_pins(r); /* energy changed: CCA */
+}
+
+/* ---------------------------------------------------------------- quiet events (mote.h)
+ * While the MCU sleeps, most of a reception's events cannot wake it: the bytes between the first and
+ * the last one only fill the RXFIFO (no pin changes), and a frame's energy starting or ending moves
+ * only CCA, which wakes nobody unless its port pin can interrupt. The group stepper then leaves the
+ * mote asleep until the first event that could. */
+
+/* The first received byte at or after the next one whose arrival may change a pin, as its time. */
+static uint64_t rx_byte_quiet(mote_t *m, mote_event_t *ev)
+{
+    (void)m;
+    cc2420_t *r = ev->ctx;
+    uint64_t first = r->rx_byte_ev.at_ns;
+    if (!r->rx.active || r->rx.rejected || r->rx_overflow)
+        return first;
+    unsigned len = r->rx.len, j = r->rx.next, count = r->rx_count, pushed = r->rx.pushed;
+    int pins = r->pins;
+    for (; j < len; j++) { /* byte len ends the frame (SFD, FIFOP) */
+        if (!r->rx.accepted && j >= 1 && j == r->rx.hdr_need)
+            break; /* address recognition decides: the frame may be dropped */
+        if (count >= FIFO_SIZE)
+            break; /* overflow */
+        /* the pins after this byte's push (only the counts change; nothing else until the end) */
+        unsigned c0 = r->rx_count, p0 = r->rx.pushed;
+        r->rx_count = count + 1;
+        r->rx.pushed = pushed + 1;
+        int after = pins_now(r);
+        r->rx_count = c0;
+        r->rx.pushed = p0;
+        if (after != pins)
+            break;
+        count++;
+        pushed++;
+    }
+    return j == r->rx.next ? first : r->rx.sfd_ns + (uint64_t)(j + 1) * CC2420_BYTE_NS;
+}
+
+/* A frame's energy arriving (phase 0) or leaving (phase 2) changes only CCA; the SFD (phase 1) is
+ * where a reception may start. */
+static uint64_t air_quiet(mote_t *m, mote_event_t *ev)
+{
+    air_t *a = ev->ctx;
+    if (a->phase == 1 || port_input_can_irq(m, PIN_CCA_PORT, PIN_CCA))
+        return a->t.at_ns;
+    return a->phase == 0 ? a->sfd_ns : UINT64_MAX;
 }
 
 /* ---------------------------------------------------------------- state machine */
@@ -1099,10 +1156,12 @@ cc2420_t *cc2420_attach(mote_t *m)
     mote_event_init(&r->fsm_ev.ev, "cc2420-fsm", fsm_fire, r);
     mote_event_init(&r->rssi_ev.ev, "cc2420-rssi", rssi_fire, r);
     mote_event_init(&r->rx_byte_ev.ev, "cc2420-rxbyte", rx_byte_fire, r);
+    r->rx_byte_ev.ev.quiet = rx_byte_quiet;
     mote_event_init(&r->power_ev.ev, "cc2420-power", power_fire, r);
     mote_event_init(&r->aes_ev.ev, "cc2420-saes", aes_fire, r);
     for (int i = 0; i < CC2420_MAX_AIR; i++) {
         mote_event_init(&r->air[i].t.ev, "cc2420-air", air_fire, &r->air[i]);
+        r->air[i].t.ev.quiet = air_quiet;
         r->air[i].r = r;
     }
     r->noise_dbm = NOISE_FLOOR_DBM;
