@@ -120,6 +120,10 @@ struct cc2420 {
     int tx_underflow;
     int noise_dbm;
     int chan_energy[16]; /* per channel 11..26, dBm */
+    /* channel_energy_dbm's last answer, valid while egen == egen_cached (egen moves with every
+     * input: registers, frames on the air, the medium's levels, noise) */
+    unsigned egen, egen_cached;
+    int energy_cached;
 
     /* SPI transaction */
     int spi_phase;
@@ -257,6 +261,8 @@ static void set_state(cc2420_t *r, int s)
 /* Energy on our channel now (dBm): noise, frames on the air. */
 static int channel_energy_dbm(cc2420_t *r)
 {
+    if (r->egen == r->egen_cached)
+        return r->energy_cached;
     int ch = freq_channel(regv(r, REG_FSCTRL));
     int e = r->noise_dbm;
     if (ch >= 11 && ch <= 26 && r->chan_energy[ch - 11] > e)
@@ -266,6 +272,8 @@ static int channel_energy_dbm(cc2420_t *r)
         if (a->in_use && a->phase >= 1 && a->channel == ch && a->rssi_dbm > e)
             e = a->rssi_dbm;
     }
+    r->energy_cached = e;
+    r->egen_cached = r->egen;
     return e;
 }
 
@@ -604,6 +612,7 @@ static void air_fire(mote_t *m, mote_event_t *ev)
     (void)m;
     air_t *a = ev->ctx;
     cc2420_t *r = a->r;
+    r->egen++;
     if (a->phase == 0) {
         a->phase = 1;
         tev_schedule(r, &a->t, a->sfd_ns);
@@ -801,6 +810,7 @@ static void power_fire(mote_t *m, mote_event_t *ev)
 static void chip_reset(cc2420_t *r)
 {
     memcpy(r->reg, reg_reset, sizeof r->reg);
+    r->egen++;
     tev_cancel(r, &r->fsm_ev);
     tev_cancel(r, &r->rssi_ev);
     tev_cancel(r, &r->rx_byte_ev);
@@ -977,6 +987,7 @@ static void reg_write(cc2420_t *r, int a, uint16_t v)
         break;
     }
     *regp(r, a) = v;
+    r->egen++;
     update_pins(r);
 }
 
@@ -1165,6 +1176,7 @@ cc2420_t *cc2420_attach(mote_t *m)
         r->air[i].r = r;
     }
     r->noise_dbm = NOISE_FLOOR_DBM;
+    r->egen = 1; /* nothing cached yet (egen_cached 0) */
     for (int i = 0; i < 16; i++)
         r->chan_energy[i] = -128;
     r->csn_low = 0;
@@ -1216,6 +1228,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
     a->end_ns = a->sfd_ns + (uint64_t)(1 + len) * CC2420_BYTE_NS;
     a->in_use = 1;
     a->phase = 0;
+    r->egen++;
     a->corrupted = 0;
     tev_schedule(r, &a->t, start_ns);
     return 0;
@@ -1224,6 +1237,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
 void cc2420_set_noise_dbm(cc2420_t *r, int dbm)
 {
     r->noise_dbm = dbm;
+    r->egen++;
     update_pins(r);
 }
 
@@ -1234,6 +1248,7 @@ void cc2420_set_channel_energy(cc2420_t *r, int channel, int dbm)
     if (channel < 11 || channel > 26)
         return;
     r->chan_energy[channel - 11] = dbm;
+    r->egen++;
     update_pins(r);
 }
 
