@@ -1,5 +1,6 @@
 """Emulator benchmarks (`invoke bench-emulator`): emulated MHz on CPU-bound code and simulated
-seconds per host second on an idle LPM3 firmware. Prints figures; asserts nothing.
+seconds per host second on an idle LPM3 firmware, and MSPSim on the same mixed ELF when a real
+Cooja is named (harness/bench/mspsim.py). Prints figures; asserts nothing.
 
 Host time is this process's CPU time, so the figures hold on a busy machine too."""
 
@@ -129,7 +130,24 @@ def main() -> None:
               f"({100 * lpm3:.1f}% of cycles in LPM3)")
     except Exception as exc:  # the firmware toolchain may be missing; the CPU figures still stand
         print(f"firmware benchmarks skipped: {exc}")
-    print("reference: MSPSim ~50 emulated MHz (REFERENCE.md)")
+    _mspsim_line()
+
+
+def _mspsim_line() -> None:
+    """MSPSim's figure on the same mixed ELF when a real Cooja is named (ESSE_COOJA), else how to get it."""
+    from harness.bench import mspsim
+
+    cooja = mspsim.cooja_from_env()
+    if cooja is None:
+        print("MSPSim on the same mixed ELF: not run (set ESSE_COOJA=/path/to/cooja.jar, docs/cooja.md)")
+        return
+    try:
+        cpu_mhz, wall_mhz = mspsim.mixed_mhz(*cooja)
+    except Exception as exc:  # a broken Cooja install must not hide our own figures above
+        print(f"MSPSim on the same mixed ELF: failed: {exc}")
+        return
+    print(f"MSPSim (real Cooja) on the same mixed ELF: {cpu_mhz:8.0f} emulated MHz per CPU second "
+          f"({wall_mhz:.0f} per wall second; JVM start left out)")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,11 @@ class _Until:
         """Whether the predicate holds."""
         return self.predicate()
 
+    @property
+    def satisfied_at_us(self) -> int | None:
+        """None: a state, not an event, so the run ends at the window end where it holds."""
+        return None
+
     def describe(self) -> str:
         """The awaited state in words."""
         return self.what

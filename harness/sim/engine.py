@@ -55,6 +55,7 @@ from harness.sim.medium import Position, RadioEvent, UDGMMedium, UDGMParams
 
 DEFAULT_QUANTUM_US = 192
 MAX_FREE_RUN_US = 10_000  # longest group run between two returns to the engine loop
+STOP_GRACE_US = MAX_FREE_RUN_US  # a run that stops on an event ends this long after it (see _ending)
 UART_BYTE_US = 87  # 115200 baud 8N1 (10 bits = 86.8 µs): pacing of bytes queued to a mote's UART RX
 
 
@@ -80,6 +81,11 @@ class StopCondition(Protocol):
     def satisfied(self) -> bool:
         """Whether the run may stop."""
 
+    @property
+    def satisfied_at_us(self) -> int | None:
+        """Simulated time of the line or radio event that satisfied the condition (None: not
+        satisfied, or a condition on state rather than on an event: the run stops at a window end)."""
+
     def describe(self) -> str:
         """The condition in words, for logs and errors."""
 
@@ -93,6 +99,7 @@ class OutputMatch:
     motes: frozenset[int] | None = None
     require_all: bool = False
     matched: set[int] = field(default_factory=set)
+    satisfied_at_us: int | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -108,6 +115,8 @@ class OutputMatch:
             return
         if self._re.search(line.text):
             self.matched.add(line.mote_id)
+            if self.satisfied_at_us is None and self.satisfied:
+                self.satisfied_at_us = line.time_us
 
     def on_radio(self, ev: RadioEvent) -> None:
         """Radio events do not count for an output match."""
@@ -135,16 +144,22 @@ class EventCount:
     count: int
     regex: str | None = None
     seen: int = 0
+    satisfied_at_us: int | None = None
 
     def on_line(self, line: MoteLine) -> None:
         """Count the line if lines are counted and it matches."""
         if self.kind == "line" and (self.regex is None or re.search(self.regex, line.text)):
-            self.seen += 1
+            self._count(line.time_us)
 
     def on_radio(self, ev: RadioEvent) -> None:
         """Count the event if it is of the counted kind."""
         if ev.kind == self.kind:
-            self.seen += 1
+            self._count(ev.time_us)
+
+    def _count(self, time_us: int) -> None:
+        self.seen += 1
+        if self.seen == self.count:
+            self.satisfied_at_us = time_us
 
     @property
     def satisfied(self) -> bool:
@@ -326,7 +341,8 @@ class Engine:
         speed: float | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> RunResult:
-        """Run until simulated time `until_us`, until any condition is satisfied, or until `stop()`
+        """Run until simulated time `until_us`, until any condition is satisfied (the run then ends
+        STOP_GRACE_US after the line or radio event that satisfied it, see _ending), or until `stop()`
         (with neither an end time nor a condition it runs until stopped, e.g. a serial-socket session).
         `speed` paces the run against the wall clock (1.0 = real time; None = as fast as possible)."""
         if speed is not None and speed <= 0:
@@ -342,21 +358,23 @@ class Engine:
         wall0, sim0 = time.monotonic(), self.now_us
         last_progress = wall0
         reason = "stopped"
+        stop_at: int | None = None  # set once a condition or a reset ends the run
         while True:
             self._handle_due_events()
             if self._stop.is_set():
                 reason = "stopped"
                 break
-            if self._conditions and any(c.satisfied for c in self._conditions):
-                reason = "condition"
-                break
-            if self.stop_on_reset and self.resets:
-                reason = "reset"
+            if stop_at is None:
+                ending = self._ending()
+                if ending is not None:
+                    reason, stop_at = ending
+            if stop_at is not None and self.now_us >= stop_at:
                 break
             if until_us is not None and self.now_us >= until_us:
-                reason = "time"
+                reason = reason if stop_at is not None else "time"
                 break
-            target = self._window_end(until_us)
+            end = until_us if stop_at is None else stop_at if until_us is None else min(until_us, stop_at)
+            target = self._window_end(end)
             if self.group is not None:
                 self.medium.horizon_us = self.now_us  # the group checks its own windows
                 target = self.group.run_until(self.now_us, target)
@@ -384,6 +402,21 @@ class Engine:
         self.medium.horizon_us = self.now_us
         self.clock.advance_to(self.now_us / 1e6)  # in step for host code between runs
         return RunResult(reason, self.now_us)
+
+    def _ending(self) -> tuple[str, int] | None:
+        """(reason, end time) once a condition is satisfied or, with stop_on_reset, a mote reset.
+        A run ends STOP_GRACE_US after the event that ended it: every window is at most that long,
+        so the motes have not run past that time, however they were stepped. The end time, and with
+        it every output, is then the same for group and lock-step runs (a debugged mote runs outside
+        the group). A condition on state (no satisfied_at_us) ends the run at the current window end."""
+        grace = max(STOP_GRACE_US, self.quantum_us)
+        for c in self._conditions:
+            if c.satisfied:
+                at = c.satisfied_at_us
+                return "condition", self.now_us if at is None else max(self.now_us, at + grace)
+        if self.stop_on_reset and self.resets:
+            return "reset", max(self.now_us, self.resets[0].time_us + grace)
+        return None
 
     def _handle_due_events(self) -> None:
         now = self.now_us

@@ -50,6 +50,11 @@ class WatchOnly:
         """Never: the run goes on to its duration."""
         return False
 
+    @property
+    def satisfied_at_us(self) -> int | None:
+        """Never satisfied, so never a time."""
+        return None
+
     def describe(self) -> str:
         """The watched condition in words."""
         return f"{self.inner.describe()} (run goes on)"

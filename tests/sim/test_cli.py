@@ -8,6 +8,7 @@ import pytest
 from harness.cli import main
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.csc import read_csc
+from harness.sim.engine import STOP_GRACE_US
 from harness.sim.motes import MoteBackendUnavailable, MoteRequest, create_mote
 from harness.sim.output import summary_text
 from harness.sim.runner import build_motes, run_scenario
@@ -80,9 +81,8 @@ def run_two(tmp_path, build, **kw):
 def test_runner_end_to_end_with_scripted_motes(tmp_path, build):
     outcome = run_two(tmp_path, build)
     assert outcome.verdict is True and outcome.result.reason == "condition"
-    assert (
-        40_000 + 11 * 87 <= outcome.result.end_us < 40_000 + 11 * 87 + 192
-    )  # "TX acked=1\\n" at 87 µs a byte
+    # "TX acked=1\\n" at 87 µs a byte ends at 40 957 µs; the run ends the grace period after it
+    assert outcome.result.end_us == 40_000 + 11 * 87 + STOP_GRACE_US
     testlog = outcome.files["testlog"].read_text().splitlines()
     assert testlog[0] == "Random seed: 123456" and testlog[-1] == "TEST OK"
     summary = json.loads(outcome.files["summary"].read_text())

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from harness.sim.engine import UART_BYTE_US, Engine, EventCount, OutputMatch
+from harness.sim.engine import STOP_GRACE_US, UART_BYTE_US, Engine, EventCount, OutputMatch, RunResult
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
 from harness.sim.scripted import ScriptedMote
@@ -65,7 +65,7 @@ def test_stop_on_regex_of_one_mote():
     cond = OutputMatch(r"^boot 3$", frozenset({3}))
     res = e.run(until_us=10_000_000, conditions=[cond])
     assert res.reason == "condition" and cond.satisfied
-    assert 3000 < res.end_us < 4000
+    assert 3000 < cond.satisfied_at_us < 4000 and res.end_us == cond.satisfied_at_us + STOP_GRACE_US
 
 
 def test_stop_when_all_motes_matched():
@@ -74,14 +74,26 @@ def test_stop_when_all_motes_matched():
     cond = OutputMatch(r"^boot", frozenset({1, 2, 3, 4}), require_all=True)
     res = e.run(until_us=10_000_000, conditions=[cond])
     assert res.reason == "condition" and cond.matched == {1, 2, 3, 4}
-    assert 4000 < res.end_us < 5000
+    assert 4000 < cond.satisfied_at_us < 5000 and res.end_us == cond.satisfied_at_us + STOP_GRACE_US
 
 
 def test_stop_after_event_count():
     motes, positions = lossy_network()
     e = Engine(motes, positions, seed=1)
-    res = e.run(until_us=10_000_000, conditions=[EventCount("tx", 10)])
-    assert res.reason == "condition" and e.medium.stats.frames_sent == 10
+    tx: list[int] = []
+    e.add_radio_listener(lambda ev: tx.append(ev.time_us) if ev.kind == "tx" else None)
+    cond = EventCount("tx", 10)
+    res = e.run(until_us=10_000_000, conditions=[cond])
+    assert res.reason == "condition" and cond.satisfied_at_us == tx[9]
+    assert res.end_us == tx[9] + STOP_GRACE_US and tx[-1] <= res.end_us  # the run went on past the 10th
+
+
+def test_condition_met_after_the_end_time_ends_at_the_end_time():
+    motes, positions = lossy_network()
+    e = Engine(motes, positions, seed=1)
+    cond = OutputMatch(r"^boot 3$", frozenset({3}))
+    res = e.run(until_us=5000, conditions=[cond])  # "boot 3" ends at 3 609 µs
+    assert cond.satisfied_at_us == 3609 and res == RunResult("condition", 5000)
 
 
 def test_stop_from_another_thread():

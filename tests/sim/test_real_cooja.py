@@ -152,3 +152,12 @@ def test_the_ecdhe_handshakes_p256_work_on_mspsim_matches_cryptography_and_our_c
     for r, o in zip(replies, ours, strict=True):
         (theirs,) = (int(x) for x in r[4].split())
         assert abs(theirs - o.spans[0]) <= o.spans[0] // 10_000, (r[1], theirs, o.spans)
+
+
+def test_mixed_bench_prints_the_same_lines_in_mspsim(cooja, tmp_path):
+    """bench-emulator's MSPSim comparison (harness/bench/mspsim.py) runs the same mixed ELF in Cooja:
+    its lines equal the host build's (run_once raises otherwise) and it took host CPU time."""
+    from harness.bench.mspsim import run_once
+
+    run = run_once(16, *cooja, tmp_path)
+    assert run.rounds == 16 and run.cycles > 16 * 100_000 and run.cpu_s > 0 and run.wall_s > 0

@@ -6,7 +6,7 @@ motes the engine steps one by one."""
 from __future__ import annotations
 
 from harness.emulator.simmote import SkySimMote
-from harness.sim.engine import Engine
+from harness.sim.engine import STOP_GRACE_US, Engine, EventCount, OutputMatch
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
 from harness.sim.scripted import ScriptedMote
@@ -44,13 +44,18 @@ def test_group_equals_lockstep_under_contention(radiotest_elf):
     assert a.engine.group is not None and b.engine.group is None
 
 
-def beacons(elf, group: bool, n: int = 9):
+def beacon_grid(elf, group: bool, n: int = 9):
     motes = [SkySimMote(elf, i) for i in range(1, n + 1)]
     pos = {m.mote_id: ((m.mote_id - 1) % 3 * 20.0, (m.mote_id - 1) // 3 * 20.0, 0.0) for m in motes}
     e = Engine(motes, pos, UDGMParams(50.0, 100.0, 1.0, 1.0), seed=2, group=group)
     lines, events = [], []
     e.add_line_listener(lines.append)
     e.add_radio_listener(events.append)
+    return e, lines, events
+
+
+def beacons(elf, group: bool):
+    e, lines, events = beacon_grid(elf, group)
     e.run(until_us=3_000_000)
     return e, lines, events
 
@@ -80,6 +85,28 @@ def test_sleeping_receivers_are_not_run_for_quiet_radio_events(beacon_elf):
     runs, received = e.group.member_runs - runs, e.medium.stats.received - received
     assert received == 136
     assert runs <= 8 * received, (runs, received)
+
+
+def beacons_until(elf, group: bool, n: int = 9):
+    e, lines, events = beacon_grid(elf, group, n)
+    ready = OutputMatch(r"^beacon node=\d+ ready", frozenset(range(1, n + 1)), require_all=True)
+    first = e.run(until_us=3_000_000, conditions=[ready])
+    heard = EventCount("rx", 25)
+    second = e.run(until_us=5_000_000, conditions=[heard])
+    return e, lines, events, (first, ready.satisfied_at_us), (second, heard.satisfied_at_us)
+
+
+def test_runs_stopping_on_conditions_end_alike_in_group_and_lockstep(beacon_elf):
+    """A run that stops on a line or a radio event ends STOP_GRACE_US after it, not at a window end
+    (which differs between long group windows and 192 µs lock-step), so both give the same bytes."""
+    ea, la, va, *stops_a = beacons_until(beacon_elf, True)
+    eb, lb, vb, *stops_b = beacons_until(beacon_elf, False)
+    assert stops_a == stops_b
+    for result, at in stops_a:
+        assert result.reason == "condition" and at is not None and result.end_us == at + STOP_GRACE_US
+    assert stops_a[0][1] == max(ln.time_us for ln in la if " ready " in ln.text)
+    assert stops_a[1][1] == [ev.time_us for ev in va if ev.kind == "rx"][24]
+    assert la == lb and va == vb and ea.power() == eb.power()
 
 
 def test_group_with_a_scripted_mote_stepped_alone(radiotest_elf):
