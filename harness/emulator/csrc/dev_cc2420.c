@@ -1214,9 +1214,10 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
         return -2;
     a->id_ns = start_ns;
     uint64_t now = now_ns(r);
-    if (start_ns < now) { /* handed over too late (quantum too long, or a fraction of an instruction) */
-        start_ns = now;
+    if (start_ns < now) { /* handed over late: a fraction of an instruction (or a quantum too long) */
         r->stats.rx_late++;
+        if (start_ns + 5ull * CC2420_BYTE_NS < now) /* past its SFD: the frame starts now */
+            start_ns = now;
     }
     memcpy(a->psdu, psdu, len);
     a->len = len;
