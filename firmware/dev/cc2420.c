@@ -60,6 +60,12 @@ static volatile uint16_t rx_dropped;
 static volatile uint16_t sfd_rise, sfd_fall;
 static volatile uint16_t tx_sfd_rise, tx_sfd_fall;
 static volatile uint8_t transmitting;
+/* tx_sleep: bit 0 while it waits for the SFD ISR to see the frame's end (or the timeout), bit 1 once
+ * another handler woke main() meanwhile (that wake-up is handed back when it returns) */
+static volatile uint8_t tx_wait;
+#define TXW_WAITING 1u
+#define TXW_OTHER 2u
+extern volatile uint8_t __sky_wake_flag; /* sky_sleep.c: a wake-up of main() is pending */
 static uint8_t listening;
 static uint8_t channel;
 static cc2420_rx_fn rx_callback;
@@ -293,6 +299,45 @@ int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca)
     return tx_start(lk, cca);
 }
 
+/* SMCLK ticks (Timer_B) the sleep through a transmission may last: 10 ms at the 3.9 MHz DCO, within
+ * TBR's 16.8 ms period. The longest frame ends 4.5 ms after the strobe. */
+#define TX_SLEEP_TICKS ((uint16_t)(SKY_DCO_TARGET_HZ / 100u))
+
+/* The end of the frame on air: sleep in LPM0 (SMCLK keeps Timer_B capturing SFD) until the SFD ISR
+ * sees its falling edge, bounded by Timer_B CCR2, instead of polling the radio's status over SPI
+ * for the frame's whole air time. Only with interrupts enabled (main context); else the caller polls.
+ * Another handler's wake-up ends the sleep (tx_start polls the rest: a stream of UART1 bytes, each
+ * waking main(), would otherwise cost a sleep and a wake-up per byte) and is handed back to main(). */
+static void tx_sleep(void)
+{
+    TBCCR2 = (uint16_t)(TBR + TX_SLEEP_TICKS); /* the timeout: CCIFG also when not sleeping */
+    TBCCTL2 = 0;
+    uint16_t sr = irq_save_disable();
+    if (!(sr & GIE)) {
+        irq_restore(sr);
+        return;
+    }
+    tx_wait = TXW_WAITING;
+    TBCCTL2 = CCIE;
+    irq_restore(sr);
+    sky_sleep(SKY_LPM0);
+    if (tx_wait & TXW_WAITING) /* another handler woke main() first: tx_start polls from here */
+        tx_wait = TXW_OTHER;
+    TBCCTL2 &= (uint16_t)~CCIE;
+    if (tx_wait) /* TXW_OTHER */
+        sky_wake_main(); /* main() sees it at its own next sleep */
+}
+
+/* The wait of tx_sleep ends (SFD ISR: the frame's last bit, or the timeout). */
+static void tx_wait_done(void)
+{
+    if (!(tx_wait & TXW_WAITING))
+        return;
+    /* a wake-up already pending came from another handler: keep it for main() */
+    tx_wait = __sky_wake_flag ? TXW_OTHER : 0;
+    sky_wake_main();
+}
+
 /* Strobes TX for the frame in the TXFIFO and waits for its end (the FIFOP interrupt is locked). */
 static int tx_start(uint8_t lk, int cca)
 {
@@ -309,22 +354,17 @@ static int tx_start(uint8_t lk, int cca)
     if (!(status() & ST_TX_ACTIVE)) {
         rc = CC2420_ERR_BUSY;
     } else {
-        uint32_t t0 = sky_clock_ticks();
-        /* preamble starts 192 us after the strobe; the longest frame lasts 4.3 ms */
-        while (!(P4IN & SFD_BIT) && (status() & ST_TX_ACTIVE))
-            if (sky_clock_ticks() - t0 > SKY_CLOCK_HZ / 200)
-                break;
-        while ((P4IN & SFD_BIT) || (status() & ST_TX_ACTIVE))
-            if (sky_clock_ticks() - t0 > SKY_CLOCK_HZ / 100)
-                break;
+        tx_sleep();
+        /* TX_ACTIVE from the strobe to the frame's end (the longest lasts 4.5 ms): after the sleep
+         * this ends at once; it polls when the caller cannot sleep, up to the timeout */
+        while (((P4IN & SFD_BIT) || (status() & ST_TX_ACTIVE)) && !(TBCCTL2 & CCIFG)) {
+        }
         if (status() & (ST_TX_UNDERFLOW | ST_TX_ACTIVE))
             rc = CC2420_ERR_TX;
     }
     transmitting = 0;
-    if (rc == CC2420_OK && tx_sfd_fall != 0)
-        energest_switch_at(ENERGEST_TX, ENERGEST_LISTEN, tx_sfd_fall); /* the frame's last bit */
-    else
-        energest_switch(ENERGEST_TX, ENERGEST_LISTEN);
+    /* TX ends at the frame's last bit (SFD's fall), or now when there was none */
+    energest_switch_at(ENERGEST_TX, ENERGEST_LISTEN, rc == CC2420_OK && tx_sfd_fall != 0 ? tx_sfd_fall : TBR);
     if (!listening) {
         strobe(SRFOFF); /* after a transmission the radio listens: keep it off if it was */
         energest_off(ENERGEST_LISTEN);
@@ -517,6 +557,11 @@ SKY_WAKEUP_ISR(SKY_VECTOR_PORT1, cc2420_fifop_isr)
 SKY_WAKEUP_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
 {
     uint16_t iv = TBIV;
+    if (iv == 0x04u) { /* CCR2: tx_sleep's timeout (reading TBIV cleared CCIFG: set for tx_start) */
+        TBCCTL2 = CCIFG;
+        tx_wait_done();
+        return;
+    }
     if (iv != 0x02u)
         return;
     uint16_t t = TBCCR1;
@@ -527,8 +572,10 @@ SKY_WAKEUP_ISR(SKY_VECTOR_TIMERB1, cc2420_sfd_isr)
             tx_sfd_rise = t;
     } else {
         sfd_fall = t;
-        if (transmitting)
+        if (transmitting) {
             tx_sfd_fall = t;
+            tx_wait_done();
+        }
     }
 }
 

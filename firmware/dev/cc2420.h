@@ -68,7 +68,10 @@ int cc2420_is_on(void);
 
 /* Transmit one MPDU (len <= CC2420_MAX_MPDU, FCS added by the radio). With cca, the radio must listen
  * (turned on for the attempt if off) and the frame goes out only on a clear channel. Returns once the
- * last byte is on the air: CC2420_OK or CC2420_ERR_*. The radio is left as it was (on/off). */
+ * last byte is on the air: CC2420_OK or CC2420_ERR_*. The radio is left as it was (on/off).
+ * Called with interrupts enabled, it sleeps in LPM0 while the frame is on the air (until SFD's fall,
+ * Timer_B CCR2 bounding the wait at 10 ms); a wake-up of main() by another handler meanwhile ends the
+ * sleep (the rest is polled) and is handed back, so main()'s next sky_sleep() returns at once. */
 int cc2420_send(const uint8_t *mpdu, uint8_t len, int cca);
 /* The last frame again, straight from the TXFIFO (no CCA); same results as cc2420_send(). */
 int cc2420_resend(void);

@@ -101,8 +101,13 @@ class EnergestProbe:
     held_ns: int = 0  # simulated time before the mote was powered (SkySimMote.start_at)
 
     def __post_init__(self) -> None:
-        self._core = getattr(self.mote, "mote", self.mote)  # SkySimMote -> its harness.emulator Mote
         self._addr = _file_symbols(Path(self.elf), {"energest.c": _ENERGEST_VARS, "sky_clock.c": _CLOCK_VARS})
+
+    @property
+    def _core(self) -> Any:
+        """The harness.emulator Mote (a SkySimMote's, fetched at each use: that brings a group member
+        that stayed behind to the simulation's present, so RAM and timers are read as of now)."""
+        return getattr(self.mote, "mote", self.mote)
 
     def _bytes(self, name: str) -> bytes:
         size = {**_ENERGEST_VARS, **_CLOCK_VARS}[name]

@@ -269,7 +269,7 @@ class Engine:
         self._uart_tx_listeners: dict[int, list[Callable[[bytes], None]]] = {}
         self._step_listeners: list[Callable[[int], None]] = []
         self._conditions: list[StopCondition] = []
-        self.medium.add_listener(self._on_radio)
+        self._hearing = False  # _on_radio is a medium listener only while a condition is set (run)
         # resets (watchdog, key violations, ...) of motes that report them (`take_resets`): logged,
         # counted, and with stop_on_reset the end of the run
         self.resets: list[ResetEvent] = []
@@ -348,6 +348,12 @@ class Engine:
         if speed is not None and speed <= 0:
             raise ValueError("speed must be positive")
         self._conditions = list(conditions)
+        if bool(self._conditions) != self._hearing:  # radio events are only built for a listener
+            if self._conditions:
+                self.medium.add_listener(self._on_radio, first=True)
+            else:
+                self.medium.remove_listener(self._on_radio)
+            self._hearing = bool(self._conditions)
         self._stop.clear()
         wall0, sim0 = time.monotonic(), self.now_us
         last_progress = wall0

@@ -206,9 +206,17 @@ class UDGMMedium:
         self.per_mote[mote_id] = MediumStats()
         radio.attach(_BoundSink(self, mote_id))
 
-    def add_listener(self, fn: Callable[[RadioEvent], None]) -> None:
-        """Call `fn` with every radio event."""
-        self._listeners.append(fn)
+    def add_listener(self, fn: Callable[[RadioEvent], None], first: bool = False) -> None:
+        """Call `fn` with every radio event (`first`: before the listeners added so far). Events are
+        only built while someone listens: without listeners the medium just counts."""
+        if first:
+            self._listeners.insert(0, fn)
+        else:
+            self._listeners.append(fn)
+
+    def remove_listener(self, fn: Callable[[RadioEvent], None]) -> None:
+        """Stop calling `fn` (added with add_listener)."""
+        self._listeners.remove(fn)
 
     def distance(self, a: int, b: int) -> float:
         """Distance in metres between two motes."""
@@ -347,7 +355,8 @@ class UDGMMedium:
         p = self.params
         self.stats.frames_sent += 1
         self.per_mote[tx.sender].frames_sent += 1
-        self._emit(RadioEvent("tx", tx.start_us, tx.sender, None, tx.frame))
+        if self._listeners:
+            self._emit(RadioEvent("tx", tx.start_us, tx.sender, None, tx.frame))
         if p.success_ratio_tx < 1.0 and self._rng.random() >= p.success_ratio_tx:
             tx.lost = True
         self._active[tx.seq] = tx
@@ -430,14 +439,20 @@ class UDGMMedium:
         self._finishing = None
         del self._active[tx.seq]
         self._raise_cb_error()
-        stats, per_mote, ids, slots, oks = self.stats, self.per_mote, self._ids, self._out_slots, self._out_ok
-        for i in range(n):
-            rid = ids[slots[i]]
-            if oks[i]:
+        if not n:
+            return
+        stats, per_mote, ids = self.stats, self.per_mote, self._ids
+        slots, oks = ffi.unpack(self._out_slots, n), ffi.unpack(self._out_ok, n)
+        emit = self._emit if self._listeners else None  # one event per reception only when wanted
+        for slot, ok in zip(slots, oks, strict=True):
+            rid = ids[slot]
+            if ok:
                 stats.received += 1
                 per_mote[rid].received += 1
-                self._emit(RadioEvent("rx", tx.end_us, tx.sender, rid, tx.frame))
+                if emit:
+                    emit(RadioEvent("rx", tx.end_us, tx.sender, rid, tx.frame))
             else:
                 stats.corrupted += 1
                 per_mote[rid].corrupted += 1
-                self._emit(RadioEvent("rx_corrupt", tx.end_us, tx.sender, rid, tx.frame))
+                if emit:
+                    emit(RadioEvent("rx_corrupt", tx.end_us, tx.sender, rid, tx.frame))

@@ -120,6 +120,10 @@ struct cc2420 {
     int tx_underflow;
     int noise_dbm;
     int chan_energy[16]; /* per channel 11..26, dBm */
+    /* channel_energy_dbm's last answer, valid while egen == egen_cached (egen moves with every
+     * input: registers, frames on the air, the medium's levels, noise) */
+    unsigned egen, egen_cached;
+    int energy_cached;
 
     /* SPI transaction */
     int spi_phase;
@@ -257,6 +261,8 @@ static void set_state(cc2420_t *r, int s)
 /* Energy on our channel now (dBm): noise, frames on the air. */
 static int channel_energy_dbm(cc2420_t *r)
 {
+    if (r->egen == r->egen_cached)
+        return r->energy_cached;
     int ch = freq_channel(regv(r, REG_FSCTRL));
     int e = r->noise_dbm;
     if (ch >= 11 && ch <= 26 && r->chan_energy[ch - 11] > e)
@@ -266,6 +272,8 @@ static int channel_energy_dbm(cc2420_t *r)
         if (a->in_use && a->phase >= 1 && a->channel == ch && a->rssi_dbm > e)
             e = a->rssi_dbm;
     }
+    r->energy_cached = e;
+    r->egen_cached = r->egen;
     return e;
 }
 
@@ -296,7 +304,8 @@ static int cca_clear(cc2420_t *r)
 
 static unsigned fifop_thr(cc2420_t *r) { return regv(r, REG_IOCFG0) & 0x7Fu; }
 
-static void update_pins(cc2420_t *r)
+/* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). */
+static int pins_now(cc2420_t *r)
 {
     int fifop = 0, fifo = 0, cca = 0, sfd = 0;
     int powered = r->state >= CC2420_POWER_DOWN;
@@ -314,7 +323,17 @@ static void update_pins(cc2420_t *r)
         if (io & IOC_CCA_POL) cca = !cca;
         if (io & IOC_SFD_POL) sfd = !sfd;
     }
-    int pins = fifop | fifo << 1 | cca << 2 | sfd << 3;
+    return fifop | fifo << 1 | cca << 2 | sfd << 3;
+}
+
+static void update_pins(cc2420_t *r)
+{
+    int fifop, fifo, cca, sfd;
+    int pins = pins_now(r);
+    fifop = pins & 1;
+    fifo = (pins >> 1) & 1;
+    cca = (pins >> 2) & 1;
+    sfd = (pins >> 3) & 1;
     int changed = pins ^ r->pins;
     r->pins = pins;
     if (changed & 1) port_set_input(r->m, PIN_FIFOP_PORT, PIN_FIFOP, fifop);
@@ -593,6 +612,7 @@ static void air_fire(mote_t *m, mote_event_t *ev)
     (void)m;
     air_t *a = ev->ctx;
     cc2420_t *r = a->r;
+    r->egen++;
     if (a->phase == 0) {
         a->phase = 1;
         tev_schedule(r, &a->t, a->sfd_ns);
@@ -604,6 +624,52 @@ static void air_fire(mote_t *m, mote_event_t *ev)
         a->in_use = 0;
     }
     update_pins(r); /* energy changed: CCA */
+}
+
+/* ---------------------------------------------------------------- quiet events (mote.h)
+ * While the MCU sleeps, most of a reception's events cannot wake it: the bytes between the first and
+ * the last one only fill the RXFIFO (no pin changes), and a frame's energy starting or ending moves
+ * only CCA, which wakes nobody unless its port pin can interrupt. The group stepper then leaves the
+ * mote asleep until the first event that could. */
+
+/* The first received byte at or after the next one whose arrival may change a pin, as its time. */
+static uint64_t rx_byte_quiet(mote_t *m, mote_event_t *ev)
+{
+    (void)m;
+    cc2420_t *r = ev->ctx;
+    uint64_t first = r->rx_byte_ev.at_ns;
+    if (!r->rx.active || r->rx.rejected || r->rx_overflow)
+        return first;
+    unsigned len = r->rx.len, j = r->rx.next, count = r->rx_count, pushed = r->rx.pushed;
+    int pins = r->pins;
+    for (; j < len; j++) { /* byte len ends the frame (SFD, FIFOP) */
+        if (!r->rx.accepted && j >= 1 && j == r->rx.hdr_need)
+            break; /* address recognition decides: the frame may be dropped */
+        if (count >= FIFO_SIZE)
+            break; /* overflow */
+        /* the pins after this byte's push (only the counts change; nothing else until the end) */
+        unsigned c0 = r->rx_count, p0 = r->rx.pushed;
+        r->rx_count = count + 1;
+        r->rx.pushed = pushed + 1;
+        int after = pins_now(r);
+        r->rx_count = c0;
+        r->rx.pushed = p0;
+        if (after != pins)
+            break;
+        count++;
+        pushed++;
+    }
+    return j == r->rx.next ? first : r->rx.sfd_ns + (uint64_t)(j + 1) * CC2420_BYTE_NS;
+}
+
+/* A frame's energy arriving (phase 0) or leaving (phase 2) changes only CCA; the SFD (phase 1) is
+ * where a reception may start. */
+static uint64_t air_quiet(mote_t *m, mote_event_t *ev)
+{
+    air_t *a = ev->ctx;
+    if (a->phase == 1 || port_input_can_irq(m, PIN_CCA_PORT, PIN_CCA))
+        return a->t.at_ns;
+    return a->phase == 0 ? a->sfd_ns : UINT64_MAX;
 }
 
 /* ---------------------------------------------------------------- state machine */
@@ -744,6 +810,7 @@ static void power_fire(mote_t *m, mote_event_t *ev)
 static void chip_reset(cc2420_t *r)
 {
     memcpy(r->reg, reg_reset, sizeof r->reg);
+    r->egen++;
     tev_cancel(r, &r->fsm_ev);
     tev_cancel(r, &r->rssi_ev);
     tev_cancel(r, &r->rx_byte_ev);
@@ -920,6 +987,7 @@ static void reg_write(cc2420_t *r, int a, uint16_t v)
         break;
     }
     *regp(r, a) = v;
+    r->egen++;
     update_pins(r);
 }
 
@@ -1099,13 +1167,16 @@ cc2420_t *cc2420_attach(mote_t *m)
     mote_event_init(&r->fsm_ev.ev, "cc2420-fsm", fsm_fire, r);
     mote_event_init(&r->rssi_ev.ev, "cc2420-rssi", rssi_fire, r);
     mote_event_init(&r->rx_byte_ev.ev, "cc2420-rxbyte", rx_byte_fire, r);
+    r->rx_byte_ev.ev.quiet = rx_byte_quiet;
     mote_event_init(&r->power_ev.ev, "cc2420-power", power_fire, r);
     mote_event_init(&r->aes_ev.ev, "cc2420-saes", aes_fire, r);
     for (int i = 0; i < CC2420_MAX_AIR; i++) {
         mote_event_init(&r->air[i].t.ev, "cc2420-air", air_fire, &r->air[i]);
+        r->air[i].t.ev.quiet = air_quiet;
         r->air[i].r = r;
     }
     r->noise_dbm = NOISE_FLOOR_DBM;
+    r->egen = 1; /* nothing cached yet (egen_cached 0) */
     for (int i = 0; i < 16; i++)
         r->chan_energy[i] = -128;
     r->csn_low = 0;
@@ -1143,9 +1214,10 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
         return -2;
     a->id_ns = start_ns;
     uint64_t now = now_ns(r);
-    if (start_ns < now) { /* handed over too late (quantum too long, or a fraction of an instruction) */
-        start_ns = now;
+    if (start_ns < now) { /* handed over late: a fraction of an instruction (or a quantum too long) */
         r->stats.rx_late++;
+        if (start_ns + 5ull * CC2420_BYTE_NS < now) /* past its SFD: the frame starts now */
+            start_ns = now;
     }
     memcpy(a->psdu, psdu, len);
     a->len = len;
@@ -1157,6 +1229,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
     a->end_ns = a->sfd_ns + (uint64_t)(1 + len) * CC2420_BYTE_NS;
     a->in_use = 1;
     a->phase = 0;
+    r->egen++;
     a->corrupted = 0;
     tev_schedule(r, &a->t, start_ns);
     return 0;
@@ -1165,6 +1238,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
 void cc2420_set_noise_dbm(cc2420_t *r, int dbm)
 {
     r->noise_dbm = dbm;
+    r->egen++;
     update_pins(r);
 }
 
@@ -1175,6 +1249,7 @@ void cc2420_set_channel_energy(cc2420_t *r, int channel, int dbm)
     if (channel < 11 || channel > 26)
         return;
     r->chan_energy[channel - 11] = dbm;
+    r->egen++;
     update_pins(r);
 }
 

@@ -64,9 +64,11 @@ void cc2420_set_tx_callback(cc2420_t *r, cc2420_tx_fn fn, void *ctx);
  * SHR (4 zero bytes + SFD), psdu = MPDU incl. FCS (len 1..127, the FCS is checked by the radio: a
  * corrupted frame reads CRC-OK = 0). rssi_dbm: received power; corr: correlation value 0..127
  * reported with the frame (typ. 110 for a strong signal). Returns 0, -1 bad length, -2 too many
- * frames on the air at once (CC2420_MAX_AIR). start_ns before the mote's present: starts now (and
- * counts in stats.rx_late: the simulation handed the frame over too late); the frame keeps the
- * start_ns given here as its identity for cc2420_corrupt(). */
+ * frames on the air at once (CC2420_MAX_AIR). start_ns before the mote's present counts in
+ * stats.rx_late (the simulation handed the frame over late: usually by a fraction of an instruction,
+ * a running CPU's overshoot of its window): its energy starts now, and its SFD and end keep their
+ * times unless the SFD is past too, then the whole frame starts now. The frame keeps the start_ns
+ * given here as its identity for cc2420_corrupt(). */
 #define CC2420_MAX_AIR 8
 int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, int rssi_dbm, int corr,
                    uint64_t start_ns);

@@ -111,6 +111,7 @@ void mote_event_init(mote_event_t *ev, const char *name, mote_event_fn fire, voi
     ev->ctx = ctx;
     ev->slot = -1;
     ev->name = name;
+    ev->quiet = NULL;
 }
 
 static void heap_swap(mote_t *m, int i, int j)

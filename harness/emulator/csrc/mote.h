@@ -66,12 +66,19 @@ void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx);
 /* ---- cycle-timer event queue (one per mote; drives all time) ---- */
 typedef struct mote_event mote_event_t;
 typedef void (*mote_event_fn)(mote_t *m, mote_event_t *ev);
+/* A quiet event, asked while the CPU sleeps with no interrupt line raised: the earliest simulated
+ * time (ns) at which firing it, or the events it schedules in turn, could raise an interrupt line
+ * (UINT64_MAX: never). Every other effect of it happens when it fires, lazily or not (sim_group.c
+ * lets a sleeping member stay behind until then). It may assume that nothing but quiet events fire
+ * before that time and that the host touches the mote only through simm_sync. */
+typedef uint64_t (*mote_event_quiet_fn)(mote_t *m, mote_event_t *ev);
 struct mote_event {
     uint64_t when;      /* absolute cycle (m->now domain) */
     mote_event_fn fire; /* called with m->now == when (or later if the CPU overshot by <1 insn) */
     void *ctx;
     int32_t slot;       /* internal: heap index, -1 when not queued */
     const char *name;   /* for debugging / traces */
+    mote_event_quiet_fn quiet; /* NULL: it may raise an interrupt line when it fires */
 };
 void mote_event_init(mote_event_t *ev, const char *name, mote_event_fn fire, void *ctx);
 void mote_event_schedule(mote_t *m, mote_event_t *ev, uint64_t when); /* reschedules if queued */

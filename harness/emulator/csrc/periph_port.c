@@ -165,6 +165,15 @@ int port_get_pin(mote_t *m, int n, int pin)
     return (pin_levels(&st(m)->p[n]) >> pin) & 1;
 }
 
+int port_input_can_irq(mote_t *m, int n, int pin)
+{
+    if (n < 1 || n > 6 || pin < 0 || pin > 7) return 0;
+    const port_t *p = &st(m)->p[n];
+    uint8_t bit = (uint8_t)(1u << pin);
+    if (p->sel & bit) return 1;
+    return (n == 1 || n == 2) && (p->ie & bit);
+}
+
 uint8_t port_get_out(mote_t *m, int n) { return (n >= 1 && n <= 6) ? st(m)->p[n].out : 0; }
 uint8_t port_get_dir(mote_t *m, int n) { return (n >= 1 && n <= 6) ? st(m)->p[n].dir : 0; }
 

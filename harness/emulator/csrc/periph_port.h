@@ -13,6 +13,9 @@
 void port_set_input(mote_t *m, int port, int pin, int level);
 /* Pin level as the chip sees it (PxIN bit). */
 int port_get_pin(mote_t *m, int port, int pin);
+/* Whether a level change driven on this input pin could raise an interrupt line now: a P1/P2 pin
+ * with its PxIE bit set, or any pin PxSEL hands to a module (e.g. a timer capture input). */
+int port_input_can_irq(mote_t *m, int port, int pin);
 uint8_t port_get_out(mote_t *m, int port);
 uint8_t port_get_dir(mote_t *m, int port);
 

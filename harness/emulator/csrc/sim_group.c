@@ -310,15 +310,34 @@ uint64_t simg_windows(simg_t *g) { return g->windows; }
 
 uint64_t simg_runs(simg_t *g) { return g->runs; }
 
-/* Earliest simulated time at which this mote could decide a transmission. */
+/* When a sleeping mote's event ev could first raise an interrupt line (mote.h, quiet events). */
+static uint64_t event_wake_ns(mote_t *m, mote_event_t *ev)
+{
+    if (ev->quiet)
+        return ev->quiet(m, ev);
+    return ev->when <= m->now ? clk_now_ns(m) : clk_cycle_to_ns(m, ev->when);
+}
+
+/* Earliest simulated time at which this mote could decide a transmission: now while its CPU runs
+ * (or an interrupt waits), else when an event could wake it. Quiet events (e.g. the CC2420's
+ * received bytes between the SFD and the frame's end, which change no pin) do not wake it: the
+ * member stays behind and fires them when it runs or catches up, at the same cycles. */
 static uint64_t earliest_decision_ns(mote_t *m)
 {
     if (!(m->r[2] & SR_CPUOFF) || m->irq_lines || m->puc_pending || m->fault)
         return clk_now_ns(m);
     if (!m->nheap)
         return UINT64_MAX;
-    uint64_t when = m->heap[0]->when;
-    return when <= m->now ? clk_now_ns(m) : clk_cycle_to_ns(m, when);
+    mote_event_t *top = m->heap[0];
+    if (!top->quiet) /* the earliest event is not quiet: it bounds every other */
+        return event_wake_ns(m, top);
+    uint64_t e = UINT64_MAX;
+    for (int i = 0; i < m->nheap; i++) {
+        uint64_t t = event_wake_ns(m, m->heap[i]);
+        if (t < e)
+            e = t;
+    }
+    return e;
 }
 
 static uint64_t window_bound_us(simg_t *g, uint64_t e_ns)
