@@ -18,8 +18,9 @@
  * Flags are lazy (struct hot): a flag-setting instruction stores raw values (carry, result, overflow
  * term) and C, Z, N, V are only formed when read: a conditional jump tests one value, SR reads
  * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
- * register with sr_get. The interpreter is built at -O2 (~+15 s compile over -O1,
- * ~5-10% faster here).
+ * register with sr_get. Fused pairs (FJ_LIST): a compare/test/arithmetic/move instruction and the
+ * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch.
+ * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
 #include "cpu.h"
 
@@ -96,8 +97,11 @@ struct hot {
                   * outside (H_OUT) */
     /* Lazy flags: each flag-setting instruction stores raw values and nothing reads them until a
      * conditional jump, ADDC/SUBC/DADD/RRC or an SR read (sr_get) does. C = (fc != 0),
-     * Z = (fz == 0), N = bit 15 of fn, V = bit 15 of fv (byte operations shift their values up 8). */
-    uint32_t fc, fz, fn, fv;
+     * Z = (low 16 bits of fz == 0), N = bit 15 or bit 16 of fz, V = bit 15 of fv. An instruction
+     * stores its masked result in fz (byte operations shift it up 8, so bit 15 is the sign in both
+     * sizes and bit 16 is clear); bit 16 only carries N from an SR load, which may set Z and N at
+     * once. */
+    uint32_t fc, fz, fv;
 };
 
 #define SR_FLAGS (SR_C | SR_Z | SR_N | SR_V)
@@ -105,8 +109,8 @@ struct hot {
 /* The status register with its flags materialised. */
 AI uint16_t sr_get(const struct hot *h)
 {
-    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | ((h->fz == 0) << 1) | ((h->fn >> 13) & SR_N) |
-                      ((h->fv >> 7) & SR_V));
+    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | (((uint16_t)h->fz == 0) << 1) |
+                      (((h->fz | h->fz >> 1) >> 13) & SR_N) | ((h->fv >> 7) & SR_V));
 }
 
 /* Load a whole status register value into the lazy form. */
@@ -114,8 +118,7 @@ AI void sr_load(struct hot *h, uint16_t v)
 {
     h->sr = v;
     h->fc = v & SR_C;
-    h->fz = ~(uint32_t)v & SR_Z;
-    h->fn = (uint32_t)(v & SR_N) << 13;
+    h->fz = ((~(uint32_t)v >> 1) & 1u) | ((uint32_t)(v & SR_N) << 14); /* bit 0: Z clear, bit 16: N */
     h->fv = (uint32_t)(v & SR_V) << 7;
 }
 
@@ -359,12 +362,47 @@ AI void push16(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
 AI void set_flags(struct hot *h, int bw, uint32_t c, uint32_t res, uint32_t v)
 {
     h->fc = c;
-    h->fz = res;
-    h->fn = bw ? res << 8 : res;
+    h->fz = bw ? res << 8 : res;
     h->fv = bw ? v << 8 : v;
 }
 
 AI uint32_t flag_c(const struct hot *h) { return h->fc != 0; }
+
+/* ---------------------------------------------------------------- cycles */
+
+static const uint8_t f1_cycles[4][3] = {
+    /* dst:      Rm PC mem      src: */
+    {1, 2, 4}, /* Rn, constants */
+    {2, 2, 5}, /* @Rn */
+    {2, 3, 5}, /* @Rn+, #N */
+    {3, 3, 6}, /* X(Rn), EDE, &EDE */
+};
+/* format II: rows Rn, @Rn, @Rn+, #N, X(Rn)/EDE/&EDE; columns RRA/RRC/SWPB/SXT, PUSH, CALL */
+static const uint8_t f2_cycles[5][3] = {
+    {1, 3, 4}, {3, 4, 4}, {3, 5, 5}, {3, 4, 5}, {4, 5, 5},
+};
+
+/* The same tables as functions of a handler's compile-time shape (the decoder fills d->cycles from
+ * them too), so the specialised handlers add a constant. Only a format-I register destination
+ * R0..R3 (D_SPC) depends on the register (PC: column 1) and reads d->cycles. */
+AI int f1_cost(int S, int D)
+{
+    int row = (S == S_REG || S == S_CON)     ? 0
+              : (S == S_IND || S == S_INDPC) ? 1
+              : (S == S_INC || S == S_IMM)   ? 2
+                                             : 3;
+    return f1_cycles[row][D == D_REG ? 0 : 2];
+}
+
+AI int f2_cost(int op, int mode)
+{
+    int row = (mode == M_REG || mode == M_REGN || mode == M_CON) ? 0
+              : (mode == M_IND || mode == M_INDPC) ? 1
+              : mode == M_INC ? 2
+              : mode == M_IMM ? 3
+                              : 4;
+    return f2_cycles[row][op == F2_PUSH ? 1 : (op == F2_CALL ? 2 : 0)];
+}
 
 /* ---------------------------------------------------------------- format I */
 
@@ -410,8 +448,7 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
         }
         /* V is undefined for DADD: left unchanged */
         h->fc = c;
-        h->fz = res;
-        h->fn = bw ? res << 8 : res;
+        h->fz = bw ? res << 8 : res;
         *out = (uint16_t)res;
         return 1;
     }
@@ -503,7 +540,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     h->pc = pc;
     /* operands were read at the start of the instruction; results land at its end (an SR write
      * that enters a low-power mode starts the LPM stretch after this instruction) */
-    h->now += d->cycles;
+    h->now += D == D_SPC ? d->cycles : f1_cost(S, D);
     uint16_t res;
     if (alu(h, op, bw, src, dst, &res)) {
         if (bw)
@@ -595,7 +632,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     if (bw)
         v &= 0xFF;
     h->pc = pc;
-    h->now += d->cycles;
+    h->now += f2_cost(op, mode);
 
     const uint16_t msb = bw ? 0x80 : 0x8000;
     uint16_t res;
@@ -662,18 +699,6 @@ static void __attribute__((noinline)) reti(mote_t *m, uint16_t ipc)
 }
 
 /* ---------------------------------------------------------------- decoder */
-
-static const uint8_t f1_cycles[4][3] = {
-    /* dst:      Rm PC mem      src: */
-    {1, 2, 4}, /* Rn, constants */
-    {2, 2, 5}, /* @Rn */
-    {2, 3, 5}, /* @Rn+, #N */
-    {3, 3, 6}, /* X(Rn), EDE, &EDE */
-};
-/* format II: rows Rn, @Rn, @Rn+, #N, X(Rn)/EDE/&EDE; columns RRA/RRC/SWPB/SXT, PUSH, CALL */
-static const uint8_t f2_cycles[5][3] = {
-    {1, 3, 4}, {3, 4, 4}, {3, 5, 5}, {3, 4, 5}, {4, 5, 5},
-};
 
 static int pc_fetchable(uint16_t pc)
 {
@@ -1041,13 +1066,14 @@ static int slow_path(mote_t *m)
 #define FJ_LABEL(OP, BW, S, D, C) &&fj_##OP##_##BW##_##S##_##D##_##C,
 #define FJ_LABELS(OP, BW, S, D) FJ_CONDS(FJ_LABEL, OP, BW, S, D)
 /* jump conditions by the jump opcode's condition field, on the lazy flags */
-#define JCOND_0 (hs.fz != 0)                   /* JNE/JNZ */
-#define JCOND_1 (hs.fz == 0)                   /* JEQ/JZ */
+#define FLAG_N15 (hs.fz | hs.fz >> 1)          /* N in bit 15 */
+#define JCOND_0 ((uint16_t)hs.fz != 0)         /* JNE/JNZ */
+#define JCOND_1 ((uint16_t)hs.fz == 0)         /* JEQ/JZ */
 #define JCOND_2 (hs.fc == 0)                   /* JNC/JLO */
 #define JCOND_3 (hs.fc != 0)                   /* JC/JHS */
-#define JCOND_4 (hs.fn & 0x8000u)              /* JN */
-#define JCOND_5 (!((hs.fn ^ hs.fv) & 0x8000u)) /* JGE */
-#define JCOND_6 ((hs.fn ^ hs.fv) & 0x8000u)    /* JL */
+#define JCOND_4 (FLAG_N15 & 0x8000u)           /* JN */
+#define JCOND_5 (!((FLAG_N15 ^ hs.fv) & 0x8000u)) /* JGE */
+#define JCOND_6 ((FLAG_N15 ^ hs.fv) & 0x8000u) /* JL */
 /* A fused pair: the first instruction, then the jump, when the jump's opcode word is still the one
  * decoded and the time check between the two and the one after the jump would both pass (now + 2 <
  * next, so the second needs no test); otherwise the jump runs through its own entry after the usual
