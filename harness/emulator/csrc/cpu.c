@@ -18,8 +18,9 @@
  * Flags are lazy (struct hot): a flag-setting instruction stores raw values (carry, result, overflow
  * term) and C, Z, N, V are only formed when read: a conditional jump tests one value, SR reads
  * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
- * register with sr_get. The interpreter is built at -O2 (~+15 s compile over -O1,
- * ~5-10% faster here).
+ * register with sr_get. Fused pairs (FJ_LIST): a compare/test/arithmetic/move instruction and the
+ * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch.
+ * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
 #include "cpu.h"
 
@@ -45,14 +46,44 @@ enum { M_REG, M_IDX, M_IND, M_INC, M_CON, M_IMM, M_ABS, M_INDPC, M_REGN };
 enum { F2_RRC, F2_SWPB, F2_RRA, F2_SXT, F2_PUSH, F2_CALL };
 
 #define NUM_F1_KINDS (12 * 2 * 7 * 4)
+#define F1_INDEX(OP, BW, S, D) ((((OP) - 4) * 2 + (BW)) * 7 + (S)) * 4 + (D)
+
+/* Fused pairs: these format-I shapes (opcode, byte/word, source kind, destination kind), when the
+ * next instruction is a conditional jump, get one handler per jump condition (JNE..JL). The list
+ * holds what compiled code (clang -Os) puts before a conditional jump: compares, tests and bit tests
+ * (CMP, TST = CMP #0, BIT), DEC/SUB/ADD (loop counters) and the moves that precede a jump on flags
+ * set earlier. */
+#define FJ_LIST(X)                                                                                   \
+    X(9, 0, S_REG, D_REG) X(9, 0, S_CON, D_REG) X(9, 0, S_IMM, D_REG) X(9, 0, S_IDX, D_REG)          \
+    X(9, 0, S_ABS, D_REG) X(9, 0, S_REG, D_MEM) X(9, 0, S_CON, D_MEM) X(9, 0, S_IMM, D_MEM)          \
+    X(9, 0, S_CON, D_ABS) X(9, 0, S_IMM, D_ABS)                                                      \
+    X(9, 1, S_REG, D_REG) X(9, 1, S_CON, D_REG) X(9, 1, S_IMM, D_REG) X(9, 1, S_CON, D_MEM)          \
+    X(9, 1, S_IMM, D_MEM) X(9, 1, S_CON, D_ABS) X(9, 1, S_IMM, D_ABS)                                \
+    X(8, 0, S_CON, D_REG) X(8, 0, S_REG, D_REG) X(8, 0, S_IMM, D_REG) X(8, 1, S_CON, D_REG)          \
+    X(5, 0, S_CON, D_REG) X(5, 0, S_REG, D_REG) X(5, 0, S_IMM, D_REG) X(5, 1, S_CON, D_REG)          \
+    X(11, 0, S_CON, D_REG) X(11, 0, S_IMM, D_REG) X(11, 0, S_REG, D_REG) X(11, 0, S_CON, D_ABS)      \
+    X(11, 0, S_IMM, D_ABS) X(11, 0, S_CON, D_MEM)                                                    \
+    X(11, 1, S_IMM, D_ABS) X(11, 1, S_CON, D_ABS) X(11, 1, S_IMM, D_REG) X(11, 1, S_CON, D_REG)      \
+    X(11, 1, S_IMM, D_MEM) X(11, 1, S_CON, D_MEM)                                                    \
+    X(4, 0, S_REG, D_REG) X(4, 0, S_CON, D_REG) X(4, 0, S_IDX, D_REG)
+#define FJ_ENUM(OP, BW, S, D) FJ_##OP##_##BW##_##S##_##D,
+enum { FJ_LIST(FJ_ENUM) NUM_FJ };
+#define NUM_FJ_CONDS 7 /* JNE, JEQ, JNC, JC, JN, JGE, JL (JMP is not fused) */
+
 #define K_F1_0 1 /* kind 0: not decoded (a zeroed entry runs the decoder) */
 enum {
     K_F1_GENERIC = K_F1_0 + NUM_F1_KINDS,
     K_F2_0, /* ((op * 2 + bw) * NUM_F2_MODES + mode) follow */
     K_RETI = K_F2_0 + 6 * 2 * NUM_F2_MODES,
     K_JMP0, /* 8 conditions follow */
-    K_ILLEGAL = K_JMP0 + 8,
+    K_FJ_0 = K_JMP0 + 8, /* fused pairs: FJ_* * NUM_FJ_CONDS + condition */
+    K_ILLEGAL = K_FJ_0 + NUM_FJ * NUM_FJ_CONDS,
 };
+
+/* format-I kind index -> 1 + its FJ_* shape (0: never fused) */
+#define FJ_MAP(OP, BW, S, D) [F1_INDEX(OP, BW, S, D)] = 1 + FJ_##OP##_##BW##_##S##_##D,
+static const uint8_t fj_shape[NUM_F1_KINDS] = {FJ_LIST(FJ_MAP)};
+_Static_assert(NUM_FJ < 255, "fj_shape holds 1 + the shape in a byte");
 
 /* Hot run-loop state kept in registers: the cycle counter and the fast-path limit. Everything
  * that can observe or change m->now / m->next_check (I/O hooks, the flash writer, mode listeners,
@@ -66,8 +97,11 @@ struct hot {
                   * outside (H_OUT) */
     /* Lazy flags: each flag-setting instruction stores raw values and nothing reads them until a
      * conditional jump, ADDC/SUBC/DADD/RRC or an SR read (sr_get) does. C = (fc != 0),
-     * Z = (fz == 0), N = bit 15 of fn, V = bit 15 of fv (byte operations shift their values up 8). */
-    uint32_t fc, fz, fn, fv;
+     * Z = (low 16 bits of fz == 0), N = bit 15 or bit 16 of fz, V = bit 15 of fv. An instruction
+     * stores its masked result in fz (byte operations shift it up 8, so bit 15 is the sign in both
+     * sizes and bit 16 is clear); bit 16 only carries N from an SR load, which may set Z and N at
+     * once. */
+    uint32_t fc, fz, fv;
 };
 
 #define SR_FLAGS (SR_C | SR_Z | SR_N | SR_V)
@@ -75,8 +109,8 @@ struct hot {
 /* The status register with its flags materialised. */
 AI uint16_t sr_get(const struct hot *h)
 {
-    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | ((h->fz == 0) << 1) | ((h->fn >> 13) & SR_N) |
-                      ((h->fv >> 7) & SR_V));
+    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | (((uint16_t)h->fz == 0) << 1) |
+                      (((h->fz | h->fz >> 1) >> 13) & SR_N) | ((h->fv >> 7) & SR_V));
 }
 
 /* Load a whole status register value into the lazy form. */
@@ -84,8 +118,7 @@ AI void sr_load(struct hot *h, uint16_t v)
 {
     h->sr = v;
     h->fc = v & SR_C;
-    h->fz = ~(uint32_t)v & SR_Z;
-    h->fn = (uint32_t)(v & SR_N) << 13;
+    h->fz = ((~(uint32_t)v >> 1) & 1u) | ((uint32_t)(v & SR_N) << 14); /* bit 0: Z clear, bit 16: N */
     h->fv = (uint32_t)(v & SR_V) << 7;
 }
 
@@ -329,12 +362,47 @@ AI void push16(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
 AI void set_flags(struct hot *h, int bw, uint32_t c, uint32_t res, uint32_t v)
 {
     h->fc = c;
-    h->fz = res;
-    h->fn = bw ? res << 8 : res;
+    h->fz = bw ? res << 8 : res;
     h->fv = bw ? v << 8 : v;
 }
 
 AI uint32_t flag_c(const struct hot *h) { return h->fc != 0; }
+
+/* ---------------------------------------------------------------- cycles */
+
+static const uint8_t f1_cycles[4][3] = {
+    /* dst:      Rm PC mem      src: */
+    {1, 2, 4}, /* Rn, constants */
+    {2, 2, 5}, /* @Rn */
+    {2, 3, 5}, /* @Rn+, #N */
+    {3, 3, 6}, /* X(Rn), EDE, &EDE */
+};
+/* format II: rows Rn, @Rn, @Rn+, #N, X(Rn)/EDE/&EDE; columns RRA/RRC/SWPB/SXT, PUSH, CALL */
+static const uint8_t f2_cycles[5][3] = {
+    {1, 3, 4}, {3, 4, 4}, {3, 5, 5}, {3, 4, 5}, {4, 5, 5},
+};
+
+/* The same tables as functions of a handler's compile-time shape (the decoder fills d->cycles from
+ * them too), so the specialised handlers add a constant. Only a format-I register destination
+ * R0..R3 (D_SPC) depends on the register (PC: column 1) and reads d->cycles. */
+AI int f1_cost(int S, int D)
+{
+    int row = (S == S_REG || S == S_CON)     ? 0
+              : (S == S_IND || S == S_INDPC) ? 1
+              : (S == S_INC || S == S_IMM)   ? 2
+                                             : 3;
+    return f1_cycles[row][D == D_REG ? 0 : 2];
+}
+
+AI int f2_cost(int op, int mode)
+{
+    int row = (mode == M_REG || mode == M_REGN || mode == M_CON) ? 0
+              : (mode == M_IND || mode == M_INDPC) ? 1
+              : mode == M_INC ? 2
+              : mode == M_IMM ? 3
+                              : 4;
+    return f2_cycles[row][op == F2_PUSH ? 1 : (op == F2_CALL ? 2 : 0)];
+}
 
 /* ---------------------------------------------------------------- format I */
 
@@ -361,7 +429,9 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
             cin = 1;
         uint32_t sum = dst + b + cin;
         res = sum & mask;
-        set_flags(h, bw, sum >> (bw ? 8 : 16), res, ~(dst ^ b) & (dst ^ res));
+        /* V: the result's sign differs from both operands' (the same as ~(dst ^ b) & (dst ^ res)
+         * in the sign bit, in fewer host instructions) */
+        set_flags(h, bw, sum >> (bw ? 8 : 16), res, (dst ^ res) & (b ^ res));
         *out = (uint16_t)res;
         return op != 0x9;
     }
@@ -378,8 +448,7 @@ AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *
         }
         /* V is undefined for DADD: left unchanged */
         h->fc = c;
-        h->fz = res;
-        h->fn = bw ? res << 8 : res;
+        h->fz = bw ? res << 8 : res;
         *out = (uint16_t)res;
         return 1;
     }
@@ -471,7 +540,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     h->pc = pc;
     /* operands were read at the start of the instruction; results land at its end (an SR write
      * that enters a low-power mode starts the LPM stretch after this instruction) */
-    h->now += d->cycles;
+    h->now += D == D_SPC ? d->cycles : f1_cost(S, D);
     uint16_t res;
     if (alu(h, op, bw, src, dst, &res)) {
         if (bw)
@@ -492,7 +561,7 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
 
 static void __attribute__((noinline)) fmt1_generic(mote_t *m, const struct cpu_decoded *d, uint16_t ipc)
 {
-    int op = (d->generic >> 8) & 15, bw = (d->generic >> 7) & 1, S = (d->generic >> 4) & 7, D = d->generic & 3;
+    int op = (d->aux >> 8) & 15, bw = (d->aux >> 7) & 1, S = (d->aux >> 4) & 7, D = d->aux & 3;
     struct hot hs;
     H_IN(&hs);
     if (S == S_REG) /* the one register-mode source read outside hs: R2 */
@@ -563,7 +632,7 @@ AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
     if (bw)
         v &= 0xFF;
     h->pc = pc;
-    h->now += d->cycles;
+    h->now += f2_cost(op, mode);
 
     const uint16_t msb = bw ? 0x80 : 0x8000;
     uint16_t res;
@@ -631,18 +700,6 @@ static void __attribute__((noinline)) reti(mote_t *m, uint16_t ipc)
 
 /* ---------------------------------------------------------------- decoder */
 
-static const uint8_t f1_cycles[4][3] = {
-    /* dst:      Rm PC mem      src: */
-    {1, 2, 4}, /* Rn, constants */
-    {2, 2, 5}, /* @Rn */
-    {2, 3, 5}, /* @Rn+, #N */
-    {3, 3, 6}, /* X(Rn), EDE, &EDE */
-};
-/* format II: rows Rn, @Rn, @Rn+, #N, X(Rn)/EDE/&EDE; columns RRA/RRC/SWPB/SXT, PUSH, CALL */
-static const uint8_t f2_cycles[5][3] = {
-    {1, 3, 4}, {3, 4, 4}, {3, 5, 5}, {3, 4, 5}, {4, 5, 5},
-};
-
 static int pc_fetchable(uint16_t pc)
 {
     return (pc >= MOTE_INFO_START && pc < MOTE_RAM_END) || pc >= MOTE_FLASH_START ||
@@ -696,13 +753,38 @@ static int src_kind(int as, int reg, uint16_t ipc, uint16_t *cval, int *row, int
     }
 }
 
+/* The run stops before pc: the stop PC or a debugger breakpoint. */
+static int stops_at(const mote_t *m, uint16_t pc)
+{
+    return (int32_t)pc == m->stop_pc || (m->bp_map && ((m->bp_map[pc >> 4] >> ((pc >> 1) & 7)) & 1));
+}
+
+/* Make d (a format-I instruction of fused shape `shape`) a fused pair when a conditional jump
+ * follows it at jpc, which can be fetched without a stop. A pair ends at most 6 bytes after its
+ * start (cpu_forget). */
+static void pair_with_jump(const mote_t *m, struct cpu_decoded *d, int shape, uint16_t jpc)
+{
+    if (jpc < 2 || !pc_fetchable(jpc) || stops_at(m, jpc)) /* jpc < 2: wrapped past 0xFFFF */
+        return;
+    uint16_t w = ld16(m, jpc);
+    int cond = (w >> 10) & 7;
+    if (w < 0x2000 || w >= 0x4000 || cond >= NUM_FJ_CONDS)
+        return;
+    int off = w & 0x3FF;
+    if (off & 0x200)
+        off -= 0x400;
+    d->kind = (uint16_t)(K_FJ_0 + shape * NUM_FJ_CONDS + cond);
+    d->aux = (uint16_t)(jpc + 2 + 2 * off);
+    d->key2 = w;
+}
+
 static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
 {
     if (!pc_fetchable(ipc)) {
         mote_fault(m, MOTE_FAULT_FETCH, ipc);
         return NULL;
     }
-    if ((int32_t)ipc == m->stop_pc || (m->bp_map && ((m->bp_map[ipc >> 4] >> ((ipc >> 1) & 7)) & 1))) {
+    if (stops_at(m, ipc)) {
         mote_fault(m, MOTE_FAULT_HALT, ipc);
         return NULL;
     }
@@ -744,9 +826,13 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         d->cycles = f1_cycles[row][col];
         if (S == S_INDPC || (S == S_REG && sreg == 2)) { /* rare: @PC, or SR as a source */
             d->kind = K_F1_GENERIC;
-            d->generic = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
+            d->aux = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
         } else {
-            d->kind = (uint16_t)(K_F1_0 + (((op - 4) * 2 + bw) * 7 + S) * 4 + D);
+            int f1 = F1_INDEX(op, bw, S, D);
+            d->kind = (uint16_t)(K_F1_0 + f1);
+            if (fj_shape[f1])
+                pair_with_jump(m, d, fj_shape[f1] - 1,
+                               (uint16_t)(ipc + 2 + 2 * sext + ((D == D_MEM || D == D_ABS) ? 2 : 0)));
         }
     } else if (w >= 0x2000) { /* jumps */
         int cond = (w >> 10) & 7;
@@ -812,7 +898,11 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
     return d;
 }
 
-void cpu_forget(mote_t *m, uint16_t pc) { memset(&m->dcache[pc >> 1], 0, sizeof *m->dcache); }
+void cpu_forget(mote_t *m, uint16_t pc)
+{
+    for (int back = 0; back <= 6; back += 2) /* pc itself, and a pair starting up to 3 words earlier */
+        memset(&m->dcache[(uint16_t)(pc - back) >> 1], 0, sizeof *m->dcache);
+}
 
 /* ---------------------------------------------------------------- resets, interrupts */
 
@@ -970,6 +1060,33 @@ static int slow_path(mote_t *m)
     f1_##OP##_##BW##_##S##_##D : fmt1(m, &hs, d, ipc, OP, BW, S, D);                                 \
     DISPATCH();
 
+#define FJ_CONDS(Y, OP, BW, S, D)                                                                    \
+    Y(OP, BW, S, D, 0) Y(OP, BW, S, D, 1) Y(OP, BW, S, D, 2) Y(OP, BW, S, D, 3) Y(OP, BW, S, D, 4)    \
+        Y(OP, BW, S, D, 5) Y(OP, BW, S, D, 6)
+#define FJ_LABEL(OP, BW, S, D, C) &&fj_##OP##_##BW##_##S##_##D##_##C,
+#define FJ_LABELS(OP, BW, S, D) FJ_CONDS(FJ_LABEL, OP, BW, S, D)
+/* jump conditions by the jump opcode's condition field, on the lazy flags */
+#define FLAG_N15 (hs.fz | hs.fz >> 1)          /* N in bit 15 */
+#define JCOND_0 ((uint16_t)hs.fz != 0)         /* JNE/JNZ */
+#define JCOND_1 ((uint16_t)hs.fz == 0)         /* JEQ/JZ */
+#define JCOND_2 (hs.fc == 0)                   /* JNC/JLO */
+#define JCOND_3 (hs.fc != 0)                   /* JC/JHS */
+#define JCOND_4 (FLAG_N15 & 0x8000u)           /* JN */
+#define JCOND_5 (!((FLAG_N15 ^ hs.fv) & 0x8000u)) /* JGE */
+#define JCOND_6 ((FLAG_N15 ^ hs.fv) & 0x8000u) /* JL */
+/* A fused pair: the first instruction, then the jump, when the jump's opcode word is still the one
+ * decoded and the time check between the two and the one after the jump would both pass (now + 2 <
+ * next, so the second needs no test); otherwise the jump runs through its own entry after the usual
+ * check, exactly as without the pair. */
+#define FJ_HANDLER(OP, BW, S, D, C)                                                                  \
+    fj_##OP##_##BW##_##S##_##D##_##C : fmt1(m, &hs, d, ipc, OP, BW, S, D);                           \
+    if (UNLIKELY(hs.now + 2 >= hs.next || ld16(m, hs.pc) != d->key2))                                \
+        goto unfused;                                                                                \
+    hs.pc = JCOND_##C ? d->aux : (uint16_t)(hs.pc + 2);                                              \
+    hs.now += 2;                                                                                     \
+    DISPATCH_UNCHECKED();
+#define FJ_HANDLERS(OP, BW, S, D) FJ_CONDS(FJ_HANDLER, OP, BW, S, D)
+
 #define F2_M(X, OP, BW) X(OP, BW, 0) X(OP, BW, 1) X(OP, BW, 2) X(OP, BW, 3) X(OP, BW, 4) X(OP, BW, 5) \
     X(OP, BW, 6) X(OP, BW, 7) X(OP, BW, 8)
 #define F2_BW(X, OP) F2_M(X, OP, 0) F2_M(X, OP, 1)
@@ -993,7 +1110,7 @@ int mote_run(mote_t *m, uint64_t until)
         &&j_ge,
         &&j_l,
         &&j_mp,
-        &&illegal,
+        FJ_LIST(FJ_LABELS) &&illegal,
     };
     _Static_assert(sizeof labels / sizeof labels[0] == K_ILLEGAL + 1, "handler table");
     const struct cpu_decoded *d;
@@ -1018,6 +1135,11 @@ _Static_assert(sizeof(struct cpu_decoded) == 16, "entries are indexed by PC * 8"
     do {                                                                                             \
         if (UNLIKELY(hs.now >= hs.next))                                                             \
             goto slow;                                                                               \
+        DISPATCH_UNCHECKED();                                                                        \
+    } while (0)
+/* The same when now < next is known. */
+#define DISPATCH_UNCHECKED()                                                                         \
+    do {                                                                                             \
         ipc = hs.pc;                                                                                 \
         d = DC_ENTRY(m, ipc);                                                                        \
         if (UNLIKELY(d->key != ld16(m, ipc)))                                                        \
@@ -1063,14 +1185,18 @@ f2_reti:
     hs.now += 2;                                                                                     \
     DISPATCH();
 
-    JUMP(j_ne, hs.fz != 0)
-    JUMP(j_eq, hs.fz == 0)
-    JUMP(j_nc, hs.fc == 0)
-    JUMP(j_c, hs.fc != 0)
-    JUMP(j_n, hs.fn & 0x8000u)
-    JUMP(j_ge, !((hs.fn ^ hs.fv) & 0x8000u))
-    JUMP(j_l, (hs.fn ^ hs.fv) & 0x8000u)
+    JUMP(j_ne, JCOND_0)
+    JUMP(j_eq, JCOND_1)
+    JUMP(j_nc, JCOND_2)
+    JUMP(j_c, JCOND_3)
+    JUMP(j_n, JCOND_4)
+    JUMP(j_ge, JCOND_5)
+    JUMP(j_l, JCOND_6)
     JUMP(j_mp, 1)
+
+    FJ_LIST(FJ_HANDLERS)
+unfused: /* a fused pair near the time limit, or its jump word changed: the jump runs on its own */
+    DISPATCH();
 
 illegal:
     mote_fault(m, MOTE_FAULT_ILLEGAL, ipc);

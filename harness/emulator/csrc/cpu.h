@@ -11,7 +11,11 @@
  * kind != 0 and key == the opcode word now in memory: everything in the entry derives from the
  * opcode word and its address only, so comparing the word at fetch time is enough to notice
  * self-modified code. A zeroed entry (kind 0) runs the decoder, also for the opcode 0x0000
- * (illegal). Extension words are read live. */
+ * (illegal). Extension words are read live.
+ * A fused entry covers two instructions: a format-I instruction and the conditional jump right
+ * after it (decoded together, one dispatch). Its handler compares the jump's opcode word with key2
+ * after the first instruction, and runs the jump only when that matches and no event, interrupt or
+ * run limit falls between the two (otherwise the jump goes through its own entry as before). */
 struct cpu_decoded {
     uint16_t key;    /* the opcode word decoded */
     uint16_t kind;   /* handler index; 0: not decoded */
@@ -21,13 +25,15 @@ struct cpu_decoded {
     uint8_t dreg;    /* destination register (format I) */
     uint8_t cycles;  /* from the family user's guide tables */
     uint8_t pad8;    /* unused */
-    uint16_t generic; /* generic format I (@PC or SR source): opcode << 8 | bw << 7 | S << 4 | D */
-    uint16_t spare;  /* pads the entry to 16 bytes (indexed by PC * 8) */
+    uint16_t aux;    /* generic format I (@PC or SR source): opcode << 8 | bw << 7 | S << 4 | D;
+                      * fused pair: the jump's target */
+    uint16_t key2;   /* fused pair: the jump's opcode word (else 0); the entry is 16 bytes (PC * 8) */
 };
 
 #define CPU_DCACHE_ENTRIES (MOTE_MEM_SIZE / 2)
 
-/* Drop the predecoded entry of pc (breakpoints, stop PC): the decoder sees it again. */
+/* Drop the predecoded entry of pc and of any pair ending with an instruction at pc (breakpoints,
+ * stop PC): the decoder sees them again. */
 void cpu_forget(mote_t *m, uint16_t pc);
 /* Called by the core on every SR write that may change GIE/CPUOFF/SCG/OSCOFF. */
 void cpu_sr_written(mote_t *m, uint16_t old_sr);
