@@ -23,6 +23,7 @@ typedef struct {
     struct { clk_change_fn fn; void *ctx; } lis[CLK_MAX_LISTENERS];
     int nlis;
     uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
+    int gating;             /* clk_mode_hook is notifying (clk_change_is_gating) */
 } clk_state_t;
 
 static clk_state_t *st(mote_t *m) { return (clk_state_t *)m->periph[PERIPH_SLOT_CLK]; }
@@ -169,6 +170,8 @@ int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx)
     return 0;
 }
 
+int clk_change_is_gating(mote_t *m) { return st(m)->gating; }
+
 static void notify(mote_t *m, int phase)
 {
     clk_state_t *s = st(m);
@@ -259,6 +262,7 @@ static void clk_mode_hook(mote_t *m, void *ctx, int component, int old_mode, int
     int sm_on = !(new_mode == CPU_MODE_LPM2 || new_mode == CPU_MODE_LPM3 || new_mode == CPU_MODE_LPM4);
     int lf_on = new_mode != CPU_MODE_LPM4;
     if (sm_on == s->smclk_on && lf_on == s->lfxt_on) return;
+    s->gating = 1;
     notify(m, 0);
     rebase(s, m);
     if (lf_on != s->lfxt_on) {
@@ -269,6 +273,7 @@ static void clk_mode_hook(mote_t *m, void *ctx, int component, int old_mode, int
     }
     s->smclk_on = sm_on;
     notify(m, 1);
+    s->gating = 0;
 }
 
 void clk_attach(mote_t *m)

@@ -59,6 +59,10 @@ int clk_run_until_ns(mote_t *m, uint64_t ns);
  * still valid: sync your counters) and with phase 1 just after (reschedule your events). */
 typedef void (*clk_change_fn)(mote_t *m, void *ctx, int phase);
 int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx); /* -1: full (mote_setup_error) */
+/* 1 while the listeners hear an LPM gating change (SMCLK or LFXT1 stopped or started, DCO and
+ * dividers unchanged): every clock's tick count at the present cycle is the same before and after,
+ * so a listener need not carry counts across; its events' cycles must still be recomputed. */
+int clk_change_is_gating(mote_t *m);
 
 void clk_attach(mote_t *m);
 void clk_reset(mote_t *m, int por);

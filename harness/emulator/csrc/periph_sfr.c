@@ -32,16 +32,22 @@ static void sfr_notify(mote_t *m)
 
 uint8_t sfr_get(mote_t *m, int reg) { return st(m)->reg[reg]; }
 
+const uint8_t *sfr_regs(mote_t *m) { return st(m)->reg; }
+
+/* IE1/IFG1 bits the NMI line depends on: other bits (the USART0 and watchdog flags, set and cleared
+ * for every SPI byte) leave it as it is, and every path that changes these bits updates it. */
+#define SFR1_NMI_BITS (SFR1_NMI | SFR1_OF | SFR1_ACCV)
+
 void sfr_set_bits(mote_t *m, int reg, uint8_t bits)
 {
     st(m)->reg[reg] |= bits;
-    if (reg == SFR_IFG1 || reg == SFR_IE1) sfr_update_nmi(m);
+    if ((reg == SFR_IFG1 || reg == SFR_IE1) && (bits & SFR1_NMI_BITS)) sfr_update_nmi(m);
 }
 
 void sfr_clear_bits(mote_t *m, int reg, uint8_t bits)
 {
     st(m)->reg[reg] &= (uint8_t)~bits;
-    if (reg == SFR_IFG1 || reg == SFR_IE1) sfr_update_nmi(m);
+    if ((reg == SFR_IFG1 || reg == SFR_IE1) && (bits & SFR1_NMI_BITS)) sfr_update_nmi(m);
 }
 
 int sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx)

@@ -19,6 +19,8 @@ enum { SFR_IE1 = 0, SFR_IE2 = 1, SFR_IFG1 = 2, SFR_IFG2 = 3, SFR_ME1 = 4, SFR_ME
 #define SFR2_UTX1 0x20u   /* UTXIE1 / UTXIFG1 ; ME2: UTXE1 */
 
 uint8_t sfr_get(mote_t *m, int reg);
+/* The six SFR bytes (index SFR_IE1..): a peripheral reading several per update reads them here. */
+const uint8_t *sfr_regs(mote_t *m);
 void sfr_set_bits(mote_t *m, int reg, uint8_t bits);   /* hardware sets flags (no listener call) */
 void sfr_clear_bits(mote_t *m, int reg, uint8_t bits); /* hardware clears flags (no listener call) */
 

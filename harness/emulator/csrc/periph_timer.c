@@ -485,12 +485,13 @@ static void accept0(mote_t *m, void *ctx, int vec)
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     tmr_t *t = ctx;
+    int gating = clk_change_is_gating(m); /* tick counts at now unchanged: nothing to carry */
     if (phase == 0) {
         sync(m, t);
-        t->src_before = t->src == CLK_SRC_NONE ? 0 : clk_ticks(m, t->src);
+        if (!gating) t->src_before = t->src == CLK_SRC_NONE ? 0 : clk_ticks(m, t->src);
         return;
     }
-    if (t->src != CLK_SRC_NONE) {
+    if (t->src != CLK_SRC_NONE && !gating) {
         /* keep the divided count continuous if the source tick count jumped (divider change) */
         uint64_t after = clk_ticks(m, t->src);
         t->div_base += after - t->src_before;

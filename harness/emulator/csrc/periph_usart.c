@@ -42,12 +42,19 @@ typedef struct {
     spi_exchange_fn spi_fn[SPI_MAX_DEVICES];
     void *spi_ctx[SPI_MAX_DEVICES];
     int nspi;
+    const uint8_t *sfr;     /* the SFR bytes (sfr_regs), fetched at first use: read at every byte */
 } usart_t;
 
 static usart_t *st(mote_t *m, int u)
 {
     if (u < 0 || u > 1) return NULL;
     return (usart_t *)m->periph[u == 0 ? PERIPH_SLOT_USART0 : PERIPH_SLOT_USART1];
+}
+
+static const uint8_t *sfr(mote_t *m, usart_t *s)
+{
+    if (!s->sfr) s->sfr = sfr_regs(m);
+    return s->sfr;
 }
 
 static int is_spi(usart_t *s) { return (s->ctl & SYNC) != 0; }
@@ -82,33 +89,40 @@ static uint64_t char_end(mote_t *m, usart_t *s)
     return clk_cycle_of_tick(m, src, start + char_ticks(s));
 }
 
+/* The RX/TX lines from IE & IFG; mote_irq_set only when a line changes (nothing else drives them). */
 static void update_irq(mote_t *m, usart_t *s)
 {
-    uint8_t ie = sfr_get(m, s->sfr_ie), ifg = sfr_get(m, s->sfr_ifg);
-    mote_irq_set(m, s->vec_rx, (ie & ifg & s->rxbit) != 0);
-    mote_irq_set(m, s->vec_tx, (ie & ifg & s->txbit) != 0);
+    const uint8_t *reg = sfr(m, s);
+    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg];
+    unsigned lines = m->irq_lines;
+    if (((on & s->rxbit) != 0) != ((lines >> s->vec_rx) & 1u)) mote_irq_set(m, s->vec_rx, (on & s->rxbit) != 0);
+    if (((on & s->txbit) != 0) != ((lines >> s->vec_tx) & 1u)) mote_irq_set(m, s->vec_tx, (on & s->txbit) != 0);
 }
 
 static int tx_enabled(mote_t *m, usart_t *s)
 {
     if (in_reset(s)) return 0;
-    uint8_t me = sfr_get(m, s->sfr_me);
+    uint8_t me = sfr(m, s)[s->sfr_me];
     if (is_spi(s)) return (s->ctl & MM) && (me & s->rxbit); /* USPIEx */
     return (me & s->txbit) != 0;
 }
 
 static int rx_enabled(mote_t *m, usart_t *s)
 {
-    return !in_reset(s) && !is_spi(s) && (sfr_get(m, s->sfr_me) & s->rxbit);
+    return !in_reset(s) && !is_spi(s) && (sfr(m, s)[s->sfr_me] & s->rxbit);
 }
 
 static void try_start_tx(mote_t *m, usart_t *s)
 {
     if (s->shifting || !s->tx_full || !tx_enabled(m, s)) return;
-    uint64_t end = char_end(m, s);
+    /* char_end() unrolled: the start tick and the end tick are needed too, computed once */
+    int src = brclk_src(s);
+    if (src == CLK_SRC_NONE) return;
+    uint64_t end_tick = clk_ticks(m, src) + char_ticks(s);
+    uint64_t end = clk_cycle_of_tick(m, src, end_tick);
     if (end == UINT64_MAX) return;
-    s->tx_src = brclk_src(s);
-    s->tx_end_tick = clk_ticks(m, s->tx_src) + char_ticks(s);
+    s->tx_src = src;
+    s->tx_end_tick = end_tick;
     s->shift = s->txbuf;
     s->tx_full = 0;
     s->shifting = 1;
@@ -121,7 +135,7 @@ static void try_start_tx(mote_t *m, usart_t *s)
 /* A character arrives in RXBUF now. */
 static int receive(mote_t *m, usart_t *s, uint8_t byte)
 {
-    int overrun = (sfr_get(m, s->sfr_ifg) & s->rxbit) != 0;
+    int overrun = (sfr(m, s)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
     sfr_set_bits(m, s->sfr_ifg, s->rxbit);

@@ -118,6 +118,10 @@ static void sfr_changed(mote_t *m, void *ctx)
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     wdt_t *w = ctx;
+    if (clk_change_is_gating(m)) { /* tick counts at now unchanged: only the cycles move */
+        if (phase == 1) schedule(m, w);
+        return;
+    }
     if (phase == 0) {
         w->src_before = clk_ticks(m, w->src);
         return;
