@@ -37,6 +37,137 @@ def mote_from_asm(source: str, **kw) -> Mote:
     return Mote(assemble(source), **kw)
 
 
+# (r10, r11) pairs the value-table programs run with: equal, below/above unsigned and signed, sign
+# changes, overflow, byte carries
+FLAG_VALUES = [(0, 0), (1, 2), (2, 1), (0x8000, 1), (1, 0x8000), (0x7FFF, 0xFFFF), (0xFFFF, 0x7FFF),
+               (0x80, 0x7F), (0xFF, 0x180), (0x8001, 0x8001), (0x7F, 0x8081)]
+
+
+def value_table_program(setup: str, body: list[str], data: str = "") -> str:
+    """A program that runs `body` once for each (r10, r11) pair of FLAG_VALUES after `setup`, then
+    stops at `done`; `data` goes into .data."""
+    lines = "\n".join(body)
+    table = "\n".join(f"        .word {s}, {d}" for s, d in FLAG_VALUES)
+    return f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+{setup}
+        mov #values, r9
+next:   mov @r9+, r10
+        mov @r9+, r11
+{lines}
+        cmp #values_end, r9
+        jeq done
+        br #next
+done:   jmp done
+values:
+{table}
+values_end:
+        .data
+{data}
+"""
+
+
+def run_and_step(source: str) -> tuple[Mote, Mote]:
+    """The program run to `done` in one go and one instruction at a time (Mote.step)."""
+    whole = mote_from_asm(source)
+    whole.run_until_pc("done", 50_000_000)
+    stepped = mote_from_asm(source)
+    done = stepped.symbol("done")
+    while stepped.pc != done:
+        stepped.step()
+    return whole, stepped
+
+
+def ram_routine_program(r4: int, rewrite: str, routine: str) -> str:
+    """A program that copies `routine` to RAM at 0x2000 and calls it with r4 = `r4` twice, then once
+    more after the instruction `rewrite` changed the copy; r12 after each call goes to res1, res2,
+    res3 (.data), and the program stops at `done`."""
+    return f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+        mov #routine, r5
+        mov #0x2000, r6
+        mov #(routine_end - routine) / 2, r7
+copy:   mov @r5+, r10
+        mov r10, 0(r6)
+        incd r6
+        dec r7
+        jnz copy
+        mov #{r4}, r4
+        call #0x2000
+        mov r12, &res1
+        call #0x2000
+        mov r12, &res2
+        {rewrite}
+        call #0x2000
+        mov r12, &res3
+done:   jmp done
+routine:
+{routine}
+routine_end:
+        .data
+res1:   .word 0
+res2:   .word 0
+res3:   .word 0
+"""
+
+
+def ram_routine_results(r4: int, rewrite: str, routine: str) -> list[int]:
+    """r12 after each of the three calls of ram_routine_program(r4, rewrite, routine)."""
+    m = mote_from_asm(ram_routine_program(r4, rewrite, routine))
+    m.run_until_pc("done", 10_000)
+    return [m.read16(m.symbol(s)) for s in ("res1", "res2", "res3")]
+
+
+def warm_loop(source: str, cycles: int) -> Mote:
+    """A mote at the label `loop` of `source` after the loop ran `cycles` (its code is decoded)."""
+    m = mote_from_asm(source)
+    m.run_until_pc("loop", 1000)
+    m.run(cycles)
+    m.run_until_pc("loop", 100)
+    return m
+
+
+def check_irq_and_run_limits(warm: Callable[[], Mote], boundary: Callable[[int, int], tuple[int, str]],
+                             span: int) -> None:
+    """For each cycle t < span after a warmed-up loop's start: an interrupt asserted then is taken at
+    boundary(base, t) (its address pushed, the ISR 6 cycles later), and a run limit there stops at
+    that boundary. warm() gives a mote at `loop` whose code was decoded and has run."""
+    for t in range(span):
+        m = warm()
+        base = m.now
+        m.schedule_irq(5, True, base + t)
+        m.run_until_pc("isr", 1000)
+        at, where = boundary(base, t)
+        assert (m.now, m.read16(m.sp + 2)) == (at + 6, m.symbol(where)), t
+    m = warm()
+    base = m.now
+    for t in range(span):
+        m.run_until_cycle(base + t)
+        at, where = boundary(base, t)
+        assert (m.now, m.pc) == (at, m.symbol(where)), t
+
+
+def check_breakpoint_after_warm_up(m: Mote, pc: int, rerun: int) -> None:
+    """A breakpoint set at pc (whose code was decoded and has run) stops the run there; cleared, the
+    code runs on (rerun cycles) and a stop address at pc stops there too."""
+    from harness.emulator._core import lib
+
+    lib.mote_set_breakpoint(m.ptr, pc, 1)
+    rc = lib.mote_run(m.ptr, m.now + 100)
+    assert rc == lib.MOTE_FAULT_HALT and m.pc == pc
+    lib.mote_clear_fault(m.ptr)
+    lib.mote_set_breakpoint(m.ptr, pc, 0)
+    m.run(rerun)
+    m.run_until_pc(pc, 100)
+    assert m.pc == pc
+
+
 class Batch:
     """Many single-instruction cases in one assembled program: case i is at label `c<i>`.
 

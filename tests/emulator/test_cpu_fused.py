@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import itertools
 
-from emu_helpers import STOP_WATCHDOG, mote_from_asm
+from emu_helpers import (
+    FLAG_VALUES,
+    STOP_WATCHDOG,
+    check_breakpoint_after_warm_up,
+    check_irq_and_run_limits,
+    ram_routine_results,
+    run_and_step,
+    value_table_program,
+    warm_loop,
+)
 
 # source operand forms: (assembler text, how its value (r10) is set)
 _SOURCES = {
@@ -27,10 +36,6 @@ _DESTS = {
 }
 _JUMPS = ["jne", "jeq", "jnc", "jc", "jn", "jge", "jl"]
 _OPS = ["cmp", "cmp.b", "sub", "sub.b", "add", "add.b", "bit", "bit.b", "mov", "xor"]
-# (source, destination) values the whole program runs with: equal, below/above unsigned and signed,
-# sign changes, overflow, byte carries
-_VALUES = [(0, 0), (1, 2), (2, 1), (0x8000, 1), (1, 0x8000), (0x7FFF, 0xFFFF), (0xFFFF, 0x7FFF),
-           (0x80, 0x7F), (0xFF, 0x180), (0x8001, 0x8001), (0x7F, 0x8081)]
 # constant-generator sources (TST = CMP #0, DEC = SUB #1, INC = ADD #1, ...)
 _CONSTANTS = [0, 1, 2, 4, 8, -1]
 
@@ -55,34 +60,9 @@ def _program() -> tuple[str, int]:
     for op, c, jump in itertools.product(_OPS[:-1], _CONSTANTS, _JUMPS):
         _case(lines, n, ["        mov r11, r7"], f"{op} #{c}, r7", jump, "r7")
         n += 1
-    body = "\n".join(lines)
-    table = "\n".join(f"        .word {s}, {d}" for s, d in _VALUES)
-    source = f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {STOP_WATCHDOG}
-        mov #buf, r8
-        clr r12
-        clr r13
-        clr r15
-        mov #values, r9
-next:   mov @r9+, r10
-        mov @r9+, r11
-{body}
-        cmp #values_end, r9
-        jeq done
-        br #next
-done:   jmp done
-values:
-{table}
-values_end:
-        .data
-srcv:   .word 0
-dstv:   .word 0
-buf:    .fill 16, 1, 0
-"""
-    return source, n * len(_VALUES)
+    setup = "        mov #buf, r8\n        clr r12\n        clr r13\n        clr r15"
+    data = "srcv:   .word 0\ndstv:   .word 0\nbuf:    .fill 16, 1, 0"
+    return value_table_program(setup, lines, data), n * len(FLAG_VALUES)
 
 
 def _state(m) -> tuple:
@@ -93,12 +73,7 @@ def test_fused_pairs_match_single_steps() -> None:
     """Every fused shape and condition on operands that take and skip the jump (including
     overflow and byte/word sign cases): state, flags and cycle count equal the one-by-one run."""
     source, n = _program()
-    fused = mote_from_asm(source)
-    fused.run_until_pc("done", 50_000_000)
-    stepped = mote_from_asm(source)
-    done = stepped.symbol("done")
-    while stepped.pc != done:
-        stepped.step()
+    fused, stepped = run_and_step(source)
     assert _state(fused) == _state(stepped)
     assert fused.reg(15) != 0 and n > 10_000
 
@@ -133,32 +108,20 @@ def _boundary(base: int, t: int) -> tuple[int, str]:
     return base + 3 * k + 3, "loop"
 
 
-def test_interrupt_between_the_pair() -> None:
+def _warm():
+    return warm_loop(LOOP, 30)
+
+
+def test_interrupt_and_run_limit_between_the_pair() -> None:
     """An interrupt asserted at any cycle around a fused dec/jnz is accepted at the first
-    instruction boundary, between the two instructions too, 6 cycles before the ISR runs."""
-    for t in range(0, 9):
-        m = mote_from_asm(LOOP)
-        m.run_until_pc("loop", 1000)
-        m.run(30)  # the pair is decoded and has run fused
-        m.run_until_pc("loop", 100)
-        base = m.now
-        m.schedule_irq(5, True, base + t)
-        m.run_until_pc("isr", 1000)
-        at, where = _boundary(base, t)
-        assert (m.now, m.read16(m.sp + 2)) == (at + 6, m.symbol(where)), t
+    instruction boundary, between the two instructions too, 6 cycles before the ISR runs; a run
+    limit between the two stops there."""
+    check_irq_and_run_limits(_warm, _boundary, 9)
 
 
-def test_run_limit_and_single_step_between_the_pair() -> None:
-    """A run limit between the two stops there; single steps visit both instructions."""
-    m = mote_from_asm(LOOP)
-    m.run_until_pc("loop", 1000)
-    m.run(30)
-    m.run_until_pc("loop", 100)
-    base = m.now
-    for t in range(0, 9):
-        m.run_until_cycle(base + t)
-        at, where = _boundary(base, t)
-        assert (m.now, m.pc) == (at, m.symbol(where)), t
+def test_single_steps_visit_both_of_the_pair() -> None:
+    """Single steps visit both instructions."""
+    m = _warm()
     m.run_until_pc("loop", 100)
     seen = []
     for _ in range(4):
@@ -171,63 +134,19 @@ def test_run_limit_and_single_step_between_the_pair() -> None:
 
 def test_breakpoint_and_stop_on_the_jump_of_a_pair() -> None:
     """A breakpoint or stop address set on the jump after its pair was decoded stops there."""
-    from harness.emulator._core import lib
-
-    m = mote_from_asm(LOOP)
-    m.run_until_pc("loop", 1000)
-    m.run(30)
-    jnz = m.symbol("jnz_at")
-    lib.mote_set_breakpoint(m.ptr, jnz, 1)
-    rc = lib.mote_run(m.ptr, m.now + 100)
-    assert rc == lib.MOTE_FAULT_HALT and m.pc == jnz
-    lib.mote_clear_fault(m.ptr)
-    lib.mote_set_breakpoint(m.ptr, jnz, 0)
-    m.run(30)
-    m.run_until_pc("jnz_at", 100)
-    assert m.pc == jnz
+    m = _warm()
+    check_breakpoint_after_warm_up(m, m.symbol("jnz_at"), 30)
 
 
-REWRITE = f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {STOP_WATCHDOG}
-        mov #routine, r5
-        mov #0x2000, r6
-        mov #(routine_end - routine) / 2, r7
-copy:   mov @r5+, r10
-        mov r10, 0(r6)
-        incd r6
-        dec r7
-        jnz copy
-        mov #3, r4
-        call #0x2000
-        mov r12, &res1
-        call #0x2000
-        mov r12, &res2
-        xor #0x0400, &0x2006
-        call #0x2000
-        mov r12, &res3
-done:   jmp done
-routine:
+def test_rewritten_jump_of_a_pair() -> None:
+    """Code in RAM turns the JEQ of a decoded (and already run) pair into a JNE: the next run
+    follows the new jump."""
+    routine = """
         clr r12
         cmp #3, r4
         jeq 1f
         mov #1, r12
         ret
 1:      mov #2, r12
-        ret
-routine_end:
-        .data
-res1:   .word 0
-res2:   .word 0
-res3:   .word 0
-"""
-
-
-def test_rewritten_jump_of_a_pair() -> None:
-    """Code in RAM turns the JEQ of a decoded (and already run) pair into a JNE: the next run
-    follows the new jump."""
-    m = mote_from_asm(REWRITE)
-    m.run_until_pc("done", 10_000)
-    assert [m.read16(m.symbol(s)) for s in ("res1", "res2", "res3")] == [2, 2, 1]
+        ret"""
+    assert ram_routine_results(3, "xor #0x0400, &0x2006", routine) == [2, 2, 1]

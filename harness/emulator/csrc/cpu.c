@@ -19,7 +19,8 @@
  * term) and C, Z, N, V are only formed when read: a conditional jump tests one value, SR reads
  * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
  * register with sr_get. Fused pairs (FJ_LIST): a compare/test/arithmetic/move instruction and the
- * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch.
+ * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch;
+ * register pairs (RR_LIST) do the same for two one-cycle register instructions.
  * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
 #include "cpu.h"
@@ -70,6 +71,25 @@ enum { F2_RRC, F2_SWPB, F2_RRA, F2_SXT, F2_PUSH, F2_CALL };
 enum { FJ_LIST(FJ_ENUM) NUM_FJ };
 #define NUM_FJ_CONDS 7 /* JNE, JEQ, JNC, JC, JN, JGE, JL (JMP is not fused) */
 
+/* Register pairs (RR_LIST): two one-cycle instructions with a register or constant-generator source
+ * and a register destination R4..R15 (the 32-bit chains of compiled code: MOV + ADD, ADD + ADDC,
+ * ADDC + ADDC, SUB + SUBC, counters and compares) share one entry and one handler when the second
+ * is not a conditional jump (those pair as above). The entry keeps the second's opcode word in key2,
+ * its destination in reg2, its source register in dbase and its constant in aux. The list is
+ * written twice (RR_LIST, RR_LIST2) because a macro cannot expand itself for the inner loop. */
+#define RR_LIST(X) \
+    X(4, 0, S_REG) X(5, 0, S_REG) X(6, 0, S_REG) X(7, 0, S_REG) X(8, 0, S_REG) X(9, 0, S_REG) \
+    X(14, 0, S_REG) X(12, 0, S_REG) X(4, 0, S_CON) X(5, 0, S_CON) X(8, 0, S_CON) X(9, 0, S_CON) \
+    X(13, 0, S_CON) X(5, 1, S_CON) X(9, 1, S_CON)
+#define RR_LIST2(X, A, B, C) \
+    X(A, B, C, 4, 0, S_REG) X(A, B, C, 5, 0, S_REG) X(A, B, C, 6, 0, S_REG) \
+    X(A, B, C, 7, 0, S_REG) X(A, B, C, 8, 0, S_REG) X(A, B, C, 9, 0, S_REG) \
+    X(A, B, C, 14, 0, S_REG) X(A, B, C, 12, 0, S_REG) X(A, B, C, 4, 0, S_CON) \
+    X(A, B, C, 5, 0, S_CON) X(A, B, C, 8, 0, S_CON) X(A, B, C, 9, 0, S_CON) \
+    X(A, B, C, 13, 0, S_CON) X(A, B, C, 5, 1, S_CON) X(A, B, C, 9, 1, S_CON)
+#define RR_ENUM(OP, BW, S) RR_##OP##_##BW##_##S,
+enum { RR_LIST(RR_ENUM) NUM_RR };
+
 #define K_F1_0 1 /* kind 0: not decoded (a zeroed entry runs the decoder) */
 enum {
     K_F1_GENERIC = K_F1_0 + NUM_F1_KINDS,
@@ -77,13 +97,17 @@ enum {
     K_RETI = K_F2_0 + 6 * 2 * NUM_F2_MODES,
     K_JMP0, /* 8 conditions follow */
     K_FJ_0 = K_JMP0 + 8, /* fused pairs: FJ_* * NUM_FJ_CONDS + condition */
-    K_ILLEGAL = K_FJ_0 + NUM_FJ * NUM_FJ_CONDS,
+    K_RR_0 = K_FJ_0 + NUM_FJ * NUM_FJ_CONDS, /* register pairs: first RR_* * NUM_RR + second */
+    K_ILLEGAL = K_RR_0 + NUM_RR * NUM_RR,
 };
 
 /* format-I kind index -> 1 + its FJ_* shape (0: never fused) */
 #define FJ_MAP(OP, BW, S, D) [F1_INDEX(OP, BW, S, D)] = 1 + FJ_##OP##_##BW##_##S##_##D,
 static const uint8_t fj_shape[NUM_F1_KINDS] = {FJ_LIST(FJ_MAP)};
 _Static_assert(NUM_FJ < 255, "fj_shape holds 1 + the shape in a byte");
+/* format-I kind index -> 1 + its RR_* shape (0: never in a register pair) */
+#define RR_MAP(OP, BW, S) [F1_INDEX(OP, BW, S, D_REG)] = 1 + RR_##OP##_##BW##_##S,
+static const uint8_t rr_shape[NUM_F1_KINDS] = {RR_LIST(RR_MAP)};
 
 /* Hot run-loop state kept in registers: the cycle counter and the fast-path limit. Everything
  * that can observe or change m->now / m->next_check (I/O hooks, the flash writer, mode listeners,
@@ -698,6 +722,23 @@ static void __attribute__((noinline)) reti(mote_t *m, uint16_t ipc)
     }
 }
 
+/* The second instruction of a register pair (pair_with_reg_op): one word, one cycle, register or
+ * constant source, register destination R4..R15. */
+AI void reg_pair_second(mote_t *m, struct hot *h, const struct cpu_decoded *d, int op, int bw, int S)
+{
+    uint16_t src = S == S_REG ? m->r[d->dbase] : d->aux;
+    uint16_t dst = m->r[d->reg2];
+    if (bw) {
+        src &= 0xFF;
+        dst &= 0xFF;
+    }
+    h->pc = (uint16_t)(h->pc + 2);
+    h->now += 1;
+    uint16_t res;
+    if (alu(h, op, bw, src, dst, &res))
+        m->r[d->reg2] = bw ? (uint16_t)(res & 0xFF) : res;
+}
+
 /* ---------------------------------------------------------------- decoder */
 
 static int pc_fetchable(uint16_t pc)
@@ -778,6 +819,31 @@ static void pair_with_jump(const mote_t *m, struct cpu_decoded *d, int shape, ui
     d->key2 = w;
 }
 
+/* Make d (a format-I instruction of register-pair shape `shape`, one word long) a register pair when
+ * the instruction at npc, fetchable without a stop, has a register-pair shape too. */
+static void pair_with_reg_op(const mote_t *m, struct cpu_decoded *d, int shape, uint16_t npc)
+{
+    if (npc < 2 || !pc_fetchable(npc) || stops_at(m, npc))
+        return;
+    uint16_t w = ld16(m, npc);
+    int sreg = (w >> 8) & 15, ad = (w >> 7) & 1, bw = (w >> 6) & 1, as = (w >> 4) & 3, dreg = w & 15;
+    if (w < 0x4000 || ad || dreg < 4 || (sreg == 2 && as == 0))
+        return;
+    int row, sext;
+    uint16_t cval;
+    int S = src_kind(as, sreg, npc, &cval, &row, &sext);
+    if (S != S_REG && S != S_CON)
+        return;
+    int second = rr_shape[F1_INDEX(w >> 12, bw, S, D_REG)];
+    if (!second)
+        return;
+    d->kind = (uint16_t)(K_RR_0 + shape * NUM_RR + second - 1);
+    d->key2 = w;
+    d->reg2 = (uint8_t)dreg;
+    d->dbase = (uint16_t)sreg;
+    d->aux = cval;
+}
+
 static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
 {
     if (!pc_fetchable(ipc)) {
@@ -833,6 +899,8 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
             if (fj_shape[f1])
                 pair_with_jump(m, d, fj_shape[f1] - 1,
                                (uint16_t)(ipc + 2 + 2 * sext + ((D == D_MEM || D == D_ABS) ? 2 : 0)));
+            if (d->kind == K_F1_0 + f1 && rr_shape[f1]) /* not paired with a jump */
+                pair_with_reg_op(m, d, rr_shape[f1] - 1, (uint16_t)(ipc + 2));
         }
     } else if (w >= 0x2000) { /* jumps */
         int cond = (w >> 10) & 7;
@@ -1087,6 +1155,19 @@ static int slow_path(mote_t *m)
     DISPATCH_UNCHECKED();
 #define FJ_HANDLERS(OP, BW, S, D) FJ_CONDS(FJ_HANDLER, OP, BW, S, D)
 
+#define RR_LABEL(A, B, C, OP, BW, S) &&rr_##A##_##B##_##C##_##OP##_##BW##_##S,
+#define RR_LABELS(A, B, C) RR_LIST2(RR_LABEL, A, B, C)
+/* A register pair: the first instruction, then the second when its opcode word is still the one
+ * decoded and the time check before it passes (the same check as its own dispatch); otherwise the
+ * second runs through its own entry. */
+#define RR_HANDLER(A, B, C, OP, BW, S)                                                               \
+    rr_##A##_##B##_##C##_##OP##_##BW##_##S : fmt1(m, &hs, d, ipc, A, B, C, D_REG);                   \
+    if (UNLIKELY(hs.now >= hs.next || ld16(m, hs.pc) != d->key2))                                    \
+        goto unfused;                                                                                \
+    reg_pair_second(m, &hs, d, OP, BW, S);                                                           \
+    DISPATCH();
+#define RR_HANDLERS(A, B, C) RR_LIST2(RR_HANDLER, A, B, C)
+
 #define F2_M(X, OP, BW) X(OP, BW, 0) X(OP, BW, 1) X(OP, BW, 2) X(OP, BW, 3) X(OP, BW, 4) X(OP, BW, 5) \
     X(OP, BW, 6) X(OP, BW, 7) X(OP, BW, 8)
 #define F2_BW(X, OP) F2_M(X, OP, 0) F2_M(X, OP, 1)
@@ -1110,7 +1191,7 @@ int mote_run(mote_t *m, uint64_t until)
         &&j_ge,
         &&j_l,
         &&j_mp,
-        FJ_LIST(FJ_LABELS) &&illegal,
+        FJ_LIST(FJ_LABELS) RR_LIST(RR_LABELS) &&illegal,
     };
     _Static_assert(sizeof labels / sizeof labels[0] == K_ILLEGAL + 1, "handler table");
     const struct cpu_decoded *d;
@@ -1195,6 +1276,7 @@ f2_reti:
     JUMP(j_mp, 1)
 
     FJ_LIST(FJ_HANDLERS)
+    RR_LIST(RR_HANDLERS)
 unfused: /* a fused pair near the time limit, or its jump word changed: the jump runs on its own */
     DISPATCH();
 

@@ -15,19 +15,23 @@
  * A fused entry covers two instructions: a format-I instruction and the conditional jump right
  * after it (decoded together, one dispatch). Its handler compares the jump's opcode word with key2
  * after the first instruction, and runs the jump only when that matches and no event, interrupt or
- * run limit falls between the two (otherwise the jump goes through its own entry as before). */
+ * run limit falls between the two (otherwise the jump goes through its own entry as before).
+ * A register pair covers two one-word register instructions (cpu.c, RR_LIST) the same way: the
+ * second runs from this entry when key2 matches and its time check passes. */
 struct cpu_decoded {
     uint16_t key;    /* the opcode word decoded */
     uint16_t kind;   /* handler index; 0: not decoded */
     uint16_t cval;   /* constant source value, or the constant base of symbolic/absolute source */
-    uint16_t dbase;  /* constant base of a symbolic/absolute destination; jumps: target */
+    uint16_t dbase;  /* constant base of a symbolic/absolute destination; jumps: target; register
+                      * pair: the second instruction's source register */
     uint8_t sreg;    /* source register (format I) or operand register (format II) */
     uint8_t dreg;    /* destination register (format I) */
     uint8_t cycles;  /* from the family user's guide tables */
-    uint8_t pad8;    /* unused */
+    uint8_t reg2;    /* register pair: the second instruction's destination register */
     uint16_t aux;    /* generic format I (@PC or SR source): opcode << 8 | bw << 7 | S << 4 | D;
-                      * fused pair: the jump's target */
-    uint16_t key2;   /* fused pair: the jump's opcode word (else 0); the entry is 16 bytes (PC * 8) */
+                      * fused pair: the jump's target; register pair: the second's constant */
+    uint16_t key2;   /* fused or register pair: the second opcode word (else 0); the entry is 16
+                      * bytes (PC * 8) */
 };
 
 #define CPU_DCACHE_ENTRIES (MOTE_MEM_SIZE / 2)
