@@ -136,8 +136,9 @@ def main() -> None:
 def _mspsim_line() -> None:
     """MSPSim's figure on the same mixed ELF when a real Cooja is named (ESSE_COOJA), else how to get it."""
     from harness.bench import mspsim
+    from harness.sim.cooja_backend import cooja_from_env
 
-    cooja = mspsim.cooja_from_env()
+    cooja = cooja_from_env()
     if cooja is None:
         print("MSPSim on the same mixed ELF: not run (set ESSE_COOJA=/path/to/cooja.jar, docs/cooja.md)")
         return

@@ -12,7 +12,6 @@ the host (the bench's oracle), or the figure is refused.
 
 from __future__ import annotations
 
-import os
 import resource
 import shutil
 import tempfile
@@ -38,15 +37,6 @@ class MspsimRun:
     cycles: int
     cpu_s: float
     wall_s: float
-
-
-def cooja_from_env() -> tuple[Path, Path] | None:
-    """(cooja.jar, Contiki tree) from ESSE_COOJA / ESSE_CONTIKI, or None when no Cooja is named."""
-    jar = os.environ.get("ESSE_COOJA")
-    if not jar:
-        return None
-    contiki = Path(os.environ.get("ESSE_CONTIKI") or Path(jar).resolve().parents[3])
-    return Path(jar), contiki
 
 
 def _our_cycles(elf: Path) -> int:

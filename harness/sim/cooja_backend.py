@@ -15,6 +15,7 @@ into our `COOJA.testlog`, `mote-output.log` and, when the script logged PowerTra
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -37,6 +38,15 @@ GENERATIONS = ("3", "4")
 
 class CoojaUnavailable(RuntimeError):
     """Something the real Cooja needs is missing; the message says what and how to get it."""
+
+
+def cooja_from_env() -> tuple[Path, Path] | None:
+    """(cooja.jar, Contiki tree) named by ESSE_COOJA (ESSE_CONTIKI overrides the tree, default the jar's
+    ../../..), or None when no Cooja is named."""
+    jar = os.environ.get("ESSE_COOJA")
+    if not jar:
+        return None
+    return Path(jar), Path(os.environ.get("ESSE_CONTIKI") or Path(jar).resolve().parents[3])
 
 
 def cooja_argv(

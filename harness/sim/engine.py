@@ -358,23 +358,22 @@ class Engine:
         wall0, sim0 = time.monotonic(), self.now_us
         last_progress = wall0
         reason = "stopped"
-        stop_at: int | None = None  # set once a condition or a reset ends the run
+        limit = until_us  # where the run ends: until_us, or earlier once a condition or a reset ends it
+        ended = False
         while True:
             self._handle_due_events()
             if self._stop.is_set():
                 reason = "stopped"
                 break
-            if stop_at is None:
+            if not ended:
                 ending = self._ending()
                 if ending is not None:
-                    reason, stop_at = ending
-            if stop_at is not None and self.now_us >= stop_at:
+                    ended, (reason, at) = True, ending
+                    limit = at if limit is None else min(limit, at)
+            if limit is not None and self.now_us >= limit:
+                reason = reason if ended else "time"
                 break
-            if until_us is not None and self.now_us >= until_us:
-                reason = reason if stop_at is not None else "time"
-                break
-            end = until_us if stop_at is None else stop_at if until_us is None else min(until_us, stop_at)
-            target = self._window_end(end)
+            target = self._window_end(limit)
             if self.group is not None:
                 self.medium.horizon_us = self.now_us  # the group checks its own windows
                 target = self.group.run_until(self.now_us, target)

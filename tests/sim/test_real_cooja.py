@@ -3,14 +3,13 @@ ScriptRunner test says TEST OK). Runs when ESSE_COOJA names a cooja.jar (tools/c
 a Contiki tree; ESSE_CONTIKI overrides the tree, default the jar's ../../..): see docs/cooja.md.
 Marked `cooja`: the one skip the strict CI switch allows."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 from harness.build import build_app
 from harness.paths import COOJA_CONFIGS_DIR
-from harness.sim.cooja_backend import parse_testlog, run_cooja
+from harness.sim.cooja_backend import cooja_from_env, parse_testlog, run_cooja
 from harness.sim.csc import read_csc
 from harness.sim.scenario import load_scenario, render_scenario
 from harness.up import build_scenario_app
@@ -21,11 +20,10 @@ SCENARIOS = sorted((COOJA_CONFIGS_DIR / "scenarios").glob("*.toml"))
 
 @pytest.fixture(scope="module")
 def cooja() -> tuple[Path, Path]:
-    jar = os.environ.get("ESSE_COOJA")
-    if not jar:
+    named = cooja_from_env()
+    if named is None:
         pytest.skip("no real Cooja: set ESSE_COOJA=/path/to/contiki/tools/cooja/dist/cooja.jar")
-    contiki = Path(os.environ.get("ESSE_CONTIKI") or Path(jar).resolve().parents[3])
-    return Path(jar), contiki
+    return named
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
