@@ -286,9 +286,9 @@ def test_sr_as_source_all_destinations(batch_factory, op: str, bw: bool) -> None
                 want = (res | kept) if written else dst
                 got = m.reg(6) if dmode == "Rm" else m.read16(DST)
                 want_cycles = F1_CYCLES[("Rn", "Rm" if dmode == "Rm" else "mem")]
-                if (got, m.sr, cycles) != (want, sr, want_cycles):
-                    failures.append(f"{lines[i]} sr={sr_in:#x} dst={dst:#x}: got {(hex(got), hex(m.sr), cycles)}"
-                                    f" want {(hex(want), hex(sr), want_cycles)}")
+                got_all, want_all = (hex(got), hex(m.sr), cycles), (hex(want), hex(sr), want_cycles)
+                if got_all != want_all:
+                    failures.append(f"{lines[i]} sr={sr_in:#x} dst={dst:#x}: got {got_all} want {want_all}")
     assert not failures, "\n".join(failures[:20])
 
 
