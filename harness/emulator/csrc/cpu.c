@@ -334,12 +334,16 @@ void cpu_sr_written(mote_t *m, uint16_t old_sr)
     mote_component_set_mode(m, 0, cpu_mode_of_sr(sr));
 }
 
-/* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path. */
+/* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path,
+ * and not GIE alone going 1 -> 0 (DINT, the multiply helpers): that leaves the CPU mode as it is, sets
+ * no EINT delay and makes no interrupt acceptable, so the slow-path pass cpu_sr_written asks for
+ * would find nothing to do and keep next_check. */
 AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
 {
     uint16_t old = h->sr;
     sr_load(h, (uint16_t)(v & 0x01FF));
-    if (UNLIKELY((old ^ h->sr) & SR_MODE_BITS)) {
+    uint16_t changed = (old ^ h->sr) & SR_MODE_BITS;
+    if (UNLIKELY(changed) && (changed != SR_GIE || (h->sr & SR_GIE))) {
         H_OUT(h);
         cpu_sr_written(m, old);
         H_IN(h);
