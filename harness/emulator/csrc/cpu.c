@@ -20,7 +20,8 @@
  * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
  * register with sr_get. Fused pairs (FJ_LIST): a compare/test/arithmetic/move instruction and the
  * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch;
- * register pairs (RR_LIST) do the same for two one-cycle register instructions.
+ * register pairs (RR_LIST) do the same for two one-cycle register instructions. The SR as a register
+ * source has handlers of its own (S_SR); only @PC sources run the generic format-I path.
  * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
 #include "cpu.h"
