@@ -263,6 +263,35 @@ def test_writes_to_cg_sp_sr(batch_factory) -> None:
     assert m.reg(6) == C | V  # SR in register mode is the register, not a constant
 
 
+# SR values for the SR-source cases: flag patterns only (GIE, CPUOFF and the clocks stay as they are)
+SR_SOURCES = [0x0000, C | V, N | Z, C | Z | N | V, 0x0004 | C]
+
+
+@pytest.mark.parametrize("bw", [False, True], ids=["word", "byte"])
+@pytest.mark.parametrize("op", OPS)
+def test_sr_as_source_all_destinations(batch_factory, op: str, bw: bool) -> None:
+    """`op r2, dst`: the SR read as a register source (its own handlers), every destination mode."""
+    suffix = ".b" if bw else ""
+    lines = [f"{op}{suffix} r2, {dst_text(d)}" for d in DST_MODES]
+    batch = batch_factory(lines)
+    DST = batch.dstv
+    failures = []
+    for i, dmode in enumerate(DST_MODES):
+        for sr_in in SR_SOURCES:
+            for dst in (0x1234, 0x0099 if op == "dadd" else 0x80FF):
+                m, cycles = batch.step(i, regs={6: dst, 7: DST - 4}, mem={DST: dst}, sr=sr_in)
+                res, sr, written = reference(op, bw, sr_in, dst, sr_in)
+                mask = 0xFF if bw else 0xFFFF
+                kept = dst & ~mask if (bw and dmode != "Rm") else 0
+                want = (res | kept) if written else dst
+                got = m.reg(6) if dmode == "Rm" else m.read16(DST)
+                want_cycles = F1_CYCLES[("Rn", "Rm" if dmode == "Rm" else "mem")]
+                got_all, want_all = (hex(got), hex(m.sr), cycles), (hex(want), hex(sr), want_cycles)
+                if got_all != want_all:
+                    failures.append(f"{lines[i]} sr={sr_in:#x} dst={dst:#x}: got {got_all} want {want_all}")
+    assert not failures, "\n".join(failures[:20])
+
+
 def test_byte_access_to_odd_address(batch_factory) -> None:
     batch = batch_factory(["mov.b #0x5a, &scratch+1", "mov.b &scratch+1, r6", "add.b #0x10, 1(r7)"])
     s = batch.scratch

@@ -20,7 +20,8 @@
  * (operands, PUSH, H_OUT before any call out, hence interrupts, RETI, gdb and the host) build the
  * register with sr_get. Fused pairs (FJ_LIST): a compare/test/arithmetic/move instruction and the
  * conditional jump after it share one entry and one handler (cpu.h), so the pair costs one dispatch;
- * register pairs (RR_LIST) do the same for two one-cycle register instructions.
+ * register pairs (RR_LIST) do the same for two one-cycle register instructions. The SR as a register
+ * source has handlers of its own (S_SR); only @PC sources run the generic format-I path.
  * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
 #include "cpu.h"
@@ -37,7 +38,9 @@ void mote_apply_pending_puc(mote_t *m); /* mote.c */
 #define NMI_LINES ((1u << MOTE_VEC_NMI) | (1u << MOTE_VEC_RESET))
 
 /* source kinds (format I) */
-enum { S_REG, S_CON, S_IDX, S_ABS, S_IND, S_INC, S_IMM, S_INDPC };
+/* S_INDPC runs in fmt1_generic; S_SR (the SR as a register source: the MSPABI multiply helpers' save
+ * and restore of GIE) has its own handlers per (opcode, byte/word, destination kind), outside F1_INDEX */
+enum { S_REG, S_CON, S_IDX, S_ABS, S_IND, S_INC, S_IMM, S_INDPC, S_SR };
 /* destination kinds (format I) */
 enum { D_REG, D_SPC, D_MEM, D_ABS };
 /* operand modes (format II) */
@@ -98,7 +101,8 @@ enum {
     K_JMP0, /* 8 conditions follow */
     K_FJ_0 = K_JMP0 + 8, /* fused pairs: FJ_* * NUM_FJ_CONDS + condition */
     K_RR_0 = K_FJ_0 + NUM_FJ * NUM_FJ_CONDS, /* register pairs: first RR_* * NUM_RR + second */
-    K_ILLEGAL = K_RR_0 + NUM_RR * NUM_RR,
+    K_SR_0 = K_RR_0 + NUM_RR * NUM_RR, /* SR source: ((op - 4) * 2 + bw) * 4 + D */
+    K_ILLEGAL = K_SR_0 + 12 * 2 * 4,
 };
 
 /* format-I kind index -> 1 + its FJ_* shape (0: never fused) */
@@ -331,12 +335,16 @@ void cpu_sr_written(mote_t *m, uint16_t old_sr)
     mote_component_set_mode(m, 0, cpu_mode_of_sr(sr));
 }
 
-/* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path. */
+/* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path,
+ * and not GIE alone going 1 -> 0 (DINT, the multiply helpers): that leaves the CPU mode as it is, sets
+ * no EINT delay and makes no interrupt acceptable, so the slow-path pass cpu_sr_written asks for
+ * would find nothing to do and keep next_check. */
 AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
 {
     uint16_t old = h->sr;
     sr_load(h, (uint16_t)(v & 0x01FF));
-    if (UNLIKELY((old ^ h->sr) & SR_MODE_BITS)) {
+    uint16_t changed = (old ^ h->sr) & SR_MODE_BITS;
+    if (UNLIKELY(changed) && (changed != SR_GIE || (h->sr & SR_GIE))) {
         H_OUT(h);
         cpu_sr_written(m, old);
         H_IN(h);
@@ -411,7 +419,7 @@ static const uint8_t f2_cycles[5][3] = {
  * R0..R3 (D_SPC) depends on the register (PC: column 1) and reads d->cycles. */
 AI int f1_cost(int S, int D)
 {
-    int row = (S == S_REG || S == S_CON)     ? 0
+    int row = (S == S_REG || S == S_CON || S == S_SR) ? 0
               : (S == S_IND || S == S_INDPC) ? 1
               : (S == S_INC || S == S_IMM)   ? 2
                                              : 3;
@@ -531,6 +539,9 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
         src = ld16(m, pc);
         pc += 2;
         break;
+    case S_SR:
+        src = sr_get(h);
+        break;
     default: /* S_INDPC: @PC reads the word after the opcode without consuming it */
         src = rd(m, h, pc, bw);
         break;
@@ -585,13 +596,10 @@ AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc
 
 static void __attribute__((noinline)) fmt1_generic(mote_t *m, const struct cpu_decoded *d, uint16_t ipc)
 {
-    int op = (d->aux >> 8) & 15, bw = (d->aux >> 7) & 1, S = (d->aux >> 4) & 7, D = d->aux & 3;
+    int op = (d->aux >> 8) & 15, bw = (d->aux >> 7) & 1, D = d->aux & 3; /* the source is @PC */
     struct hot hs;
     H_IN(&hs);
-    if (S == S_REG) /* the one register-mode source read outside hs: R2 */
-        fmt1(m, &hs, d, ipc, op, bw, S_REG, D);
-    else
-        fmt1(m, &hs, d, ipc, op, bw, S_INDPC, D);
+    fmt1(m, &hs, d, ipc, op, bw, S_INDPC, D);
     H_OUT(&hs);
 }
 
@@ -890,7 +898,9 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         d->dreg = (uint8_t)dreg;
         d->cval = cval;
         d->cycles = f1_cycles[row][col];
-        if (S == S_INDPC || (S == S_REG && sreg == 2)) { /* rare: @PC, or SR as a source */
+        if (S == S_REG && sreg == 2) {
+            d->kind = (uint16_t)(K_SR_0 + ((op - 4) * 2 + bw) * 4 + D);
+        } else if (S == S_INDPC) { /* rare: @PC */
             d->kind = K_F1_GENERIC;
             d->aux = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
         } else {
@@ -1124,6 +1134,17 @@ static int slow_path(mote_t *m)
     F1_BW(X, 5) F1_BW(X, 6) F1_BW(X, 7) F1_BW(X, 8) F1_BW(X, 9) F1_BW(X, 10) F1_BW(X, 11) F1_BW(X, 12) \
         F1_BW(X, 13) F1_BW(X, 14) F1_BW(X, 15)
 #define F1_LABEL(OP, BW, S, D) &&f1_##OP##_##BW##_##S##_##D,
+/* SR-source handlers: F1_ALL's shape with the source kind fixed */
+#define SR_D(X, OP, BW) X(OP, BW, 0) X(OP, BW, 1) X(OP, BW, 2) X(OP, BW, 3)
+#define SR_BW(X, OP) SR_D(X, OP, 0) SR_D(X, OP, 1)
+#define SR_ALL(X)                                                                                    \
+    SR_BW(X, 4)                                                                                      \
+    SR_BW(X, 5) SR_BW(X, 6) SR_BW(X, 7) SR_BW(X, 8) SR_BW(X, 9) SR_BW(X, 10) SR_BW(X, 11) SR_BW(X, 12) \
+        SR_BW(X, 13) SR_BW(X, 14) SR_BW(X, 15)
+#define SR_LABEL(OP, BW, D) &&sr_##OP##_##BW##_##D,
+#define SR_HANDLER(OP, BW, D)                                                                        \
+    sr_##OP##_##BW##_##D : fmt1(m, &hs, d, ipc, OP, BW, S_SR, D);                                    \
+    DISPATCH();
 #define F1_HANDLER(OP, BW, S, D)                                                                     \
     f1_##OP##_##BW##_##S##_##D : fmt1(m, &hs, d, ipc, OP, BW, S, D);                                 \
     DISPATCH();
@@ -1191,7 +1212,7 @@ int mote_run(mote_t *m, uint64_t until)
         &&j_ge,
         &&j_l,
         &&j_mp,
-        FJ_LIST(FJ_LABELS) RR_LIST(RR_LABELS) &&illegal,
+        FJ_LIST(FJ_LABELS) RR_LIST(RR_LABELS) SR_ALL(SR_LABEL) &&illegal,
     };
     _Static_assert(sizeof labels / sizeof labels[0] == K_ILLEGAL + 1, "handler table");
     const struct cpu_decoded *d;
@@ -1277,6 +1298,7 @@ f2_reti:
 
     FJ_LIST(FJ_HANDLERS)
     RR_LIST(RR_HANDLERS)
+    SR_ALL(SR_HANDLER)
 unfused: /* a fused pair near the time limit, or its jump word changed: the jump runs on its own */
     DISPATCH();
 
