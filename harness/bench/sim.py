@@ -4,7 +4,8 @@
 * Emulated Sky motes: the `beacon` firmware (one 30-byte broadcast frame per second per mote, radio
   listening, LPM3 in between) on a grid 20 m apart (range 50 m: each mote hears up to ~20 others),
   stepped by the C group stepper (harness/emulator/csrc/sim_group.c; a window runs only the members
-  that wake in it, hence "members run per window"). The simulated time includes
+  that wake in it, hence "members run per window"; members of one firmware share one predecode cache,
+  csrc/mote.h mote_share_code). The simulated time includes
   the 0.42 s boot (DCO calibration, CPU active); "after boot" is the speed from 1 s on. Host time
   is this process's CPU time.
 """

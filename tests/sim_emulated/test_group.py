@@ -5,7 +5,8 @@ motes the engine steps one by one."""
 
 from __future__ import annotations
 
-from harness.emulator.simmote import SkySimMote
+from harness.emulator.mote import lib
+from harness.emulator.simmote import SkyMoteGroup, SkySimMote
 from harness.sim.engine import STOP_GRACE_US, Engine, EventCount, OutputMatch
 from harness.sim.medium import UDGMParams
 from harness.sim.output import Recorder
@@ -173,3 +174,15 @@ def test_lazy_group_equals_lockstep_in_a_crowd(radiotest_elf, beacon_elf, tmp_pa
     # lazy: a window runs only the members that wake in it (here, with every mote hearing every
     # frame, about 16 of the 40)
     assert ea.group.member_runs < 40 * ea.group.windows / 2, (ea.group.member_runs, ea.group.windows)
+
+
+def test_members_of_one_firmware_share_a_predecode_cache(radiotest_elf, beacon_elf):
+    """The group gives members with the same flash image one predecode cache (csrc/mote.h,
+    mote_share_code; the lock-step comparisons above run them against private caches)."""
+    elfs = (beacon_elf, radiotest_elf, beacon_elf, radiotest_elf)
+    ms = [SkySimMote(elf, i) for i, elf in enumerate(elfs, 1)]
+    group = SkyMoteGroup(ms)
+    p = [m.mote.ptr for m in ms]
+    assert lib.mote_shares_code(p[0], p[2]) and lib.mote_shares_code(p[1], p[3])
+    assert not lib.mote_shares_code(p[0], p[1]) and not lib.mote_shares_code(p[2], p[3])
+    assert group.windows == 0

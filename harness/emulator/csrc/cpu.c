@@ -6,7 +6,7 @@
  * instruction cycles and lengths", interrupt 6 cycles, RETI 5 cycles, jumps 2 cycles).
  *
  * Speed: every PC has a predecoded entry (cpu.h) validated by the opcode word (one 16-bit compare;
- * the entries follow the mote in memory, so an entry's address is one addressing mode off m, and a
+ * the entries follow the mote in memory unless it shares another's (mote_share_code), and a
  * zeroed entry has handler 0, the decoder), dispatched with computed goto to a handler specialised on (opcode, byte/word, source kind, destination kind),
  * or on (operation, byte/word, operand mode) for format II. Memory at or above 0x200 is read
  * straight from m->mem; RAM writes take one range test; only the I/O space, flash and vacant
@@ -866,6 +866,7 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         /* first fetch from the mirror: from now on m->mem holds a copy there (see ram_st16) */
         memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
         m->mirror_live = 1;
+        mote_unshare_code(m); /* mote.h: another mote's stale mirror bytes could match its entries */
     }
     uint16_t w = ld16(m, ipc);
     struct cpu_decoded *d = &m->dcache[ipc >> 1];
@@ -1226,10 +1227,10 @@ int mote_run(mote_t *m, uint64_t until)
     m->next_check = 0;
     H_IN(&hs);
 
-/* The cache sits right after the mote (mote_create), so an entry is one addressing mode away from m
- * (PC is always even: every write to it clears bit 0, H_IN too). */
+/* The mote's cache (private or shared: mote_share_code), indexed by PC * 8 (PC is always even: every
+ * write to it clears bit 0, H_IN too). */
 _Static_assert(sizeof(struct cpu_decoded) == 16, "entries are indexed by PC * 8");
-#define DC_ENTRY(m, pc) ((struct cpu_decoded *)((char *)(m) + sizeof *(m) + (size_t)(pc) * (sizeof *(m)->dcache / 2)))
+#define DC_ENTRY(m, pc) ((struct cpu_decoded *)((char *)(m)->dcache + (size_t)(pc) * (sizeof *(m)->dcache / 2)))
 
 /* Next instruction: the time check, then the cached entry if it was decoded from the opcode word
  * now at PC (one 16-bit compare), else the decoder. */

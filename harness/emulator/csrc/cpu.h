@@ -7,7 +7,8 @@
 
 #include "mote.h"
 
-/* One predecoded instruction, cached per PC/2, right after the mote (mote_create). Valid when
+/* One predecoded instruction, cached per PC/2, right after the mote (mote_create) or in a cache
+ * shared by motes (mote_share_code). Valid when
  * kind != 0 and key == the opcode word now in memory: everything in the entry derives from the
  * opcode word and its address only, so comparing the word at fetch time is enough to notice
  * self-modified code. A zeroed entry (kind 0) runs the decoder, also for the opcode 0x0000

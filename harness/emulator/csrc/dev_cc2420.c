@@ -113,10 +113,13 @@ struct cc2420 {
 
     /* pins from the MCU */
     int csn_low, vreg_en, resetn;
-    /* chip */
+    /* chip (the scalars that every pin update reads first, the big arrays last: fewer host cache
+     * lines per event with many motes) */
     int state;
+    int pins; /* bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD (driven levels) */
+    int sfd_active;
+    int rssi_valid;
     uint16_t reg[REG_LAST - REG_FIRST + 1];
-    uint8_t ram[RAM_SIZE];
     int tx_underflow;
     int noise_dbm;
     int chan_energy[16]; /* per channel 11..26, dBm */
@@ -148,12 +151,12 @@ struct cc2420 {
         unsigned pushed;     /* bytes of this frame in the RXFIFO */
         unsigned next;       /* next byte index: 0 = length byte, k = MPDU byte k-1 */
         unsigned hdr_need;   /* MPDU bytes needed to decide address recognition */
-        uint8_t psdu[127];
         unsigned len;
         int rssi_dbm, corr, crc_ok;
         uint64_t start_ns, sfd_ns;
         uint64_t id_ns; /* air_t.id_ns of the frame locked on */
         int ack_strobe, ack_pending_strobe;
+        uint8_t psdu[127];
     } rx;
     tev_t rx_byte_ev;
 
@@ -162,7 +165,6 @@ struct cc2420 {
     int fsm_step;
     uint64_t tx_sfd_ns, tx_end_ns;
     tev_t rssi_ev;
-    int rssi_valid;
     tev_t power_ev; /* VREG / XOSC start-up */
     int power_step;
 
@@ -171,17 +173,15 @@ struct cc2420 {
     uint8_t ack_seq;
     int ack_frame_pending;
 
-    air_t air[CC2420_MAX_AIR];
-
     /* stand-alone encryption (SAES) in progress: the ciphertext lands in SABUF when aes_ev fires */
     tev_t aes_ev;
     int aes_busy;
     uint8_t aes_result[16]; /* as it will sit in SABUF (reversed, like the key and the plaintext) */
 
-    int pins; /* bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD (driven levels) */
-    int sfd_active;
-
     cc2420_stats_t stats;
+
+    uint8_t ram[RAM_SIZE];
+    air_t air[CC2420_MAX_AIR];
 };
 
 static const char *const radio_mode_names[] = {"off", "powerdown", "idle", "listen", "transmit"};

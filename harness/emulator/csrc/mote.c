@@ -39,8 +39,8 @@ void mote_setup_clear(void) { setup_error[0] = 0; }
 mote_t *mote_create(void)
 {
     mote_setup_clear();
-    /* the predecode cache follows the mote in the same block, at a constant offset from m (the
-     * run loop addresses it from the mote pointer, saving a register) */
+    /* the private predecode cache follows the mote in the same block (mote_share_code may point
+     * m->dcache at a shared one) */
     mote_t *m = calloc(1, sizeof *m + CPU_DCACHE_ENTRIES * sizeof(struct cpu_decoded));
     if (!m)
         return NULL;
@@ -72,6 +72,7 @@ void mote_destroy(mote_t *m)
 #ifdef MOTE_HAVE_PERIPH
     periph_detach_all(m);
 #endif
+    mote_unshare_code(m);
     free(m->bp_map);
     free(m);
 }
@@ -425,6 +426,8 @@ void mote_clear_fault(mote_t *m)
 
 void mote_set_stop_pc(mote_t *m, int32_t pc)
 {
+    if (pc >= 0)
+        mote_unshare_code(m); /* the stop is placed by the decoder, in this mote's cache only */
     /* The stop check lives in the decoder: drop the cached entries so the PC is seen again. */
     if (m->stop_pc >= 0)
         cpu_forget(m, (uint16_t)m->stop_pc);
@@ -443,6 +446,8 @@ void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
         if (!m->bp_map)
             return;
     }
+    if (on)
+        mote_unshare_code(m);
     uint8_t bit = (uint8_t)(1u << ((pc >> 1) & 7));
     if (on)
         m->bp_map[pc >> 4] |= bit;
@@ -454,4 +459,52 @@ void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
 void mote_invalidate_code(mote_t *m)
 {
     memset(m->dcache, 0, CPU_DCACHE_ENTRIES * sizeof *m->dcache);
+}
+
+/* ---------------------------------------------------------------- shared predecode cache */
+
+struct mote_code_share {
+    int refs; /* motes running from it */
+    struct cpu_decoded entries[CPU_DCACHE_ENTRIES];
+};
+
+static int has_stops(const mote_t *m) { return m->stop_pc >= 0 || m->bp_map != NULL; }
+
+int mote_share_code(mote_t *m, mote_t *with)
+{
+    if (has_stops(m) || has_stops(with) || m->mirror_live || with->mirror_live)
+        return -1; /* a shared cache holds no entry at a stop nor in the RAM mirror */
+    if (m == with || (m->code_share && m->code_share == with->code_share))
+        return 0;
+    if (!with->code_share) {
+        struct mote_code_share *cs = calloc(1, sizeof *cs);
+        if (!cs)
+            return -1;
+        cs->refs = 1;
+        with->code_share = cs;
+        with->dcache = cs->entries;
+    }
+    mote_unshare_code(m);
+    m->code_share = with->code_share;
+    m->code_share->refs++;
+    m->dcache = m->code_share->entries;
+    return 0;
+}
+
+void mote_unshare_code(mote_t *m)
+{
+    struct mote_code_share *cs = m->code_share;
+    if (!cs)
+        return;
+    if (--cs->refs == 0)
+        free(cs);
+    m->code_share = NULL;
+    m->dcache = (struct cpu_decoded *)(m + 1);
+    /* entries from before the sharing may predate a stop set since (a pair across it) */
+    mote_invalidate_code(m);
+}
+
+int mote_shares_code(const mote_t *a, const mote_t *b)
+{
+    return a->code_share != NULL && a->code_share == b->code_share;
 }

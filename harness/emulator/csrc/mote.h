@@ -184,7 +184,9 @@ struct mote {
     /* ---- core-internal state (added by the core; peripherals should not touch) ---- */
     uint64_t next_check;                 /* run loop leaves its fast path when now >= next_check */
     uint64_t run_until;                  /* limit of the current mote_run call */
-    struct cpu_decoded *dcache;          /* predecoded instructions, indexed by PC/2 */
+    struct cpu_decoded *dcache;          /* predecoded instructions, indexed by PC/2: the private
+                                            cache after the mote, or code_share's */
+    struct mote_code_share *code_share;  /* NULL: private (see mote_share_code) */
     int irq_defer;                       /* EINT: execute one more instruction before accepting */
     int puc_pending;                     /* PUC requested by a peripheral, applied between insns */
     int stop_request;                    /* a stop condition (serial byte) ends mote_run */
@@ -294,5 +296,18 @@ void mote_set_breakpoint(mote_t *m, uint16_t pc, int on);
 void mote_schedule_irq(mote_t *m, int vec, int level, uint64_t when);
 /* Forget predecoded instructions (after the host rewrites program memory). */
 void mote_invalidate_code(mote_t *m);
+/* Let m run from with's predecoded instructions (one cache for both, and for every mote that shares
+ * with either later). An entry depends only on its address and the opcode words it was decoded from,
+ * which every fetch compares, so sharing is exact for any code; motes running the same firmware
+ * then touch one cache instead of one each (host cache misses: many motes run a few hundred
+ * instructions each in turn). Not for motes with a stop PC or breakpoints (the decoder places those;
+ * setting one takes the mote back to a private cache), nor for motes run from different threads.
+ * A mote whose code first runs from the RAM mirror goes private too (cpu.c: the mirror's bytes are a
+ * copy only while it runs from there). Returns -1 (and shares nothing) for a mote with a stop. */
+int mote_share_code(mote_t *m, mote_t *with);
+/* Back to a private (empty) cache; nothing when it is private already. */
+void mote_unshare_code(mote_t *m);
+/* 1 when a and b run from one shared cache. */
+int mote_shares_code(const mote_t *a, const mote_t *b);
 
 #endif /* ESSE_MOTE_H */

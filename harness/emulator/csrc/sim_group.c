@@ -10,6 +10,7 @@
 
 #define SIMM_UART_CAP 4096u /* bytes buffered per mote between two takes */
 #define SIMG_MAX_MEMBERS 4096
+#define SIMG_MAX_IMAGES 8 /* flash images whose members share a predecode cache (more: private) */
 
 struct simm {
     mote_t *m;
@@ -46,6 +47,9 @@ struct simg {
     int ndirty;
     int *uart_list;   /* members that may have UART1 bytes waiting (on_uart_list set) */
     int nuart;
+    /* one member per distinct flash image: the members with that image share its predecode cache */
+    simm_t *images[SIMG_MAX_IMAGES];
+    int nimages;
 };
 
 /* ---------------------------------------------------------------- per mote */
@@ -271,6 +275,23 @@ static int grow_block(void **pp, int cap, size_t size)
 }
 #define grow(pp, cap, size) grow_block((void **)(pp), (cap), (size))
 
+/* Members run one after the other in one thread, a few hundred instructions each: with one predecode
+ * cache per flash image instead of one per mote, the host's caches hold one copy of the hot entries
+ * (mote.h, mote_share_code; exact for any code, so a member whose flash changes later only loses
+ * speed). A member with a stop PC or breakpoints keeps its own. */
+static void share_code(simg_t *g, simm_t *s)
+{
+    const uint8_t *flash = s->m->mem + MOTE_FLASH_START;
+    size_t len = MOTE_MEM_SIZE - MOTE_FLASH_START;
+    for (int i = 0; i < g->nimages; i++)
+        if (memcmp(g->images[i]->m->mem + MOTE_FLASH_START, flash, len) == 0) {
+            mote_share_code(s->m, g->images[i]->m);
+            return;
+        }
+    if (g->nimages < SIMG_MAX_IMAGES)
+        g->images[g->nimages++] = s;
+}
+
 int simg_add(simg_t *g, simm_t *s)
 {
     if (g->running)
@@ -301,6 +322,7 @@ int simg_add(simg_t *g, simm_t *s)
         s->on_uart_list = 1;
         g->uart_list[g->nuart++] = s->index;
     }
+    share_code(g, s);
     return g->n++;
 }
 

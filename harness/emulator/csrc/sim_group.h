@@ -69,7 +69,8 @@ uint64_t simm_last_reset_ns(simm_t *s);
 simg_t *simg_create(uint64_t lookahead_ns);
 void simg_free(simg_t *g);
 /* Add a member (members are stepped in the order added). Returns its index, -1 when full or when
- * `s` is a member already (mote_setup_error). */
+ * `s` is a member already (mote_setup_error). A member shares its predecode cache with the earlier
+ * members of the same flash image (mote_share_code), so members must be run from one thread. */
 int simg_add(simg_t *g, simm_t *s);
 /* Something observable happened inside the current run (e.g. a frame was committed to the air):
  * the run returns at the end of the current window. */
