@@ -124,6 +124,40 @@ def ram_routine_results(r4: int, rewrite: str, routine: str) -> list[int]:
     return [m.read16(m.symbol(s)) for s in ("res1", "res2", "res3")]
 
 
+def irq_loop_program(setup: str, body: str) -> str:
+    """A program that stops the watchdog, runs `setup`, sets GIE and then `body` (from its label `loop`)
+    for ever; vector 5 is `isr`, a bare RETI (check_irq_and_run_limits asserts it)."""
+    return f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+{setup}        eint
+        nop
+{body}isr:    reti
+        .section .vectors,"ax"
+        .fill 5, 2, 0
+        .word isr
+        .fill 9, 2, 0
+        .word _start
+"""
+
+
+def loop_boundary(starts: list[tuple[int, str]], period: int,
+                  only: set[str] | None = None) -> Callable[[int, int], tuple[int, str]]:
+    """boundary(base, t) for check_irq_and_run_limits: the first instruction start at or after base + t
+    of a loop of `period` cycles whose starts are (offset, label) (only: those labels alone count)."""
+
+    def boundary(base: int, t: int) -> tuple[int, str]:
+        k, r = divmod(t, period)
+        for off, label in starts:
+            if off >= r and (only is None or label in only):
+                return base + period * k + off, label
+        return base + period * (k + 1), "loop"
+
+    return boundary
+
+
 def warm_loop(source: str, cycles: int) -> Mote:
     """A mote at the label `loop` of `source` after the loop ran `cycles` (its code is decoded)."""
     m = mote_from_asm(source)
@@ -134,16 +168,18 @@ def warm_loop(source: str, cycles: int) -> Mote:
 
 
 def check_irq_and_run_limits(warm: Callable[[], Mote], boundary: Callable[[int, int], tuple[int, str]],
-                             span: int) -> None:
+                             span: int,
+                             irq_boundary: Callable[[int, int], tuple[int, str]] | None = None) -> None:
     """For each cycle t < span after a warmed-up loop's start: an interrupt asserted then is taken at
-    boundary(base, t) (its address pushed, the ISR 6 cycles later), and a run limit there stops at
-    that boundary. warm() gives a mote at `loop` whose code was decoded and has run."""
+    irq_boundary(base, t) (default: boundary; its address pushed, the ISR 6 cycles later), and a run
+    limit there stops at boundary(base, t). warm() gives a mote at `loop` whose code was decoded and
+    has run."""
     for t in range(span):
         m = warm()
         base = m.now
         m.schedule_irq(5, True, base + t)
         m.run_until_pc("isr", 1000)
-        at, where = boundary(base, t)
+        at, where = (irq_boundary or boundary)(base, t)
         assert (m.now, m.read16(m.sp + 2)) == (at + 6, m.symbol(where)), t
     m = warm()
     base = m.now

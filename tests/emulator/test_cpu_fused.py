@@ -12,9 +12,10 @@ import itertools
 
 from emu_helpers import (
     FLAG_VALUES,
-    STOP_WATCHDOG,
     check_breakpoint_after_warm_up,
     check_irq_and_run_limits,
+    irq_loop_program,
+    loop_boundary,
     ram_routine_results,
     run_and_step,
     value_table_program,
@@ -78,34 +79,13 @@ def test_fused_pairs_match_single_steps() -> None:
     assert fused.reg(15) != 0 and n > 10_000
 
 
-LOOP = f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {STOP_WATCHDOG}
-        mov #0xFFFF, r14
-        eint
-        nop
+LOOP = irq_loop_program("        mov #0xFFFF, r14\n", """\
 loop:   dec r14
 jnz_at: jnz loop
         jmp loop
-isr:    reti
-        .section .vectors,"ax"
-        .fill 5, 2, 0
-        .word isr
-        .fill 9, 2, 0
-        .word _start
-"""
-
-
-def _boundary(base: int, t: int) -> tuple[int, str]:
-    """First instruction boundary at or after base + t in the loop (dec: 1 cycle, jnz: 2)."""
-    k, r = divmod(t, 3)
-    if r == 0:
-        return base + 3 * k, "loop"
-    if r == 1:
-        return base + 3 * k + 1, "jnz_at"
-    return base + 3 * k + 3, "loop"
+""")
+# first instruction boundary at or after base + t in the loop (dec: 1 cycle, jnz: 2)
+_boundary = loop_boundary([(0, "loop"), (1, "jnz_at")], 3)
 
 
 def _warm():

@@ -3,7 +3,14 @@ and wake-up, PUC. Peripheral-free: the interrupt lines are driven through the co
 
 from __future__ import annotations
 
-from emu_helpers import STOP_WATCHDOG, mote_from_asm
+from emu_helpers import (
+    STOP_WATCHDOG,
+    check_irq_and_run_limits,
+    irq_loop_program,
+    loop_boundary,
+    mote_from_asm,
+    warm_loop,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -266,61 +273,20 @@ def test_event_queue_orders_and_reschedules(plan, probes) -> None:
 
 # The multiply helpers' shape: save the SR, DINT, restore it (GIE 0 -> 1, so the instruction after the
 # restore runs first). 7 cycles a pass; GIE is clear at the boundaries 2..4.
-DINT_LOOP = f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {STOP_WATCHDOG}
-        eint
-        nop
+DINT_LOOP = irq_loop_program("", """\
 loop:   mov r2, r10
 i1:     dint
 i2:     nop
 i3:     mov r10, r2
 i4:     nop
 i5:     jmp loop
-isr:    reti
-        .section .vectors,"ax"
-        .fill 5, 2, 0
-        .word isr
-        .fill 9, 2, 0
-        .word _start
-"""
+""")
 _DINT_STARTS = [(0, "loop"), (1, "i1"), (2, "i2"), (3, "i3"), (4, "i4"), (5, "i5")]
-_DINT_ACCEPTS = {"loop", "i1", "i5"}  # GIE set and no EINT delay
-
-
-def _dint_boundary(t: int, accepting: bool) -> tuple[int, str]:
-    """First boundary at or after cycle t of the loop (accepting: where an interrupt can be taken)."""
-    k, r = divmod(t, 7)
-    for off, label in _DINT_STARTS:
-        if off >= r and (not accepting or label in _DINT_ACCEPTS):
-            return 7 * k + off, label
-    return 7 * (k + 1), "loop"
 
 
 def test_interrupts_and_run_limits_around_dint() -> None:
     """DINT leaves the fast path alone (cpu.c sr_write): an interrupt asserted at any cycle of a DINT /
     SR-restore loop is still taken at the first boundary with GIE set and no EINT delay, and a run limit
     at any cycle stops at the next boundary."""
-
-    def warm():
-        m = mote_from_asm(DINT_LOOP)
-        m.run_until_pc("loop", 1000)
-        m.run(70)
-        m.run_until_pc("loop", 100)
-        return m
-
-    for t in range(15):
-        m = warm()
-        base = m.now
-        m.schedule_irq(5, True, base + t)
-        m.run_until_pc("isr", 1000)
-        at, where = _dint_boundary(t, True)
-        assert (m.now, m.read16(m.sp + 2)) == (base + at + 6, m.symbol(where)), t
-    m = warm()
-    base = m.now
-    for t in range(15):
-        m.run_until_cycle(base + t)
-        at, where = _dint_boundary(t, False)
-        assert (m.now, m.pc) == (base + at, m.symbol(where)), t
+    check_irq_and_run_limits(lambda: warm_loop(DINT_LOOP, 70), loop_boundary(_DINT_STARTS, 7), 15,
+                             loop_boundary(_DINT_STARTS, 7, {"loop", "i1", "i5"}))  # GIE set, no EINT delay

@@ -12,9 +12,10 @@ import itertools
 
 from emu_helpers import (
     FLAG_VALUES,
-    STOP_WATCHDOG,
     check_breakpoint_after_warm_up,
     check_irq_and_run_limits,
+    irq_loop_program,
+    loop_boundary,
     ram_routine_results,
     run_and_step,
     value_table_program,
@@ -62,36 +63,14 @@ def test_register_pairs_match_single_steps() -> None:
 
 
 # two register pairs and a jump: instruction boundaries at cycles 0, 1, 2, 3, 4 and 6 of each pass
-LOOP = f"""
-        .text
-        .globl _start
-_start: mov #0x3900, r1
-        {STOP_WATCHDOG}
-        mov #1, r5
-        eint
-        nop
+LOOP = irq_loop_program("        mov #1, r5\n", """\
 loop:   mov r5, r6
 i1:     add r6, r7
 i2:     addc r8, r9
 i3:     addc r9, r10
 i4:     jmp loop
-isr:    reti
-        .section .vectors,"ax"
-        .fill 5, 2, 0
-        .word isr
-        .fill 9, 2, 0
-        .word _start
-"""
-_STARTS = [(0, "loop"), (1, "i1"), (2, "i2"), (3, "i3"), (4, "i4")]
-
-
-def _boundary(base: int, t: int) -> tuple[int, str]:
-    """First instruction boundary at or after base + t in the loop (6 cycles a pass)."""
-    k, r = divmod(t, 6)
-    for off, label in _STARTS:
-        if off >= r:
-            return base + 6 * k + off, label
-    return base + 6 * (k + 1), "loop"
+""")
+_boundary = loop_boundary([(0, "loop"), (1, "i1"), (2, "i2"), (3, "i3"), (4, "i4")], 6)
 
 
 def _warm():
