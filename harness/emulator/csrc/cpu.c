@@ -903,7 +903,7 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
             d->kind = (uint16_t)(K_SR_0 + ((op - 4) * 2 + bw) * 4 + D);
         } else if (S == S_INDPC) { /* rare: @PC */
             d->kind = K_F1_GENERIC;
-            d->aux = (uint16_t)((op << 8) | (bw << 7) | (S << 4) | D);
+            d->aux = (uint16_t)((op << 8) | (bw << 7) | D);
         } else {
             int f1 = F1_INDEX(op, bw, S, D);
             d->kind = (uint16_t)(K_F1_0 + f1);

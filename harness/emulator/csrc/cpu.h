@@ -29,7 +29,7 @@ struct cpu_decoded {
     uint8_t dreg;    /* destination register (format I) */
     uint8_t cycles;  /* from the family user's guide tables */
     uint8_t reg2;    /* register pair: the second instruction's destination register */
-    uint16_t aux;    /* generic format I (@PC source): opcode << 8 | bw << 7 | S << 4 | D;
+    uint16_t aux;    /* generic format I (@PC source): opcode << 8 | bw << 7 | D;
                       * fused pair: the jump's target; register pair: the second's constant */
     uint16_t key2;   /* fused or register pair: the second opcode word (else 0); the entry is 16
                       * bytes (PC * 8) */

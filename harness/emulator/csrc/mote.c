@@ -36,6 +36,8 @@ const char *mote_setup_error(void) { return setup_error; }
 
 void mote_setup_clear(void) { setup_error[0] = 0; }
 
+static void release_share(mote_t *m);
+
 mote_t *mote_create(void)
 {
     mote_setup_clear();
@@ -72,7 +74,8 @@ void mote_destroy(mote_t *m)
 #ifdef MOTE_HAVE_PERIPH
     periph_detach_all(m);
 #endif
-    mote_unshare_code(m);
+    if (m->code_share)
+        release_share(m); /* not mote_unshare_code: no private cache to clear for a mote going away */
     free(m->bp_map);
     free(m);
 }
@@ -491,14 +494,20 @@ int mote_share_code(mote_t *m, mote_t *with)
     return 0;
 }
 
-void mote_unshare_code(mote_t *m)
+/* Drop m's reference to its shared cache (it must then not run before dcache is set again). */
+static void release_share(mote_t *m)
 {
     struct mote_code_share *cs = m->code_share;
-    if (!cs)
-        return;
     if (--cs->refs == 0)
         free(cs);
     m->code_share = NULL;
+}
+
+void mote_unshare_code(mote_t *m)
+{
+    if (!m->code_share)
+        return;
+    release_share(m);
     m->dcache = (struct cpu_decoded *)(m + 1);
     /* entries from before the sharing may predate a stop set since (a pair across it) */
     mote_invalidate_code(m);
