@@ -159,6 +159,11 @@ struct cc2420 {
         uint8_t psdu[127];
     } rx;
     tev_t rx_byte_ev;
+    /* Lazy RXFIFO: bytes rx.next .. rx_lazy_end - 1 arrive without an event of their own (their push
+     * changes no pin and decides nothing); rx_byte_ev waits at byte rx_lazy_end. Only while the CPU
+     * sleeps, and only up to the next other event of the mote: every entry into the model first
+     * pushes those already due (rx_sync), so nothing can tell them from eager bytes. */
+    unsigned rx_lazy_end;
 
     /* state machine timer + RSSI valid */
     tev_t fsm_ev;
@@ -500,10 +505,125 @@ static void rx_finish(cc2420_t *r)
     }
 }
 
+static uint64_t rx_byte_ns(const cc2420_t *r, unsigned k) { return r->rx.sfd_ns + (uint64_t)(k + 1) * CC2420_BYTE_NS; }
+
+/* Byte k of the frame as it enters the RXFIFO: length, MPDU, or RSSI and CRC-OK/correlation in place
+ * of the FCS with MDMCTRL0.AUTOCRC. */
+static uint8_t rx_byte_value(cc2420_t *r, unsigned k)
+{
+    unsigned len = r->rx.len;
+    int autocrc = (regv(r, REG_MDMCTRL0) & MDM_AUTOCRC) != 0;
+    if (k == 0)
+        return (uint8_t)len;
+    if (autocrc && len >= 2 && k == len - 1)
+        return (uint8_t)clamp8(r->rx.rssi_dbm - CC2420_RSSI_OFFSET_DBM);
+    if (autocrc && len >= 2 && k == len)
+        return (uint8_t)((r->rx.crc_ok ? 0x80 : 0) | (r->rx.corr & 0x7F));
+    return r->rx.psdu[k - 1];
+}
+
+/* Push the lazy bytes before byte `upto`. */
+static void rx_push_lazy(cc2420_t *r, unsigned upto)
+{
+    while (r->rx.next < upto) {
+        rxfifo_push(r, rx_byte_value(r, r->rx.next)); /* room: the plan stops before an overflow */
+        r->rx.pushed++;
+        r->rx.next++;
+    }
+}
+
+/* Push the lazy bytes that have arrived by cycle `bound` (an event at that cycle would have fired).
+ * Arrival cycles grow with the index: at most log2(127) conversions. */
+static void rx_catch_up(cc2420_t *r, uint64_t bound)
+{
+    unsigned lo = r->rx.next, hi = r->rx_lazy_end;
+    if (lo >= hi)
+        return;
+    if (clk_cycle_at_ns(r->m, rx_byte_ns(r, hi - 1)) > bound) {
+        hi--; /* the first byte not due is in [lo, hi] */
+        while (lo < hi) {
+            unsigned mid = lo + (hi - lo) / 2;
+            if (clk_cycle_at_ns(r->m, rx_byte_ns(r, mid)) > bound)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+    }
+    rx_push_lazy(r, hi);
+}
+
+/* (Re)queue rx_byte_ev at byte rx_lazy_end as a newly scheduled event, the way an eager byte's event
+ * is queued when the previous one fires: among events due in one cycle the heap lets one queued
+ * earlier fire first (an SPI byte started before, say), and a reschedule in place would not. */
+static void rx_byte_requeue(cc2420_t *r)
+{
+    tev_cancel(r, &r->rx_byte_ev);
+    tev_schedule(r, &r->rx_byte_ev, rx_byte_ns(r, r->rx_lazy_end));
+}
+
+/* Events fire in cycle order before the instruction at `now`: inside an event the bytes due are those
+ * up to its cycle, elsewhere those up to now. */
+static uint64_t rx_due_bound(const mote_t *m) { return m->event_when != UINT64_MAX ? m->event_when : m->now; }
+
+/* Entry into the model (SPI byte, pin, clock, CPU wake, radio event, host call): push the bytes that
+ * are due, then give the next one its own event again (what follows may change what the plan
+ * assumed). */
+static void rx_sync(cc2420_t *r)
+{
+    if (r->rx.next >= r->rx_lazy_end)
+        return;
+    rx_catch_up(r, rx_due_bound(r->m));
+    if (r->rx.next < r->rx_lazy_end) {
+        r->rx_lazy_end = r->rx.next;
+        rx_byte_requeue(r);
+    }
+}
+
+static unsigned rx_quiet_end(cc2420_t *r);
+
+/* rx_byte_ev was just scheduled at byte rx.next; with the CPU asleep, move it to the first byte that
+ * needs an event (rx_quiet_end) or is due no earlier than the mote's next other event, whichever
+ * comes first: nothing but that event (or a host call, an entry) can look at the radio meanwhile. */
+static void rx_lazy_plan(cc2420_t *r)
+{
+    mote_t *m = r->m;
+    if (!(m->r[2] & SR_CPUOFF))
+        return;
+    unsigned first = r->rx.next, end = rx_quiet_end(r);
+    if (end <= first + 1 || r->rx_byte_ev.ev.when <= m->now)
+        return;
+    uint64_t other = UINT64_MAX; /* earliest other event: the heap's root, or a child of ours */
+    mote_event_t *self = &r->rx_byte_ev.ev;
+    if (m->nheap && m->heap[0] != self)
+        other = m->heap[0]->when;
+    else
+        for (int i = 1; i <= 2 && i < m->nheap; i++)
+            if (m->heap[i]->when < other)
+                other = m->heap[i]->when;
+    if (clk_cycle_at_ns(m, rx_byte_ns(r, end - 1)) >= other) { /* cycles grow with the index */
+        unsigned lo = first, hi = end - 1; /* the first byte due at or after `other` is in (lo, hi] */
+        if (r->rx_byte_ev.ev.when >= other)
+            return;
+        while (hi - lo > 1) {
+            unsigned mid = lo + (hi - lo) / 2;
+            if (clk_cycle_at_ns(m, rx_byte_ns(r, mid)) >= other)
+                hi = mid;
+            else
+                lo = mid;
+        }
+        end = hi;
+        if (end <= first + 1)
+            return;
+    }
+    r->rx_lazy_end = end;
+    rx_byte_requeue(r);
+}
+
 static void rx_byte_fire(mote_t *m, mote_event_t *ev)
 {
-    (void)m;
     cc2420_t *r = ev->ctx;
+    (void)m;
+    rx_push_lazy(r, r->rx_lazy_end); /* all due before this event's cycle */
     unsigned k = r->rx.next;
     if (r->rx.rejected) { /* end of a rejected frame: search again */
         r->rx.active = 0;
@@ -512,18 +632,8 @@ static void rx_byte_fire(mote_t *m, mote_event_t *ev)
         update_pins(r);
         return;
     }
-    uint8_t b;
     unsigned len = r->rx.len;
-    int autocrc = (regv(r, REG_MDMCTRL0) & MDM_AUTOCRC) != 0;
-    if (k == 0)
-        b = (uint8_t)len;
-    else if (autocrc && len >= 2 && k == len - 1)
-        b = (uint8_t)clamp8(r->rx.rssi_dbm - CC2420_RSSI_OFFSET_DBM);
-    else if (autocrc && len >= 2 && k == len)
-        b = (uint8_t)((r->rx.crc_ok ? 0x80 : 0) | (r->rx.corr & 0x7F));
-    else
-        b = r->rx.psdu[k - 1];
-    if (rxfifo_push(r, b) < 0) {
+    if (rxfifo_push(r, rx_byte_value(r, k)) < 0) {
         /* RXFIFO overflow: reception halts until SFLUSHRX; bytes already stored stay. */
         r->rx_overflow = 1;
         r->stats.rx_overflows++;
@@ -562,7 +672,11 @@ static void rx_byte_fire(mote_t *m, mote_event_t *ev)
             rx_finish(r);
         }
     } else {
-        tev_schedule(r, &r->rx_byte_ev, r->rx.sfd_ns + (uint64_t)(k + 2) * CC2420_BYTE_NS);
+        r->rx_lazy_end = k + 1;
+        tev_schedule(r, &r->rx_byte_ev, rx_byte_ns(r, k + 1));
+        update_pins(r);
+        rx_lazy_plan(r); /* after the pins: the plan compares against them */
+        return;
     }
     update_pins(r);
 }
@@ -589,6 +703,7 @@ static void rx_try_lock(cc2420_t *r, air_t *a)
     r->rx.rejected = 0;
     r->rx.pushed = 0;
     r->rx.next = 0;
+    r->rx_lazy_end = 0;
     r->rx.ack_strobe = 0;
     r->rx.ack_pending_strobe = 0;
     r->rx.accepted = 1;
@@ -612,6 +727,7 @@ static void air_fire(mote_t *m, mote_event_t *ev)
     (void)m;
     air_t *a = ev->ctx;
     cc2420_t *r = a->r;
+    rx_sync(r);
     r->egen++;
     if (a->phase == 0) {
         a->phase = 1;
@@ -632,6 +748,34 @@ static void air_fire(mote_t *m, mote_event_t *ev)
  * only CCA, which wakes nobody unless its port pin can interrupt. The group stepper then leaves the
  * mote asleep until the first event that could. */
 
+/* The first byte at or after rx.next whose arrival may change a pin or needs a decision (address
+ * recognition, overflow, the last byte), from the pushed ones (rx.active, not rejected). Pushing byte
+ * after byte and comparing the pins gives the same (checked against each other on the identity runs):
+ * after the first push only the FIFOP threshold can still flip a pin, the counts moving together. */
+static unsigned rx_quiet_end(cc2420_t *r)
+{
+    unsigned len = r->rx.len, j = r->rx.next, count = r->rx_count, pushed = r->rx.pushed;
+    if (j >= len || count >= FIFO_SIZE)
+        return j;
+    unsigned end = len;
+    if (!r->rx.accepted && r->rx.hdr_need >= j && r->rx.hdr_need >= 1 && r->rx.hdr_need < end)
+        end = r->rx.hdr_need; /* address recognition decides */
+    if (j + (FIFO_SIZE - count) < end)
+        end = j + (FIFO_SIZE - count); /* overflow */
+    r->rx_count = count + 1;
+    r->rx.pushed = pushed + 1;
+    int after = pins_now(r);
+    r->rx_count = count;
+    r->rx.pushed = pushed;
+    if (after != r->pins)
+        end = j;
+    unsigned thr = fifop_thr(r);
+    if (r->state >= CC2420_POWER_DOWN && r->rx.accepted && !r->rx_overflow && !r->fifop_frame_done &&
+        count + 1 <= thr && j + (thr - count) < end)
+        end = j + (thr - count); /* FIFOP rises with the push that takes the count above the threshold */
+    return end;
+}
+
 /* The first received byte at or after the next one whose arrival may change a pin, as its time. */
 static uint64_t rx_byte_quiet(mote_t *m, mote_event_t *ev)
 {
@@ -640,26 +784,8 @@ static uint64_t rx_byte_quiet(mote_t *m, mote_event_t *ev)
     uint64_t first = r->rx_byte_ev.at_ns;
     if (!r->rx.active || r->rx.rejected || r->rx_overflow)
         return first;
-    unsigned len = r->rx.len, j = r->rx.next, count = r->rx_count, pushed = r->rx.pushed;
-    int pins = r->pins;
-    for (; j < len; j++) { /* byte len ends the frame (SFD, FIFOP) */
-        if (!r->rx.accepted && j >= 1 && j == r->rx.hdr_need)
-            break; /* address recognition decides: the frame may be dropped */
-        if (count >= FIFO_SIZE)
-            break; /* overflow */
-        /* the pins after this byte's push (only the counts change; nothing else until the end) */
-        unsigned c0 = r->rx_count, p0 = r->rx.pushed;
-        r->rx_count = count + 1;
-        r->rx.pushed = pushed + 1;
-        int after = pins_now(r);
-        r->rx_count = c0;
-        r->rx.pushed = p0;
-        if (after != pins)
-            break;
-        count++;
-        pushed++;
-    }
-    return j == r->rx.next ? first : r->rx.sfd_ns + (uint64_t)(j + 1) * CC2420_BYTE_NS;
+    unsigned j = rx_quiet_end(r);
+    return j == r->rx.next ? first : rx_byte_ns(r, j);
 }
 
 /* A frame's energy arriving (phase 0) or leaving (phase 2) changes only CCA; the SFD (phase 1) is
@@ -678,6 +804,7 @@ static void rssi_fire(mote_t *m, mote_event_t *ev)
 {
     (void)m;
     cc2420_t *r = ev->ctx;
+    rx_sync(r);
     if (r->state == CC2420_RX_SEARCH || r->state == CC2420_RX_FRAME)
         r->rssi_valid = 1;
     update_pins(r);
@@ -769,6 +896,7 @@ static void fsm_fire(mote_t *m, mote_event_t *ev)
 {
     (void)m;
     cc2420_t *r = ev->ctx;
+    rx_sync(r);
     int step = r->fsm_step;
     r->fsm_step = FSM_NONE;
     switch (step) {
@@ -798,6 +926,7 @@ static void power_fire(mote_t *m, mote_event_t *ev)
 {
     (void)m;
     cc2420_t *r = ev->ctx;
+    rx_sync(r);
     if (r->power_step == FSM_VREG_READY && r->state == CC2420_VREG_STARTING)
         set_state(r, CC2420_POWER_DOWN);
     else if (r->power_step == FSM_XOSC_STABLE && r->state == CC2420_XOSC_STARTING)
@@ -885,6 +1014,7 @@ static void aes_fire(mote_t *m, mote_event_t *ev)
 {
     (void)m;
     cc2420_t *r = ev->ctx;
+    rx_sync(r);
     memcpy(&r->ram[RAM_SABUF], r->aes_result, 16);
     r->aes_busy = 0;
     r->stats.saes_blocks++;
@@ -1003,6 +1133,7 @@ static uint8_t spi_exchange(mote_t *m, void *ctx, uint8_t mosi)
 {
     (void)m;
     cc2420_t *r = ctx;
+    rx_sync(r);
     r->stats.spi_bytes++;
     if (!r->csn_low || !chip_usable(r))
         return 0x00; /* SO is high-impedance; the USART reads zeros */
@@ -1099,6 +1230,7 @@ static void ctl_pins(mote_t *m, void *ctx, int port, uint8_t out, uint8_t dir, u
     cc2420_t *r = ctx;
     if (port != CTL_PORT)
         return;
+    rx_sync(r);
     /* A pin the MCU does not drive (input after a reset) counts as low. */
     int csn_low = !(out & CTL_CSN);
     int vreg = (out & CTL_VREG_EN) != 0;
@@ -1129,11 +1261,21 @@ static void ctl_pins(mote_t *m, void *ctx, int port, uint8_t out, uint8_t dir, u
     update_pins(r);
 }
 
+/* The CPU wakes (interrupt acceptance, reset): it may read the radio from its next instruction. */
+static void cpu_mode(mote_t *m, void *ctx, int component, int old_mode, int new_mode)
+{
+    (void)m;
+    (void)old_mode;
+    if (component == 0 && new_mode == CPU_MODE_ACTIVE)
+        rx_sync(ctx);
+}
+
 /* The DCO changed: re-map every pending deadline to the new cycle rate. */
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     (void)m;
     cc2420_t *r = ctx;
+    rx_sync(r); /* phase 0: the bytes due under the old mapping; 1: their follower re-mapped below */
     if (phase != 1)
         return;
     tev_t *evs[] = {&r->fsm_ev, &r->rssi_ev, &r->rx_byte_ev, &r->power_ev, &r->aes_ev};
@@ -1159,7 +1301,8 @@ cc2420_t *cc2420_attach(mote_t *m)
         return NULL;
     }
     r->comp = mote_component_register(m, "radio", radio_mode_names, 5, CC2420_MODE_OFF);
-    if (r->comp < 0 || port_add_output_listener(m, ctl_pins, r) != 0 || clk_add_listener(m, clk_changed, r) != 0) {
+    if (r->comp < 0 || port_add_output_listener(m, ctl_pins, r) != 0 || clk_add_listener(m, clk_changed, r) != 0 ||
+        mote_on_mode_change(m, cpu_mode, r) != 0) {
         spi_attach(m, 0, NULL, NULL); /* the component or a listener may stay registered: mote unusable */
         free(r);
         return NULL;
@@ -1212,6 +1355,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
         }
     if (!a)
         return -2;
+    rx_sync(r);
     a->id_ns = start_ns;
     uint64_t now = now_ns(r);
     if (start_ns < now) { /* handed over late: a fraction of an instruction (or a quantum too long) */
@@ -1237,6 +1381,7 @@ int cc2420_receive(cc2420_t *r, const uint8_t *psdu, unsigned len, int channel, 
 
 void cc2420_set_noise_dbm(cc2420_t *r, int dbm)
 {
+    rx_sync(r);
     r->noise_dbm = dbm;
     r->egen++;
     update_pins(r);
@@ -1248,6 +1393,7 @@ void cc2420_set_channel_energy(cc2420_t *r, int channel, int dbm)
 {
     if (channel < 11 || channel > 26)
         return;
+    rx_sync(r);
     r->chan_energy[channel - 11] = dbm;
     r->egen++;
     update_pins(r);
@@ -1255,6 +1401,7 @@ void cc2420_set_channel_energy(cc2420_t *r, int channel, int dbm)
 
 int cc2420_corrupt(cc2420_t *r, uint64_t start_ns)
 {
+    rx_sync(r);
     for (int i = 0; i < CC2420_MAX_AIR; i++) {
         air_t *a = &r->air[i];
         if (!a->in_use || a->id_ns != start_ns)
@@ -1283,9 +1430,18 @@ uint16_t cc2420_reg(const cc2420_t *r, int addr)
     return regv(r, addr);
 }
 
-uint8_t cc2420_ram(const cc2420_t *r, int addr) { return (addr >= 0 && addr < (int)RAM_SIZE) ? r->ram[addr] : 0; }
+/* Observers of the RXFIFO push the bytes due first (the model's state changes, nothing observable). */
+uint8_t cc2420_ram(const cc2420_t *r, int addr)
+{
+    rx_catch_up((cc2420_t *)r, rx_due_bound(r->m));
+    return (addr >= 0 && addr < (int)RAM_SIZE) ? r->ram[addr] : 0;
+}
 uint8_t cc2420_status(const cc2420_t *r) { return status_byte((cc2420_t *)r); }
-int cc2420_rxfifo_count(const cc2420_t *r) { return (int)r->rx_count; }
+int cc2420_rxfifo_count(const cc2420_t *r)
+{
+    rx_catch_up((cc2420_t *)r, rx_due_bound(r->m));
+    return (int)r->rx_count;
+}
 int cc2420_txfifo_count(const cc2420_t *r) { return (int)r->tx_count; }
 int cc2420_rx_overflow(const cc2420_t *r) { return r->rx_overflow; }
 int cc2420_pins(const cc2420_t *r) { return r->pins; }
