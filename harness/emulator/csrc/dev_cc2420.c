@@ -209,15 +209,26 @@ static void tev_schedule(cc2420_t *r, tev_t *t, uint64_t at_ns)
 
 static void tev_cancel(cc2420_t *r, tev_t *t) { mote_event_cancel(r->m, &t->ev); }
 
-/* CRC-16 ITU-T as used by IEEE 802.15.4 (x^16+x^12+x^5+1, init 0, bits LSB first). */
+/* CRC-16 ITU-T as used by IEEE 802.15.4 (x^16+x^12+x^5+1, init 0, bits LSB first), a byte at a
+ * time: crc_table[v] is the bit-at-a-time register after shifting the 8 bits of v out (filled when
+ * the library loads; every frame received is checked, so the 8 steps a byte showed in profiles). */
+static uint16_t crc_table[256];
+
+__attribute__((constructor)) static void crc_table_fill(void)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        uint16_t crc = (uint16_t)v;
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1u) ? (uint16_t)((crc >> 1) ^ 0x8408u) : (uint16_t)(crc >> 1);
+        crc_table[v] = crc;
+    }
+}
+
 static uint16_t crc16_802154(const uint8_t *p, unsigned n)
 {
     uint16_t crc = 0;
-    for (unsigned i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 1u) ? (uint16_t)((crc >> 1) ^ 0x8408u) : (uint16_t)(crc >> 1);
-    }
+    for (unsigned i = 0; i < n; i++)
+        crc = (uint16_t)((crc >> 8) ^ crc_table[(crc ^ p[i]) & 0xFFu]);
     return crc;
 }
 
