@@ -760,9 +760,10 @@ static void air_fire(mote_t *m, mote_event_t *ev)
  * mote asleep until the first event that could. */
 
 /* The first byte at or after rx.next whose arrival may change a pin or needs a decision (address
- * recognition, overflow, the last byte), from the pushed ones (rx.active, not rejected). Pushing byte
- * after byte and comparing the pins gives the same (checked against each other on the identity runs):
- * after the first push only the FIFOP threshold can still flip a pin, the counts moving together. */
+ * recognition, overflow, the last byte), from the pushed ones (rx.active, not rejected). The same stop
+ * as pushing byte after byte and comparing the pins (the scan this replaced; both agreed on the
+ * identity runs and the tests): after the first push only the FIFOP threshold can still flip a pin,
+ * the counts moving together. */
 static unsigned rx_quiet_end(cc2420_t *r)
 {
     unsigned len = r->rx.len, j = r->rx.next, count = r->rx_count, pushed = r->rx.pushed;

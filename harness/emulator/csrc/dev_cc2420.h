@@ -85,7 +85,8 @@ void cc2420_set_noise_dbm(cc2420_t *r, int dbm);
 void cc2420_set_channel_energy(cc2420_t *r, int channel, int dbm);
 void cc2420_set_channel_busy(cc2420_t *r, int busy);
 
-/* Observation (no side effects). */
+/* Observation (no observable side effects: cc2420_rxfifo_count and cc2420_ram first push the received
+ * bytes a sleeping CPU left pending, see dev_cc2420.c rx_lazy_plan). */
 enum cc2420_state {
     CC2420_OFF = 0,       /* VREG_EN low */
     CC2420_VREG_STARTING,
