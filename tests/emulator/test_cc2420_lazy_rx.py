@@ -104,17 +104,30 @@ def test_spi_read_landing_on_a_byte_arrival_sees_what_eager_bytes_do(asm_mote, u
     assert radio.stats()["rx_frames"] == 1 and radio.rxfifo_count == 1 + len(PSDU)
 
 
-def test_host_sees_each_byte_from_its_arrival_cycle_while_the_cpu_sleeps(asm_mote) -> None:
-    # UBR 255: the CPU sleeps (LPM0) for ~2.7 ms, the whole frame long
+@pytest.mark.parametrize("mid_frame", [False, True])
+def test_host_sees_each_byte_from_its_arrival_cycle_while_the_cpu_sleeps(asm_mote, mid_frame: bool) -> None:
+    """UBR 255: the CPU sleeps (LPM0) for ~2.7 ms, the whole frame long; mid_frame: it goes to sleep
+    with 10 of the frame's bytes in (the bytes from there on go lazy at its SR write)."""
     mote = asm_mote(program(255))
     radio = Radio(mote)
-    assert mote.run_until_pc("arm", 50_000_000).reason == "stop"
-    mote.run(10)
-    assert lib.cc2420_rxfifo_count(radio._r) == 0 and radio.state == "rx_search"
-    sfd = radio.now_ns + 300_000 + SHR_NS
+    if mid_frame:
+        assert mote.run_until_pc("rx_on", 50_000_000).reason == "stop"
+        dry = asm_mote(program(255))
+        Radio(dry)
+        assert dry.run_until_pc("arm", 50_000_000).reason == "stop"
+        sfd = lib.clk_cycle_to_ns(mote.ptr, dry.now) - 10 * BYTE_NS + 7_000
+    else:
+        assert mote.run_until_pc("arm", 50_000_000).reason == "stop"
+        mote.run(10)
+        assert lib.cc2420_rxfifo_count(radio._r) == 0 and radio.state == "rx_search"
+        sfd = radio.now_ns + 300_000 + SHR_NS
     radio.receive(PSDU, channel=11, start_ns=sfd - SHR_NS, rssi_dbm=-40)
+    if mid_frame:
+        assert mote.run_until_pc("arm", 50_000_000).reason == "stop"
+        mote.run(10)
+        assert mote.reg(2) & 0x10 and radio.rxfifo_count == 10
     fifo = bytes([len(PSDU)]) + PSDU[:-2]  # length byte and MPDU (then RSSI and CRC-OK/correlation)
-    for k in range(1 + len(PSDU)):
+    for k in range(radio.rxfifo_count, 1 + len(PSDU)):
         at = lib.clk_cycle_at_ns(mote.ptr, sfd + (k + 1) * BYTE_NS)
         mote.run_until_cycle(at - 1)
         assert radio.rxfifo_count == k, (k, "early")

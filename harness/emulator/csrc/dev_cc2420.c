@@ -1273,13 +1273,21 @@ static void ctl_pins(mote_t *m, void *ctx, int port, uint8_t out, uint8_t dir, u
     update_pins(r);
 }
 
-/* The CPU wakes (interrupt acceptance, reset): it may read the radio from its next instruction. */
+/* The CPU wakes (interrupt acceptance, reset): it may read the radio from its next instruction, so
+ * the bytes due come in and the next one gets its event. The CPU goes to sleep (an SR write, at the
+ * end of its instruction): the bytes from the next one on may go lazy at once instead of from the
+ * next byte event (the one after the SFD interrupt's return, typically). */
 static void cpu_mode(mote_t *m, void *ctx, int component, int old_mode, int new_mode)
 {
     (void)m;
-    (void)old_mode;
-    if (component == 0 && new_mode == CPU_MODE_ACTIVE)
-        rx_sync(ctx);
+    cc2420_t *r = ctx;
+    if (component != 0)
+        return;
+    if (new_mode == CPU_MODE_ACTIVE)
+        rx_sync(r);
+    else if (old_mode == CPU_MODE_ACTIVE && r->rx.active && !r->rx.rejected && !r->rx_overflow &&
+             r->rx_lazy_end == r->rx.next && mote_event_queued(&r->rx_byte_ev.ev))
+        rx_lazy_plan(r); /* rx_byte_ev waits at byte rx.next, as after a byte event */
 }
 
 /* The DCO changed: re-map every pending deadline to the new cycle rate. */
