@@ -50,6 +50,8 @@ struct simg {
     /* one member per distinct flash image: the members with that image share its predecode cache */
     simm_t *images[SIMG_MAX_IMAGES];
     int nimages;
+    /* scratch of a window with many members due: bit i = member i runs (all clear between windows) */
+    uint64_t due_bits[SIMG_MAX_MEMBERS / 64];
 };
 
 /* ---------------------------------------------------------------- per mote */
@@ -367,12 +369,6 @@ static uint64_t window_bound_us(simg_t *g, uint64_t e_ns)
     return e_ns == UINT64_MAX ? UINT64_MAX : (e_ns + g->lookahead_ns) / 1000u;
 }
 
-static int by_index(const void *a, const void *b)
-{
-    int x = (*(simm_t *const *)a)->index, y = (*(simm_t *const *)b)->index;
-    return (x > y) - (x < y);
-}
-
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index)
 {
     g->event = 0;
@@ -404,9 +400,15 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
         int k = 0;
         while (k < g->n && g->heap[0]->wake_ns <= w_ns)
             g->due[k] = heap_pop(g, g->n - k), k++;
-        if (k > 16)
-            qsort(g->due, (size_t)k, sizeof *g->due, by_index);
-        else /* the usual handful: insertion sort */
+        if (k > 16) { /* many (a frame's neighbours): member order from a bitmap, no comparisons */
+            for (int i = 0; i < k; i++)
+                g->due_bits[g->due[i]->index >> 6] |= 1ull << (g->due[i]->index & 63);
+            int j = 0;
+            for (int wd = 0; j < k; wd++)
+                for (uint64_t b = g->due_bits[wd]; b; b &= b - 1)
+                    g->due[j++] = g->members[wd * 64 + __builtin_ctzll(b)];
+            memset(g->due_bits, 0, (size_t)((g->n + 63) / 64) * sizeof g->due_bits[0]);
+        } else /* the usual handful: insertion sort */
             for (int i = 1; i < k; i++) {
                 simm_t *v = g->due[i];
                 int j = i;
