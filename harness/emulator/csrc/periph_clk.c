@@ -24,6 +24,11 @@ typedef struct {
     int nlis;
     uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
     int gating;             /* clk_mode_hook is notifying (clk_change_is_gating) */
+    uint32_t gen;           /* bumped whenever the cycle -> time mapping changes (rebase) */
+    /* time_at without a division: 2^47 = rq * rf + rr, rinv = (2^64 - 1) / rf (rf: the MCLK they
+     * were computed for, 0: none yet) */
+    uint32_t rf;
+    uint64_t rq, rr, rinv;
 } clk_state_t;
 
 static clk_state_t *st(mote_t *m) { return (clk_state_t *)m->periph[PERIPH_SLOT_CLK]; }
@@ -67,10 +72,39 @@ static inline u128 udiv128_64(u128 n, uint64_t d)
 #endif
 }
 
+static void set_recip(clk_state_t *s, uint32_t f)
+{
+    s->rf = f;
+    s->rq = ((uint64_t)1 << 47) / f;
+    s->rr = ((uint64_t)1 << 47) % f;
+    s->rinv = UINT64_MAX / f;
+}
+
+/* x / f for the f of set_recip: the reciprocal's quotient is at most 2 short (x < 2^64), the
+ * remainder then says by how much. */
+static inline uint64_t div_recip(const clk_state_t *s, uint64_t x)
+{
+    uint64_t q = (uint64_t)(((u128)x * s->rinv) >> 64), r = x - q * s->rf;
+    while (r >= s->rf) {
+        q++;
+        r -= s->rf;
+    }
+    return q;
+}
+
+/* Time at cycle c: base_t + floor(d * 2^47 / f) with d = c - base_c. Per member run and event this
+ * ran a 128-bit division; d * 2^47 = d * rq * f + d * rr gives the same quotient from one 64-bit
+ * reciprocal division while d * rr fits 64 bits (d < 2^40 cycles since the last clock change, f
+ * below 2^24 Hz), the division otherwise. */
 static u128 time_at(clk_state_t *s, mote_t *m, uint64_t c)
 {
     if (c < s->base_c) c = s->base_c;
-    return s->base_t + udiv128_64((u128)(c - s->base_c) * T_PER_SEC, m->mclk_hz);
+    uint64_t d = c - s->base_c;
+    uint32_t f = m->mclk_hz;
+    if (__builtin_expect(f != s->rf, 0)) set_recip(s, f);
+    if (d < ((uint64_t)1 << 40) && f < (1u << 24))
+        return s->base_t + (u128)d * s->rq + div_recip(s, d * s->rr);
+    return s->base_t + udiv128_64((u128)d * T_PER_SEC, f);
 }
 
 /* first cycle >= base_c whose time is >= t */
@@ -156,11 +190,17 @@ uint64_t clk_cycle_to_ns(mote_t *m, uint64_t cycle)
 
 uint64_t clk_now_ns(mote_t *m) { return clk_cycle_to_ns(m, m->now); }
 
-uint64_t clk_cycle_at_ns(mote_t *m, uint64_t ns)
+/* ceil(ns * T_PER_SEC / 10^9), the time unit count of ns: T_PER_SEC / 10^9 = 2^38 / 5^9, and with
+ * ns = a * 5^9 + b that is a * 2^38 + ceil(b * 2^38 / 5^9), whose divisions by a constant the
+ * compiler turns into multiplications. */
+static u128 ns_to_t(uint64_t ns)
 {
-    u128 t = udiv128_64((u128)ns * T_PER_SEC + 999999999u, 1000000000u);
-    return cycle_at(st(m), m, t);
+    const uint64_t p5 = 1953125u; /* 5^9 */
+    uint64_t a = ns / p5, b = ns % p5;
+    return ((u128)a << 38) + ((b << 38) + p5 - 1) / p5;
 }
+
+uint64_t clk_cycle_at_ns(mote_t *m, uint64_t ns) { return cycle_at(st(m), m, ns_to_t(ns)); }
 
 uint64_t clk_aclk_ticks(mote_t *m) { return clk_ticks(m, CLK_SRC_ACLK); }
 
@@ -204,14 +244,24 @@ static void notify(mote_t *m, int phase)
     }
 }
 
+/* now's time is below ns exactly when now is below the first cycle at ns (cycle_at), so one
+ * conversion per pass decides both; a run that reached its limit under an unchanged mapping (gen)
+ * stands at that cycle, and after a change notify() moved the limit to the new one (a PUC's
+ * clk_reset does not: the pass is repeated). */
 int clk_run_until_ns(mote_t *m, uint64_t ns)
 {
     clk_state_t *s = st(m);
     int rc = MOTE_OK;
+    u128 t = ns_to_t(ns);
     s->run_target_ns = ns;
-    while (rc == MOTE_OK && clk_now_ns(m) < ns) {
-        uint64_t c = clk_cycle_at_ns(m, ns);
-        rc = mote_run(m, c > m->now ? c : m->now + 1);
+    for (;;) {
+        uint64_t c = cycle_at(s, m, t);
+        if (m->now >= c)
+            break;
+        uint32_t gen = s->gen;
+        rc = mote_run(m, c);
+        if (rc != MOTE_OK || s->gen == gen)
+            break;
     }
     s->run_target_ns = 0;
     return rc;
@@ -224,6 +274,7 @@ static void rebase(clk_state_t *s, mote_t *m)
     s->base_t = time_at(s, m, c);
     s->sm_base = smclk_dco_at(s, c);
     s->base_c = c;
+    s->gen++;
 }
 
 static void apply_regs(clk_state_t *s, mote_t *m)
@@ -315,6 +366,7 @@ void clk_reset(mote_t *m, int por)
         /* power-on at cycle 0: simulated time starts at 0 too (otherwise time stays continuous) */
         s->base_c = 0;
         s->base_t = 0;
+        s->gen++;
         s->sm_base = 0;
         s->lfxt_lost = 0;
         s->smclk_on = s->lfxt_on = 1;

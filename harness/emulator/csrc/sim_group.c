@@ -13,8 +13,13 @@
 #define SIMG_MAX_IMAGES 8 /* flash images whose members share a predecode cache (more: private) */
 
 struct simm {
+    /* what a window reads of every member it runs, first (one host cache line) */
     mote_t *m;
     simg_t *group;
+    int index;       /* group: member index */
+    int dirty;       /* group: its wake time must be recomputed (the host touched it) */
+    uint64_t at_us;  /* group: the group time it was last brought to */
+    int on_uart_list;
     /* power: the core's ns per (component, mode) at attach (totals are reported from there) */
     uint64_t base_ns[MOTE_MAX_COMPONENTS][MOTE_MAX_MODES];
     /* UART1 output ring */
@@ -22,14 +27,16 @@ struct simm {
     uint8_t uart_b[SIMM_UART_CAP];
     size_t uart_head, uart_len;
     uint64_t uart_dropped;
-    uint64_t wake_ns;   /* group: earliest decision time after its last run (UINT64_MAX: never) */
     uint64_t resets, last_reset_ns; /* PUCs since attach and when the latest happened */
-    /* group: member index, place in the wake heap, the group time (us) it was last brought to,
-     * whether its wake time must be recomputed (the host touched it), whether it is on uart_list */
-    int index, slot;
-    uint64_t at_us;
-    int dirty, on_uart_list;
 };
+
+/* A wake heap entry: a member's earliest decision time after its last run (UINT64_MAX: never) and its
+ * index. The key lives in the heap's own array, so sifting touches no member (1000 members' records
+ * are far apart in memory: every comparison through them was a host cache miss). */
+typedef struct {
+    uint64_t wake;
+    int index;
+} hent_t;
 
 struct simg {
     uint64_t lookahead_ns;
@@ -41,15 +48,18 @@ struct simg {
     uint64_t resets; /* members' PUCs since creation */
     uint64_t now_us;  /* the time the group stands at (lagging members catch up on demand) */
     int running;      /* inside simg_run */
-    simm_t **heap;    /* members, a binary min-heap on wake_ns */
+    hent_t *heap;     /* members, a binary min-heap on (wake, index) */
+    int *hslot;       /* member index -> its place in heap (-1: popped for the current window) */
     simm_t **due;     /* scratch: the members run in one window */
-    simm_t **dirty;   /* members whose wake_ns must be recomputed before the next window */
+    simm_t **dirty;   /* members whose wake time must be recomputed before the next window */
     int ndirty;
     int *uart_list;   /* members that may have UART1 bytes waiting (on_uart_list set) */
     int nuart;
     /* one member per distinct flash image: the members with that image share its predecode cache */
     simm_t *images[SIMG_MAX_IMAGES];
     int nimages;
+    /* scratch of a window with many members due: bit i = member i runs (all clear between windows) */
+    uint64_t due_bits[SIMG_MAX_MEMBERS / 64];
 };
 
 /* ---------------------------------------------------------------- per mote */
@@ -130,7 +140,7 @@ static void mark_dirty(simm_t *s)
 }
 
 /* Bring a member that stayed behind to its group's time. It was left behind only while its next
- * possible change (wake_ns) lay beyond every window end, so nothing happens to it on the way. */
+ * possible change (its wake time) lay beyond every window end, so nothing happens to it on the way. */
 static int catch_up(simm_t *s)
 {
     simg_t *g = s->group;
@@ -203,64 +213,62 @@ void simg_free(simg_t *g)
         return;
     free(g->members);
     free(g->heap);
+    free(g->hslot);
     free(g->due);
     free(g->dirty);
     free(g->uart_list);
     free(g);
 }
 
-/* ---- the wake heap: members by wake_ns (ties by index, so the order is deterministic) */
+/* ---- the wake heap: members by wake time (ties by index, so the order is deterministic) */
 
-static int heap_less(const simm_t *a, const simm_t *b)
-{
-    return a->wake_ns < b->wake_ns || (a->wake_ns == b->wake_ns && a->index < b->index);
-}
+static int heap_less(hent_t a, hent_t b) { return a.wake < b.wake || (a.wake == b.wake && a.index < b.index); }
 
-static void heap_put(simg_t *g, int i, simm_t *s)
+static void heap_put(simg_t *g, int i, hent_t e)
 {
-    g->heap[i] = s;
-    s->slot = i;
+    g->heap[i] = e;
+    g->hslot[e.index] = i;
 }
 
 static void heap_up(simg_t *g, int i)
 {
-    simm_t *s = g->heap[i];
+    hent_t e = g->heap[i];
     while (i > 0) {
         int p = (i - 1) / 2;
-        if (!heap_less(s, g->heap[p]))
+        if (!heap_less(e, g->heap[p]))
             break;
         heap_put(g, i, g->heap[p]);
         i = p;
     }
-    heap_put(g, i, s);
+    heap_put(g, i, e);
 }
 
 static void heap_down(simg_t *g, int i, int n)
 {
-    simm_t *s = g->heap[i];
+    hent_t e = g->heap[i];
     for (;;) {
         int c = 2 * i + 1;
         if (c >= n)
             break;
         if (c + 1 < n && heap_less(g->heap[c + 1], g->heap[c]))
             c++;
-        if (!heap_less(g->heap[c], s))
+        if (!heap_less(g->heap[c], e))
             break;
         heap_put(g, i, g->heap[c]);
         i = c;
     }
-    heap_put(g, i, s);
+    heap_put(g, i, e);
 }
 
-/* Remove and return the top of the heap of nh members (nh > 0). */
-static simm_t *heap_pop(simg_t *g, int nh)
+/* Remove the top of the heap of nh members (nh > 0); returns its member index. */
+static int heap_pop(simg_t *g, int nh)
 {
-    simm_t *top = g->heap[0];
+    int top = g->heap[0].index;
     if (nh > 1) {
         heap_put(g, 0, g->heap[nh - 1]);
         heap_down(g, 0, nh - 1);
     }
-    top->slot = -1;
+    g->hslot[top] = -1;
     return top;
 }
 
@@ -303,6 +311,7 @@ int simg_add(simg_t *g, simm_t *s)
     if (g->n == g->cap) {
         int cap = g->cap ? 2 * g->cap : 16;
         if (grow(&g->members, cap, sizeof *g->members) || grow(&g->heap, cap, sizeof *g->heap) ||
+            grow(&g->hslot, cap, sizeof *g->hslot) ||
             grow(&g->due, cap, sizeof *g->due) || grow(&g->dirty, cap, sizeof *g->dirty) ||
             grow(&g->uart_list, cap, sizeof *g->uart_list))
             return mote_setup_fail("simg_add: out of memory");
@@ -311,9 +320,8 @@ int simg_add(simg_t *g, simm_t *s)
     s->group = g;
     s->index = g->n;
     s->at_us = g->now_us;
-    s->wake_ns = 0; /* recomputed (dirty) before the next window */
     g->members[g->n] = s;
-    heap_put(g, g->n, s);
+    heap_put(g, g->n, (hent_t){0, g->n}); /* its wake time is recomputed (dirty) before the next window */
     heap_up(g, g->n);
     s->dirty = 0;
     mark_dirty(s);
@@ -367,12 +375,6 @@ static uint64_t window_bound_us(simg_t *g, uint64_t e_ns)
     return e_ns == UINT64_MAX ? UINT64_MAX : (e_ns + g->lookahead_ns) / 1000u;
 }
 
-static int by_index(const void *a, const void *b)
-{
-    int x = (*(simm_t *const *)a)->index, y = (*(simm_t *const *)b)->index;
-    return (x > y) - (x < y);
-}
-
 int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us, int *fault_index)
 {
     g->event = 0;
@@ -385,14 +387,14 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
         simm_t *s = g->dirty[i];
         s->dirty = 0;
         catch_up(s);
-        s->wake_ns = earliest_decision_ns(s->m);
-        heap_up(g, s->slot);
-        heap_down(g, s->slot, g->n);
+        g->heap[g->hslot[s->index]].wake = earliest_decision_ns(s->m);
+        heap_up(g, g->hslot[s->index]);
+        heap_down(g, g->hslot[s->index], g->n);
     }
     g->ndirty = 0;
     g->running = 1;
     int rc = MOTE_OK, fault = -1;
-    uint64_t next_w = g->n ? window_bound_us(g, g->heap[0]->wake_ns) : UINT64_MAX;
+    uint64_t next_w = g->n ? window_bound_us(g, g->heap[0].wake) : UINT64_MAX;
     while (now_us < limit_us) {
         uint64_t w = next_w < limit_us ? next_w : limit_us;
         if (w <= now_us) /* a member overshot its window by part of an instruction */
@@ -402,11 +404,17 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
          * wake by its end); the others stay behind until they wake or the host touches them
          * (catch_up). They run in member order, as every member did in the window of old. */
         int k = 0;
-        while (k < g->n && g->heap[0]->wake_ns <= w_ns)
-            g->due[k] = heap_pop(g, g->n - k), k++;
-        if (k > 16)
-            qsort(g->due, (size_t)k, sizeof *g->due, by_index);
-        else /* the usual handful: insertion sort */
+        while (k < g->n && g->heap[0].wake <= w_ns)
+            g->due[k] = g->members[heap_pop(g, g->n - k)], k++;
+        if (k > 16) { /* many (a frame's neighbours): member order from a bitmap, no comparisons */
+            for (int i = 0; i < k; i++)
+                g->due_bits[g->due[i]->index >> 6] |= 1ull << (g->due[i]->index & 63);
+            int j = 0;
+            for (int wd = 0; j < k; wd++)
+                for (uint64_t b = g->due_bits[wd]; b; b &= b - 1)
+                    g->due[j++] = g->members[wd * 64 + __builtin_ctzll(b)];
+            memset(g->due_bits, 0, (size_t)((g->n + 63) / 64) * sizeof g->due_bits[0]);
+        } else /* the usual handful: insertion sort */
             for (int i = 1; i < k; i++) {
                 simm_t *v = g->due[i];
                 int j = i;
@@ -427,8 +435,7 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
             /* Members run one after the other inside a window, but none can affect another before
              * the window ends (frames start at or after it), so each one's state at the end of its
              * run is its state at the window end. */
-            s->wake_ns = earliest_decision_ns(s->m);
-            heap_put(g, nh, s);
+            heap_put(g, nh, (hent_t){earliest_decision_ns(s->m), s->index});
             heap_up(g, nh);
             nh++;
         }
@@ -441,7 +448,7 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
             *reached_us = w;
             return rc < 2 ? 2 : rc;
         }
-        next_w = g->n ? window_bound_us(g, g->heap[0]->wake_ns) : UINT64_MAX;
+        next_w = g->n ? window_bound_us(g, g->heap[0].wake) : UINT64_MAX;
         if (g->event)
             break;
     }
