@@ -184,8 +184,9 @@ struct mote {
     /* ---- core-internal state (added by the core; peripherals should not touch) ---- */
     uint64_t next_check;                 /* run loop leaves its fast path when now >= next_check */
     uint64_t run_until;                  /* limit of the current mote_run call */
-    struct cpu_decoded *dcache;          /* predecoded instructions, indexed by PC/2: the private
-                                            cache after the mote, or code_share's */
+    struct cpu_decoded *dcache;          /* predecoded instructions, indexed by PC/2: own_dcache
+                                            or code_share's */
+    struct cpu_decoded *own_dcache;      /* the private cache, mapped on demand (NULL while shared) */
     struct mote_code_share *code_share;  /* NULL: private (see mote_share_code) */
     int irq_defer;                       /* EINT: execute one more instruction before accepting */
     int puc_pending;                     /* PUC requested by a peripheral, applied between insns */
