@@ -434,9 +434,10 @@ class Engine:
         nxt = self.medium.next_event_us()
         if nxt is not None:
             target = min(target, nxt)
-        with self._uart_lock:
-            for mid in self._rx_waiting:
-                target = min(target, max(self._uarts[mid].rx_next_us, self.now_us + 1))
+        if self._rx_waiting:  # unlocked peek, as in _deliver_uart_rx: no lock taken per window
+            with self._uart_lock:
+                for mid in self._rx_waiting:
+                    target = min(target, max(self._uarts[mid].rx_next_us, self.now_us + 1))
         due = self._clock_due = self.clock.next_due()
         if due is not None:  # end the window where a host callback is due
             target = min(target, math.ceil(due * 1e6))
@@ -461,10 +462,13 @@ class Engine:
             m.uart_rx(bytes([byte]))
 
     def _collect_uart_tx(self) -> None:
-        lines: list[MoteLine] = []
-        motes = self.motes
+        motes: Sequence[SimMote] = self.motes
         if self.group is not None:
-            motes = sorted([*self._solo, *self.group.uart_members()], key=lambda m: m.mote_id)
+            waiting = self.group.uart_members()
+            if not waiting and not self._solo:  # the usual window: no member printed anything
+                return
+            motes = sorted([*self._solo, *waiting], key=lambda m: m.mote_id)
+        lines: list[MoteLine] = []
         for m in motes:
             sent = m.drain_uart_tx()
             if not sent:
@@ -487,7 +491,13 @@ class Engine:
                 fn(ln)
 
     def _collect_resets(self) -> None:
-        new: list[ResetEvent] = [ev for src in self._reset_sources for ev in src.take_resets()]
+        new: list[ResetEvent] = []
+        for src in self._reset_sources:
+            got = src.take_resets()
+            if got:
+                new += got
+        if not new:  # the usual window: no reset
+            return
         new.sort(key=lambda ev: (ev.time_us, ev.mote_id))
         self.resets += new
         for ev in new:
