@@ -154,8 +154,11 @@ class UDGMMedium:
         self._active: dict[int, Transmission] = {}  # seq -> frame on the air, in start order
         self._seq = 0
         self.horizon_us = 0  # no transmission may start before this (set by the engine)
-        self.stats = MediumStats()
-        self.per_mote: dict[int, MediumStats] = {}
+        # received / corrupted are counted per radio in C (med_rx_count) and copied in on reading
+        self._stats = MediumStats()
+        self._per_mote: dict[int, MediumStats] = {}
+        self._finished = 0  # frames finished so far, and as of the last copy of the C counters
+        self._rx_synced = -1
         self._listeners: list[Callable[[RadioEvent], None]] = []
         # per sender: (receiver id, distance) of every other radio within the interference range at
         # full power, in ascending id order (positions do not change; rebuilt when a radio is added)
@@ -203,8 +206,36 @@ class UDGMMedium:
         self._draw_prob = ffi.new("double[]", n)
         self._near.clear()
         self._grid = None
-        self.per_mote[mote_id] = MediumStats()
+        self._per_mote[mote_id] = MediumStats()
+        self._rx_synced = -1
         radio.attach(_BoundSink(self, mote_id))
+
+    @property
+    def stats(self) -> MediumStats:
+        """Frame counters of the whole medium."""
+        self._sync_rx()
+        return self._stats
+
+    @property
+    def per_mote(self) -> dict[int, MediumStats]:
+        """{mote id: its frame counters} (frames sent and lost as sender, received, corrupted and
+        failed as receiver)."""
+        self._sync_rx()
+        return self._per_mote
+
+    def _sync_rx(self) -> None:
+        """Copy the received / corrupted counters from C (only after frames finished since the last copy)."""
+        if self._rx_synced == self._finished:
+            return
+        c, total_ok, total_bad = self._c, 0, 0
+        for slot, rid in enumerate(self._ids):
+            st = self._per_mote[rid]
+            st.received = ok = int(lib.med_rx_count(c, slot, 1))
+            st.corrupted = bad = int(lib.med_rx_count(c, slot, 0))
+            total_ok += ok
+            total_bad += bad
+        self._stats.received, self._stats.corrupted = total_ok, total_bad
+        self._rx_synced = self._finished
 
     def add_listener(self, fn: Callable[[RadioEvent], None], first: bool = False) -> None:
         """Call `fn` with every radio event (`first`: before the listeners added so far). Events are
@@ -266,10 +297,11 @@ class UDGMMedium:
     # ---- driven by the engine ----
     def next_event_us(self) -> int | None:
         """The time of the next start or end of a transmission, None when the air is quiet."""
-        times = [tx.end_us for tx in self._active.values()]
-        if self._pending:
-            times.append(self._pending[0][0])
-        return min(times) if times else None
+        nxt: int | None = self._pending[0][0] if self._pending else None
+        for tx in self._active.values():  # a few frames at most: no list built per window
+            if nxt is None or tx.end_us < nxt:
+                nxt = tx.end_us
+        return nxt
 
     def process(self, now_us: int) -> None:
         """Handle everything due at `now_us`; all motes are exactly at `now_us`.
@@ -353,8 +385,8 @@ class UDGMMedium:
 
     def _start(self, tx: Transmission) -> None:
         p = self.params
-        self.stats.frames_sent += 1
-        self.per_mote[tx.sender].frames_sent += 1
+        self._stats.frames_sent += 1
+        self._per_mote[tx.sender].frames_sent += 1
         if self._listeners:
             self._emit(RadioEvent("tx", tx.start_us, tx.sender, None, tx.frame))
         if p.success_ratio_tx < 1.0 and self._rng.random() >= p.success_ratio_tx:
@@ -376,8 +408,8 @@ class UDGMMedium:
             self._c_failed(rc)
         self._raise_cb_error()
         if tx.lost:
-            self.stats.tx_lost += 1
-            self.per_mote[tx.sender].tx_lost += 1
+            self._stats.tx_lost += 1
+            self._per_mote[tx.sender].tx_lost += 1
             self._emit(RadioEvent("tx_lost", tx.start_us, tx.sender, None, tx.frame))
             return
         # receivers with a success probability below 1: one draw each, in ascending id order
@@ -386,8 +418,8 @@ class UDGMMedium:
             rslot, prob = self._out_slots[i], self._draw_prob[i]
             if self._rng.random() >= prob:
                 rid = self._ids[rslot]
-                self.stats.rx_failed += 1
-                self.per_mote[rid].rx_failed += 1
+                self._stats.rx_failed += 1
+                self._per_mote[rid].rx_failed += 1
                 self._emit(RadioEvent("rx_fail", tx.start_us, tx.sender, rid, tx.frame))
                 continue
             rc = lib.med_lock(self._c, tx.seq, rslot)
@@ -438,21 +470,11 @@ class UDGMMedium:
         n = lib.med_finish(self._c, tx.seq, self._out_slots, self._out_ok)
         self._finishing = None
         del self._active[tx.seq]
+        self._finished += 1  # C counted the receptions (med_rx_count)
         self._raise_cb_error()
-        if not n:
+        if not n or not self._listeners:  # one event per reception only when wanted
             return
-        stats, per_mote, ids = self.stats, self.per_mote, self._ids
+        ids, emit = self._ids, self._emit
         slots, oks = ffi.unpack(self._out_slots, n), ffi.unpack(self._out_ok, n)
-        emit = self._emit if self._listeners else None  # one event per reception only when wanted
         for slot, ok in zip(slots, oks, strict=True):
-            rid = ids[slot]
-            if ok:
-                stats.received += 1
-                per_mote[rid].received += 1
-                if emit:
-                    emit(RadioEvent("rx", tx.end_us, tx.sender, rid, tx.frame))
-            else:
-                stats.corrupted += 1
-                per_mote[rid].corrupted += 1
-                if emit:
-                    emit(RadioEvent("rx_corrupt", tx.end_us, tx.sender, rid, tx.frame))
+            emit(RadioEvent("rx" if ok else "rx_corrupt", tx.end_us, tx.sender, ids[slot], tx.frame))

@@ -61,6 +61,7 @@ typedef struct {
     levels_t sent;      /* the levels last signalled */
     levels_t now;       /* scratch of med_signal */
     uint8_t touched;
+    uint64_t rx_ok, rx_bad; /* frames med_finish reported received whole / corrupted */
 } radio_t;
 
 struct med {
@@ -543,6 +544,10 @@ int med_finish(med_t *m, int64_t seq, int *out_slots, int *out_ok)
             r->lock = NULL;
         out_slots[i] = rec->slot;
         out_ok[i] = !rec->corrupted;
+        if (rec->corrupted)
+            r->rx_bad++;
+        else
+            r->rx_ok++;
         radio_deliver(m, t, rec);
     }
     tx_free(t);
@@ -641,6 +646,13 @@ int med_energy_at(const med_t *m, int slot, int *channels, double *levels, int m
         levels[i] = lv.lv[i];
     }
     return n;
+}
+
+uint64_t med_rx_count(const med_t *m, int slot, int ok)
+{
+    if (slot < 0 || slot >= m->n)
+        return 0;
+    return ok ? m->radios[slot].rx_ok : m->radios[slot].rx_bad;
 }
 
 uint64_t med_late_corruptions(const med_t *m, int slot)

@@ -104,5 +104,8 @@ int med_energy_at(const med_t *m, int slot, int *channels, double *levels, int m
 /* Corruptions the medium saw too late for the CC2420 model to mark (its last byte was in): its
  * port's count, whoever drove it (0 for a radio without a port). */
 uint64_t med_late_corruptions(const med_t *m, int slot);
+/* Frames med_finish reported for radio `slot`: received whole (`ok` != 0) or corrupted (the
+ * medium's received / corrupted counters, read on demand instead of counted per reception). */
+uint64_t med_rx_count(const med_t *m, int slot, int ok);
 
 #endif /* ESSE_SIM_MEDIUM_H */
