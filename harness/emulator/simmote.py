@@ -332,4 +332,6 @@ class SkyMoteGroup:
     def uart_members(self) -> list[SkySimMote]:
         """The members with UART output waiting."""
         n = lib.simg_uart_members(self._g, self._uart_idx, len(self.motes))
+        if not n:
+            return []
         return [self.motes[self._uart_idx[i]] for i in range(n)]

@@ -433,10 +433,11 @@ class UDGMMedium:
         if near is None:
             p = self.params
             reach = max(p.interference_range, p.transmitting_range)
+            pos, here, dist = self._positions, self._positions[sender], math.dist  # = self.distance
             near = self._near[sender] = [
                 (rid, d)
                 for rid in sorted(self._candidates(sender, reach))
-                if rid != sender and (d := self.distance(sender, rid)) <= reach
+                if rid != sender and (d := dist(here, pos[rid])) <= reach
             ]
         return near
 
