@@ -127,6 +127,11 @@ struct cc2420 {
      * input: registers, frames on the air, the medium's levels, noise) */
     unsigned egen, egen_cached;
     int energy_cached;
+    /* cca_clear's last answer: pins are recomputed on every byte, SPI transfer and air edge, and CCA
+     * rarely moves in between. Valid while egen (registers, energy) and the other inputs (state,
+     * RSSI valid, receiving: cca_key) are those it was computed from. */
+    unsigned cca_egen;
+    int cca_key, cca_cached;
 
     /* SPI transaction */
     int spi_phase;
@@ -318,6 +323,18 @@ static int cca_clear(cc2420_t *r)
     }
 }
 
+/* cca_clear, memoised (see cca_cached in struct cc2420) */
+static inline int cca_now(cc2420_t *r)
+{
+    int key = r->state << 3 | (r->rssi_valid != 0) << 2 | (r->rx.active != 0) << 1 | (r->rx.rejected != 0);
+    if (r->egen != r->cca_egen || key != r->cca_key) {
+        r->cca_cached = cca_clear(r);
+        r->cca_egen = r->egen;
+        r->cca_key = key;
+    }
+    return r->cca_cached;
+}
+
 static unsigned fifop_thr(cc2420_t *r) { return regv(r, REG_IOCFG0) & 0x7Fu; }
 
 /* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). */
@@ -331,7 +348,7 @@ static int pins_now(cc2420_t *r)
             counted -= r->rx.pushed < counted ? r->rx.pushed : counted;
         fifop = r->rx_overflow || r->fifop_frame_done || counted > fifop_thr(r);
         fifo = r->rx_count > 0 && !r->rx_overflow;
-        cca = cca_clear(r);
+        cca = cca_now(r);
         sfd = r->sfd_active;
         uint16_t io = regv(r, REG_IOCFG0);
         if (io & IOC_FIFOP_POL) fifop = !fifop;
@@ -1340,6 +1357,7 @@ cc2420_t *cc2420_attach(mote_t *m)
     }
     r->noise_dbm = NOISE_FLOOR_DBM;
     r->egen = 1; /* nothing cached yet (egen_cached 0) */
+    r->cca_key = -1;
     for (int i = 0; i < 16; i++)
         r->chan_energy[i] = -128;
     r->csn_low = 0;

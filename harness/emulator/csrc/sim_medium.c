@@ -79,6 +79,13 @@ struct med {
     int ndraw;
     const levels_t *cb_levels;
     int err_slot, err_code;
+    /* id order without comparisons for the many-radio sorts (a frame's receivers, touched radios):
+     * slot -> rank by id and back, a bitmap over ranks (all clear between uses), rec_t scratch.
+     * ranks: 0 stale (a radio was added), 1 valid, -1 ids not unique (qsort as before). */
+    int *slot_rank, *rank_slot;
+    uint64_t *rank_bits;
+    rec_t *rec_tmp;
+    int ranks;
 };
 
 med_t *med_create(double transmitting_range, double interference_range, double success_ratio_rx,
@@ -122,6 +129,10 @@ void med_free(med_t *m)
     free(m->touched);
     free(m->draw_slot);
     free(m->draw_prob);
+    free(m->slot_rank);
+    free(m->rank_slot);
+    free(m->rank_bits);
+    free(m->rec_tmp);
     free(m);
 }
 
@@ -153,10 +164,16 @@ int med_add_radio(med_t *m, int mote_id, med_port_t *port)
         if (resize((void **)&m->radios, cap, sizeof *m->radios) ||
             resize((void **)&m->touched, cap, sizeof *m->touched) ||
             resize((void **)&m->draw_slot, cap, sizeof *m->draw_slot) ||
-            resize((void **)&m->draw_prob, cap, sizeof *m->draw_prob))
+            resize((void **)&m->draw_prob, cap, sizeof *m->draw_prob) ||
+            resize((void **)&m->slot_rank, cap, sizeof *m->slot_rank) ||
+            resize((void **)&m->rank_slot, cap, sizeof *m->rank_slot) ||
+            resize((void **)&m->rec_tmp, cap, sizeof *m->rec_tmp) ||
+            resize((void **)&m->rank_bits, (cap + 63) / 64, sizeof *m->rank_bits))
             return -1;
+        memset(m->rank_bits, 0, (size_t)((cap + 63) / 64) * sizeof *m->rank_bits);
         m->cap = cap;
     }
+    m->ranks = 0;
     clear_near(m);
     radio_t *r = &m->radios[m->n];
     memset(r, 0, sizeof *r);
@@ -515,6 +532,75 @@ static int rec_by_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The ranks are valid (recomputed after radios were added); 0: ids not unique. */
+static int ranks_ok(med_t *m)
+{
+    if (m->ranks == 0) {
+        for (int i = 0; i < m->n; i++)
+            m->rank_slot[i] = i;
+        sort_med = m;
+        qsort(m->rank_slot, (size_t)m->n, sizeof *m->rank_slot, by_id);
+        m->ranks = 1;
+        for (int i = 0; i < m->n; i++) {
+            m->slot_rank[m->rank_slot[i]] = i;
+            if (i && m->radios[m->rank_slot[i]].id == m->radios[m->rank_slot[i - 1]].id)
+                m->ranks = -1;
+        }
+    }
+    return m->ranks > 0;
+}
+
+/* Mark slot s in the rank bitmap; 0 if it was marked already (a repeated slot: not a set). */
+static int mark_rank(med_t *m, int s)
+{
+    int k = m->slot_rank[s];
+    uint64_t bit = 1ull << (k & 63);
+    if (m->rank_bits[k >> 6] & bit)
+        return 0;
+    m->rank_bits[k >> 6] |= bit;
+    return 1;
+}
+
+static void clear_ranks(med_t *m) { memset(m->rank_bits, 0, (size_t)((m->n + 63) / 64) * sizeof *m->rank_bits); }
+
+/* Receptions in id order: a bitmap over ranks when there are many (unique ids and slots), else qsort. */
+static void sort_rec(med_t *m, rec_t *rec, int n)
+{
+    if (n > 16 && ranks_ok(m)) {
+        int i = 0;
+        for (; i < n && mark_rank(m, rec[i].slot); i++)
+            m->rec_tmp[m->slot_rank[rec[i].slot]] = rec[i];
+        if (i == n) {
+            int j = 0;
+            for (int wd = 0; j < n; wd++)
+                for (uint64_t b = m->rank_bits[wd]; b; b &= b - 1)
+                    rec[j++] = m->rec_tmp[wd * 64 + __builtin_ctzll(b)];
+            clear_ranks(m);
+            return;
+        }
+        clear_ranks(m);
+    }
+    sort_med = m;
+    qsort(rec, (size_t)n, sizeof *rec, rec_by_id);
+}
+
+/* Slots (unique: the touched flag) in id order, the same way. */
+static void sort_slots(med_t *m, int *slots, int n)
+{
+    if (n > 16 && ranks_ok(m)) {
+        for (int i = 0; i < n; i++)
+            mark_rank(m, slots[i]);
+        int j = 0;
+        for (int wd = 0; j < n; wd++)
+            for (uint64_t b = m->rank_bits[wd]; b; b &= b - 1)
+                slots[j++] = m->rank_slot[wd * 64 + __builtin_ctzll(b)];
+        clear_ranks(m);
+        return;
+    }
+    sort_med = m;
+    qsort(slots, (size_t)n, sizeof *slots, by_id);
+}
+
 int med_finish(med_t *m, int64_t seq, int *out_slots, int *out_ok)
 {
     tx_t *t = find_active(m, seq);
@@ -533,9 +619,8 @@ int med_finish(med_t *m, int64_t seq, int *out_slots, int *out_ok)
         m->radios[t->heard[i]].heard_count--;
     for (int i = 0; i < t->ne; i++)
         touch(m, t->e_slot[i]);
-    sort_med = m;
     if (t->nrec > 1)
-        qsort(t->rec, (size_t)t->nrec, sizeof *t->rec, rec_by_id);
+        sort_rec(m, t->rec, t->nrec);
     int n = t->nrec;
     for (int i = 0; i < n; i++) {
         rec_t *rec = &t->rec[i];
@@ -602,9 +687,8 @@ int med_signal(med_t *m)
                 raise_level(&r->now, t->channel, t->e_rssi[i]);
         }
     }
-    sort_med = m;
     if (k > 1)
-        qsort(m->touched, (size_t)k, sizeof *m->touched, by_id);
+        sort_slots(m, m->touched, k);
     for (int i = 0; i < k; i++) {
         int s = m->touched[i];
         radio_t *r = &m->radios[s];
