@@ -267,6 +267,21 @@ CC2420_SPI_SETUP = """
         call #wait
 """
 
+# The radio's oscillator started (SXOSCON), then its receiver (SRXON), each strobe in a transaction of
+# its own followed by a wait: after CC2420_SPI_SETUP, with CC2420_SPI_ROUTINES.
+CC2420_RX_ON = """
+        call #cs_low
+        mov.b #0x01, r12            ; SXOSCON
+        call #spi
+        call #cs_high
+        call #wait
+        call #cs_low
+        mov.b #0x03, r12            ; SRXON
+        call #spi
+        call #cs_high
+        call #wait
+"""
+
 # USART0 SPI byte exchange (r12 out, r12 in), the CC2420's CSn (P4.2), a strobe and a busy wait: the
 # subroutines of the hand-written programs that talk to the radio model (test_cc2420_spi.py, _saes.py).
 CC2420_SPI_ROUTINES = """

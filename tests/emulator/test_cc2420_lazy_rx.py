@@ -6,7 +6,7 @@ runs, an SPI transfer completing in the very cycle a byte arrives, the CPU wakin
 from __future__ import annotations
 
 import pytest
-from emu_helpers import CC2420_SPI_ROUTINES, CC2420_SPI_SETUP
+from emu_helpers import CC2420_RX_ON, CC2420_SPI_ROUTINES, CC2420_SPI_SETUP
 
 from harness.emulator.mote import Mote, lib
 from harness.emulator.radio import BYTE_NS, Radio
@@ -28,18 +28,7 @@ def program(ubr: int) -> str:
         .globl _start
 _start: mov #0x5a80, &0x0120
         mov #0x3900, r1
-{setup}
-        call #cs_low
-        mov.b #0x01, r12            ; SXOSCON
-        call #spi
-        call #cs_high
-        call #wait
-        call #cs_low
-        mov.b #0x03, r12            ; SRXON
-        call #spi
-        call #cs_high
-        call #wait
-rx_on:  call #wait                  ; time for the host to put a frame on the air
+{setup}{CC2420_RX_ON}rx_on:  call #wait                  ; time for the host to put a frame on the air
         call #cs_low
         mov.b #{0x80 | K}, r12      ; RAM access, address 0x080 + K: bank 1
         call #spi

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from emu_helpers import CC2420_SPI_ROUTINES, CC2420_SPI_SETUP
+from emu_helpers import CC2420_RX_ON, CC2420_SPI_ROUTINES, CC2420_SPI_SETUP
 from requirements import require_tool
 
 from harness.emulator.mote import lib
@@ -131,18 +131,8 @@ def test_spi_protocol_registers_ram_underflow_and_strobes(asm_mote) -> None:
 
 DCO_PROGRAM = (
     PROGRAM.split("        mov #res, r10")[0]
-    + """
-        call #cs_low
-        mov.b #0x01, r12            ; SXOSCON
-        call #spi
-        call #cs_high
-        call #wait
-        call #cs_low
-        mov.b #0x03, r12            ; SRXON
-        call #spi
-        call #cs_high
-        call #wait
-rx_on:  mov #120, r15
+    + CC2420_RX_ON
+    + """rx_on:  mov #120, r15
 3:      dec r15
         jnz 3b
         mov.b #0x87, &0x57          ; BCSCTL1: RSEL 7

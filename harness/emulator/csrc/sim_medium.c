@@ -563,6 +563,17 @@ static int mark_rank(med_t *m, int s)
 
 static void clear_ranks(med_t *m) { memset(m->rank_bits, 0, (size_t)((m->n + 63) / 64) * sizeof *m->rank_bits); }
 
+/* The lowest marked rank from word *wd on, unmarked as it is taken (taking every marked one leaves the
+ * bitmap clear). */
+static int take_rank(med_t *m, int *wd)
+{
+    while (!m->rank_bits[*wd])
+        (*wd)++;
+    uint64_t b = m->rank_bits[*wd];
+    m->rank_bits[*wd] = b & (b - 1);
+    return *wd * 64 + __builtin_ctzll(b);
+}
+
 /* Receptions in id order: a bitmap over ranks when there are many (unique ids and slots), else qsort. */
 static void sort_rec(med_t *m, rec_t *rec, int n)
 {
@@ -571,14 +582,12 @@ static void sort_rec(med_t *m, rec_t *rec, int n)
         for (; i < n && mark_rank(m, rec[i].slot); i++)
             m->rec_tmp[m->slot_rank[rec[i].slot]] = rec[i];
         if (i == n) {
-            int j = 0;
-            for (int wd = 0; j < n; wd++)
-                for (uint64_t b = m->rank_bits[wd]; b; b &= b - 1)
-                    rec[j++] = m->rec_tmp[wd * 64 + __builtin_ctzll(b)];
-            clear_ranks(m);
+            int wd = 0;
+            for (int j = 0; j < n; j++)
+                rec[j] = m->rec_tmp[take_rank(m, &wd)];
             return;
         }
-        clear_ranks(m);
+        clear_ranks(m); /* a repeated slot */
     }
     sort_med = m;
     qsort(rec, (size_t)n, sizeof *rec, rec_by_id);
@@ -590,11 +599,9 @@ static void sort_slots(med_t *m, int *slots, int n)
     if (n > 16 && ranks_ok(m)) {
         for (int i = 0; i < n; i++)
             mark_rank(m, slots[i]);
-        int j = 0;
-        for (int wd = 0; j < n; wd++)
-            for (uint64_t b = m->rank_bits[wd]; b; b &= b - 1)
-                slots[j++] = m->rank_slot[wd * 64 + __builtin_ctzll(b)];
-        clear_ranks(m);
+        int wd = 0;
+        for (int j = 0; j < n; j++)
+            slots[j] = m->rank_slot[take_rank(m, &wd)];
         return;
     }
     sort_med = m;
