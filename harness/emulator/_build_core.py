@@ -27,6 +27,7 @@ REPO_ROOT = HERE.parent.parent
 CDEF = """
 typedef struct mote mote_t;
 typedef struct mote_event mote_event_t;
+struct cpu_xlat_module;
 typedef struct {
     const char *name;
     const char *mode_names[8];
@@ -58,6 +59,8 @@ struct mote {
     int last_reset_cause;
     uint64_t last_reset_cycle;
     uint32_t dco_wake_ns;
+    const struct cpu_xlat_module *xlat;
+    uint64_t xlat_runs;
     ...;
 };
 
@@ -98,6 +101,17 @@ void mote_serial_out(mote_t *m, int port, uint8_t byte);
 const char *mote_setup_error(void);
 typedef void (*mote_flash_write_fn)(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte);
 void mote_set_flash_writer(mote_t *m, mote_flash_write_fn fn, void *ctx);
+enum { XLAT_NONE, XLAT_F1, XLAT_F1_SR, XLAT_F2, XLAT_JUMP };
+struct mote_xlat_insn {
+    uint16_t key, kind, cval, dbase, aux;
+    uint8_t sreg, dreg, cycles;
+    uint8_t fmt, op, bw, s, d;
+    uint8_t len;
+};
+int mote_xlat_attach(mote_t *m, const void *module);
+void mote_xlat_detach(mote_t *m);
+void mote_xlat_written(mote_t *m, uint32_t lo, uint32_t hi);
+int mote_xlat_decode(const mote_t *m, uint16_t pc, struct mote_xlat_insn *out);
 """
 
 

@@ -37,6 +37,8 @@ class ElfImage:
     symbols: dict[str, int] = field(default_factory=dict)
     # code/data symbols sorted by address, for nearest-symbol lookup
     _sorted: list[tuple[int, str]] = field(default_factory=list, repr=False)
+    # function symbols: (address, size, name), for the translator (harness.emulator.translate)
+    functions: list[tuple[int, int, str]] = field(default_factory=list, repr=False)
 
     def symbol(self, name: str) -> int:
         """The address of a symbol; KeyError naming the file when it has none of that name."""
@@ -96,6 +98,7 @@ def load_elf(path: str | Path) -> ElfImage:
                 raise ElfError(f"{path}: no loadable segments (relocatable object? link it first)")
             symbols: dict[str, int] = {}
             ordered: list[tuple[int, str]] = []
+            functions: list[tuple[int, int, str]] = []
             symtab = elf.get_section_by_name(".symtab")
             if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
@@ -110,8 +113,10 @@ def load_elf(path: str | Path) -> ElfImage:
                         symbols[sym.name] = value
                     if kind in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE") and not sym.name.startswith("$"):
                         ordered.append((value, sym.name))
+                    if kind == "STT_FUNC":
+                        functions.append((value, int(sym["st_size"]), sym.name))
             ordered.sort()
-            return ElfImage(path, elf["e_entry"], segments, symbols, ordered)
+            return ElfImage(path, elf["e_entry"], segments, symbols, ordered, functions)
     except FileNotFoundError:
         raise ElfError(f"{path}: no such file") from None
     except (ELFError, OSError, ValueError) as exc:

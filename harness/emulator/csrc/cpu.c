@@ -24,30 +24,14 @@
  * source has handlers of its own (S_SR); only @PC sources run the generic format-I path.
  * The interpreter is built at -O2 (~+15 s compile over -O1, ~5-10% faster here).
  */
-#include "cpu.h"
+#include "cpu_exec.h"
+#include "cpu_xlat.h"
 
-#include <string.h>
-
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#define UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define AI static inline __attribute__((always_inline))
+#include <stdlib.h>
 
 void mote_apply_pending_puc(mote_t *m); /* mote.c */
 
-#define SR_MODE_BITS (SR_GIE | SR_CPUOFF | SR_OSCOFF | SR_SCG0 | SR_SCG1)
 #define NMI_LINES ((1u << MOTE_VEC_NMI) | (1u << MOTE_VEC_RESET))
-
-/* source kinds (format I) */
-/* S_INDPC runs in fmt1_generic; S_SR (the SR as a register source: the MSPABI multiply helpers' save
- * and restore of GIE) has its own handlers per (opcode, byte/word, destination kind), outside F1_INDEX */
-enum { S_REG, S_CON, S_IDX, S_ABS, S_IND, S_INC, S_IMM, S_INDPC, S_SR };
-/* destination kinds (format I) */
-enum { D_REG, D_SPC, D_MEM, D_ABS };
-/* operand modes (format II) */
-enum { M_REG, M_IDX, M_IND, M_INC, M_CON, M_IMM, M_ABS, M_INDPC, M_REGN };
-#define NUM_F2_MODES 9
-/* format II operations */
-enum { F2_RRC, F2_SWPB, F2_RRA, F2_SXT, F2_PUSH, F2_CALL };
 
 #define NUM_F1_KINDS (12 * 2 * 7 * 4)
 #define F1_INDEX(OP, BW, S, D) ((((OP) - 4) * 2 + (BW)) * 7 + (S)) * 4 + (D)
@@ -102,7 +86,8 @@ enum {
     K_FJ_0 = K_JMP0 + 8, /* fused pairs: FJ_* * NUM_FJ_CONDS + condition */
     K_RR_0 = K_FJ_0 + NUM_FJ * NUM_FJ_CONDS, /* register pairs: first RR_* * NUM_RR + second */
     K_SR_0 = K_RR_0 + NUM_RR * NUM_RR, /* SR source: ((op - 4) * 2 + bw) * 4 + D */
-    K_ILLEGAL = K_SR_0 + 12 * 2 * 4,
+    K_XLAT = K_SR_0 + 12 * 2 * 4, /* translated code (cpu_xlat.h) starts here */
+    K_ILLEGAL,
 };
 
 /* format-I kind index -> 1 + its FJ_* shape (0: never fused) */
@@ -112,65 +97,6 @@ _Static_assert(NUM_FJ < 255, "fj_shape holds 1 + the shape in a byte");
 /* format-I kind index -> 1 + its RR_* shape (0: never in a register pair) */
 #define RR_MAP(OP, BW, S) [F1_INDEX(OP, BW, S, D_REG)] = 1 + RR_##OP##_##BW##_##S,
 static const uint8_t rr_shape[NUM_F1_KINDS] = {RR_LIST(RR_MAP)};
-
-/* Hot run-loop state kept in registers: the cycle counter and the fast-path limit. Everything
- * that can observe or change m->now / m->next_check (I/O hooks, the flash writer, mode listeners,
- * faults, the slow path) is reached through the H_OUT/H_IN pairs below, so outside code always sees
- * m->now exactly as before. Passed by pointer to always-inline helpers only (never escapes). */
-struct hot {
-    uint64_t now;
-    uint64_t next;
-    uint16_t pc; /* R0: every PC-relative operand is predecoded, so only this copy is read */
-    uint16_t sr; /* R2 without its flags (bits C, Z, N, V here are stale): m->r[2] is current only
-                  * outside (H_OUT) */
-    /* Lazy flags: each flag-setting instruction stores raw values and nothing reads them until a
-     * conditional jump, ADDC/SUBC/DADD/RRC or an SR read (sr_get) does. C = (fc != 0),
-     * Z = (low 16 bits of fz == 0), N = bit 15 or bit 16 of fz, V = bit 15 of fv. An instruction
-     * stores its masked result in fz (byte operations shift it up 8, so bit 15 is the sign in both
-     * sizes and bit 16 is clear); bit 16 only carries N from an SR load, which may set Z and N at
-     * once. */
-    uint32_t fc, fz, fv;
-};
-
-#define SR_FLAGS (SR_C | SR_Z | SR_N | SR_V)
-
-/* The status register with its flags materialised. */
-AI uint16_t sr_get(const struct hot *h)
-{
-    return (uint16_t)((h->sr & ~SR_FLAGS) | (h->fc != 0) | (((uint16_t)h->fz == 0) << 1) |
-                      (((h->fz | h->fz >> 1) >> 13) & SR_N) | ((h->fv >> 7) & SR_V));
-}
-
-/* Load a whole status register value into the lazy form. */
-AI void sr_load(struct hot *h, uint16_t v)
-{
-    h->sr = v;
-    h->fc = v & SR_C;
-    h->fz = ((~(uint32_t)v >> 1) & 1u) | ((uint32_t)(v & SR_N) << 14); /* bit 0: Z clear, bit 16: N */
-    h->fv = (uint32_t)(v & SR_V) << 7;
-}
-
-#define H_OUT(h) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = sr_get(h))
-#define H_IN(h) ((h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE, sr_load((h), m->r[2]))
-/* Around I/O hooks: the same pair, but the SR is converted back only if the call changed it. */
-#define H_OUT_IO(h, sv) (m->now = (h)->now, m->r[0] = (h)->pc, m->r[2] = (sv) = sr_get(h))
-#define H_IN_IO(h, sv)                                                                             \
-    do {                                                                                           \
-        (h)->now = m->now, (h)->next = m->next_check, (h)->pc = m->r[0] & 0xFFFE;                  \
-        if (UNLIKELY(m->r[2] != (sv)))                                                             \
-            sr_load((h), m->r[2]);                                                                 \
-    } while (0)
-
-/* ---------------------------------------------------------------- memory */
-
-AI uint16_t ld16(const mote_t *m, uint16_t a)
-{
-    uint16_t v;
-    memcpy(&v, m->mem + a, 2);
-    return v;
-}
-
-AI void st16(mote_t *m, uint16_t a, uint16_t v) { memcpy(m->mem + a, &v, 2); }
 
 static uint16_t __attribute__((noinline)) io_read(mote_t *m, uint16_t a, int is_byte)
 {
@@ -182,29 +108,6 @@ static uint16_t __attribute__((noinline)) io_read(mote_t *m, uint16_t a, int is_
     if (h->read)
         return h->read(m, h->ctx, a, is_byte);
     return is_byte ? m->mem[a] : ld16(m, a);
-}
-
-AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
-{
-    a &= 0xFFFE;
-    if (LIKELY(a >= MOTE_MIRROR_END))
-        return ld16(m, a);
-    uint16_t sv;
-    H_OUT_IO(h, sv);
-    uint16_t v = io_read(m, a, 0);
-    H_IN_IO(h, sv);
-    return v;
-}
-
-AI uint16_t rd8(mote_t *m, struct hot *h, uint16_t a)
-{
-    if (LIKELY(a >= MOTE_MIRROR_END))
-        return m->mem[a];
-    uint16_t sv;
-    H_OUT_IO(h, sv);
-    uint16_t v = (uint8_t)io_read(m, a, 1);
-    H_IN_IO(h, sv);
-    return v;
 }
 
 static int is_flash(uint16_t a)
@@ -236,57 +139,6 @@ static void __attribute__((noinline)) wr_slow(mote_t *m, uint16_t a, uint16_t v,
     /* else: vacant address space, the write goes nowhere */
 }
 
-#define RAM_SPAN ((uint16_t)(MOTE_RAM_END - MOTE_RAM_START))
-#define MIRRORED_END ((uint16_t)(MOTE_MIRROR_END + MOTE_MIRROR_OFFSET)) /* 0x1900 */
-
-/* A RAM store at a (RAM address), with node_id kept. The mirror (0x0200-0x09FF) is not a copy: data
- * accesses there resolve to RAM (io_read, wr_slow). Only while code runs from the mirror
- * (m->mirror_live, set by the first fetch there) is m->mem's mirror part kept as a copy, because the
- * fetch path reads opcodes from m->mem directly; the flag test costs less than a second store per
- * write to the low 2 KB of RAM, where globals live. */
-AI void ram_st16(mote_t *m, uint16_t a, uint16_t v)
-{
-    st16(m, a, v);
-    if (UNLIKELY((int32_t)a == m->node_id_addr))
-        st16(m, a, m->node_id); /* Cooja semantics: node_id always reads the mote id */
-    if (UNLIKELY(m->mirror_live) && a < MIRRORED_END)
-        st16(m, (uint16_t)(a - MOTE_MIRROR_OFFSET), ld16(m, a));
-}
-
-AI void ram_st8(mote_t *m, uint16_t a, uint16_t v)
-{
-    m->mem[a] = (uint8_t)v;
-    if (UNLIKELY((int32_t)(a & 0xFFFE) == m->node_id_addr))
-        st16(m, a & 0xFFFE, m->node_id);
-    if (UNLIKELY(m->mirror_live) && a < MIRRORED_END)
-        st16(m, (uint16_t)((a & 0xFFFE) - MOTE_MIRROR_OFFSET), ld16(m, a & 0xFFFE));
-}
-
-AI void wr16(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
-{
-    a &= 0xFFFE;
-    if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        ram_st16(m, a, v);
-    } else {
-        uint16_t sv;
-        H_OUT_IO(h, sv);
-        wr_slow(m, a, v, 0, ipc);
-        H_IN_IO(h, sv);
-    }
-}
-
-AI void wr8(mote_t *m, struct hot *h, uint16_t a, uint16_t v, uint16_t ipc)
-{
-    if (LIKELY((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN)) {
-        ram_st8(m, a, v);
-    } else {
-        uint16_t sv;
-        H_OUT_IO(h, sv);
-        wr_slow(m, a, (uint8_t)v, 1, ipc);
-        H_IN_IO(h, sv);
-    }
-}
-
 /* A write through the RAM mirror lands in RAM (and in the mirror's copy while it is live). */
 static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
 {
@@ -295,15 +147,6 @@ static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
         ram_st8(m, ra, v);
     else
         ram_st16(m, ra, v);
-}
-
-AI uint16_t rd(mote_t *m, struct hot *h, uint16_t a, int bw) { return bw ? rd8(m, h, a) : rd16(m, h, a); }
-AI void wr(mote_t *m, struct hot *h, uint16_t a, uint16_t v, int bw, uint16_t ipc)
-{
-    if (bw)
-        wr8(m, h, a, v, ipc);
-    else
-        wr16(m, h, a, v, ipc);
 }
 
 /* ---------------------------------------------------------------- registers */
@@ -335,265 +178,6 @@ void cpu_sr_written(mote_t *m, uint16_t old_sr)
     mote_component_set_mode(m, 0, cpu_mode_of_sr(sr));
 }
 
-/* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path,
- * and not GIE alone going 1 -> 0 (DINT, the multiply helpers): that leaves the CPU mode as it is, sets
- * no EINT delay and makes no interrupt acceptable, so the slow-path pass cpu_sr_written asks for
- * would find nothing to do and keep next_check. */
-AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
-{
-    uint16_t old = h->sr;
-    sr_load(h, (uint16_t)(v & 0x01FF));
-    uint16_t changed = (old ^ h->sr) & SR_MODE_BITS;
-    if (UNLIKELY(changed) && (changed != SR_GIE || (h->sr & SR_GIE))) {
-        H_OUT(h);
-        cpu_sr_written(m, old);
-        H_IN(h);
-    }
-}
-
-AI void sp_write(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
-{
-    v &= 0xFFFE;
-    m->r[1] = v;
-    if (UNLIKELY(v < m->stack_limit)) {
-        mote_fault(m, MOTE_FAULT_STACK, ipc);
-        h->next = m->next_check;
-    }
-}
-
-/* Register write with the special cases of R0..R3 (PC even, SP even + stack check, SR mode
- * bits, CG writes ignored). */
-AI void reg_write(mote_t *m, struct hot *h, int reg, uint16_t v, uint16_t ipc)
-{
-    switch (reg) {
-    case 0:
-        h->pc = v & 0xFFFE;
-        break;
-    case 1:
-        sp_write(m, h, v, ipc);
-        break;
-    case 2:
-        sr_write(m, h, v);
-        break;
-    case 3:
-        break;
-    default:
-        m->r[reg] = v;
-    }
-}
-
-AI void push16(mote_t *m, struct hot *h, uint16_t v, uint16_t ipc)
-{
-    uint16_t sp = (uint16_t)(m->r[1] - 2);
-    sp_write(m, h, sp, ipc);
-    wr16(m, h, sp, v, ipc);
-}
-
-/* Lazy flag setters (struct hot; bw is a compile-time constant in every specialised handler):
- * c nonzero sets C, res is the masked result (Z, N), v holds V in its operation-size msb. */
-AI void set_flags(struct hot *h, int bw, uint32_t c, uint32_t res, uint32_t v)
-{
-    h->fc = c;
-    h->fz = bw ? res << 8 : res;
-    h->fv = bw ? v << 8 : v;
-}
-
-AI uint32_t flag_c(const struct hot *h) { return h->fc != 0; }
-
-/* ---------------------------------------------------------------- cycles */
-
-static const uint8_t f1_cycles[4][3] = {
-    /* dst:      Rm PC mem      src: */
-    {1, 2, 4}, /* Rn, constants */
-    {2, 2, 5}, /* @Rn */
-    {2, 3, 5}, /* @Rn+, #N */
-    {3, 3, 6}, /* X(Rn), EDE, &EDE */
-};
-/* format II: rows Rn, @Rn, @Rn+, #N, X(Rn)/EDE/&EDE; columns RRA/RRC/SWPB/SXT, PUSH, CALL */
-static const uint8_t f2_cycles[5][3] = {
-    {1, 3, 4}, {3, 4, 4}, {3, 5, 5}, {3, 4, 5}, {4, 5, 5},
-};
-
-/* The same tables as functions of a handler's compile-time shape (the decoder fills d->cycles from
- * them too), so the specialised handlers add a constant. Only a format-I register destination
- * R0..R3 (D_SPC) depends on the register (PC: column 1) and reads d->cycles. */
-AI int f1_cost(int S, int D)
-{
-    int row = (S == S_REG || S == S_CON || S == S_SR) ? 0
-              : (S == S_IND || S == S_INDPC) ? 1
-              : (S == S_INC || S == S_IMM)   ? 2
-                                             : 3;
-    return f1_cycles[row][D == D_REG ? 0 : 2];
-}
-
-AI int f2_cost(int op, int mode)
-{
-    int row = (mode == M_REG || mode == M_REGN || mode == M_CON) ? 0
-              : (mode == M_IND || mode == M_INDPC) ? 1
-              : mode == M_INC ? 2
-              : mode == M_IMM ? 3
-                              : 4;
-    return f2_cycles[row][op == F2_PUSH ? 1 : (op == F2_CALL ? 2 : 0)];
-}
-
-/* ---------------------------------------------------------------- format I */
-
-/* Result and flags of a two-operand ALU operation; returns 1 when the result is written. */
-AI int alu(struct hot *h, int op, int bw, uint16_t src, uint16_t dst, uint16_t *out)
-{
-    const uint32_t mask = bw ? 0xFFu : 0xFFFFu;
-    uint32_t res;
-    switch (op) {
-    case 0x4: /* MOV */
-        *out = src;
-        return 1;
-    case 0x5: /* ADD */
-    case 0x6: /* ADDC */
-    case 0x7: /* SUBC */
-    case 0x8: /* SUB */
-    case 0x9: /* CMP */ {
-        uint32_t b = src, cin = 0;
-        if (op >= 0x7)
-            b = ~b & mask;
-        if (op == 0x6 || op == 0x7)
-            cin = flag_c(h);
-        else if (op >= 0x8)
-            cin = 1;
-        uint32_t sum = dst + b + cin;
-        res = sum & mask;
-        /* V: the result's sign differs from both operands' (the same as ~(dst ^ b) & (dst ^ res)
-         * in the sign bit, in fewer host instructions) */
-        set_flags(h, bw, sum >> (bw ? 8 : 16), res, (dst ^ res) & (b ^ res));
-        *out = (uint16_t)res;
-        return op != 0x9;
-    }
-    case 0xA: { /* DADD */
-        uint32_t c = flag_c(h);
-        res = 0;
-        const int nibbles = bw ? 2 : 4;
-        for (int i = 0; i < nibbles; i++) {
-            uint32_t t = ((src >> (4 * i)) & 15u) + ((dst >> (4 * i)) & 15u) + c;
-            if (t > 9)
-                t += 6;
-            c = t > 15;
-            res |= (t & 15u) << (4 * i);
-        }
-        /* V is undefined for DADD: left unchanged */
-        h->fc = c;
-        h->fz = bw ? res << 8 : res;
-        *out = (uint16_t)res;
-        return 1;
-    }
-    case 0xB: /* BIT */
-    case 0xF: /* AND */
-        res = src & dst;
-        set_flags(h, bw, res, res, 0);
-        *out = (uint16_t)res;
-        return op == 0xF;
-    case 0xC: /* BIC */
-        *out = (uint16_t)(dst & ~src & mask);
-        return 1;
-    case 0xD: /* BIS */
-        *out = (uint16_t)(dst | src);
-        return 1;
-    default: /* 0xE XOR */
-        res = src ^ dst;
-        set_flags(h, bw, res, res, (uint32_t)(src & dst));
-        *out = (uint16_t)res;
-        return 1;
-    }
-}
-
-AI void fmt1(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc, int op, int bw, int S,
-            int D)
-{
-    uint16_t *r = m->r;
-    uint16_t pc = (uint16_t)(ipc + 2);
-    uint16_t src, dst = 0, a = 0;
-
-    switch (S) {
-    case S_REG:
-        src = r[d->sreg];
-        break;
-    case S_CON:
-        src = d->cval;
-        break;
-    case S_IDX:
-        src = rd(m, h, (uint16_t)(r[d->sreg] + ld16(m, pc)), bw);
-        pc += 2;
-        break;
-    case S_ABS:
-        src = rd(m, h, (uint16_t)(d->cval + ld16(m, pc)), bw);
-        pc += 2;
-        break;
-    case S_IND:
-        src = rd(m, h, r[d->sreg], bw);
-        break;
-    case S_INC: {
-        uint16_t sa = r[d->sreg];
-        src = rd(m, h, sa, bw);
-        r[d->sreg] = (uint16_t)(sa + ((bw && d->sreg != 1) ? 1 : 2));
-        break;
-    }
-    case S_IMM:
-        src = ld16(m, pc);
-        pc += 2;
-        break;
-    case S_SR:
-        src = sr_get(h);
-        break;
-    default: /* S_INDPC: @PC reads the word after the opcode without consuming it */
-        src = rd(m, h, pc, bw);
-        break;
-    }
-    if (bw)
-        src &= 0xFF;
-
-    switch (D) {
-    case D_REG:
-        dst = r[d->dreg];
-        break;
-    case D_SPC:
-        dst = d->dreg == 0 ? pc : (d->dreg == 3 ? 0 : (d->dreg == 2 ? sr_get(h) : r[d->dreg]));
-        break;
-    case D_MEM:
-        a = (uint16_t)(r[d->dreg] + ld16(m, pc));
-        pc += 2;
-        if (op != 0x4)
-            dst = rd(m, h, a, bw);
-        break;
-    default: /* D_ABS */
-        a = (uint16_t)(d->dbase + ld16(m, pc));
-        pc += 2;
-        if (op != 0x4)
-            dst = rd(m, h, a, bw);
-        break;
-    }
-    if (bw)
-        dst &= 0xFF;
-
-    h->pc = pc;
-    /* operands were read at the start of the instruction; results land at its end (an SR write
-     * that enters a low-power mode starts the LPM stretch after this instruction) */
-    h->now += D == D_SPC ? d->cycles : f1_cost(S, D);
-    uint16_t res;
-    if (alu(h, op, bw, src, dst, &res)) {
-        if (bw)
-            res &= 0xFF;
-        switch (D) {
-        case D_REG:
-            r[d->dreg] = res;
-            break;
-        case D_SPC:
-            reg_write(m, h, d->dreg, res, ipc);
-            break;
-        default:
-            wr(m, h, a, res, bw, ipc);
-            break;
-        }
-    }
-}
-
 static void __attribute__((noinline)) fmt1_generic(mote_t *m, const struct cpu_decoded *d, uint16_t ipc)
 {
     int op = (d->aux >> 8) & 15, bw = (d->aux >> 7) & 1, D = d->aux & 3; /* the source is @PC */
@@ -601,114 +185,6 @@ static void __attribute__((noinline)) fmt1_generic(mote_t *m, const struct cpu_d
     H_IN(&hs);
     fmt1(m, &hs, d, ipc, op, bw, S_INDPC, D);
     H_OUT(&hs);
-}
-
-/* ---------------------------------------------------------------- format II */
-
-/* op: F2_* (compile-time constant), bw and mode (M_*) too: one handler per combination. */
-AI void fmt2(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc, int op, int bw, int mode)
-{
-    uint16_t *r = m->r;
-    const int reg = d->sreg;
-    uint16_t pc = (uint16_t)(ipc + 2);
-    uint16_t v, a = 0;
-    int where; /* 0: register (any), 3: register R4..R15, 1: memory, 2: nowhere (constant) */
-
-    switch (mode) {
-    case M_REG:
-        v = reg == 0 ? pc : (reg == 2 ? sr_get(h) : r[reg]);
-        where = 0;
-        break;
-    case M_REGN:
-        v = r[reg];
-        where = 3;
-        break;
-    case M_IDX:
-        a = (uint16_t)(r[reg] + ld16(m, pc));
-        pc += 2;
-        v = rd(m, h, a, bw);
-        where = 1;
-        break;
-    case M_ABS:
-        a = (uint16_t)(d->cval + ld16(m, pc));
-        pc += 2;
-        v = rd(m, h, a, bw);
-        where = 1;
-        break;
-    case M_IND:
-        a = r[reg];
-        v = rd(m, h, a, bw);
-        where = 1;
-        break;
-    case M_INDPC:
-        a = pc;
-        v = rd(m, h, a, bw);
-        where = 1;
-        break;
-    case M_INC:
-        a = r[reg];
-        v = rd(m, h, a, bw);
-        r[reg] = (uint16_t)(a + ((bw && reg != 1) ? 1 : 2));
-        where = 1;
-        break;
-    case M_IMM:
-        v = ld16(m, pc);
-        pc += 2;
-        where = 2;
-        break;
-    default: /* M_CON */
-        v = d->cval;
-        where = 2;
-        break;
-    }
-    if (bw)
-        v &= 0xFF;
-    h->pc = pc;
-    h->now += f2_cost(op, mode);
-
-    const uint16_t msb = bw ? 0x80 : 0x8000;
-    uint16_t res;
-    switch (op) {
-    case F2_RRC:
-    case F2_RRA: {
-        uint16_t top = op == F2_RRC ? (flag_c(h) ? msb : 0) : (v & msb);
-        res = (uint16_t)((v >> 1) | top);
-        set_flags(h, bw, v & 1u, res, 0);
-        break;
-    }
-    case F2_SWPB:
-        res = (uint16_t)((v >> 8) | (v << 8));
-        break;
-    case F2_SXT:
-        res = (uint16_t)(int16_t)(int8_t)(v & 0xFF);
-        set_flags(h, 0, res, res, 0);
-        /* SXT is a word operation whatever the B/W bit says */
-        if (where == 3)
-            r[reg] = res;
-        else if (where == 0)
-            reg_write(m, h, reg, res, ipc);
-        else if (where == 1)
-            wr16(m, h, a, res, ipc);
-        return;
-    case F2_PUSH: {
-        uint16_t sp = (uint16_t)(r[1] - 2);
-        sp_write(m, h, sp, ipc);
-        wr(m, h, sp, v, bw, ipc);
-        return;
-    }
-    default: /* F2_CALL */
-        push16(m, h, pc, ipc);
-        h->pc = v & 0xFFFE;
-        return;
-    }
-    if (bw)
-        res &= 0xFF;
-    if (where == 3)
-        r[reg] = res;
-    else if (where == 0)
-        reg_write(m, h, reg, res, ipc);
-    else if (where == 1)
-        wr(m, h, a, res, bw, ipc);
 }
 
 static void __attribute__((noinline)) reti(mote_t *m, uint16_t ipc)
@@ -852,27 +328,22 @@ static void pair_with_reg_op(const mote_t *m, struct cpu_decoded *d, int shape, 
     d->aux = cval;
 }
 
-static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
+/* The shape of one decoded instruction, for the translator (mote_xlat_decode). */
+struct shape {
+    int fmt;  /* XLAT_F1, XLAT_F1_SR, XLAT_F2, XLAT_JUMP, or XLAT_NONE (RETI, @PC source, illegal) */
+    int op, bw, s, d; /* format I: opcode, B/W, S_*, D_*; format II: F2_*, B/W, M_*; jump: condition */
+    int len;  /* bytes */
+};
+
+/* Decode the instruction at ipc into d (no pairs), its shape into sh. 0, or MOTE_FAULT_ILLEGAL. */
+static int decode_insn(const mote_t *m, uint16_t ipc, struct cpu_decoded *d, struct shape *sh)
 {
-    if (!pc_fetchable(ipc)) {
-        mote_fault(m, MOTE_FAULT_FETCH, ipc);
-        return NULL;
-    }
-    if (stops_at(m, ipc)) {
-        mote_fault(m, MOTE_FAULT_HALT, ipc);
-        return NULL;
-    }
-    if (UNLIKELY(ipc < MOTE_MIRROR_END) && !m->mirror_live) {
-        /* first fetch from the mirror: from now on m->mem holds a copy there (see ram_st16) */
-        memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
-        m->mirror_live = 1;
-        mote_unshare_code(m); /* mote.h: another mote's stale mirror bytes could match its entries */
-    }
     uint16_t w = ld16(m, ipc);
-    struct cpu_decoded *d = &m->dcache[ipc >> 1];
     memset(d, 0, sizeof *d);
+    memset(sh, 0, sizeof *sh);
     d->kind = K_ILLEGAL;
     d->cycles = 1;
+    sh->len = 2;
 
     if (w >= 0x4000) { /* format I */
         int op = w >> 12, sreg = (w >> 8) & 15, ad = (w >> 7) & 1, bw = (w >> 6) & 1, as = (w >> 4) & 3,
@@ -899,19 +370,16 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         d->dreg = (uint8_t)dreg;
         d->cval = cval;
         d->cycles = f1_cycles[row][col];
+        *sh = (struct shape){XLAT_F1, op, bw, S, D, 2 + 2 * sext + ((D == D_MEM || D == D_ABS) ? 2 : 0)};
         if (S == S_REG && sreg == 2) {
             d->kind = (uint16_t)(K_SR_0 + ((op - 4) * 2 + bw) * 4 + D);
+            sh->fmt = XLAT_F1_SR;
         } else if (S == S_INDPC) { /* rare: @PC */
             d->kind = K_F1_GENERIC;
             d->aux = (uint16_t)((op << 8) | (bw << 7) | D);
+            sh->fmt = XLAT_NONE;
         } else {
-            int f1 = F1_INDEX(op, bw, S, D);
-            d->kind = (uint16_t)(K_F1_0 + f1);
-            if (fj_shape[f1])
-                pair_with_jump(m, d, fj_shape[f1] - 1,
-                               (uint16_t)(ipc + 2 + 2 * sext + ((D == D_MEM || D == D_ABS) ? 2 : 0)));
-            if (d->kind == K_F1_0 + f1 && rr_shape[f1]) /* not paired with a jump */
-                pair_with_reg_op(m, d, rr_shape[f1] - 1, (uint16_t)(ipc + 2));
+            d->kind = (uint16_t)(K_F1_0 + F1_INDEX(op, bw, S, D));
         }
     } else if (w >= 0x2000) { /* jumps */
         int cond = (w >> 10) & 7;
@@ -921,6 +389,7 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
         d->kind = (uint16_t)(K_JMP0 + cond);
         d->dbase = (uint16_t)(ipc + 2 + 2 * off);
         d->cycles = 2;
+        *sh = (struct shape){XLAT_JUMP, cond, 0, 0, 0, 2};
     } else if (w >= 0x1000 && w < 0x1380) { /* format II */
         int op = (w >> 7) & 7, bw = (w >> 6) & 1, ad = (w >> 4) & 3, reg = w & 15;
         if (op == 6) { /* RETI */
@@ -967,13 +436,48 @@ static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
             d->dreg = (uint8_t)bw;
             d->cval = cval;
             d->cycles = f2_cycles[row][op == 4 ? 1 : (op == 5 ? 2 : 0)];
+            *sh = (struct shape){XLAT_F2, op, bw, mode, 0, 2 + 2 * sext};
         }
     }
-    if (d->kind == K_ILLEGAL) {
+    if (d->kind == K_ILLEGAL)
+        return MOTE_FAULT_ILLEGAL;
+    d->key = w;
+    return 0;
+}
+
+static struct cpu_decoded *decode(mote_t *m, uint16_t ipc)
+{
+    if (!pc_fetchable(ipc)) {
+        mote_fault(m, MOTE_FAULT_FETCH, ipc);
+        return NULL;
+    }
+    if (stops_at(m, ipc)) {
+        mote_fault(m, MOTE_FAULT_HALT, ipc);
+        return NULL;
+    }
+    if (UNLIKELY(ipc < MOTE_MIRROR_END) && !m->mirror_live) {
+        /* first fetch from the mirror: from now on m->mem holds a copy there (see ram_st16) */
+        memcpy(m->mem + MOTE_MIRROR_START, m->mem + MOTE_RAM_START, MOTE_MIRROR_END - MOTE_MIRROR_START);
+        m->mirror_live = 1;
+        mote_unshare_code(m); /* mote.h: another mote's stale mirror bytes could match its entries */
+    }
+    struct cpu_decoded *d = &m->dcache[ipc >> 1];
+    struct shape sh;
+    if (decode_insn(m, ipc, d, &sh)) {
         mote_fault(m, MOTE_FAULT_ILLEGAL, ipc);
         return NULL;
     }
-    d->key = w;
+    if (m->xlat && m->xlat->region_of[ipc >> 1] && !m->xlat_off[m->xlat->region_of[ipc >> 1] - 1]) {
+        d->kind = K_XLAT; /* translated code runs from here (cpu_xlat.h) */
+        return d;
+    }
+    int f1 = d->kind - K_F1_0;
+    if (sh.fmt == XLAT_F1 && f1 >= 0 && f1 < NUM_F1_KINDS) {
+        if (fj_shape[f1])
+            pair_with_jump(m, d, fj_shape[f1] - 1, (uint16_t)(ipc + sh.len));
+        if (d->kind == K_F1_0 + f1 && rr_shape[f1]) /* not paired with a jump */
+            pair_with_reg_op(m, d, rr_shape[f1] - 1, (uint16_t)(ipc + 2));
+    }
     return d;
 }
 
@@ -981,6 +485,88 @@ void cpu_forget(mote_t *m, uint16_t pc)
 {
     for (int back = 0; back <= 6; back += 2) /* pc itself, and a pair starting up to 3 words earlier */
         memset(&m->dcache[(uint16_t)(pc - back) >> 1], 0, sizeof *m->dcache);
+}
+
+/* ---------------------------------------------------------------- translated code */
+
+int mote_xlat_decode(const mote_t *m, uint16_t pc, struct mote_xlat_insn *out)
+{
+    struct cpu_decoded d;
+    struct shape sh;
+    memset(out, 0, sizeof *out);
+    if ((pc & 1) || !pc_fetchable(pc) || decode_insn(m, pc, &d, &sh))
+        return -1;
+    *out = (struct mote_xlat_insn){d.key, d.kind, d.cval, d.dbase, d.aux, d.sreg, d.dreg, d.cycles,
+                                   (uint8_t)sh.fmt, (uint8_t)sh.op, (uint8_t)sh.bw, (uint8_t)sh.s,
+                                   (uint8_t)sh.d, (uint8_t)sh.len};
+    return 0;
+}
+
+static const struct cpu_exec_api exec_api = {io_read, wr_slow, cpu_sr_written, mote_fault};
+
+/* A region holding the stop PC or a breakpoint runs in the interpreter (which places them); the
+ * entries of every region whose state changes are dropped, so the decoder sees them again. */
+void cpu_xlat_stops_changed(mote_t *m)
+{
+    const struct cpu_xlat_module *x = m->xlat;
+    if (!x)
+        return;
+    uint8_t *now_off = calloc(x->nregions ? x->nregions : 1, 1);
+    if (!now_off) { /* no memory: every region interpreted from here on */
+        mote_xlat_detach(m);
+        return;
+    }
+    if (m->stop_pc >= 0 && x->region_of[(uint16_t)m->stop_pc >> 1])
+        now_off[x->region_of[(uint16_t)m->stop_pc >> 1] - 1] = 1;
+    if (m->bp_map)
+        for (uint32_t pc = 0; pc < MOTE_MEM_SIZE; pc += 2)
+            if (((m->bp_map[pc >> 4] >> ((pc >> 1) & 7)) & 1) && x->region_of[pc >> 1])
+                now_off[x->region_of[pc >> 1] - 1] = 1;
+    for (uint32_t pc = 0; pc < MOTE_MEM_SIZE; pc += 2) {
+        uint16_t r = x->region_of[pc >> 1];
+        if (r && now_off[r - 1] != m->xlat_off[r - 1])
+            memset(&m->dcache[pc >> 1], 0, sizeof *m->dcache);
+    }
+    memcpy(m->xlat_off, now_off, x->nregions);
+    free(now_off);
+}
+
+int mote_xlat_attach(mote_t *m, const void *module)
+{
+    const struct cpu_xlat_module *x = module;
+    if (!x || x->abi != CPU_XLAT_ABI || x->mote_size != sizeof(mote_t))
+        return -1;
+    if (x->hi > MOTE_MEM_SIZE || x->lo > x->hi || memcmp(m->mem + x->lo, x->image, x->hi - x->lo))
+        return -2;
+    uint8_t *off = calloc(x->nregions ? x->nregions : 1, 1);
+    if (!off)
+        return -3;
+    mote_xlat_detach(m);
+    x->init(&exec_api);
+    mote_unshare_code(m);
+    mote_invalidate_code(m);
+    m->xlat = x;
+    m->xlat_off = off;
+    cpu_xlat_stops_changed(m);
+    m->next_check = 0;
+    return 0;
+}
+
+void mote_xlat_detach(mote_t *m)
+{
+    if (!m->xlat)
+        return;
+    m->xlat = NULL;
+    free(m->xlat_off);
+    m->xlat_off = NULL;
+    mote_unshare_code(m); /* others sharing its cache keep their translated entries */
+    m->next_check = 0;    /* a region running now leaves at its next instruction */
+}
+
+void mote_xlat_written(mote_t *m, uint32_t lo, uint32_t hi)
+{
+    if (m->xlat && lo < m->xlat->hi && hi > m->xlat->lo)
+        mote_xlat_detach(m);
 }
 
 /* ---------------------------------------------------------------- resets, interrupts */
@@ -997,6 +583,9 @@ void mote_host_read(const mote_t *m, uint16_t addr, uint8_t *out, uint32_t n)
 
 void mote_host_write(mote_t *m, uint16_t addr, const uint8_t *in, uint32_t n)
 {
+    mote_xlat_written(m, addr, (uint32_t)addr + n);
+    if ((uint32_t)addr + n > MOTE_MEM_SIZE) /* wraps: the low addresses too */
+        mote_xlat_written(m, 0, (uint32_t)addr + n - MOTE_MEM_SIZE);
     for (uint32_t i = 0; i < n; i++) {
         uint16_t a = home_of((uint16_t)(addr + i));
         m->mem[a] = in[i];
@@ -1213,7 +802,7 @@ int mote_run(mote_t *m, uint64_t until)
         &&j_ge,
         &&j_l,
         &&j_mp,
-        FJ_LIST(FJ_LABELS) RR_LIST(RR_LABELS) SR_ALL(SR_LABEL) &&illegal,
+        FJ_LIST(FJ_LABELS) RR_LIST(RR_LABELS) SR_ALL(SR_LABEL) &&k_xlat, &&illegal,
     };
     _Static_assert(sizeof labels / sizeof labels[0] == K_ILLEGAL + 1, "handler table");
     const struct cpu_decoded *d;
@@ -1301,6 +890,18 @@ f2_reti:
     RR_LIST(RR_HANDLERS)
     SR_ALL(SR_HANDLER)
 unfused: /* a fused pair near the time limit, or its jump word changed: the jump runs on its own */
+    DISPATCH();
+
+k_xlat: /* the region holding ipc runs until it leaves, or until the time check fails */
+    {
+        const struct cpu_xlat_module *x = m->xlat;
+        if (UNLIKELY(!x)) /* detached since this entry was decoded */
+            goto redecode;
+        m->xlat_runs++;
+        H_OUT(&hs); /* through the mote, so hs never escapes and stays in registers */
+        x->regions[x->region_of[ipc >> 1] - 1](m, 0);
+        H_IN(&hs);
+    }
     DISPATCH();
 
 illegal:

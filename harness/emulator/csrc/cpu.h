@@ -44,6 +44,8 @@ void cpu_forget(mote_t *m, uint16_t pc);
 void cpu_sr_written(mote_t *m, uint16_t old_sr);
 /* CPU mode (CPU_MODE_*) encoded by a status register value. */
 int cpu_mode_of_sr(uint16_t sr);
+/* The stop PC or a breakpoint changed: their regions of translated code go to the interpreter. */
+void cpu_xlat_stops_changed(mote_t *m);
 /* Load PC from the reset vector and clear the CPU state (POR/PUC). */
 void cpu_reset(mote_t *m);
 

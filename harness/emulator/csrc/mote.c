@@ -99,6 +99,7 @@ void mote_destroy(mote_t *m)
         release_share(m); /* not mote_unshare_code: no private cache to map for a mote going away */
     dcache_unmap(m->own_dcache);
     free(m->bp_map);
+    free(m->xlat_off);
     free(m);
 }
 
@@ -459,6 +460,7 @@ void mote_set_stop_pc(mote_t *m, int32_t pc)
     m->stop_pc = pc;
     if (pc >= 0)
         cpu_forget(m, (uint16_t)pc);
+    cpu_xlat_stops_changed(m);
 }
 
 void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
@@ -479,10 +481,12 @@ void mote_set_breakpoint(mote_t *m, uint16_t pc, int on)
     else
         m->bp_map[pc >> 4] &= (uint8_t)~bit;
     cpu_forget(m, pc); /* seen again by the decoder */
+    cpu_xlat_stops_changed(m);
 }
 
 void mote_invalidate_code(mote_t *m)
 {
+    mote_xlat_detach(m); /* the host rewrote program memory: translated code may be stale */
 #ifdef __linux__
     /* a private anonymous mapping reads back as zero pages after MADV_DONTNEED, and stays mapped
      * (safe even if a caller still holds an entry) */
@@ -503,8 +507,9 @@ static int has_stops(const mote_t *m) { return m->stop_pc >= 0 || m->bp_map != N
 
 int mote_share_code(mote_t *m, mote_t *with)
 {
-    if (has_stops(m) || has_stops(with) || m->mirror_live || with->mirror_live)
-        return -1; /* a shared cache holds no entry at a stop nor in the RAM mirror */
+    if (has_stops(m) || has_stops(with) || m->mirror_live || with->mirror_live || m->xlat != with->xlat)
+        return -1; /* a shared cache holds no entry at a stop nor in the RAM mirror, and the
+                    * translated entries of one module only (cpu.c K_XLAT) */
     if (m == with || (m->code_share && m->code_share == with->code_share))
         return 0;
     if (!with->code_share) {

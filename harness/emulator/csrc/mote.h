@@ -215,6 +215,9 @@ struct mote {
     uint64_t wake_at;
     uint8_t *bp_map; /* debugger breakpoints: 1 bit per word address (NULL: none), see below */
     int mirror_live; /* code has run from the RAM mirror since reset: mem[0x0200..0x09FF] is a copy */
+    const struct cpu_xlat_module *xlat; /* translated code in use (cpu_xlat.h); NULL: interpreter only */
+    uint8_t *xlat_off; /* per region of xlat: 1 while a stop or breakpoint lies in it (interpreted) */
+    uint64_t xlat_runs; /* regions entered since creation (statistics: tests, benchmarks) */
 };
 
 /* ======================================================================================
@@ -310,5 +313,29 @@ int mote_share_code(mote_t *m, mote_t *with);
 void mote_unshare_code(mote_t *m);
 /* 1 when a and b run from one shared cache. */
 int mote_shares_code(const mote_t *a, const mote_t *b);
+
+/* ---- translated code (cpu_xlat.h; made by harness/emulator/translate.py) ---- */
+/* Run m's flash code from a translated module (a struct cpu_xlat_module): same cycles, memory and
+ * events as the interpreter, faster. 0: attached; -1: built for another core (ABI or struct size);
+ * -2: m's memory differs from the module's image; -3: out of memory. Takes m to a private cache
+ * (share it again after: mote_share_code shares only between motes with the same module). Stops
+ * and breakpoints send their region back to the interpreter while they are set. A write into the
+ * translated range (the flash controller, the host, an ELF load) detaches m. */
+int mote_xlat_attach(mote_t *m, const void *module);
+void mote_xlat_detach(mote_t *m);
+/* Bytes [lo, hi) of m's memory were rewritten (the flash controller, the host): detaches m when they
+ * overlap its translated code. */
+void mote_xlat_written(mote_t *m, uint32_t lo, uint32_t hi);
+/* For the translator: instruction shapes (mote_xlat_insn.fmt) */
+enum { XLAT_NONE, XLAT_F1, XLAT_F1_SR, XLAT_F2, XLAT_JUMP };
+struct mote_xlat_insn {
+    uint16_t key, kind, cval, dbase, aux; /* the interpreter's entry (cpu.h struct cpu_decoded) */
+    uint8_t sreg, dreg, cycles;
+    uint8_t fmt, op, bw, s, d;            /* fmt: XLAT_*; format I: opcode, B/W, source, destination
+                                             kind; format II: operation, B/W, mode; jump: condition */
+    uint8_t len;                          /* bytes */
+};
+/* Decode the instruction at pc (no pairs, no stop, no fault): 0, or -1 (illegal / not fetchable). */
+int mote_xlat_decode(const mote_t *m, uint16_t pc, struct mote_xlat_insn *out);
 
 #endif /* ESSE_MOTE_H */

@@ -83,6 +83,7 @@ static void run_op(mote_t *m, flash_t *f, uint32_t n)
 static void erase_range(mote_t *m, uint32_t start, uint32_t end)
 {
     memset(&m->mem[start], 0xFF, end - start);
+    mote_xlat_written(m, start, end);
 }
 
 void flash_cpu_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
@@ -116,6 +117,7 @@ void flash_cpu_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is
         m->mem[a] &= (uint8_t)value;
         m->mem[a + 1] &= (uint8_t)(value >> 8);
     }
+    mote_xlat_written(m, addr & ~1u, (addr & ~1u) + 2u);
     uint32_t n = T_WORD;
     if (f->fctl1 & BLKWRT) {
         n = f->block_started ? T_BLOCK_NEXT : T_BLOCK_FIRST + T_BLOCK_NEXT;

@@ -1,0 +1,264 @@
+"""Translated code: a firmware's flash functions as host C, compiled by gcc, run by the core.
+
+    from harness.emulator.translate import translate
+    mote = Mote("build/apps/hello/hello.elf")
+    translate(mote)            # same cycles, memory and output as before, faster
+
+Each ELF function (a symbol of type FUNC) becomes one C function (a *region*, csrc/cpu_xlat.h) that
+runs its instructions one after another through the interpreter's own instruction functions
+(csrc/cpu_exec.h) with constant operands, jumps inside the function as gotos, and the
+interpreter's time check before every instruction. The core enters a region through the decoded
+entry of any of its instructions and gets control back when the region leaves (a call, a return,
+a jump out, RETI) or its time check fails, so events, interrupts, stops and run limits fall on the
+same cycles as in the interpreter. The module is cached under the cache directory by a hash of the
+C it was generated from and of every core header, so a firmware is compiled once (a few seconds).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import paths, proc
+from harness.emulator.elf import ElfImage
+from harness.emulator.mote import Mote, ffi, lib
+
+CSRC = Path(__file__).resolve().parent / "csrc"
+FLASH_START = 0x4000
+COMPILE_FLAGS = ["-O2", "-std=gnu11", "-fno-strict-aliasing", "-fPIC", "-shared", "-w"]
+_ATTACH_ERRORS = {
+    -1: "it was built for another emulator core (rebuild it)",
+    -2: "the mote's flash differs from the image it was translated from",
+    -3: "out of memory",
+}
+# cpu_exec.h's enums the generator needs: format II operations and modes, a destination kind
+F2_PUSH, F2_CALL = 4, 5
+M_REG, M_IMM = 0, 5
+D_SPC = 1
+_loaded: dict[Path, ctypes.CDLL] = {}  # never unloaded: attached motes run its code
+
+
+class TranslateError(RuntimeError):
+    """The firmware cannot be translated or the module cannot be attached (says why)."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One ELF function to translate: [start, end)."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass
+class Translation:
+    """A compiled module and what it covers."""
+
+    path: Path
+    regions: int
+    instructions: int
+    address: int  # of its struct cpu_xlat_module, in this process
+
+    def attach(self, mote: Mote) -> None:
+        """Run `mote`'s flash code from this module (TranslateError when it does not match)."""
+        rc = lib.mote_xlat_attach(mote.ptr, ffi.cast("void *", self.address))
+        if rc:
+            raise TranslateError(f"{self.path}: not attached: {_ATTACH_ERRORS.get(rc, rc)}")
+
+
+def regions_of(image: ElfImage) -> list[Region]:
+    """The flash functions of `image`, by their symbols (sizeless ones end at the next function)."""
+    funcs = sorted({(a, s, n) for a, s, n in image.functions if a >= FLASH_START})
+    out: list[Region] = []
+    for i, (start, size, name) in enumerate(funcs):
+        end = start + size
+        if size == 0:
+            end = funcs[i + 1][0] if i + 1 < len(funcs) else start
+        if out and start < out[-1].end:  # aliases and overlaps: the first keeps its range
+            continue
+        if end > start:
+            out.append(Region(name, start, min(end, 0x10000)))
+    return out
+
+
+def _entry(pc: int, i: Any) -> str:
+    return (
+        f"static const struct cpu_decoded d_{pc:04x} = {{.key = 0x{i.key:04x}, .kind = {i.kind}, "
+        f".cval = 0x{i.cval:04x}, .dbase = 0x{i.dbase:04x}, .sreg = {i.sreg}, .dreg = {i.dreg}, "
+        f".cycles = {i.cycles}, .aux = 0x{i.aux:04x}}};"
+    )
+
+
+def _instruction(
+    pc: int, i: Any, labels: set[int], shapes: dict[str, str], mote: Mote, owner: dict[int, int]
+) -> list[str]:
+    """The C of one instruction at pc in a region whose instruction addresses are `labels`."""
+    nxt = pc + i.len
+    fall = f"goto L_{nxt:04x};" if nxt in labels else "goto out;"
+    lines = [f"L_{pc:04x}:", "    if (UNLIKELY(hs.now >= hs.next)) goto out;"]
+    if i.fmt == lib.XLAT_JUMP:
+        tgt = i.dbase
+        take = f"goto L_{tgt:04x};" if tgt in labels else "goto out;"
+        lines.append("    hs.now += 2;")
+        if i.op == 7:  # JMP
+            return [*lines, f"    hs.pc = 0x{tgt:04x}; {take}"]
+        taken = f"    if (jcond(&hs, {i.op})) {{ hs.pc = 0x{tgt:04x}; {take} }}"
+        return [*lines, taken, f"    hs.pc = 0x{nxt:04x}; {fall}"]
+    if i.fmt == lib.XLAT_F2:
+        shape = f"f2_{i.op}_{i.bw}_{i.s}"
+        shapes[shape] = f"fmt2(m, h, d, ipc, {i.op}, {i.bw}, {i.s})"
+        lines.append(f"    {shape}(m, &hs, &d_{pc:04x}, 0x{pc:04x});")
+        # CALL #func: that region runs on the host stack (unless a stop or breakpoint sends it to the
+        # interpreter, or the time check would stop it at once)
+        if i.op == F2_CALL and i.s == M_IMM:
+            callee = owner.get(mote.read16(pc + 2) & 0xFFFE)
+            if callee is not None:
+                lines.append(
+                    f"    if (depth < CPU_XLAT_MAX_DEPTH && hs.now < hs.next && !m->xlat_off[{callee}]) "
+                    f"{{ H_OUT(&hs); r{callee}(m, depth + 1); H_IN(&hs); }}"
+                )
+            return [*lines, "    goto dyn;"]
+        writes_pc = i.op == F2_CALL or (i.s == M_REG and i.sreg == 0 and i.op != F2_PUSH)
+    else:
+        src = "S_SR" if i.fmt == lib.XLAT_F1_SR else str(i.s)
+        shape = f"f1_{i.op}_{i.bw}_{src}_{i.d}"
+        shapes[shape] = f"fmt1(m, h, d, ipc, {i.op}, {i.bw}, {src}, {i.d})"
+        lines.append(f"    {shape}(m, &hs, &d_{pc:04x}, 0x{pc:04x});")
+        writes_pc = i.d == D_SPC and i.dreg == 0
+    return [*lines, "    goto dyn;" if writes_pc else f"    {fall}"]
+
+
+def generate(mote: Mote, regions: list[Region]) -> tuple[str, int]:
+    """C source of the module for `mote`'s memory as it is now, and the number of instructions."""
+    insn = ffi.new("struct mote_xlat_insn *")
+    decoded: list[list[tuple[int, Any]]] = []
+    lo, hi = 0x10000, 0
+    for reg in regions:
+        body: list[tuple[int, Any]] = []
+        pc = reg.start
+        while pc < reg.end:
+            if lib.mote_xlat_decode(mote.ptr, pc, insn):
+                pc += 2  # not an instruction (data in the function, or an illegal word)
+                continue
+            i = ffi.new("struct mote_xlat_insn *", insn[0])
+            body.append((pc, i))
+            lo, hi = min(lo, pc), max(hi, pc + i.len)
+            pc += i.len
+        decoded.append(body)
+    if hi <= lo:
+        raise TranslateError("no flash function to translate (stripped ELF?)")
+    image = mote.read_bytes(lo, hi - lo)
+    out = [
+        "/* generated by harness/emulator/translate.py: do not edit */",
+        "#include <stdint.h>",
+        "#define CPU_EXEC_TRANSLATED 1",
+        "static inline __attribute__((always_inline)) uint16_t xw(uint32_t a);",
+        "#define XW(m, a) xw(a)",
+        '#include "cpu_xlat.h"',
+        f"#define LO 0x{lo:04x}u",
+        f"#define HI 0x{hi:04x}u",
+        "static const uint8_t image[HI - LO] = {",
+    ]
+    for k in range(0, len(image), 24):
+        out.append("    " + ", ".join(str(b) for b in image[k : k + 24]) + ",")
+    out += [
+        "};",
+        "static inline __attribute__((always_inline)) uint16_t xw(uint32_t a)",
+        "{",
+        "    return (uint16_t)(image[a - LO] | image[a - LO + 1] << 8);",
+        "}",
+    ]
+    runs = [[(pc, i) for pc, i in body if i.fmt != lib.XLAT_NONE] for body in decoded]
+    owner = {pc: n for n, run in enumerate(runs) for pc, _ in run}
+    shapes: dict[str, str] = {}  # one function per instruction shape: gcc folds each once
+    code: list[str] = [f"static void r{n}(mote_t *m, unsigned depth);" for n in range(len(regions))]
+    for n, (reg, run) in enumerate(zip(regions, runs, strict=True)):
+        code += [f"/* {reg.name} */", f"static void r{n}(mote_t *m, unsigned depth)", "{"]
+        code.append("    struct hot hs;")
+        if not run:
+            code += ["    (void)m, (void)depth, (void)hs;", "}"]
+            continue
+        code += ["    H_IN(&hs);", "    goto dyn;"]
+        labels = {pc for pc, _ in run}
+        for pc, i in run:
+            code += _instruction(pc, i, labels, shapes, mote, owner)
+        code += ["dyn:", "    switch (hs.pc) {"]
+        code += [f"    case 0x{pc:04x}: goto L_{pc:04x};" for pc, _ in run]
+        code += ["    default: goto out;", "    }", "out:", "    H_OUT(&hs);", "}"]
+    out += [_entry(pc, i) for run in runs for pc, i in run if i.fmt != lib.XLAT_JUMP]
+    out += [
+        f"AI void {name}(mote_t *m, struct hot *h, const struct cpu_decoded *d, uint16_t ipc) {{ {call}; }}"
+        for name, call in sorted(shapes.items())
+    ]
+    out += code
+    out += [
+        "static void xinit(const struct cpu_exec_api *api) { cpu_api = *api; }",
+        f"static const cpu_xlat_fn regions[{len(regions)}] = {{"
+        + ", ".join(f"r{n}" for n in range(len(regions)))
+        + "};",
+        "static const uint16_t region_of[MOTE_MEM_SIZE / 2] = {",
+    ]
+    out += [f"    [0x{pc:04x} / 2] = {n + 1}," for pc, n in sorted(owner.items())]
+    out += [
+        "};",
+        '__attribute__((visibility("default"))) const struct cpu_xlat_module esse_xlat_module = {',
+        f"    CPU_XLAT_ABI, sizeof(mote_t), LO, HI, image, {len(regions)}, regions, region_of, xinit,",
+        "};",
+        "",
+    ]
+    count = len(owner)
+    return "\n".join(out), count
+
+
+def _key(source: str) -> str:
+    h = hashlib.sha256(source.encode())
+    for header in sorted(CSRC.glob("*.h")):
+        h.update(header.name.encode() + b"\0" + header.read_bytes())
+    h.update(" ".join(COMPILE_FLAGS).encode())
+    return h.hexdigest()[:24]
+
+
+def build(mote: Mote, regions: list[Region] | None = None) -> Translation:
+    """The compiled module for the firmware loaded in `mote` (from the cache when built before):
+    its ELF functions, or `regions` when given (assembled programs without function symbols)."""
+    if mote.image is None:
+        raise TranslateError("no firmware loaded: nothing to translate")
+    regions = regions if regions is not None else regions_of(mote.image)
+    if not regions:
+        raise TranslateError(
+            f"{mote.image.path}: no function symbols in flash (stripped ELF?): nothing to translate"
+        )
+    source, count = generate(mote, regions)
+    out_dir = paths.cache_dir() / "xlat"
+    so = out_dir / f"xlat-{_key(source)}.so"
+    if not so.exists():
+        gcc = proc.require("gcc", "sudo apt-get install gcc")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="esse-xlat-", dir=out_dir) as tmp:
+            c_file = Path(tmp) / "module.c"
+            c_file.write_text(source)
+            tmp_so = Path(tmp) / "module.so"
+            proc.run([gcc, *COMPILE_FLAGS, f"-I{CSRC}", str(c_file), "-o", str(tmp_so)])
+            os.replace(tmp_so, so)  # atomic: a parallel build of the same key writes the same bytes
+    if so not in _loaded:
+        _loaded[so] = ctypes.CDLL(str(so))
+    address = ctypes.addressof(ctypes.c_char.in_dll(_loaded[so], "esse_xlat_module"))
+    return Translation(so, len(regions), count, address)
+
+
+def translate(mote: Mote, regions: list[Region] | None = None) -> Translation:
+    """Translate the firmware loaded in `mote` (cached) and attach it: same results, faster."""
+    t = build(mote, regions)
+    t.attach(mote)
+    return t
+
+
+def attached(mote: Mote) -> bool:
+    """True while `mote` runs translated code (a write into its flash code detaches it)."""
+    return mote.ptr.xlat != ffi.NULL
