@@ -29,9 +29,11 @@ def run_command(
     gdb: str | None = None,
     gdb_reg_bytes: int = 2,
     vcd: str | None = None,
+    translate: bool = False,
 ) -> int:
     """`esse run`: run a firmware ELF on the emulator, print UART1 output, cycles and time/energy per mode
-    (with `vcd`: a Value Change Dump of pins and modes into that file)."""
+    (with `vcd`: a Value Change Dump of pins and modes into that file; with `translate`: from
+    translated code, harness.emulator.translate: the same results, faster)."""
     out = out or sys.stdout
     from harness.emulator.mote import Mote
     from harness.emulator.vcd import MoteTrace
@@ -44,6 +46,8 @@ def run_command(
     assert mote.image is not None
     for problem in symbol_problems(mote.image):
         print(f"esse run: WARNING: {problem}", file=sys.stderr)
+    if translate and not _translate(mote):
+        return 1
     try:
         pattern = re.compile(until_uart.encode()) if until_uart else None
     except re.error as exc:
@@ -66,6 +70,22 @@ def run_command(
                 trace.close()
             except RuntimeError as exc:  # the core lost records: the file says less than happened
                 print(f"esse run: {exc}", file=sys.stderr)
+
+
+def _translate(mote: Mote) -> bool:
+    """Attach translated code to `mote` (built once per firmware, then cached); False on an error."""
+    from harness.emulator.translate import TranslateError
+    from harness.emulator.translate import translate as attach_translation
+    from harness.proc import CommandFailed, ToolMissing
+
+    try:
+        t = attach_translation(mote)
+    except (TranslateError, ToolMissing, CommandFailed) as exc:
+        print(f"esse run: --translate: {exc}", file=sys.stderr)
+        return False
+    print(f"esse run: translated {t.regions} functions ({t.instructions} instructions): {t.path}",
+          file=sys.stderr)
+    return True
 
 
 def _run(
@@ -216,6 +236,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="write a Value Change Dump (GTKWave) of the Sky's pins, CPU/radio modes, DCO and UART bytes",
     )
+    p.add_argument(
+        "--translate",
+        action="store_true",
+        help="run the firmware's functions as translated host code (compiled by gcc once, cached): "
+        "same cycles and output, faster",
+    )
     p.set_defaults(
         func=lambda a: run_command(
             a.elf,
@@ -228,5 +254,6 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
             gdb_reg_bytes=a.gdb_reg_bytes,
             seconds=a.seconds,
             vcd=a.vcd,
+            translate=a.translate,
         )
     )

@@ -165,3 +165,30 @@ def test_translated_motes_share_code_only_with_their_module(elfs) -> None:
     assert lib.mote_share_code(c.ptr, a.ptr) == -1  # c is interpreted: its entries differ
     _lock_step(c, a, 1_000_000, seed=4)
     _lock_step(c, b, 1_000_000, seed=4)
+
+
+def test_esse_run_translate_prints_what_the_interpreter_prints(elfs, capsys) -> None:
+    from harness.emulator.cli import run_command
+
+    outputs = []
+    for translate_it in (False, True):
+        rc = run_command(str(elfs["hello"]), 40_000_000, until_uart=r"ST begin", translate=translate_it)
+        assert rc == 0
+        captured = capsys.readouterr()
+        outputs.append(captured.out)
+        assert ("translated" in captured.err) == translate_it
+    assert outputs[0] == outputs[1]  # UART text, cycles, time and energy per mode
+
+
+def test_esse_run_translate_refuses_a_stripped_elf(elfs, tmp_path, capsys) -> None:
+    import subprocess
+
+    from harness.emulator.cli import run_command
+    from harness.proc import require
+
+    stripped = tmp_path / "hello-stripped.elf"
+    strip = require("llvm-strip-16", "apt-get install llvm-16")
+    subprocess.run([strip, "-o", str(stripped), str(elfs["hello"])], check=True)
+    assert run_command(str(stripped), 100_000, translate=True) == 1
+    err = capsys.readouterr().err
+    assert "--translate:" in err and "no function symbols in flash" in err and "Traceback" not in err
