@@ -26,7 +26,7 @@ struct cpu_exec_api {
 };
 
 #ifdef CPU_EXEC_TRANSLATED
-static struct cpu_exec_api cpu_api; /* filled by the module's init (cpu_xlat.h) */
+extern struct cpu_exec_api cpu_api; /* the module's, filled by its init (cpu_xlat.h) */
 #define io_read cpu_api.io_read
 #define wr_slow cpu_api.wr_slow
 #define cpu_sr_written cpu_api.sr_written
