@@ -71,7 +71,7 @@ def _translate(mote: Mote, firmware: Path, mote_id: int) -> None:
             t = _XLAT_CACHE[key] = build(mote)
         t.attach(mote)
     except (TranslateError, proc.ToolMissing, proc.CommandFailed) as exc:
-        raise ValueError(f"mote {mote_id}: cannot run {firmware} translated: {exc}") from None
+        raise ValueError(f"mote {mote_id}: cannot run {firmware.resolve()} translated: {exc}") from None
 
 
 def adc_channel(key: str | int) -> int:
