@@ -63,7 +63,8 @@ def bench_selfboot(c, seed=1):
 )
 def bench_sim(c, quick=False, motes=0):
     """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes
-    (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper (prints figures)."""
+    (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper, interpreted and
+    translated (--translate) (prints figures)."""
     from harness.bench.sim import main as run_bench
 
     run_bench(quick=quick, extra_motes=int(motes))

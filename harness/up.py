@@ -39,6 +39,7 @@ from typing import Any, Self
 from harness.bridge import Bridge, BridgeError
 from harness.bridge.ipv6 import parse_prefix
 from harness.build import build_app
+from harness.sim.cli import add_translate_option
 from harness.sim.engine import Engine
 from harness.sim.output import Recorder
 from harness.sim.runner import build_motes, provision_mote
@@ -184,7 +185,10 @@ class NetworkSystem:
             await asyncio.to_thread(build_scenario_app, app)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         sim = self.scenario.sim
-        motes = build_motes(sim)
+        try:
+            motes = build_motes(sim, translate=self.scenario.translate)
+        except ValueError as exc:  # e.g. a firmware that cannot be translated: names the mote
+            raise UpError(str(exc)) from None
         self._provision(motes)
         m = sim.medium
         self.engine = Engine(motes, {s.mote_id: s.position for s in sim.motes}, m, seed=self.seed)
@@ -578,9 +582,13 @@ class EsseSystem(NetworkSystem):
 # -- `esse up`
 
 
-async def _serve(path: Path, out_dir: Path, seed: int | None, port: int, stop: asyncio.Event) -> None:
+async def _serve(
+    path: Path, out_dir: Path, seed: int | None, port: int, stop: asyncio.Event, translate: bool | None
+) -> None:
     data = load_system(path)
     data.setdefault("ssm", {})["listen"] = [f"127.0.0.1:{port}", f"[::1]:{port}"]
+    if translate is not None:  # --translate / --no-translate: over the scenario's `translate`
+        data["translate"] = translate
     async with EsseSystem(data, out_dir, seed=seed) as system:
         assert system.delegator is not None
         print(f"esse up: ready: CCS motes {system.ccs_motes} behind the SSM", flush=True)
@@ -597,7 +605,9 @@ async def _serve(path: Path, out_dir: Path, seed: int | None, port: int, stop: a
     print(f"esse up: stopped; simulation outputs in {out_dir}", flush=True)
 
 
-def up_command(scenario: str, out: str | None, seed: int | None, port: int = 0) -> int:
+def up_command(
+    scenario: str, out: str | None, seed: int | None, port: int = 0, translate: bool | None = None
+) -> int:
     """Run the system until Ctrl-C/SIGTERM; a clear message and exit 1 when it cannot come up."""
     path = Path(scenario)
     out_dir = Path(out) if out else Path("build") / "up" / path.stem
@@ -607,7 +617,7 @@ def up_command(scenario: str, out: str | None, seed: int | None, port: int = 0) 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await _serve(path, out_dir, seed, port, stop)
+        await _serve(path, out_dir, seed, port, stop, translate)
 
     try:
         asyncio.run(main())
@@ -624,7 +634,8 @@ def add_cli(sub: Any) -> None:
     p.add_argument("--out", help="output folder (default build/up/<scenario>)")
     p.add_argument("--seed", type=int, help="simulation seed (default: the scenario's)")
     p.add_argument("--port", type=int, default=0, help="SSM DTLS port, e.g. 5684 (default: one the OS picks)")
-    p.set_defaults(func=lambda a: up_command(a.scenario, a.out, a.seed, a.port))
+    add_translate_option(p)
+    p.set_defaults(func=lambda a: up_command(a.scenario, a.out, a.seed, a.port, a.translate))
 
 
 # -- the DTLS part of `esse demo`

@@ -8,6 +8,10 @@
   csrc/mote.h mote_share_code). The simulated time includes
   the 0.42 s boot (DCO calibration, CPU active); "after boot" is the speed from 1 s on. Host time
   is this process's CPU time.
+* The same emulated runs translated (`esse sim run --translate`, harness/emulator/translate.py): the
+  beacon firmware's flash code as compiled host C, built once per process (set-up includes it: a
+  few seconds the first time, then loaded from the cache), attached to every mote. The results are
+  the same; "same results" compares frames, lines and per-mote power with the interpreted run.
 """
 
 from __future__ import annotations
@@ -53,14 +57,17 @@ def bench(
     }
 
 
-def bench_emulated(motes: int = 20, seconds: float = 10.0, spacing_m: float = 20.0, seed: int = 1) -> dict:
-    """Engine speed with emulated Sky motes running the beacon app: CPU time, windows and frame counts."""
+def bench_emulated(
+    motes: int = 20, seconds: float = 10.0, spacing_m: float = 20.0, seed: int = 1, translate: bool = False
+) -> dict:
+    """Engine speed with emulated Sky motes running the beacon app (translated with `translate`): CPU
+    time, windows and frame counts."""
     from harness.build import build_app
     from harness.emulator.simmote import SkySimMote
 
     elf = build_app("beacon").elf
     t_setup = time.process_time()
-    ms = [SkySimMote(elf, i) for i in range(1, motes + 1)]
+    ms = [SkySimMote(elf, i, translate=translate) for i in range(1, motes + 1)]
     cols = max(1, round(motes**0.5))
     positions = {
         m.mote_id: ((m.mote_id - 1) % cols * spacing_m, (m.mote_id - 1) // cols * spacing_m, 0.0) for m in ms
@@ -91,7 +98,17 @@ def bench_emulated(motes: int = 20, seconds: float = 10.0, spacing_m: float = 20
         "corrupted": e.medium.stats.corrupted,
         "cpu_active_share": active,
         "lines": len(lines),
+        "power": power,
     }
+
+
+def bench_emulated_both(motes: int = 20, seconds: float = 10.0, seed: int = 1) -> dict:
+    """bench_emulated interpreted, then translated: the interpreted figures, the translated ones as
+    `<key>_translated`, and `same_results` (frames, lines and per-mote power alike)."""
+    r = bench_emulated(motes=motes, seconds=seconds, seed=seed)
+    t = bench_emulated(motes=motes, seconds=seconds, seed=seed, translate=True)
+    same = all(r[k] == t[k] for k in ("frames_sent", "received", "corrupted", "lines", "power"))
+    return r | {f"{k}_translated": v for k, v in t.items()} | {"same_results": same}
 
 
 def main(quick: bool = False, extra_motes: int = 0) -> None:
@@ -111,7 +128,7 @@ def main(quick: bool = False, extra_motes: int = 0) -> None:
     if extra_motes > 0:
         runs.append((extra_motes, 5.0))
     for motes, seconds in runs:
-        r = bench_emulated(motes=motes, seconds=seconds)
+        r = bench_emulated_both(motes=motes, seconds=seconds)
         print(
             f"{r['motes']:3d} emulated Sky motes (beacon, 1 frame/s, LPM3), "
             f"{r['simulated_s']:.0f} s simulated: "
@@ -120,6 +137,14 @@ def main(quick: bool = False, extra_motes: int = 0) -> None:
             f"{r['group_windows']} group windows ({r['member_runs'] / max(1, r['group_windows']):.1f} "
             f"members run per window), frames sent {r['frames_sent']}, received {r['received']}, "
             f"corrupted {r['corrupted']}, CPU active {100 * r['cpu_active_share']:.1f}%"
+        )
+        t = {k.removesuffix("_translated"): v for k, v in r.items() if k.endswith("_translated")}
+        print(
+            f"    translated: {t['cpu_s']:.2f} s CPU ({t['speed_x_realtime']:.1f}x real time, after boot "
+            f"{t['steady_x_realtime']:.1f}x; set-up {t['setup_s']:.2f} s): "
+            f"{r['cpu_s'] / max(1e-9, t['cpu_s']):.2f}x the interpreted speed "
+            f"(after boot {t['steady_x_realtime'] / max(1e-9, r['steady_x_realtime']):.2f}x), "
+            f"same results: {'yes' if r['same_results'] else 'NO'}"
         )
 
 

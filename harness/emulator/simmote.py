@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from harness import proc
 from harness.emulator.core_build import ensure_built
 
 ensure_built()
@@ -31,6 +32,7 @@ from harness.emulator.mote import EmulatorFault, Mote, ffi, lib, setup_error  # 
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
 from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
 from harness.emulator.sky_devices import DS2411, M25P80  # noqa: E402
+from harness.emulator.translate import TranslateError, Translation, build  # noqa: E402
 from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -41,16 +43,35 @@ _UART_TAKE = 4096
 
 
 _ELF_CACHE: dict[tuple[Path, int, int], ElfImage] = {}
+_XLAT_CACHE: dict[tuple[Path, int, int], Translation] = {}
+
+
+def _file_key(path: Path) -> tuple[Path, int, int]:
+    st = path.stat()
+    return (path.resolve(), st.st_mtime_ns, st.st_size)
 
 
 def _elf_image(path: Path) -> ElfImage:
     """Parse each firmware file once per process (a 100-mote simulation loads one ELF 100 times)."""
-    st = path.stat()
-    key = (path.resolve(), st.st_mtime_ns, st.st_size)
+    key = _file_key(path)
     image = _ELF_CACHE.get(key)
     if image is None:
         image = _ELF_CACHE[key] = load_elf(path)
     return image
+
+
+def _translate(mote: Mote, firmware: Path, mote_id: int) -> None:
+    """Attach the firmware's translated code to `mote` (just loaded); the translation is built once
+    per firmware file per process (a 1000-mote simulation: one build, 1000 attaches).
+    ValueError naming the mote and firmware when it cannot be translated or compiled."""
+    key = _file_key(firmware)
+    try:
+        t = _XLAT_CACHE.get(key)
+        if t is None:
+            t = _XLAT_CACHE[key] = build(mote)
+        t.attach(mote)
+    except (TranslateError, proc.ToolMissing, proc.CommandFailed) as exc:
+        raise ValueError(f"mote {mote_id}: cannot run {firmware.resolve()} translated: {exc}") from None
 
 
 def adc_channel(key: str | int) -> int:
@@ -81,14 +102,18 @@ class SkySimMote:
         mote_id: int,
         adc: Mapping[str | int, int] | None = None,
         with_radio: bool = True,
+        translate: bool = False,
     ) -> None:
         self.mote_id = mote_id
         self.firmware = Path(firmware)
+        self.translate = translate  # run the flash code translated (harness.emulator.translate)
         image = _elf_image(self.firmware)
         if not image.symbols:  # Cooja/MSPSim refuse such an ELF too; never run it silently
             raise ValueError(f"mote {mote_id}: {symbol_problems(image)[0]}")
         self._group: SkyMoteGroup | None = None
         self._mote = Mote(image, node_id=mote_id)
+        if translate:  # before a group shares code: members of one module share one cache
+            _translate(self._mote, self.firmware, mote_id)
         for key, value in (adc or {}).items():
             if not 0 <= int(value) <= 4095:
                 raise ValueError(f"mote {mote_id}: ADC value {value} for channel {key!r} outside 0..4095")
@@ -245,9 +270,13 @@ class SkySimMote:
         self.mote.reset()
 
     def load(self, elf: str | Path) -> ElfImage:
-        """Replace the firmware (same node id) and reset."""
+        """Replace the firmware (same node id) and reset (translated again when the mote runs
+        translated: loading detaches the old firmware's code)."""
         self.firmware = Path(elf)
-        return self.mote.load(_elf_image(self.firmware), node_id=self.mote_id)
+        image = self.mote.load(_elf_image(self.firmware), node_id=self.mote_id)
+        if self.translate:
+            _translate(self._mote, self.firmware, self.mote_id)
+        return image
 
     def run_for(self, seconds: float) -> None:
         """Advance this mote alone by `seconds` (outside an engine)."""

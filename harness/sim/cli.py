@@ -70,7 +70,8 @@ def cmd_sim_run(args: argparse.Namespace) -> int:
             print(f"warning: {w}", file=sys.stderr)
         if args.port_base is not None:  # a bad base is reported before the motes are built
             serial_ports_from_base(sc.sim.serial_ports(), args.port_base)
-        motes = build_motes(sc.sim)
+        translate = sc.translate if args.translate is None else args.translate
+        motes = build_motes(sc.sim, translate=translate)
         if args.gdb:
             from harness.sim.gdb import debug_motes
 
@@ -169,6 +170,17 @@ def cmd_cooja_run(args: argparse.Namespace) -> int:
     return 0 if verdict == ["TEST OK"] else 1
 
 
+def add_translate_option(p: argparse.ArgumentParser) -> None:
+    """--translate / --no-translate (args.translate: None when not given: the scenario's `translate`)."""
+    p.add_argument(
+        "--translate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the emulated motes' flash code translated to host C (same results, faster; compiled "
+        "once per firmware with gcc, cached; default: the scenario's `translate`, else off)",
+    )
+
+
 def add_cli(sub: argparse._SubParsersAction) -> None:
     """Register the `sim` and `cooja` sub-commands."""
     p = sub.add_parser("sim", help="multi-mote simulation on the emulator (Cooja .csc compatible)")
@@ -220,6 +232,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
         default=2,
         help="register width in g/p packets: 2 (MSP430, mspdebug gdbc) or 4 (gdb built for MSP430X)",
     )
+    add_translate_option(r)
     r.set_defaults(func=cmd_sim_run)
 
     d = ssub.add_parser("render", help="render a TOML scenario to a Cooja .csc")

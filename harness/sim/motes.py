@@ -28,6 +28,7 @@ class MoteRequest:
     type_identifier: str
     firmware: Path  # resolved ELF path (exists)
     adc: dict[int, int] = field(default_factory=dict)  # ADC12 channel -> input value (0..4095)
+    translate: bool = False  # an emulated mote runs its flash code translated (esse sim run --translate)
 
 
 def _create_sky_mote(req: MoteRequest) -> SimMote:
@@ -46,7 +47,7 @@ def _create_sky_mote(req: MoteRequest) -> SimMote:
             "To run this simulation now, use the real Cooja: esse cooja run SIM.csc --cooja JAR --contiki DIR"
         ) from None
     adc: dict[str | int, int] = {channel: value for channel, value in req.adc.items()}
-    mote = open_target(SimulatedSky(req.firmware, req.mote_id, adc=adc))
+    mote = open_target(SimulatedSky(req.firmware, req.mote_id, adc=adc, translate=req.translate))
     assert isinstance(mote, SkySimMote)
     return mote
 

@@ -60,8 +60,11 @@ class WatchOnly:
         return f"{self.inner.describe()} (run goes on)"
 
 
-def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote) -> list[SimMote]:
-    """One simulated mote per <mote> of the simulation, made by `factory`."""
+def build_motes(
+    sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = create_mote, *, translate: bool = False
+) -> list[SimMote]:
+    """One simulated mote per <mote> of the simulation, made by `factory` (emulated motes run their
+    flash code translated with `translate`: same results, faster)."""
     check_firmware_files(sim)
     adc = sim.esse_adc()
     psk_dn = sim.esse_psk_dn()
@@ -74,7 +77,8 @@ def build_motes(sim: CscSimulation, factory: Callable[[MoteRequest], SimMote] = 
                 f"{sim.path}:{t.line}: firmware {t.firmware!r} needs a Contiki tree; "
                 "only the real Cooja can run it"
             )
-        mote = factory(MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {})))
+        req = MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {}), translate)
+        mote = factory(req)
         if m.mote_id in psk_dn:
             provision_mote(mote, Identity(node_id=m.mote_id, psk_dn=psk_dn[m.mote_id]))
         motes.append(mote)

@@ -4,6 +4,8 @@
     seed = 123456
     duration_s = 30.0
     motedelay_us = 1000000        # motes power on at seeded offsets in [0, this) (Cooja's default)
+    translate = false             # our engine only: emulated motes run their flash code as compiled
+                                  # host C (same results, faster; `esse sim run --translate`)
 
     [medium]                      # UDGM; every key optional
     transmitting_range = 50.0
@@ -99,6 +101,7 @@ class Scenario:
     duration_s: float | None
     success: Success | None
     source: Path | None = None
+    translate: bool = False  # run the emulated motes translated (not in the .csc: a run option)
 
 
 # ---- the schema of a TOML scenario (types and ranges; cross checks such as mote ids follow below) ----
@@ -187,6 +190,7 @@ class ScenarioFile(BaseModel):
     seed: int = Field(default=123456, ge=0, le=2**63 - 1)
     duration_s: Annotated[_Num, Field(gt=0)] | None = None
     motedelay_us: int = Field(default=1_000_000, ge=0)
+    translate: bool = False
     medium: _Medium = _Medium()
     topology: _Topology = _Topology()
     motes: list[_Motes] = Field(min_length=1)
@@ -471,7 +475,8 @@ def scenario_from_dict(
             )
     if data.get("power", {}).get("tracker", False):
         sim.plugins.append(PluginSpec(POWER_TRACKER_BY_GENERATION[generation]))
-    return Scenario(sim, float(duration) if duration is not None else None, success)
+    duration_s = float(duration) if duration is not None else None
+    return Scenario(sim, duration_s, success, translate=bool(data.get("translate", False)))
 
 
 def scenario_from_csc(sim: CscSimulation) -> Scenario:

@@ -26,6 +26,7 @@ class SimulatedSky:
     firmware: Path
     node_id: int
     adc: dict[str | int, int] = field(default_factory=dict)  # channel or sensor name -> value
+    translate: bool = False  # run its flash code translated (harness.emulator.translate)
 
 
 @dataclass(frozen=True)

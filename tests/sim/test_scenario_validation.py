@@ -43,6 +43,7 @@ BAD: list[tuple[str, str]] = [
     (GOOD + "[serial]\nbase_port = 70000\n", "serial.base_port"),
     (GOOD + "[serial]\nbase_port = 65534\n", "serial port 65536"),
     (GOOD + "[power]\ntracker = \"yes\"\n", "power.tracker"),
+    ("translate = \"yes\"\n" + GOOD, "translate"),
     (GOOD + "[extra]\nx = 1\n", "extra: unknown key"),
     (GOOD.replace("count = 2", "count = 2\ncolour = 1"), "motes[0].colour: unknown key"),
     ("title = \"t\"\n", "motes: Field required"),
