@@ -192,3 +192,27 @@ def test_esse_run_translate_refuses_a_stripped_elf(elfs, tmp_path, capsys) -> No
     assert run_command(str(stripped), 100_000, translate=True) == 1
     err = capsys.readouterr().err
     assert "--translate:" in err and "no function symbols in flash" in err and "Traceback" not in err
+
+
+def test_interrupts_and_run_limits_in_a_translated_loop() -> None:
+    """test_cpu_irq's DINT / SR-restore loop (the multiply helpers' shape) as one translated region:
+    an interrupt asserted at any cycle is taken at the same boundary as in the interpreter (never
+    right after the SR restore: the EINT delay), and a run limit at any cycle stops at the next
+    instruction boundary."""
+    from emu_helpers import check_irq_and_run_limits, loop_boundary
+    from test_cpu_irq import _DINT_STARTS, DINT_LOOP
+
+    def warm() -> Mote:
+        m = mote_from_asm(DINT_LOOP)
+        translate(m, [Region("loop", m.symbol("loop"), m.symbol("isr"))])
+        m.run_until_pc("loop", 1000)
+        m.run(70)
+        m.run_until_pc("loop", 100)
+        return m
+
+    m = warm()
+    runs = m._m.xlat_runs
+    m.run(1000)
+    assert attached(m) and m._m.xlat_runs > runs
+    check_irq_and_run_limits(warm, loop_boundary(_DINT_STARTS, 7), 15,
+                             loop_boundary(_DINT_STARTS, 7, {"loop", "i1", "i5"}))

@@ -207,13 +207,17 @@ AI void wr(mote_t *m, struct hot *h, uint16_t a, uint16_t v, int bw, uint16_t ip
 /* SR write: only a change of the mode bits (GIE, CPUOFF, OSCOFF, SCG0/1) leaves the fast path,
  * and not GIE alone going 1 -> 0 (DINT, the multiply helpers): that leaves the CPU mode as it is, sets
  * no EINT delay and makes no interrupt acceptable, so the slow-path pass cpu_sr_written asks for
- * would find nothing to do and keep next_check. */
+ * would find nothing to do and keep next_check. Nor GIE alone going 0 -> 1 (EINT, the multiply
+ * helpers' `pop sr`) while no interrupt line is asserted and the time check would pass (no event
+ * due, nothing pending): that pass would clear the EINT delay it set (nothing to accept) and change
+ * nothing else; a line raised later is accepted at the same boundary either way. */
 AI void sr_write(mote_t *m, struct hot *h, uint16_t v)
 {
     uint16_t old = h->sr;
     sr_load(h, (uint16_t)(v & 0x01FF));
     uint16_t changed = (old ^ h->sr) & SR_MODE_BITS;
-    if (UNLIKELY(changed) && (changed != SR_GIE || (h->sr & SR_GIE))) {
+    if (UNLIKELY(changed) &&
+        (changed != SR_GIE || ((h->sr & SR_GIE) && (m->irq_lines || h->now >= h->next)))) {
         H_OUT(h);
         cpu_sr_written(m, old);
         H_IN(h);
