@@ -282,10 +282,13 @@ def build(mote: Mote, regions: list[Region] | None = None) -> Translation:
         )
     sources, count = generate(mote, regions, parts=_parts(mote, regions))
     so = paths.cache_dir() / "xlat" / f"xlat-{_key(sources)}.so"
-    if not so.exists():
-        _compile(sources, so)
-    if so not in _loaded:
-        _loaded[so] = ctypes.CDLL(str(so))
+    try:
+        if not so.exists():
+            _compile(sources, so)
+        if so not in _loaded:
+            _loaded[so] = ctypes.CDLL(str(so))
+    except OSError as exc:  # an unwritable cache directory, a module that does not load
+        raise TranslateError(f"{so}: {exc.strerror or exc} (the cache directory is ESSE_CACHE_DIR)") from None
     address = ctypes.addressof(ctypes.c_char.in_dll(_loaded[so], "esse_xlat_module"))
     return Translation(so, len(regions), count, address)
 

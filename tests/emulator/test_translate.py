@@ -216,3 +216,17 @@ def test_interrupts_and_run_limits_in_a_translated_loop() -> None:
     assert attached(m) and m._m.xlat_runs > runs
     check_irq_and_run_limits(warm, loop_boundary(_DINT_STARTS, 7), 15,
                              loop_boundary(_DINT_STARTS, 7, {"loop", "i1", "i5"}))
+
+
+def test_unwritable_cache_is_a_clear_error(elfs, tmp_path, monkeypatch, capsys) -> None:
+    from harness.emulator.cli import run_command
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("ESSE_CACHE_DIR", str(blocker))
+    m = Mote(elfs["sha256"])
+    with pytest.raises(TranslateError, match="not-a-directory"):
+        build(m, [Region("main", m.symbol("main"), m.symbol("main") + 2)])  # not compiled before
+    assert run_command(str(elfs["sha256"]), 1000, translate=True) == 1
+    err = capsys.readouterr().err
+    assert "--translate:" in err and "ESSE_CACHE_DIR" in err and "Traceback" not in err
