@@ -230,3 +230,27 @@ def test_unwritable_cache_is_a_clear_error(elfs, tmp_path, monkeypatch, capsys) 
     assert run_command(str(elfs["sha256"]), 1000, translate=True) == 1
     err = capsys.readouterr().err
     assert "--translate:" in err and "ESSE_CACHE_DIR" in err and "Traceback" not in err
+
+
+def test_gdb_breakpoints_and_steps_on_translated_code() -> None:
+    """The GDB stub on a translated mote: a breakpoint sends only its own region to the interpreter
+    (the other keeps running translated), continue and step stop where they stop interpreted, and a
+    memory write through gdb detaches the mote."""
+    from test_gdbstub import PROGRAM, Client
+
+    from harness.emulator.gdbstub import GdbStub
+
+    mote = mote_from_asm(PROGRAM)
+    loop, second = mote.symbol("loop"), mote.symbol("second")
+    translate(mote, [Region("loop", loop, second), Region("second", second, second + 4)])
+    c = Client(GdbStub(mote))
+    assert c.cmd(f"Z0,{loop:x},2") == "OK"
+    runs = mote._m.xlat_runs
+    assert c.cmd("c") == "S05" and mote.reg(0) == loop
+    assert c.cmd("c") == "S05" and mote.reg(0) == loop and (mote.reg(10), mote.reg(11)) == (1, 1)
+    assert mote._m.xlat_runs > runs  # `second` ran translated between the stops
+    assert c.cmd("s") == "S05" and mote.reg(0) == second
+    assert c.cmd(f"z0,{loop:x},2") == "OK" and attached(mote)
+    assert c.cmd("M1100,2:aabb") == "OK" and not attached(mote)  # the host rewrote memory
+    c.raw(b"$D#44")
+    assert c.read_until(b"+") == b"+" and c.reply() == "OK"
