@@ -745,14 +745,13 @@ static int slow_path(mote_t *m)
 #define FJ_LABEL(OP, BW, S, D, C) &&fj_##OP##_##BW##_##S##_##D##_##C,
 #define FJ_LABELS(OP, BW, S, D) FJ_CONDS(FJ_LABEL, OP, BW, S, D)
 /* jump conditions by the jump opcode's condition field, on the lazy flags */
-#define FLAG_N15 (hs.fz | hs.fz >> 1)          /* N in bit 15 */
-#define JCOND_0 ((uint16_t)hs.fz != 0)         /* JNE/JNZ */
-#define JCOND_1 ((uint16_t)hs.fz == 0)         /* JEQ/JZ */
-#define JCOND_2 (hs.fc == 0)                   /* JNC/JLO */
-#define JCOND_3 (hs.fc != 0)                   /* JC/JHS */
-#define JCOND_4 (FLAG_N15 & 0x8000u)           /* JN */
-#define JCOND_5 (!((FLAG_N15 ^ hs.fv) & 0x8000u)) /* JGE */
-#define JCOND_6 ((FLAG_N15 ^ hs.fv) & 0x8000u) /* JL */
+#define JCOND_0 jcond(&hs, 0) /* JNE/JNZ; cpu_exec.h jcond, shared with translated code */
+#define JCOND_1 jcond(&hs, 1) /* JEQ/JZ */
+#define JCOND_2 jcond(&hs, 2) /* JNC/JLO */
+#define JCOND_3 jcond(&hs, 3) /* JC/JHS */
+#define JCOND_4 jcond(&hs, 4) /* JN */
+#define JCOND_5 jcond(&hs, 5) /* JGE */
+#define JCOND_6 jcond(&hs, 6) /* JL */
 /* A fused pair: the first instruction, then the jump, when the jump's opcode word is still the one
  * decoded and the time check between the two and the one after the jump would both pass (now + 2 <
  * next, so the second needs no test); otherwise the jump runs through its own entry after the usual
