@@ -175,10 +175,10 @@ def _region(
     return [*code, "    default: goto out;", "    }", "out:", "    H_OUT(&hs);", "}"]
 
 
-def generate(mote: Mote, regions: list[Region], parts: int = 1) -> tuple[list[str], int]:
+def generate(mote: Mote, regions: list[Region]) -> tuple[list[str], int]:
     """C sources of the module for `mote`'s memory as it is now (the first holds the module's
-    tables, the others `parts` shares of the regions, to compile in parallel), and the number of
-    instructions translated."""
+    tables, the others shares of the regions to compile in parallel: one per ~2 000 instructions, at
+    most one per CPU), and the number of instructions translated."""
     runs = _decode(mote, regions)
     owner = {pc: n for n, run in enumerate(runs) for pc, _ in run}
     if not owner:
@@ -207,7 +207,7 @@ def generate(mote: Mote, regions: list[Region], parts: int = 1) -> tuple[list[st
         *(f"void r{n}(mote_t *m, unsigned depth);" for n in range(len(regions))),
     ]
     # regions to parts, largest first onto the lightest part
-    shares: list[list[int]] = [[] for _ in range(max(1, parts))]
+    shares: list[list[int]] = [[] for _ in range(max(1, min(os.cpu_count() or 1, len(owner) // 2000)))]
     for n in sorted(range(len(regions)), key=lambda k: -len(runs[k])):
         min(shares, key=lambda sh: sum(len(runs[k]) for k in sh)).append(n)
     sources = []
@@ -280,7 +280,7 @@ def build(mote: Mote, regions: list[Region] | None = None) -> Translation:
         raise TranslateError(
             f"{mote.image.path}: no function symbols in flash (stripped ELF?): nothing to translate"
         )
-    sources, count = generate(mote, regions, parts=_parts(mote, regions))
+    sources, count = generate(mote, regions)
     so = paths.cache_dir() / "xlat" / f"xlat-{_key(sources)}.so"
     try:
         if not so.exists():
@@ -291,12 +291,6 @@ def build(mote: Mote, regions: list[Region] | None = None) -> Translation:
         raise TranslateError(f"{so}: {exc.strerror or exc} (the cache directory is ESSE_CACHE_DIR)") from None
     address = ctypes.addressof(ctypes.c_char.in_dll(_loaded[so], "esse_xlat_module"))
     return Translation(so, len(regions), count, address)
-
-
-def _parts(mote: Mote, regions: list[Region]) -> int:
-    """How many sources to compile in parallel: one per ~2 000 instructions, at most one per CPU."""
-    size = sum(r.end - r.start for r in regions) // 4  # ~4 bytes per instruction
-    return max(1, min(os.cpu_count() or 1, size // 2000))
 
 
 def translate(mote: Mote, regions: list[Region] | None = None) -> Translation:
