@@ -125,6 +125,8 @@ AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
     a &= 0xFFFE;
     if (LIKELY(a >= MOTE_MIRROR_END))
         return ld16(m, a);
+    if (a < MOTE_IO_END && !m->io[a].read) /* no read hook: a plain byte (io_read would return it) */
+        return ld16(m, a);
     uint16_t sv;
     H_OUT_IO(h, sv);
     uint16_t v = io_read(m, a, 0);
@@ -135,6 +137,8 @@ AI uint16_t rd16(mote_t *m, struct hot *h, uint16_t a)
 AI uint16_t rd8(mote_t *m, struct hot *h, uint16_t a)
 {
     if (LIKELY(a >= MOTE_MIRROR_END))
+        return m->mem[a];
+    if (a < MOTE_IO_END && !m->io[a].read) /* e.g. the SFRs: no hook, no state to bring out */
         return m->mem[a];
     uint16_t sv;
     H_OUT_IO(h, sv);

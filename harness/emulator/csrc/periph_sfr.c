@@ -1,11 +1,12 @@
 /* periph_sfr.c — IE1/IE2/IFG1/IFG2/ME1/ME2 and the NMI vector (NMIIFG, OFIFG, ACCVIFG). */
 #include <stdlib.h>
+#include <string.h>
 #include "periph.h"
 
 #define SFR_MAX_LISTENERS 8
 
 typedef struct {
-    uint8_t reg[SFR_COUNT];
+    uint8_t *reg; /* = m->mem: the bytes live at their addresses, so the CPU reads them as memory */
     struct { sfr_listener_fn fn; void *ctx; } lis[SFR_MAX_LISTENERS];
     int nlis;
     int accv_pending;
@@ -80,16 +81,6 @@ void sfr_nmi_pin(mote_t *m, int level)
     if (falling_selected == !level) sfr_set_bits(m, SFR_IFG1, SFR1_NMI);
 }
 
-static uint16_t sfr_read(mote_t *m, void *ctx, uint16_t addr, int is_byte)
-{
-    (void)ctx;
-    sfr_state_t *s = st(m);
-    uint16_t lo = addr < SFR_COUNT ? s->reg[addr] : 0;
-    if (is_byte) return lo;
-    uint16_t hi = addr + 1u < SFR_COUNT ? s->reg[addr + 1] : 0;
-    return (uint16_t)(lo | (hi << 8));
-}
-
 static void sfr_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
 {
     (void)ctx;
@@ -112,7 +103,11 @@ void sfr_attach(mote_t *m)
 {
     sfr_state_t *s = calloc(1, sizeof *s);
     m->periph[PERIPH_SLOT_SFR] = s;
-    mote_map_io(m, 0x0000, 0x0010, sfr_read, sfr_write, NULL);
+    /* Reads need no hook: the registers are m->mem[0..5] and 0x0006..0x000F stay 0 (sfr_write keeps
+     * out of them), which is what a read there returns; the CPU reads them on its fast path. */
+    s->reg = m->mem;
+    memset(m->mem, 0, 0x10);
+    mote_map_io(m, 0x0000, 0x0010, NULL, sfr_write, NULL);
     mote_irq_on_accept(m, VEC_NMI, sfr_nmi_accept, NULL);
 }
 
