@@ -1457,6 +1457,7 @@ int cc2420_corrupt(cc2420_t *r, uint64_t start_ns)
 
 int cc2420_state(const cc2420_t *r) { return r->state; }
 int cc2420_component(const cc2420_t *r) { return r->comp; }
+int cc2420_cca_can_irq(const cc2420_t *r) { return port_input_can_irq(r->m, PIN_CCA_PORT, PIN_CCA); }
 int cc2420_channel(const cc2420_t *r) { return freq_channel(regv(r, REG_FSCTRL)); }
 
 uint16_t cc2420_reg(const cc2420_t *r, int addr)

@@ -105,6 +105,9 @@ enum { CC2420_MODE_OFF = 0, CC2420_MODE_POWERDOWN, CC2420_MODE_IDLE, CC2420_MODE
 
 int cc2420_state(const cc2420_t *r);
 int cc2420_component(const cc2420_t *r);        /* index of the "radio" power-tracker component */
+/* Whether a change of the CCA pin could interrupt the MCU now (its port pin has its interrupt enabled
+ * or feeds a peripheral): the medium holds back energy changes for a sleeping mote only when not. */
+int cc2420_cca_can_irq(const cc2420_t *r);
 int cc2420_channel(const cc2420_t *r);          /* from FSCTRL.FREQ, see cc2420_tx_fn */
 uint16_t cc2420_reg(const cc2420_t *r, int addr); /* register 0x10..0x30 */
 uint8_t cc2420_ram(const cc2420_t *r, int addr);  /* RAM 0x000..0x16F */

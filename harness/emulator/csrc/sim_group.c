@@ -20,6 +20,9 @@ struct simm {
     int dirty;       /* group: its wake time must be recomputed (the host touched it) */
     uint64_t at_us;  /* group: the group time it was last brought to */
     int on_uart_list;
+    simm_deferred_fn dfn; /* deferred work (simm_defer), due before the member next moves */
+    void *dctx;
+    int dpending;
     /* power: the core's ns per (component, mode) at attach (totals are reported from there) */
     uint64_t base_ns[MOTE_MAX_COMPONENTS][MOTE_MAX_MODES];
     /* UART1 output ring */
@@ -139,13 +142,39 @@ static void mark_dirty(simm_t *s)
     }
 }
 
+static int run_deferred(simm_t *s)
+{
+    if (!s->dpending)
+        return MOTE_OK;
+    s->dpending = 0;
+    return s->dfn(s->dctx);
+}
+
+int simm_defer(simm_t *s, simm_deferred_fn fn, void *ctx, uint64_t *at_us)
+{
+    simg_t *g = s->group;
+    if (!g || g->running || s->at_us >= g->now_us || (s->dfn && (s->dfn != fn || s->dctx != ctx)))
+        return 0;
+    s->dfn = fn;
+    s->dctx = ctx;
+    s->dpending = 1;
+    *at_us = g->now_us;
+    return 1;
+}
+
+mote_t *simm_mote(simm_t *s) { return s->m; }
+
 /* Bring a member that stayed behind to its group's time. It was left behind only while its next
- * possible change (its wake time) lay beyond every window end, so nothing happens to it on the way. */
+ * possible change (its wake time) lay beyond every window end, so nothing happens to it on the way
+ * but its deferred work, done first. */
 static int catch_up(simm_t *s)
 {
     simg_t *g = s->group;
     if (!g || g->running || s->at_us >= g->now_us)
         return MOTE_OK;
+    int rc = run_deferred(s);
+    if (rc != MOTE_OK)
+        return rc;
     s->at_us = g->now_us;
     return clk_run_until_ns(s->m, g->now_us * 1000u);
 }
@@ -426,7 +455,9 @@ int simg_run(simg_t *g, uint64_t now_us, uint64_t limit_us, uint64_t *reached_us
         g->runs += (uint64_t)k;
         for (int i = 0; i < k; i++) {
             simm_t *s = g->due[i];
-            int r = clk_run_until_ns(s->m, w_ns);
+            int r = run_deferred(s);
+            if (r == MOTE_OK)
+                r = clk_run_until_ns(s->m, w_ns);
             s->at_us = w;
             if (r != MOTE_OK && fault < 0) {
                 fault = s->index;

@@ -47,6 +47,20 @@ void simm_free(simm_t *s);
  * recomputed at the next simg_run): call it before the host changes or reads the mote (radio, UART,
  * memory). Returns mote_run's code (0 reached). No effect outside a group or inside simg_run. */
 int simm_sync(simm_t *s);
+/* Deferred work for a member that stands behind its group: the medium's channel-energy changes
+ * (csrc/sim_medium.c). Applying such a change at once would bring the member to the group's time
+ * first, touching a mote whose state is cold in the host's caches, only for it to run again a little
+ * later; instead `fn(ctx)` runs right before the member's next run or catch-up, while it still stands
+ * where it was left, and replays the changes: the mote is brought forward (clk_run_until_ns) to each
+ * change's time, at most the group's time, and the change applied there, the same calls in the same
+ * order as at once. Only work that cannot wake the member may be deferred (its wake time is kept).
+ * Returns 1 and *at_us = the group's time (where a catch-up would bring the member) when the member
+ * stands behind a group that is not running (fn is then called once before the member next moves);
+ * 0 otherwise (nothing deferred: do the work now). One fn per member (the first call's). */
+typedef int (*simm_deferred_fn)(void *ctx); /* returns mote_run's code (0 reached) */
+int simm_defer(simm_t *s, simm_deferred_fn fn, void *ctx, uint64_t *at_us);
+/* The member's mote. */
+mote_t *simm_mote(simm_t *s);
 /* The mote's simulated time (a group member is caught up first). */
 uint64_t simm_now_ns(simm_t *s);
 /* Run the mote until its simulated time is >= ns (the first cycle at or after ns). Returns mote_run's

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "periph_clk.h"
+
 #ifndef MOTE_NO_PERIPH
 
 #define PA_LEVEL_MAX 31
@@ -39,9 +41,19 @@ typedef struct {
     double lv[MAX_LEVELS];
 } levels_t;
 
+/* A channel-energy change held for a mote that stands behind its group (simm_defer): applied at
+ * t_us, when the mote next moves. */
+typedef struct {
+    uint64_t t_us;
+    int8_t ch, dbm;
+} energy_op_t;
+#define PORT_OPS 64 /* held changes per radio (a full queue is replayed at once) */
+
 struct med_port {
     cc2420_t *r;
     simm_t *sim;
+    energy_op_t ops[PORT_OPS]; /* deferred cc2420_set_channel_energy calls, in order */
+    int nops;
     int8_t set_dbm[16]; /* the model's channel energy as set (channels 11..26) */
     uint8_t has_dbm[16];
     int64_t marks[CC2420_MAX_AIR]; /* start_us of receptions marked corrupted, not yet delivered */
@@ -270,9 +282,50 @@ void med_port_deliver(med_port_t *p, int64_t start_us, int crc_ok)
         p->late++;
 }
 
+/* Replay the held changes (simm_deferred_fn): the mote stands where it was left, at or before the
+ * first one; each is applied once the mote reached its time, as med_port_energy would have then. */
+static int port_replay(void *ctx)
+{
+    med_port_t *p = ctx;
+    mote_t *m = simm_mote(p->sim);
+    int rc = MOTE_OK;
+    uint64_t at = UINT64_MAX;
+    for (int i = 0; i < p->nops && rc == MOTE_OK; i++) {
+        const energy_op_t *op = &p->ops[i];
+        if (op->t_us != at) {
+            at = op->t_us;
+            rc = clk_run_until_ns(m, at * 1000u);
+        }
+        if (rc == MOTE_OK)
+            cc2420_set_channel_energy(p->r, op->ch, op->dbm);
+    }
+    p->nops = 0;
+    return rc;
+}
+
+/* The model's energy on channel ch becomes dbm: now, or held for a mote behind its group (*defer:
+ * 1 held, 0 applied at once, -1 not decided yet). A change is held only while the CCA pin cannot
+ * interrupt (then it cannot wake the mote: its wake time stays) and the queue has room; the first
+ * change that is not held brings the mote to the group's time (replaying the held ones) first. */
+static void set_energy(med_port_t *p, int *defer, uint64_t *at_us, int ch, int dbm)
+{
+    if (*defer < 0) {
+        *defer = p->sim && p->nops < PORT_OPS - 16 && !cc2420_cca_can_irq(p->r) &&
+                 simm_defer(p->sim, port_replay, p, at_us);
+        if (!*defer)
+            sync(p);
+    }
+    if (*defer) {
+        p->ops[p->nops++] = (energy_op_t){*at_us, (int8_t)ch, (int8_t)dbm};
+        return;
+    }
+    cc2420_set_channel_energy(p->r, ch, dbm);
+}
+
 void med_port_energy(med_port_t *p, const int *channels, const double *levels, int n)
 {
-    sync(p);
+    int defer = -1;
+    uint64_t at_us = 0;
     uint8_t has[16] = {0};
     for (int i = 0; i < n; i++) {
         int ch = channels[i];
@@ -281,15 +334,17 @@ void med_port_energy(med_port_t *p, const int *channels, const double *levels, i
         int dbm = (int)nearbyint(levels[i]);
         has[ch - 11] = 1;
         if (!p->has_dbm[ch - 11] || p->set_dbm[ch - 11] != dbm) {
-            cc2420_set_channel_energy(p->r, ch, dbm);
+            set_energy(p, &defer, &at_us, ch, dbm);
             p->set_dbm[ch - 11] = (int8_t)dbm;
         }
     }
     for (int c = 0; c < 16; c++) {
         if (p->has_dbm[c] && !has[c])
-            cc2420_set_channel_energy(p->r, c + 11, NO_ENERGY_DBM);
+            set_energy(p, &defer, &at_us, c + 11, NO_ENERGY_DBM);
         p->has_dbm[c] = has[c];
     }
+    if (defer < 0)
+        sync(p); /* nothing changed: as before, the mote is brought to the group's time */
 }
 
 uint64_t med_port_late(const med_port_t *p) { return p->late; }
