@@ -45,9 +45,9 @@ def test_group_equals_lockstep_under_contention(radiotest_elf):
     assert a.engine.group is not None and b.engine.group is None
 
 
-def beacon_grid(elf, group: bool, n: int = 9):
+def beacon_grid(elf, group: bool, n: int = 9, spacing: float = 20.0):
     motes = [SkySimMote(elf, i) for i in range(1, n + 1)]
-    pos = {m.mote_id: ((m.mote_id - 1) % 3 * 20.0, (m.mote_id - 1) // 3 * 20.0, 0.0) for m in motes}
+    pos = {m.mote_id: ((m.mote_id - 1) % 3 * spacing, (m.mote_id - 1) // 3 * spacing, 0.0) for m in motes}
     e = Engine(motes, pos, UDGMParams(50.0, 100.0, 1.0, 1.0), seed=2, group=group)
     lines, events = [], []
     e.add_line_listener(lines.append)
@@ -87,6 +87,35 @@ def test_sleeping_receivers_are_not_run_for_quiet_radio_events(beacon_elf):
     runs, received = e.group.member_runs - runs, e.medium.stats.received - received
     assert received == 136
     assert runs <= 9 * received, (runs, received)
+
+
+def radios_inside_frames(elf, group: bool, stops):
+    """9 beacons 35 m apart (each hears the frames of its nearer neighbours, range 50 m, and only the
+    energy of the others): at each stop, every mote's time and CC2420 RSSI register (the energy it
+    hears), each mote brought to the stop first (simm_now_ns: a member behind replays what was held)."""
+    e, _, events = beacon_grid(elf, group, spacing=35.0)
+    seen = []
+    for t in stops:
+        e.run(until_us=t)
+        seen.append([(m.time_ns, m.radio.radio.reg(0x13)) for m in e.motes])  # 0x13: RSSI
+    held = sum(lib.med_port_held(m.radio.c_model) for m in e.motes)
+    return seen, [ev for ev in events if ev.kind == "tx"], e.power(), held
+
+
+def test_energy_held_for_sleeping_members_lands_where_lockstep_puts_it(beacon_elf):
+    """The medium holds a frame's energy changes for a member behind its group instead of bringing
+    the sleeping mote forward per frame, and replays them right before the member next moves
+    (csrc/sim_group.h simm_defer). Stopped in the middle of frames (a far frame's energy on the air),
+    every mote stands at the same nanosecond and hears the same level as in 192 µs lock-step, where
+    every mote stands at the medium's time and nothing is held."""
+    _, sent, _, _ = radios_inside_frames(elf := beacon_elf, False, [3_500_000])
+    stops = [ev.time_us + 700 for ev in sent if ev.time_us > 1_000_000]  # 30-byte frames: ~1.2 ms
+    a, _, pa, held_a = radios_inside_frames(elf, True, stops)
+    b, _, pb, held_b = radios_inside_frames(elf, False, stops)
+    assert a == b and pa == pb
+    assert held_b == 0 and held_a > 50, (held_a, held_b)
+    levels = {rssi for row in a for _, rssi in row}
+    assert len(stops) >= 18 and len(levels) >= 3, levels  # quiet, a far frame, a near one
 
 
 def beacons_until(elf, group: bool, n: int = 9):

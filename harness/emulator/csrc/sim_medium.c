@@ -54,6 +54,7 @@ struct med_port {
     simm_t *sim;
     energy_op_t ops[PORT_OPS]; /* deferred cc2420_set_channel_energy calls, in order */
     int nops;
+    uint64_t held; /* changes held since creation (med_port_held) */
     int8_t set_dbm[16]; /* the model's channel energy as set (channels 11..26) */
     uint8_t has_dbm[16];
     int64_t marks[CC2420_MAX_AIR]; /* start_us of receptions marked corrupted, not yet delivered */
@@ -317,6 +318,7 @@ static void set_energy(med_port_t *p, int *defer, uint64_t *at_us, int ch, int d
     }
     if (*defer) {
         p->ops[p->nops++] = (energy_op_t){*at_us, (int8_t)ch, (int8_t)dbm};
+        p->held++;
         return;
     }
     cc2420_set_channel_energy(p->r, ch, dbm);
@@ -348,6 +350,8 @@ void med_port_energy(med_port_t *p, const int *channels, const double *levels, i
 }
 
 uint64_t med_port_late(const med_port_t *p) { return p->late; }
+
+uint64_t med_port_held(const med_port_t *p) { return p->held; }
 
 /* ---- the radios: a CC2420 model through its port, any other through the callback */
 

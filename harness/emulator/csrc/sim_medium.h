@@ -48,9 +48,13 @@ int med_port_rx_start(med_port_t *p, const uint8_t *frame, unsigned len, double 
 int med_port_corrupt(med_port_t *p, int64_t start_us);
 /* The verdict at the frame's end: a bad one the port did not mark and the model cannot take is late. */
 void med_port_deliver(med_port_t *p, int64_t start_us, int crc_ok);
-/* What the radio hears: {channels[i]: levels[i] dBm}; channels outside 11..26 are ignored. */
+/* What the radio hears: {channels[i]: levels[i] dBm}; channels outside 11..26 are ignored. A mote behind
+ * its group gets the changes when it next moves, at the same simulated times (sim_group.h simm_defer). */
 void med_port_energy(med_port_t *p, const int *channels, const double *levels, int n);
 uint64_t med_port_late(const med_port_t *p); /* corruptions too late for the model to mark */
+/* Channel-energy changes held for the mote while it stood behind its group (replayed before it next
+ * moved, sim_group.h simm_defer): a figure for tests and benchmarks. */
+uint64_t med_port_held(const med_port_t *p);
 
 /* ops of the callback for radios without a C model */
 enum {
