@@ -29,6 +29,11 @@ typedef struct {
      * were computed for, 0: none yet) */
     uint32_t rf;
     uint64_t rq, rr, rinv;
+    /* the last time_at result, for (cycle, gen, MCLK) (an LPM change asks for now's time several
+     * times: the power tracker, the rebase, a timer) */
+    uint64_t tc_c;
+    uint32_t tc_gen, tc_f;
+    u128 tc_t;
 } clk_state_t;
 
 static clk_state_t *st(mote_t *m) { return (clk_state_t *)m->periph[PERIPH_SLOT_CLK]; }
@@ -98,13 +103,21 @@ static inline uint64_t div_recip(const clk_state_t *s, uint64_t x)
  * below 2^24 Hz), the division otherwise. */
 static u128 time_at(clk_state_t *s, mote_t *m, uint64_t c)
 {
-    if (c < s->base_c) c = s->base_c;
-    uint64_t d = c - s->base_c;
+    if (c <= s->base_c) return s->base_t; /* d = 0 */
     uint32_t f = m->mclk_hz;
+    if (c == s->tc_c && s->gen == s->tc_gen && f == s->tc_f) return s->tc_t;
+    uint64_t d = c - s->base_c;
     if (__builtin_expect(f != s->rf, 0)) set_recip(s, f);
+    u128 t;
     if (d < ((uint64_t)1 << 40) && f < (1u << 24))
-        return s->base_t + (u128)d * s->rq + div_recip(s, d * s->rr);
-    return s->base_t + udiv128_64((u128)d * T_PER_SEC, f);
+        t = s->base_t + (u128)d * s->rq + div_recip(s, d * s->rr);
+    else
+        t = s->base_t + udiv128_64((u128)d * T_PER_SEC, f);
+    s->tc_c = c;
+    s->tc_gen = s->gen;
+    s->tc_f = f;
+    s->tc_t = t;
+    return t;
 }
 
 /* first cycle >= base_c whose time is >= t */
