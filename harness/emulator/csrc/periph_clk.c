@@ -23,6 +23,7 @@ typedef struct {
     struct { clk_change_fn fn; void *ctx; } lis[CLK_MAX_LISTENERS];
     int nlis;
     uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
+    u128 run_target_t;      /* ns_to_t(run_target_ns) */
     int gating;             /* clk_mode_hook is notifying (clk_change_is_gating) */
     uint32_t gen;           /* bumped whenever the cycle -> time mapping changes (rebase) */
     /* time_at without a division: 2^47 = rq * rf + rr, rinv = (2^64 - 1) / rf (rf: the MCLK they
@@ -251,7 +252,7 @@ static void notify(mote_t *m, int phase)
     if (phase == 1 && s->run_target_ns) {
         /* mote_run() stops at a cycle computed at the old setting: move the stop to the cycle of the
          * same simulated time, so the run ends exactly at its target whatever the firmware does. */
-        uint64_t c = clk_cycle_at_ns(m, s->run_target_ns);
+        uint64_t c = cycle_at(s, m, s->run_target_t); /* = clk_cycle_at_ns(m, run_target_ns) */
         m->run_until = c > m->now ? c : m->now;
         m->next_check = 0; /* re-evaluate the limit before the next instruction */
     }
@@ -267,6 +268,7 @@ int clk_run_until_ns(mote_t *m, uint64_t ns)
     int rc = MOTE_OK;
     u128 t = ns_to_t(ns);
     s->run_target_ns = ns;
+    s->run_target_t = t;
     for (;;) {
         uint64_t c = cycle_at(s, m, t);
         if (m->now >= c)
