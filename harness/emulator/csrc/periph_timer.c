@@ -135,16 +135,19 @@ static void forget(tmr_t *t)
 }
 
 /* mote_irq_set only where a line changes (setting a line to its level is a no-op there) */
-static void update_irq(mote_t *m, tmr_t *t)
+static __attribute__((noinline)) void compute_lines(tmr_t *t)
 {
-    if (!t->lines_ok) {
-        _Static_assert(CCTL_CCIE == CCTL_CCIFG << 4, "CCIE & CCIFG by one shift");
-        unsigned acc = 0;
-        for (int x = 1; x < t->nccr; x++) acc |= t->cctl[x] & (t->cctl[x] >> 4u);
-        t->l0 = t->cctl[0] & (t->cctl[0] >> 4u) & 1u;
-        t->l1 = ((acc & CCTL_CCIFG) | (t->ctl & (t->ctl >> 1u) & CTL_IFG)) != 0;
-        t->lines_ok = 1;
-    }
+    _Static_assert(CCTL_CCIE == CCTL_CCIFG << 4, "CCIE & CCIFG by one shift");
+    unsigned acc = 0;
+    for (int x = 1; x < t->nccr; x++) acc |= t->cctl[x] & (t->cctl[x] >> 4u);
+    t->l0 = t->cctl[0] & (t->cctl[0] >> 4u) & 1u;
+    t->l1 = ((acc & CCTL_CCIFG) | (t->ctl & (t->ctl >> 1u) & CTL_IFG)) != 0;
+    t->lines_ok = 1;
+}
+
+static inline void update_irq(mote_t *m, tmr_t *t)
+{
+    if (!t->lines_ok) compute_lines(t);
     if (t->l0 != ((m->irq_lines >> t->vec0) & 1u)) mote_irq_set(m, t->vec0, (int)t->l0);
     if (t->l1 != ((m->irq_lines >> t->vec1) & 1u)) mote_irq_set(m, t->vec1, (int)t->l1);
 }
@@ -182,8 +185,9 @@ static void reach_ex(tmr_t *t, int wrap)
 
 static void reach(tmr_t *t) { reach_ex(t, 1); }
 
-/* Advance the counter by n input ticks, to divided tick T (= last_T); sets pt_T / pt_dir. */
-static void advance(tmr_t *t, uint64_t n, uint64_t T)
+/* Advance the counter by n input ticks, to divided tick T (= last_T); sets pt_T / pt_dir. Out of
+ * line: sync_to's move between points then needs no registers saved. */
+static __attribute__((noinline)) void advance(tmr_t *t, uint64_t n, uint64_t T)
 {
     forget(t); /* conservative: a walk may set flags or load latches */
     while (n > 0) {
@@ -249,7 +253,7 @@ static uint64_t divided_ticks_at(mote_t *m, tmr_t *t, uint64_t cycle)
     return (uint64_t)d >> id_of(t);
 }
 
-static void sync_to(mote_t *m, tmr_t *t, uint64_t cycle)
+static inline void sync_to(mote_t *m, tmr_t *t, uint64_t cycle)
 {
     uint64_t T = divided_ticks_at(m, t, cycle);
     if (T > t->last_T) {
@@ -297,7 +301,9 @@ static void schedule_none(mote_t *m, tmr_t *t)
 static void schedule(mote_t *m, tmr_t *t)
 {
     if (t->sched_ok) {
-        if (t->ev_none) mote_event_cancel(m, &t->ev);
+        if (t->ev_none) {
+            if (mote_event_queued(&t->ev)) mote_event_cancel(m, &t->ev);
+        }
         else schedule_tick(m, t);
         return;
     }
@@ -393,9 +399,19 @@ static unsigned diva_of(mote_t *m)
 
 /* ACLK (LFXT1 / 2^d) edges in half-LFXT1-period units: rising at multiples of 2^(d+1), falling half a
  * period later. Schedules the next selected edge strictly after the last one already passed. */
-static void schedule_aclk(mote_t *m, tmr_t *t)
+static __attribute__((noinline)) void schedule_aclk_active(mote_t *m, tmr_t *t);
+static inline void schedule_aclk(mote_t *m, tmr_t *t)
 {
-    if (!aclk_capture_active(t) || clk_freq_hz(m, CLK_SRC_ACLK) == 0) {
+    if (!aclk_capture_active(t)) {
+        if (mote_event_queued(&t->aclk_ev)) mote_event_cancel(m, &t->aclk_ev);
+    }
+    else
+        schedule_aclk_active(m, t);
+}
+
+static void schedule_aclk_active(mote_t *m, tmr_t *t)
+{
+    if (clk_freq_hz(m, CLK_SRC_ACLK) == 0) {
         mote_event_cancel(m, &t->aclk_ev);
         return;
     }
