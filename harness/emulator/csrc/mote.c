@@ -141,39 +141,58 @@ void mote_event_init(mote_event_t *ev, const char *name, mote_event_fn fire, voi
     ev->quiet = NULL;
 }
 
-static void heap_swap(mote_t *m, int i, int j)
+/* Sifts move a hole instead of swapping: the same comparisons and the same final array as
+ * swapping pairs (ties never move), with half the stores. */
+static inline void heap_put(mote_t *m, int i, mote_event_t *e)
 {
-    mote_event_t *t = m->heap[i];
-    m->heap[i] = m->heap[j];
-    m->heap[j] = t;
-    m->heap[i]->slot = i;
-    m->heap[j]->slot = j;
+    m->heap[i] = e;
+    e->slot = i;
 }
 
-static void heap_up(mote_t *m, int i)
+/* Place e, which belongs at i or above, climbing while its parent is strictly later. */
+static inline void heap_up(mote_t *m, int i, mote_event_t *e)
 {
+    uint64_t w = e->when;
     while (i > 0) {
         int p = (i - 1) / 2;
-        if (m->heap[p]->when <= m->heap[i]->when)
+        mote_event_t *pe = m->heap[p];
+        if (pe->when <= w)
             break;
-        heap_swap(m, i, p);
+        heap_put(m, i, pe);
         i = p;
     }
+    heap_put(m, i, e);
 }
 
-static void heap_down(mote_t *m, int i)
+/* Place e, which belongs at i or below, descending to the strictly earlier child (the left one on
+ * a tie). Returns its final index. */
+static inline int heap_down(mote_t *m, int i, mote_event_t *e)
 {
+    uint64_t w = e->when;
+    int n = m->nheap;
     for (;;) {
-        int l = 2 * i + 1, r = l + 1, s = i;
-        if (l < m->nheap && m->heap[l]->when < m->heap[s]->when)
+        int l = 2 * i + 1, s = i;
+        uint64_t sw = w;
+        if (l < n && m->heap[l]->when < sw) {
             s = l;
-        if (r < m->nheap && m->heap[r]->when < m->heap[s]->when)
-            s = r;
+            sw = m->heap[l]->when;
+        }
+        if (l + 1 < n && m->heap[l + 1]->when < sw)
+            s = l + 1;
         if (s == i)
             break;
-        heap_swap(m, i, s);
+        heap_put(m, i, m->heap[s]);
         i = s;
     }
+    heap_put(m, i, e);
+    return i;
+}
+
+/* e's key changed at index i: down, and up when it did not go down (as down-then-up at i). */
+static inline void heap_fix(mote_t *m, int i, mote_event_t *e)
+{
+    if (heap_down(m, i, e) == i)
+        heap_up(m, i, e);
 }
 
 void mote_event_cancel(mote_t *m, mote_event_t *ev)
@@ -182,30 +201,25 @@ void mote_event_cancel(mote_t *m, mote_event_t *ev)
     if (i < 0)
         return;
     int last = --m->nheap;
-    if (i != last) {
-        m->heap[i] = m->heap[last];
-        m->heap[i]->slot = i;
-        heap_down(m, i);
-        heap_up(m, i);
-    }
+    if (i != last)
+        heap_fix(m, i, m->heap[last]);
     ev->slot = -1;
 }
 
 void mote_event_schedule(mote_t *m, mote_event_t *ev, uint64_t when)
 {
     if (ev->slot >= 0) {
-        ev->when = when;
-        heap_down(m, ev->slot);
-        heap_up(m, ev->slot);
+        if (ev->when != when) { /* the same key: the sifts would move nothing */
+            ev->when = when;
+            heap_fix(m, ev->slot, ev);
+        }
     } else {
         if (m->nheap >= (int)(sizeof m->heap / sizeof m->heap[0])) {
             mote_fault(m, MOTE_FAULT_INTERNAL, m->r[0]);
             return;
         }
         ev->when = when;
-        ev->slot = m->nheap;
-        m->heap[m->nheap++] = ev;
-        heap_up(m, ev->slot);
+        heap_up(m, m->nheap++, ev);
     }
     if (when < m->next_check)
         m->next_check = when;

@@ -23,12 +23,18 @@ typedef struct {
     struct { clk_change_fn fn; void *ctx; } lis[CLK_MAX_LISTENERS];
     int nlis;
     uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
+    u128 run_target_t;      /* ns_to_t(run_target_ns) */
     int gating;             /* clk_mode_hook is notifying (clk_change_is_gating) */
     uint32_t gen;           /* bumped whenever the cycle -> time mapping changes (rebase) */
     /* time_at without a division: 2^47 = rq * rf + rr, rinv = (2^64 - 1) / rf (rf: the MCLK they
      * were computed for, 0: none yet) */
     uint32_t rf;
     uint64_t rq, rr, rinv;
+    /* the last time_at result, for (cycle, gen, MCLK) (an LPM change asks for now's time several
+     * times: the power tracker, the rebase, a timer) */
+    uint64_t tc_c;
+    uint32_t tc_gen, tc_f;
+    u128 tc_t;
 } clk_state_t;
 
 static clk_state_t *st(mote_t *m) { return (clk_state_t *)m->periph[PERIPH_SLOT_CLK]; }
@@ -98,13 +104,21 @@ static inline uint64_t div_recip(const clk_state_t *s, uint64_t x)
  * below 2^24 Hz), the division otherwise. */
 static u128 time_at(clk_state_t *s, mote_t *m, uint64_t c)
 {
-    if (c < s->base_c) c = s->base_c;
-    uint64_t d = c - s->base_c;
+    if (c <= s->base_c) return s->base_t; /* d = 0 */
     uint32_t f = m->mclk_hz;
+    if (c == s->tc_c && s->gen == s->tc_gen && f == s->tc_f) return s->tc_t;
+    uint64_t d = c - s->base_c;
     if (__builtin_expect(f != s->rf, 0)) set_recip(s, f);
+    u128 t;
     if (d < ((uint64_t)1 << 40) && f < (1u << 24))
-        return s->base_t + (u128)d * s->rq + div_recip(s, d * s->rr);
-    return s->base_t + udiv128_64((u128)d * T_PER_SEC, f);
+        t = s->base_t + (u128)d * s->rq + div_recip(s, d * s->rr);
+    else
+        t = s->base_t + udiv128_64((u128)d * T_PER_SEC, f);
+    s->tc_c = c;
+    s->tc_gen = s->gen;
+    s->tc_f = f;
+    s->tc_t = t;
+    return t;
 }
 
 /* first cycle >= base_c whose time is >= t */
@@ -238,7 +252,7 @@ static void notify(mote_t *m, int phase)
     if (phase == 1 && s->run_target_ns) {
         /* mote_run() stops at a cycle computed at the old setting: move the stop to the cycle of the
          * same simulated time, so the run ends exactly at its target whatever the firmware does. */
-        uint64_t c = clk_cycle_at_ns(m, s->run_target_ns);
+        uint64_t c = cycle_at(s, m, s->run_target_t); /* = clk_cycle_at_ns(m, run_target_ns) */
         m->run_until = c > m->now ? c : m->now;
         m->next_check = 0; /* re-evaluate the limit before the next instruction */
     }
@@ -254,6 +268,7 @@ int clk_run_until_ns(mote_t *m, uint64_t ns)
     int rc = MOTE_OK;
     u128 t = ns_to_t(ns);
     s->run_target_ns = ns;
+    s->run_target_t = t;
     for (;;) {
         uint64_t c = cycle_at(s, m, t);
         if (m->now >= c)

@@ -36,6 +36,20 @@ typedef struct {
     mote_event_t aclk_ev; /* next ACLK edge for a capture block whose input is ACLK */
     int aclk_ccr;        /* which block has ACLK as input B (TA: 2, TB: 6) */
     uint64_t aclk_half;  /* half-LFXT1-period index of the scheduled edge */
+    /* Caches, exact by construction (the slow walk and schedule() stay the reference):
+     * pt_T: divided tick at which advance() next reaches an event point (zero, top, compare or
+     * latch value; UINT64_MAX: the counter stands), 0: unknown. Before it the counter only moves,
+     * by pt_dir (+1 up, -1 down, 0 stands), so a sync needs no walk.
+     * sched_ok: ev_tick (the source tick schedule() aimed ev at; ev_none: it found none) is what
+     * schedule() would compute again. Moving without reaching a point keeps it (every point
+     * schedule() may aim at is one of advance()'s), any other state change clears it.
+     * lines_ok: l0 / l1 are the interrupt line levels of the present flags (cleared with sched_ok). */
+    uint64_t pt_T;
+    int pt_dir;
+    int sched_ok, ev_none;
+    uint64_t ev_tick;
+    int lines_ok;
+    unsigned l0, l1;
 } tmr_t;
 
 static tmr_t *tm(mote_t *m, int which) { return (tmr_t *)m->periph[which == TIMER_A ? PERIPH_SLOT_TIMER_A : PERIPH_SLOT_TIMER_B]; }
@@ -106,13 +120,36 @@ static uint32_t dist_to_value(tmr_t *t, uint32_t v, uint32_t period, uint32_t p)
 
 static int is_compare(tmr_t *t, int x) { return !(t->cctl[x] & CCTL_CAP); }
 
-static void update_irq(mote_t *m, tmr_t *t)
+/* Flags or compare state may have changed: lines and event target are computed again. */
+static void dirty(tmr_t *t)
 {
-    mote_irq_set(m, t->vec0, (t->cctl[0] & CCTL_CCIE) && (t->cctl[0] & CCTL_CCIFG));
-    int l1 = (t->ctl & CTL_IE) && (t->ctl & CTL_IFG);
-    for (int x = 1; x < t->nccr; x++)
-        if ((t->cctl[x] & CCTL_CCIE) && (t->cctl[x] & CCTL_CCIFG)) l1 = 1;
-    mote_irq_set(m, t->vec1, l1);
+    t->sched_ok = 0;
+    t->lines_ok = 0;
+}
+
+/* Timer state changed outside a plain move of the counter: every cache is recomputed. */
+static void forget(tmr_t *t)
+{
+    t->pt_T = 0;
+    dirty(t);
+}
+
+/* mote_irq_set only where a line changes (setting a line to its level is a no-op there) */
+static __attribute__((noinline)) void compute_lines(tmr_t *t)
+{
+    _Static_assert(CCTL_CCIE == CCTL_CCIFG << 4, "CCIE & CCIFG by one shift");
+    unsigned acc = 0;
+    for (int x = 1; x < t->nccr; x++) acc |= t->cctl[x] & (t->cctl[x] >> 4u);
+    t->l0 = t->cctl[0] & (t->cctl[0] >> 4u) & 1u;
+    t->l1 = ((acc & CCTL_CCIFG) | (t->ctl & (t->ctl >> 1u) & CTL_IFG)) != 0;
+    t->lines_ok = 1;
+}
+
+static inline void update_irq(mote_t *m, tmr_t *t)
+{
+    if (!t->lines_ok) compute_lines(t);
+    if (t->l0 != ((m->irq_lines >> t->vec0) & 1u)) mote_irq_set(m, t->vec0, (int)t->l0);
+    if (t->l1 != ((m->irq_lines >> t->vec1) & 1u)) mote_irq_set(m, t->vec1, (int)t->l1);
 }
 
 /* Timer_B compare latch loads at the counter value v just reached. */
@@ -148,13 +185,19 @@ static void reach_ex(tmr_t *t, int wrap)
 
 static void reach(tmr_t *t) { reach_ex(t, 1); }
 
-/* Advance the counter by n input ticks. */
-static void advance(tmr_t *t, uint64_t n)
+/* Advance the counter by n input ticks, to divided tick T (= last_T); sets pt_T / pt_dir. Out of
+ * line: sync_to's move between points then needs no registers saved. */
+static __attribute__((noinline)) void advance(tmr_t *t, uint64_t n, uint64_t T)
 {
+    forget(t); /* conservative: a walk may set flags or load latches */
     while (n > 0) {
         int mode = mode_of(t);
         uint32_t period = period_of(t);
-        if (period == 0) return;
+        if (period == 0) {
+            t->pt_T = UINT64_MAX; /* stands until a register write (which forgets) */
+            t->pt_dir = 0;
+            return;
+        }
         if ((mode == 1 && t->r > top_of(t)) || (mode == 2 && t->r > maxval(t))) {
             /* CCR0 (or the counter length) set below the count: the counter rolls to zero */
             t->r = 0;
@@ -189,6 +232,8 @@ static void advance(tmr_t *t, uint64_t n)
         }
         if (dmin > n) {
             set_phase(t, (uint32_t)((p + n) % period));
+            t->pt_T = T + (dmin - n); /* the same point, n ticks nearer */
+            t->pt_dir = mode == 3 && t->down ? -1 : 1;
             return;
         }
         set_phase(t, (uint32_t)((p + dmin) % period));
@@ -208,13 +253,18 @@ static uint64_t divided_ticks_at(mote_t *m, tmr_t *t, uint64_t cycle)
     return (uint64_t)d >> id_of(t);
 }
 
-static void sync_to(mote_t *m, tmr_t *t, uint64_t cycle)
+static inline void sync_to(mote_t *m, tmr_t *t, uint64_t cycle)
 {
     uint64_t T = divided_ticks_at(m, t, cycle);
     if (T > t->last_T) {
         uint64_t n = T - t->last_T;
         t->last_T = T;
-        advance(t, n);
+        if (T < t->pt_T) {
+            /* no point on the way: advance() would only move the counter (no wrap, no flag) */
+            t->r = (uint16_t)(t->r + (int64_t)t->pt_dir * (int64_t)n);
+            return;
+        }
+        advance(t, n, T);
     }
 }
 
@@ -226,13 +276,40 @@ static void restart_divider(mote_t *m, tmr_t *t)
     t->src = src_of(t);
     t->div_base = t->src == CLK_SRC_NONE ? 0 : clk_ticks(m, t->src);
     t->last_T = 0;
+    forget(t);
+}
+
+/* ev at source tick ev_tick under the current clock mapping (which a clock change may move) */
+static void schedule_tick(mote_t *m, tmr_t *t)
+{
+    uint64_t when = clk_cycle_of_tick(m, t->src, t->ev_tick);
+    if (when == UINT64_MAX) {
+        mote_event_cancel(m, &t->ev);
+        return;
+    }
+    if (when < m->now) when = m->now;
+    mote_event_schedule(m, &t->ev, when);
+}
+
+static void schedule_none(mote_t *m, tmr_t *t)
+{
+    t->ev_none = 1;
+    t->sched_ok = 1;
+    mote_event_cancel(m, &t->ev);
 }
 
 static void schedule(mote_t *m, tmr_t *t)
 {
+    if (t->sched_ok) {
+        if (t->ev_none) {
+            if (mote_event_queued(&t->ev)) mote_event_cancel(m, &t->ev);
+        }
+        else schedule_tick(m, t);
+        return;
+    }
     uint32_t period = period_of(t);
     if (period == 0 || t->src == CLK_SRC_NONE) {
-        mote_event_cancel(m, &t->ev);
+        schedule_none(m, t);
         return;
     }
     int mode = mode_of(t);
@@ -252,7 +329,7 @@ static void schedule(mote_t *m, tmr_t *t)
         if (d < dmin) dmin = d;
     }
     if (dmin == UINT64_MAX) {
-        mote_event_cancel(m, &t->ev);
+        schedule_none(m, t);
         return;
     }
     if (mode == 1 && t->r > top_of(t)) dmin = 1;
@@ -264,14 +341,10 @@ static void schedule(mote_t *m, tmr_t *t)
                 (uint64_t)(t->r - t->cl[x]) < dmin)
                 dmin = t->r - t->cl[x];
     }
-    uint64_t src_tick = t->div_base + ((t->last_T + dmin) << id_of(t));
-    uint64_t when = clk_cycle_of_tick(m, t->src, src_tick);
-    if (when == UINT64_MAX) {
-        mote_event_cancel(m, &t->ev);
-        return;
-    }
-    if (when < m->now) when = m->now;
-    mote_event_schedule(m, &t->ev, when);
+    t->ev_tick = t->div_base + ((t->last_T + dmin) << id_of(t));
+    t->ev_none = 0;
+    t->sched_ok = 1;
+    schedule_tick(m, t);
 }
 
 /* ---- capture ---- */
@@ -279,6 +352,7 @@ static void schedule(mote_t *m, tmr_t *t)
 static void capture(mote_t *m, tmr_t *t, int x, uint64_t at)
 {
     sync_to(m, t, at);
+    forget(t);
     t->ccr[x] = t->r;
     t->cl[x] = t->r;
     if (t->cctl[x] & CCTL_CCIFG) t->cctl[x] |= CCTL_COV;
@@ -325,9 +399,19 @@ static unsigned diva_of(mote_t *m)
 
 /* ACLK (LFXT1 / 2^d) edges in half-LFXT1-period units: rising at multiples of 2^(d+1), falling half a
  * period later. Schedules the next selected edge strictly after the last one already passed. */
-static void schedule_aclk(mote_t *m, tmr_t *t)
+static __attribute__((noinline)) void schedule_aclk_active(mote_t *m, tmr_t *t);
+static inline void schedule_aclk(mote_t *m, tmr_t *t)
 {
-    if (!aclk_capture_active(t) || clk_freq_hz(m, CLK_SRC_ACLK) == 0) {
+    if (!aclk_capture_active(t)) {
+        if (mote_event_queued(&t->aclk_ev)) mote_event_cancel(m, &t->aclk_ev);
+    }
+    else
+        schedule_aclk_active(m, t);
+}
+
+static void schedule_aclk_active(mote_t *m, tmr_t *t)
+{
+    if (clk_freq_hz(m, CLK_SRC_ACLK) == 0) {
         mote_event_cancel(m, &t->aclk_ev);
         return;
     }
@@ -381,12 +465,18 @@ static uint16_t read_iv(mote_t *m, tmr_t *t, int clear)
 {
     for (int x = 1; x < t->nccr; x++) {
         if ((t->cctl[x] & CCTL_CCIFG) && (t->cctl[x] & CCTL_CCIE)) {
-            if (clear) t->cctl[x] &= (uint16_t)~CCTL_CCIFG;
+            if (clear) {
+                t->cctl[x] &= (uint16_t)~CCTL_CCIFG;
+                dirty(t);
+            }
             return (uint16_t)(2 * x);
         }
     }
     if ((t->ctl & CTL_IFG) && (t->ctl & CTL_IE)) {
-        if (clear) t->ctl &= (uint16_t)~CTL_IFG;
+        if (clear) {
+            t->ctl &= (uint16_t)~CTL_IFG;
+            dirty(t);
+        }
         return t->which == TIMER_A ? 0x0A : 0x0E;
     }
     (void)m;
@@ -416,6 +506,7 @@ static uint16_t reg_read(mote_t *m, tmr_t *t, uint16_t a)
 static void reg_write(mote_t *m, tmr_t *t, uint16_t a, uint16_t v)
 {
     sync(m, t);
+    forget(t);
     if (a == t->a_iv) {
         read_iv(m, t, 1);
     } else if (a == t->a_ctl) {
@@ -479,6 +570,7 @@ static void accept0(mote_t *m, void *ctx, int vec)
     (void)vec;
     tmr_t *t = ctx;
     t->cctl[0] &= (uint16_t)~CCTL_CCIFG; /* single-source vector: auto-clear */
+    dirty(t);
     refresh(m, t);
 }
 
@@ -495,6 +587,7 @@ static void clk_changed(mote_t *m, void *ctx, int phase)
         /* keep the divided count continuous if the source tick count jumped (divider change) */
         uint64_t after = clk_ticks(m, t->src);
         t->div_base += after - t->src_before;
+        t->sched_ok = 0; /* ev_tick is a source tick: it moved with div_base */
     }
     refresh(m, t);
 }
@@ -574,7 +667,7 @@ static void reset_one(mote_t *m, tmr_t *t)
         t->cl[x] = 0;
         t->latch_pending[x] = 0;
     }
-    restart_divider(m, t);
+    restart_divider(m, t); /* forgets the caches */
     mote_event_cancel(m, &t->ev);
     mote_event_cancel(m, &t->aclk_ev);
     update_irq(m, t);
