@@ -25,6 +25,7 @@ typedef struct {
     int sfr_ie, sfr_ifg, sfr_me;
     uint8_t txbit, rxbit;
     int vec_tx, vec_rx;
+    uint16_t tx_line, rx_line; /* their bits in m->irq_lines */
     uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
     int tx_full, shifting;
     uint8_t shift;
@@ -42,7 +43,6 @@ typedef struct {
     spi_exchange_fn spi_fn[SPI_MAX_DEVICES];
     void *spi_ctx[SPI_MAX_DEVICES];
     int nspi;
-    const uint8_t *sfr;     /* the SFR bytes (sfr_regs), fetched at first use: read at every byte */
 } usart_t;
 
 static usart_t *st(mote_t *m, int u)
@@ -51,11 +51,16 @@ static usart_t *st(mote_t *m, int u)
     return (usart_t *)m->periph[u == 0 ? PERIPH_SLOT_USART0 : PERIPH_SLOT_USART1];
 }
 
+/* The SFR bytes are m->mem[SFR_IE1..] (periph_sfr.h); the USART bits are outside SFR1_NMI_BITS, so
+ * they are set and cleared in place there (per SPI byte), as sfr_set_bits/sfr_clear_bits would. */
 static const uint8_t *sfr(mote_t *m, usart_t *s)
 {
-    if (!s->sfr) s->sfr = sfr_regs(m);
-    return s->sfr;
+    (void)s;
+    return m->mem;
 }
+
+static inline void ifg_set(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] |= bit; }
+static inline void ifg_clear(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] &= (uint8_t)~bit; }
 
 static int is_spi(usart_t *s) { return (s->ctl & SYNC) != 0; }
 static int in_reset(usart_t *s) { return (s->ctl & SWRST) != 0; }
@@ -89,14 +94,17 @@ static uint64_t char_end(mote_t *m, usart_t *s)
     return clk_cycle_of_tick(m, src, start + char_ticks(s));
 }
 
-/* The RX/TX lines from IE & IFG; mote_irq_set only when a line changes (nothing else drives them). */
-static void update_irq(mote_t *m, usart_t *s)
+/* The RX/TX lines from IE & IFG; mote_irq_set only when a line changes (nothing else drives them),
+ * RX before TX. Inline: four calls per SPI byte, nearly always with nothing to change. */
+static inline void update_irq(mote_t *m, usart_t *s)
 {
     const uint8_t *reg = sfr(m, s);
     uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg];
-    unsigned lines = m->irq_lines;
-    if (((on & s->rxbit) != 0) != ((lines >> s->vec_rx) & 1u)) mote_irq_set(m, s->vec_rx, (on & s->rxbit) != 0);
-    if (((on & s->txbit) != 0) != ((lines >> s->vec_tx) & 1u)) mote_irq_set(m, s->vec_tx, (on & s->txbit) != 0);
+    unsigned want = ((on & s->rxbit) ? s->rx_line : 0u) | ((on & s->txbit) ? s->tx_line : 0u);
+    unsigned diff = (m->irq_lines & (s->rx_line | s->tx_line)) ^ want;
+    if (__builtin_expect(diff == 0, 1)) return;
+    if (diff & s->rx_line) mote_irq_set(m, s->vec_rx, (want & s->rx_line) != 0);
+    if (diff & s->tx_line) mote_irq_set(m, s->vec_tx, (want & s->tx_line) != 0);
 }
 
 static int tx_enabled(mote_t *m, usart_t *s)
@@ -127,7 +135,7 @@ static void try_start_tx(mote_t *m, usart_t *s)
     s->tx_full = 0;
     s->shifting = 1;
     s->tctl &= (uint8_t)~TXEPT;
-    sfr_set_bits(m, s->sfr_ifg, s->txbit); /* TXBUF free again */
+    ifg_set(m, s, s->txbit); /* TXBUF free again */
     mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
     update_irq(m, s);
 }
@@ -138,7 +146,7 @@ static int receive(mote_t *m, usart_t *s, uint8_t byte)
     int overrun = (sfr(m, s)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
-    sfr_set_bits(m, s->sfr_ifg, s->rxbit);
+    ifg_set(m, s, s->rxbit);
     update_irq(m, s);
     return overrun;
 }
@@ -166,7 +174,7 @@ static void tx_done(mote_t *m, mote_event_t *ev)
 static void schedule_rx(mote_t *m, usart_t *s)
 {
     if (s->rxq_len == 0 || !rx_enabled(m, s)) {
-        mote_event_cancel(m, &s->rx_ev);
+        if (mote_event_queued(&s->rx_ev)) mote_event_cancel(m, &s->rx_ev);
         return;
     }
     if (mote_event_queued(&s->rx_ev)) return;
@@ -213,7 +221,7 @@ static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
     case 5: return s->br1;
     case 6:
         /* reading RXBUF clears URXIFG and the receive error bits */
-        sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+        ifg_clear(m, s, s->rxbit);
         s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
         update_irq(m, s);
         return s->rxbuf;
@@ -240,7 +248,7 @@ static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
         s->txbuf = v;
         s->tx_full = 1;
         s->tctl &= (uint8_t)~TXEPT;
-        sfr_clear_bits(m, s->sfr_ifg, s->txbit);
+        ifg_clear(m, s, s->txbit);
         update_irq(m, s);
         break;
     }
@@ -414,6 +422,8 @@ static void make(mote_t *m, int u)
         s->vec_tx = VEC_USART1TX; s->vec_rx = VEC_USART1RX;
         m->periph[PERIPH_SLOT_USART1] = s;
     }
+    s->tx_line = (uint16_t)(1u << s->vec_tx);
+    s->rx_line = (uint16_t)(1u << s->vec_rx);
     mote_event_init(&s->tx_ev, u ? "usart1_tx" : "usart0_tx", tx_done, s);
     mote_event_init(&s->rx_ev, u ? "usart1_rx" : "usart0_rx", rx_fire, s);
     mote_map_io(m, s->base, (uint16_t)(s->base + 8), io_read, io_write, s);
