@@ -99,10 +99,12 @@ static uint64_t char_end(mote_t *m, usart_t *s)
 static inline void update_irq(mote_t *m, usart_t *s)
 {
     const uint8_t *reg = sfr(m, s);
-    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg];
+    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg] & (uint8_t)(s->rxbit | s->txbit);
+    unsigned cur = m->irq_lines & (s->rx_line | s->tx_line);
+    if (__builtin_expect(!on && !cur, 1)) return; /* both low and staying low (polled SPI: IEs off) */
     unsigned want = ((on & s->rxbit) ? s->rx_line : 0u) | ((on & s->txbit) ? s->tx_line : 0u);
-    unsigned diff = (m->irq_lines & (s->rx_line | s->tx_line)) ^ want;
-    if (__builtin_expect(diff == 0, 1)) return;
+    unsigned diff = cur ^ want;
+    if (diff == 0) return;
     if (diff & s->rx_line) mote_irq_set(m, s->vec_rx, (want & s->rx_line) != 0);
     if (diff & s->tx_line) mote_irq_set(m, s->vec_tx, (want & s->tx_line) != 0);
 }
