@@ -31,6 +31,9 @@ typedef struct {
     uint8_t shift;
     int tx_src;             /* BRCLK source of the character being shifted */
     uint64_t tx_end_tick;   /* BRCLK tick at which it ends (kept across clock changes) */
+    int tx_tick_lazy;       /* tx_end_tick not computed yet: it is clk_ticks at tx_start + tx_n */
+    uint64_t tx_start;      /* cycle the character started at */
+    uint32_t tx_n;          /* its length in BRCLK ticks */
     uint64_t tx_rem;        /* clock change bookkeeping */
     mote_event_t tx_ev, rx_ev;
     uint8_t rxq[UART_RX_QUEUE_SIZE];
@@ -128,11 +131,24 @@ static void try_start_tx(mote_t *m, usart_t *s)
     /* char_end() unrolled: the start tick and the end tick are needed too, computed once */
     int src = brclk_src(s);
     if (src == CLK_SRC_NONE) return;
-    uint64_t end_tick = clk_ticks(m, src) + char_ticks(s);
-    uint64_t end = clk_cycle_of_tick(m, src, end_tick);
-    if (end == UINT64_MAX) return;
+    uint32_t n = char_ticks(s);
+    uint64_t end;
+    if (src == CLK_SRC_SMCLK && clk_freq_hz(m, CLK_SRC_SMCLK) == m->mclk_hz) {
+        /* SMCLK running with MCLK's divider of the DCO: one tick per cycle, in step (periph_clk.h:
+         * exact divider ratios), so tick clk_ticks + n comes n cycles on. The end tick is only needed
+         * at a clock change (clk_changed), computed there from the start cycle: the same value. */
+        end = m->now + n;
+        s->tx_tick_lazy = 1;
+        s->tx_start = m->now;
+        s->tx_n = n;
+    } else {
+        uint64_t end_tick = clk_ticks(m, src) + n;
+        end = clk_cycle_of_tick(m, src, end_tick);
+        if (end == UINT64_MAX) return;
+        s->tx_tick_lazy = 0;
+        s->tx_end_tick = end_tick;
+    }
     s->tx_src = src;
-    s->tx_end_tick = end_tick;
     s->shift = s->txbuf;
     s->tx_full = 0;
     s->shifting = 1;
@@ -296,6 +312,10 @@ static void clk_changed(mote_t *m, void *ctx, int phase)
     usart_t *s = ctx;
     if (phase == 0) {
         if (s->shifting) {
+            if (s->tx_tick_lazy) { /* the mapping of the character's start is still the current one */
+                s->tx_end_tick = clk_ticks_at(m, s->tx_src, s->tx_start) + s->tx_n;
+                s->tx_tick_lazy = 0;
+            }
             uint64_t now_tick = clk_ticks(m, s->tx_src);
             s->tx_rem = s->tx_end_tick > now_tick ? s->tx_end_tick - now_tick : 0;
         }
