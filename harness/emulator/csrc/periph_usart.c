@@ -26,6 +26,8 @@ typedef struct {
     uint8_t txbit, rxbit;
     int vec_tx, vec_rx;
     uint16_t tx_line, rx_line; /* their bits in m->irq_lines */
+    uint8_t bits;           /* rxbit | txbit */
+    uint16_t lines;         /* rx_line | tx_line */
     uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
     int tx_full, shifting;
     uint8_t shift;
@@ -102,8 +104,8 @@ static uint64_t char_end(mote_t *m, usart_t *s)
 static inline void update_irq(mote_t *m, usart_t *s)
 {
     const uint8_t *reg = sfr(m, s);
-    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg] & (uint8_t)(s->rxbit | s->txbit);
-    unsigned cur = m->irq_lines & (s->rx_line | s->tx_line);
+    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg] & s->bits;
+    unsigned cur = m->irq_lines & s->lines;
     if (__builtin_expect(!on && !cur, 1)) return; /* both low and staying low (polled SPI: IEs off) */
     unsigned want = ((on & s->rxbit) ? s->rx_line : 0u) | ((on & s->txbit) ? s->tx_line : 0u);
     unsigned diff = cur ^ want;
@@ -125,10 +127,10 @@ static int rx_enabled(mote_t *m, usart_t *s)
     return !in_reset(s) && !is_spi(s) && (sfr(m, s)[s->sfr_me] & s->rxbit);
 }
 
-static void try_start_tx(mote_t *m, usart_t *s)
+static void start_tx(mote_t *m, usart_t *s)
 {
-    if (s->shifting || !s->tx_full || !tx_enabled(m, s)) return;
-    /* char_end() unrolled: the start tick and the end tick are needed too, computed once */
+    if (!tx_enabled(m, s)) return;
+    /* char_end(), keeping what a clock change during the character needs (clk_changed) */
     int src = brclk_src(s);
     if (src == CLK_SRC_NONE) return;
     uint32_t n = char_ticks(s);
@@ -156,6 +158,14 @@ static void try_start_tx(mote_t *m, usart_t *s)
     ifg_set(m, s, s->txbit); /* TXBUF free again */
     mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
     update_irq(m, s);
+}
+
+/* TXBUF -> shift register when it holds a byte and the shift register is free (the test inline: every
+ * byte completion asks, and finds nothing to start unless the firmware wrote ahead). */
+static inline void try_start_tx(mote_t *m, usart_t *s)
+{
+    if (s->shifting || !s->tx_full) return;
+    start_tx(m, s);
 }
 
 /* A character arrives in RXBUF now. */
@@ -446,6 +456,8 @@ static void make(mote_t *m, int u)
     }
     s->tx_line = (uint16_t)(1u << s->vec_tx);
     s->rx_line = (uint16_t)(1u << s->vec_rx);
+    s->bits = (uint8_t)(s->rxbit | s->txbit);
+    s->lines = (uint16_t)(s->tx_line | s->rx_line);
     mote_event_init(&s->tx_ev, u ? "usart1_tx" : "usart0_tx", tx_done, s);
     mote_event_init(&s->rx_ev, u ? "usart1_rx" : "usart0_rx", rx_fire, s);
     mote_map_io(m, s->base, (uint16_t)(s->base + 8), io_read, io_write, s);
