@@ -79,10 +79,17 @@ static int brclk_src(usart_t *s)
     }
 }
 
-static uint32_t char_ticks(usart_t *s)
+/* SPI: 8 bits of UBR (at least 2) BRCLK periods; inline, for every byte. */
+static inline uint32_t spi_char_ticks(usart_t *s)
 {
     uint32_t ubr = (uint32_t)s->br1 << 8 | s->br0;
-    if (is_spi(s)) return 8u * (ubr < 2 ? 2 : ubr);
+    return 8u * (ubr < 2 ? 2 : ubr);
+}
+
+static uint32_t char_ticks(usart_t *s)
+{
+    if (is_spi(s)) return spi_char_ticks(s);
+    uint32_t ubr = (uint32_t)s->br1 << 8 | s->br0;
     if (ubr < 3) ubr = 3; /* UBR < 3 is not allowed in UART mode */
     int nbits = 1 + ((s->ctl & CHAR8) ? 8 : 7) + ((s->ctl & PENA) ? 1 : 0) + ((s->ctl & SPB) ? 2 : 1);
     uint32_t ticks = 0;
@@ -133,7 +140,7 @@ static void start_tx(mote_t *m, usart_t *s)
     /* char_end(), keeping what a clock change during the character needs (clk_changed) */
     int src = brclk_src(s);
     if (src == CLK_SRC_NONE) return;
-    uint32_t n = char_ticks(s);
+    uint32_t n = is_spi(s) ? spi_char_ticks(s) : char_ticks(s);
     uint64_t end;
     if (src == CLK_SRC_SMCLK && clk_freq_hz(m, CLK_SRC_SMCLK) == m->mclk_hz) {
         /* SMCLK running with MCLK's divider of the DCO: one tick per cycle, in step (periph_clk.h:
