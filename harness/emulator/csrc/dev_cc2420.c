@@ -337,37 +337,31 @@ static inline int cca_now(cc2420_t *r)
 
 static unsigned fifop_thr(cc2420_t *r) { return regv(r, REG_IOCFG0) & 0x7Fu; }
 
-/* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). */
-static int pins_now(cc2420_t *r)
+/* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). Inline
+ * and without branches on the polarities: it runs after every RXFIFO byte read over SPI. */
+static inline int pins_now(cc2420_t *r)
 {
-    int fifop = 0, fifo = 0, cca = 0, sfd = 0;
-    int powered = r->state >= CC2420_POWER_DOWN;
-    if (powered) {
-        unsigned counted = r->rx_count;
-        if (r->rx.active && !r->rx.accepted) /* not before address recognition passed */
-            counted -= r->rx.pushed < counted ? r->rx.pushed : counted;
-        fifop = r->rx_overflow || r->fifop_frame_done || counted > fifop_thr(r);
-        fifo = r->rx_count > 0 && !r->rx_overflow;
-        cca = cca_now(r);
-        sfd = r->sfd_active;
-        uint16_t io = regv(r, REG_IOCFG0);
-        if (io & IOC_FIFOP_POL) fifop = !fifop;
-        if (io & IOC_FIFO_POL) fifo = !fifo;
-        if (io & IOC_CCA_POL) cca = !cca;
-        if (io & IOC_SFD_POL) sfd = !sfd;
-    }
-    return fifop | fifo << 1 | cca << 2 | sfd << 3;
+    if (r->state < CC2420_POWER_DOWN)
+        return 0;
+    unsigned counted = r->rx_count;
+    if (r->rx.active && !r->rx.accepted) /* not before address recognition passed */
+        counted -= r->rx.pushed < counted ? r->rx.pushed : counted;
+    unsigned io = regv(r, REG_IOCFG0);
+    int fifop = r->rx_overflow || r->fifop_frame_done || counted > (io & 0x7Fu); /* fifop_thr */
+    int fifo = r->rx_count > 0 && !r->rx_overflow;
+    int sfd = r->sfd_active != 0; /* 0 or 1 */
+    int pins = fifop | fifo << 1 | cca_now(r) << 2 | sfd << 3;
+    /* IOC_FIFOP_POL (bit 9) -> bit 0, IOC_FIFO_POL (10) -> 1, IOC_CCA_POL (7) -> 2, IOC_SFD_POL (8) -> 3 */
+    return pins ^ (int)(((io >> 9) & 3u) | ((io >> 5) & 0xCu));
 }
 
 static void update_pins(cc2420_t *r)
 {
-    int fifop, fifo, cca, sfd;
     int pins = pins_now(r);
-    fifop = pins & 1;
-    fifo = (pins >> 1) & 1;
-    cca = (pins >> 2) & 1;
-    sfd = (pins >> 3) & 1;
     int changed = pins ^ r->pins;
+    if (!changed)
+        return;
+    int fifop = pins & 1, fifo = (pins >> 1) & 1, cca = (pins >> 2) & 1, sfd = (pins >> 3) & 1;
     r->pins = pins;
     if (changed & 1) port_set_input(r->m, PIN_FIFOP_PORT, PIN_FIFOP, fifop);
     if (changed & 2) port_set_input(r->m, PIN_FIFO_PORT, PIN_FIFO, fifo);

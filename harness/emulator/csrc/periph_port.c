@@ -74,21 +74,22 @@ static void route_to_timers(mote_t *m, int n, int pin, int level)
     }
 }
 
-/* Register layout: offsets IN 0, OUT 1, DIR 2, IFG 3, IES 4, IE 5, SEL 6 (P1/P2); IN OUT DIR SEL (P3-6). */
+/* Register layout: offsets IN 0, OUT 1, DIR 2, IFG 3, IES 4, IE 5, SEL 6 (P1/P2); IN OUT DIR SEL (P3-6).
+ * A table over 0x18..0x37 (a loop over the ports ran for every port access: CSn per SPI frame). */
+#define PORT_IO_FIRST 0x18u
+static const struct { int8_t port, off; } port_regs[0x20] = {
+    {3, 0}, {3, 1}, {3, 2}, {3, 6}, {4, 0}, {4, 1}, {4, 2}, {4, 6},                 /* 0x18 P3, 0x1C P4 */
+    {1, 0}, {1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {1, 6}, {0, -1},                /* 0x20 P1 */
+    {2, 0}, {2, 1}, {2, 2}, {2, 3}, {2, 4}, {2, 5}, {2, 6}, {0, -1},                /* 0x28 P2 */
+    {5, 0}, {5, 1}, {5, 2}, {5, 6}, {6, 0}, {6, 1}, {6, 2}, {6, 6}};                /* 0x30 P5, 0x34 P6 */
+
 static int decode(uint16_t a, int *n)
 {
-    static const struct { uint16_t base; int port; int wide; } map[] = {
-        {0x20, 1, 1}, {0x28, 2, 1}, {0x18, 3, 0}, {0x1C, 4, 0}, {0x30, 5, 0}, {0x34, 6, 0}};
-    for (unsigned i = 0; i < sizeof map / sizeof map[0]; i++) {
-        unsigned len = map[i].wide ? 7 : 4;
-        if (a >= map[i].base && a < map[i].base + len) {
-            *n = map[i].port;
-            int off = a - map[i].base;
-            if (!map[i].wide && off == 3) off = 6; /* SEL */
-            return off;
-        }
-    }
-    return -1;
+    unsigned i = (unsigned)a - PORT_IO_FIRST;
+    if (i >= sizeof port_regs / sizeof port_regs[0] || port_regs[i].off < 0)
+        return -1;
+    *n = port_regs[i].port;
+    return port_regs[i].off;
 }
 
 static uint8_t read_byte(mote_t *m, uint16_t a)

@@ -35,9 +35,8 @@ uint8_t sfr_get(mote_t *m, int reg) { return st(m)->reg[reg]; }
 
 const uint8_t *sfr_regs(mote_t *m) { return st(m)->reg; }
 
-/* IE1/IFG1 bits the NMI line depends on: other bits (the USART0 and watchdog flags, set and cleared
- * for every SPI byte) leave it as it is, and every path that changes these bits updates it. */
-#define SFR1_NMI_BITS (SFR1_NMI | SFR1_OF | SFR1_ACCV)
+/* SFR1_NMI_BITS (periph_sfr.h): other bits (the USART0 and watchdog flags, set and cleared for every
+ * SPI byte) leave the NMI line as it is, and every path that changes these bits updates it. */
 
 void sfr_set_bits(mote_t *m, int reg, uint8_t bits)
 {

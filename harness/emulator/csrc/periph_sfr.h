@@ -18,8 +18,14 @@ enum { SFR_IE1 = 0, SFR_IE2 = 1, SFR_IFG1 = 2, SFR_IFG2 = 3, SFR_ME1 = 4, SFR_ME
 #define SFR2_URX1 0x10u   /* URXIE1 / URXIFG1 ; ME2: URXE1 / USPIE1 */
 #define SFR2_UTX1 0x20u   /* UTXIE1 / UTXIFG1 ; ME2: UTXE1 */
 
+/* IE1/IFG1 bits the NMI line depends on. */
+#define SFR1_NMI_BITS (SFR1_NMI | SFR1_OF | SFR1_ACCV)
+
 uint8_t sfr_get(mote_t *m, int reg);
-/* The six SFR bytes (index SFR_IE1..): a peripheral reading several per update reads them here. */
+/* The six SFR bytes (index SFR_IE1..): they live at their addresses, m->mem[SFR_IE1..SFR_ME2] (the
+ * CPU reads them as memory), so sfr_regs(m) == m->mem. A module may set or clear its own flag and
+ * enable bits there in place when none of them is in SFR1_NMI_BITS: that is all sfr_set_bits and
+ * sfr_clear_bits do for such bits (the USARTs do, per SPI byte). */
 const uint8_t *sfr_regs(mote_t *m);
 void sfr_set_bits(mote_t *m, int reg, uint8_t bits);   /* hardware sets flags (no listener call) */
 void sfr_clear_bits(mote_t *m, int reg, uint8_t bits); /* hardware clears flags (no listener call) */

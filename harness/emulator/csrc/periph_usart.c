@@ -25,11 +25,17 @@ typedef struct {
     int sfr_ie, sfr_ifg, sfr_me;
     uint8_t txbit, rxbit;
     int vec_tx, vec_rx;
+    uint16_t tx_line, rx_line; /* their bits in m->irq_lines */
+    uint8_t bits;           /* rxbit | txbit */
+    uint16_t lines;         /* rx_line | tx_line */
     uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
     int tx_full, shifting;
     uint8_t shift;
     int tx_src;             /* BRCLK source of the character being shifted */
     uint64_t tx_end_tick;   /* BRCLK tick at which it ends (kept across clock changes) */
+    int tx_tick_lazy;       /* tx_end_tick not computed yet: it is clk_ticks at tx_start + tx_n */
+    uint64_t tx_start;      /* cycle the character started at */
+    uint32_t tx_n;          /* its length in BRCLK ticks */
     uint64_t tx_rem;        /* clock change bookkeeping */
     mote_event_t tx_ev, rx_ev;
     uint8_t rxq[UART_RX_QUEUE_SIZE];
@@ -42,7 +48,6 @@ typedef struct {
     spi_exchange_fn spi_fn[SPI_MAX_DEVICES];
     void *spi_ctx[SPI_MAX_DEVICES];
     int nspi;
-    const uint8_t *sfr;     /* the SFR bytes (sfr_regs), fetched at first use: read at every byte */
 } usart_t;
 
 static usart_t *st(mote_t *m, int u)
@@ -51,11 +56,16 @@ static usart_t *st(mote_t *m, int u)
     return (usart_t *)m->periph[u == 0 ? PERIPH_SLOT_USART0 : PERIPH_SLOT_USART1];
 }
 
+/* The SFR bytes are m->mem[SFR_IE1..] (periph_sfr.h); the USART bits are outside SFR1_NMI_BITS, so
+ * they are set and cleared in place there (per SPI byte), as sfr_set_bits/sfr_clear_bits would. */
 static const uint8_t *sfr(mote_t *m, usart_t *s)
 {
-    if (!s->sfr) s->sfr = sfr_regs(m);
-    return s->sfr;
+    (void)s;
+    return m->mem;
 }
+
+static inline void ifg_set(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] |= bit; }
+static inline void ifg_clear(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] &= (uint8_t)~bit; }
 
 static int is_spi(usart_t *s) { return (s->ctl & SYNC) != 0; }
 static int in_reset(usart_t *s) { return (s->ctl & SWRST) != 0; }
@@ -69,10 +79,17 @@ static int brclk_src(usart_t *s)
     }
 }
 
-static uint32_t char_ticks(usart_t *s)
+/* SPI: 8 bits of UBR (at least 2) BRCLK periods; inline, for every byte. */
+static inline uint32_t spi_char_ticks(usart_t *s)
 {
     uint32_t ubr = (uint32_t)s->br1 << 8 | s->br0;
-    if (is_spi(s)) return 8u * (ubr < 2 ? 2 : ubr);
+    return 8u * (ubr < 2 ? 2 : ubr);
+}
+
+static uint32_t char_ticks(usart_t *s)
+{
+    if (is_spi(s)) return spi_char_ticks(s);
+    uint32_t ubr = (uint32_t)s->br1 << 8 | s->br0;
     if (ubr < 3) ubr = 3; /* UBR < 3 is not allowed in UART mode */
     int nbits = 1 + ((s->ctl & CHAR8) ? 8 : 7) + ((s->ctl & PENA) ? 1 : 0) + ((s->ctl & SPB) ? 2 : 1);
     uint32_t ticks = 0;
@@ -89,14 +106,19 @@ static uint64_t char_end(mote_t *m, usart_t *s)
     return clk_cycle_of_tick(m, src, start + char_ticks(s));
 }
 
-/* The RX/TX lines from IE & IFG; mote_irq_set only when a line changes (nothing else drives them). */
-static void update_irq(mote_t *m, usart_t *s)
+/* The RX/TX lines from IE & IFG; mote_irq_set only when a line changes (nothing else drives them),
+ * RX before TX. Inline: four calls per SPI byte, nearly always with nothing to change. */
+static inline void update_irq(mote_t *m, usart_t *s)
 {
     const uint8_t *reg = sfr(m, s);
-    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg];
-    unsigned lines = m->irq_lines;
-    if (((on & s->rxbit) != 0) != ((lines >> s->vec_rx) & 1u)) mote_irq_set(m, s->vec_rx, (on & s->rxbit) != 0);
-    if (((on & s->txbit) != 0) != ((lines >> s->vec_tx) & 1u)) mote_irq_set(m, s->vec_tx, (on & s->txbit) != 0);
+    uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg] & s->bits;
+    unsigned cur = m->irq_lines & s->lines;
+    if (__builtin_expect(!on && !cur, 1)) return; /* both low and staying low (polled SPI: IEs off) */
+    unsigned want = ((on & s->rxbit) ? s->rx_line : 0u) | ((on & s->txbit) ? s->tx_line : 0u);
+    unsigned diff = cur ^ want;
+    if (diff == 0) return;
+    if (diff & s->rx_line) mote_irq_set(m, s->vec_rx, (want & s->rx_line) != 0);
+    if (diff & s->tx_line) mote_irq_set(m, s->vec_tx, (want & s->tx_line) != 0);
 }
 
 static int tx_enabled(mote_t *m, usart_t *s)
@@ -112,24 +134,45 @@ static int rx_enabled(mote_t *m, usart_t *s)
     return !in_reset(s) && !is_spi(s) && (sfr(m, s)[s->sfr_me] & s->rxbit);
 }
 
-static void try_start_tx(mote_t *m, usart_t *s)
+static void start_tx(mote_t *m, usart_t *s)
 {
-    if (s->shifting || !s->tx_full || !tx_enabled(m, s)) return;
-    /* char_end() unrolled: the start tick and the end tick are needed too, computed once */
+    if (!tx_enabled(m, s)) return;
+    /* char_end(), keeping what a clock change during the character needs (clk_changed) */
     int src = brclk_src(s);
     if (src == CLK_SRC_NONE) return;
-    uint64_t end_tick = clk_ticks(m, src) + char_ticks(s);
-    uint64_t end = clk_cycle_of_tick(m, src, end_tick);
-    if (end == UINT64_MAX) return;
+    uint32_t n = is_spi(s) ? spi_char_ticks(s) : char_ticks(s);
+    uint64_t end;
+    if (src == CLK_SRC_SMCLK && clk_freq_hz(m, CLK_SRC_SMCLK) == m->mclk_hz) {
+        /* SMCLK running with MCLK's divider of the DCO: one tick per cycle, in step (periph_clk.h:
+         * exact divider ratios), so tick clk_ticks + n comes n cycles on. The end tick is only needed
+         * at a clock change (clk_changed), computed there from the start cycle: the same value. */
+        end = m->now + n;
+        s->tx_tick_lazy = 1;
+        s->tx_start = m->now;
+        s->tx_n = n;
+    } else {
+        uint64_t end_tick = clk_ticks(m, src) + n;
+        end = clk_cycle_of_tick(m, src, end_tick);
+        if (end == UINT64_MAX) return;
+        s->tx_tick_lazy = 0;
+        s->tx_end_tick = end_tick;
+    }
     s->tx_src = src;
-    s->tx_end_tick = end_tick;
     s->shift = s->txbuf;
     s->tx_full = 0;
     s->shifting = 1;
     s->tctl &= (uint8_t)~TXEPT;
-    sfr_set_bits(m, s->sfr_ifg, s->txbit); /* TXBUF free again */
+    ifg_set(m, s, s->txbit); /* TXBUF free again */
     mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
     update_irq(m, s);
+}
+
+/* TXBUF -> shift register when it holds a byte and the shift register is free (the test inline: every
+ * byte completion asks, and finds nothing to start unless the firmware wrote ahead). */
+static inline void try_start_tx(mote_t *m, usart_t *s)
+{
+    if (s->shifting || !s->tx_full) return;
+    start_tx(m, s);
 }
 
 /* A character arrives in RXBUF now. */
@@ -138,7 +181,7 @@ static int receive(mote_t *m, usart_t *s, uint8_t byte)
     int overrun = (sfr(m, s)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
-    sfr_set_bits(m, s->sfr_ifg, s->rxbit);
+    ifg_set(m, s, s->rxbit);
     update_irq(m, s);
     return overrun;
 }
@@ -166,7 +209,7 @@ static void tx_done(mote_t *m, mote_event_t *ev)
 static void schedule_rx(mote_t *m, usart_t *s)
 {
     if (s->rxq_len == 0 || !rx_enabled(m, s)) {
-        mote_event_cancel(m, &s->rx_ev);
+        if (mote_event_queued(&s->rx_ev)) mote_event_cancel(m, &s->rx_ev);
         return;
     }
     if (mote_event_queued(&s->rx_ev)) return;
@@ -213,7 +256,7 @@ static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
     case 5: return s->br1;
     case 6:
         /* reading RXBUF clears URXIFG and the receive error bits */
-        sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+        ifg_clear(m, s, s->rxbit);
         s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
         update_irq(m, s);
         return s->rxbuf;
@@ -240,7 +283,7 @@ static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
         s->txbuf = v;
         s->tx_full = 1;
         s->tctl &= (uint8_t)~TXEPT;
-        sfr_clear_bits(m, s->sfr_ifg, s->txbit);
+        ifg_clear(m, s, s->txbit);
         update_irq(m, s);
         break;
     }
@@ -286,6 +329,10 @@ static void clk_changed(mote_t *m, void *ctx, int phase)
     usart_t *s = ctx;
     if (phase == 0) {
         if (s->shifting) {
+            if (s->tx_tick_lazy) { /* the mapping of the character's start is still the current one */
+                s->tx_end_tick = clk_ticks_at(m, s->tx_src, s->tx_start) + s->tx_n;
+                s->tx_tick_lazy = 0;
+            }
             uint64_t now_tick = clk_ticks(m, s->tx_src);
             s->tx_rem = s->tx_end_tick > now_tick ? s->tx_end_tick - now_tick : 0;
         }
@@ -414,6 +461,10 @@ static void make(mote_t *m, int u)
         s->vec_tx = VEC_USART1TX; s->vec_rx = VEC_USART1RX;
         m->periph[PERIPH_SLOT_USART1] = s;
     }
+    s->tx_line = (uint16_t)(1u << s->vec_tx);
+    s->rx_line = (uint16_t)(1u << s->vec_rx);
+    s->bits = (uint8_t)(s->rxbit | s->txbit);
+    s->lines = (uint16_t)(s->tx_line | s->rx_line);
     mote_event_init(&s->tx_ev, u ? "usart1_tx" : "usart0_tx", tx_done, s);
     mote_event_init(&s->rx_ev, u ? "usart1_rx" : "usart0_rx", rx_fire, s);
     mote_map_io(m, s->base, (uint16_t)(s->base + 8), io_read, io_write, s);

@@ -10,8 +10,13 @@
 
 #include "check.h"
 
-static uint16_t rd(mote_t *m, uint16_t a) { return m->io[a].read(m, m->io[a].ctx, a, 0); }
-static uint8_t rd8(mote_t *m, uint16_t a) { return (uint8_t)m->io[a].read(m, m->io[a].ctx, a, 1); }
+/* a byte without a read hook (the SFRs) is plain memory, as the CPU reads it */
+static uint16_t rd(mote_t *m, uint16_t a)
+{
+    if (!m->io[a].read) return (uint16_t)(m->mem[a] | m->mem[a + 1] << 8);
+    return m->io[a].read(m, m->io[a].ctx, a, 0);
+}
+static uint8_t rd8(mote_t *m, uint16_t a) { return m->io[a].read ? (uint8_t)m->io[a].read(m, m->io[a].ctx, a, 1) : m->mem[a]; }
 static void wr(mote_t *m, uint16_t a, uint16_t v) { m->io[a].write(m, m->io[a].ctx, a, v, 0); }
 static void wr8(mote_t *m, uint16_t a, uint8_t v) { m->io[a].write(m, m->io[a].ctx, a, v, 1); }
 
