@@ -369,11 +369,14 @@ static int input_level(tmr_t *t, int x)
     }
 }
 
-static void edge(mote_t *m, tmr_t *t, int x, int old, int now_level, uint64_t at)
+/* 1 when the edge captured (the only way an input change moves the timer's state) */
+static int edge(mote_t *m, tmr_t *t, int x, int old, int now_level, uint64_t at)
 {
-    if (!(t->cctl[x] & CCTL_CAP) || old == now_level) return;
+    if (!(t->cctl[x] & CCTL_CAP) || old == now_level) return 0;
     unsigned cm = (t->cctl[x] & CCTL_CM) >> 14;
-    if ((now_level && (cm & 1)) || (!now_level && (cm & 2))) capture(m, t, x, at);
+    if (!((now_level && (cm & 1)) || (!now_level && (cm & 2)))) return 0;
+    capture(m, t, x, at);
+    return 1;
 }
 
 static int aclk_capture_active(tmr_t *t)
@@ -603,8 +606,8 @@ void timer_capture_input(mote_t *m, int which, int x, int sel, int level)
     t->cci[x][sel] = (uint8_t)level;
     /* an input changed by a device event: capture at the event's cycle, not after the overshoot */
     uint64_t at = m->event_when < m->now ? m->event_when : m->now;
-    edge(m, t, x, old, input_level(t, x), at);
-    refresh(m, t);
+    if (edge(m, t, x, old, input_level(t, x), at)) /* else nothing moved: lines and events stand */
+        refresh(m, t);
 }
 
 void timer_b_capture_input(mote_t *m, int ccr, int level)
