@@ -49,7 +49,7 @@ typedef uint16_t (*mote_io_read_fn)(mote_t *m, void *ctx, uint16_t addr, int is_
 typedef void (*mote_io_write_fn)(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte);
 
 typedef struct {
-    mote_io_read_fn read;   /* NULL: plain memory byte in m->mem */
+    mote_io_read_fn read;   /* NULL: plain memory byte in m->mem (the CPU reads it on its fast path) */
     mote_io_write_fn write; /* NULL: plain memory byte in m->mem */
     void *ctx;
 } mote_io_hook_t;
