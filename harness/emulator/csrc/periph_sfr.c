@@ -6,7 +6,6 @@
 #define SFR_MAX_LISTENERS 8
 
 typedef struct {
-    uint8_t *reg; /* = m->mem: the bytes live at their addresses, so the CPU reads them as memory */
     struct { sfr_listener_fn fn; void *ctx; } lis[SFR_MAX_LISTENERS];
     int nlis;
     int accv_pending;
@@ -16,10 +15,10 @@ typedef struct {
 static sfr_state_t *st(mote_t *m) { return (sfr_state_t *)m->periph[PERIPH_SLOT_SFR]; }
 
 /* NMI line: (NMIIFG & NMIIE) | (OFIFG & OFIE) | (ACCVIFG & ACCVIE). */
-static void sfr_update_nmi(mote_t *m)
+void sfr_update_nmi(mote_t *m)
 {
     sfr_state_t *s = st(m);
-    uint8_t ie = s->reg[SFR_IE1], ifg = s->reg[SFR_IFG1];
+    uint8_t ie = m->mem[SFR_IE1], ifg = m->mem[SFR_IFG1];
     int level = (ie & ifg & (SFR1_NMI | SFR1_OF)) != 0 || ((ie & SFR1_ACCV) && s->accv_pending);
     mote_irq_set(m, VEC_NMI, level);
 }
@@ -31,24 +30,7 @@ static void sfr_notify(mote_t *m)
     sfr_update_nmi(m);
 }
 
-uint8_t sfr_get(mote_t *m, int reg) { return st(m)->reg[reg]; }
-
-const uint8_t *sfr_regs(mote_t *m) { return st(m)->reg; }
-
-/* SFR1_NMI_BITS (periph_sfr.h): other bits (the USART0 and watchdog flags, set and cleared for every
- * SPI byte) leave the NMI line as it is, and every path that changes these bits updates it. */
-
-void sfr_set_bits(mote_t *m, int reg, uint8_t bits)
-{
-    st(m)->reg[reg] |= bits;
-    if ((reg == SFR_IFG1 || reg == SFR_IE1) && (bits & SFR1_NMI_BITS)) sfr_update_nmi(m);
-}
-
-void sfr_clear_bits(mote_t *m, int reg, uint8_t bits)
-{
-    st(m)->reg[reg] &= (uint8_t)~bits;
-    if ((reg == SFR_IFG1 || reg == SFR_IE1) && (bits & SFR1_NMI_BITS)) sfr_update_nmi(m);
-}
+uint8_t sfr_get(mote_t *m, int reg) { return m->mem[reg]; }
 
 int sfr_add_listener(mote_t *m, sfr_listener_fn fn, void *ctx)
 {
@@ -83,9 +65,8 @@ void sfr_nmi_pin(mote_t *m, int level)
 static void sfr_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
 {
     (void)ctx;
-    sfr_state_t *s = st(m);
-    if (addr < SFR_COUNT) s->reg[addr] = (uint8_t)value;
-    if (!is_byte && addr + 1u < SFR_COUNT) s->reg[addr + 1] = (uint8_t)(value >> 8);
+    if (addr < SFR_COUNT) m->mem[addr] = (uint8_t)value;
+    if (!is_byte && addr + 1u < SFR_COUNT) m->mem[addr + 1] = (uint8_t)(value >> 8);
     sfr_notify(m);
 }
 
@@ -94,7 +75,7 @@ static void sfr_nmi_accept(mote_t *m, void *ctx, int vec)
 {
     (void)ctx;
     (void)vec;
-    st(m)->reg[SFR_IE1] &= (uint8_t)~(SFR1_NMI | SFR1_OF | SFR1_ACCV);
+    m->mem[SFR_IE1] &= (uint8_t)~(SFR1_NMI | SFR1_OF | SFR1_ACCV);
     sfr_notify(m);
 }
 
@@ -104,7 +85,6 @@ void sfr_attach(mote_t *m)
     m->periph[PERIPH_SLOT_SFR] = s;
     /* Reads need no hook: the registers are m->mem[0..5] and 0x0006..0x000F stay 0 (sfr_write keeps
      * out of them), which is what a read there returns; the CPU reads them on its fast path. */
-    s->reg = m->mem;
     memset(m->mem, 0, 0x10);
     mote_map_io(m, 0x0000, 0x0010, NULL, sfr_write, NULL);
     mote_irq_on_accept(m, VEC_NMI, sfr_nmi_accept, NULL);
@@ -113,14 +93,14 @@ void sfr_attach(mote_t *m)
 void sfr_reset(mote_t *m, int por)
 {
     sfr_state_t *s = st(m);
-    uint8_t keep_wdtifg = por ? 0 : (s->reg[SFR_IFG1] & SFR1_WDT); /* WDTIFG is reset by POR only */
-    s->reg[SFR_IE1] = 0;
-    s->reg[SFR_IE2] = 0;
-    s->reg[SFR_ME1] = 0;
-    s->reg[SFR_ME2] = 0;
+    uint8_t keep_wdtifg = por ? 0 : (m->mem[SFR_IFG1] & SFR1_WDT); /* WDTIFG is reset by POR only */
+    m->mem[SFR_IE1] = 0;
+    m->mem[SFR_IE2] = 0;
+    m->mem[SFR_ME1] = 0;
+    m->mem[SFR_ME2] = 0;
     /* OFIFG is set by PUC; UTXIFGx are set after PUC (transmit buffers empty). */
-    s->reg[SFR_IFG1] = (uint8_t)(keep_wdtifg | SFR1_OF | SFR1_UTX0);
-    s->reg[SFR_IFG2] = SFR2_UTX1;
+    m->mem[SFR_IFG1] = (uint8_t)(keep_wdtifg | SFR1_OF | SFR1_UTX0);
+    m->mem[SFR_IFG2] = SFR2_UTX1;
     s->accv_pending = 0;
     mote_irq_set(m, VEC_NMI, 0);
 }

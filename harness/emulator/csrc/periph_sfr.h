@@ -22,13 +22,22 @@ enum { SFR_IE1 = 0, SFR_IE2 = 1, SFR_IFG1 = 2, SFR_IFG2 = 3, SFR_ME1 = 4, SFR_ME
 #define SFR1_NMI_BITS (SFR1_NMI | SFR1_OF | SFR1_ACCV)
 
 uint8_t sfr_get(mote_t *m, int reg);
-/* The six SFR bytes (index SFR_IE1..): they live at their addresses, m->mem[SFR_IE1..SFR_ME2] (the
- * CPU reads them as memory), so sfr_regs(m) == m->mem. A module may set or clear its own flag and
- * enable bits there in place when none of them is in SFR1_NMI_BITS: that is all sfr_set_bits and
- * sfr_clear_bits do for such bits (the USARTs do, per SPI byte). */
-const uint8_t *sfr_regs(mote_t *m);
-void sfr_set_bits(mote_t *m, int reg, uint8_t bits);   /* hardware sets flags (no listener call) */
-void sfr_clear_bits(mote_t *m, int reg, uint8_t bits); /* hardware clears flags (no listener call) */
+/* The six SFR bytes (index SFR_IE1..): they live at their addresses, m->mem[SFR_IE1..SFR_ME2], so the
+ * CPU reads them as memory (no read hook). */
+static inline const uint8_t *sfr_regs(mote_t *m) { return m->mem; }
+/* The NMI line from IE1/IFG1 and the pending ACCV (called by the two below when it can move). */
+void sfr_update_nmi(mote_t *m);
+/* Hardware sets / clears flags (no listener call). Inline: the USARTs call them for every SPI byte. */
+static inline void sfr_set_bits(mote_t *m, int reg, uint8_t bits)
+{
+    m->mem[reg] |= bits;
+    if ((bits & SFR1_NMI_BITS) && (reg == SFR_IFG1 || reg == SFR_IE1)) sfr_update_nmi(m);
+}
+static inline void sfr_clear_bits(mote_t *m, int reg, uint8_t bits)
+{
+    m->mem[reg] &= (uint8_t)~bits;
+    if ((bits & SFR1_NMI_BITS) && (reg == SFR_IFG1 || reg == SFR_IE1)) sfr_update_nmi(m);
+}
 
 /* Called after every software write to an SFR byte, so owners recompute their interrupt lines. */
 typedef void (*sfr_listener_fn)(mote_t *m, void *ctx);

@@ -56,17 +56,6 @@ static usart_t *st(mote_t *m, int u)
     return (usart_t *)m->periph[u == 0 ? PERIPH_SLOT_USART0 : PERIPH_SLOT_USART1];
 }
 
-/* The SFR bytes are m->mem[SFR_IE1..] (periph_sfr.h); the USART bits are outside SFR1_NMI_BITS, so
- * they are set and cleared in place there (per SPI byte), as sfr_set_bits/sfr_clear_bits would. */
-static const uint8_t *sfr(mote_t *m, usart_t *s)
-{
-    (void)s;
-    return m->mem;
-}
-
-static inline void ifg_set(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] |= bit; }
-static inline void ifg_clear(mote_t *m, usart_t *s, uint8_t bit) { m->mem[s->sfr_ifg] &= (uint8_t)~bit; }
-
 static int is_spi(usart_t *s) { return (s->ctl & SYNC) != 0; }
 static int in_reset(usart_t *s) { return (s->ctl & SWRST) != 0; }
 
@@ -110,7 +99,7 @@ static uint64_t char_end(mote_t *m, usart_t *s)
  * RX before TX. Inline: four calls per SPI byte, nearly always with nothing to change. */
 static inline void update_irq(mote_t *m, usart_t *s)
 {
-    const uint8_t *reg = sfr(m, s);
+    const uint8_t *reg = sfr_regs(m);
     uint8_t on = reg[s->sfr_ie] & reg[s->sfr_ifg] & s->bits;
     unsigned cur = m->irq_lines & s->lines;
     if (__builtin_expect(!on && !cur, 1)) return; /* both low and staying low (polled SPI: IEs off) */
@@ -124,14 +113,14 @@ static inline void update_irq(mote_t *m, usart_t *s)
 static int tx_enabled(mote_t *m, usart_t *s)
 {
     if (in_reset(s)) return 0;
-    uint8_t me = sfr(m, s)[s->sfr_me];
+    uint8_t me = sfr_regs(m)[s->sfr_me];
     if (is_spi(s)) return (s->ctl & MM) && (me & s->rxbit); /* USPIEx */
     return (me & s->txbit) != 0;
 }
 
 static int rx_enabled(mote_t *m, usart_t *s)
 {
-    return !in_reset(s) && !is_spi(s) && (sfr(m, s)[s->sfr_me] & s->rxbit);
+    return !in_reset(s) && !is_spi(s) && (sfr_regs(m)[s->sfr_me] & s->rxbit);
 }
 
 static void start_tx(mote_t *m, usart_t *s)
@@ -162,7 +151,7 @@ static void start_tx(mote_t *m, usart_t *s)
     s->tx_full = 0;
     s->shifting = 1;
     s->tctl &= (uint8_t)~TXEPT;
-    ifg_set(m, s, s->txbit); /* TXBUF free again */
+    sfr_set_bits(m, s->sfr_ifg, s->txbit); /* TXBUF free again */
     mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
     update_irq(m, s);
 }
@@ -178,10 +167,10 @@ static inline void try_start_tx(mote_t *m, usart_t *s)
 /* A character arrives in RXBUF now. */
 static int receive(mote_t *m, usart_t *s, uint8_t byte)
 {
-    int overrun = (sfr(m, s)[s->sfr_ifg] & s->rxbit) != 0;
+    int overrun = (sfr_regs(m)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
-    ifg_set(m, s, s->rxbit);
+    sfr_set_bits(m, s->sfr_ifg, s->rxbit);
     update_irq(m, s);
     return overrun;
 }
@@ -256,7 +245,7 @@ static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
     case 5: return s->br1;
     case 6:
         /* reading RXBUF clears URXIFG and the receive error bits */
-        ifg_clear(m, s, s->rxbit);
+        sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
         s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
         update_irq(m, s);
         return s->rxbuf;
@@ -283,7 +272,7 @@ static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
         s->txbuf = v;
         s->tx_full = 1;
         s->tctl &= (uint8_t)~TXEPT;
-        ifg_clear(m, s, s->txbit);
+        sfr_clear_bits(m, s->sfr_ifg, s->txbit);
         update_irq(m, s);
         break;
     }
