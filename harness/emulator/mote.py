@@ -57,6 +57,17 @@ class EmulatorFault(RuntimeError):
         super().__init__(f"{what} at PC=0x{pc:04x} ({symbol}), cycle {cycle}")
 
 
+@dataclass(frozen=True)
+class UartRxHealth:
+    """A USART receiver's record: the longest a character waited in RXBUF before the firmware read
+    it, the characters lost unread under a newer one (whether or not OE showed it), and the character
+    time now, all in CPU cycles. A wait near one character time means a byte is about to be lost."""
+
+    max_wait_cycles: int
+    lost: int
+    char_cycles: int
+
+
 @dataclass
 class RunResult:
     """How a run ended and how many cycles it took."""
@@ -296,6 +307,14 @@ class Mote:
         if not hasattr(lib, "uart_rx_push"):
             raise RuntimeError("the USART peripheral is not built into this core")
         return lib.uart_rx_push(self._m, port, data, len(data))
+
+    def uart_rx_health(self, port: int = UART1) -> UartRxHealth:
+        """How well the firmware kept up with the USART's receiver since power-on (UART mode)."""
+        if not hasattr(lib, "uart_rx_health"):
+            raise RuntimeError("the USART peripheral is not built into this core")
+        wait, lost = ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        lib.uart_rx_health(self._m, port, wait, lost)
+        return UartRxHealth(int(wait[0]), int(lost[0]), int(lib.uart_char_cycles(self._m, port)))
 
     # ------------------------------------------------------------------ harness.target.Target
 

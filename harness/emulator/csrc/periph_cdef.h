@@ -42,6 +42,7 @@ size_t uart_rx_push(mote_t *m, int usart, const uint8_t *data, size_t len);
 size_t uart_rx_queued(mote_t *m, int usart);
 uint64_t uart_rx_ready_cycle(mote_t *m, int usart);
 uint64_t uart_char_cycles(mote_t *m, int usart);
+void uart_rx_health(mote_t *m, int usart, uint64_t *max_wait, uint64_t *lost);
 
 /* ports 1..6 */
 void port_set_input(mote_t *m, int port, int pin, int level);

@@ -41,6 +41,9 @@ typedef struct {
     uint8_t rxq[UART_RX_QUEUE_SIZE];
     size_t rxq_head, rxq_len;
     uint64_t rx_ready;
+    /* UART receive health (uart_rx_health): the character in RXBUF not read yet, since when */
+    int rx_unread;
+    uint64_t rx_at, rx_wait_max, rx_lost;
     uint64_t tx_count;
     struct { uart_tx_fn fn; void *ctx; } tx_lis[2]; /* [0] the listener, [1] the tap (an observer) */
     /* SPI bus: several devices, each framed by its own chip select; a deselected device drives
@@ -167,6 +170,11 @@ static inline void try_start_tx(mote_t *m, usart_t *s)
 /* A character arrives in RXBUF now. */
 static int receive(mote_t *m, usart_t *s, uint8_t byte)
 {
+    if (!is_spi(s)) { /* a character still unread is lost, seen by OE or not (URXIFG auto-cleared) */
+        s->rx_lost += (uint64_t)s->rx_unread;
+        s->rx_unread = 1;
+        s->rx_at = m->now;
+    }
     int overrun = (sfr_regs(m)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
@@ -226,6 +234,7 @@ static void state_reset(mote_t *m, usart_t *s)
     mote_event_cancel(m, &s->tx_ev);
     mote_event_cancel(m, &s->rx_ev);
     s->tx_full = s->shifting = 0;
+    s->rx_unread = 0; /* what the firmware discards by a reset is not lost to it */
     s->tctl |= TXEPT;
     s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
     sfr_clear_bits(m, s->sfr_ie, (uint8_t)(s->rxbit | s->txbit));
@@ -244,6 +253,10 @@ static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
     case 4: return s->br0;
     case 5: return s->br1;
     case 6:
+        if (s->rx_unread) {
+            s->rx_unread = 0;
+            if (m->now - s->rx_at > s->rx_wait_max) s->rx_wait_max = m->now - s->rx_at;
+        }
         /* reading RXBUF clears URXIFG and the receive error bits */
         sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
         s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
@@ -399,6 +412,13 @@ size_t uart_rx_queued(mote_t *m, int u)
     return s ? s->rxq_len : 0;
 }
 
+void uart_rx_health(mote_t *m, int u, uint64_t *max_wait, uint64_t *lost)
+{
+    usart_t *s = st(m, u);
+    *max_wait = s ? s->rx_wait_max : 0;
+    *lost = s ? s->rx_lost : 0;
+}
+
 uint64_t uart_rx_ready_cycle(mote_t *m, int u)
 {
     usart_t *s = st(m, u);
@@ -476,7 +496,10 @@ void usart_reset(mote_t *m, int por)
         s->ctl = SWRST;
         s->tctl = TXEPT;
         s->rctl = 0;
-        if (por) s->mctl = s->br0 = s->br1 = s->rxbuf = s->txbuf = 0;
+        if (por) {
+            s->mctl = s->br0 = s->br1 = s->rxbuf = s->txbuf = 0;
+            s->rx_wait_max = s->rx_lost = 0;
+        }
         s->rx_ready = m->now;
         state_reset(m, s);
     }

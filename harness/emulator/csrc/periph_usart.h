@@ -46,6 +46,11 @@ size_t uart_rx_queued(mote_t *m, int usart);
 uint64_t uart_rx_ready_cycle(mote_t *m, int usart);
 /* Duration of one character with the current settings, in cycles (0 if BRCLK never ticks). */
 uint64_t uart_char_cycles(mote_t *m, int usart);
+/* UART-mode receive health since power-on: the longest a character waited in RXBUF before the
+ * firmware read it (cycles), and the characters lost unread under a newer one. A loss counts whether
+ * or not the firmware could see it: URXIFG clears when the interrupt is accepted, so a handler that
+ * reads RXBUF more than a character time after that loses the byte without OE. */
+void uart_rx_health(mote_t *m, int usart, uint64_t *max_wait, uint64_t *lost);
 
 /* SPI devices: exchange() is called at the end of each 8-bit transfer with m->now at that time.
  * Up to SPI_MAX_DEVICES share a bus (Sky USART0: the CC2420, CSn P4.2, and the M25P80 flash, S P4.4);
