@@ -17,6 +17,7 @@
 static uint8_t held[HELD_FRAMES][CC2420_MAX_MPDU];
 static uint8_t held_len[HELD_FRAMES];
 static uint8_t held_count;
+static uint16_t held_lost;
 
 int radio_cc2420_init(uint16_t pan, const lladdr_t *own)
 {
@@ -75,7 +76,9 @@ static void take_pending(void)
         } else if (held_count < HELD_FRAMES) {
             memcpy(held[held_count], buf, (uint8_t)n);
             held_len[held_count++] = (uint8_t)n;
-        } /* else lost: already acknowledged by the radio, the upper layers recover */
+        } else {
+            held_lost++; /* already acknowledged by the radio: the upper layers recover */
+        }
     }
 }
 
@@ -98,6 +101,8 @@ static int acked(uint8_t seq)
 }
 
 uint32_t radio_cc2420_wakeup(uint32_t at) { return lpl_wakeup(at); }
+
+uint16_t radio_cc2420_held_lost(void) { return held_lost; }
 
 uint8_t radio_cc2420_poll(void)
 {

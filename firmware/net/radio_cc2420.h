@@ -24,5 +24,7 @@ uint8_t radio_cc2420_poll(void);
 /* The alarm a main loop should set: `at`, or earlier when low-power listening (firmware/dev/lpl.h,
  * LPL_RX=1) has a channel check or a radio switch-off due before. */
 uint32_t radio_cc2420_wakeup(uint32_t at);
+/* Frames lost because HELD_FRAMES were waiting already (the main loop was away too long). */
+uint16_t radio_cc2420_held_lost(void);
 
 #endif

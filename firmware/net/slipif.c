@@ -46,13 +46,18 @@ void slipif_rx_irq(uint8_t c)
     }
 }
 
-void slipif_poll(void)
+int slipif_poll(void)
 {
     while (ring_tail != ring_head) {
         uint8_t c = ring[ring_tail];
         ring_tail = (uint16_t)((ring_tail + 1u) & (SLIPIF_RX_RING - 1u));
-        slipif_input_byte(c);
+        uint16_t n = slip_decode_byte(&decoder, c);
+        if (n) {
+            ipv6_input(rx_buf, n, 0);
+            return ring_tail != ring_head;
+        }
     }
+    return 0;
 }
 
 uint16_t slipif_errors(void) { return decoder.errors; }

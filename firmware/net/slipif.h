@@ -20,9 +20,11 @@ int slipif_output(const uint8_t *pkt, uint16_t len);
  * ipv6_input with no link-layer sender. */
 void slipif_input_byte(uint8_t c);
 /* For a UART receive interrupt: queue one byte (SLIPIF_RX_RING bytes; beyond that bytes are lost and
- * the frame fails upstream). slipif_poll() from the main loop decodes what is queued. */
+ * the frame fails upstream). slipif_poll() from the main loop decodes what is queued, up to one
+ * datagram, and returns nonzero when bytes are left: a host streaming datagrams must not keep the
+ * main loop from the radio (whose frames wait in a small queue meanwhile). */
 void slipif_rx_irq(uint8_t c);
-void slipif_poll(void);
+int slipif_poll(void);
 
 /* Frames dropped (bad escapes, oversize) so far. */
 uint16_t slipif_errors(void);

@@ -38,9 +38,11 @@ int main(void)
     router_init(uart_putc);
     sky_uart1_set_rx_handler(slipif_rx_irq);
     for (;;) {
-        slipif_poll();
+        int more = slipif_poll(); /* one datagram from the host, then the radio's frames */
         radio_cc2420_poll();
         router_periodic();
+        if (more)
+            sky_wake_main(); /* the next datagram is queued already: no sleep */
         sky_clock_set_alarm(sky_clock_ticks() + TICK);
         sky_sleep(SKY_LPM0);
     }

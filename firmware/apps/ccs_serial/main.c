@@ -38,7 +38,8 @@ int main(void)
     ipv6_set_output(slipif_output);
     sky_uart1_set_rx_handler(slipif_rx_irq);
     for (;;) {
-        slipif_poll();
+        if (slipif_poll())
+            sky_wake_main(); /* another datagram is queued: no sleep */
         ccs_app_periodic();
         energest_slip();
         sky_clock_set_alarm(sky_clock_ticks() + TICK);
