@@ -115,3 +115,32 @@ def test_border_router_loses_no_byte_and_no_frame_while_the_host_streams():
     assert len(set(replies)) == len(replies) and set(replies) <= set(range(REQUESTS))
     assert len(replies) >= 0.95 * REQUESTS, f"{len(replies)} of {REQUESTS} echo replies"
 
+
+def test_a_slip_datagram_reaches_the_host_when_its_end_byte_leaves():
+    """The group of emulated motes returns to the engine at a SLIP END on UART1 (as at a newline), so
+    a host peer (bridge, SSM) reads a datagram from the border router within one window of its last
+    byte, not up to a 10 ms free run later: that time is in every DTLS flight the energy runs measure."""
+    e = demo_engine()
+    br = e.by_id[1]
+    drain = br.drain_uart_tx
+    delivered: list[tuple[int, list[tuple[int, int]]]] = []
+
+    def spy() -> list[tuple[int, int]]:
+        sent = drain()
+        if sent:
+            delivered.append((e.now_us, sent))
+        return sent
+
+    br.drain_uart_tx = spy  # type: ignore[method-assign]
+    e.run(until_us=600_000)
+    e.queue_uart_rx(1, slip.encode(ipv6.build_router_advertisement(ipv6.mote_link_local(1), PREFIX)))
+    e.run(until_us=1_000_000)
+    host = ipv6.default_host_address(PREFIX)
+    for seq in range(10):
+        e.queue_uart_rx(1, slip.encode(ipv6.build_echo(host, ipv6.mote_address(PREFIX, 2), IDENT, seq, b"")))
+        e.run(until_us=e.now_us + 50_000 + 3_337 * seq)
+    ends = [(now, t) for now, sent in delivered for t, b in sent if b == slip.END]
+    assert len(ends) >= 20  # every datagram starts and ends with END
+    late = [now - t for now, t in ends]
+    assert max(late) <= 192 + 100, late  # one lookahead window (192 us) and a byte's part of one
+    assert len(echo_replies(b"".join(bytes(b for _, b in sent) for _, sent in delivered))) == 10

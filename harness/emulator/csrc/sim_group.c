@@ -86,7 +86,8 @@ static void on_uart_tx(mote_t *m, void *ctx, int usart, uint8_t byte, uint64_t c
             s->on_uart_list = 1;
             s->group->uart_list[s->group->nuart++] = s->index;
         }
-        if (byte == '\n' || s->uart_len >= SIMM_UART_CAP / 2)
+        /* a line, a SLIP frame's END (the host peer acts on the datagram), or a half-full buffer */
+        if (byte == '\n' || byte == 0xC0u || s->uart_len >= SIMM_UART_CAP / 2)
             s->group->event = 1;
     }
 }

@@ -16,7 +16,8 @@
  * otherwise: every frame decided in [now, W] starts at or after W. The stepper repeats such windows
  * until the limit the caller gives (the next medium event, paced UART byte or stop time) and returns
  * early, at a window end, after any member started a transmission (simg_note_event, called from the
- * radio's TX callback) or sent a newline (or filled half its UART buffer) on UART1.
+ * radio's TX callback) or sent a newline or a SLIP END (0xC0: the host bridge or SSM behind a border
+ * router acts on the datagram it ends) on UART1, or filled half its UART buffer.
  *
  * Lazy stepping: the members sit in one heap keyed by that earliest decision time (wake_ns), and a
  * window runs only the members that wake by its end; the others stay behind, since nothing can
