@@ -19,7 +19,7 @@ Scenario keys beyond the simulator's (cooja_configs/scenarios/esse_demo.toml):
     [[ecdsa.clients]] public_x, public_y, mote   # accepted client keys and the CCS mote they reach
 
 Every start provisions the motes afresh (information flash erased, counters at 0), so the delegator's
-table and counters start afresh too (relay.sqlite in the output folder is replaced).
+table and counters start afresh too (relay.sqlite and its counter file in the output folder are replaced).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from harness.sim.scenario import ScenarioError, scenario_from_dict
 from harness.sim.serial_socket import attach_serial_servers
 from harness.ssm.config import ClientEntry, ConfigError, SsmConfig, from_dict
 from harness.ssm.delegator import Delegator
+from harness.ssm.relay_table import remove_table
 from harness.tinydtls.ccs_full_build import DTLS_PORT
 from harness.wire.infomem import Identity
 
@@ -422,7 +423,7 @@ class EsseSystem(NetworkSystem):
     async def _early_services(self) -> dict[int, int]:
         """With bootstrapping motes, the SSM and its controller, AS, RD and host page before the bridge:
         motes bootstrap as soon as they have the prefix."""
-        (self.out_dir / "relay.sqlite").unlink(missing_ok=True)
+        remove_table(self.out_dir / "relay.sqlite")  # its counter file too: the motes' counters restart
         if not self.ik:
             return {}
         self.delegator = Delegator(self.ssm_config(self.ssm_base))

@@ -140,6 +140,15 @@ def _remove_sqlite(path: Path) -> None:
             Path(str(path) + suffix).unlink()
 
 
+def remove_table(db: Path) -> None:
+    """Delete the relay table `db` for a fresh start: every process's file and the counter file (the
+    counters alone would outlive the rows and reject a restarted CCS's first counters as replays)."""
+    for f in shard_files(db).values():
+        _remove_sqlite(f)
+    _remove_sqlite(Path(db))
+    counter_path(db).unlink(missing_ok=True)
+
+
 # counters reserved at a time per CCS by each of several processes (one process: 1, every counter in
 # order); small next to the CCS's window of 32 (counter_file.STALE_TAKE, SEND_SLACK)
 RESERVE_BLOCK = 4

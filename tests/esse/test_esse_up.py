@@ -66,14 +66,19 @@ def test_up_serves_coaps_and_stops_on_ctrl_c(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_dtls_part_answers_through_the_ssm(tmp_path, capsys):
+def test_demo_dtls_part_answers_through_the_ssm(tmp_path, capsys, caplog):
     import asyncio
 
     from harness.up import demo_dtls
 
     need("coap-client-openssl", "libcoap3-bin")
-    answers = asyncio.run(demo_dtls(tmp_path, SCENARIO))
-    out = capsys.readouterr().out
-    assert f"-> mote 2: '{temperature_text(scenario_adc(2))}'" in out
-    assert f"-> mote 3: '{temperature_text(scenario_adc(3))}'" in out
-    assert "echoed 'hello mote' from mote 2" in out and "3 hand-offs, 3 acked" in answers[-1]
+    for _ in range(2):  # again in the same folder, as `esse demo` run twice: the motes start afresh,
+        # and so must the SSM's relay table and counters (its counter file once outlived the table: the
+        # motes' first messages were replays to it, and a second `esse demo` failed when they ran out)
+        caplog.clear()
+        answers = asyncio.run(demo_dtls(tmp_path, SCENARIO))
+        assert not [r.message for r in caplog.records if "replay" in r.message]
+        out = capsys.readouterr().out
+        assert f"-> mote 2: '{temperature_text(scenario_adc(2))}'" in out
+        assert f"-> mote 3: '{temperature_text(scenario_adc(3))}'" in out
+        assert "echoed 'hello mote' from mote 2" in out and "3 hand-offs, 3 acked" in answers[-1]
