@@ -61,6 +61,7 @@ struct mote {
     uint32_t dco_wake_ns;
     const struct cpu_xlat_module *xlat;
     uint64_t xlat_runs;
+    uint64_t xlat_resumed;
     ...;
 };
 

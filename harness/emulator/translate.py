@@ -9,9 +9,11 @@ runs its instructions one after another through the interpreter's own instructio
 (csrc/cpu_exec.h) with constant operands, jumps inside the function as gotos, and the
 interpreter's time check before every instruction. The core enters a region through the decoded
 entry of any of its instructions and gets control back when the region leaves (a call, a return,
-a jump out, RETI) or its time check fails, so events, interrupts, stops and run limits fall on the
-same cycles as in the interpreter. The module is cached under the cache directory by a hash of the
-C it was generated from and of every core header, so a firmware is compiled once (a few seconds).
+a jump out, RETI) or its time check fails and the core's service (csrc/cpu.c xlat_service: it
+fires the due events in place and lets the region go on when nothing else is to be done) says so,
+so events, interrupts, stops and run limits fall on the same cycles as in the interpreter. The
+module is cached under the cache directory by a hash of the C it was generated from and of every
+core header, so a firmware is compiled once (a few seconds).
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ def _instruction(
     """The C of one instruction at pc in a region whose instruction addresses are `labels`."""
     nxt = pc + i.len
     fall = f"goto L_{nxt:04x};" if nxt in labels else "goto out;"
-    lines = [f"L_{pc:04x}:", "    if (UNLIKELY(hs.now >= hs.next)) goto out;"]
+    lines = [f"L_{pc:04x}:", "    if (UNLIKELY(hs.now >= hs.next)) goto svc;"]
     if i.fmt == lib.XLAT_JUMP:
         tgt = i.dbase
         take = f"goto L_{tgt:04x};" if tgt in labels else "goto out;"
@@ -172,7 +174,11 @@ def _region(
         code += _instruction(pc, i, labels, shapes, mote, owner)
     code += ["dyn:", "    switch (hs.pc) {"]
     code += [f"    case 0x{pc:04x}: goto L_{pc:04x};" for pc, _ in run]
-    return [*code, "    default: goto out;", "    }", "out:", "    H_OUT(&hs);", "}"]
+    # the time check failed (hs.pc is the instruction's): the core fires the due events and says
+    # whether the region goes on there (cpu.c xlat_service) or leaves for the run loop
+    svc = ["svc:", "    H_OUT(&hs);", f"    if (!cpu_api.service(m, {n})) return;", "    H_IN(&hs);"]
+    svc.append("    goto dyn;")
+    return [*code, "    default: goto out;", "    }", *svc, "out:", "    H_OUT(&hs);", "}"]
 
 
 def generate(mote: Mote, regions: list[Region]) -> tuple[list[str], int]:

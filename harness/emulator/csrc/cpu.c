@@ -502,7 +502,47 @@ int mote_xlat_decode(const mote_t *m, uint16_t pc, struct mote_xlat_insn *out)
     return 0;
 }
 
-static const struct cpu_exec_api exec_api = {io_read, wr_slow, cpu_sr_written, mote_fault};
+/* The events due now, in time order (the slow path's, and translated code's at its time check). */
+static inline void fire_due(mote_t *m)
+{
+    while (m->nheap && m->heap[0]->when <= m->now) {
+        mote_event_t *ev = m->heap[0];
+        mote_event_cancel(m, ev);
+        if (ev->fire) {
+            m->event_when = ev->when;
+            ev->fire(m, ev);
+            m->event_when = UINT64_MAX;
+        }
+    }
+}
+
+/* A translated region's time check failed, with the mote as H_OUT leaves it: fire the due events,
+ * then let the region go on only where slow_path would go straight back to executing (no PUC, fault
+ * or stop, the limit not reached, no interrupt to accept, the region still translated), setting
+ * next_check as it does. Otherwise the region leaves and slow_path takes over from the same state.
+ * This spares a region exit and re-entry per event (every SPI byte) and keeps nested regions. */
+static int xlat_service(mote_t *m, unsigned region)
+{
+    if (m->puc_pending || m->fault || m->stop_request)
+        return 0;
+    fire_due(m);
+    if (m->fault || m->puc_pending || m->stop_request || m->now >= m->run_until)
+        return 0;
+    uint16_t sr = m->r[2];
+    if ((m->irq_lines & ((sr & SR_GIE) ? 0xFFFFu : NMI_LINES)) || (sr & SR_CPUOFF))
+        return 0;
+    if (!m->xlat || m->xlat_off[region])
+        return 0;
+    m->irq_defer = 0;
+    uint64_t next = m->run_until;
+    if (m->nheap && m->heap[0]->when < next)
+        next = m->heap[0]->when;
+    m->next_check = next;
+    m->xlat_resumed++;
+    return 1;
+}
+
+static const struct cpu_exec_api exec_api = {io_read, wr_slow, cpu_sr_written, mote_fault, xlat_service};
 
 /* A region holding the stop PC or a breakpoint runs in the interpreter (which places them); the
  * entries of every region whose state changes are dropped, so the decoder sees them again. */
@@ -666,15 +706,7 @@ static int slow_path(mote_t *m)
             m->stop_request = 0;
             return MOTE_STOP_SERIAL;
         }
-        while (m->nheap && m->heap[0]->when <= m->now) {
-            mote_event_t *ev = m->heap[0];
-            mote_event_cancel(m, ev);
-            if (ev->fire) {
-                m->event_when = ev->when;
-                ev->fire(m, ev);
-                m->event_when = UINT64_MAX;
-            }
-        }
+        fire_due(m);
         if (m->fault || m->puc_pending || m->stop_request)
             continue;
         if (m->now >= m->run_until)

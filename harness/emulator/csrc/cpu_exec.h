@@ -23,6 +23,9 @@ struct cpu_exec_api {
     void (*wr_slow)(mote_t *m, uint16_t a, uint16_t v, int is_byte, uint16_t ipc);
     void (*sr_written)(mote_t *m, uint16_t old_sr);
     void (*fault)(mote_t *m, int code, uint16_t pc);
+    /* a region's time check failed: fire the due events as the run loop's slow path would; 1 when
+     * the region may go on at once (cpu.c xlat_service), 0 to leave it to the run loop */
+    int (*service)(mote_t *m, unsigned region);
 };
 
 #ifdef CPU_EXEC_TRANSLATED

@@ -5,9 +5,12 @@
  *
  * A region runs the instructions of its function as the interpreter would, one after another
  * (cpu_exec.h's functions on constant operands), with the interpreter's time check `now < next`
- * before each one, jumps inside the region as gotos, and returns when the check fails, control
- * leaves the region (a call, a return, a jump out) or an instruction the region does not run comes
- * (RETI, @PC sources, illegal opcodes): the run loop then goes on from the PC it left. So a region
+ * before each one, jumps inside the region as gotos. When the check fails the region asks the core
+ * (cpu_exec_api.service): the due events fire, and the region goes on where the run loop would go
+ * straight back to executing. It returns when the service says no (an interrupt to accept, a stop,
+ * the run limit), control leaves the region (a call, a return, a jump out) or an instruction the
+ * region does not run comes (RETI, @PC sources, illegal opcodes): the run loop then goes on from
+ * the PC it left. So a region
  * changes how fast instructions run, never what they do or when events, interrupts and stops fall:
  * the same cycles, memory and logs, byte for byte (tests/emulator/test_translate.py).
  *
@@ -22,7 +25,7 @@
 
 /* Bumped whenever struct hot, struct mote, struct cpu_exec_api or this header change meaning; the
  * module's cache key also hashes every csrc header (translate.py). */
-#define CPU_XLAT_ABI 1
+#define CPU_XLAT_ABI 2
 
 /* One region: runs from m->r[0] (one of its instruction addresses), with the run loop's state in the
  * mote as H_OUT leaves it, and leaves it there the same way. depth: how many regions are running

@@ -218,6 +218,7 @@ struct mote {
     const struct cpu_xlat_module *xlat; /* translated code in use (cpu_xlat.h); NULL: interpreter only */
     uint8_t *xlat_off; /* per region of xlat: 1 while a stop or breakpoint lies in it (interpreted) */
     uint64_t xlat_runs; /* regions entered since creation (statistics: tests, benchmarks) */
+    uint64_t xlat_resumed; /* time checks in a region that fired the due events and went on there */
 };
 
 /* ======================================================================================
