@@ -59,15 +59,16 @@ def bench_selfboot(c, seed=1):
     help={
         "quick": "20 emulated motes only (skip the 100-mote run)",
         "motes": "also N emulated motes (e.g. 1000, issue 15's target), 5 s simulated",
+        "spacing": "grid spacing of that run in metres (default 20: each mote hears ~20 others; 40: ~4)",
     },
 )
-def bench_sim(c, quick=False, motes=0):
+def bench_sim(c, quick=False, motes=0, spacing=20.0):
     """Simulation speed vs real time: scripted motes (engine + medium) and emulated Sky motes
     (beacon firmware, 1 frame/s each, LPM3 otherwise) through the C group stepper, interpreted and
     translated (--translate) (prints figures)."""
     from harness.bench.sim import main as run_bench
 
-    run_bench(quick=quick, extra_motes=int(motes))
+    run_bench(quick=quick, extra_motes=int(motes), extra_spacing_m=float(spacing))
 
 
 @task(iterable=["profile"], help={"profile": "record, psk or ecc (repeatable); default: all"})

@@ -102,18 +102,22 @@ def bench_emulated(
     }
 
 
-def bench_emulated_both(motes: int = 20, seconds: float = 10.0, seed: int = 1) -> dict:
+def bench_emulated_both(
+    motes: int = 20, seconds: float = 10.0, seed: int = 1, spacing_m: float = 20.0
+) -> dict:
     """bench_emulated interpreted, then translated: the interpreted figures, the translated ones as
     `<key>_translated`, and `same_results` (frames, lines and per-mote power alike)."""
-    r = bench_emulated(motes=motes, seconds=seconds, seed=seed)
-    t = bench_emulated(motes=motes, seconds=seconds, seed=seed, translate=True)
+    r = bench_emulated(motes=motes, seconds=seconds, spacing_m=spacing_m, seed=seed)
+    t = bench_emulated(motes=motes, seconds=seconds, spacing_m=spacing_m, seed=seed, translate=True)
     same = all(r[k] == t[k] for k in ("frames_sent", "received", "corrupted", "lines", "power"))
     return r | {f"{k}_translated": v for k, v in t.items()} | {"same_results": same}
 
 
-def main(quick: bool = False, extra_motes: int = 0) -> None:
+def main(quick: bool = False, extra_motes: int = 0, extra_spacing_m: float = 20.0) -> None:
     """Print the simulation benchmarks (scripted motes, then emulated ones; `extra_motes` > 0 adds a
-    run of that many emulated motes over 5 simulated seconds)."""
+    run of that many emulated motes over 5 simulated seconds, on a grid `extra_spacing_m` apart).
+    The speed of emulated motes follows the frames each one receives (a reception costs its mote
+    three wake-ups and ~33 SPI bytes), hence "received per mote-second" next to it."""
     for motes in (2, 10, 30):
         r = bench(motes=motes)
         print(
@@ -124,14 +128,15 @@ def main(quick: bool = False, extra_motes: int = 0) -> None:
     from harness.emulator.core_build import ensure_built
 
     ensure_built()
-    runs = [(20, 10.0)] if quick else [(20, 10.0), (100, 10.0)]
+    runs = [(20, 10.0, 20.0)] if quick else [(20, 10.0, 20.0), (100, 10.0, 20.0)]
     if extra_motes > 0:
-        runs.append((extra_motes, 5.0))
-    for motes, seconds in runs:
-        r = bench_emulated_both(motes=motes, seconds=seconds)
+        runs.append((extra_motes, 5.0, extra_spacing_m))
+    for motes, seconds, spacing in runs:
+        r = bench_emulated_both(motes=motes, seconds=seconds, spacing_m=spacing)
+        heard = r["received"] / (r["motes"] * r["simulated_s"])
         print(
-            f"{r['motes']:3d} emulated Sky motes (beacon, 1 frame/s, LPM3), "
-            f"{r['simulated_s']:.0f} s simulated: "
+            f"{r['motes']:3d} emulated Sky motes (beacon, 1 frame/s, LPM3, {spacing:g} m apart, "
+            f"received per mote-second {heard:.1f}), {r['simulated_s']:.0f} s simulated: "
             f"{r['cpu_s']:.2f} s CPU ({r['speed_x_realtime']:.1f}x real time, after boot "
             f"{r['steady_x_realtime']:.1f}x; set-up {r['setup_s']:.2f} s), "
             f"{r['group_windows']} group windows ({r['member_runs'] / max(1, r['group_windows']):.1f} "
