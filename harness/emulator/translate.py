@@ -176,8 +176,13 @@ def _region(
     code += [f"    case 0x{pc:04x}: goto L_{pc:04x};" for pc, _ in run]
     # the time check failed (hs.pc is the instruction's): the core fires the due events and says
     # whether the region goes on there (cpu.c xlat_service) or leaves for the run loop
-    svc = ["svc:", "    H_OUT(&hs);", f"    if (!cpu_api.service(m, {n})) return;", "    H_IN(&hs);"]
-    svc.append("    goto dyn;")
+    svc = [
+        "svc:",
+        "    H_OUT(&hs);",
+        f"    if (!cpu_api.service(m, {n})) return;",
+        "    H_IN(&hs);",
+        "    goto dyn;",
+    ]
     return [*code, "    default: goto out;", "    }", *svc, "out:", "    H_OUT(&hs);", "}"]
 
 

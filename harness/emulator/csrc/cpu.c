@@ -516,6 +516,18 @@ static inline void fire_due(mote_t *m)
     }
 }
 
+/* The interrupt lines the CPU would accept under status register sr (NMI and reset always). */
+static inline unsigned irq_enabled(const mote_t *m, uint16_t sr)
+{
+    return m->irq_lines & ((sr & SR_GIE) ? 0xFFFFu : NMI_LINES);
+}
+
+/* The cycle the run must next look up at: the earlier of `bound` and the first queued event. */
+static inline uint64_t next_stop(const mote_t *m, uint64_t bound)
+{
+    return m->nheap && m->heap[0]->when < bound ? m->heap[0]->when : bound;
+}
+
 /* A translated region's time check failed, with the mote as H_OUT leaves it: fire the due events,
  * then let the region go on only where slow_path would go straight back to executing (no PUC, fault
  * or stop, the limit not reached, no interrupt to accept, the region still translated), setting
@@ -528,16 +540,12 @@ static int xlat_service(mote_t *m, unsigned region)
     fire_due(m);
     if (m->fault || m->puc_pending || m->stop_request || m->now >= m->run_until)
         return 0;
-    uint16_t sr = m->r[2];
-    if ((m->irq_lines & ((sr & SR_GIE) ? 0xFFFFu : NMI_LINES)) || (sr & SR_CPUOFF))
+    if (irq_enabled(m, m->r[2]) || (m->r[2] & SR_CPUOFF))
         return 0;
-    if (!m->xlat || m->xlat_off[region])
+    if (!m->xlat || m->xlat_off[region]) /* a host callback of an event detached or stopped it */
         return 0;
     m->irq_defer = 0;
-    uint64_t next = m->run_until;
-    if (m->nheap && m->heap[0]->when < next)
-        next = m->heap[0]->when;
-    m->next_check = next;
+    m->next_check = next_stop(m, m->run_until);
     m->xlat_resumed++;
     return 1;
 }
@@ -712,7 +720,7 @@ static int slow_path(mote_t *m)
         if (m->now >= m->run_until)
             return MOTE_OK;
         uint16_t sr = m->r[2];
-        unsigned enabled = m->irq_lines & ((sr & SR_GIE) ? 0xFFFFu : NMI_LINES);
+        unsigned enabled = irq_enabled(m, sr);
         if (enabled) {
             if (m->irq_defer && !(sr & SR_CPUOFF)) {
                 m->irq_defer = 0;
@@ -721,19 +729,14 @@ static int slow_path(mote_t *m)
             }
             if ((sr & SR_CPUOFF) && dco_waking(m, sr)) {
                 /* the DCO is still starting: events meanwhile fire on time, then accept */
-                uint64_t next = m->wake_at < m->run_until ? m->wake_at : m->run_until;
-                if (m->nheap && m->heap[0]->when < next)
-                    next = m->heap[0]->when;
-                m->now = next;
+                m->now = next_stop(m, m->wake_at < m->run_until ? m->wake_at : m->run_until);
                 continue;
             }
             accept_irq(m, enabled);
             continue;
         }
         m->irq_defer = 0;
-        uint64_t next = m->run_until;
-        if (m->nheap && m->heap[0]->when < next)
-            next = m->heap[0]->when;
+        uint64_t next = next_stop(m, m->run_until);
         if (sr & SR_CPUOFF) {
             m->now = next; /* CPU off: time jumps to the next event (or the run limit) */
             continue;
