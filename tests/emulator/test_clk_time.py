@@ -134,3 +134,41 @@ def test_run_until_ns_after_a_puc_restores_the_faster_reset_dco(ns: int) -> None
     run_stop_ok(m, ns)
     assert m.ptr.reset_count[2] == 1  # MOTE_RESET_WDT_KEY (mote.h)
     assert m.ptr.mclk_hz == 750_000
+
+
+# Timer_A on ACLK, up mode to TACCR0 = 1: an interrupt every two ACLK ticks (61 us); each one wakes
+# the CPU from LPM3 and its RETI puts it back (r4 counts them). Every wake-up starts SMCLK and every
+# return stops it: thousands of SMCLK gatings with the DCO never touched.
+LPM3_TICKER = f"""
+        .text
+        .globl _start
+_start: mov #0x3900, r1
+        {STOP_WATCHDOG}
+        clr r4
+        mov #1, &0x0172
+        mov #0x0010, &0x0162
+        mov #0x0114, &0x0160
+sleep:  bis #0x00D8, r2
+        jmp sleep
+isr:    inc r4
+        reti
+        .section .vectors,"ax"
+        .fill 6, 2, 0
+        .word isr
+        .fill 8, 2, 0
+        .word _start
+"""
+
+
+def test_smclk_gating_keeps_the_time_base_and_counts_smclk_only_while_awake() -> None:
+    """LPM3 stops SMCLK alone: its count freezes and restarts at the present cycle, and the cycle ->
+    time mapping stays the one of the last DCO change (here the power-on one), exactly: a time base
+    moved at each gating would round each time (floor of a part plus floor of the rest)."""
+    m = mote_from_asm(LPM3_TICKER)
+    assert lib.clk_run_until_ns(m.ptr, 50_000_000) == 0
+    wakeups = m.ptr.r[4]
+    assert wakeups > 700  # 50 ms / 61 us
+    check_mapping(m, 0, 0)
+    active = lib.mote_component_time(m.ptr, 0, 0)  # CPU component, ACTIVE mode: cycles
+    assert 0 < active < m.now // 2
+    assert lib.clk_ticks(m.ptr, 2) == active  # SMCLK = DCO / 1 ran exactly while the CPU was awake

@@ -1304,8 +1304,9 @@ static void cpu_mode(mote_t *m, void *ctx, int component, int old_mode, int new_
 /* The DCO changed: re-map every pending deadline to the new cycle rate. */
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
-    (void)m;
     cc2420_t *r = ctx;
+    if (clk_change_is_smclk_gating(m))
+        return; /* the cycle -> time mapping stays: so do the cycles of its events */
     rx_sync(r); /* phase 0: the bytes due under the old mapping; 1: their follower re-mapped below */
     if (phase != 1)
         return;

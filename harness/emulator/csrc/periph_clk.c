@@ -15,7 +15,8 @@ typedef struct {
     /* mapping valid from cycle base_c on */
     uint64_t base_c;
     u128 base_t;          /* simulated time at base_c */
-    uint64_t sm_base;     /* SMCLK-domain DCO periods elapsed at base_c (frozen while SMCLK is off) */
+    uint64_t sm_base;     /* SMCLK-domain DCO periods elapsed at sm_base_c (frozen while SMCLK is off) */
+    uint64_t sm_base_c;   /* SMCLK's own base cycle: its gating moves it, not the time base */
     int smclk_on;         /* SCG1 = 0 */
     int lfxt_on;          /* OSCOFF = 0 */
     u128 lfxt_lost;       /* time LFXT1 spent stopped (ACLK ticks derive from time - lost) */
@@ -24,7 +25,7 @@ typedef struct {
     int nlis;
     uint64_t run_target_ns; /* clk_run_until_ns in progress: the time it must stop at; 0: none */
     u128 run_target_t;      /* ns_to_t(run_target_ns) */
-    int gating;             /* clk_mode_hook is notifying (clk_change_is_gating) */
+    int gating;             /* clk_mode_hook is notifying: 1, or 2 for SMCLK alone (clk_change_is_gating) */
     uint32_t gen;           /* bumped whenever the cycle -> time mapping changes (rebase) */
     /* time_at without a division: 2^47 = rq * rf + rr, rinv = (2^64 - 1) / rf (rf: the MCLK they
      * were computed for, 0: none yet) */
@@ -138,8 +139,8 @@ static u128 lfxt_time_at(clk_state_t *s, mote_t *m, uint64_t c)
 
 static uint64_t smclk_dco_at(clk_state_t *s, uint64_t c)
 {
-    if (c < s->base_c) c = s->base_c;
-    return s->sm_base + (s->smclk_on ? ((c - s->base_c) << s->divm) : 0);
+    if (c < s->sm_base_c) c = s->sm_base_c;
+    return s->sm_base + (s->smclk_on ? ((c - s->sm_base_c) << s->divm) : 0);
 }
 
 uint64_t clk_ticks_at(mote_t *m, int src, uint64_t c)
@@ -170,10 +171,10 @@ uint64_t clk_cycle_of_tick(mote_t *m, int src, uint64_t tick)
     }
     case CLK_SRC_SMCLK: {
         uint64_t target = tick << s->divs;
-        if (target <= s->sm_base) return s->base_c;
+        if (target <= s->sm_base) return s->sm_base_c;
         if (!s->smclk_on) return UINT64_MAX;
         uint64_t need = target - s->sm_base, step = 1ull << s->divm;
-        return s->base_c + (need + step - 1) / step;
+        return s->sm_base_c + (need + step - 1) / step;
     }
     case CLK_SRC_MCLK: return tick;
     case CLK_SRC_DCO: return (tick + (1ull << s->divm) - 1) >> s->divm;
@@ -243,7 +244,9 @@ int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx)
     return 0;
 }
 
-int clk_change_is_gating(mote_t *m) { return st(m)->gating; }
+int clk_change_is_gating(mote_t *m) { return st(m)->gating != 0; }
+
+int clk_change_is_smclk_gating(mote_t *m) { return st(m)->gating == 2; }
 
 static void notify(mote_t *m, int phase)
 {
@@ -251,9 +254,12 @@ static void notify(mote_t *m, int phase)
     for (int i = 0; i < s->nlis; i++) s->lis[i].fn(m, s->lis[i].ctx, phase);
     if (phase == 1 && s->run_target_ns) {
         /* mote_run() stops at a cycle computed at the old setting: move the stop to the cycle of the
-         * same simulated time, so the run ends exactly at its target whatever the firmware does. */
-        uint64_t c = cycle_at(s, m, s->run_target_t); /* = clk_cycle_at_ns(m, run_target_ns) */
-        m->run_until = c > m->now ? c : m->now;
+         * same simulated time, so the run ends exactly at its target whatever the firmware does (SMCLK
+         * gating keeps the mapping, and with it the stop). */
+        if (s->gating != 2) {
+            uint64_t c = cycle_at(s, m, s->run_target_t); /* = clk_cycle_at_ns(m, run_target_ns) */
+            m->run_until = c > m->now ? c : m->now;
+        }
         m->next_check = 0; /* re-evaluate the limit before the next instruction */
     }
 }
@@ -288,6 +294,7 @@ static void rebase(clk_state_t *s, mote_t *m)
     uint64_t c = m->now;
     s->base_t = time_at(s, m, c);
     s->sm_base = smclk_dco_at(s, c);
+    s->sm_base_c = c;
     s->base_c = c;
     s->gen++;
 }
@@ -337,7 +344,10 @@ static void clk_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int i
     reconfigure(m, regs[0], regs[1], regs[2]);
 }
 
-/* LPM clock gating: SCG1 (LPM2-4) stops SMCLK, OSCOFF (LPM4) stops LFXT1/ACLK. */
+/* LPM clock gating: SCG1 (LPM2-4) stops SMCLK, OSCOFF (LPM4) stops LFXT1/ACLK. SMCLK alone (AM or
+ * LPM0/1 <-> LPM2/3, every wake-up of a sleeping mote) freezes or restarts SMCLK's own count at now
+ * and leaves the cycle -> time mapping as it is (gating 2: listeners that do not count SMCLK have
+ * nothing to do); LFXT1 stopping or starting rebases the time base (gating 1). */
 static void clk_mode_hook(mote_t *m, void *ctx, int component, int old_mode, int new_mode)
 {
     (void)ctx;
@@ -347,10 +357,14 @@ static void clk_mode_hook(mote_t *m, void *ctx, int component, int old_mode, int
     int sm_on = !(new_mode == CPU_MODE_LPM2 || new_mode == CPU_MODE_LPM3 || new_mode == CPU_MODE_LPM4);
     int lf_on = new_mode != CPU_MODE_LPM4;
     if (sm_on == s->smclk_on && lf_on == s->lfxt_on) return;
-    s->gating = 1;
+    int smclk_only = lf_on == s->lfxt_on;
+    s->gating = smclk_only ? 2 : 1;
     notify(m, 0);
-    rebase(s, m);
-    if (lf_on != s->lfxt_on) {
+    if (smclk_only) {
+        s->sm_base = smclk_dco_at(s, m->now);
+        s->sm_base_c = m->now;
+    } else {
+        rebase(s, m);
         u128 t = s->base_t;
         if (!lf_on) s->lfxt_frozen_t = t - s->lfxt_lost;
         else s->lfxt_lost = t - s->lfxt_frozen_t;
@@ -383,6 +397,7 @@ void clk_reset(mote_t *m, int por)
         s->base_t = 0;
         s->gen++;
         s->sm_base = 0;
+        s->sm_base_c = 0;
         s->lfxt_lost = 0;
         s->smclk_on = s->lfxt_on = 1;
     }

@@ -11,7 +11,10 @@
  * 750 kHz after reset. MOD mixes f(DCO) and f(DCO+1) over 32 DCO periods (no effect at DCO = 7).
  * DCOR (external resistor) is treated as the internal resistor. MCLK and SMCLK always run from the
  * DCO: SELM/SELS are stored but XT2/LFXT1 as MCLK/SMCLK source are not modelled (the Sky has no XT2).
- * LPM clock gating follows the CPU mode: SCG1 (LPM2-4) stops SMCLK, OSCOFF (LPM4) stops ACLK.
+ * LPM clock gating follows the CPU mode: SCG1 (LPM2-4) stops SMCLK, OSCOFF (LPM4) stops ACLK. SMCLK
+ * keeps its own base cycle: stopping or restarting it (every LPM3 entry and wake-up) leaves the cycle ->
+ * time mapping untouched, so it is rebased only when MCLK's frequency changes or LFXT1 stops or starts
+ * (a rebase floors the time at its cycle: thousands of them a second drifted by a few ns an hour).
  */
 #ifndef ESSE_PERIPH_CLK_H
 #define ESSE_PERIPH_CLK_H
@@ -63,6 +66,10 @@ int clk_add_listener(mote_t *m, clk_change_fn fn, void *ctx); /* -1: full (mote_
  * dividers unchanged): every clock's tick count at the present cycle is the same before and after,
  * so a listener need not carry counts across; its events' cycles must still be recomputed. */
 int clk_change_is_gating(mote_t *m);
+/* 1 while the gating change is SMCLK's alone (SCG1 set or cleared, LFXT1 running on): the cycle ->
+ * time mapping, ACLK and every event scheduled by time stay as they are; only SMCLK's count stops
+ * or restarts at the present cycle. A listener that does not count SMCLK has nothing to do. */
+int clk_change_is_smclk_gating(mote_t *m);
 
 void clk_attach(mote_t *m);
 void clk_reset(mote_t *m, int por);

@@ -580,6 +580,8 @@ static void accept0(mote_t *m, void *ctx, int vec)
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     tmr_t *t = ctx;
+    if (clk_change_is_smclk_gating(m) && t->src != CLK_SRC_SMCLK)
+        return; /* its ticks and their cycles stay as they are */
     int gating = clk_change_is_gating(m); /* tick counts at now unchanged: nothing to carry */
     if (phase == 0) {
         sync(m, t);

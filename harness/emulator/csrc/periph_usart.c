@@ -329,6 +329,9 @@ static void accept_tx(mote_t *m, void *ctx, int vec)
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     usart_t *s = ctx;
+    if (clk_change_is_smclk_gating(m) && !(s->shifting && s->tx_src == CLK_SRC_SMCLK) &&
+        !(s->rxq_len && brclk_src(s) == CLK_SRC_SMCLK))
+        return; /* nothing in flight on SMCLK: ACLK's cycles stay as they are */
     if (phase == 0) {
         if (s->shifting) {
             if (s->tx_tick_lazy) { /* the mapping of the character's start is still the current one */

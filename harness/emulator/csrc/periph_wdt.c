@@ -118,6 +118,8 @@ static void sfr_changed(mote_t *m, void *ctx)
 static void clk_changed(mote_t *m, void *ctx, int phase)
 {
     wdt_t *w = ctx;
+    if (clk_change_is_smclk_gating(m) && (w->src != CLK_SRC_SMCLK || (w->ctl & WDTHOLD)))
+        return; /* its ticks and their cycles stay as they are (held: nothing scheduled) */
     if (clk_change_is_gating(m)) { /* tick counts at now unchanged: only the cycles move */
         if (phase == 1) schedule(m, w);
         return;
