@@ -337,36 +337,62 @@ static inline int cca_now(cc2420_t *r)
 
 static unsigned fifop_thr(cc2420_t *r) { return regv(r, REG_IOCFG0) & 0x7Fu; }
 
+/* FIFOP (bit 0) and FIFO (bit 1) as the chip computes them, before their polarities; io: IOCFG0. */
+static inline int fifo_levels(const cc2420_t *r, unsigned io)
+{
+    unsigned counted = r->rx_count;
+    if (r->rx.active && !r->rx.accepted) /* not before address recognition passed */
+        counted -= r->rx.pushed < counted ? r->rx.pushed : counted;
+    int fifop = r->rx_overflow || r->fifop_frame_done || counted > (io & 0x7Fu); /* fifop_thr */
+    int fifo = r->rx_count > 0 && !r->rx_overflow;
+    return fifop | fifo << 1;
+}
+
 /* The pin levels the radio drives in its present state (bit 0 FIFOP, 1 FIFO, 2 CCA, 3 SFD). Inline
- * and without branches on the polarities: it runs after every RXFIFO byte read over SPI. */
+ * and without branches on the polarities (update_fifo_pins recomputes only the first two). */
 static inline int pins_now(cc2420_t *r)
 {
     if (r->state < CC2420_POWER_DOWN)
         return 0;
-    unsigned counted = r->rx_count;
-    if (r->rx.active && !r->rx.accepted) /* not before address recognition passed */
-        counted -= r->rx.pushed < counted ? r->rx.pushed : counted;
     unsigned io = regv(r, REG_IOCFG0);
-    int fifop = r->rx_overflow || r->fifop_frame_done || counted > (io & 0x7Fu); /* fifop_thr */
-    int fifo = r->rx_count > 0 && !r->rx_overflow;
     int sfd = r->sfd_active != 0; /* 0 or 1 */
-    int pins = fifop | fifo << 1 | cca_now(r) << 2 | sfd << 3;
+    int pins = fifo_levels(r, io) | cca_now(r) << 2 | sfd << 3;
     /* IOC_FIFOP_POL (bit 9) -> bit 0, IOC_FIFO_POL (10) -> 1, IOC_CCA_POL (7) -> 2, IOC_SFD_POL (8) -> 3 */
     return pins ^ (int)(((io >> 9) & 3u) | ((io >> 5) & 0xCu));
 }
 
-static void update_pins(cc2420_t *r)
+/* Drive the pins whose level changed to `pins` (pins_now's bits). */
+static void set_pins(cc2420_t *r, int pins)
 {
-    int pins = pins_now(r);
     int changed = pins ^ r->pins;
-    if (!changed)
-        return;
     int fifop = pins & 1, fifo = (pins >> 1) & 1, cca = (pins >> 2) & 1, sfd = (pins >> 3) & 1;
     r->pins = pins;
     if (changed & 1) port_set_input(r->m, PIN_FIFOP_PORT, PIN_FIFOP, fifop);
     if (changed & 2) port_set_input(r->m, PIN_FIFO_PORT, PIN_FIFO, fifo);
     if (changed & 4) port_set_input(r->m, PIN_CCA_PORT, PIN_CCA, cca);
     if (changed & 8) port_set_input(r->m, PIN_SFD_PORT, PIN_SFD, sfd);
+}
+
+static void update_pins(cc2420_t *r)
+{
+    int pins = pins_now(r);
+    if (pins != r->pins)
+        set_pins(r, pins);
+}
+
+/* After an RXFIFO read (every byte of a received frame): the read moves the count, the frame's
+ * pushed bytes and fifop_frame_done, which only FIFO and FIFOP depend on; CCA and SFD stay as the
+ * last update left them (every change of their inputs updates the pins). */
+static inline void update_fifo_pins(cc2420_t *r)
+{
+    if (r->state < CC2420_POWER_DOWN) {
+        update_pins(r);
+        return;
+    }
+    unsigned io = regv(r, REG_IOCFG0);
+    int pins = ((fifo_levels(r, io) ^ (int)((io >> 9) & 3u)) & 3) | (r->pins & 0xC);
+    if (pins != r->pins)
+        set_pins(r, pins);
 }
 
 static uint8_t status_byte(cc2420_t *r)
@@ -1213,7 +1239,7 @@ static uint8_t spi_exchange(mote_t *m, void *ctx, uint8_t mosi)
             out = 0;
         } else if (r->spi_read) {
             out = rxfifo_pop(r);
-            update_pins(r);
+            update_fifo_pins(r);
         } else {
             out = status_byte(r);
         }
