@@ -14,7 +14,7 @@
  * LPM clock gating follows the CPU mode: SCG1 (LPM2-4) stops SMCLK, OSCOFF (LPM4) stops ACLK. SMCLK
  * keeps its own base cycle: stopping or restarting it (every LPM3 entry and wake-up) leaves the cycle ->
  * time mapping untouched, so it is rebased only when MCLK's frequency changes or LFXT1 stops or starts
- * (a rebase floors the time at its cycle: thousands of them a second drifted by a few ns an hour).
+ * (a rebase floors the time at its cycle: hundreds a mote-second drifted by a few ns an hour).
  */
 #ifndef ESSE_PERIPH_CLK_H
 #define ESSE_PERIPH_CLK_H
