@@ -380,15 +380,12 @@ static void update_pins(cc2420_t *r)
         set_pins(r, pins);
 }
 
-/* After an RXFIFO read (every byte of a received frame): the read moves the count, the frame's
- * pushed bytes and fifop_frame_done, which only FIFO and FIFOP depend on; CCA and SFD stay as the
- * last update left them (every change of their inputs updates the pins). */
+/* After an RXFIFO read (every byte of a received frame; the oscillator runs, so pins_now's
+ * powered-down case cannot arise): the read moves the count, the frame's pushed bytes and
+ * fifop_frame_done, which only FIFO and FIFOP depend on; CCA and SFD stay as the last update left
+ * them (every change of their inputs updates the pins). */
 static inline void update_fifo_pins(cc2420_t *r)
 {
-    if (r->state < CC2420_POWER_DOWN) {
-        update_pins(r);
-        return;
-    }
     unsigned io = regv(r, REG_IOCFG0);
     int pins = ((fifo_levels(r, io) ^ (int)((io >> 9) & 3u)) & 3) | (r->pins & 0xC);
     if (pins != r->pins)

@@ -289,12 +289,18 @@ int clk_run_until_ns(mote_t *m, uint64_t ns)
 }
 
 /* Move the base to now under the old mapping, so a new mapping can start here. */
+/* SMCLK's count restarts from its value at cycle c (before a gating or a divider change). */
+static void smclk_rebase(clk_state_t *s, uint64_t c)
+{
+    s->sm_base = smclk_dco_at(s, c);
+    s->sm_base_c = c;
+}
+
 static void rebase(clk_state_t *s, mote_t *m)
 {
     uint64_t c = m->now;
     s->base_t = time_at(s, m, c);
-    s->sm_base = smclk_dco_at(s, c);
-    s->sm_base_c = c;
+    smclk_rebase(s, c);
     s->base_c = c;
     s->gen++;
 }
@@ -361,8 +367,7 @@ static void clk_mode_hook(mote_t *m, void *ctx, int component, int old_mode, int
     s->gating = smclk_only ? 2 : 1;
     notify(m, 0);
     if (smclk_only) {
-        s->sm_base = smclk_dco_at(s, m->now);
-        s->sm_base_c = m->now;
+        smclk_rebase(s, m->now);
     } else {
         rebase(s, m);
         u128 t = s->base_t;
