@@ -173,6 +173,8 @@ def _run(
         timed = end_ns is not None and mote.now < limit
         what = f"time limit ({seconds} s)" if timed else f"cycle limit ({max_cycles})"
         print(f"\nesse run: {what} reached", file=sys.stderr)
+    for use in mote.unmodelled():  # nothing silent: results that depend on these are not the chip's
+        print(f"esse run: WARNING: {use}", file=sys.stderr)
     report = power_report(mote)
     print(f"\nCYCLES {mote.now}", file=out)
     print(f"TIME_NS {report.total_ns}", file=out)

@@ -14,6 +14,7 @@ from pathlib import Path
 from harness.emulator.core_build import CORE
 from harness.emulator.elf import ElfImage, load_elf
 from harness.emulator.errors import SerialOverflow
+from harness.emulator.unmodelled import UnmodelledUse, unmodelled_uses
 
 _core = CORE.load()  # ExtensionNotBuilt says how to build it
 ffi = _core.ffi
@@ -249,6 +250,11 @@ class Mote:
             ffi.string(comp.mode_names[i]).decode(): lib.mote_component_ns(self._m, component, i)
             for i in range(comp.nmodes)
         }
+
+    def unmodelled(self) -> list[UnmodelledUse]:
+        """Parts of the chip the firmware used that the emulator does not model (their registers only
+        hold what is written): the first access to each and how many (harness/emulator/unmodelled.py)."""
+        return unmodelled_uses(self._m)
 
     @property
     def active_ns(self) -> int:

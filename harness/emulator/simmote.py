@@ -33,6 +33,7 @@ from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
 from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
 from harness.emulator.sky_devices import DS2411, M25P80  # noqa: E402
 from harness.emulator.translate import TranslateError, Translation, build  # noqa: E402
+from harness.emulator.unmodelled import UnmodelledUse  # noqa: E402
 from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
 
 LOOKAHEAD_US = TURNAROUND_US  # CC2420: a TX strobe puts the first preamble symbol on air 12 symbols later
@@ -213,6 +214,10 @@ class SkySimMote:
         if self._error is not None:
             err, self._error = self._error, None
             raise err
+
+    def unmodelled(self) -> list[UnmodelledUse]:
+        """Parts of the chip this mote's firmware used that the emulator does not model."""
+        return self.mote.unmodelled()
 
     def take_resets(self) -> list[ResetEvent]:
         """PUCs since the last call (several in one engine window: one event each, at the latest's

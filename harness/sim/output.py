@@ -28,6 +28,7 @@ from harness.sim.interfaces import POWER_MODES
 from harness.sim.medium import MediumStats, RadioEvent
 
 if TYPE_CHECKING:
+    from harness.emulator.unmodelled import UnmodelledUse
     from harness.sim.engine import Engine
 
 LINKTYPE_IEEE802_15_4_WITHFCS = 195
@@ -153,6 +154,7 @@ class Recorder:
         end_us: int,
         reason: str,
         verdict: bool | None,
+        unmodelled: list[tuple[int, UnmodelledUse]] | None = None,
     ) -> dict[str, Path]:
         """Write every output file to `out_dir`; {kind: path}."""
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,6 +182,12 @@ class Recorder:
             "energy_mJ": {k: v["total_energy_mJ"] for k, v in pj["motes"].items()},
             "output_lines": len(self.lines),
             "resets": [{"time_us": r.time_us, "mote": r.mote_id, "cause": r.cause} for r in self.resets],
+            # parts of the chip a firmware used that the emulator does not model (nothing silent)
+            "unmodelled": [
+                {"mote": mote, "part": u.part, "register": u.register, "addr": u.addr,
+                 "first_us": u.time_ns // 1000, "first_write": u.write, "accesses": u.accesses}
+                for mote, u in (unmodelled or [])
+            ],
         }
         files["summary"].write_text(_dump(summary))
         return files
@@ -202,4 +210,10 @@ def summary_text(summary_path: Path) -> str:
     if resets:
         lines.append(f"resets: {len(resets)}")
         lines += [f"  mote {r['mote']} reset ({r['cause']}) at {r['time_us']} µs" for r in resets[:20]]
+    for u in s.get("unmodelled", []):
+        lines.append(
+            f"WARNING: mote {u['mote']}: the firmware used {u['part']} "
+            f"({u['register']} at 0x{u['addr']:04x}, first at {u['first_us']} µs, {u['accesses']} accesses), "
+            "which the emulator does not model"
+        )
     return "\n".join(lines)

@@ -176,6 +176,7 @@ def run_scenario(
         end_us=result.end_us,
         reason=result.reason,
         verdict=verdict,
+        unmodelled=[(m.mote_id, u) for m in motes if hasattr(m, "unmodelled") for u in m.unmodelled()],
     )
     if failure is not None:
         raise SimulationError(

@@ -356,3 +356,22 @@ def uart1_elf(source: Callable[[int, int], str], baud: int = 115200) -> Path:
     probe = Mote(assemble(source(1, 0)))
     probe.run(2000)  # learn the DCO frequency the program sets
     return assemble(source(*uart_divisor(probe.mclk_hz, baud)))
+
+
+def two_motes_csc_with(tmp_path: Path, elf: Path, type_id: str) -> Path:
+    """The two-mote radiotest scenario rendered to a `.csc` in tmp_path, with mote 2 running `elf`
+    (a mote type named `type_id`)."""
+    from harness.build import build_app
+    from harness.cli import main
+    from harness.paths import COOJA_CONFIGS_DIR
+    from harness.sim.csc import read_csc, write_csc
+
+    build_app("radiotest")
+    csc = tmp_path / "two.csc"
+    two = COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml"
+    assert main(["sim", "render", str(two), "-o", str(csc)]) == 0
+    sim = read_csc(csc)
+    sim.mote_types.append(type(sim.mote_types[0])(type_id, type_id, str(elf)))
+    sim.motes[1].type_identifier = type_id
+    write_csc(sim, csc)
+    return csc

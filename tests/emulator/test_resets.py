@@ -9,14 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from emu_helpers import mote_from_asm
+from emu_helpers import mote_from_asm, two_motes_csc_with
 
 from harness.cli import main
 from harness.emulator.asm import assemble
 from harness.emulator.cli import run_command
 from harness.emulator.resets import reset_counts
 from harness.emulator.simmote import SkySimMote
-from harness.paths import COOJA_CONFIGS_DIR
 from harness.proc import require
 from harness.sim.engine import STOP_GRACE_US, Engine
 
@@ -78,19 +77,7 @@ def test_simulation_logs_resets(group):
 
 
 def _resetting_csc(tmp_path: Path) -> Path:
-    from harness.build import build_app
-    from harness.sim.csc import read_csc, write_csc
-
-    build_app("radiotest")
-    csc = tmp_path / "two.csc"
-    two = COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml"
-    assert main(["sim", "render", str(two), "-o", str(csc)]) == 0
-    sim = read_csc(csc)
-    spin = assemble(SPIN + VECTORS, out_dir=tmp_path / "asm")
-    sim.mote_types.append(type(sim.mote_types[0])("spin", "spin", str(spin)))
-    sim.motes[1].type_identifier = "spin"
-    write_csc(sim, csc)
-    return csc
+    return two_motes_csc_with(tmp_path, assemble(SPIN + VECTORS, out_dir=tmp_path / "asm"), "spin")
 
 
 def test_esse_sim_run_fail_on_reset(tmp_path, capsys):

@@ -19,6 +19,7 @@ void periph_reset_all(mote_t *m, int por)
     port_reset(m, por);
     flash_reset(m, por);
     adc_reset(m, por);
+    unmod_reset(m, por);
 }
 
 void periph_attach_all(mote_t *m)
@@ -32,12 +33,14 @@ void periph_attach_all(mote_t *m)
     port_attach(m);
     flash_attach(m);
     adc_attach(m);
+    unmod_attach(m);
     mote_on_reset(m, periph_reset_hook, NULL);
     periph_reset_all(m, 1);
 }
 
 void periph_detach_all(mote_t *m)
 {
+    unmod_detach(m);
     adc_detach(m);
     flash_detach(m);
     port_detach(m);

@@ -59,3 +59,9 @@ uint64_t flash_ops_done(mote_t *m);
 void adc_set_channel(mote_t *m, int ch, uint16_t value);
 void adc_set_channel_noise(mote_t *m, int ch, int bits);
 void adc_seed(mote_t *m, uint64_t seed);
+
+/* parts the emulator does not model (periph_unmodelled.h): part 0 I2C, 1 SVS, 2 Comparator_A,
+ * 3 DAC12, 4 SPI slave */
+uint32_t unmod_touched(mote_t *m);
+int unmod_first(mote_t *m, int part, uint16_t *addr, uint64_t *cycle, uint64_t *ns, int *write,
+                uint64_t *count);

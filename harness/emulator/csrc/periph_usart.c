@@ -266,6 +266,17 @@ static uint8_t read_byte(mote_t *m, usart_t *s, unsigned off)
     }
 }
 
+/* A synchronous mode other than SPI master is not modelled (nothing silent): USART0's I2C mode
+ * (I2C = 1 in SPB's place; its bit 0 is then I2CEN, so any value of it) or SPI slave out of reset
+ * (x1xx user's guide, USART SPI and I2C chapters). */
+static void note_unmodelled_mode(mote_t *m, usart_t *s)
+{
+    if (s->u == 0 && (s->ctl & SPB))
+        unmod_note(m, UNMOD_I2C, s->base, 1);
+    else if (!(s->ctl & MM) && !in_reset(s))
+        unmod_note(m, UNMOD_SPI_SLAVE, s->base, 1);
+}
+
 static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
 {
     switch (off) {
@@ -273,6 +284,7 @@ static void write_byte(mote_t *m, usart_t *s, unsigned off, uint8_t v)
         int was_reset = in_reset(s);
         s->ctl = v;
         if (!was_reset && in_reset(s)) state_reset(m, s);
+        if (v & SYNC) note_unmodelled_mode(m, s);
         break;
     }
     case 1: s->tctl = (uint8_t)((v & ~TXEPT) | (s->tctl & TXEPT)); break;
