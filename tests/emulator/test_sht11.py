@@ -6,6 +6,7 @@ Calculation" application note (its two worked examples)."""
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from pathlib import Path
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 
 from harness.emulator.mote import Mote, lib
 from harness.emulator.sky_devices import SHT11
+from harness.emulator.vcd import MoteTrace
+from tests.emulator.vcd_reader import read_vcd
 
 ACLK_HZ = 32768
 CYCLES = 400_000_000  # a bound per wait: a round of readings is ~0.5 s of mote time (~2 M cycles)
@@ -215,3 +218,23 @@ def test_bad_environment_is_refused(sht_elf):
     assert sht.raw() == 0  # clamped: the sensor's lowest reading is -39.6 C
     with pytest.raises(ValueError, match="index 3"):
         sht.corrupt_next(3, 1)
+
+
+def test_measurement_time_on_the_traced_wires(sht_elf):
+    # in emulated time from the wires (VCD): while VDD is up, DATA's longest high stretch is the 14-bit
+    # temperature measurement, from the ACK's release (9th SCK falling edge) to data ready
+    mote, sht = boot(sht_elf)
+    buf = io.StringIO()
+    trace = MoteTrace(mote, buf)
+    wait_line(mote, r"SHT hi n=0 [^\n]*\n")
+    trace.close()
+    vcd = read_vcd(buf.getvalue())
+    vdd = [(a, b) for a, b, v in vcd["mote1.pins.sht11_vdd"].intervals(vcd.end) if v == 1]
+    highs = [
+        b - a
+        for a, b, v in vcd["mote1.pins.sht11_data"].intervals(vcd.end)
+        if v == 1 and any(va <= a and b <= vb for va, vb in vdd)
+    ]
+    assert 0.7 * 320e6 <= max(highs) <= 320e6 + 5_000  # the datasheet's maximum, < 1 instruction late
+    sck = vcd["mote1.pins.sht11_sck"].changes
+    assert len(sck) > 2 * 9 * 6  # clocked: commands and bytes of 9 clocks each
