@@ -92,7 +92,7 @@ uint16_t sht11_raw(const sht11_t *s, int kind, int low_res)
     uint16_t sot = nearest((s->temp_c + 39.6) / (low_res ? 0.04 : 0.01), tmax, s->temp_c, low_res, 0, 0);
     if (kind == 0)
         return sot;
-    /* RH_true(S) = a S^2 + b S + c0 with T as the driver converts it from this SOT */
+    /* RH_true(S) - RH = a S^2 + b S + c = 0, T as the driver converts it from this SOT */
     double t = temp_of(low_res, sot);
     double a = low_res ? -4.0845e-4 : -1.5955e-6;
     double b = (low_res ? 0.5872 : 0.0367) + (t - 25.0) * (low_res ? 0.00128 : 0.00008);
@@ -122,7 +122,7 @@ static void go_idle(sht11_t *s)
 static void present_bit(sht11_t *s) /* the next bit of tx[txi], MSB first, after nbits were clocked */
 {
     int bit = (s->tx[s->txi] >> (7 - s->nbits)) & 1;
-    if (bit == s->dev_low)
+    if (bit == s->dev_low) /* the line changes: a 0 pulls it low, a 1 releases it */
         drive(s, !bit);
 }
 
