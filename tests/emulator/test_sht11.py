@@ -238,3 +238,14 @@ def test_measurement_time_on_the_traced_wires(sht_elf):
     assert 0.7 * 320e6 <= max(highs) <= 320e6 + 5_000  # the datasheet's maximum, < 1 instruction late
     sck = vcd["mote1.pins.sht11_sck"].changes
     assert len(sck) > 2 * 9 * 6  # clocked: commands and bytes of 9 clocks each
+
+
+def test_simulated_mote_carries_one(sht_elf):
+    from harness.emulator.simmote import SkySimMote
+
+    with pytest.raises(ValueError, match=r"mote 3: SHT11 temperature 200 C outside"):
+        SkySimMote(sht_elf, 3, sht11={"temperature": 200})
+    with pytest.raises(ValueError, match=r"mote 3: unknown SHT11 key\(s\) heater"):
+        SkySimMote(sht_elf, 3, sht11={"heater": 1.0})
+    mote = SkySimMote(sht_elf, 3, sht11={"humidity": 12.5})
+    assert (mote.sht11.temperature, mote.sht11.humidity) == (25.0, 12.5)
