@@ -31,7 +31,7 @@ from harness.emulator.errors import SerialOverflow  # noqa: E402
 from harness.emulator.mote import EmulatorFault, Mote, ffi, lib, setup_error  # noqa: E402
 from harness.emulator.radio import MODES, Radio, SkyRadio  # noqa: E402
 from harness.emulator.resets import ResetEvent, last_cause  # noqa: E402
-from harness.emulator.sky_devices import DS2411, M25P80  # noqa: E402
+from harness.emulator.sky_devices import DS2411, M25P80, SHT11  # noqa: E402
 from harness.emulator.translate import TranslateError, Translation, build  # noqa: E402
 from harness.emulator.unmodelled import UnmodelledUse  # noqa: E402
 from harness.wire.ieee802154 import TURNAROUND_US  # noqa: E402
@@ -104,6 +104,7 @@ class SkySimMote:
         adc: Mapping[str | int, int] | None = None,
         with_radio: bool = True,
         translate: bool = False,
+        sht11: Mapping[str, float] | None = None,
     ) -> None:
         self.mote_id = mote_id
         self.firmware = Path(firmware)
@@ -122,6 +123,16 @@ class SkySimMote:
         # the Sky's serial number (its own per mote) and serial flash, as on the real board
         self.ds2411 = DS2411(self.mote)
         self.flash = M25P80(self.mote)
+        # the SHT11's environment: {"temperature": C, "humidity": %RH} (defaults 25 C, 50 %RH)
+        env = dict(sht11 or {})
+        unknown = sorted(set(env) - {"temperature", "humidity"})
+        if unknown:
+            keys = ", ".join(unknown)
+            raise ValueError(f"mote {mote_id}: unknown SHT11 key(s) {keys} (temperature, humidity)")
+        try:
+            self.sht11 = SHT11(self.mote, env.get("temperature", 25.0), env.get("humidity", 50.0))
+        except ValueError as e:
+            raise ValueError(f"mote {mote_id}: {e}") from None
         self._radio: SkyRadio | None = None
         if with_radio:
             label = f"mote {mote_id}"

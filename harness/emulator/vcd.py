@@ -13,11 +13,12 @@ tracker's time base: the intervals of a mode add up to its `Mote.mode_ns()` tota
 
 Signals, in scope `moteN`: the Sky's wires by name (LEDs P5.4-P5.6, active low: `led_red_n` ...; the
 CC2420's FIFOP P1.0, FIFO P1.3, CCA P1.4, SFD P4.1, CSn P4.2, VREG_EN P4.5, RESETn P4.6; the M25P80's
-chip select P4.4 and the DS2411's 1-Wire line P2.4), the six ports as 8-bit vectors (PxIN: the level the
-chip sees; an input nobody drives reads 0), the mode of every power-tracker component (`cpu_mode`,
-`radio_mode`: the mode's index, names listed in a `$comment`), `dco_hz`, each byte a USART sends in
-UART mode (`uart1_tx`, value at its stop bit, with an event `uart1_byte` per byte so repeated bytes
-show) and `reset` (an event per POR/PUC; `reset_cause` holds enum mote_reset_cause).
+chip select P4.4, the DS2411's 1-Wire line P2.4, the SHT11's DATA P1.5, SCK P1.6, VDD P1.7), the six
+ports as 8-bit vectors (PxIN: the level the chip sees; an input nobody drives reads 0), the mode of
+every power-tracker component (`cpu_mode`, `radio_mode`: the mode's index, names listed in a
+`$comment`), `dco_hz`, each byte a USART sends in UART mode (`uart1_tx`, value at its stop bit, with an
+event `uart1_byte` per byte so repeated bytes show) and `reset` (an event per POR/PUC; `reset_cause`
+holds enum mote_reset_cause).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ SKY_PINS: tuple[tuple[int, int, str], ...] = (
     (1, 0, "cc2420_fifop"),
     (1, 3, "cc2420_fifo"),
     (1, 4, "cc2420_cca"),
+    (1, 5, "sht11_data"),
+    (1, 6, "sht11_sck"),
+    (1, 7, "sht11_vdd"),
     (2, 4, "ds2411_1wire"),
     (4, 1, "cc2420_sfd"),
     (4, 2, "cc2420_csn"),

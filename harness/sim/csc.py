@@ -263,6 +263,21 @@ class CscSimulation:
             out.setdefault(mote, {})[ch] = value
         return out
 
+    def esse_sht11(self) -> dict[int, tuple[float, float]]:
+        """Per-mote SHT11 environments our renderer embeds in the script:
+        `// esse-sht11 mote=<id> temperature=<C> humidity=<%RH>` → {mote id: (temperature, humidity)}."""
+        out: dict[int, tuple[float, float]] = {}
+        num = r"(-?[0-9]+(?:\.[0-9]*)?(?:e-?[0-9]+)?)"
+        line = rf"^// esse-sht11 mote=(\d+) temperature={num} humidity={num}\s*$"
+        for m in re.finditer(line, self.script() or "", re.M):
+            t, rh = float(m.group(2)), float(m.group(3))
+            if not (-40.0 <= t <= 123.8 and 0.0 <= rh <= 100.0):
+                raise CscError(
+                    f"{self.path}: esse-sht11 line {m.group(0)!r}: temperature -40..123.8, humidity 0..100"
+                )
+            out[int(m.group(1))] = (t, rh)
+        return out
+
     def esse_psk_dn(self) -> dict[int, bytes]:
         """Per-mote PSK_DN our renderer embeds in the script: `// esse-psk-dn mote=<id> key=<32 hex>`
         → {mote id: key}; the simulator writes each into that mote's information flash."""

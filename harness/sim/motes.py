@@ -29,6 +29,7 @@ class MoteRequest:
     firmware: Path  # resolved ELF path (exists)
     adc: dict[int, int] = field(default_factory=dict)  # ADC12 channel -> input value (0..4095)
     translate: bool = False  # an emulated mote runs its flash code translated (esse sim run --translate)
+    sht11: tuple[float, float] | None = None  # the SHT11's temperature (C) and humidity (%RH); None: defaults
 
 
 def _create_sky_mote(req: MoteRequest) -> SimMote:
@@ -47,7 +48,8 @@ def _create_sky_mote(req: MoteRequest) -> SimMote:
             "To run this simulation now, use the real Cooja: esse cooja run SIM.csc --cooja JAR --contiki DIR"
         ) from None
     adc: dict[str | int, int] = {channel: value for channel, value in req.adc.items()}
-    mote = open_target(SimulatedSky(req.firmware, req.mote_id, adc=adc, translate=req.translate))
+    sht11 = {} if req.sht11 is None else {"temperature": req.sht11[0], "humidity": req.sht11[1]}
+    mote = open_target(SimulatedSky(req.firmware, req.mote_id, adc=adc, translate=req.translate, sht11=sht11))
     assert isinstance(mote, SkySimMote)
     return mote
 

@@ -68,6 +68,7 @@ def build_motes(
     check_firmware_files(sim)
     adc = sim.esse_adc()
     psk_dn = sim.esse_psk_dn()
+    sht11 = sim.esse_sht11()
     motes = []
     for m in sim.motes:
         t = sim.mote_type(m.type_identifier)
@@ -77,7 +78,9 @@ def build_motes(
                 f"{sim.path}:{t.line}: firmware {t.firmware!r} needs a Contiki tree; "
                 "only the real Cooja can run it"
             )
-        req = MoteRequest(m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {}), translate)
+        req = MoteRequest(
+            m.mote_id, t.class_name, t.identifier, fw, adc.get(m.mote_id, {}), translate, sht11.get(m.mote_id)
+        )
         mote = factory(req)
         if m.mote_id in psk_dn:
             provision_mote(mote, Identity(node_id=m.mote_id, psk_dn=psk_dn[m.mote_id]))

@@ -25,6 +25,7 @@
     count = 2                     # several motes of this app (not with `position`)
     adc = { temperature = 2400, light = 300 }  # ADC12 input values (0..4095) of these motes, by
                                   # channel number ("0".."15") or name (temperature = 10, light = 4)
+    sht11 = { temperature = -5.0, humidity = 80.0 }  # the SHT11's environment (C, %RH; default 25, 50)
     # position = [0.0, 0.0, 0.0]  # manual topology only
 
     [success]                     # optional: regex on mote output
@@ -44,7 +45,8 @@
 The success condition is written into the `.csc` as a ScriptRunner script (Cooja runs it) that
 carries `// esse-success ...` (and `// esse-fail regex=...`, `// esse-keep-running`) comments, so our
 engine can read the same condition back. ADC values
-travel the same way: one `// esse-adc mote=<id> ch=<channel> value=<0..4095>` comment per value.
+travel the same way: one `// esse-adc mote=<id> ch=<channel> value=<0..4095>` comment per value, and
+SHT11 environments as `// esse-sht11 mote=<id> temperature=<C> humidity=<%RH>`.
 """
 
 from __future__ import annotations
@@ -148,6 +150,7 @@ class _Motes(BaseModel):
     app: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     count: int = Field(default=1, ge=1, le=10_000)
     adc: dict[str, int] | None = None
+    sht11: dict[str, float] | None = None
     position: list[_Num] | None = Field(default=None, min_length=2, max_length=3)
     psk_dn: str | None = None  # one CCS mote's key for its information flash (checked by _psk_dn)
 
@@ -266,6 +269,23 @@ def _adc_values(raw: object, where: str) -> dict[int, int]:
     return out
 
 
+SHT11_RANGES = {"temperature": (-40.0, 123.8), "humidity": (0.0, 100.0)}  # datasheet operating range
+
+
+def _sht11_env(raw: object, where: str) -> tuple[float, float]:
+    """A mote's SHT11 environment (temperature C, humidity %RH), defaults 25 C and 50 %RH."""
+    if not isinstance(raw, dict) or set(raw) - set(SHT11_RANGES):
+        raise ScenarioError(f"{where}: sht11 must be a table like {{ temperature = 21.5, humidity = 40.0 }}")
+    out = []
+    for key, default in (("temperature", 25.0), ("humidity", 50.0)):
+        value = raw.get(key, default)
+        lo, hi = SHT11_RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise ScenarioError(f"{where}: sht11 {key} {value!r} must be a number {lo:g}..{hi:g}")
+        out.append(float(value))
+    return out[0], out[1]
+
+
 def _psk_dn(m: dict, where: str) -> bytes:
     """A mote's PSK_DN (32 hex digits); every mote has its own, so not with count > 1."""
     if int(m.get("count", 1)) != 1:
@@ -293,6 +313,7 @@ def success_script(
     duration_s: float | None,
     adc: dict[int, dict[int, int]] | None = None,
     psk_dn: dict[int, bytes] | None = None,
+    sht11: dict[int, tuple[float, float]] | None = None,
 ) -> str:
     """The Cooja ScriptRunner JavaScript for a success condition (run by real Cooja only)."""
     ms = int(round((duration_s or 3600.0) * 1000))
@@ -302,6 +323,10 @@ def success_script(
         for ch, value in sorted(chans.items())
     ]
     lines += [f"// esse-psk-dn mote={mote} key={key.hex()}" for mote, key in sorted((psk_dn or {}).items())]
+    lines += [
+        f"// esse-sht11 mote={mote} temperature={t!r} humidity={rh!r}"
+        for mote, (t, rh) in sorted((sht11 or {}).items())
+    ]
     if success is None:
         lines += ["// esse-success none", f"TIMEOUT({ms}, log.testOK());"]
         lines += [
@@ -392,7 +417,12 @@ def scenario_from_dict(
     entries: list[tuple[str, tuple[float, float, float] | None]] = []
     adc: dict[int, dict[int, int]] = {}
     psk_dn: dict[int, bytes] = {}
+    sht11: dict[int, tuple[float, float]] = {}
     for i, m in enumerate(motes_in):
+        if "sht11" in m:
+            env = _sht11_env(m["sht11"], f"{where}: [[motes]] entry {i + 1}")
+            for k in range(int(m.get("count", 1))):
+                sht11[len(entries) + k + 1] = env
         if "psk_dn" in m:
             psk_dn[len(entries) + 1] = _psk_dn(m, f"{where}: [[motes]] entry {i + 1}")
         if "adc" in m:
@@ -455,7 +485,7 @@ def scenario_from_dict(
     sim.plugins.append(
         PluginSpec(
             SCRIPT_RUNNER,
-            config=[("script", success_script(success, duration, adc, psk_dn)), ("active", "true")],
+            config=[("script", success_script(success, duration, adc, psk_dn, sht11)), ("active", "true")],
         )
     )
 

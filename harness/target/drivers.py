@@ -58,7 +58,7 @@ def open_simulated_sky(res: SimulatedSky) -> Target:
     """The simulation's Sky mote (harness.emulator.simmote.SkySimMote)."""
     from harness.emulator.simmote import SkySimMote
 
-    return SkySimMote(res.firmware, res.node_id, adc=res.adc, translate=res.translate)
+    return SkySimMote(res.firmware, res.node_id, adc=res.adc, translate=res.translate, sht11=res.sht11)
 
 
 register_driver(EmulatedSky, open_emulated_sky)

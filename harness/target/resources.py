@@ -27,6 +27,7 @@ class SimulatedSky:
     node_id: int
     adc: dict[str | int, int] = field(default_factory=dict)  # channel or sensor name -> value
     translate: bool = False  # run its flash code translated (harness.emulator.translate)
+    sht11: dict[str, float] = field(default_factory=dict)  # SHT11 "temperature" (C), "humidity" (%RH)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,28 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.cli import main
 from harness.emulator.simmote import SkySimMote
 from harness.sim.engine import Engine, MoteLine
 from harness.sim.medium import RadioEvent, UDGMParams
+from harness.sim.motes import MoteRequest
+from harness.sim.runner import build_motes
+from harness.sim.scenario import load_scenario
 
 RADIOTEST_READY = re.compile(r"radiotest node=\d+ ready")
+
+
+class StubMote:
+    def __init__(self, mote_id: int) -> None:
+        self.mote_id = mote_id
+
+
+def render_scenario(scenario: Path, csc: Path) -> tuple[str, list[MoteRequest]]:
+    """`esse sim render` the scenario into csc; its text and the requests the runner makes for its motes."""
+    assert main(["sim", "render", str(scenario), "-o", str(csc)]) == 0
+    seen: list[MoteRequest] = []
+    build_motes(load_scenario(scenario).sim, lambda req: seen.append(req) or StubMote(req.mote_id))
+    return csc.read_text(), seen
 
 
 @dataclass

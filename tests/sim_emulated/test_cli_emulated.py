@@ -14,9 +14,8 @@ import serial
 from harness.cli import main
 from harness.paths import COOJA_CONFIGS_DIR
 from harness.sim.csc import read_csc
-from harness.sim.motes import MoteRequest
-from harness.sim.runner import build_motes
-from harness.sim.scenario import load_scenario
+
+from .helpers import render_scenario
 
 TWO = COOJA_CONFIGS_DIR / "scenarios" / "two_motes.toml"
 
@@ -64,13 +63,9 @@ def test_adc_values_from_the_scenario_reach_the_firmware(beacon_elf, tmp_path, c
         '[[motes]]\napp = "beacon"\nadc = { "10" = 1234 }\n'
     )
     csc = tmp_path / "adc.csc"
-    assert main(["sim", "render", str(scenario), "-o", str(csc)]) == 0
-    text = csc.read_text()
+    text, seen = render_scenario(scenario, csc)
     assert "// esse-adc mote=1 ch=4 value=300" in text and "// esse-adc mote=2 ch=10 value=1234" in text
     assert read_csc(csc).esse_adc() == {1: {4: 300, 10: 2400}, 2: {10: 1234}}
-    seen: list[MoteRequest] = []
-    sc = load_scenario(scenario)
-    build_motes(sc.sim, lambda req: seen.append(req) or _Stub(req.mote_id))
     assert [r.adc for r in seen] == [{4: 300, 10: 2400}, {10: 1234}]
     capsys.readouterr()
     assert main(["sim", "run", str(csc), "--out", str(tmp_path / "out")]) == 0
@@ -85,11 +80,6 @@ def test_bad_adc_value_is_a_clear_error(tmp_path, capsys):
     assert main(["sim", "run", str(scenario), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "5000" in err and "0..4095" in err
-
-
-class _Stub:
-    def __init__(self, mote_id: int) -> None:
-        self.mote_id = mote_id
 
 
 @pytest.mark.slow
