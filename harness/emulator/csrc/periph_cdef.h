@@ -59,3 +59,6 @@ uint64_t flash_ops_done(mote_t *m);
 void adc_set_channel(mote_t *m, int ch, uint16_t value);
 void adc_set_channel_noise(mote_t *m, int ch, int bits);
 void adc_seed(mote_t *m, uint64_t seed);
+
+/* DMA controller */
+uint64_t dma_transfers(mote_t *m);
