@@ -46,6 +46,9 @@
 /* triggers a timer must plan compare events for (periph_timer.c reads dma_watch) */
 #define TIMER_TRIGS ((1u << DMA_TRIG_TACCR0) | (1u << DMA_TRIG_TACCR2) | (1u << DMA_TRIG_TBCCR0) | \
                      (1u << DMA_TRIG_TBCCR2))
+/* triggers the USARTs test in their own state (usart_dma_watch): the SPI byte path reads no more */
+#define USART_TRIGS ((1u << DMA_TRIG_URXIFG0) | (1u << DMA_TRIG_UTXIFG0) | (1u << DMA_TRIG_URXIFG1) | \
+                     (1u << DMA_TRIG_UTXIFG1))
 
 /* The registers live at their addresses in m->mem (reads need no hook: no read has a side effect, and
  * the host sees them); DMAxSZ counts the transfers left. */
@@ -103,6 +106,7 @@ static void recompute_watch(mote_t *m, dma_t *s)
     unsigned old = s->watch;
     s->watch = (uint16_t)w;
     if ((old ^ w) & TIMER_TRIGS) timer_dma_watch_changed(m);
+    if ((old ^ w) & USART_TRIGS) usart_dma_watch(m, w);
 }
 
 /* The next service: a burst-block between bursts goes on first (not halted by other triggers),
@@ -369,6 +373,7 @@ void dma_reset(mote_t *m, int por)
     s->transfers = transfers;
     for (uint16_t a = R_CTL0; a < R_CTL1 + 2; a++) m->mem[a] = 0;
     for (uint16_t a = 0x01E0; a < 0x01F8; a++) m->mem[a] = 0;
+    usart_dma_watch(m, 0);
     mote_irq_set(m, VEC_DACDMA, 0);
 }
 

@@ -11,8 +11,8 @@
  * Transfers run between instructions with the CPU's data access path (I/O hooks, RAM mirror, the flash
  * controller), the CPU held: m->now advances by the DMA cycles (periph_dma.c has the cycle rules).
  *
- * Cost when unused: a module whose flag is a trigger tests one bit of dma_watch(m) where the flag rises
- * and calls dma_trigger() only when an enabled channel selects it.
+ * Cost when unused: a module whose flag is a trigger tests one bit of dma_watch(m) (the USARTs: of their
+ * own state) where the flag rises and calls dma_trigger() only when an enabled channel selects it.
  */
 #ifndef ESSE_PERIPH_DMA_H
 #define ESSE_PERIPH_DMA_H
@@ -36,7 +36,8 @@ enum {
 };
 
 /* Bit t set: an enabled channel selects trigger t. The first member of the module's state, so the
- * test where a flag rises is two loads and a bit test. */
+ * test where a flag rises is two loads and a bit test (the USARTs keep their own copy of their bits:
+ * usart_dma_watch). */
 static inline unsigned dma_watch(mote_t *m) { return *(const uint16_t *)m->periph[PERIPH_SLOT_DMA]; }
 
 /* Trigger `trig` rose now (the caller saw the edge: the flag was clear and is being set). Applies the

@@ -29,6 +29,7 @@ typedef struct {
     uint8_t bits;           /* rxbit | txbit */
     uint16_t lines;         /* rx_line | tx_line */
     int dma_rx, dma_tx;     /* their DMA triggers (URXIFGx, UTXIFGx) */
+    uint8_t dma_armed;      /* rxbit / txbit: a DMA channel watches that flag (usart_dma_watch) */
     uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
     int tx_full, shifting;
     uint8_t shift;
@@ -115,10 +116,10 @@ static inline void update_irq(mote_t *m, usart_t *s)
 }
 
 /* URXIFG / UTXIFG (`bit`) is about to be set: a rising edge is a DMA trigger when a channel watches
- * it. Inline: one bit test per SPI byte and flag while no channel does. */
+ * it. Inline: one test of a byte of the USART's own state per SPI byte and flag while none does. */
 static inline void dma_edge(mote_t *m, usart_t *s, uint8_t bit, int trig)
 {
-    if (__builtin_expect((dma_watch(m) >> trig) & 1u, 0) && !(sfr_regs(m)[s->sfr_ifg] & bit)) dma_trigger(m, trig);
+    if (__builtin_expect((s->dma_armed & bit) != 0, 0) && !(sfr_regs(m)[s->sfr_ifg] & bit)) dma_trigger(m, trig);
 }
 
 static int tx_enabled(mote_t *m, usart_t *s)
@@ -438,6 +439,14 @@ uint64_t uart_rx_ready_cycle(mote_t *m, int u)
     usart_t *s = st(m, u);
     if (!s) return 0;
     return s->rx_ready > m->now ? s->rx_ready : m->now;
+}
+
+void usart_dma_watch(mote_t *m, unsigned watch)
+{
+    for (int u = 0; u < 2; u++) {
+        usart_t *s = st(m, u);
+        s->dma_armed = (uint8_t)((((watch >> s->dma_rx) & 1u) ? s->rxbit : 0u) | (((watch >> s->dma_tx) & 1u) ? s->txbit : 0u));
+    }
 }
 
 uint64_t uart_char_cycles(mote_t *m, int u)
