@@ -20,7 +20,8 @@
 #define CTL_IFG 0x0001u
 
 typedef struct {
-    mote_t *m; /* its mote (the DMA trigger test in advance) */
+    mote_t *m; /* its mote (DMA triggers) */
+    const uint16_t *dma_w; /* the DMA's watch mask (periph_dma.h dma_watch), read where flags rise */
     int which, nccr;
     uint16_t a_ctl, a_cctl, a_r, a_ccr, a_iv;
     int vec0, vec1;
@@ -190,7 +191,7 @@ static void reach(tmr_t *t) { reach_ex(t, 1); }
  * TBCCR0/2); 0 when none, the usual case. */
 static inline unsigned dma_ccrs(tmr_t *t)
 {
-    unsigned w = dma_watch(t->m);
+    unsigned w = *t->dma_w;
     if (__builtin_expect(!w, 1)) return 0;
     unsigned t0 = t->which == TIMER_A ? DMA_TRIG_TACCR0 : DMA_TRIG_TBCCR0;
     unsigned t2 = t->which == TIMER_A ? DMA_TRIG_TACCR2 : DMA_TRIG_TBCCR2;
@@ -355,10 +356,16 @@ static void schedule(mote_t *m, tmr_t *t)
         uint32_t d = dist(p, top_of(t), period);
         if (d < dmin) dmin = d;
     }
-    unsigned dw = dma_ccrs(t); /* compares a DMA channel waits for need their event too */
+    /* compares a DMA channel waits for need their event too: taken as if CCIE were set */
+    uint16_t ie[7];
+    const uint16_t *cctl = t->cctl;
+    unsigned dw = dma_ccrs(t);
+    if (__builtin_expect(dw != 0, 0)) {
+        for (int x = 0; x < t->nccr; x++) ie[x] = (uint16_t)(t->cctl[x] | (((dw >> x) & 1u) ? CCTL_CCIE : 0u));
+        cctl = ie;
+    }
     for (int x = 0; x < t->nccr; x++) {
-        if (!is_compare(t, x) || !((t->cctl[x] & CCTL_CCIE) || ((dw >> x) & 1u)) || (t->cctl[x] & CCTL_CCIFG))
-            continue;
+        if (!is_compare(t, x) || !(cctl[x] & CCTL_CCIE) || (t->cctl[x] & CCTL_CCIFG)) continue;
         uint32_t d = dist_to_value(t, t->cl[x], period, p);
         if (d < dmin) dmin = d;
     }
@@ -371,8 +378,7 @@ static void schedule(mote_t *m, tmr_t *t)
         /* counting down towards CCR0: next compare passed on the way, or CCR0 itself */
         dmin = t->r - top_of(t);
         for (int x = 0; x < t->nccr; x++)
-            if (is_compare(t, x) && ((t->cctl[x] & CCTL_CCIE) || ((dw >> x) & 1u)) && t->cl[x] >= top_of(t) &&
-                t->cl[x] < t->r &&
+            if (is_compare(t, x) && (cctl[x] & CCTL_CCIE) && t->cl[x] >= top_of(t) && t->cl[x] < t->r &&
                 (uint64_t)(t->r - t->cl[x]) < dmin)
                 dmin = t->r - t->cl[x];
     }
@@ -688,6 +694,7 @@ static tmr_t *make(mote_t *m, int which)
 {
     tmr_t *t = calloc(1, sizeof *t);
     t->m = m;
+    t->dma_w = (const uint16_t *)m->periph[PERIPH_SLOT_DMA]; /* attached first (periph.c) */
     t->which = which;
     if (which == TIMER_A) {
         t->nccr = 3;
