@@ -149,6 +149,29 @@ static void mirror_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
         ram_st16(m, ra, v);
 }
 
+uint16_t mote_data_read(mote_t *m, uint16_t a, int is_byte)
+{
+    if (!is_byte)
+        a &= 0xFFFE;
+    if (a >= MOTE_MIRROR_END)
+        return is_byte ? m->mem[a] : ld16(m, a);
+    return is_byte ? (uint8_t)io_read(m, a, 1) : io_read(m, a, 0);
+}
+
+void mote_data_write(mote_t *m, uint16_t a, uint16_t v, int is_byte)
+{
+    if (!is_byte)
+        a &= 0xFFFE;
+    if ((uint16_t)(a - MOTE_RAM_START) < RAM_SPAN) {
+        if (is_byte)
+            ram_st8(m, a, v);
+        else
+            ram_st16(m, a, v);
+        return;
+    }
+    wr_slow(m, a, is_byte ? (uint8_t)v : v, is_byte, m->r[0]);
+}
+
 /* ---------------------------------------------------------------- registers */
 
 int cpu_mode_of_sr(uint16_t sr)

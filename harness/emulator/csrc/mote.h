@@ -275,6 +275,13 @@ uint64_t mote_serial_dropped(const mote_t *m, int port);
 void mote_host_read(const mote_t *m, uint16_t addr, uint8_t *out, uint32_t n);
 void mote_host_write(mote_t *m, uint16_t addr, const uint8_t *in, uint32_t n);
 
+/* Data accesses as an instruction makes them (I/O hooks, the RAM mirror, node_id, writes into flash
+ * through the flash controller), for another bus master (the DMA controller, periph_dma.c). Called
+ * between instructions, with the run loop's state in the mote (m->now, m->r current). A word access
+ * uses the even address. */
+uint16_t mote_data_read(mote_t *m, uint16_t addr, int is_byte);
+void mote_data_write(mote_t *m, uint16_t addr, uint16_t value, int is_byte);
+
 /* Registration (I/O ranges, hooks, listeners, components, devices) fails loudly: the function
  * returns -1 (NULL for an attach) and mote_setup_fail() leaves a message, read with
  * mote_setup_error() (per thread, "" when none; mote_setup_clear() empties it). mote_create()

@@ -11,6 +11,7 @@ void periph_reset_all(mote_t *m, int por)
 {
     /* The clock first: the others read frequencies and tick counts while resetting. */
     clk_reset(m, por);
+    dma_reset(m, por); /* before the modules whose flags trigger it: their resets see no channel */
     sfr_reset(m, por);
     wdt_reset(m, por);
     timer_reset(m, por);
@@ -24,6 +25,7 @@ void periph_reset_all(mote_t *m, int por)
 
 void periph_attach_all(mote_t *m)
 {
+    dma_attach(m); /* first: the trigger modules read its watch mask from their first reset on */
     clk_attach(m);
     sfr_attach(m);
     wdt_attach(m);
@@ -50,4 +52,5 @@ void periph_detach_all(mote_t *m)
     wdt_detach(m);
     sfr_detach(m);
     clk_detach(m);
+    dma_detach(m);
 }

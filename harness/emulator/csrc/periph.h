@@ -32,6 +32,7 @@ enum {
     PERIPH_SLOT_FLASH,
     PERIPH_SLOT_ADC,
     PERIPH_SLOT_UNMODELLED,
+    PERIPH_SLOT_DMA,
     PERIPH_NUM_SLOTS
 };
 
@@ -70,5 +71,6 @@ void periph_reset_all(mote_t *m, int por);
 #include "periph_flash.h"
 #include "periph_adc.h"
 #include "periph_unmodelled.h"
+#include "periph_dma.h"
 
 #endif /* ESSE_PERIPH_H */

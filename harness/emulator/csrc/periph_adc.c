@@ -101,6 +101,9 @@ static void done(mote_t *m, mote_event_t *ev)
     a->ctl0 &= (uint16_t)~ADC12SC;
     /* MSC = 1 (with SHP) chains conversions; otherwise each waits for ADC12SC */
     if (more && (a->ctl0 & MSC) && (a->ctl1 & SHP) && (a->ctl0 & ADC12ON)) start(m, a);
+    /* DMA trigger 6: every conversion of a single channel, the last of a sequence (the DMA's read
+     * of ADC12MEMx clears its flag, as the CPU's does) */
+    if (((dma_watch(m) >> DMA_TRIG_ADC12) & 1u) && (!(conseq & 1u) || eos)) dma_trigger(m, DMA_TRIG_ADC12);
     update_irq(m, a);
 }
 

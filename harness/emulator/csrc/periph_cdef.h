@@ -65,3 +65,6 @@ void adc_seed(mote_t *m, uint64_t seed);
 uint32_t unmod_touched(mote_t *m);
 int unmod_first(mote_t *m, int part, uint16_t *addr, uint64_t *cycle, uint64_t *ns, int *write,
                 uint64_t *count);
+
+/* DMA controller */
+uint64_t dma_transfers(mote_t *m);

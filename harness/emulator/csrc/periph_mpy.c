@@ -64,7 +64,6 @@ static uint16_t io_read(mote_t *m, void *ctx, uint16_t addr, int is_byte)
 
 static void io_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
 {
-    (void)m;
     mpy_t *s = ctx;
     uint16_t a = addr & ~1u;
     /* a byte write loads the operand with a zero high byte (8x8 via byte instructions) */
@@ -77,6 +76,8 @@ static void io_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is
     case 0x138:
         s->op2 = value;
         compute(s);
+        /* the result is there at once: the multiplier is ready for new operands (DMA trigger 11) */
+        if (dma_watch(m) & (1u << DMA_TRIG_MPY)) dma_trigger(m, DMA_TRIG_MPY);
         break;
     case 0x13A: s->reslo = value; break;
     case 0x13C: s->reshi = value; break;

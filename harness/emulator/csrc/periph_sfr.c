@@ -65,8 +65,10 @@ void sfr_nmi_pin(mote_t *m, int level)
 static void sfr_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int is_byte)
 {
     (void)ctx;
+    uint8_t ifg1 = m->mem[SFR_IFG1], ifg2 = m->mem[SFR_IFG2];
     if (addr < SFR_COUNT) m->mem[addr] = (uint8_t)value;
     if (!is_byte && addr + 1u < SFR_COUNT) m->mem[addr + 1] = (uint8_t)(value >> 8);
+    if (dma_watch(m)) dma_sfr_written(m, ifg1, ifg2); /* software setting a USART flag: a DMA trigger */
     sfr_notify(m);
 }
 

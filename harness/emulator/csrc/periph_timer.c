@@ -20,6 +20,8 @@
 #define CTL_IFG 0x0001u
 
 typedef struct {
+    mote_t *m; /* its mote (DMA triggers) */
+    const uint16_t *dma_w; /* the DMA's watch mask (periph_dma.h dma_watch), read where flags rise */
     int which, nccr;
     uint16_t a_ctl, a_cctl, a_r, a_ccr, a_iv;
     int vec0, vec1;
@@ -185,9 +187,40 @@ static void reach_ex(tmr_t *t, int wrap)
 
 static void reach(tmr_t *t) { reach_ex(t, 1); }
 
+/* DMA triggers (periph_dma.h): bit x set when an enabled DMA channel watches CCR x's CCIFG (TACCR0/2,
+ * TBCCR0/2); 0 when none, the usual case. */
+static inline unsigned dma_ccrs(tmr_t *t)
+{
+    unsigned w = *t->dma_w;
+    if (__builtin_expect(!w, 1)) return 0;
+    unsigned t0 = t->which == TIMER_A ? DMA_TRIG_TACCR0 : DMA_TRIG_TBCCR0;
+    unsigned t2 = t->which == TIMER_A ? DMA_TRIG_TACCR2 : DMA_TRIG_TBCCR2;
+    return ((w >> t0) & 1u) | (((w >> t2) & 1u) << 2);
+}
+
+/* CCIFG of the watched CCRs in `was_clear` rose: a DMA trigger unless CCIE is set (the guide's
+ * "DMA Trigger Operation": the flag of an enabled interrupt does not trigger). */
+static __attribute__((noinline, cold)) void dma_check(tmr_t *t, unsigned was_clear)
+{
+    for (int x = 0; x <= 2; x += 2)
+        if (((was_clear >> x) & 1u) && (t->cctl[x] & (CCTL_CCIFG | CCTL_CCIE)) == CCTL_CCIFG)
+            dma_trigger(t->m, t->which == TIMER_A ? (x ? DMA_TRIG_TACCR2 : DMA_TRIG_TACCR0)
+                                                  : (x ? DMA_TRIG_TBCCR2 : DMA_TRIG_TBCCR0));
+}
+
+static void advance_walk(tmr_t *t, uint64_t n, uint64_t T);
+
 /* Advance the counter by n input ticks, to divided tick T (= last_T); sets pt_T / pt_dir. Out of
  * line: sync_to's move between points then needs no registers saved. */
 static __attribute__((noinline)) void advance(tmr_t *t, uint64_t n, uint64_t T)
+{
+    unsigned w = dma_ccrs(t);
+    unsigned was_clear = w & ((~t->cctl[0] & CCTL_CCIFG) | ((~t->cctl[2] & CCTL_CCIFG) << 2));
+    advance_walk(t, n, T);
+    if (__builtin_expect(was_clear != 0, 0)) dma_check(t, was_clear);
+}
+
+static inline void advance_walk(tmr_t *t, uint64_t n, uint64_t T)
 {
     forget(t); /* conservative: a walk may set flags or load latches */
     while (n > 0) {
@@ -323,8 +356,16 @@ static void schedule(mote_t *m, tmr_t *t)
         uint32_t d = dist(p, top_of(t), period);
         if (d < dmin) dmin = d;
     }
+    /* compares a DMA channel waits for need their event too: taken as if CCIE were set */
+    uint16_t ie[7];
+    const uint16_t *cctl = t->cctl;
+    unsigned dw = dma_ccrs(t);
+    if (__builtin_expect(dw != 0, 0)) {
+        for (int x = 0; x < t->nccr; x++) ie[x] = (uint16_t)(t->cctl[x] | (((dw >> x) & 1u) ? CCTL_CCIE : 0u));
+        cctl = ie;
+    }
     for (int x = 0; x < t->nccr; x++) {
-        if (!is_compare(t, x) || !(t->cctl[x] & CCTL_CCIE) || (t->cctl[x] & CCTL_CCIFG)) continue;
+        if (!is_compare(t, x) || !(cctl[x] & CCTL_CCIE) || (t->cctl[x] & CCTL_CCIFG)) continue;
         uint32_t d = dist_to_value(t, t->cl[x], period, p);
         if (d < dmin) dmin = d;
     }
@@ -337,7 +378,7 @@ static void schedule(mote_t *m, tmr_t *t)
         /* counting down towards CCR0: next compare passed on the way, or CCR0 itself */
         dmin = t->r - top_of(t);
         for (int x = 0; x < t->nccr; x++)
-            if (is_compare(t, x) && (t->cctl[x] & CCTL_CCIE) && t->cl[x] >= top_of(t) && t->cl[x] < t->r &&
+            if (is_compare(t, x) && (cctl[x] & CCTL_CCIE) && t->cl[x] >= top_of(t) && t->cl[x] < t->r &&
                 (uint64_t)(t->r - t->cl[x]) < dmin)
                 dmin = t->r - t->cl[x];
     }
@@ -355,8 +396,10 @@ static void capture(mote_t *m, tmr_t *t, int x, uint64_t at)
     forget(t);
     t->ccr[x] = t->r;
     t->cl[x] = t->r;
+    unsigned was_clear = dma_ccrs(t) & ((unsigned)(~t->cctl[x] & CCTL_CCIFG) << x);
     if (t->cctl[x] & CCTL_CCIFG) t->cctl[x] |= CCTL_COV;
     t->cctl[x] |= CCTL_CCIFG;
+    if (was_clear) dma_check(t, was_clear);
 }
 
 static int input_level(tmr_t *t, int x)
@@ -628,9 +671,30 @@ uint16_t timer_counter(mote_t *m, int which)
     return t->r;
 }
 
+void timer_dma_clear(mote_t *m, int which, int x)
+{
+    tmr_t *t = tm(m, which);
+    sync(m, t);
+    t->cctl[x] &= (uint16_t)~CCTL_CCIFG;
+    dirty(t);
+    refresh(m, t);
+}
+
+void timer_dma_watch_changed(mote_t *m)
+{
+    for (int which = TIMER_A; which <= TIMER_B; which++) {
+        tmr_t *t = tm(m, which);
+        sync(m, t);
+        dirty(t);
+        refresh(m, t);
+    }
+}
+
 static tmr_t *make(mote_t *m, int which)
 {
     tmr_t *t = calloc(1, sizeof *t);
+    t->m = m;
+    t->dma_w = (const uint16_t *)m->periph[PERIPH_SLOT_DMA]; /* attached first (periph.c) */
     t->which = which;
     if (which == TIMER_A) {
         t->nccr = 3;

@@ -22,6 +22,11 @@ void timer_a_capture_input(mote_t *m, int ccr, int sel, int level);
 /* Current counter value (TAR / TBR) without side effects on flags other than those due by now. */
 uint16_t timer_counter(mote_t *m, int timer);
 
+/* DMA controller (periph_dma.c): clear CCIFG of ccr (0 or 2) as a transfer it triggered starts; plan
+ * compare events again after the set of DMA-watched CCRs changed. */
+void timer_dma_clear(mote_t *m, int timer, int ccr);
+void timer_dma_watch_changed(mote_t *m);
+
 void timer_attach(mote_t *m);
 void timer_reset(mote_t *m, int por);
 void timer_detach(mote_t *m);

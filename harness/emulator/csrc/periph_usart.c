@@ -28,6 +28,8 @@ typedef struct {
     uint16_t tx_line, rx_line; /* their bits in m->irq_lines */
     uint8_t bits;           /* rxbit | txbit */
     uint16_t lines;         /* rx_line | tx_line */
+    int dma_rx, dma_tx;     /* their DMA triggers (URXIFGx, UTXIFGx) */
+    uint8_t dma_armed;      /* rxbit / txbit: a DMA channel watches that flag (usart_dma_watch) */
     uint8_t ctl, tctl, rctl, mctl, br0, br1, rxbuf, txbuf;
     int tx_full, shifting;
     uint8_t shift;
@@ -113,6 +115,13 @@ static inline void update_irq(mote_t *m, usart_t *s)
     if (diff & s->tx_line) mote_irq_set(m, s->vec_tx, (want & s->tx_line) != 0);
 }
 
+/* URXIFG / UTXIFG (`bit`) is about to be set: a rising edge is a DMA trigger when a channel watches
+ * it. Inline: one test of a byte of the USART's own state per SPI byte and flag while none does. */
+static inline void dma_edge(mote_t *m, usart_t *s, uint8_t bit, int trig)
+{
+    if (__builtin_expect((s->dma_armed & bit) != 0, 0) && !(sfr_regs(m)[s->sfr_ifg] & bit)) dma_trigger(m, trig);
+}
+
 static int tx_enabled(mote_t *m, usart_t *s)
 {
     if (in_reset(s)) return 0;
@@ -154,6 +163,7 @@ static void start_tx(mote_t *m, usart_t *s)
     s->tx_full = 0;
     s->shifting = 1;
     s->tctl &= (uint8_t)~TXEPT;
+    dma_edge(m, s, s->txbit, s->dma_tx);
     sfr_set_bits(m, s->sfr_ifg, s->txbit); /* TXBUF free again */
     mote_event_schedule(m, &s->tx_ev, end < m->now ? m->now : end);
     update_irq(m, s);
@@ -178,6 +188,7 @@ static int receive(mote_t *m, usart_t *s, uint8_t byte)
     int overrun = (sfr_regs(m)[s->sfr_ifg] & s->rxbit) != 0;
     if (overrun) s->rctl |= OE | RXERR;
     s->rxbuf = byte;
+    dma_edge(m, s, s->rxbit, s->dma_rx);
     sfr_set_bits(m, s->sfr_ifg, s->rxbit);
     update_irq(m, s);
     return overrun;
@@ -239,6 +250,7 @@ static void state_reset(mote_t *m, usart_t *s)
     s->rctl &= (uint8_t)~(FE | PE | OE | BRK | RXERR | RXWAKE);
     sfr_clear_bits(m, s->sfr_ie, (uint8_t)(s->rxbit | s->txbit));
     sfr_clear_bits(m, s->sfr_ifg, s->rxbit);
+    dma_edge(m, s, s->txbit, s->dma_tx);
     sfr_set_bits(m, s->sfr_ifg, s->txbit);
     update_irq(m, s);
 }
@@ -441,6 +453,14 @@ uint64_t uart_rx_ready_cycle(mote_t *m, int u)
     return s->rx_ready > m->now ? s->rx_ready : m->now;
 }
 
+void usart_dma_watch(mote_t *m, unsigned watch)
+{
+    for (int u = 0; u < 2; u++) {
+        usart_t *s = st(m, u);
+        s->dma_armed = (uint8_t)((((watch >> s->dma_rx) & 1u) ? s->rxbit : 0u) | (((watch >> s->dma_tx) & 1u) ? s->txbit : 0u));
+    }
+}
+
 uint64_t uart_char_cycles(mote_t *m, int u)
 {
     usart_t *s = st(m, u);
@@ -477,12 +497,14 @@ static void make(mote_t *m, int u)
         s->sfr_ie = SFR_IE1; s->sfr_ifg = SFR_IFG1; s->sfr_me = SFR_ME1;
         s->txbit = SFR1_UTX0; s->rxbit = SFR1_URX0;
         s->vec_tx = VEC_USART0TX; s->vec_rx = VEC_USART0RX;
+        s->dma_tx = DMA_TRIG_UTXIFG0; s->dma_rx = DMA_TRIG_URXIFG0;
         m->periph[PERIPH_SLOT_USART0] = s;
     } else {
         s->base = 0x78;
         s->sfr_ie = SFR_IE2; s->sfr_ifg = SFR_IFG2; s->sfr_me = SFR_ME2;
         s->txbit = SFR2_UTX1; s->rxbit = SFR2_URX1;
         s->vec_tx = VEC_USART1TX; s->vec_rx = VEC_USART1RX;
+        s->dma_tx = DMA_TRIG_UTXIFG1; s->dma_rx = DMA_TRIG_URXIFG1;
         m->periph[PERIPH_SLOT_USART1] = s;
     }
     s->tx_line = (uint16_t)(1u << s->vec_tx);

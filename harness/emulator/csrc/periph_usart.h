@@ -60,6 +60,9 @@ void uart_rx_health(mote_t *m, int usart, uint64_t *max_wait, uint64_t *lost);
 typedef uint8_t (*spi_exchange_fn)(mote_t *m, void *ctx, uint8_t mosi);
 int spi_attach(mote_t *m, int usart, spi_exchange_fn exchange, void *ctx); /* -1: bus full or device already on it; NULL detaches all */
 
+/* DMA controller (periph_dma.c): the set of watched triggers changed (bit t: DMAxTSEL t). */
+void usart_dma_watch(mote_t *m, unsigned watch);
+
 void usart_attach(mote_t *m);
 void usart_reset(mote_t *m, int por);
 void usart_detach(mote_t *m);

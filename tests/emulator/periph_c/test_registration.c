@@ -35,11 +35,11 @@ static void test_io_map(void)
     mote_t *m = mote_create();
     CHECK(m != NULL && mote_setup_error()[0] == 0, "a fresh mote registers cleanly: \"%s\"", mote_setup_error());
     REFUSED(mote_map_io(m, 0x70, 0x78, rd, wr, NULL), "already mapped"); /* USART0's registers */
-    REFUSED(mote_map_io(m, 0x1F0, 0x210, rd, wr, NULL), "outside the I/O space");
+    REFUSED(mote_map_io(m, 0x1F8, 0x210, rd, wr, NULL), "outside the I/O space"); /* 0x1F8: after the DMA's */
     REFUSED(mote_map_io(m, 0x40, 0x40, rd, wr, NULL), "outside the I/O space");
-    CHECK(m->io[0x1F0].read == NULL, "a refused range maps nothing");
-    CHECK(mote_map_io(m, 0x1F0, 0x1F2, rd, wr, NULL) == 0, "a free range maps");
-    REFUSED(mote_map_io(m, 0x1F1, 0x1F3, rd, wr, NULL), "0x01f1 is already mapped");
+    CHECK(m->io[0x1F8].read == NULL, "a refused range maps nothing");
+    CHECK(mote_map_io(m, 0x1F8, 0x1FA, rd, wr, NULL) == 0, "a free range maps");
+    REFUSED(mote_map_io(m, 0x1F9, 0x1FB, rd, wr, NULL), "0x01f9 is already mapped");
     mote_destroy(m);
 }
 
