@@ -153,9 +153,8 @@ void dma_trigger(mote_t *m, int trig)
         if (enabled(m, c) && tsel(m, c) == (unsigned)trig) mark(m, s, c);
 }
 
-void dma_sfr_written(mote_t *m, uint8_t old_ifg1, uint8_t old_ifg2)
+void dma_sfr_rose(mote_t *m, uint8_t up1, uint8_t up2)
 {
-    uint8_t up1 = (uint8_t)(m->mem[SFR_IFG1] & ~old_ifg1), up2 = (uint8_t)(m->mem[SFR_IFG2] & ~old_ifg2);
     if (up1 & SFR1_URX0) dma_trigger(m, DMA_TRIG_URXIFG0);
     if (up1 & SFR1_UTX0) dma_trigger(m, DMA_TRIG_UTXIFG0);
     if (up2 & SFR2_URX1) dma_trigger(m, DMA_TRIG_URXIFG1);

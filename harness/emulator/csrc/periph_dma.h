@@ -11,8 +11,9 @@
  * Transfers run between instructions with the CPU's data access path (I/O hooks, RAM mirror, the flash
  * controller), the CPU held: m->now advances by the DMA cycles (periph_dma.c has the cycle rules).
  *
- * Cost when unused: a module whose flag is a trigger tests one bit of dma_watch(m) (the USARTs: of their
- * own state) where the flag rises and calls dma_trigger() only when an enabled channel selects it.
+ * Cost when unused: a module whose flag is a trigger tests one bit where the flag rises (the USARTs and
+ * timers in a copy in their own state, kept by usart_dma_watch / timer_dma_watch_changed; the others
+ * in dma_watch(m)) and calls dma_trigger() only when an enabled channel selects it.
  */
 #ifndef ESSE_PERIPH_DMA_H
 #define ESSE_PERIPH_DMA_H
@@ -44,8 +45,9 @@ static inline unsigned dma_watch(mote_t *m) { return *(const uint16_t *)m->perip
  * guide's per-trigger rules (no trigger while the flag's interrupt enable is set) and queues the
  * transfer for the next instruction boundary. */
 void dma_trigger(mote_t *m, int trig);
-/* A software write to IFG1/IFG2 (periph_sfr.c): USART flags it set are rising trigger edges. */
-void dma_sfr_written(mote_t *m, uint8_t old_ifg1, uint8_t old_ifg2);
+/* A software write to IFG1/IFG2 (periph_sfr.c) set the bits up1/up2: USART flags among them are
+ * rising trigger edges. */
+void dma_sfr_rose(mote_t *m, uint8_t up1, uint8_t up2);
 
 /* Byte/word transfers done since power-on (tests, statistics). */
 uint64_t dma_transfers(mote_t *m);

@@ -68,7 +68,10 @@ static void sfr_write(mote_t *m, void *ctx, uint16_t addr, uint16_t value, int i
     uint8_t ifg1 = m->mem[SFR_IFG1], ifg2 = m->mem[SFR_IFG2];
     if (addr < SFR_COUNT) m->mem[addr] = (uint8_t)value;
     if (!is_byte && addr + 1u < SFR_COUNT) m->mem[addr + 1] = (uint8_t)(value >> 8);
-    if (dma_watch(m)) dma_sfr_written(m, ifg1, ifg2); /* software setting a USART flag: a DMA trigger */
+    /* software setting a USART flag is a DMA trigger edge; flags are almost always cleared, so the
+     * DMA's state is only looked at when one rose */
+    uint8_t up1 = (uint8_t)(m->mem[SFR_IFG1] & ~ifg1), up2 = (uint8_t)(m->mem[SFR_IFG2] & ~ifg2);
+    if (__builtin_expect((up1 | up2) != 0, 0) && dma_watch(m)) dma_sfr_rose(m, up1, up2);
     sfr_notify(m);
 }
 

@@ -21,7 +21,7 @@
 
 typedef struct {
     mote_t *m; /* its mote (DMA triggers) */
-    const uint16_t *dma_w; /* the DMA's watch mask (periph_dma.h dma_watch), read where flags rise */
+    uint8_t dma_bits; /* bit x: a DMA channel watches CCR x's CCIFG (set by timer_dma_watch_changed) */
     int which, nccr;
     uint16_t a_ctl, a_cctl, a_r, a_ccr, a_iv;
     int vec0, vec1;
@@ -188,15 +188,8 @@ static void reach_ex(tmr_t *t, int wrap)
 static void reach(tmr_t *t) { reach_ex(t, 1); }
 
 /* DMA triggers (periph_dma.h): bit x set when an enabled DMA channel watches CCR x's CCIFG (TACCR0/2,
- * TBCCR0/2); 0 when none, the usual case. */
-static inline unsigned dma_ccrs(tmr_t *t)
-{
-    unsigned w = *t->dma_w;
-    if (__builtin_expect(!w, 1)) return 0;
-    unsigned t0 = t->which == TIMER_A ? DMA_TRIG_TACCR0 : DMA_TRIG_TBCCR0;
-    unsigned t2 = t->which == TIMER_A ? DMA_TRIG_TACCR2 : DMA_TRIG_TBCCR2;
-    return ((w >> t0) & 1u) | (((w >> t2) & 1u) << 2);
-}
+ * TBCCR0/2); 0 when none, the usual case. The timer's own copy: its hot paths touch no DMA state. */
+static inline unsigned dma_ccrs(const tmr_t *t) { return t->dma_bits; }
 
 /* CCIFG of the watched CCRs in `was_clear` rose: a DMA trigger unless CCIE is set (the guide's
  * "DMA Trigger Operation": the flag of an enabled interrupt does not trigger). */
@@ -682,9 +675,13 @@ void timer_dma_clear(mote_t *m, int which, int x)
 
 void timer_dma_watch_changed(mote_t *m)
 {
+    unsigned w = dma_watch(m);
     for (int which = TIMER_A; which <= TIMER_B; which++) {
         tmr_t *t = tm(m, which);
         sync(m, t);
+        unsigned t0 = which == TIMER_A ? DMA_TRIG_TACCR0 : DMA_TRIG_TBCCR0;
+        unsigned t2 = which == TIMER_A ? DMA_TRIG_TACCR2 : DMA_TRIG_TBCCR2;
+        t->dma_bits = (uint8_t)(((w >> t0) & 1u) | (((w >> t2) & 1u) << 2));
         dirty(t);
         refresh(m, t);
     }
@@ -694,7 +691,6 @@ static tmr_t *make(mote_t *m, int which)
 {
     tmr_t *t = calloc(1, sizeof *t);
     t->m = m;
-    t->dma_w = (const uint16_t *)m->periph[PERIPH_SLOT_DMA]; /* attached first (periph.c) */
     t->which = which;
     if (which == TIMER_A) {
         t->nccr = 3;
